@@ -1,0 +1,103 @@
+/**
+ * The `token-contract` dispatcher: picks the command, parses its flags with
+ * node:util.parseArgs (strict), and turns every usage problem into one line
+ * on stderr and exit code 2.
+ */
+import { parseArgs } from 'node:util';
+import { VERSION } from '../version';
+import { COMMANDS } from './commands';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIO, type Command } from './command';
+
+const BIN = 'token-contract';
+
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    `Usage: ${BIN} <command> [options]`,
+    '',
+    'Contract tests for OAuth 2.0 token endpoints (attesto_phoenix contract).',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     show help (also after a command)',
+    '  -v, --version  print the version',
+    '',
+    `Run '${BIN} <command> --help' for a command's options.`,
+    '',
+  ].join('\n');
+}
+
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    const command = topic ? COMMANDS.find((c) => c.name === topic) : undefined;
+    if (topic && !command) return usageFailure(io, `unknown command ${JSON.stringify(topic)}`);
+    io.stdout.write(command ? command.help : mainHelp());
+    // Bare `token-contract` is a usage error, but still shows the help.
+    return first === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (first === '-v' || first === '--version') {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const command = COMMANDS.find((c) => c.name === first);
+  if (!command) {
+    const hint = first.startsWith('-') ? `unknown option ${first}` : `unknown command ${JSON.stringify(first)}`;
+    return usageFailure(io, `${hint} (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(command.help);
+    return EXIT_OK;
+  }
+  try {
+    const parsed = parseCommandArgs(command, rest);
+    return await command.run(parsed, io);
+  } catch (error) {
+    if (error instanceof UsageError) return usageFailure(io, error.message, command);
+    io.stderr.write(`${BIN} ${command.name}: ${errorMessage(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+function parseCommandArgs(command: Command, args: string[]) {
+  try {
+    const { values, positionals } = parseArgs({ args, options: command.options, strict: true, allowPositionals: false });
+    return { values: values as Record<string, string | boolean | (string | boolean)[] | undefined>, positionals };
+  } catch (error) {
+    throw new UsageError(describeParseError(error, args));
+  }
+}
+
+/** node's parseArgs messages are long and suggest '--' tricks; say the essential in a few words. */
+function describeParseError(error: unknown, args: string[]): string {
+  const code = (error as { code?: string }).code;
+  const message = errorMessage(error);
+  const quoted = /'(-[^' ]*)/.exec(message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${quoted ?? message}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing/.test(message)
+        ? `option ${quoted ?? ''} needs a value`.replace('  ', ' ')
+        : `option ${quoted ?? ''} takes no value`.replace('  ', ' ');
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': {
+      const positional = /'([^']*)'/.exec(message)?.[1] ?? args.find((a) => !a.startsWith('-'));
+      return `unexpected argument ${JSON.stringify(positional)}`;
+    }
+    default:
+      return message;
+  }
+}
+
+function usageFailure(io: CliIO, message: string, command?: Command): number {
+  const where = command ? `${BIN} ${command.name}` : BIN;
+  io.stderr.write(`${where}: ${message} (see '${where} --help')\n`);
+  return EXIT_USAGE;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

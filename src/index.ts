@@ -1,0 +1,8 @@
+/**
+ * attesto-token-contract: contract tests for OAuth 2.0 token endpoints.
+ *
+ * - the OpenAPI fragment and schema export (./openapi)
+ */
+export * from './openapi';
+export { VERSION } from './version';
+export * from './redact';

@@ -1,0 +1,5 @@
+export * from './schemas';
+export * from './version';
+export * from './operation';
+export * from './document';
+export * from './export';

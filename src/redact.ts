@@ -1,0 +1,98 @@
+/**
+ * Redaction of secrets in everything a user may see: failure messages,
+ * thrown errors, logs and reports. A redacted value keeps a short prefix and
+ * its length so two values can still be told apart, never the value itself.
+ */
+
+/** Body members (RFC 6749 §5.1, §2.3.1; RFC 7521 §4.2) and headers that carry secrets. */
+export const SECRET_BODY_MEMBERS: ReadonlySet<string> = new Set([
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'client_secret',
+  'client_assertion',
+  'assertion',
+  'code',
+  'password',
+]);
+
+export const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'dpop', 'cookie', 'set-cookie', 'proxy-authorization']);
+
+const PREFIX_LENGTH = 4;
+
+/** `"eyJh…" (812 chars, redacted)`: a short prefix and the length, never the value. */
+export function redactValue(value: string): string {
+  const prefix = value.length > PREFIX_LENGTH * 3 ? value.slice(0, PREFIX_LENGTH) : '';
+  return `[redacted${prefix ? ` "${prefix}…"` : ''}, ${value.length} chars]`;
+}
+
+/** Redacts an `Authorization` header value but keeps its scheme (`Basic [redacted, 20 chars]`). */
+export function redactAuthorization(value: string): string {
+  const match = /^(\S+)\s+(.*)$/s.exec(value);
+  return match ? `${match[1]} ${redactValue(match[2]!)}` : redactValue(value);
+}
+
+/** Redacts one header's value by name (case-insensitive). */
+export function redactHeader(name: string, value: string): string {
+  const lower = name.toLowerCase();
+  if (lower === 'authorization' || lower === 'proxy-authorization') return redactAuthorization(value);
+  return SECRET_HEADERS.has(lower) ? redactValue(value) : value;
+}
+
+/** A copy of a header map with secret values redacted. */
+export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value === 'string') out[name] = redactHeader(name, value);
+    else if (Array.isArray(value)) out[name] = value.map((v) => (typeof v === 'string' ? redactHeader(name, v) : v));
+    else out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * A deep copy of a JSON-like value with secret members redacted at any depth.
+ * Strings that look like compact JWS/JWE are redacted wherever they stand:
+ * an access token echoed in an unexpected member is still a token.
+ */
+export function redactBody(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return looksLikeJwt(value) ? redactValue(value) : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[circular]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redactBody(item, seen));
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    out[key] = SECRET_BODY_MEMBERS.has(key) && typeof member === 'string' ? redactValue(member) : redactBody(member, seen);
+  }
+  return out;
+}
+
+/** Redacts secret parameters in a form-urlencoded string (request bodies, query strings). */
+export function redactForm(form: string): string {
+  const params = new URLSearchParams(form);
+  const out = new URLSearchParams();
+  for (const [key, value] of params) {
+    out.append(key, SECRET_BODY_MEMBERS.has(key) || looksLikeJwt(value) ? redactValue(value) : value);
+  }
+  return out.toString();
+}
+
+/**
+ * Replaces every occurrence of the given secret strings in free text. Use it
+ * as the last line of defence on text that may echo a request (an error
+ * page, a server's error_description).
+ */
+export function scrubText(text: string, secrets: Iterable<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (typeof secret === 'string' && secret.length >= 4) out = out.split(secret).join(redactValue(secret));
+  }
+  return out;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?$/;
+
+export function looksLikeJwt(value: string): boolean {
+  return value.length >= 20 && JWT_SHAPE.test(value);
+}
