@@ -49,6 +49,9 @@ export function document(options: DocumentOptions = {}): TokenEndpointDocument {
   return doc as TokenEndpointDocument;
 }
 
+/** Any OpenAPI 3.0/3.1 document object (typed loosely: hosts build them in many ways). */
+export type HostDocument = OpenAPIV3.Document | OpenAPIV3_1.Document | { openapi?: string; [member: string]: unknown };
+
 export interface MergeOptions extends OperationOptions {
   path?: string;
 }
@@ -70,7 +73,7 @@ export class FragmentConflictError extends Error {
  * accepted (merging twice is harmless); different ones are refused with an
  * error naming the conflict. Schemas follow the host's `openapi` version.
  */
-export function mergeInto<D extends OpenAPIV3.Document | OpenAPIV3_1.Document>(host: D, options: MergeOptions = {}): D {
+export function mergeInto<D extends HostDocument>(host: D, options: MergeOptions = {}): D {
   if (host === null || typeof host !== 'object' || Array.isArray(host)) {
     throw new TypeError('mergeInto expects an OpenAPI document object');
   }
@@ -85,7 +88,7 @@ export function mergeInto<D extends OpenAPIV3.Document | OpenAPIV3_1.Document>(h
 
   merged.paths ??= {};
   const existingItem = merged.paths[path];
-  if (existingItem?.post !== undefined && !isDeepStrictEqual(existingItem.post, ours.post)) {
+  if (existingItem?.post !== undefined && !sameJson(existingItem.post, ours.post)) {
     throw new FragmentConflictError(`the host document already has a different operation at POST ${path}`, `#/paths/${pointerEscape(path)}/post`);
   }
   const clash = findOperationId(merged.paths, ours.post.operationId!, path);
@@ -101,7 +104,7 @@ export function mergeInto<D extends OpenAPIV3.Document | OpenAPIV3_1.Document>(h
   merged.components.schemas ??= {};
   for (const [name, schema] of Object.entries(schemas({ openapi: version }))) {
     const existing = merged.components.schemas[name];
-    if (existing !== undefined && !isDeepStrictEqual(existing, schema)) {
+    if (existing !== undefined && !sameJson(existing, schema)) {
       throw new FragmentConflictError(
         `the host document already has a different component schema named "${name}"`,
         `#/components/schemas/${name}`,
@@ -123,6 +126,14 @@ function findOperationId(paths: Record<string, any>, operationId: string, ourPat
     }
   }
   return undefined;
+}
+
+/**
+ * Structural equality of JSON values. Going through JSON first makes objects
+ * from another realm (vm contexts, Jest) compare by content, not prototype.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }
 
 function checkedPath(path: string): string {
