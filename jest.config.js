@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   // The built package is tested through its own folder (test/package); keep
   // Jest's module map away from dist and scratch folders.
   modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/.tmp'],
