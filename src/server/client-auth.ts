@@ -1,0 +1,129 @@
+/**
+ * Client authentication at the token endpoint (RFC 6749 §2.3): HTTP Basic
+ * (`client_secret_basic`), body credentials (`client_secret_post`) and
+ * `private_key_jwt` (RFC 7523), exactly one per request.
+ *
+ * Failures: an attempt through the `Authorization` header → 401 with a
+ * `WWW-Authenticate` challenge for the scheme used (RFC 6749 §5.2); anything
+ * else → 400 `invalid_client`. Unknown clients and wrong secrets give the
+ * same answer after the same work.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ClientAuthMethod, RegisteredClient } from './config';
+import { verifyClientAssertion, type ClientAssertionContext } from './client-assertion';
+import { TokenEndpointError, invalidRequest } from './errors';
+
+export interface AuthenticatedClient {
+  client: RegisteredClient;
+  method: ClientAuthMethod;
+}
+
+export const CHALLENGE_REALM = 'OAuth';
+const GENERIC_FAILURE = 'client authentication failed';
+/** RFC 9110 §5.6.2 token: what an auth-scheme may be. */
+const AUTH_SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export async function authenticateClient(
+  headers: IncomingHttpHeaders,
+  authorizationHeaderCount: number,
+  params: ReadonlyMap<string, string>,
+  context: ClientAssertionContext,
+): Promise<AuthenticatedClient> {
+  const authorization = headers.authorization;
+  if (authorizationHeaderCount > 1) throw invalidRequest('more than one Authorization header');
+  const attempts = [
+    authorization !== undefined && 'Authorization header',
+    params.has('client_secret') && 'client_secret',
+    (params.has('client_assertion') || params.has('client_assertion_type')) && 'client_assertion',
+  ].filter(Boolean);
+  // RFC 6749 §2.3: "MUST NOT use more than one authentication method in each
+  // request"; a malformed request, so 400 even when one of them is Basic.
+  if (attempts.length > 1) throw invalidRequest(`multiple client authentication methods (${attempts.join(', ')})`);
+
+  const bodyClientId = params.get('client_id');
+  if (authorization !== undefined) return authenticateWithHeader(authorization, bodyClientId, context);
+  if (params.has('client_secret')) return { client: verifySecret(bodyClientId, params.get('client_secret')!, 'client_secret_post', context), method: 'client_secret_post' };
+  if (attempts.length === 1) {
+    const client = await verifyClientAssertion(params.get('client_assertion_type'), params.get('client_assertion'), bodyClientId, context);
+    return { client, method: 'private_key_jwt' };
+  }
+  // RFC 6749 §4.4: client_credentials is for confidential clients only.
+  throw new TokenEndpointError(
+    'invalid_client',
+    bodyClientId === undefined ? 'client authentication required' : 'client authentication required: a client_id alone does not authenticate a client',
+  );
+}
+
+function authenticateWithHeader(authorization: string, bodyClientId: string | undefined, context: ClientAssertionContext): AuthenticatedClient {
+  const [scheme = '', credentials = ''] = splitAuthorization(authorization);
+  if (scheme.toLowerCase() !== 'basic') {
+    throw headerFailure(AUTH_SCHEME.test(scheme) ? scheme : 'Basic', `unsupported Authorization scheme for client authentication; use Basic`);
+  }
+  const decoded = decodeBasicCredentials(credentials);
+  if (!decoded) throw headerFailure('Basic', 'malformed Basic credentials');
+  const [clientId, secret] = decoded;
+  // RFC 6749 §2.3.1 lets a Basic client repeat its id in the body; a different id is a contradiction.
+  if (bodyClientId !== undefined && bodyClientId !== clientId) throw invalidRequest('client_id does not match the Basic credentials');
+  try {
+    return { client: verifySecret(clientId, secret, 'client_secret_basic', context), method: 'client_secret_basic' };
+  } catch (error) {
+    if (error instanceof TokenEndpointError && error.code === 'invalid_client') throw headerFailure('Basic', error.message);
+    throw error;
+  }
+}
+
+function verifySecret(clientId: string | undefined, secret: string, method: ClientAuthMethod, context: ClientAssertionContext): RegisteredClient {
+  if (clientId === undefined) throw new TokenEndpointError('invalid_client', 'client_id is required with client_secret');
+  const client = context.config.clients.get(clientId);
+  // Compare against a dummy when the client is unknown or has no secret, so
+  // the answer and its cost do not reveal which client ids exist.
+  const matches = secretsEqual(secret, client?.secret ?? '\u0000no-secret\u0000');
+  if (!client || client.secret === undefined || !matches || !client.authMethods.has(method)) {
+    throw new TokenEndpointError('invalid_client', GENERIC_FAILURE);
+  }
+  return client;
+}
+
+/** Constant-time comparison of two secrets of any length (digests first). */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function splitAuthorization(value: string): [string, string] {
+  const trimmed = value.trim();
+  const space = trimmed.search(/\s/);
+  return space === -1 ? [trimmed, ''] : [trimmed.slice(0, space), trimmed.slice(space).trim()];
+}
+
+/**
+ * RFC 6749 §2.3.1: the client id and secret are form-urlencoded (Appendix B)
+ * before being joined with ":" and base64-encoded (RFC 7617).
+ */
+export function decodeBasicCredentials(token68: string): [string, string] | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(token68) || token68.length % 4 === 1) return undefined;
+  const text = Buffer.from(token68, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon <= 0) return undefined;
+  const id = formDecode(text.slice(0, colon));
+  const secret = formDecode(text.slice(colon + 1));
+  return id === undefined || secret === undefined || id === '' ? undefined : [id, secret];
+}
+
+function formDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+function headerFailure(scheme: string, description: string): TokenEndpointError {
+  const canonical = scheme.toLowerCase() === 'basic' ? 'Basic' : scheme;
+  return new TokenEndpointError('invalid_client', description, {
+    status: 401,
+    headers: { 'WWW-Authenticate': `${canonical} realm="${CHALLENGE_REALM}"` },
+  });
+}

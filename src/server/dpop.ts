@@ -1,0 +1,138 @@
+/**
+ * DPoP proof verification at the token endpoint, item by item as RFC 9449
+ * §4.3 lists them, plus the server nonce of §8. Each failure names the item
+ * it broke, so a client developer sees what to fix.
+ */
+import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { DPOP_ALGORITHMS, rsaModulusBits, type ResolvedServerConfig } from './config';
+import { TokenEndpointError, echo, invalidDpopProof } from './errors';
+import { htuMatches } from './htu';
+import type { DpopNonces } from './nonce';
+import type { ReplayCache } from './replay-cache';
+
+export interface DpopContext {
+  config: ResolvedServerConfig;
+  /** Token endpoint URLs in `normalizeHtu` form. */
+  endpoints: ReadonlySet<string>;
+  nonces: DpopNonces;
+  replay: ReplayCache;
+}
+
+export interface VerifiedDpopProof {
+  /** RFC 7638 SHA-256 thumbprint of the proof's `jwk` (RFC 9449 §6.1 `cnf.jkt`). */
+  jkt: string;
+  /** Replay-cache key and expiry, committed once the whole request is valid. */
+  replayKey: string;
+  replayExpiresAt: number;
+  /** A nonce from the previous rotation was used: send the current one back (§8.2). */
+  nonceStale: boolean;
+}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const ALGORITHMS: readonly string[] = DPOP_ALGORITHMS;
+
+/**
+ * The `DPoP` header lines of a request. More than one is rejected before
+ * anything else (§4.3 item 1); Node joins repeated unknown headers, so the
+ * raw header list is what counts.
+ */
+export function dpopHeaderValues(rawHeaders: readonly string[]): string[] {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === 'dpop') values.push(rawHeaders[i + 1]!);
+  }
+  return values;
+}
+
+export async function verifyDpopProof(proof: string, context: DpopContext): Promise<VerifiedDpopProof> {
+  // Item 2: one well-formed JWT (a joined "p1, p2" value is not).
+  if (!COMPACT_JWS.test(proof)) throw invalidDpopProof('not a single compact JWS');
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(proof);
+  } catch {
+    throw invalidDpopProof('malformed JWS header');
+  }
+  // Item 4: typ is exactly dpop+jwt.
+  if (header.typ !== 'dpop+jwt') throw invalidDpopProof('typ must be dpop+jwt');
+  // Item 5: an asymmetric algorithm, never none or HMAC (§4.2).
+  if (typeof header.alg !== 'string' || !ALGORITHMS.includes(header.alg)) {
+    throw invalidDpopProof(`alg must be one of ${ALGORITHMS.join(', ')}`);
+  }
+  // Items 3 and 7: a public jwk in the header.
+  const jwk = header.jwk as JWK | undefined;
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw invalidDpopProof('missing jwk header');
+  if (jwk.kty === 'oct' || PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) throw invalidDpopProof('jwk must be a public key');
+  if (jwk.kty === 'RSA' && rsaModulusBits(jwk) < 2048) throw invalidDpopProof('RSA jwk must be at least 2048 bits');
+  // RFC 7515 §4.1.11: no extension is understood here, so any crit fails.
+  if (header.crit !== undefined) throw invalidDpopProof('unsupported critical header (crit)');
+
+  const now = context.config.clock();
+  let payload: JWTPayload;
+  try {
+    // Item 6: the signature verifies with the jwk of the header.
+    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+      algorithms: [...ALGORITHMS],
+      typ: 'dpop+jwt',
+      currentDate: new Date(now),
+    }));
+  } catch (error) {
+    throw invalidDpopProof(describeJoseFailure(error));
+  }
+
+  // Item 3: required claims.
+  if (typeof payload.jti !== 'string' || payload.jti === '') throw invalidDpopProof('missing jti');
+  // Item 8: htm matches the method, case-sensitively.
+  if (payload.htm !== 'POST') throw invalidDpopProof(typeof payload.htm === 'string' ? `htm ${echo(payload.htm)} is not POST` : 'missing htm');
+  // Item 9: htu matches the token endpoint on scheme, host, port and path.
+  if (typeof payload.htu !== 'string') throw invalidDpopProof('missing htu');
+  if (!htuMatches(payload.htu, context.endpoints)) throw invalidDpopProof('htu does not match the token endpoint URL');
+  // Item 11: iat within the window, both ways (§11.1).
+  if (typeof payload.iat !== 'number') throw invalidDpopProof('missing iat');
+  const skew = payload.iat - now / 1000;
+  const window = context.config.iatWindowSeconds;
+  if (skew < -window) throw invalidDpopProof(`proof expired: iat is more than ${window} s in the past`);
+  if (skew > window) throw invalidDpopProof(`iat is more than ${window} s in the future`);
+
+  // Item 10: the server nonce, checked last so a broken proof is reported as such.
+  let nonceStale = false;
+  if (context.config.requireNonce) {
+    if (typeof payload.nonce !== 'string') throw useDpopNonce(context, 'DPoP nonce required');
+    const state = context.nonces.check(payload.nonce);
+    if (state === 'invalid') throw useDpopNonce(context, 'DPoP nonce is stale or unknown');
+    nonceStale = state === 'stale';
+  }
+
+  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  const replayKey = `${jkt}\u0000${payload.jti}`;
+  if (context.replay.has(replayKey)) throw invalidDpopProof('jti was already used (replay)');
+  return { jkt, replayKey, replayExpiresAt: (payload.iat + window + 1) * 1000, nonceStale };
+}
+
+/** Records the proof's jti; a concurrent request that got there first makes this a replay. */
+export function commitDpopProof(proof: VerifiedDpopProof, context: DpopContext): void {
+  if (!context.replay.add(proof.replayKey, proof.replayExpiresAt)) throw invalidDpopProof('jti was already used (replay)');
+}
+
+/** RFC 9449 §8: 400 use_dpop_nonce with a fresh nonce in `DPoP-Nonce`. */
+function useDpopNonce(context: DpopContext, description: string): TokenEndpointError {
+  return new TokenEndpointError('use_dpop_nonce', description, { headers: { 'DPoP-Nonce': context.nonces.current() } });
+}
+
+function describeJoseFailure(error: unknown): string {
+  switch ((error as { code?: string }).code) {
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'signature does not verify with the jwk header';
+    case 'ERR_JWT_EXPIRED':
+      return 'proof expired (exp)';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `claim check failed: ${(error as { claim?: string }).claim ?? 'claims'}`;
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return 'unsupported algorithm, key or critical header';
+    case 'ERR_JWT_INVALID':
+      return 'payload is not a JWT claims set';
+    default:
+      return 'jwk or signature is invalid';
+  }
+}

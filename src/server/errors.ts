@@ -1,0 +1,44 @@
+/**
+ * OAuth error responses of the reference server (RFC 6749 §5.2, RFC 9449 §5
+ * and §8). Every rejection in the pipeline is one `TokenEndpointError`; the
+ * HTTP layer turns it into a status, headers and an `AttestoTokenError` body.
+ */
+import type { TokenErrorCode } from '../openapi';
+
+export class TokenEndpointError extends Error {
+  readonly code: TokenErrorCode;
+  readonly status: number;
+  /** Extra response headers, e.g. `WWW-Authenticate` (RFC 6749 §5.2) or `DPoP-Nonce` (RFC 9449 §8). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: TokenErrorCode, description: string, options: { status?: number; headers?: Record<string, string> } = {}) {
+    super(safeDescription(description));
+    this.name = 'TokenEndpointError';
+    this.code = code;
+    this.status = options.status ?? 400;
+    this.headers = options.headers ?? {};
+  }
+
+  /** The `AttestoTokenError` body. */
+  toJSON(): { error: TokenErrorCode; error_description: string } {
+    return { error: this.code, error_description: this.message };
+  }
+}
+
+export const invalidRequest = (description: string) => new TokenEndpointError('invalid_request', description);
+export const invalidDpopProof = (description: string) => new TokenEndpointError('invalid_dpop_proof', `invalid DPoP proof: ${description}`);
+
+/**
+ * RFC 6749 §5.2: `error_description` values MUST NOT include characters
+ * outside %x20-21 / %x23-5B / %x5D-7E. Descriptions that echo request input
+ * pass through here, so `"`, `\`, control and non-ASCII characters become `?`.
+ */
+export function safeDescription(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+}
+
+/** Quotes a short piece of request input for an error description, sanitised and truncated. */
+export function echo(value: string, max = 40): string {
+  const cut = value.length > max ? `${value.slice(0, max)}...` : value;
+  return `'${safeDescription(cut)}'`;
+}

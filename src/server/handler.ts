@@ -1,0 +1,137 @@
+/**
+ * The token endpoint pipeline, in the order of the attesto_phoenix controller
+ * (checklist "AP check order"): method → body size → Content-Type → query
+ * string → DPoP header count → body → client authentication → grant type →
+ * DPoP proof → scope → DPoP jti commit → token. Each step throws a
+ * `TokenEndpointError`; `respondWithError` writes it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BearerTokenResponse, DPoPTokenResponse } from '../openapi';
+import type { AccessTokenSigner } from './access-token';
+import { authenticateClient } from './client-auth';
+import type { ResolvedServerConfig } from './config';
+import { commitDpopProof, dpopHeaderValues, verifyDpopProof, type VerifiedDpopProof } from './dpop';
+import { TokenEndpointError, echo, invalidDpopProof, invalidRequest } from './errors';
+import type { DpopNonces } from './nonce';
+import type { ReplayCache } from './replay-cache';
+import { BodyTooLargeError, parseParameters, readBody, rejectQueryParameters, requestMediaType } from './request';
+import { grantScopes } from './scope';
+
+export interface TokenEndpointContext {
+  config: ResolvedServerConfig;
+  issuer: string;
+  audience: string;
+  /** Accepted client assertion `aud` values (RFC 7523 §3 item 3). */
+  audiences: ReadonlySet<string>;
+  /** Accepted DPoP `htu` values, normalised (RFC 9449 §4.3 item 9). */
+  endpoints: ReadonlySet<string>;
+  nonces: DpopNonces;
+  dpopReplay: ReplayCache;
+  assertionReplay: ReplayCache;
+  signer: AccessTokenSigner;
+}
+
+/** Headers on every response (RFC 6749 §5.1; on errors too, as defence in depth). */
+export const NO_STORE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+
+export async function handleTokenRequest(req: IncomingMessage, res: ServerResponse, search: string, context: TokenEndpointContext): Promise<void> {
+  try {
+    if (req.method !== 'POST') {
+      // RFC 9110 §15.5.6: 405 names the allowed methods; RFC 6749 §3.2: POST only.
+      sendJson(res, 405, { error: 'invalid_request', error_description: 'the token endpoint accepts POST only (RFC 6749 3.2)' }, { Allow: 'POST' });
+      return;
+    }
+    const declaredLength = Number(req.headers['content-length'] ?? 0);
+    if (declaredLength > context.config.maxBodyBytes) throw new BodyTooLargeError(context.config.maxBodyBytes);
+    const media = requestMediaType(req.headers['content-type']);
+    rejectQueryParameters(search);
+    const proofs = dpopHeaderValues(req.rawHeaders);
+    if (proofs.length > 1) throw invalidDpopProof('more than one DPoP header (RFC 9449 4.3 item 1)');
+    const params = parseParameters(await readBody(req, context.config.maxBodyBytes), media);
+
+    const authorizationCount = countHeader(req.rawHeaders, 'authorization');
+    const { client } = await authenticateClient(req.headers, authorizationCount, params, {
+      config: context.config,
+      audiences: context.audiences,
+      replay: context.assertionReplay,
+    });
+
+    const grantType = params.get('grant_type');
+    if (grantType === undefined) throw invalidRequest('missing grant_type');
+    if (grantType !== 'client_credentials') throw new TokenEndpointError('unsupported_grant_type', `unsupported grant_type ${echo(grantType)}`);
+    // RFC 6749 §5.2: a grant the client is not registered for is unauthorized_client.
+    if (!client.grantTypes.has(grantType)) throw new TokenEndpointError('unauthorized_client', 'client is not authorized to use the client_credentials grant');
+
+    const dpopContext = { config: context.config, endpoints: context.endpoints, nonces: context.nonces, replay: context.dpopReplay };
+    let proof: VerifiedDpopProof | undefined;
+    if (proofs.length === 1) proof = await verifyDpopProof(proofs[0]!, dpopContext);
+    else if (client.requireDpop) throw invalidRequest('DPoP proof required for this client (RFC 9449 5)');
+
+    const scopes = grantScopes(params.get('scope'), client, context.config.scopes);
+    if (proof) commitDpopProof(proof, dpopContext);
+
+    const nowSeconds = Math.floor(context.config.clock() / 1000);
+    const accessToken = await context.signer.sign({
+      issuer: context.issuer,
+      audience: context.audience,
+      clientId: client.id,
+      scopes,
+      lifetimeSeconds: context.config.tokenLifetimeSeconds,
+      nowSeconds,
+      jkt: proof?.jkt,
+    });
+    const base = { access_token: accessToken, expires_in: context.config.tokenLifetimeSeconds, ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}) };
+    const body: BearerTokenResponse | DPoPTokenResponse = proof
+      ? { ...base, token_type: 'DPoP', cnf: { jkt: proof.jkt } }
+      : { ...base, token_type: 'Bearer' };
+    // RFC 9449 §8.2: the client used last period's nonce; hand it the current one.
+    sendJson(res, 200, body, proof?.nonceStale ? { 'DPoP-Nonce': context.nonces.current() } : {});
+  } catch (error) {
+    respondWithError(req, res, error);
+  }
+}
+
+export function respondWithError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof TokenEndpointError) {
+    sendJson(res, error.status, error.toJSON(), error.headers);
+  } else if (error instanceof BodyTooLargeError) {
+    refuseBody(req, res, error);
+  } else {
+    // Never echo an unexpected error: it may quote request data.
+    sendJson(res, 500, { error: 'server_error', error_description: 'internal error' });
+  }
+}
+
+/**
+ * 413 without reading the rest of the body: answer, close the connection,
+ * and drop the socket shortly after so a client that keeps sending cannot
+ * hold it open (RFC 9110 §15.5.14).
+ */
+function refuseBody(req: IncomingMessage, res: ServerResponse, error: BodyTooLargeError): void {
+  req.pause();
+  sendJson(res, 413, { error: 'invalid_request', error_description: `request body larger than ${error.limit} bytes` }, { Connection: 'close' });
+  res.once('finish', () => {
+    setTimeout(() => req.socket.destroy(), 250).unref();
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...NO_STORE_HEADERS,
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
+  res.end(res.req?.method === 'HEAD' ? undefined : text);
+}
+
+function countHeader(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
+  return count;
+}

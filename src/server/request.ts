@@ -1,0 +1,161 @@
+/**
+ * Reading and parsing a token request: media type, bounded body, form or
+ * JSON parameters, duplicate and query-string checks (RFC 6749 §3.2, §2.3.1,
+ * §4.4.2). Everything here is about framing; what the parameters mean is the
+ * pipeline's business.
+ */
+import type { IncomingMessage } from 'node:http';
+import { echo, invalidRequest } from './errors';
+
+export const TOKEN_REQUEST_PARAMETERS = ['grant_type', 'scope', 'client_id', 'client_secret', 'client_assertion_type', 'client_assertion'] as const;
+
+/** Parameters that must never travel in the request URI (RFC 6749 §2.3.1, §3.2). */
+const BODY_ONLY_PARAMETERS = new Set<string>(TOKEN_REQUEST_PARAMETERS);
+
+export type MediaType = 'form' | 'json';
+
+/** The request body is larger than allowed; the caller answers 413 and stops reading. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`request body larger than ${limit} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/** Form or JSON per `Content-Type` (RFC 6749 §4.4.2 form; attesto_phoenix also takes JSON). */
+export function requestMediaType(contentType: string | undefined): MediaType {
+  if (contentType === undefined || contentType.trim() === '') throw invalidRequest('missing Content-Type');
+  const [essence = '', ...parameters] = contentType.split(';');
+  const type = essence.trim().toLowerCase();
+  const media: MediaType | undefined =
+    type === 'application/x-www-form-urlencoded' ? 'form' : type === 'application/json' ? 'json' : undefined;
+  if (!media) throw invalidRequest(`unsupported token request Content-Type: ${echo(type)}`);
+  for (const parameter of parameters) {
+    const [name = '', value = ''] = parameter.split('=').map((part) => part.trim().toLowerCase());
+    if (name === 'charset' && !['utf-8', 'utf8', 'us-ascii', '"utf-8"'].includes(value)) {
+      throw invalidRequest(`unsupported charset ${echo(value)}: token requests are UTF-8 (RFC 6749 Appendix B)`);
+    }
+  }
+  return media;
+}
+
+/** Rejects credentials and token parameters in the query string (RFC 6749 §2.3.1: "MUST NOT be included in the request URI"). */
+export function rejectQueryParameters(search: string): void {
+  if (!search) return;
+  for (const name of new URLSearchParams(search).keys()) {
+    if (BODY_ONLY_PARAMETERS.has(name)) throw invalidRequest(`${name} must be sent in the request body, not the query string`);
+  }
+}
+
+/** Reads the body up to `limit` bytes; rejects with `BodyTooLargeError` as soon as it is exceeded. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.pause();
+        reject(new BodyTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onAborted = () => onError(new Error('request aborted'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+/**
+ * The request parameters, parsed per media type. Parameters sent without a
+ * value are treated as omitted (RFC 6749 §3.2), so `scope=` means no scope;
+ * a parameter present more than once is an `invalid_request` (§3.2: "MUST
+ * NOT be included more than once").
+ */
+export function parseParameters(body: Buffer, media: MediaType): Map<string, string> {
+  const text = body.toString('utf8');
+  return media === 'form' ? parseForm(text) : parseJson(text);
+}
+
+function parseForm(text: string): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (value === '') continue;
+    if (params.has(name)) throw invalidRequest(`parameter ${echo(name)} is included more than once`);
+    params.set(name, value);
+  }
+  return params;
+}
+
+function parseJson(text: string): Map<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidRequest('malformed JSON request body');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidRequest('JSON request body must be an object');
+  const duplicate = firstDuplicateTopLevelKey(text);
+  if (duplicate !== undefined) throw invalidRequest(`parameter ${echo(duplicate)} is included more than once`);
+  const params = new Map<string, string>();
+  for (const [name, member] of Object.entries(value)) {
+    if (member === null || member === '') continue;
+    if (typeof member !== 'string') {
+      // Unknown members are ignored whatever their type (RFC 6749 §3.2); ours must be strings.
+      if (BODY_ONLY_PARAMETERS.has(name)) throw invalidRequest(`${name} must be a string`);
+      continue;
+    }
+    params.set(name, member);
+  }
+  return params;
+}
+
+/**
+ * JSON.parse keeps the last of repeated names silently. This scans the
+ * (already valid) JSON text and reports the first name repeated in the
+ * top-level object.
+ */
+export function firstDuplicateTopLevelKey(json: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const char = json[i];
+    if (char === '"') {
+      const start = i;
+      for (i++; i < json.length && json[i] !== '"'; i++) if (json[i] === '\\') i++;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(json.slice(start, i + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+    } else if (char === '{' || char === '[') {
+      depth++;
+      expectKey = char === '{' && depth === 1;
+    } else if (char === '}' || char === ']') {
+      depth--;
+    } else if (char === ',' && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,22 @@
+/**
+ * Scope handling (RFC 6749 §3.3): the requested scope is a space-delimited
+ * list of scope-tokens; every one must be known to the server and allowed to
+ * the client, else `invalid_scope`. No scope requested → the client's allowed
+ * scopes (the "pre-defined default value" of §3.3).
+ */
+import type { RegisteredClient } from './config';
+import { TokenEndpointError, echo } from './errors';
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+export function grantScopes(requested: string | undefined, client: RegisteredClient, known: ReadonlySet<string>): string[] {
+  if (requested === undefined) return [...client.scopes];
+  const tokens = [...new Set(requested.split(' ').filter((token) => token !== ''))];
+  if (tokens.length === 0) return [...client.scopes];
+  for (const token of tokens) {
+    if (!SCOPE_TOKEN.test(token)) throw new TokenEndpointError('invalid_scope', `malformed scope token ${echo(token)}`);
+    if (!known.has(token)) throw new TokenEndpointError('invalid_scope', `unknown scope ${echo(token)}`);
+    if (!client.scopes.includes(token)) throw new TokenEndpointError('invalid_scope', `scope ${echo(token)} is not permitted for this client`);
+  }
+  return tokens;
+}

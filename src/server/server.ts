@@ -1,0 +1,130 @@
+/**
+ * `createReferenceServer`: a small, faithful token endpoint on Node `http`,
+ * listening on 127.0.0.1 and an ephemeral port by default. Plain http is the
+ * usual loopback exception to RFC 6749 §3.2's TLS requirement.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JWK } from 'jose';
+import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
+import { ACCESS_TOKEN_ALG, createAccessTokenSigner } from './access-token';
+import { handleTokenRequest, respondWithError, sendJson, type TokenEndpointContext } from './handler';
+import { normalizeHtu } from './htu';
+import { DpopNonces } from './nonce';
+import { ReplayCache } from './replay-cache';
+
+export interface ReferenceServer {
+  /** Origin the server listens on, e.g. `http://127.0.0.1:54321`. */
+  url: string;
+  /** Absolute token endpoint URL (also the DPoP `htu`). */
+  tokenEndpoint: string;
+  issuer: string;
+  /** The registered clients by id, with their credentials (the demo `jwt-client` includes its private JWK). */
+  clients: Record<string, ReferenceClientInfo>;
+  /** Public keys that verify the issued access tokens (also served at `/jwks`). */
+  jwks: { keys: JWK[] };
+  /** Whether DPoP proofs must carry a server nonce. */
+  requireNonce: boolean;
+  /** The underlying Node server, e.g. as a harness target. */
+  server: Server;
+  close(): Promise<void>;
+}
+
+export const METADATA_PATH = '/.well-known/oauth-authorization-server';
+export const JWKS_PATH = '/jwks';
+
+export async function createReferenceServer(config: ReferenceServerConfig = {}): Promise<ReferenceServer> {
+  const clientConfigs = config.clients ?? (await createDemoClients());
+  const resolved = await resolveServerConfig({ ...config, clients: clientConfigs });
+  const signer = await createAccessTokenSigner();
+  let context: TokenEndpointContext | undefined;
+  let metadata: Record<string, unknown> = {};
+
+  const server = createServer((req, res) => {
+    if (!context) return respondWithError(req, res, new Error('not ready'));
+    route(req, res, resolved, context, metadata).catch((error: unknown) => respondWithError(req, res, error));
+  });
+  // Slow or stalled clients cannot hold a request open for long.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolved.port, resolved.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${urlHost(resolved.host)}:${port}`;
+  const tokenEndpoint = `${url}${resolved.path}`;
+  const issuer = resolved.issuer ?? url;
+  const issuerEndpoint = `${issuer}${resolved.path}`;
+  context = {
+    config: resolved,
+    issuer,
+    audience: resolved.audience ?? issuer,
+    audiences: new Set([issuer, tokenEndpoint, issuerEndpoint]),
+    endpoints: new Set([tokenEndpoint, issuerEndpoint].map((u) => normalizeHtu(u)!).filter(Boolean)),
+    nonces: new DpopNonces(resolved.nonceLifetimeSeconds, resolved.clock),
+    dpopReplay: new ReplayCache(resolved.replayCacheSize, resolved.clock),
+    assertionReplay: new ReplayCache(resolved.replayCacheSize, resolved.clock),
+    signer,
+  };
+  metadata = authorizationServerMetadata(issuer, issuerEndpoint, `${issuer}${JWKS_PATH}`, resolved);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    tokenEndpoint,
+    issuer,
+    clients: describeClients(clientConfigs, resolved),
+    jwks: signer.jwks,
+    requireNonce: resolved.requireNonce,
+    server,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+  };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, config: ResolvedServerConfig, context: TokenEndpointContext, metadata: Record<string, unknown>): Promise<void> {
+  const target = req.url ?? '/';
+  const queryStart = target.indexOf('?');
+  const path = queryStart === -1 ? target : target.slice(0, queryStart);
+  const search = queryStart === -1 ? '' : target.slice(queryStart + 1);
+  if (path === config.path) return handleTokenRequest(req, res, search, context);
+  if ((path === METADATA_PATH || path === JWKS_PATH) && (req.method === 'GET' || req.method === 'HEAD')) {
+    return sendJson(res, 200, path === JWKS_PATH ? context.signer.jwks : metadata);
+  }
+  if (path === METADATA_PATH || path === JWKS_PATH) {
+    return sendJson(res, 405, { error: 'invalid_request', error_description: 'GET only' }, { Allow: 'GET, HEAD' });
+  }
+  sendJson(res, 404, { error: 'invalid_request', error_description: 'not found' });
+}
+
+/** RFC 8414 §2 metadata, so clients can discover what this server supports. */
+function authorizationServerMetadata(issuer: string, tokenEndpoint: string, jwksUri: string, config: ResolvedServerConfig): Record<string, unknown> {
+  const methods = new Set<string>();
+  for (const client of config.clients.values()) client.authMethods.forEach((m) => methods.add(m));
+  return {
+    issuer,
+    token_endpoint: tokenEndpoint,
+    jwks_uri: jwksUri,
+    grant_types_supported: ['client_credentials'],
+    token_endpoint_auth_methods_supported: [...methods],
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
+    scopes_supported: [...config.scopes],
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+    access_token_signing_alg_values_supported: [ACCESS_TOKEN_ALG],
+  };
+}
+
+/** A host as it appears in a URL; wildcard addresses are reached through loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
