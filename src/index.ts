@@ -6,3 +6,4 @@
 export * from './openapi';
 export { VERSION } from './version';
 export * from './redact';
+export * from './server';

@@ -42,7 +42,7 @@ export interface ReferenceClientConfig {
   privateJwk?: JWK;
 }
 
-export interface DpopConfig {
+export interface ReferenceDpopConfig {
   /** Demand a server nonce in every proof (RFC 9449 §8). Default false. */
   requireNonce?: boolean;
   /** Accepted distance between a proof's `iat` and now, both ways (RFC 9449 §11.1). Default 60. */
@@ -60,7 +60,7 @@ export interface ReferenceServerConfig {
   scopes?: string[];
   /** `expires_in` and access-token `exp` distance. Default 900 (attesto_phoenix `access_token_ttl`). */
   tokenLifetimeSeconds?: number;
-  dpop?: DpopConfig;
+  dpop?: ReferenceDpopConfig;
   /** Largest accepted request body; larger → 413 without reading the rest. Default 65536. */
   maxBodyBytes?: number;
   /** Upper bound of `exp − now` for client assertions (RFC 7523 §3 item 4). Default 300. */

@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { exportCommand } from './export';
+import { serveCommand } from './serve';
 
 /** Every CLI command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [exportCommand];
+export const COMMANDS: readonly Command[] = [exportCommand, serveCommand];

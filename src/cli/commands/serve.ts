@@ -1,0 +1,124 @@
+import { chmod } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createReferenceServer, loadServerConfigFile, ServerConfigError, type ReferenceServer, type ReferenceServerConfig } from '../../server';
+import { writeFileAtomic } from '../atomic-write';
+import { EXIT_OK, UsageError, integerFlag, stringFlag, type CliIO, type Command } from '../command';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the reference token endpoint (demo clients, DPoP) on loopback',
+  help: `Usage: token-contract serve [options]
+
+Run the reference OAuth 2.0 token endpoint (POST /oauth/token,
+client_credentials, Basic / client_secret_post / private_key_jwt, DPoP) on
+plain http, 127.0.0.1 and an ephemeral port by default. Prints the token
+endpoint URL and the clients, then serves until SIGINT/SIGTERM.
+
+Options:
+  --port N                  listen port (default 0: any free port)
+  --host H                  listen address (default 127.0.0.1)
+  --config FILE             server configuration, JSON or YAML (clients,
+                            scopes, tokenLifetimeSeconds, dpop, issuer, ...)
+  --require-nonce           require DPoP server nonces (RFC 9449 §8)
+  --write-client-key FILE   write the demo jwt-client's private JWK to FILE
+                            (mode 0600); it is never printed
+  -h, --help                show this help
+`,
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    config: { type: 'string' },
+    'require-nonce': { type: 'boolean' },
+    'write-client-key': { type: 'string' },
+  },
+  async run({ values }, io) {
+    const config: ReferenceServerConfig = {};
+    const configPath = stringFlag(values, 'config');
+    if (configPath !== undefined) Object.assign(config, await loadConfig(resolve(io.cwd, configPath)));
+    if (values.port !== undefined) config.port = integerFlag('port', values.port, { min: 0, max: 65_535 });
+    const host = stringFlag(values, 'host');
+    if (host !== undefined) {
+      if (host.trim() === '') throw new UsageError('--host must not be empty');
+      config.host = host;
+    }
+    if (values['require-nonce'] === true) config.dpop = { ...config.dpop, requireNonce: true };
+    const keyFile = stringFlag(values, 'write-client-key');
+    const demo = config.clients === undefined;
+
+    let server: ReferenceServer;
+    try {
+      server = await createReferenceServer(config);
+    } catch (error) {
+      if (error instanceof ServerConfigError) throw new UsageError(`invalid server configuration: ${error.message}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        throw new Error(`cannot listen on ${config.host ?? '127.0.0.1'}:${config.port ?? 0}: ${code}`);
+      }
+      throw error;
+    }
+    try {
+      if (keyFile !== undefined) await writeClientKey(server, resolve(io.cwd, keyFile), keyFile, io);
+      io.stdout.write(describeServer(server, demo, keyFile));
+      await stopped(io.signal);
+      io.stderr.write('stopping\n');
+    } finally {
+      await server.close();
+    }
+    return EXIT_OK;
+  },
+};
+
+async function loadConfig(path: string): Promise<ReferenceServerConfig> {
+  try {
+    return await loadServerConfigFile(path);
+  } catch (error) {
+    if (error instanceof ServerConfigError) throw new UsageError(`--config: ${error.message}`);
+    throw error;
+  }
+}
+
+async function writeClientKey(server: ReferenceServer, path: string, shown: string, io: CliIO): Promise<void> {
+  const client = Object.values(server.clients).find((c) => c.privateJwk !== undefined);
+  if (!client) throw new UsageError('--write-client-key: no client has a generated private key (the demo jwt-client exists when --config lists no clients)');
+  const text = `${JSON.stringify({ client_id: client.id, ...client.privateJwk }, null, 2)}\n`;
+  try {
+    await writeFileAtomic(path, text);
+    await chmod(path, 0o600);
+  } catch (error) {
+    throw new UsageError(`cannot write --write-client-key ${JSON.stringify(shown)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  io.stderr.write(`wrote the private JWK of ${client.id} to ${shown}\n`);
+}
+
+/** What a developer needs to call the server; demo secrets are printed, configured secrets and private keys never. */
+export function describeServer(server: ReferenceServer, demo: boolean, keyFile: string | undefined): string {
+  const lines = [
+    `token endpoint: ${server.tokenEndpoint}`,
+    `issuer:         ${server.issuer}`,
+    `metadata:       ${server.url}/.well-known/oauth-authorization-server`,
+    `DPoP nonces:    ${server.requireNonce ? 'required' : 'not required'}`,
+    '',
+    'clients:',
+  ];
+  const clients = Object.values(server.clients);
+  const width = Math.max(...clients.map((c) => c.id.length));
+  for (const client of clients) {
+    const credential = client.secret !== undefined
+      ? demo ? `secret ${client.secret}` : 'secret (from --config)'
+      : client.privateJwk !== undefined
+        ? keyFile !== undefined ? `private key in ${keyFile}` : 'private key not shown (use --write-client-key FILE)'
+        : 'public keys from --config';
+    const grants = client.grantTypes.length > 0 ? `grants ${client.grantTypes.join(' ')}` : 'no grant types';
+    lines.push(`  ${client.id.padEnd(width)}  ${client.authMethods.join(', ')}  ${credential}  scopes ${client.scopes.join(' ') || '(none)'}  ${grants}`);
+  }
+  lines.push('', 'Press Ctrl+C to stop.', '');
+  return lines.join('\n');
+}
+
+function stopped(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!signal) return; // no way to be told to stop: serve until the process ends
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
