@@ -7,3 +7,4 @@ export * from './openapi';
 export { VERSION } from './version';
 export * from './redact';
 export * from './server';
+export * from './validate';

@@ -96,3 +96,22 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(\.[A-Za
 export function looksLikeJwt(value: string): boolean {
   return value.length >= 20 && JWT_SHAPE.test(value);
 }
+
+const JWT_IN_TEXT = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
+const SECRET_MEMBER_NAMES = [...SECRET_BODY_MEMBERS].join('|');
+// `"access_token": "..."` in JSON-ish text (also truncated or malformed JSON).
+const SECRET_JSON_PAIR = new RegExp(`("(?:${SECRET_MEMBER_NAMES})"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)`, 'g');
+// `access_token=...` in form-encoded or query-string text.
+const SECRET_FORM_PAIR = new RegExp(`(\\b(?:${SECRET_MEMBER_NAMES})=)([^&\\s"'<>]*)`, 'g');
+
+/**
+ * Redacts secrets inside free text whose structure is unknown: a non-JSON
+ * error page, a truncated JSON body. Catches JWT-shaped substrings and the
+ * values of secret members written as JSON pairs or form pairs.
+ */
+export function redactText(text: string): string {
+  return text
+    .replace(SECRET_JSON_PAIR, (_, head: string, secret: string) => `${head}${secret.length > 0 ? redactValue(secret) : ''}`)
+    .replace(SECRET_FORM_PAIR, (_, head: string, secret: string) => `${head}${secret.length > 0 ? redactValue(secret) : ''}`)
+    .replace(JWT_IN_TEXT, (token) => (token.length >= 20 ? redactValue(token) : token));
+}

@@ -1,0 +1,122 @@
+/**
+ * Body checks against the contract's schemas, turning Ajv errors into one
+ * readable problem each. For the `oneOf` of Bearer and DPoP responses, the
+ * body is judged against the branch it is closest to (by `token_type`, then
+ * by `cnf`), not reported as a wall of errors from both branches.
+ */
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { SCHEMA_NAMES } from '../openapi';
+import { SECRET_BODY_MEMBERS, looksLikeJwt, redactBody, redactValue } from '../redact';
+import { RULES, type Problem } from './problem';
+import { contractValidators } from './schema-validators';
+
+const TOKEN_TYPES = ['Bearer', 'DPoP'] as const;
+
+/** Problems of a JSON token response body (status 200); none when valid. */
+export function tokenResponseProblems(body: unknown, problems: Problem[]): void {
+  const validators = contractValidators();
+  if (validators.tokenResponse(body)) return;
+  if (!isObject(body)) {
+    problems.push(schemaProblem('', `${SCHEMA_NAMES.tokenResponse}: must be a JSON object`, 'object', body));
+    return;
+  }
+  const tokenType = body.token_type;
+  if (tokenType === 'Bearer' || tokenType === 'DPoP') {
+    const [validate, name] = tokenType === 'Bearer' ? [validators.bearerResponse, SCHEMA_NAMES.bearerResponse] : [validators.dpopResponse, SCHEMA_NAMES.dpopResponse];
+    branchProblems(validate, `${name} (token_type "${tokenType}")`, body, problems);
+    return;
+  }
+  // token_type is missing or outside the enum: judge against the closest branch.
+  const looksDpop = (typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop') || body.cnf !== undefined;
+  const [validate, name] = looksDpop ? [validators.dpopResponse, SCHEMA_NAMES.dpopResponse] : [validators.bearerResponse, SCHEMA_NAMES.bearerResponse];
+  if (tokenType !== undefined) {
+    const caseHint = typeof tokenType === 'string' && TOKEN_TYPES.some((t) => t.toLowerCase() === tokenType.toLowerCase())
+      ? ' (the contract enum is case-sensitive, although RFC 6749 §5.1 calls token_type case-insensitive)'
+      : '';
+    problems.push(schemaProblem('/token_type', `${SCHEMA_NAMES.tokenResponse}: token_type must be exactly "Bearer" or "DPoP"${caseHint}`, TOKEN_TYPES, tokenType));
+  }
+  branchProblems(validate, `${name} (the closest branch of ${SCHEMA_NAMES.tokenResponse})`, body, problems, (error) => !(error.instancePath === '/token_type' && error.keyword === 'enum'));
+}
+
+/** Problems of a JSON error body (status 400/401); none when valid. */
+export function tokenErrorProblems(body: unknown, problems: Problem[]): void {
+  const validate = contractValidators().error;
+  if (validate(body)) return;
+  if (!isObject(body)) {
+    problems.push(schemaProblem('', `${SCHEMA_NAMES.error}: must be a JSON object`, 'object', body));
+    return;
+  }
+  branchProblems(validate, SCHEMA_NAMES.error, body, problems);
+}
+
+function branchProblems(
+  validate: ValidateFunction<unknown> | ((data: unknown) => boolean) & { errors?: ErrorObject[] | null },
+  label: string,
+  body: Record<string, unknown>,
+  problems: Problem[],
+  keep: (error: ErrorObject) => boolean = () => true,
+): void {
+  if (validate(body)) return;
+  for (const error of validate.errors ?? []) {
+    if (keep(error)) problems.push(fromAjvError(error, label, body));
+  }
+}
+
+function fromAjvError(error: ErrorObject, label: string, body: unknown): Problem {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required': {
+      const member = String(params.missingProperty);
+      const pointer = `${error.instancePath}/${escapePointer(member)}`;
+      return schemaProblem(pointer, `${label}: required member "${member}" is missing`, 'present', undefined);
+    }
+    case 'type':
+      return schemaProblem(error.instancePath, `${label}: must be ${article(String(params.type))}`, params.type, valueAt(body, error.instancePath));
+    case 'enum':
+      return schemaProblem(error.instancePath, `${label}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, params.allowedValues, valueAt(body, error.instancePath));
+    case 'minimum':
+      return schemaProblem(error.instancePath, `${label}: must be >= ${String(params.limit)}`, `>= ${String(params.limit)}`, valueAt(body, error.instancePath));
+    default:
+      return schemaProblem(error.instancePath, `${label}: ${error.message ?? `fails "${error.keyword}"`}`, error.keyword, valueAt(body, error.instancePath));
+  }
+}
+
+function schemaProblem(pointer: string, message: string, expected: unknown, received: unknown): Problem {
+  return { where: 'body', pointer, message, expected, received: safeValue(pointer, received), rule: RULES.bodySchema };
+}
+
+/** A value fit for a message: secrets (by member name or JWT shape) redacted. */
+export function safeValue(pointer: string, value: unknown): unknown {
+  if (typeof value === 'string') {
+    const member = unescapePointer(pointer.slice(pointer.lastIndexOf('/') + 1));
+    return SECRET_BODY_MEMBERS.has(member) || looksLikeJwt(value) ? redactValue(value) : value;
+  }
+  return redactBody(value);
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The value at a JSON pointer (RFC 6901), or undefined. */
+export function valueAt(root: unknown, pointer: string): unknown {
+  if (pointer === '') return root;
+  let current: unknown = root;
+  for (const token of pointer.slice(1).split('/')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[unescapePointer(token)];
+  }
+  return current;
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function unescapePointer(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}

@@ -1,0 +1,223 @@
+/**
+ * Turns whatever an HTTP client returned into one shape: status, headers and
+ * body. Accepted: supertest/superagent responses, axios responses, plain
+ * `{ status, headers, body }` objects (body parsed, or a JSON string/Buffer),
+ * and WHATWG fetch `Response` objects through the async `fromFetch`.
+ * Anything else is described in a problem, never a TypeError.
+ */
+import { headerRecord, headerValue, isHeaderSource, isJsonMediaType, type HeaderSource } from './headers';
+import { RULES, type Problem } from './problem';
+
+/** `json`: `body` holds parsed JSON; `text`: `body` is the raw text, not JSON; `empty`: no payload. */
+export type BodyKind = 'json' | 'text' | 'empty';
+
+/** A token endpoint response in normalized form. */
+export interface TokenEndpointResponse {
+  status: number;
+  /** Lower-case names; repeated fields joined with ", " (RFC 9110 §5.3). */
+  headers: Record<string, string>;
+  /** Parsed JSON when the payload is JSON, the raw text when it is not, `undefined` when empty. */
+  body: unknown;
+  bodyKind: BodyKind;
+  /** The payload as received, when the client kept it as text. */
+  rawBody?: string;
+}
+
+/** Alias: the name the shared API uses. */
+export type NormalizedResponse = TokenEndpointResponse;
+
+/** The validator's internal view: like TokenEndpointResponse, but headers are read in place (no copy). */
+export interface ResponseView {
+  status: number;
+  headers: HeaderSource | undefined;
+  body: unknown;
+  bodyKind: BodyKind;
+  rawBody?: string;
+}
+
+/** Thrown by normalizeResponse/fromFetch for values that are not responses; `problem` says why. */
+export class UnsupportedResponseError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+    this.name = 'UnsupportedResponseError';
+  }
+}
+
+/** Normalizes a response from supertest, axios or a plain object; throws UnsupportedResponseError otherwise. */
+export function normalizeResponse(response: unknown): TokenEndpointResponse {
+  const view = readResponse(response);
+  if (!('bodyKind' in view)) throw new UnsupportedResponseError(view);
+  const out: TokenEndpointResponse = {
+    status: view.status,
+    headers: headerRecord(view.headers),
+    body: view.body,
+    bodyKind: view.bodyKind,
+  };
+  if (view.rawBody !== undefined) out.rawBody = view.rawBody;
+  return out;
+}
+
+/** Reads a WHATWG fetch `Response` (without consuming it: the body is read from a clone). */
+export async function fromFetch(response: unknown): Promise<TokenEndpointResponse> {
+  if (!isFetchResponse(response)) {
+    throw new UnsupportedResponseError(
+      shapeProblem(`fromFetch expects a fetch Response, received ${describe(response)}`, describe(response)),
+    );
+  }
+  if (response.bodyUsed) {
+    throw new UnsupportedResponseError(
+      shapeProblem('the fetch Response body was already read: validate the Response before calling .json() or .text()', 'a used Response'),
+    );
+  }
+  let text: string;
+  try {
+    text = await response.clone().text();
+  } catch (error) {
+    const cause = error instanceof Error ? error.name : 'unknown error';
+    throw new UnsupportedResponseError(shapeProblem(`reading the fetch Response body failed (${cause})`, 'an unreadable Response'));
+  }
+  const headers = headerRecord(response.headers as HeaderSource);
+  const out: TokenEndpointResponse = { status: response.status, headers, ...parseText(text) };
+  return out;
+}
+
+export interface FetchResponseLike {
+  status: number;
+  bodyUsed: boolean;
+  headers: { get(name: string): string | null };
+  clone(): FetchResponseLike;
+  text(): Promise<string>;
+}
+
+/** Duck-typed so Responses from another realm (undici, node-fetch) count too. */
+export function isFetchResponse(value: unknown): value is FetchResponseLike {
+  if (value === null || typeof value !== 'object') return false;
+  const candidate = value as Record<string, unknown>;
+  return (
+    typeof candidate.status === 'number' &&
+    typeof candidate.text === 'function' &&
+    typeof candidate.clone === 'function' &&
+    typeof candidate.arrayBuffer === 'function' &&
+    typeof candidate.bodyUsed === 'boolean' &&
+    candidate.headers !== null &&
+    typeof candidate.headers === 'object' &&
+    typeof (candidate.headers as { get?: unknown }).get === 'function'
+  );
+}
+
+/** The internal reader: a view, or the problem explaining why `value` is not a response. */
+export function readResponse(value: unknown): ResponseView | Problem {
+  if (value === null || typeof value !== 'object') {
+    return shapeProblem(`expected an HTTP response, received ${describe(value)}`, describe(value));
+  }
+  if (typeof (value as { then?: unknown }).then === 'function') {
+    return shapeProblem(
+      'received a pending request (a Promise or thenable): await the request before asserting on its response',
+      'a Promise/thenable',
+    );
+  }
+  if (isFetchResponse(value)) {
+    return shapeProblem(
+      'received a fetch Response, whose body can only be read asynchronously: await the matcher, use validateTokenEndpointResponseAsync, or pass await fromFetch(res)',
+      'a fetch Response',
+    );
+  }
+  if (Array.isArray(value)) return shapeProblem(`expected an HTTP response, received ${describe(value)}`, describe(value));
+  const input = value as Record<string, unknown>;
+  const status = typeof input.status === 'number' ? input.status : input.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 999) {
+    return shapeProblem(
+      `expected an HTTP response with a numeric status (supertest, axios, fetch, or { status, headers, body }), received ${describe(value)}`,
+      describe(value),
+    );
+  }
+  const rawHeaders = input.headers ?? input.header;
+  if (rawHeaders !== undefined && rawHeaders !== null && !isHeaderSource(rawHeaders)) {
+    return shapeProblem(`the response headers must be an object, received ${describe(rawHeaders)}`, describe(rawHeaders));
+  }
+  const headers = (rawHeaders ?? undefined) as HeaderSource | undefined;
+  if (isBodyKind(input.bodyKind)) {
+    // Already normalized (normalizeResponse, fromFetch): trust its reading of the body.
+    const view: ResponseView = { status, headers, body: input.body, bodyKind: input.bodyKind };
+    if (typeof input.rawBody === 'string') view.rawBody = input.rawBody;
+    return view;
+  }
+  const body = readBody(input, headers);
+  if (body === undefined) {
+    return shapeProblem(
+      'received a streaming response (e.g. a Node IncomingMessage) whose body has not been read: pass { status, headers, body } instead',
+      'a stream',
+    );
+  }
+  return { status, headers, ...body };
+}
+
+function isBodyKind(value: unknown): value is BodyKind {
+  return value === 'json' || value === 'text' || value === 'empty';
+}
+
+type BodyParts = Pick<ResponseView, 'body' | 'bodyKind' | 'rawBody'>;
+
+const EMPTY: BodyParts = Object.freeze({ body: undefined, bodyKind: 'empty' as const });
+
+function readBody(input: Record<string, unknown>, headers: HeaderSource | undefined): BodyParts | undefined {
+  // axios: the payload is `data` (already JSON-parsed when it parsed).
+  if ('data' in input && 'config' in input) return decode(input.data);
+  // superagent/supertest: `text` is the raw payload; `body` is parsed only for JSON media types.
+  if (typeof input.text === 'string') {
+    const text = input.text;
+    if (text.length === 0) return { ...EMPTY, rawBody: text };
+    const parsed = input.body;
+    if (parsed !== null && typeof parsed === 'object' && !isBinary(parsed) && isJsonMediaType(headerValue(headers, 'content-type'))) {
+      return { body: parsed, bodyKind: 'json', rawBody: text };
+    }
+    return parseText(text);
+  }
+  if ('body' in input) return decode(input.body);
+  if ('data' in input) return decode(input.data);
+  if (typeof input.pipe === 'function' || typeof input.on === 'function') return undefined;
+  return EMPTY;
+}
+
+function decode(source: unknown): BodyParts {
+  if (source === undefined) return EMPTY;
+  if (typeof source === 'string') return parseText(source);
+  if (isBinary(source)) return parseText(Buffer.from(source as Uint8Array).toString('utf8'));
+  if (source instanceof ArrayBuffer) return parseText(Buffer.from(source).toString('utf8'));
+  return { body: source, bodyKind: 'json' };
+}
+
+function parseText(text: string): BodyParts {
+  if (text.trim().length === 0) return { body: undefined, bodyKind: 'empty', rawBody: text };
+  try {
+    return { body: JSON.parse(text) as unknown, bodyKind: 'json', rawBody: text };
+  } catch {
+    return { body: text, bodyKind: 'text', rawBody: text };
+  }
+}
+
+function isBinary(value: unknown): boolean {
+  return value instanceof Uint8Array;
+}
+
+function shapeProblem(message: string, received: string): Problem {
+  return { where: 'response', pointer: '', message, received, rule: RULES.responseShape };
+}
+
+/** Describes a value by its type and member names only: never its content (it may hold secrets). */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length} item(s)`;
+  if (typeof value === 'object') {
+    const ctor: unknown = (value as { constructor?: unknown }).constructor;
+    const name = typeof ctor === 'function' ? ctor.name : undefined;
+    const keys = Object.keys(value as object)
+      .slice(0, 8)
+      .map((key) => (key.length > 40 ? `${key.slice(0, 40)}…` : key));
+    const kind = name && name !== 'Object' ? `a ${name}` : 'an object';
+    return keys.length > 0 ? `${kind} with keys ${keys.join(', ')}` : `${kind} with no keys`;
+  }
+  if (typeof value === 'string') return `a string (${value.length} chars)`;
+  if (typeof value === 'function') return 'a function';
+  return `${typeof value === 'undefined' ? 'undefined' : `the ${typeof value} ${String(value)}`}`;
+}

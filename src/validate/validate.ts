@@ -1,0 +1,238 @@
+/**
+ * validateTokenEndpointResponse: checks one token endpoint response against
+ * the contract (shared/contract.md) and the caller's expectation, and
+ * returns every problem found.
+ */
+import { DOCUMENTED_STATUSES, TOKEN_ERROR_CODES } from '../openapi';
+import { tokenErrorProblems, tokenResponseProblems, isObject, safeValue } from './body';
+import { hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from './headers';
+import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError, type ResponseView } from './normalize';
+import { InvalidExpectationError, RULES, resultOf, type Problem, type ValidationResult } from './problem';
+import { dpopKeyThumbprint, type DpopKeyInput } from './thumbprint';
+
+export interface TokenEndpointExpectation {
+  /** The status (or statuses) expected; by default any documented status allowed by `kind`. */
+  status?: number | readonly number[];
+  /** `success` (200), `error` (400/401) or `any` documented outcome (default). */
+  kind?: 'success' | 'error' | 'any';
+  /** Expected `token_type` of a success, compared exactly (the contract's enum). */
+  tokenType?: 'Bearer' | 'DPoP';
+  /** Expected granted scope: the same set of space-delimited values, in any order (RFC 6749 §3.3). */
+  scope?: string;
+  /** Expected error code of an error response. */
+  error?: string;
+  /** Expected `error_description`: the exact text, or a pattern it must match. */
+  errorDescription?: string | RegExp;
+  /**
+   * The DPoP key the token must be bound to: `cnf.jkt` must equal its RFC 7638
+   * thumbprint, and `token_type` must be DPoP. Makes validation asynchronous.
+   */
+  dpopKey?: DpopKeyInput;
+  /** Default true: `Cache-Control: no-store` and `Pragma: no-cache` on errors too, not only on tokens. */
+  strict?: boolean;
+}
+
+type SyncExpectation = TokenEndpointExpectation & { dpopKey?: undefined };
+
+/**
+ * Validates a response. Synchronous for supertest, axios and plain
+ * responses. With a `dpopKey` it returns a Promise (the thumbprint is
+ * computed with jose, which is asynchronous). A fetch `Response` can only be
+ * read asynchronously: use validateTokenEndpointResponseAsync (or
+ * `await fromFetch(res)` first); given here, it is reported as a problem.
+ * Throws InvalidExpectationError only for a malformed expectation.
+ */
+export function validateTokenEndpointResponse(response: unknown, expectation: TokenEndpointExpectation & { dpopKey: DpopKeyInput }): Promise<ValidationResult>;
+export function validateTokenEndpointResponse(response: unknown, expectation?: SyncExpectation): ValidationResult;
+export function validateTokenEndpointResponse(response: unknown, expectation?: TokenEndpointExpectation): ValidationResult | Promise<ValidationResult>;
+export function validateTokenEndpointResponse(
+  response: unknown,
+  expectation: TokenEndpointExpectation = {},
+): ValidationResult | Promise<ValidationResult> {
+  checkExpectation(expectation);
+  if (expectation.dpopKey === undefined) return resultOf(problemsOf(readResponse(response), expectation, undefined));
+  return validateAsync(response, expectation);
+}
+
+/** Always asynchronous; also reads fetch `Response`s (from a clone, so the caller can still read the body). */
+export async function validateTokenEndpointResponseAsync(
+  response: unknown,
+  expectation: TokenEndpointExpectation = {},
+): Promise<ValidationResult> {
+  checkExpectation(expectation);
+  return validateAsync(response, expectation);
+}
+
+async function validateAsync(response: unknown, expectation: TokenEndpointExpectation): Promise<ValidationResult> {
+  const jkt = expectation.dpopKey === undefined ? undefined : await dpopKeyThumbprint(expectation.dpopKey);
+  let view: ResponseView | Problem;
+  if (isFetchResponse(response)) {
+    try {
+      view = await fromFetch(response);
+    } catch (error) {
+      if (error instanceof UnsupportedResponseError) return resultOf([error.problem]);
+      throw error;
+    }
+  } else {
+    view = readResponse(response);
+  }
+  return resultOf(problemsOf(view, expectation, jkt));
+}
+
+/** Whether the status is one the contract documents (200, 400, 401). */
+export function isDocumentedStatus(status: number): boolean {
+  return status === 200 || status === 400 || status === 401;
+}
+
+function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpectation, jkt: string | undefined): Problem[] {
+  if (!('bodyKind' in view)) return [view];
+  const problems: Problem[] = [];
+  const { status } = view;
+  const documented = isDocumentedStatus(status);
+  const success = status === 200;
+
+  // Status.
+  if (!documented) {
+    problems.push({ where: 'status', pointer: '', rule: RULES.statusDocumented, message: `status ${status} is not documented for the token endpoint`, expected: DOCUMENTED_STATUSES, received: status });
+  }
+  const expectedStatuses = expectedStatusList(expectation);
+  if (expectedStatuses !== undefined && !expectedStatuses.includes(status) && documented) {
+    problems.push({ where: 'status', pointer: '', rule: RULES.statusExpected, message: `expected ${describeStatuses(expectedStatuses)}, received ${status}`, expected: expectedStatuses, received: status });
+  }
+
+  // Headers (RFC 6749 §5.1, §5.2).
+  const contentType = headerValue(view.headers, 'content-type');
+  if (!isJsonMediaType(contentType)) {
+    problems.push({ where: 'header', pointer: '/content-type', rule: RULES.contentType, message: 'Content-Type must be application/json (parameters such as charset allowed)', expected: 'application/json', received: contentType });
+  }
+  if (success || expectation.strict !== false) {
+    const why = success ? 'a token response' : 'an error response in strict mode';
+    const cacheControl = headerValue(view.headers, 'cache-control');
+    if (!hasNoStore(cacheControl)) {
+      problems.push({ where: 'header', pointer: '/cache-control', rule: RULES.cacheControlNoStore, message: `Cache-Control must contain no-store on ${why} (RFC 6749 §5.1)`, expected: 'no-store', received: cacheControl });
+    }
+    const pragma = headerValue(view.headers, 'pragma');
+    if (!hasNoCache(pragma)) {
+      problems.push({ where: 'header', pointer: '/pragma', rule: RULES.pragmaNoCache, message: `Pragma must be no-cache on ${why} (RFC 6749 §5.1)`, expected: 'no-cache', received: pragma });
+    }
+  }
+  if (status === 401) {
+    const challenge = headerValue(view.headers, 'www-authenticate');
+    if (challenge === undefined || challenge.trim() === '') {
+      problems.push({ where: 'header', pointer: '/www-authenticate', rule: RULES.wwwAuthenticate, message: 'a 401 must carry a WWW-Authenticate challenge (RFC 6749 §5.2, RFC 9110 §15.5.2)', expected: 'a challenge, e.g. Basic realm="OAuth"', received: challenge });
+    }
+  }
+
+  // Body.
+  if (!documented) return problems;
+  if (view.bodyKind === 'empty') {
+    problems.push({ where: 'body', pointer: '', rule: RULES.bodyEmpty, message: `the body is empty; expected a JSON ${success ? 'token response' : 'error'} object`, expected: 'a JSON object', received: 'an empty body' });
+    return problems;
+  }
+  if (view.bodyKind === 'text') {
+    problems.push({ where: 'body', pointer: '', rule: RULES.bodyJson, message: 'the body is not JSON', expected: 'a JSON object', received: `${(view.rawBody ?? '').length} chars of non-JSON text` });
+    return problems;
+  }
+  const body = view.body;
+  if (success) {
+    tokenResponseProblems(body, problems);
+    if (isObject(body)) successExpectationProblems(body, expectation, jkt, problems);
+  } else {
+    tokenErrorProblems(body, problems);
+    if (isObject(body)) errorExpectationProblems(body, view, expectation, problems);
+  }
+  return problems;
+}
+
+function successExpectationProblems(body: Record<string, unknown>, expectation: TokenEndpointExpectation, jkt: string | undefined, problems: Problem[]): void {
+  const tokenType = body.token_type;
+  const expectedType = expectation.tokenType ?? (jkt !== undefined ? 'DPoP' : undefined);
+  if (expectedType !== undefined && (tokenType === 'Bearer' || tokenType === 'DPoP') && tokenType !== expectedType) {
+    const why = expectation.tokenType === undefined ? ' (a DPoP key was given, so a DPoP-bound token was expected; RFC 9449 §5)' : '';
+    problems.push({ where: 'body', pointer: '/token_type', rule: RULES.tokenType, message: `expected token_type "${expectedType}"${why}`, expected: expectedType, received: tokenType });
+  }
+  if (expectation.scope !== undefined) {
+    const scope = body.scope;
+    if (scope === undefined) {
+      problems.push({ where: 'body', pointer: '/scope', rule: RULES.scope, message: `expected the granted scope "${expectation.scope}", but the response has no scope member`, expected: expectation.scope, received: undefined });
+    } else if (typeof scope === 'string' && !sameScope(scope, expectation.scope)) {
+      problems.push({ where: 'body', pointer: '/scope', rule: RULES.scope, message: 'expected the same set of scope values (order-free, RFC 6749 §3.3)', expected: expectation.scope, received: scope });
+    }
+  }
+  if (jkt !== undefined && tokenType === 'DPoP' && isObject(body.cnf) && typeof body.cnf.jkt === 'string' && body.cnf.jkt !== jkt) {
+    problems.push({ where: 'body', pointer: '/cnf/jkt', rule: RULES.cnfJkt, message: 'cnf.jkt must be the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)', expected: jkt, received: body.cnf.jkt });
+  }
+}
+
+function errorExpectationProblems(body: Record<string, unknown>, view: ResponseView, expectation: TokenEndpointExpectation, problems: Problem[]): void {
+  const code = body.error;
+  if (expectation.error !== undefined && code !== expectation.error && typeof code === 'string') {
+    problems.push({ where: 'body', pointer: '/error', rule: RULES.errorCode, message: `expected error "${expectation.error}"`, expected: expectation.error, received: code });
+  }
+  const description = body.error_description;
+  const wanted = expectation.errorDescription;
+  if (wanted !== undefined) {
+    const matches = typeof description === 'string' && (typeof wanted === 'string' ? description === wanted : matchesPattern(wanted, description));
+    if (!matches) {
+      problems.push({ where: 'body', pointer: '/error_description', rule: RULES.errorDescription, message: `expected error_description ${typeof wanted === 'string' ? JSON.stringify(wanted) : `matching ${String(wanted)}`}`, expected: typeof wanted === 'string' ? wanted : String(wanted), received: safeValue('/error_description', description) });
+    }
+  }
+  if (code === 'use_dpop_nonce') {
+    const nonce = headerValue(view.headers, 'dpop-nonce');
+    if (!isDpopNonce(nonce)) {
+      problems.push({ where: 'header', pointer: '/dpop-nonce', rule: RULES.dpopNonce, message: 'use_dpop_nonce must carry a fresh DPoP-Nonce header of NQCHARs (RFC 9449 §8, §8.1)', expected: '1*NQCHAR', received: nonce });
+    }
+  }
+}
+
+function matchesPattern(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0; // a /g or /y pattern keeps state between calls
+  return pattern.test(text);
+}
+
+function sameScope(received: string, expected: string): boolean {
+  const a = new Set(received.split(' ').filter(Boolean));
+  const b = new Set(expected.split(' ').filter(Boolean));
+  return a.size === b.size && [...a].every((value) => b.has(value));
+}
+
+function expectedStatusList(expectation: TokenEndpointExpectation): readonly number[] | undefined {
+  if (expectation.status !== undefined) return typeof expectation.status === 'number' ? [expectation.status] : expectation.status;
+  if (expectation.kind === 'success') return SUCCESS_STATUSES;
+  if (expectation.kind === 'error' || expectation.error !== undefined) return ERROR_STATUSES;
+  return undefined;
+}
+
+const SUCCESS_STATUSES: readonly number[] = Object.freeze([200]);
+const ERROR_STATUSES: readonly number[] = Object.freeze([400, 401]);
+
+function describeStatuses(statuses: readonly number[]): string {
+  return statuses.length === 1 ? `status ${statuses[0]}` : `status ${statuses.slice(0, -1).join(', ')} or ${statuses[statuses.length - 1]}`;
+}
+
+const KINDS = ['success', 'error', 'any'];
+
+/** Throws InvalidExpectationError naming the first malformed member. */
+export function checkExpectation(expectation: unknown): asserts expectation is TokenEndpointExpectation {
+  if (expectation === null || typeof expectation !== 'object' || Array.isArray(expectation)) {
+    throw new InvalidExpectationError(`the expectation must be an object, received ${expectation === null ? 'null' : Array.isArray(expectation) ? 'an array' : typeof expectation}`);
+  }
+  const e = expectation as Record<string, unknown>;
+  const statuses = typeof e.status === 'number' ? [e.status] : e.status;
+  if (statuses !== undefined && (!Array.isArray(statuses) || statuses.length === 0 || !statuses.every((s) => Number.isInteger(s) && s >= 100 && s <= 999))) {
+    throw new InvalidExpectationError('"status" must be an HTTP status code or a non-empty array of them');
+  }
+  if (e.kind !== undefined && !KINDS.includes(e.kind as string)) throw new InvalidExpectationError(`"kind" must be one of ${KINDS.join(', ')}`);
+  if (e.tokenType !== undefined && e.tokenType !== 'Bearer' && e.tokenType !== 'DPoP') {
+    throw new InvalidExpectationError('"tokenType" must be exactly "Bearer" or "DPoP" (the contract\'s enum)');
+  }
+  if (e.scope !== undefined && typeof e.scope !== 'string') throw new InvalidExpectationError('"scope" must be a space-delimited string');
+  if (e.error !== undefined && !(TOKEN_ERROR_CODES as readonly unknown[]).includes(e.error)) {
+    throw new InvalidExpectationError(`"error" must be one of the contract's error codes (${TOKEN_ERROR_CODES.join(', ')}), received ${typeof e.error === 'string' ? JSON.stringify(e.error.slice(0, 40)) : typeof e.error}`);
+  }
+  if (e.errorDescription !== undefined && typeof e.errorDescription !== 'string' && !(e.errorDescription instanceof RegExp)) {
+    throw new InvalidExpectationError('"errorDescription" must be a string or a RegExp');
+  }
+  if (e.strict !== undefined && typeof e.strict !== 'boolean') throw new InvalidExpectationError('"strict" must be a boolean');
+  if (e.kind === 'success' && e.error !== undefined) throw new InvalidExpectationError('"error" cannot be expected of a success');
+}
