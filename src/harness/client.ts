@@ -1,0 +1,576 @@
+/**
+ * `tokenEndpoint(target, options)`: a supertest-based client for
+ * `POST /oauth/token` with client authentication (RFC 6749 §2.3, RFC 7523),
+ * DPoP proofs (RFC 9449) and the DPoP nonce retry of RFC 9449 §8.
+ */
+import supertest from 'supertest';
+import { redactBody, redactForm, redactHeaders, scrubText } from '../redact';
+import { basicAuthorization } from './basic';
+import { CLIENT_ASSERTION_TYPE, createClientAssertion, type ClientAssertionOverrides } from './client-assertion';
+import { createDpopProof, stripQueryAndFragment, type DpopProofOverrides } from './dpop-proof';
+import { HarnessError, invalidArgument, isPlainObject } from './errors';
+import { generateDpopKey, importSigningKey, isDpopKey, isJwk, type DpopKey, type SigningKeyInput } from './keys';
+import { describeUrl, ResolvedTarget, type TokenEndpointTarget } from './target';
+
+/** Client authentication methods (RFC 6749 §2.3.1, RFC 7523 §2.2; `none` = `client_id` only). */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+export interface ClientOptions {
+  id: string;
+  /** Required for `client_secret_basic` and `client_secret_post`. */
+  secret?: string;
+  auth: ClientAuthMethod;
+  /** Registered private key, required for `private_key_jwt`. */
+  privateKey?: SigningKeyInput;
+  /** Assertion `aud`: the issuer or the token endpoint URL (default: the token endpoint URL). */
+  audience?: string | string[];
+  /** Assertion signing algorithm (default: from the key). */
+  alg?: string;
+}
+
+/** `true` generates an ES256 key; otherwise the key to sign proofs with. */
+export type DpopOption = boolean | SigningKeyInput;
+
+export type HeaderValue = string | string[];
+export type ParamValue = string | number | boolean | readonly string[];
+
+export interface TokenEndpointOptions {
+  /** Token endpoint path: default `/oauth/token` for servers and apps, the URL's path for URL targets. */
+  path?: string;
+  client?: ClientOptions;
+  dpop?: DpopOption;
+  /** Per-attempt deadline for a complete response (default 10 000 ms). */
+  timeoutMs?: number;
+  /** Extra headers for every request (`null` removes a generated one). */
+  headers?: Record<string, HeaderValue | null | undefined>;
+}
+
+export interface ClientCredentialsOptions {
+  /** `scope` parameter (RFC 6749 §3.3); omitted when undefined, sent empty when `''`. */
+  scope?: string;
+  /** Extra or replaced body parameters; `null`/`undefined` removes one (e.g. `grant_type`); arrays repeat it. */
+  params?: Record<string, ParamValue | null | undefined>;
+  /** Request body encoding (default `form`; `json` is an attesto extension). */
+  contentType?: 'form' | 'json';
+  /** Override the client's DPoP setting for this request (`false`: no proof). */
+  dpop?: DpopOption;
+  /** Extra headers for this request; `null` removes a generated one (e.g. `Authorization`). */
+  headers?: Record<string, HeaderValue | null | undefined>;
+  /** Retry once on `use_dpop_nonce` with a proof carrying the server's nonce (RFC 9449 §8). Default true. */
+  nonceRetry?: boolean;
+  /** Negative overrides for the generated DPoP proof. */
+  proof?: DpopProofOverrides;
+  /** Send these exact `DPoP` header value(s) instead of a generated proof; an array sends several header lines. */
+  dpopProof?: string | string[];
+  /** Name of the DPoP header (default `DPoP`; header names are case-insensitive, RFC 9110 §5.1). */
+  dpopHeaderName?: string;
+  /** Negative overrides for the generated `private_key_jwt` assertion, plus the `client_assertion_type` sent. */
+  assertion?: ClientAssertionOverrides & { clientAssertionType?: string };
+  /** Send this exact `client_assertion` instead of a generated one (e.g. to replay it). */
+  clientAssertion?: string;
+}
+
+/** A redacted record of a request, safe to print. */
+export interface RedactedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, unknown>;
+  body: string;
+}
+
+/** What happened during one `clientCredentials()` call. */
+export interface TokenExchange {
+  /** Token endpoint URL (query redacted). */
+  url: string;
+  /** 1, or 2 when the nonce retry happened. */
+  attempts: number;
+  dpopNonceRetried: boolean;
+  /** The nonce carried by the last proof sent, if any. */
+  dpopNonce: string | undefined;
+  /** The key that signed the last proof, if one was generated. */
+  dpopKey: DpopKey | undefined;
+  /** The `use_dpop_nonce` answer that caused the retry (body redacted). */
+  firstResponse: { status: number; headers: Record<string, unknown>; body: unknown } | undefined;
+  /** The last request sent, redacted. */
+  request: RedactedRequest | undefined;
+}
+
+export interface TokenResponse extends supertest.Response {
+  dpopNonceRetried: boolean;
+  exchange: TokenExchange;
+}
+
+/** A supertest `Test` whose response carries the exchange details. */
+export interface TokenRequest extends supertest.Test {
+  then<TResult1 = TokenResponse, TResult2 = never>(
+    onfulfilled?: ((value: TokenResponse) => TResult1 | PromiseLike<TResult1>) | null,
+    onrejected?: ((reason: unknown) => TResult2 | PromiseLike<TResult2>) | null,
+  ): Promise<TResult1 | TResult2>;
+}
+
+export type RawAgent = ReturnType<typeof supertest>;
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'del'];
+
+type EndCallback = (err: unknown, res?: supertest.Response) => void;
+type AssertFn = (resError: unknown, res: supertest.Response | undefined, fn: EndCallback | undefined) => void;
+interface PatchableTest {
+  end: (fn?: EndCallback) => unknown;
+  assert: AssertFn;
+  url: string;
+}
+
+interface BuiltAttempt {
+  headers: Map<string, { name: string; value: HeaderValue }>;
+  body: string;
+  /** Every secret the request carries, for scrubbing messages. */
+  secrets: string[];
+  proofGenerated: boolean;
+  nonceSent: string | undefined;
+  dpopKey: DpopKey | undefined;
+  redacted: RedactedRequest;
+}
+
+/** Creates a token endpoint client. Throws a `HarnessError` on invalid options. */
+export function tokenEndpoint(target: TokenEndpointTarget, options: TokenEndpointOptions = {}): TokenEndpointClient {
+  return new TokenEndpointClient(target, options);
+}
+
+export class TokenEndpointClient {
+  /** Details of the last completed `clientCredentials()` call. */
+  lastExchange: TokenExchange | undefined;
+  readonly timeoutMs: number;
+  private readonly target: ResolvedTarget;
+  private readonly options: TokenEndpointOptions;
+  private dpopKeyPromise: Promise<DpopKey> | undefined;
+  private resolvedDpopKey: DpopKey | undefined;
+  private clientKeyPromise: Promise<DpopKey> | undefined;
+  private latestNonce: string | undefined;
+
+  constructor(target: TokenEndpointTarget, options: TokenEndpointOptions = {}) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgument('tokenEndpoint: options must be an object');
+    validateClient(options.client);
+    validateDpopOption(options.dpop, 'tokenEndpoint: dpop');
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw invalidArgument('tokenEndpoint: timeoutMs must be a positive number of milliseconds');
+    }
+    validateHeaders(options.headers, 'tokenEndpoint: headers');
+    this.options = options;
+    this.timeoutMs = timeoutMs;
+    this.target = new ResolvedTarget(target, options.path);
+  }
+
+  /** Absolute token endpoint URL. For apps, known once listening (after `await client.ready()` or a first request). */
+  get url(): string {
+    const url = this.target.url;
+    if (url === undefined) throw new HarnessError('INVALID_ARGUMENT', 'client.url: the app is not listening yet; await client.ready() first');
+    return url;
+  }
+
+  /** Path (and query) of the token endpoint, for `raw()` requests. */
+  get path(): string {
+    return this.target.path;
+  }
+
+  /** The client's DPoP key, once generated or imported (after `await client.ready()` or a first request). */
+  get dpopKey(): DpopKey | undefined {
+    return this.resolvedDpopKey;
+  }
+
+  /** The latest `DPoP-Nonce` this target sent (RFC 9449 §8), used in the next proof. */
+  get dpopNonce(): string | undefined {
+    return this.latestNonce;
+  }
+
+  /** Replace or forget the remembered nonce (e.g. to provoke `use_dpop_nonce`). */
+  setDpopNonce(nonce: string | undefined): void {
+    this.latestNonce = nonce;
+  }
+
+  /** Waits until the target listens and the configured keys are imported. */
+  async ready(): Promise<this> {
+    await this.target.ready;
+    if (this.options.dpop !== undefined && this.options.dpop !== false) await this.clientDpopKey();
+    if (this.options.client?.auth === 'private_key_jwt') await this.clientSigningKey();
+    return this;
+  }
+
+  /** Closes a server the harness started for an app (servers passed in are left alone). */
+  close(): Promise<void> {
+    return this.target.close();
+  }
+
+  /**
+   * A `client_credentials` token request (RFC 6749 §4.4.2). Returns a
+   * supertest `Test`: chain `.expect(...)`, then `await` it.
+   */
+  clientCredentials(request: ClientCredentialsOptions = {}): TokenRequest {
+    validateRequest(request);
+    const request$ = new supertest.Test(this.target.origin ?? 'http://127.0.0.1', 'post', this.target.path);
+    request$.timeout({ deadline: this.timeoutMs });
+    const test = request$ as unknown as PatchableTest;
+
+    const originalEnd = test.end.bind(test);
+    const originalAssert = test.assert.bind(test);
+    let first: BuiltAttempt | undefined;
+
+    test.end = (fn?: EndCallback) => {
+      this.buildAttempt(request, 1, undefined).then(
+        (attempt) => {
+          first = attempt;
+          test.url = this.url;
+          applyAttempt(request$, attempt);
+          originalEnd(fn);
+        },
+        (error: unknown) => fn?.call(test, error),
+      );
+      return request$;
+    };
+
+    test.assert = (resError, res, fn) => {
+      const attempt = first!;
+      if (res === undefined) {
+        this.lastExchange = this.exchangeFor(1, attempt, undefined);
+        return fn?.call(test, this.transportError(resError, attempt.secrets));
+      }
+      this.rememberNonce(res);
+      if (!this.shouldRetry(request, attempt, res)) {
+        return finish(resError, res, this.exchangeFor(1, attempt, undefined), fn);
+      }
+      const nonce = headerOf(res, 'dpop-nonce')!;
+      this.buildAttempt(request, 2, nonce).then(
+        (retry) => {
+          const again = new supertest.Test(this.target.origin!, 'post', this.target.path);
+          again.timeout({ deadline: this.timeoutMs });
+          applyAttempt(again, retry);
+          again.end((error: unknown, retryRes?: supertest.Response) => {
+            if (retryRes === undefined) {
+              this.lastExchange = this.exchangeFor(2, retry, res);
+              return fn?.call(test, this.transportError(error, [...attempt.secrets, ...retry.secrets]));
+            }
+            this.rememberNonce(retryRes);
+            finish(error, retryRes, this.exchangeFor(2, retry, res), fn);
+          });
+        },
+        (error: unknown) => fn?.call(test, error),
+      );
+    };
+
+    const finish = (resError: unknown, res: supertest.Response, exchange: TokenExchange, fn: EndCallback | undefined): void => {
+      const tokenResponse = res as TokenResponse;
+      tokenResponse.dpopNonceRetried = exchange.dpopNonceRetried;
+      tokenResponse.exchange = exchange;
+      this.lastExchange = exchange;
+      // supertest's own assert runs the .expect() chain on the final response only.
+      originalAssert(resError, res, fn);
+    };
+    return request$ as TokenRequest;
+  }
+
+  /**
+   * A supertest agent bound to the target's origin, for hand-made requests
+   * (GET, wrong Content-Type, query-string credentials, duplicate
+   * parameters, several `DPoP` lines). Requests get the client's timeout and
+   * the same clear transport errors; nothing else is added.
+   */
+  raw(): RawAgent {
+    const agent = supertest(this.target.origin ?? 'http://127.0.0.1');
+    return new Proxy(agent, {
+      get: (object, property, receiver) => {
+        const value: unknown = Reflect.get(object, property, receiver);
+        if (typeof property !== 'string' || !HTTP_METHODS.includes(property) || typeof value !== 'function') return value;
+        return (path: string) => this.guardRaw((value as (path: string) => supertest.Test).call(object, path), path);
+      },
+    });
+  }
+
+  private guardRaw(test: supertest.Test, path: string): supertest.Test {
+    const patchable = test as unknown as PatchableTest;
+    test.timeout({ deadline: this.timeoutMs });
+    const originalEnd = patchable.end.bind(patchable);
+    const originalAssert = patchable.assert.bind(patchable);
+    patchable.end = (fn?: EndCallback) => {
+      this.target.ready.then(
+        (origin) => {
+          patchable.url = `${origin}${path}`;
+          originalEnd(fn);
+        },
+        (error: unknown) => fn?.call(patchable, error),
+      );
+      return test;
+    };
+    patchable.assert = (resError, res, fn) => {
+      if (res === undefined) return fn?.call(patchable, this.transportError(resError, secretsOfTest(test)));
+      originalAssert(resError, res, fn);
+    };
+    return test;
+  }
+
+  /** The client's own DPoP key: the configured one, or an ES256 key generated once. */
+  private async clientDpopKey(): Promise<DpopKey> {
+    const option = this.options.dpop;
+    this.dpopKeyPromise ??= option === undefined || typeof option === 'boolean' ? generateDpopKey('ES256') : importSigningKey(option);
+    this.resolvedDpopKey = await this.dpopKeyPromise;
+    return this.resolvedDpopKey;
+  }
+
+  private clientSigningKey(): Promise<DpopKey> {
+    const client = this.options.client!;
+    this.clientKeyPromise ??= importSigningKey(client.privateKey!, client.alg);
+    return this.clientKeyPromise;
+  }
+
+  private async dpopKeyFor(request: ClientCredentialsOptions): Promise<DpopKey | undefined> {
+    const option = request.dpop ?? this.options.dpop;
+    if (option === undefined || option === false) return undefined;
+    if (request.dpop === undefined || request.dpop === true) return this.clientDpopKey();
+    return importSigningKey(request.dpop as SigningKeyInput);
+  }
+
+  private async buildAttempt(request: ClientCredentialsOptions, attemptNumber: 1 | 2, serverNonce: string | undefined): Promise<BuiltAttempt> {
+    await this.target.ready;
+    const url = this.url;
+    const client = this.options.client;
+    const secrets: string[] = [];
+    const generated: Record<string, HeaderValue> = {};
+
+    // Body parameters, in the order of RFC 6749 §4.4.2 then client authentication.
+    const params = new Map<string, ParamValue>([['grant_type', 'client_credentials']]);
+    if (request.scope !== undefined) params.set('scope', request.scope);
+    if (client !== undefined) {
+      switch (client.auth) {
+        case 'client_secret_basic':
+          generated.Authorization = basicAuthorization(client.id, client.secret!);
+          secrets.push(client.secret!, generated.Authorization);
+          break;
+        case 'client_secret_post':
+          params.set('client_id', client.id);
+          params.set('client_secret', client.secret!);
+          secrets.push(client.secret!);
+          break;
+        case 'private_key_jwt': {
+          const { clientAssertionType, ...overrides } = request.assertion ?? {};
+          const assertion =
+            request.clientAssertion ??
+            (await createClientAssertion({
+              audience: client.audience ?? url,
+              alg: client.alg,
+              ...overrides,
+              clientId: client.id,
+              key: await this.clientSigningKey(),
+            }));
+          params.set('client_assertion_type', clientAssertionType ?? CLIENT_ASSERTION_TYPE);
+          params.set('client_assertion', assertion);
+          secrets.push(assertion);
+          break;
+        }
+        case 'none':
+          params.set('client_id', client.id);
+          break;
+      }
+    }
+    for (const [name, value] of Object.entries(request.params ?? {})) {
+      if (value === null || value === undefined) params.delete(name);
+      else params.set(name, value);
+    }
+    const contentType = request.contentType ?? 'form';
+    const body = contentType === 'json' ? JSON.stringify(Object.fromEntries(params)) : encodeForm(params);
+    generated['Content-Type'] = contentType === 'json' ? JSON_TYPE : FORM;
+
+    // DPoP proof (RFC 9449 §4.2), or the exact header values the caller gave.
+    const dpopHeaderName = request.dpopHeaderName ?? 'DPoP';
+    let proofGenerated = false;
+    let nonceSent: string | undefined;
+    let dpopKey: DpopKey | undefined;
+    if (request.dpopProof !== undefined) {
+      generated[dpopHeaderName] = request.dpopProof;
+      secrets.push(...(Array.isArray(request.dpopProof) ? request.dpopProof : [request.dpopProof]));
+    } else {
+      dpopKey = await this.dpopKeyFor(request);
+      if (dpopKey !== undefined) {
+        const { htu, htm, nonce: nonceOverride, claims, ...overrides } = request.proof ?? {};
+        const nonce =
+          attemptNumber === 2 ? serverNonce : request.proof !== undefined && 'nonce' in request.proof ? nonceOverride : this.latestNonce;
+        const proof = await createDpopProof({
+          ...overrides,
+          key: dpopKey,
+          htm: htm ?? 'POST',
+          htu: stripQueryAndFragment(url),
+          nonce: nonce ?? undefined,
+          // An `htu` override is a deliberate fault: send it verbatim, not normalised.
+          claims: htu === undefined ? claims : { ...claims, htu },
+        });
+        generated[dpopHeaderName] = proof;
+        secrets.push(proof);
+        proofGenerated = true;
+        nonceSent = typeof nonce === 'string' ? nonce : undefined;
+      }
+    }
+
+    const headers = mergeHeaders(generated, this.options.headers, request.headers);
+    for (const { name, value } of headers.values()) {
+      if (/^(authorization|dpop|proxy-authorization|cookie)$/i.test(name)) secrets.push(...(Array.isArray(value) ? value : [value]));
+    }
+    const plainHeaders: Record<string, unknown> = {};
+    for (const { name, value } of headers.values()) plainHeaders[name] = value;
+    const redacted: RedactedRequest = {
+      method: 'POST',
+      url: describeUrl(url),
+      headers: redactHeaders(plainHeaders),
+      body: contentType === 'json' ? JSON.stringify(redactBody(Object.fromEntries(params))) : redactForm(body),
+    };
+    return { headers, body, secrets, proofGenerated, nonceSent, dpopKey, redacted };
+  }
+
+  private shouldRetry(request: ClientCredentialsOptions, attempt: BuiltAttempt, res: supertest.Response): boolean {
+    if (request.nonceRetry === false || !attempt.proofGenerated) return false;
+    if (res.status !== 400 && res.status !== 401) return false;
+    const body: unknown = res.body;
+    if (!isPlainObject(body) || body.error !== 'use_dpop_nonce') return false;
+    const nonce = headerOf(res, 'dpop-nonce');
+    return nonce !== undefined && nonce !== '';
+  }
+
+  private rememberNonce(res: supertest.Response): void {
+    // RFC 9449 §8.2: a server may send a new nonce on any response; the client uses the latest.
+    const nonce = headerOf(res, 'dpop-nonce');
+    if (nonce !== undefined && nonce !== '') this.latestNonce = nonce;
+  }
+
+  private exchangeFor(attempts: 1 | 2, attempt: BuiltAttempt, firstResponse: supertest.Response | undefined): TokenExchange {
+    return {
+      url: this.target.describe(),
+      attempts,
+      dpopNonceRetried: attempts === 2,
+      dpopNonce: attempt.nonceSent,
+      dpopKey: attempt.dpopKey,
+      firstResponse:
+        firstResponse === undefined
+          ? undefined
+          : { status: firstResponse.status, headers: redactHeaders(firstResponse.headers as Record<string, unknown>), body: redactBody(firstResponse.body) },
+      request: attempt.redacted,
+    };
+  }
+
+  /** A transport failure as a `HarnessError` naming the target and the cause, with secrets scrubbed. */
+  private transportError(error: unknown, secrets: string[]): HarnessError {
+    const target = `POST ${this.target.describe()}`;
+    const err = (error ?? {}) as { code?: unknown; timeout?: unknown; message?: unknown };
+    const code = typeof err.code === 'string' ? err.code : undefined;
+    const message = typeof err.message === 'string' ? err.message : String(error);
+    if (err.timeout !== undefined || code === 'ECONNABORTED' || code === 'ETIME') {
+      return new HarnessError('TIMEOUT', `${target}: no response: timeout after ${this.timeoutMs} ms`, { target });
+    }
+    if (code === 'ECONNREFUSED') return new HarnessError('ECONNREFUSED', `${target}: connection refused (ECONNREFUSED)`, { target });
+    if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message)) {
+      return new HarnessError('ECONNRESET', `${target}: connection reset before a complete response (${code ?? 'ECONNRESET'})`, { target });
+    }
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HarnessError('ENOTFOUND', `${target}: host not found (${code})`, { target });
+    if (error instanceof HarnessError) return error;
+    return new HarnessError('TRANSPORT', `${target}: request failed: ${scrubText(code ?? message, secrets)}`, { target });
+  }
+}
+
+function applyAttempt(test: supertest.Test, attempt: BuiltAttempt): void {
+  for (const { name, value } of attempt.headers.values()) test.set(name, value as string);
+  test.send(attempt.body);
+}
+
+function encodeForm(params: Map<string, ParamValue>): string {
+  const form = new URLSearchParams();
+  for (const [name, value] of params) {
+    if (Array.isArray(value)) for (const item of value) form.append(name, String(item));
+    else form.append(name, String(value));
+  }
+  return form.toString();
+}
+
+/** Case-insensitive merge; later layers win, `null`/`undefined` removes. */
+function mergeHeaders(...layers: Array<Record<string, HeaderValue | null | undefined> | undefined>): Map<string, { name: string; value: HeaderValue }> {
+  const merged = new Map<string, { name: string; value: HeaderValue }>();
+  for (const layer of layers) {
+    for (const [name, value] of Object.entries(layer ?? {})) {
+      const key = name.toLowerCase();
+      if (value === null || value === undefined) merged.delete(key);
+      else merged.set(key, { name, value });
+    }
+  }
+  return merged;
+}
+
+function headerOf(res: supertest.Response, name: string): string | undefined {
+  const value: unknown = (res.headers as Record<string, unknown>)[name];
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
+function secretsOfTest(test: supertest.Test): string[] {
+  const header = (test as unknown as { header?: Record<string, unknown> }).header ?? {};
+  const secrets: string[] = [];
+  for (const [name, value] of Object.entries(header)) {
+    if (!/^(authorization|dpop|proxy-authorization|cookie)$/i.test(name)) continue;
+    for (const item of Array.isArray(value) ? value : [value]) if (typeof item === 'string') secrets.push(item);
+  }
+  return secrets;
+}
+
+function validateClient(client: ClientOptions | undefined): void {
+  if (client === undefined) return;
+  if (!isPlainObject(client)) throw invalidArgument('tokenEndpoint: client must be an object');
+  if (typeof client.id !== 'string' || client.id === '') throw invalidArgument('tokenEndpoint: client.id must be a non-empty string');
+  if (!(CLIENT_AUTH_METHODS as readonly string[]).includes(client.auth)) {
+    throw invalidArgument(`tokenEndpoint: client.auth must be one of ${CLIENT_AUTH_METHODS.join(', ')}, got ${JSON.stringify(client.auth)}`);
+  }
+  if ((client.auth === 'client_secret_basic' || client.auth === 'client_secret_post') && typeof client.secret !== 'string') {
+    throw invalidArgument(`tokenEndpoint: client.secret (a string) is required for ${client.auth}`);
+  }
+  if (client.auth === 'private_key_jwt' && !(isDpopKey(client.privateKey) || isJwk(client.privateKey) || isKeyObjectLike(client.privateKey))) {
+    throw invalidArgument('tokenEndpoint: client.privateKey (a private JWK or key object) is required for private_key_jwt');
+  }
+  if (client.audience !== undefined && typeof client.audience !== 'string' && !Array.isArray(client.audience)) {
+    throw invalidArgument('tokenEndpoint: client.audience must be a string or an array of strings');
+  }
+}
+
+function validateDpopOption(option: unknown, where: string): void {
+  if (option === undefined || typeof option === 'boolean') return;
+  if (isDpopKey(option) || isJwk(option) || isKeyObjectLike(option)) return;
+  throw invalidArgument(`${where} must be true, false, a DpopKey, a private JWK or a private key object`);
+}
+
+function validateHeaders(headers: unknown, where: string): void {
+  if (headers === undefined) return;
+  if (!isPlainObject(headers)) throw invalidArgument(`${where} must be an object of header names to values`);
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === null || value === undefined || typeof value === 'string') continue;
+    if (Array.isArray(value) && value.every((item) => typeof item === 'string')) continue;
+    throw invalidArgument(`${where}: header ${JSON.stringify(name)} must be a string or an array of strings`);
+  }
+}
+
+function validateRequest(request: ClientCredentialsOptions): void {
+  if (!isPlainObject(request)) throw invalidArgument('clientCredentials: options must be an object');
+  if (request.scope !== undefined && typeof request.scope !== 'string') throw invalidArgument('clientCredentials: scope must be a string');
+  if (request.contentType !== undefined && request.contentType !== 'form' && request.contentType !== 'json') {
+    throw invalidArgument('clientCredentials: contentType must be "form" or "json" (use raw() for any other media type)');
+  }
+  if (request.params !== undefined && !isPlainObject(request.params)) throw invalidArgument('clientCredentials: params must be an object');
+  validateDpopOption(request.dpop, 'clientCredentials: dpop');
+  validateHeaders(request.headers, 'clientCredentials: headers');
+  if (request.dpopProof !== undefined && typeof request.dpopProof !== 'string' && !Array.isArray(request.dpopProof)) {
+    throw invalidArgument('clientCredentials: dpopProof must be a string or an array of strings');
+  }
+  if (request.proof !== undefined && !isPlainObject(request.proof)) throw invalidArgument('clientCredentials: proof must be an object');
+  if (request.assertion !== undefined && !isPlainObject(request.assertion)) throw invalidArgument('clientCredentials: assertion must be an object');
+}
+
+function isKeyObjectLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'private';
+}

@@ -1,0 +1,182 @@
+/**
+ * Asymmetric signing keys for DPoP proofs (RFC 9449) and client assertions
+ * (RFC 7523): generation, import from a JWK or a key object, and RFC 7638
+ * thumbprints. Every JOSE operation goes through `jose`.
+ */
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
+import { HarnessError, invalidArgument, isPlainObject } from './errors';
+
+/** A key pair ready to sign proofs, with its public JWK and RFC 7638 thumbprint. */
+export interface DpopKey {
+  /** JWS algorithm the key signs with (`ES256`, `PS256`, `EdDSA`, ...). */
+  readonly alg: string;
+  readonly privateKey: KeyLike;
+  readonly publicKey: KeyLike;
+  /** Public members only: what goes into a DPoP proof's `jwk` header. */
+  readonly publicJwk: JWK;
+  /** RFC 7638 SHA-256 thumbprint of `publicJwk`: the expected `cnf.jkt` (RFC 9449 §6.1). */
+  readonly thumbprint: string;
+}
+
+/** Anything the harness accepts as a signing key: a {@link DpopKey}, a private JWK, or a private key object. */
+export type SigningKeyInput = DpopKey | JWK | KeyLike;
+
+/** Algorithms {@link generateDpopKey} can generate keys for. */
+export const DPOP_KEY_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA'] as const;
+export type DpopKeyAlgorithm = (typeof DPOP_KEY_ALGORITHMS)[number];
+
+/** JWK members that make a JWK private (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+/**
+ * Generates a fresh extractable key pair for DPoP proofs or client
+ * assertions. ES256 by default, as RFC 9449's examples and most servers use.
+ */
+export async function generateDpopKey(alg: DpopKeyAlgorithm = 'ES256'): Promise<DpopKey> {
+  if (!(DPOP_KEY_ALGORITHMS as readonly string[]).includes(alg)) {
+    throw invalidArgument(`generateDpopKey: unsupported algorithm ${JSON.stringify(alg)}; use one of ${DPOP_KEY_ALGORITHMS.join(', ')}`);
+  }
+  const options = alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true };
+  const { privateKey, publicKey } = await generateKeyPair(alg, options);
+  const publicJwk = await exportJWK(publicKey);
+  return { alg, privateKey, publicKey, publicJwk, thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
+}
+
+/**
+ * RFC 7638 JWK thumbprint (SHA-256, base64url without padding) of a public
+ * or private JWK, or of a key object. Only the required members count
+ * (RFC 7638 §3.2), so a private JWK has the same thumbprint as its public half.
+ */
+export async function jwkThumbprint(key: JWK | KeyLike | DpopKey): Promise<string> {
+  if (isDpopKey(key)) return key.thumbprint;
+  let jwk: JWK;
+  if (isJwk(key)) jwk = key;
+  else if (isKeyLike(key)) jwk = await exportKey(key);
+  else throw invalidArgument('jwkThumbprint: expected a JWK object (with "kty") or a key object');
+  try {
+    return await calculateJwkThumbprint(jwk, 'sha256');
+  } catch (cause) {
+    throw new HarnessError('INVALID_KEY', `jwkThumbprint: ${describeJoseError(cause)}`);
+  }
+}
+
+/**
+ * Turns any accepted key input into a {@link DpopKey}. `alg` overrides the
+ * algorithm inferred from the key (see {@link algorithmForJwk}).
+ */
+export async function importSigningKey(input: SigningKeyInput, alg?: string): Promise<DpopKey> {
+  if (isDpopKey(input)) {
+    if (alg === undefined || alg === input.alg) return input;
+    return { ...input, alg };
+  }
+  if (isJwk(input)) {
+    if (!hasPrivateMembers(input)) {
+      throw new HarnessError('INVALID_KEY', 'signing key: the JWK has no private members ("d"); a private key is needed to sign');
+    }
+    const algorithm = alg ?? algorithmForJwk(input);
+    const publicJwk = publicJwkOf(input);
+    let privateKey: KeyLike;
+    let publicKey: KeyLike;
+    try {
+      privateKey = (await importJWK({ ...input, ext: true }, algorithm)) as KeyLike;
+      publicKey = (await importJWK({ ...publicJwk, ext: true }, algorithm)) as KeyLike;
+    } catch (cause) {
+      throw new HarnessError('INVALID_KEY', `signing key: cannot import the ${String(input.kty)} JWK for ${algorithm}: ${describeJoseError(cause)}`);
+    }
+    return { alg: algorithm, privateKey, publicKey, publicJwk, thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
+  }
+  if (isKeyLike(input)) {
+    if (input.type !== 'private') {
+      throw new HarnessError('INVALID_KEY', `signing key: expected a private key object, got a ${String(input.type)} key`);
+    }
+    const privateJwk = await exportKey(input);
+    const algorithm = alg ?? algorithmForJwk(privateJwk);
+    const publicJwk = publicJwkOf(privateJwk);
+    let publicKey: KeyLike;
+    try {
+      publicKey = (await importJWK({ ...publicJwk, ext: true }, algorithm)) as KeyLike;
+    } catch (cause) {
+      throw new HarnessError('INVALID_KEY', `signing key: cannot use the key for ${algorithm}: ${describeJoseError(cause)}`);
+    }
+    return { alg: algorithm, privateKey: input, publicKey, publicJwk, thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
+  }
+  throw invalidArgument('signing key: expected a DpopKey, a private JWK or a private key object');
+}
+
+/** The private JWK of a signing key (for tests that must put a private key where a public one belongs). */
+export async function privateJwkOf(key: DpopKey): Promise<JWK> {
+  return exportKey(key.privateKey);
+}
+
+/**
+ * The JWS algorithm a JWK signs with: its `alg` member when present, else
+ * ES256/ES384/ES512 by curve, EdDSA for OKP keys, and PS256 for RSA (the
+ * RSA algorithm FAPI 2 and attesto allow by default). Symmetric keys are
+ * refused: DPoP and private_key_jwt need asymmetric keys (RFC 9449 §4.2).
+ */
+export function algorithmForJwk(jwk: JWK): string {
+  if (typeof jwk.alg === 'string' && jwk.alg !== '') return jwk.alg;
+  switch (jwk.kty) {
+    case 'EC':
+      switch (jwk.crv) {
+        case 'P-256':
+          return 'ES256';
+        case 'P-384':
+          return 'ES384';
+        case 'P-521':
+          return 'ES512';
+        case 'secp256k1':
+          return 'ES256K';
+        default:
+          throw new HarnessError('INVALID_KEY', `signing key: unsupported EC curve ${JSON.stringify(jwk.crv)}`);
+      }
+    case 'OKP':
+      if (jwk.crv === 'Ed25519' || jwk.crv === 'Ed448') return 'EdDSA';
+      throw new HarnessError('INVALID_KEY', `signing key: OKP curve ${JSON.stringify(jwk.crv)} cannot sign`);
+    case 'RSA':
+      return 'PS256';
+    case 'oct':
+      throw new HarnessError('INVALID_KEY', 'signing key: symmetric ("oct") keys cannot sign DPoP proofs or private_key_jwt assertions');
+    default:
+      throw new HarnessError('INVALID_KEY', `signing key: unsupported key type ${JSON.stringify(jwk.kty)}`);
+  }
+}
+
+/** A copy of a JWK without its private members (and without `ext`/`key_ops`, which are WebCrypto artefacts). */
+export function publicJwkOf(jwk: JWK): JWK {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(jwk)) {
+    if ((PRIVATE_JWK_MEMBERS as readonly string[]).includes(name) || name === 'ext' || name === 'key_ops') continue;
+    out[name] = value;
+  }
+  return out as unknown as JWK;
+}
+
+export function isDpopKey(value: unknown): value is DpopKey {
+  return isPlainObject(value) && 'privateKey' in value && isPlainObject(value.publicJwk) && typeof value.alg === 'string';
+}
+
+export function isJwk(value: unknown): value is JWK {
+  return isPlainObject(value) && typeof value.kty === 'string';
+}
+
+function isKeyLike(value: unknown): value is KeyLike {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+function hasPrivateMembers(jwk: JWK): boolean {
+  return typeof jwk.d === 'string';
+}
+
+async function exportKey(key: KeyLike): Promise<JWK> {
+  try {
+    return await exportJWK(key);
+  } catch (cause) {
+    throw new HarnessError('INVALID_KEY', `signing key: cannot export the key as a JWK (is it extractable?): ${describeJoseError(cause)}`);
+  }
+}
+
+/** A jose error's message. jose messages describe the key or token shape, never key material. */
+export function describeJoseError(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,133 @@
+/**
+ * What a token endpoint client talks to: a URL (staging), an http.Server, or
+ * a request listener / Express-style app. Servers the harness starts itself
+ * listen on 127.0.0.1 with an ephemeral port and are closed by `close()`.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as tls from 'node:tls';
+import { redactForm } from '../redact';
+import { HarnessError, invalidArgument } from './errors';
+
+export type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
+
+/** An http(s).Server, a request listener / Express app, or an absolute http(s) URL of the token endpoint. */
+export type TokenEndpointTarget = http.Server | tls.Server | RequestListener | string | URL;
+
+/** Default token endpoint path for servers and apps (attesto_phoenix routes `POST /oauth/token`). */
+export const DEFAULT_TOKEN_PATH = '/oauth/token';
+
+export class ResolvedTarget {
+  /** Path plus query of the token endpoint. */
+  readonly path: string;
+  /** Origin (`http://127.0.0.1:4000`) once known; always known for URL targets. */
+  origin: string | undefined;
+  /** Resolves to the origin once the server accepts connections. */
+  readonly ready: Promise<string>;
+  private ownedServer: http.Server | tls.Server | undefined;
+
+  constructor(target: TokenEndpointTarget, path: string | undefined) {
+    if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
+      throw invalidArgument(`tokenEndpoint: path must start with "/", got ${JSON.stringify(path)}`);
+    }
+    if (typeof target === 'string' || target instanceof URL) {
+      const url = parseTargetUrl(target);
+      this.origin = url.origin;
+      this.path = path ?? `${url.pathname}${url.search}`;
+      this.ready = Promise.resolve(url.origin);
+      this.ownedServer = undefined;
+      return;
+    }
+    this.path = path ?? DEFAULT_TOKEN_PATH;
+    let server: http.Server | tls.Server;
+    if (isServer(target)) {
+      server = target;
+    } else if (typeof target === 'function') {
+      server = http.createServer(target as http.RequestListener);
+    } else {
+      throw invalidArgument('tokenEndpoint: target must be an http.Server, a request listener / Express app, or an absolute http(s) URL');
+    }
+    const address = server.address();
+    if (address !== null && typeof address === 'object') {
+      this.origin = originOf(server, address);
+      this.ready = Promise.resolve(this.origin);
+      return;
+    }
+    if (typeof address === 'string') throw invalidArgument('tokenEndpoint: servers listening on a pipe or socket path are not supported');
+    // Not listening yet: listen on loopback only, and let the process exit even if nobody calls close().
+    const owned = server;
+    this.ownedServer = owned;
+    this.ready = new Promise<string>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        reject(new HarnessError('TRANSPORT', `tokenEndpoint: cannot start the app on 127.0.0.1 (${error.code ?? error.message})`));
+      };
+      owned.once('error', onError);
+      owned.listen(0, '127.0.0.1', () => {
+        owned.removeListener('error', onError);
+        this.origin = originOf(owned, owned.address() as AddressInfo);
+        resolve(this.origin);
+      });
+      owned.unref();
+    });
+    // A failure is reported to whoever awaits `ready`; don't crash the process meanwhile.
+    this.ready.catch(() => undefined);
+  }
+
+  /** `origin + path`, or `undefined` before the server listens. */
+  get url(): string | undefined {
+    return this.origin === undefined ? undefined : `${this.origin}${this.path}`;
+  }
+
+  /** A description safe for messages: query-string secrets redacted. */
+  describe(): string {
+    return describeUrl(this.url ?? `(app on 127.0.0.1)${this.path}`);
+  }
+
+  /** Closes a server the harness started; servers the caller passed in are left alone. */
+  async close(): Promise<void> {
+    const server = this.ownedServer;
+    if (server === undefined || !server.listening) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      if (server instanceof http.Server) server.closeAllConnections();
+      else (server as unknown as http.Server).closeAllConnections?.();
+    });
+  }
+}
+
+/** A URL with credentials and secret query parameters redacted, for messages. */
+export function describeUrl(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return url;
+  return `${url.slice(0, queryStart)}?${redactForm(url.slice(queryStart + 1))}`;
+}
+
+function parseTargetUrl(target: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(String(target));
+  } catch {
+    throw invalidArgument(`tokenEndpoint: target ${JSON.stringify(describeUrl(String(target)))} is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalidArgument(`tokenEndpoint: target must be an http(s) URL, got ${url.protocol}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw invalidArgument('tokenEndpoint: credentials in the target URL are not supported; pass them as options.client');
+  }
+  url.hash = '';
+  return url;
+}
+
+function isServer(value: unknown): value is http.Server | tls.Server {
+  return value instanceof http.Server || value instanceof tls.Server;
+}
+
+function originOf(server: http.Server | tls.Server, address: AddressInfo): string {
+  let host = address.address;
+  // A wildcard listener is reachable on loopback; connect there, as supertest does.
+  if (host === '::' || host === '0.0.0.0') host = '127.0.0.1';
+  if (host.includes(':')) host = `[${host}]`;
+  const protocol = server instanceof tls.Server ? 'https' : 'http';
+  return `${protocol}://${host}:${address.port}`;
+}

@@ -1,0 +1,148 @@
+/**
+ * Starts panva's oidc-provider (test/peers/oidc-provider-peer.mjs) in a
+ * child process on 127.0.0.1 with an ephemeral port: a real, independent
+ * token endpoint for interop tests.
+ *
+ * The child is stopped by `stop()`, when the parent process exits, and
+ * (through its stdin pipe) when the parent dies without running handlers.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+
+export interface OidcProviderPeer {
+  issuer: string;
+  /** `POST` token endpoint: `<issuer>/token`. */
+  tokenEndpoint: string;
+  /** Introspection endpoint (RFC 7662), authenticated like the token endpoint. */
+  introspectionEndpoint: string;
+  clients: {
+    /**
+     * `client_secret_basic`; the secret contains `:`, space, `%`, `+`, `&` and `=`, which only
+     * RFC 6749 §2.3.1 form-encoding before base64 gets through (secrets are VSCHAR, Appendix A.2).
+     */
+    basic: { id: string; secret: string };
+    post: { id: string; secret: string };
+    /** `private_key_jwt` with an ES256 key generated at start. */
+    jwt: { id: string; privateJwk: JWK; publicJwk: JWK };
+    /** `client_secret_basic`, registered for no grant type at all. */
+    noGrant: { id: string; secret: string };
+  };
+  requireNonce: boolean;
+  stop(): Promise<void>;
+}
+
+export interface StartOidcProviderOptions {
+  /** Second flavour: every DPoP proof must carry a server nonce (RFC 9449 §8). */
+  requireNonce?: boolean;
+  /** Print the provider's hidden error reasons (`DEBUG=oidc-provider:error`) to stderr. */
+  debug?: boolean;
+  /** Start-up deadline (default 15 000 ms). */
+  timeoutMs?: number;
+}
+
+const SCRIPT = path.join(__dirname, 'oidc-provider-peer.mjs');
+
+export async function startOidcProvider(options: StartOidcProviderOptions = {}): Promise<OidcProviderPeer> {
+  const requireNonce = options.requireNonce === true;
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid: 'jwt-client-es256' };
+  const { d: _private, ...publicJwk } = privateJwk;
+
+  const clients: OidcProviderPeer['clients'] = {
+    basic: { id: 'basic-client', secret: 'b:sic s3cret%+/&=' },
+    post: { id: 'post-client', secret: 'post-secret' },
+    jwt: { id: 'jwt-client', privateJwk, publicJwk },
+    noGrant: { id: 'no-grant-client', secret: 'no-grant-secret' },
+  };
+  const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'read write' };
+  const registered = [
+    { ...common, client_id: clients.basic.id, client_secret: clients.basic.secret, token_endpoint_auth_method: 'client_secret_basic' },
+    { ...common, client_id: clients.post.id, client_secret: clients.post.secret, token_endpoint_auth_method: 'client_secret_post' },
+    { ...common, client_id: clients.jwt.id, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [publicJwk] } },
+    { ...common, grant_types: [], client_id: clients.noGrant.id, client_secret: clients.noGrant.secret, token_endpoint_auth_method: 'client_secret_basic' },
+  ];
+
+  const env: NodeJS.ProcessEnv = { ...process.env, PEER_CONFIG: JSON.stringify({ requireNonce, clients: registered }) };
+  if (options.debug === true) env.DEBUG = 'oidc-provider:error';
+  else delete env.DEBUG;
+  const child = spawn(process.execPath, ['--no-warnings', SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    if (options.debug === true) process.stderr.write(chunk);
+    stderr = (stderr + chunk).slice(-4000);
+  });
+
+  let port: number;
+  try {
+    port = await waitForReady(child, options.timeoutMs ?? 15_000, () => stderr);
+  } catch (error) {
+    process.removeListener('exit', killOnExit);
+    await stopChild(child);
+    throw error;
+  }
+
+  const issuer = `http://127.0.0.1:${port}`;
+  return {
+    issuer,
+    tokenEndpoint: `${issuer}/token`,
+    introspectionEndpoint: `${issuer}/token/introspection`,
+    clients,
+    requireNonce,
+    async stop() {
+      process.removeListener('exit', killOnExit);
+      await stopChild(child);
+    },
+  };
+}
+
+function waitForReady(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => fail(new Error(`oidc-provider peer: no READY line within ${timeoutMs} ms\n${stderr()}`)), timeoutMs);
+    const onData = (chunk: string): void => {
+      stdout += chunk;
+      const match = /^READY (\d+)$/m.exec(stdout);
+      if (match) {
+        cleanup();
+        resolve(Number(match[1]));
+      }
+    };
+    const onExit = (code: number | null, signal: string | null): void =>
+      fail(new Error(`oidc-provider peer exited before READY (code ${code}, signal ${signal})\n${stderr()}`));
+    const onError = (error: Error): void => fail(new Error(`oidc-provider peer could not start: ${error.message}`));
+    function cleanup(): void {
+      clearTimeout(timer);
+      child.stdout!.removeListener('data', onData);
+      child.removeListener('exit', onExit);
+      child.removeListener('error', onError);
+    }
+    function fail(error: Error): void {
+      cleanup();
+      reject(error);
+    }
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 2000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.stdin?.end();
+    child.kill('SIGTERM');
+  });
+}
