@@ -1,0 +1,30 @@
+import type { DPoPTokenResponseOptions } from './types';
+import { checkOptions, hintArgs, runMatcher, type MatcherContextLike, type MatcherResult } from './run';
+
+const OPTIONS = ['key', 'scope', 'strict'] as const;
+
+/**
+ * `expect(res).toMatchDPoPTokenResponse({ key?, scope?, strict? })`: a valid
+ * token response with `token_type` "DPoP" (RFC 9449 §5); with `key`,
+ * `cnf.jkt` must be its RFC 7638 thumbprint (RFC 9449 §6.1), and the
+ * matcher is async: `await expect(res).toMatchDPoPTokenResponse({ key })`.
+ */
+export function toMatchDPoPTokenResponse(
+  this: MatcherContextLike | void,
+  received: unknown,
+  options?: DPoPTokenResponseOptions,
+): MatcherResult | Promise<MatcherResult> {
+  return runMatcher(
+    this,
+    {
+      name: 'toMatchDPoPTokenResponse',
+      hintExpected: () => hintArgs(options),
+      what: () => `a valid DPoP token response (200, AttestoDPoPTokenResponse${options?.key ? ', cnf.jkt = thumbprint of the given key' : ''})`,
+    },
+    received,
+    () => {
+      const o = checkOptions(options, OPTIONS) as DPoPTokenResponseOptions;
+      return { kind: 'success', tokenType: 'DPoP', dpopKey: o.key, scope: o.scope, strict: o.strict };
+    },
+  );
+}

@@ -1,0 +1,36 @@
+import { InvalidExpectationError } from '../src/validate';
+import type { TokenErrorCode } from '../src/openapi';
+import type { TokenErrorOptions } from './types';
+import { checkOptions, hintArgs, runMatcher, type MatcherContextLike, type MatcherResult } from './run';
+
+const OPTIONS = ['status', 'description', 'strict'] as const;
+
+/**
+ * `expect(res).toMatchTokenError(code?, { status?, description?, strict? })`:
+ * a documented error status (400/401, RFC 6749 §5.2), a valid
+ * `AttestoTokenError` with the given code, `WWW-Authenticate` on 401 and
+ * `DPoP-Nonce` with `use_dpop_nonce` (RFC 9449 §8).
+ */
+export function toMatchTokenError(
+  this: MatcherContextLike | void,
+  received: unknown,
+  code?: TokenErrorCode,
+  options?: TokenErrorOptions,
+): MatcherResult | Promise<MatcherResult> {
+  return runMatcher(
+    this,
+    {
+      name: 'toMatchTokenError',
+      hintExpected: () => hintArgs(code, options),
+      what: () => `a valid token error response (400/401, AttestoTokenError${typeof code === 'string' ? `, error "${code}"` : ''})`,
+    },
+    received,
+    () => {
+      if (code !== undefined && typeof code !== 'string') {
+        throw new InvalidExpectationError('the error code must be a string such as "invalid_client" (or omitted)');
+      }
+      const o = checkOptions(options, OPTIONS) as TokenErrorOptions;
+      return { kind: 'error', error: code, status: o.status, errorDescription: o.description, strict: o.strict };
+    },
+  );
+}

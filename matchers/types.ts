@@ -1,0 +1,59 @@
+/**
+ * Option types of the matchers and the matcher interface the Jest and
+ * Vitest typings extend.
+ */
+import type { DpopKeyInput, TokenErrorCode } from '../src';
+
+export interface TokenResponseOptions {
+  /** Expected token_type, exactly as the contract's enum spells it. */
+  tokenType?: 'Bearer' | 'DPoP';
+  /** Expected granted scope (the same set of values, any order; RFC 6749 §3.3). */
+  scope?: string;
+  /** The DPoP key the token must be bound to (`cnf.jkt`); makes the matcher async: `await expect(...)`. */
+  dpopKey?: DpopKeyInput;
+  /** Default true: no-store/no-cache are required on errors too. */
+  strict?: boolean;
+}
+
+export interface BearerTokenResponseOptions {
+  scope?: string;
+  strict?: boolean;
+}
+
+export interface DPoPTokenResponseOptions {
+  /** The DPoP key the token must be bound to (`cnf.jkt`); makes the matcher async: `await expect(...)`. */
+  key?: DpopKeyInput;
+  scope?: string;
+  strict?: boolean;
+}
+
+export interface TokenErrorOptions {
+  /** Expected status (or statuses); default any documented error status (400, 401). */
+  status?: number | readonly number[];
+  /** Expected error_description: exact text or a pattern. */
+  description?: string | RegExp;
+  strict?: boolean;
+}
+
+export interface TokenEndpointContractOptions {
+  status?: number | readonly number[];
+  strict?: boolean;
+}
+
+/**
+ * The matchers, generic in the return type R of the host framework. A
+ * matcher returns a Promise (await it) when the received value is a fetch
+ * `Response` or a DPoP key is given.
+ */
+export interface TokenEndpointMatchers<R> {
+  /** 200 and a valid `AttestoTokenResponse`, with the expected token type, scope and key binding. */
+  toMatchTokenResponse(options?: TokenResponseOptions): R;
+  /** 200 and a valid `AttestoBearerTokenResponse`. */
+  toMatchBearerTokenResponse(options?: BearerTokenResponseOptions): R;
+  /** 200 and a valid `AttestoDPoPTokenResponse`; with `key`, `cnf.jkt` is its RFC 7638 thumbprint. */
+  toMatchDPoPTokenResponse(options?: DPoPTokenResponseOptions): R;
+  /** A documented error status, a valid `AttestoTokenError` with the given code, and the headers it requires. */
+  toMatchTokenError(code?: TokenErrorCode, options?: TokenErrorOptions): R;
+  /** Any documented outcome, valid for its status. */
+  toMatchTokenEndpointContract(options?: TokenEndpointContractOptions): R;
+}
