@@ -28,7 +28,8 @@ export interface VerifiedDpopProof {
   nonceStale: boolean;
 }
 
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// The signature may be empty here so that alg "none" is reported as such (item 5).
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const ALGORITHMS: readonly string[] = DPOP_ALGORITHMS;
 
