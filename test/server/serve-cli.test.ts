@@ -1,0 +1,162 @@
+/**
+ * `token-contract serve`: prints the endpoint and the clients, never a
+ * private key unless asked, writes it to a file on request, and shuts down
+ * cleanly when the abort signal (SIGINT/SIGTERM in the binary) fires.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/run';
+import { tokenEndpoint } from '../../src/harness';
+import { expectContract, expectError } from './support';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'token-contract-serve-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Running {
+  stdout: () => string;
+  stderr: () => string;
+  tokenEndpoint: string;
+  stop(): Promise<number>;
+}
+
+/** Starts `serve` in-process and waits for its token endpoint line. */
+async function serve(args: string[]): Promise<Running> {
+  let stdout = '';
+  let stderr = '';
+  const controller = new AbortController();
+  const exit = runCli(['serve', ...args], {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: {},
+    cwd: dir,
+    signal: controller.signal,
+  });
+  let settled: number | undefined;
+  void exit.then((code) => (settled = code));
+  for (let i = 0; i < 200 && !/token endpoint: (\S+)/.test(stdout) && settled === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+  const match = /token endpoint: (\S+)/.exec(stdout);
+  if (!match) {
+    controller.abort();
+    throw new Error(`serve did not start (exit ${await exit}): ${stderr}`);
+  }
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    tokenEndpoint: match[1]!,
+    stop: async () => {
+      controller.abort();
+      return exit;
+    },
+  };
+}
+
+async function run(args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const controller = new AbortController();
+  controller.abort();
+  const code = await runCli(['serve', ...args], { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) }, env: {}, cwd: dir, signal: controller.signal });
+  return { code, stderr };
+}
+
+describe('token-contract serve', () => {
+  it('prints the endpoint and the demo clients, serves tokens, never prints a private key, and stops on the signal', async () => {
+    const running = await serve([]);
+    try {
+      const out = running.stdout();
+      expect(out).toMatch(/^token endpoint: http:\/\/127\.0\.0\.1:\d+\/oauth\/token$/m);
+      for (const id of ['basic-client', 'post-client', 'jwt-client', 'no-grant-client']) expect(out).toContain(id);
+      expect(out).toContain('basic-secret');
+      expect(out).toContain('DPoP nonces:    not required');
+      expect(out + running.stderr()).not.toMatch(/"d"|"kty"/);
+      const client = tokenEndpoint(running.tokenEndpoint, { client: { id: 'basic-client', secret: 'basic-secret', auth: 'client_secret_basic' } });
+      await expectContract(await client.clientCredentials(), { status: 200 });
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+    // Closed: the port no longer answers.
+    const after = tokenEndpoint(running.tokenEndpoint, { client: { id: 'basic-client', secret: 'basic-secret', auth: 'client_secret_basic' }, timeoutMs: 2000 });
+    await expect(after.clientCredentials()).rejects.toThrow(/ECONNREFUSED|refused/);
+  });
+
+  it('--write-client-key writes the jwt-client private JWK (mode 0600) that authenticates private_key_jwt', async () => {
+    const running = await serve(['--write-client-key', 'client-key.json', '--require-nonce']);
+    try {
+      const file = join(dir, 'client-key.json');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const { client_id: id, ...privateJwk } = JSON.parse(readFileSync(file, 'utf8'));
+      expect(id).toBe('jwt-client');
+      expect(privateJwk.d).toEqual(expect.any(String));
+      expect(running.stdout()).toContain('private key in client-key.json');
+      expect(running.stdout()).toContain('DPoP nonces:    required');
+      expect(running.stdout()).not.toContain(privateJwk.d);
+      const client = tokenEndpoint(running.tokenEndpoint, { client: { id, auth: 'private_key_jwt', privateKey: privateJwk }, dpop: true });
+      const res = await client.clientCredentials();
+      expect(res.dpopNonceRetried).toBe(true);
+      await expectContract(res, { status: 200, tokenType: 'DPoP' });
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('--config FILE (YAML) replaces the clients; configured secrets are not printed', async () => {
+    writeFileSync(
+      join(dir, 'server.yaml'),
+      ['tokenLifetimeSeconds: 60', 'scopes: [read, write, admin]', 'clients:', '  - id: team-client', '    secret: team-secret-value', '    authMethods: [client_secret_post]', '    scopes: [read]', ''].join('\n'),
+    );
+    const running = await serve(['--config', 'server.yaml', '--port', '0', '--host', '127.0.0.1']);
+    try {
+      expect(running.stdout()).toContain('team-client');
+      expect(running.stdout()).not.toContain('team-secret-value');
+      expect(running.stdout()).not.toContain('basic-client');
+      const client = tokenEndpoint(running.tokenEndpoint, { client: { id: 'team-client', secret: 'team-secret-value', auth: 'client_secret_post' } });
+      const res = await client.clientCredentials();
+      await expectContract(res, { status: 200, scope: 'read' });
+      expect(res.body.expires_in).toBe(60);
+      await expectError(await client.clientCredentials({ scope: 'write' }), 'invalid_scope');
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it.each([
+    [['--port', 'abc'], /--port must be a whole number/],
+    [['--port', '70000'], /--port must be a whole number/],
+    [['--host', ''], /--host must not be empty/],
+    [['--config', 'missing.json'], /cannot read/],
+    [['--config', 'bad.json'], /unknown member "clientz"/],
+    [['--config', 'no-jwt.json', '--write-client-key', 'k.json'], /no client has a generated private key/],
+    [['--config', 'weak.json'], /invalid server configuration: clients\[0\]\.secret is required/],
+    [['--bogus'], /unknown option --bogus/],
+  ])('%j → exit 2 with one clear line', async (args, message) => {
+    writeFileSync(join(dir, 'bad.json'), '{"clientz": []}');
+    writeFileSync(join(dir, 'no-jwt.json'), JSON.stringify({ clients: [{ id: 'a', secret: 's', authMethods: ['client_secret_basic'] }] }));
+    writeFileSync(join(dir, 'weak.json'), JSON.stringify({ clients: [{ id: 'a', authMethods: ['client_secret_basic'] }] }));
+    const { code, stderr } = await run(args as string[]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a port already in use → exit 1 naming the cause', async () => {
+    const running = await serve([]);
+    try {
+      const port = new URL(running.tokenEndpoint).port;
+      const { code, stderr } = await run(['--port', port]);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/EADDRINUSE/);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('--help documents every flag', async () => {
+    let out = '';
+    await runCli(['serve', '--help'], { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, env: {}, cwd: dir });
+    for (const flag of ['--port', '--host', '--config', '--require-nonce', '--write-client-key']) expect(out).toContain(flag);
+  });
+});
