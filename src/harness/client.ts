@@ -270,7 +270,21 @@ export class TokenEndpointClient {
       // supertest's own assert runs the .expect() chain on the final response only.
       originalAssert(resError, res, fn);
     };
+    this.mapTimeoutRejection(request$, () => first?.secrets ?? []);
     return request$ as TokenRequest;
+  }
+
+  /**
+   * superagent rejects `then()` from its abort path on a timeout, before the
+   * end() callback runs; map that rejection to the same clear error.
+   */
+  private mapTimeoutRejection(test: supertest.Test, secrets: () => string[]): void {
+    const originalThen = test.then.bind(test);
+    (test as { then: unknown }).then = (onFulfilled?: (value: supertest.Response) => unknown, onRejected?: (reason: unknown) => unknown) =>
+      originalThen(undefined, (reason: unknown) => {
+        const timedOut = typeof reason === 'object' && reason !== null && (reason as { timeout?: unknown }).timeout !== undefined;
+        throw timedOut ? this.transportError(reason, secrets()) : reason;
+      }).then(onFulfilled, onRejected);
   }
 
   /**
@@ -309,6 +323,7 @@ export class TokenEndpointClient {
       if (res === undefined) return fn?.call(patchable, this.transportError(resError, secretsOfTest(test)));
       originalAssert(resError, res, fn);
     };
+    this.mapTimeoutRejection(test, () => secretsOfTest(test));
     return test;
   }
 
@@ -479,7 +494,9 @@ export class TokenEndpointClient {
 
 function applyAttempt(test: supertest.Test, attempt: BuiltAttempt): void {
   for (const { name, value } of attempt.headers.values()) test.set(name, value as string);
-  test.send(attempt.body);
+  // superagent gives a string body a Content-Type of its own and serializes anything else by
+  // Content-Type: send a string when there is one, a Buffer (left untouched) when it was removed.
+  test.send(attempt.headers.has('content-type') ? attempt.body : Buffer.from(attempt.body, 'utf8'));
 }
 
 function encodeForm(params: Map<string, ParamValue>): string {
