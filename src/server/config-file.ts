@@ -20,7 +20,7 @@ const TOP_LEVEL = new Set([
   'host',
   'port',
 ]);
-const DPOP = new Set(['requireNonce', 'iatWindowSeconds', 'nonceLifetimeSeconds']);
+const DPOP = new Set(['enabled', 'requireNonce', 'iatWindowSeconds', 'nonceLifetimeSeconds']);
 const CLIENT = new Set(['id', 'secret', 'jwks', 'authMethods', 'scopes', 'grantTypes', 'requireDpop', 'privateJwk']);
 
 export async function loadServerConfigFile(path: string): Promise<ReferenceServerConfig> {

@@ -43,6 +43,8 @@ export interface ReferenceClientConfig {
 }
 
 export interface ReferenceDpopConfig {
+  /** Accept DPoP proofs at all. Default true; false ignores proofs and issues Bearer tokens (RFC 9449 §5). */
+  enabled?: boolean;
   /** Demand a server nonce in every proof (RFC 9449 §8). Default false. */
   requireNonce?: boolean;
   /** Accepted distance between a proof's `iat` and now, both ways (RFC 9449 §11.1). Default 60. */
@@ -99,6 +101,8 @@ export interface ReferenceClientInfo {
   authMethods: ClientAuthMethod[];
   scopes: string[];
   grantTypes: string[];
+  /** The client must present a DPoP proof (no Bearer tokens). */
+  requireDpop: boolean;
   jwks?: { keys: JWK[] };
   privateJwk?: JWK;
 }
@@ -107,6 +111,7 @@ export interface ResolvedServerConfig {
   readonly clients: ReadonlyMap<string, RegisteredClient>;
   readonly scopes: ReadonlySet<string>;
   readonly tokenLifetimeSeconds: number;
+  readonly dpopEnabled: boolean;
   readonly requireNonce: boolean;
   readonly iatWindowSeconds: number;
   readonly nonceLifetimeSeconds: number;
@@ -132,8 +137,9 @@ export class ServerConfigError extends Error {
 export const DEFAULT_SCOPES = ['read', 'write', 'admin'] as const;
 
 /**
- * The demo clients of shared-apis.md: one per authentication method plus one
- * registered for no grant type. The `jwt-client` key is generated per call.
+ * The demo clients of shared-apis.md: one per authentication method, one
+ * registered for no grant type, and one that must use DPoP. The `jwt-client`
+ * key is generated per call.
  */
 export async function createDemoClients(): Promise<ReferenceClientConfig[]> {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
@@ -151,6 +157,8 @@ export async function createDemoClients(): Promise<ReferenceClientConfig[]> {
       scopes: ['read', 'write'],
     },
     { id: 'no-grant-client', secret: 'no-grant-secret', authMethods: ['client_secret_basic'], scopes: ['read', 'write'], grantTypes: [] },
+    // Sender-constrained only: without a DPoP proof it gets invalid_request, never a Bearer token.
+    { id: 'dpop-client', secret: 'dpop-secret', authMethods: ['client_secret_basic'], scopes: ['read', 'write'], requireDpop: true },
   ];
 }
 
@@ -177,6 +185,8 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
   const dpop = config.dpop ?? {};
   if (!isObject(dpop)) throw new ServerConfigError('dpop must be an object');
   if (dpop.requireNonce !== undefined && typeof dpop.requireNonce !== 'boolean') throw new ServerConfigError('dpop.requireNonce must be a boolean');
+  if (dpop.enabled !== undefined && typeof dpop.enabled !== 'boolean') throw new ServerConfigError('dpop.enabled must be a boolean');
+  if (dpop.enabled === false && dpop.requireNonce === true) throw new ServerConfigError('dpop.requireNonce needs DPoP enabled');
   const path = config.path ?? '/oauth/token';
   if (typeof path !== 'string' || !/^\/[\x21-\x7e]*$/.test(path) || path.includes('?') || path.includes('#')) {
     throw new ServerConfigError('path must start with "/" and hold no query, fragment or spaces');
@@ -192,6 +202,7 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
     clients,
     scopes: knownScopes,
     tokenLifetimeSeconds: whole(config.tokenLifetimeSeconds, 'tokenLifetimeSeconds', 900, 1, 31_536_000),
+    dpopEnabled: dpop.enabled ?? true,
     requireNonce: dpop.requireNonce ?? false,
     iatWindowSeconds: whole(dpop.iatWindowSeconds, 'dpop.iatWindowSeconds', 60, 1, 3600),
     nonceLifetimeSeconds: whole(dpop.nonceLifetimeSeconds, 'dpop.nonceLifetimeSeconds', 300, 1, 86_400),
@@ -323,6 +334,7 @@ export function describeClients(configs: readonly ReferenceClientConfig[], resol
       authMethods: [...client.authMethods],
       scopes: [...client.scopes],
       grantTypes: [...client.grantTypes],
+      requireDpop: client.requireDpop,
       ...(client.jwks ? { jwks: client.jwks } : {}),
       ...(config.privateJwk ? { privateJwk: config.privateJwk } : {}),
     };

@@ -45,7 +45,8 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
     if (declaredLength > context.config.maxBodyBytes) throw new BodyTooLargeError(context.config.maxBodyBytes);
     const media = requestMediaType(req.headers['content-type']);
     rejectQueryParameters(search);
-    const proofs = dpopHeaderValues(req.rawHeaders);
+    // With DPoP switched off, proofs are ignored and Bearer tokens issued (RFC 9449 §5).
+    const proofs = context.config.dpopEnabled ? dpopHeaderValues(req.rawHeaders) : [];
     if (proofs.length > 1) throw invalidDpopProof('more than one DPoP header (RFC 9449 4.3 item 1)');
     const params = parseParameters(await readBody(req, context.config.maxBodyBytes), media);
 
@@ -65,7 +66,7 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
     const dpopContext = { config: context.config, endpoints: context.endpoints, nonces: context.nonces, replay: context.dpopReplay };
     let proof: VerifiedDpopProof | undefined;
     if (proofs.length === 1) proof = await verifyDpopProof(proofs[0]!, dpopContext);
-    else if (client.requireDpop) throw invalidRequest('DPoP proof required for this client (RFC 9449 5)');
+    else if (client.requireDpop && context.config.dpopEnabled) throw invalidRequest('DPoP proof required for this client (RFC 9449 5)');
 
     const scopes = grantScopes(params.get('scope'), client, context.config.scopes);
     if (proof) commitDpopProof(proof, dpopContext);

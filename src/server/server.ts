@@ -23,6 +23,8 @@ export interface ReferenceServer {
   clients: Record<string, ReferenceClientInfo>;
   /** Public keys that verify the issued access tokens (also served at `/jwks`). */
   jwks: { keys: JWK[] };
+  /** Whether DPoP proofs are accepted (false: ignored, Bearer tokens only). */
+  dpopEnabled: boolean;
   /** Whether DPoP proofs must carry a server nonce. */
   requireNonce: boolean;
   /** The underlying Node server, e.g. as a harness target. */
@@ -80,6 +82,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
     issuer,
     clients: describeClients(clientConfigs, resolved),
     jwks: signer.jwks,
+    dpopEnabled: resolved.dpopEnabled,
     requireNonce: resolved.requireNonce,
     server,
     close: () =>
@@ -117,7 +120,7 @@ function authorizationServerMetadata(issuer: string, tokenEndpoint: string, jwks
     token_endpoint_auth_methods_supported: [...methods],
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     scopes_supported: [...config.scopes],
-    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+    ...(config.dpopEnabled ? { dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS] } : {}),
     access_token_signing_alg_values_supported: [ACCESS_TOKEN_ALG],
   };
 }

@@ -125,9 +125,11 @@ describe('dpop proof negatives → 400 invalid_dpop_proof (checklist section 6)'
     await expectContract(await dpopClient().clientCredentials({ dpopProof: single }), { status: 200, tokenType: 'DPoP' });
   });
 
-  it('dpop-required-absent: a client that requires DPoP gets invalid_request without a proof, a DPoP token with one', async () => {
-    await expectError(await clientFor(ctx.server, 'dpop-only').clientCredentials(), 'invalid_request');
-    await expectContract(await clientFor(ctx.server, 'dpop-only', { dpop: true }).clientCredentials(), { status: 200, tokenType: 'DPoP' });
+  it.each(['dpop-only', 'dpop-client'])('dpop-required-absent: %s (requires DPoP) gets invalid_request without a proof, a DPoP token with one', async (id) => {
+    const refused = await clientFor(ctx.server, id).clientCredentials();
+    await expectError(refused, 'invalid_request');
+    expect(refused.body.error_description).toMatch(/DPoP proof required/);
+    await expectContract(await clientFor(ctx.server, id, { dpop: true }).clientCredentials(), { status: 200, tokenType: 'DPoP' });
   });
 });
 
@@ -209,5 +211,21 @@ describe('nonce rotation (RFC 9449 §8.2)', () => {
     expect(rotated.headers['dpop-nonce']).not.toBe(first);
     clock += 120_000;
     await expectError(await c.clientCredentials({ nonceRetry: false, proof: { nonce: first } }), 'use_dpop_nonce');
+  });
+});
+
+describe('dpop-disabled (RFC 9449 §5: the server may issue Bearer tokens)', () => {
+  const off = useReferenceServer({ dpop: { enabled: false } });
+  it('a proof is ignored and a Bearer token issued, even two DPoP headers or a DPoP-only client', async () => {
+    const client = clientFor(off.server, 'basic-client', { dpop: true });
+    await expectContract(await client.clientCredentials(), { status: 200, tokenType: 'Bearer' });
+    await expectContract(await client.clientCredentials({ dpopProof: ['a', 'b'] }), { status: 200, tokenType: 'Bearer' });
+    await expectContract(await clientFor(off.server, 'dpop-client').clientCredentials(), { status: 200, tokenType: 'Bearer' });
+  });
+
+  it('the metadata advertises no DPoP algorithms', async () => {
+    const metadata = await clientFor(off.server, 'basic-client').raw().get('/.well-known/oauth-authorization-server');
+    expect(metadata.body).not.toHaveProperty('dpop_signing_alg_values_supported');
+    expect(off.server.dpopEnabled).toBe(false);
   });
 });

@@ -69,9 +69,10 @@ describe('token-contract serve', () => {
     try {
       const out = running.stdout();
       expect(out).toMatch(/^token endpoint: http:\/\/127\.0\.0\.1:\d+\/oauth\/token$/m);
-      for (const id of ['basic-client', 'post-client', 'jwt-client', 'no-grant-client']) expect(out).toContain(id);
+      for (const id of ['basic-client', 'post-client', 'jwt-client', 'no-grant-client', 'dpop-client']) expect(out).toContain(id);
       expect(out).toContain('basic-secret');
-      expect(out).toContain('DPoP nonces:    not required');
+      expect(out).toContain('DPoP:           enabled, nonces not required');
+      expect(out).toMatch(/dpop-client .*DPoP required/);
       expect(out + running.stderr()).not.toMatch(/"d"|"kty"/);
       const client = tokenEndpoint(running.tokenEndpoint, { client: { id: 'basic-client', secret: 'basic-secret', auth: 'client_secret_basic' } });
       await expectContract(await client.clientCredentials(), { status: 200 });
@@ -92,7 +93,7 @@ describe('token-contract serve', () => {
       expect(id).toBe('jwt-client');
       expect(privateJwk.d).toEqual(expect.any(String));
       expect(running.stdout()).toContain('private key in client-key.json');
-      expect(running.stdout()).toContain('DPoP nonces:    required');
+      expect(running.stdout()).toContain('DPoP:           enabled, nonces required');
       expect(running.stdout()).not.toContain(privateJwk.d);
       const client = tokenEndpoint(running.tokenEndpoint, { client: { id, auth: 'private_key_jwt', privateKey: privateJwk }, dpop: true });
       const res = await client.clientCredentials();

@@ -181,7 +181,8 @@ describe('scope (RFC 6749 §3.3)', () => {
 describe('configuration', () => {
   it('resolves the demo configuration with the documented defaults', async () => {
     const config = await resolveServerConfig();
-    expect([...config.clients.keys()]).toEqual(['basic-client', 'post-client', 'jwt-client', 'no-grant-client']);
+    expect([...config.clients.keys()]).toEqual(['basic-client', 'post-client', 'jwt-client', 'no-grant-client', 'dpop-client']);
+    expect(config.clients.get('dpop-client')!.requireDpop).toBe(true);
     expect(config).toMatchObject({ tokenLifetimeSeconds: 900, maxBodyBytes: 65_536, iatWindowSeconds: 60, requireNonce: false, path: '/oauth/token', host: '127.0.0.1', port: 0 });
     expect([...config.clients.get('no-grant-client')!.grantTypes]).toEqual([]);
   });

@@ -96,7 +96,7 @@ export function describeServer(server: ReferenceServer, demo: boolean, keyFile: 
     `token endpoint: ${server.tokenEndpoint}`,
     `issuer:         ${server.issuer}`,
     `metadata:       ${server.url}/.well-known/oauth-authorization-server`,
-    `DPoP nonces:    ${server.requireNonce ? 'required' : 'not required'}`,
+    `DPoP:           ${!server.dpopEnabled ? 'disabled (proofs ignored, Bearer tokens only)' : server.requireNonce ? 'enabled, nonces required' : 'enabled, nonces not required'}`,
     '',
     'clients:',
   ];
@@ -109,7 +109,8 @@ export function describeServer(server: ReferenceServer, demo: boolean, keyFile: 
         ? keyFile !== undefined ? `private key in ${keyFile}` : 'private key not shown (use --write-client-key FILE)'
         : 'public keys from --config';
     const grants = client.grantTypes.length > 0 ? `grants ${client.grantTypes.join(' ')}` : 'no grant types';
-    lines.push(`  ${client.id.padEnd(width)}  ${client.authMethods.join(', ')}  ${credential}  scopes ${client.scopes.join(' ') || '(none)'}  ${grants}`);
+    const dpop = client.requireDpop ? '  DPoP required' : '';
+    lines.push(`  ${client.id.padEnd(width)}  ${client.authMethods.join(', ')}  ${credential}  scopes ${client.scopes.join(' ') || '(none)'}  ${grants}${dpop}`);
   }
   lines.push('', 'Press Ctrl+C to stop.', '');
   return lines.join('\n');
