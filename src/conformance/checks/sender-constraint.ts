@@ -1,0 +1,33 @@
+/** Checklist §8: sender-constraint policy (RFC 9449 §5, §5.2). */
+import { check } from './define';
+
+export const dpopRequiredAbsent = check({
+  id: 'dpop-required-absent',
+  title: 'a client that must use DPoP is refused a Bearer token when it sends no proof',
+  level: 'MUST',
+  reference: 'RFC 9449 §5, §5.2 (dpop_bound_access_tokens)',
+  group: 'sender-constraint',
+  requires: ['dpop_required_client'],
+  async run(run) {
+    const client = run.config.clients.find((c) => c.requiresDpop)!;
+    const exchange = await run.send(run.draft({ client, dpop: false }));
+    run.expectRejection(exchange, { error: 'invalid_request', status: [400, 401], contractStatus: 400, what: 'no proof from a DPoP-only client' });
+  },
+});
+
+export const dpopDisabled = check({
+  id: 'dpop-disabled',
+  title: 'a server without DPoP ignores a proof and issues a Bearer token',
+  level: 'SHOULD',
+  reference: 'RFC 9449 §5',
+  group: 'sender-constraint',
+  requires: ['dpop_disabled'],
+  async run(run) {
+    const exchange = await run.send(run.draft({ dpop: true }));
+    // If a token is issued it must not claim a binding the server did not make.
+    const token = run.expectToken(exchange, { tokenType: 'Bearer', what: 'a request with a proof to a server without DPoP' });
+    if (token && token.tokenType.toLowerCase() !== 'bearer') run.finding('MUST', 'token_type must be Bearer when the server does not bind tokens', { expected: 'Bearer', received: token.tokenType, exchangeOf: exchange });
+  },
+});
+
+export const SENDER_CONSTRAINT_CHECKS = [dpopRequiredAbsent, dpopDisabled];

@@ -1,0 +1,183 @@
+/**
+ * Checklist §2: transport and request-format negatives (RFC 6749 §3.2,
+ * §2.3.1, §5.2). Each sends an otherwise valid request with one defect.
+ */
+import { addQuery, removeHeader, setHeader, setParam, type RequestDraft } from '../request';
+import { isObject, summarize } from '../check-run';
+import { check } from './define';
+
+export const methodGet = check({
+  id: 'method-get',
+  title: 'a GET with valid credentials is refused (405 with Allow: POST preferred)',
+  level: 'MUST',
+  reference: 'RFC 6749 §3.2; RFC 9110 §15.5.6',
+  group: 'transport',
+  requires: [],
+  async run(run) {
+    const client = run.client('client_secret_basic', 'private_key_jwt', 'client_secret_post');
+    const draft = run.draft({ client });
+    // The parameters travel in the query string, as a GET would carry them.
+    const get: RequestDraft = { ...draft, method: 'GET', encoding: 'none', params: [] };
+    for (const [name, value] of draft.params) addQuery(get, name, value);
+    removeHeader(get, 'Content-Type');
+    if (draft.assertionPlan) {
+      // The assertion is signed at send time: move it into the query by hand.
+      const url = new URL(get.url);
+      url.searchParams.set('client_assertion', await run.assertion(draft.assertionPlan.client, draft.assertionPlan.spec));
+      get.url = url.href;
+    }
+    const exchange = await run.send({ ...get, assertionPlan: undefined }, { oauth: false, allowNoResponse: true });
+    if (!run.expectNoToken(exchange, 'MUST', 'a GET token request')) return;
+    const res = exchange.response;
+    if (!res) return run.note('connection closed without a response');
+    const allow = res.headers.allow;
+    if (res.status !== 405) {
+      run.finding('SHOULD', 'the token endpoint exists but not for GET: 405 Method Not Allowed is the HTTP answer', { expected: '405 with Allow: POST', received: summarize(res), reference: 'RFC 9110 §15.5.6', exchangeOf: exchange });
+    } else if (!allow || !/\bPOST\b/i.test(allow)) {
+      // RFC 9110 §15.5.6: "The origin server MUST generate an Allow header field in a 405 response".
+      run.finding('SHOULD', 'a 405 must list the allowed methods in Allow', { expected: 'Allow: POST', received: allow ? `Allow: ${allow}` : 'no Allow header', reference: 'RFC 9110 §15.5.6, §10.2.1', exchangeOf: exchange });
+    } else run.note(`405 with Allow: ${allow}`);
+  },
+});
+
+export const tls = check({
+  id: 'tls',
+  title: 'the same request over plain http is refused',
+  level: 'MUST',
+  reference: 'RFC 6749 §3.2, §1.6',
+  group: 'transport',
+  requires: ['https'],
+  async run(run) {
+    const draft = run.draft();
+    const url = new URL(draft.url);
+    url.protocol = 'http:';
+    draft.url = url.href;
+    const exchange = await run.send(draft, { oauth: false, allowNoResponse: true });
+    if (run.expectNoToken(exchange, 'MUST', 'a plain-http token request')) {
+      run.note(exchange.response ? `plain http answered ${summarize(exchange.response)}` : `plain http refused (${exchange.error ?? 'no response'})`);
+    }
+  },
+});
+
+export const ctMissing = check({
+  id: 'ct-missing',
+  title: 'a request without Content-Type is refused with invalid_request',
+  level: 'MUST',
+  reference: 'RFC 6749 §5.2',
+  group: 'transport',
+  requires: [],
+  async run(run) {
+    const exchange = await run.send(removeHeader(run.draft(), 'Content-Type'));
+    run.expectRejection(exchange, { error: 'invalid_request', what: 'a missing Content-Type' });
+  },
+});
+
+export const ctWrong = check({
+  id: 'ct-wrong',
+  title: 'text/plain and multipart/form-data bodies are refused with invalid_request',
+  level: 'MUST',
+  reference: 'RFC 6749 §4.4.2, §5.2',
+  group: 'transport',
+  requires: [],
+  async run(run) {
+    for (const type of ['text/plain', 'multipart/form-data']) {
+      const exchange = await run.send(setHeader(run.draft(), 'Content-Type', type));
+      run.expectRejection(exchange, { error: 'invalid_request', what: `Content-Type ${type}` });
+    }
+  },
+});
+
+export const bodyBadJson = check({
+  id: 'body-badjson',
+  title: 'a malformed JSON body is answered with 400',
+  level: 'SHOULD',
+  reference: 'RFC 6749 §5.2',
+  group: 'transport',
+  requires: [],
+  async run(run) {
+    const draft = run.draft({ encoding: 'json' });
+    draft.encoding = 'raw';
+    draft.rawBody = '{';
+    const exchange = await run.send(draft, { oauth: false });
+    if (!run.expectNoToken(exchange, 'MUST', 'a malformed JSON body')) return;
+    const res = exchange.response!;
+    if (res.status !== 400) run.finding('SHOULD', 'a malformed body is a client error: 400', { expected: '400', received: summarize(res), exchangeOf: exchange });
+    else run.note(summarize(res));
+  },
+});
+
+export const queryCreds = check({
+  id: 'query-creds',
+  title: 'grant_type, client_id, client_secret or scope in the query string are refused',
+  // RFC 6749 §2.3.1 forbids clients to put credentials in the URI; refusing them is the contract's rule.
+  level: 'CONTRACT',
+  reference: 'RFC 6749 §2.3.1, §3.2; attesto contract',
+  group: 'transport',
+  requires: [],
+  async run(run) {
+    const client = run.client();
+    const probes: Array<[string, string]> = [
+      // A dummy secret: a real one must never travel in a URL (it ends up in logs).
+      ['client_secret', 'query-secret-probe'],
+      ['client_id', client.id],
+      ['grant_type', 'client_credentials'],
+      ['scope', run.config.scope ?? 'read'],
+    ];
+    for (const [name, value] of probes) {
+      const exchange = await run.send(addQuery(run.draft({ client }), name, value));
+      run.expectRejection(exchange, { error: 'invalid_request', what: `${name} in the query string` });
+    }
+  },
+});
+
+export const dupParam = check({
+  id: 'dup-param',
+  title: 'a repeated parameter (grant_type, scope, client_id) is refused with invalid_request',
+  level: 'MUST',
+  reference: 'RFC 6749 §3.2, §5.2',
+  group: 'transport',
+  requires: [],
+  async run(run) {
+    const client = run.client();
+    const repeats: Array<[string, string]> = [['grant_type', 'client_credentials']];
+    if (run.config.scope) repeats.push(['scope', run.config.scope]);
+    repeats.push(['client_id', client.id]);
+    for (const [name, value] of repeats) {
+      const draft = run.draft({ client });
+      if (!draft.params.some(([n]) => n === name)) draft.params.push([name, value]);
+      draft.params.push([name, value]);
+      const exchange = await run.send(draft);
+      run.expectRejection(exchange, { error: 'invalid_request', what: `${name} sent twice` });
+    }
+  },
+});
+
+/** RFC 6749 §5.2: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E ). */
+const ERROR_DESCRIPTION_CHARS = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
+
+export const errdescChars = check({
+  id: 'errdesc-chars',
+  title: 'error_description stays within the RFC 6749 character set even when the input does not',
+  level: 'MUST',
+  reference: 'RFC 6749 §5.2',
+  group: 'transport',
+  requires: [],
+  async run(run) {
+    for (const value of ['a"b\\c', 'gr\u00e4nt_typ\u00e9 \u2603']) {
+      const exchange = await run.send(setParam(run.draft(), 'grant_type', value));
+      const res = exchange.response!;
+      if (!run.expectNoToken(exchange, 'MUST', 'an invalid grant_type')) continue;
+      const description = isObject(res.body) ? res.body.error_description : undefined;
+      if (description === undefined) continue;
+      if (typeof description !== 'string' || !ERROR_DESCRIPTION_CHARS.test(description)) {
+        run.finding('MUST', 'error_description contains characters outside %x20-21 / %x23-5B / %x5D-7E', {
+          expected: 'printable ASCII without " and \\',
+          received: JSON.stringify(description),
+          exchangeOf: exchange,
+        });
+      }
+    }
+  },
+});
+
+export const TRANSPORT_CHECKS = [methodGet, tls, ctMissing, ctWrong, bodyBadJson, queryCreds, dupParam, errdescChars];

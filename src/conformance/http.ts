@@ -1,0 +1,145 @@
+/**
+ * The suite's own HTTP client. Conformance checks must send requests a
+ * well-behaved client never would (no Content-Type, two `DPoP` header
+ * fields, credentials in the query string, a GET), and the report must show
+ * exactly what went over the wire, so requests are plain data sent with
+ * node:http(s), header fields in order, duplicates kept.
+ */
+import http from 'node:http';
+import https from 'node:https';
+
+export interface WireRequest {
+  method: string;
+  /** Absolute URL, query string included. */
+  url: string;
+  /** Header fields in the order they are sent; a name may repeat (RFC 9110 §5.3). */
+  headers: Array<[string, string]>;
+  body?: string;
+}
+
+export interface WireResponse {
+  status: number;
+  /** Lower-case names; repeated fields joined with ", " (RFC 9110 §5.3). */
+  headers: Record<string, string>;
+  /** Every field line as received, for rules about how many times a field appears. */
+  rawHeaders: Array<[string, string]>;
+  text: string;
+  /** The body parsed as JSON when it parses, else the raw text. */
+  body: unknown;
+}
+
+/** The target could not be reached or did not answer: a run-level problem, not a check result. */
+export class TargetUnreachableError extends Error {
+  constructor(
+    readonly target: string,
+    readonly cause: string,
+  ) {
+    super(`cannot reach ${target}: ${cause}`);
+    this.name = 'TargetUnreachableError';
+  }
+}
+
+/** A response larger than this is cut off: a token endpoint answers in a few hundred bytes. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export interface HttpClientOptions {
+  timeoutMs: number;
+  /** Sockets kept open per origin; matches the run's concurrency. */
+  maxSockets: number;
+}
+
+export class HttpClient {
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets });
+  }
+
+  send(request: WireRequest): Promise<WireResponse> {
+    const url = new URL(request.url);
+    const secure = url.protocol === 'https:';
+    const transport = secure ? https : http;
+    const origin = `${url.protocol}//${url.host}`;
+    return new Promise<WireResponse>((resolve, reject) => {
+      const req = transport.request(url, {
+        method: request.method,
+        agent: secure ? this.httpsAgent : this.httpAgent,
+        timeout: this.options.timeoutMs,
+      });
+      // setHeader with an array sends one field line per value, which
+      // is how a check sends two DPoP headers.
+      const grouped = new Map<string, { name: string; values: string[] }>();
+      for (const [name, value] of request.headers) {
+        const key = name.toLowerCase();
+        const entry = grouped.get(key) ?? { name, values: [] };
+        entry.values.push(value);
+        grouped.set(key, entry);
+      }
+      for (const { name, values } of grouped.values()) req.setHeader(name, values.length === 1 ? values[0]! : values);
+      if (request.body !== undefined && !grouped.has('content-length')) {
+        req.setHeader('Content-Length', Buffer.byteLength(request.body));
+      }
+      const timer = setTimeout(() => req.destroy(new Error(`timeout after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      req.on('timeout', () => req.destroy(new Error(`timeout after ${this.options.timeoutMs} ms`)));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new TargetUnreachableError(origin, error.code ?? error.message));
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+        });
+        res.on('error', (error: NodeJS.ErrnoException) => {
+          clearTimeout(timer);
+          reject(new TargetUnreachableError(origin, error.code ?? error.message));
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: joinHeaders(res.rawHeaders),
+            rawHeaders: pairs(res.rawHeaders),
+            text,
+            body: parseBody(text),
+          });
+        });
+      });
+      req.end(request.body);
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+function pairs(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+function joinHeaders(raw: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of pairs(raw)) {
+    const key = name.toLowerCase();
+    out[key] = key in out ? `${out[key]}, ${value}` : value;
+  }
+  return out;
+}
+
+function parseBody(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

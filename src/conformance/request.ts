@@ -1,0 +1,194 @@
+/**
+ * A token request as a check composes it: an otherwise valid request that
+ * the check then breaks in exactly one place. Drafts are plain data with a
+ * few small editing functions, serialised to the wire at send time (DPoP
+ * proofs are signed then, so they carry the current nonce and a fresh jti).
+ */
+import { redactBody, redactForm, redactHeader, scrubText } from '../redact';
+import type { ProofSpec } from './jws';
+import type { WireRequest } from './http';
+
+export interface DpopPlan {
+  /** Header field name as sent (`DPoP`; `DPOP` for the case-insensitivity check). */
+  headerName: string;
+  /** One proof per header field; two entries send the field twice. */
+  proofs: ProofSpec[];
+  /** Send all proofs in one field, comma-separated (RFC 9449 §4.3 item 2 forbids). */
+  joined?: boolean;
+}
+
+export interface RequestDraft {
+  method: string;
+  /** The token endpoint URL; a check may add a query string. */
+  url: string;
+  headers: Array<[string, string]>;
+  /** Body parameters in order (duplicates allowed). */
+  params: Array<[string, string]>;
+  /** How params are encoded; `raw` sends `rawBody` as is. */
+  encoding: 'form' | 'json' | 'raw' | 'none';
+  rawBody?: string;
+  dpop?: DpopPlan;
+}
+
+export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+
+export function setHeader(draft: RequestDraft, name: string, value: string): RequestDraft {
+  removeHeader(draft, name);
+  draft.headers.push([name, value]);
+  return draft;
+}
+
+export function removeHeader(draft: RequestDraft, name: string): RequestDraft {
+  const lower = name.toLowerCase();
+  draft.headers = draft.headers.filter(([n]) => n.toLowerCase() !== lower);
+  return draft;
+}
+
+export function getHeader(draft: RequestDraft, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return draft.headers.find(([n]) => n.toLowerCase() === lower)?.[1];
+}
+
+export function setParam(draft: RequestDraft, name: string, value: string): RequestDraft {
+  const index = draft.params.findIndex(([n]) => n === name);
+  if (index >= 0) draft.params[index] = [name, value];
+  else draft.params.push([name, value]);
+  return draft;
+}
+
+export function removeParam(draft: RequestDraft, name: string): RequestDraft {
+  draft.params = draft.params.filter(([n]) => n !== name);
+  return draft;
+}
+
+export function getParam(draft: RequestDraft, name: string): string | undefined {
+  return draft.params.find(([n]) => n === name)?.[1];
+}
+
+export function addQuery(draft: RequestDraft, name: string, value: string): RequestDraft {
+  const url = new URL(draft.url);
+  url.searchParams.append(name, value);
+  draft.url = url.href;
+  return draft;
+}
+
+export function encodeBody(draft: RequestDraft): string | undefined {
+  switch (draft.encoding) {
+    case 'form':
+      return new URLSearchParams(draft.params).toString();
+    case 'json':
+      return JSON.stringify(Object.fromEntries(draft.params));
+    case 'raw':
+      return draft.rawBody ?? '';
+    case 'none':
+      return undefined;
+  }
+}
+
+/** A request as the report shows it: secret header values and parameters redacted, then known secrets scrubbed. */
+export function redactRequest(request: WireRequest, secrets: Iterable<string>): { method: string; url: string; headers: Array<[string, string]>; body?: string } {
+  const url = new URL(request.url);
+  if (url.search) url.search = redactForm(url.search.slice(1));
+  const contentType = request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+  let body = request.body;
+  if (body !== undefined) {
+    if (/json/i.test(contentType)) {
+      try {
+        body = JSON.stringify(redactBody(JSON.parse(body)));
+      } catch {
+        // not JSON after all: scrubbed below
+      }
+    } else if (/x-www-form-urlencoded/i.test(contentType) || contentType === '') body = decodeForm(redactForm(body));
+  }
+  const secretList = [...secrets];
+  return {
+    method: request.method,
+    url: scrubText(url.href, secretList),
+    headers: request.headers.map(([n, v]) => [n, scrubText(redactHeader(n, v), secretList)]),
+    body: body === undefined ? undefined : scrubText(body, secretList),
+  };
+}
+
+/** Readable form for a report: `a=b&c=d` with the brackets of redaction markers left unescaped. */
+function decodeForm(form: string): string {
+  return form
+    .split('&')
+    .map((pair) => pair.split('=').map((part) => decodeURIComponent(part.replace(/\+/g, ' '))).join('='))
+    .join('&');
+}
+
+const PLACEHOLDERS: Record<string, string> = {
+  client_secret: '<CLIENT_SECRET>',
+  client_assertion: '<CLIENT_ASSERTION_JWT>',
+  access_token: '<ACCESS_TOKEN>',
+  assertion: '<ASSERTION>',
+  refresh_token: '<REFRESH_TOKEN>',
+  password: '<PASSWORD>',
+  code: '<CODE>',
+};
+
+/**
+ * A `curl` command that reproduces the request, with every secret replaced
+ * by a placeholder (`<CLIENT_SECRET>`, `<DPOP_PROOF>`, ...): the user fills
+ * them in; the report never carries the values.
+ */
+export function curlCommand(request: WireRequest, secrets: Iterable<string>): string {
+  const secretList = [...secrets];
+  const url = new URL(request.url);
+  if (url.search) url.search = placeholderForm(url.search.slice(1));
+  const parts = ['curl', '-i', '-X', request.method, quote(url.href)];
+  for (const [name, value] of request.headers) {
+    parts.push('-H', quote(`${name}: ${placeholderHeader(name, value)}`));
+  }
+  if (request.body !== undefined) {
+    const contentType = request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+    let body = request.body;
+    if (/json/i.test(contentType)) {
+      try {
+        const parsed = JSON.parse(body) as unknown;
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          body = JSON.stringify(Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, k in PLACEHOLDERS ? PLACEHOLDERS[k] : v])));
+        }
+      } catch {
+        // sent as is (a malformed body is what the check sends)
+      }
+    } else if (body.includes('=')) body = placeholderForm(body);
+    parts.push('--data-raw', quote(body));
+  }
+  return scrubText(parts.join(' '), secretList);
+}
+
+function placeholderHeader(name: string, value: string): string {
+  const lower = name.toLowerCase();
+  if (lower === 'authorization') {
+    const scheme = /^(\S+)/.exec(value)?.[1] ?? '';
+    return scheme.toLowerCase() === 'basic' ? 'Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>' : `${scheme} <CREDENTIALS>`;
+  }
+  if (lower === 'dpop') return '<DPOP_PROOF>';
+  if (lower === 'cookie') return '<COOKIE>';
+  return value;
+}
+
+function placeholderForm(form: string): string {
+  return form
+    .split('&')
+    .map((pair) => {
+      const [key = '', ...rest] = pair.split('=');
+      const name = safeDecode(key);
+      return name in PLACEHOLDERS ? `${key}=${PLACEHOLDERS[name]}` : [key, ...rest].join('=');
+    })
+    .join('&');
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return value;
+  }
+}
+
+/** POSIX shell single quotes: nothing inside is expanded. */
+function quote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,279 @@
+/**
+ * Runs the catalogue against one token endpoint: selects the checks, skips
+ * those whose capabilities the configuration lacks, runs independent checks
+ * in a bounded pool, stateful ones in order, observers last, and turns the
+ * findings into statuses under the profile and the expected-failures list.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { PACKAGE_NAME, VERSION } from '../version';
+import { createReferenceServer, type ReferenceServer } from '../server';
+import { scrubText } from '../redact';
+import { CheckAborted, CheckRun, SkipCheck } from './check-run';
+import { CHECKS } from './checks';
+import {
+  ConformanceConfigError,
+  resolveConfig,
+  type ConformanceConfig,
+  type ResolvedConfig,
+  type ResolveOptions,
+} from './config';
+import { TargetUnreachableError } from './http';
+import { applyExpectation, orderFindings, statusOf } from './profiles';
+import { Session } from './session';
+import { CHECK_GROUPS, type Check, type CheckResult, type ConformanceReport, type ReportSummary } from './types';
+
+export interface RunOptions extends ResolveOptions {
+  /** Called as each check finishes (live progress). */
+  onResult?: (result: CheckResult, done: number, total: number) => void;
+  /** Called once the target is known and the checks are selected. */
+  onStart?: (info: { target: string; profile: string; total: number; referenceServer: boolean }) => void;
+  /** Stops scheduling checks; those not started are reported as skipped. */
+  signal?: AbortSignal;
+  /** The catalogue to run (tests pass a subset or extra checks). Default: every check. */
+  checks?: readonly Check[];
+}
+
+/** Every id and group name `only`, `skip` and `expectedFailures` may use. */
+export function knownSelectors(checks: readonly Check[] = CHECKS): Set<string> {
+  return new Set<string>([...checks.map((c) => c.id), ...CHECK_GROUPS]);
+}
+
+/**
+ * Runs the suite. Without `config.url`, starts the reference server on an
+ * ephemeral loopback port, runs against it and stops it.
+ * Throws ConformanceConfigError for a bad configuration and
+ * TargetUnreachableError when the target cannot be reached at all.
+ */
+export async function runConformance(config: ConformanceConfig = {}, options: RunOptions = {}): Promise<ConformanceReport> {
+  const checks = options.checks ?? CHECKS;
+  const known = options.knownIds ?? knownSelectors(checks);
+  let reference: ReferenceServer | undefined;
+  let effective = config;
+  if (config.url === undefined) {
+    if (config.clients !== undefined || config.unauthorizedClient !== undefined) {
+      throw new ConformanceConfigError('clients are configured but no url: give the token endpoint url');
+    }
+    reference = await createReferenceServer({ dpop: { requireNonce: config.referenceServer?.requireNonce ?? dpopNonceWanted(config) } });
+    effective = { ...referenceTargetConfig(reference), ...withoutUndefined(config), url: reference.tokenEndpoint };
+    // The reference server always supports DPoP; keep the user's nonce choice in sync with how it was started.
+    effective.dpop = { enabled: true, nonce: reference.requireNonce };
+  }
+  const session = await (async () => {
+    try {
+      return new Session(await resolveConfig(effective, { ...options, knownIds: known }));
+    } catch (error) {
+      await reference?.close();
+      throw error;
+    }
+  })();
+  try {
+    return await runResolved(session, checks, options, reference !== undefined);
+  } finally {
+    session.close();
+    await reference?.close();
+  }
+}
+
+function dpopNonceWanted(config: ConformanceConfig): boolean {
+  return typeof config.dpop === 'object' && config.dpop.nonce === true;
+}
+
+/** The configuration that tests the reference server with its demo clients. */
+export function referenceTargetConfig(server: ReferenceServer): ConformanceConfig {
+  const clients: NonNullable<ConformanceConfig['clients']> = [];
+  let unauthorizedClient: ConformanceConfig['unauthorizedClient'];
+  for (const info of Object.values(server.clients)) {
+    const auth = info.authMethods[0];
+    if (auth === undefined) continue;
+    const client = { id: info.id, auth, ...(info.secret !== undefined ? { secret: info.secret } : {}), ...(info.privateJwk ? { privateKey: info.privateJwk } : {}) };
+    if (!info.grantTypes.includes('client_credentials')) unauthorizedClient ??= client;
+    else if (auth !== 'private_key_jwt' || info.privateJwk) clients.push(client);
+  }
+  return {
+    url: server.tokenEndpoint,
+    scope: 'read',
+    invalidScope: 'admin',
+    dpop: { enabled: true, nonce: server.requireNonce },
+    clients,
+    ...(unauthorizedClient ? { unauthorizedClient } : {}),
+  };
+}
+
+async function runResolved(session: Session, catalogue: readonly Check[], options: RunOptions, referenceServer: boolean): Promise<ConformanceReport> {
+  const config = session.config;
+  const started = Date.now();
+  const selected = selectChecks(catalogue, config);
+  options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer });
+  await preflight(config.url, config.timeoutMs);
+
+  const results = new Map<string, CheckResult>();
+  let done = 0;
+  const finish = (result: CheckResult) => {
+    results.set(result.id, result);
+    done += 1;
+    options.onResult?.(result, done, selected.length);
+  };
+
+  const runnable: Check[] = [];
+  for (const check of selected) {
+    const missing = check.requires.filter((cap) => !config.capabilities.has(cap));
+    if (missing.length > 0) finish(skipped(check, `needs ${missing.map(describeCapability).join(', ')}`));
+    else runnable.push(check);
+  }
+  const concurrent = runnable.filter((c) => (c.mode ?? 'concurrent') === 'concurrent');
+  const ordered = runnable.filter((c) => c.mode === 'ordered');
+  const observers = runnable.filter((c) => c.mode === 'observer');
+
+  await pool(concurrent, config.concurrency, async (check) => finish(await runOne(session, check, options.signal)));
+  for (const check of [...ordered, ...observers]) finish(await runOne(session, check, options.signal));
+
+  const checks = selected.map((c) => results.get(c.id)!);
+  return {
+    tool: PACKAGE_NAME,
+    version: VERSION,
+    target: config.url,
+    profile: config.profile,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    summary: summarize(checks),
+    checks,
+  };
+}
+
+function selectChecks(catalogue: readonly Check[], config: ResolvedConfig): Check[] {
+  const matches = (check: Check, selectors: readonly string[]) => selectors.includes(check.id) || selectors.includes(check.group);
+  return catalogue.filter((check) => (config.only === undefined || config.only.length === 0 || matches(check, config.only)) && !matches(check, config.skip));
+}
+
+async function runOne(session: Session, check: Check, signal: AbortSignal | undefined): Promise<CheckResult> {
+  const config = session.config;
+  if (signal?.aborted) return skipped(check, 'run interrupted');
+  const run = new CheckRun(session, check);
+  const started = performance.now();
+  try {
+    await check.run(run);
+  } catch (error) {
+    if (error instanceof SkipCheck) return skipped(check, error.reason, performance.now() - started);
+    if (error instanceof CheckAborted) {
+      run.finding(check.level, error.message, { exchangeOf: error.exchange });
+    } else {
+      // A defect of the check or the harness, not of the server: still a failure, but say so.
+      const message = error instanceof Error ? error.message : String(error);
+      run.finding(check.level, `the check could not complete: ${message}`);
+    }
+  }
+  const durationMs = performance.now() - started;
+  const findings = orderFindings(config.profile, run.findings);
+  const raw = statusOf(config.profile, findings);
+  const status = applyExpectation(raw, config.expectedFailures.has(check.id));
+  return {
+    id: check.id,
+    title: check.title,
+    level: check.level,
+    reference: check.reference,
+    group: check.group,
+    status,
+    message: scrubText(messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)), session.secrets),
+    durationMs: Math.round(durationMs * 10) / 10,
+    findings,
+  };
+}
+
+function messageOf(status: CheckResult['status'], findings: CheckResult['findings'], passMessage: string, expectedReason: string | undefined): string {
+  const first = findings[0];
+  const more = findings.length > 1 ? ` (+${findings.length - 1} more)` : '';
+  switch (status) {
+    case 'passed':
+      return passMessage || 'ok';
+    case 'unexpected-pass':
+      return `listed as an expected failure${expectedReason ? ` (${expectedReason})` : ''} but passes now: remove it from the list`;
+    case 'expected-failure':
+      return `expected failure${expectedReason ? ` (${expectedReason})` : ''}: ${first ? `[${first.level}] ${first.message}` : ''}${more}`;
+    default:
+      return first ? `[${first.level}] ${first.message}${more}` : '';
+  }
+}
+
+function skipped(check: Check, reason: string, durationMs = 0): CheckResult {
+  return {
+    id: check.id,
+    title: check.title,
+    level: check.level,
+    reference: check.reference,
+    group: check.group,
+    status: 'skipped',
+    message: reason,
+    durationMs: Math.round(durationMs * 10) / 10,
+    findings: [],
+  };
+}
+
+const CAPABILITY_HINTS: Record<string, string> = {
+  client_secret_basic: 'a client_secret_basic client',
+  client_secret_post: 'a client_secret_post client',
+  private_key_jwt: 'a private_key_jwt client (--auth private_key_jwt --private-key FILE)',
+  secret_client: 'a client with a secret',
+  dpop: 'DPoP support (--dpop)',
+  dpop_nonce: 'a server requiring DPoP nonces (--dpop-nonce)',
+  invalid_scope: 'a scope no client may have (--invalid-scope)',
+  unauthorized_client: 'a client registered for no client_credentials grant (config "unauthorizedClient")',
+  dpop_required_client: 'a client that must use DPoP (config "requiresDpop": true)',
+  dpop_disabled: 'a server with DPoP switched off (config "dpop": { "disabled": true })',
+  https: 'an https:// target (a plain-http loopback target cannot test TLS refusal)',
+};
+
+function describeCapability(cap: string): string {
+  return CAPABILITY_HINTS[cap] ?? cap;
+}
+
+export function summarize(checks: readonly CheckResult[]): ReportSummary {
+  const count = (status: CheckResult['status']) => checks.filter((c) => c.status === status).length;
+  return {
+    total: checks.length,
+    passed: count('passed'),
+    failed: count('failed'),
+    warned: count('warned'),
+    skipped: count('skipped'),
+    expectedFailures: count('expected-failure'),
+    unexpectedPasses: count('unexpected-pass'),
+  };
+}
+
+async function pool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+/** Opens (and closes) one connection, TLS included, so an unreachable target is one clear error, not 60 failures. */
+function preflight(target: string, timeoutMs: number): Promise<void> {
+  const url = new URL(target);
+  const secure = url.protocol === 'https:';
+  const port = Number(url.port || (secure ? 443 : 80));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const origin = `${url.protocol}//${url.host}`;
+  return new Promise<void>((resolve, reject) => {
+    const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port });
+    const fail = (cause: string) => {
+      socket.destroy();
+      reject(new TargetUnreachableError(origin, cause));
+    };
+    socket.setTimeout(timeoutMs, () => fail(`timeout after ${timeoutMs} ms`));
+    socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      socket.end();
+      socket.destroy();
+      resolve();
+    });
+  });
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,75 @@
+/**
+ * State shared by the checks of one run: the resolved configuration, the
+ * HTTP client, the DPoP key, the latest server nonce, the journal of every
+ * exchange (observer checks read it) and every secret seen, so nothing the
+ * user may read carries one.
+ */
+import { exportJWK, type JWK } from 'jose';
+import { HttpClient } from './http';
+import type { ResolvedClient, ResolvedConfig } from './config';
+import { generateDpopKey, importClientKey, type DpopKey } from './jws';
+import type { Exchange } from './check-run';
+
+const SECRET_MEMBERS = ['access_token', 'refresh_token', 'id_token'] as const;
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
+
+export class Session {
+  readonly http: HttpClient;
+  readonly journal: Exchange[] = [];
+  readonly secrets = new Set<string>();
+  /** The latest `DPoP-Nonce` the server sent (RFC 9449 §8, §8.2). */
+  nonce: string | undefined;
+  private dpopKeyPromise: Promise<DpopKey> | undefined;
+  private readonly clientKeys = new Map<string, Promise<DpopKey>>();
+
+  constructor(readonly config: ResolvedConfig) {
+    this.http = new HttpClient({ timeoutMs: config.timeoutMs, maxSockets: config.concurrency });
+    for (const client of [...config.clients, ...(config.unauthorizedClient ? [config.unauthorizedClient] : [])]) {
+      if (client.secret) this.addSecret(client.secret);
+      if (client.privateJwk) this.addJwkSecrets(client.privateJwk);
+    }
+  }
+
+  /** The run's DPoP key, generated once (ES256, as RFC 9449's examples). */
+  dpopKey(): Promise<DpopKey> {
+    this.dpopKeyPromise ??= generateDpopKey('ES256').then(async (key) => {
+      this.addJwkSecrets(await exportJWK(key.privateKey));
+      return key;
+    });
+    return this.dpopKeyPromise;
+  }
+
+  clientKey(client: ResolvedClient): Promise<DpopKey> {
+    if (!client.privateJwk) throw new Error(`client ${client.id} has no private key`);
+    const cacheKey = `${client.id}\u0000${client.auth}`;
+    let key = this.clientKeys.get(cacheKey);
+    if (!key) {
+      key = importClientKey(client.privateJwk, client.alg);
+      this.clientKeys.set(cacheKey, key);
+    }
+    return key;
+  }
+
+  addSecret(value: string | undefined): void {
+    if (typeof value === 'string' && value.length >= 4) this.secrets.add(value);
+  }
+
+  /** Secrets an `Authorization` header carries: the whole credential and, for Basic, the decoded secret. */
+  addAuthorization(value: string): void {
+    const credential = /^\S+\s+(.+)$/.exec(value)?.[1];
+    this.addSecret(credential);
+  }
+
+  addResponseSecrets(body: unknown): void {
+    if (body === null || typeof body !== 'object') return;
+    for (const member of SECRET_MEMBERS) this.addSecret((body as Record<string, unknown>)[member] as string | undefined);
+  }
+
+  addJwkSecrets(jwk: JWK | Record<string, unknown>): void {
+    for (const member of PRIVATE_JWK_MEMBERS) this.addSecret((jwk as Record<string, unknown>)[member] as string | undefined);
+  }
+
+  close(): void {
+    this.http.close();
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The vocabulary of the live conformance suite: levels, capabilities,
+ * checks, findings and results. Plain data; behaviour lives in the runner,
+ * the check groups and the reporters.
+ */
+import type { CheckRun } from './check-run';
+
+/**
+ * How binding a requirement is.
+ * - `MUST`: an RFC requirement (RFC 2119 MUST / MUST NOT / REQUIRED).
+ * - `CONTRACT`: what the attesto contract adds beyond the RFCs.
+ * - `SHOULD`, `MAY`: RFC recommendations and options; they never fail a run.
+ */
+export const LEVELS = ['MUST', 'CONTRACT', 'SHOULD', 'MAY'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** `attesto`: MUST and CONTRACT fail the run. `rfc`: only MUST fails; CONTRACT warns. */
+export const PROFILES = ['attesto', 'rfc'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** What a check needs from the configuration; a check whose needs are not met is skipped with the reason. */
+export const CAPABILITIES = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'secret_client',
+  'dpop',
+  'dpop_nonce',
+  'invalid_scope',
+  'unauthorized_client',
+  'dpop_required_client',
+  'dpop_disabled',
+  'https',
+] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export const CHECK_GROUPS = [
+  'success',
+  'transport',
+  'client-auth',
+  'grant-scope',
+  'dpop-success',
+  'dpop-proof',
+  'dpop-nonce',
+  'sender-constraint',
+] as const;
+export type CheckGroup = (typeof CHECK_GROUPS)[number];
+
+export interface Check {
+  /** The id of the row in the conformance checklist, verbatim. */
+  readonly id: string;
+  readonly title: string;
+  /** The highest level the check enforces; a finding may carry a lower one (e.g. a CONTRACT half of a MUST check). */
+  readonly level: Level;
+  /** Where the rule comes from, e.g. `RFC 9449 §4.3`. */
+  readonly reference: string;
+  readonly group: CheckGroup;
+  readonly requires: readonly Capability[];
+  /**
+   * `concurrent` (default) checks run in a bounded pool; `ordered` checks
+   * depend on server state (replay caches, nonces) and run one at a time
+   * after them; `observer` checks also inspect every exchange of the run,
+   * so they run last.
+   */
+  readonly mode?: 'concurrent' | 'ordered' | 'observer';
+  run(run: CheckRun): Promise<void>;
+}
+
+export const STATUSES = ['passed', 'failed', 'warned', 'skipped', 'expected-failure', 'unexpected-pass'] as const;
+export type CheckStatus = (typeof STATUSES)[number];
+
+/** One request/response pair as the user may see it: already redacted. */
+export interface ExchangeView {
+  request: {
+    method: string;
+    url: string;
+    headers: Array<[string, string]>;
+    body?: string;
+  };
+  response?: {
+    status: number;
+    headers: Record<string, string>;
+    body?: unknown;
+  };
+  /** A `curl` command reproducing the request, secrets replaced by placeholders. */
+  curl: string;
+}
+
+/** One departure from a rule, at a given level. */
+export interface Finding {
+  level: Level;
+  message: string;
+  expected?: string;
+  received?: string;
+  /** A more precise reference than the check's, when the finding comes from another rule. */
+  reference?: string;
+  exchange?: ExchangeView;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  level: Level;
+  reference: string;
+  group: CheckGroup;
+  status: CheckStatus;
+  /** One line: why it passed/failed/was skipped. */
+  message: string;
+  durationMs: number;
+  /** Why the check failed or warned, the failing ones first; each carries the exchange it is about (redacted). */
+  findings: Finding[];
+}
+
+export interface ReportSummary {
+  total: number;
+  passed: number;
+  failed: number;
+  warned: number;
+  skipped: number;
+  expectedFailures: number;
+  unexpectedPasses: number;
+}
+
+export interface ConformanceReport {
+  tool: string;
+  version: string;
+  /** The token endpoint URL the suite ran against. */
+  target: string;
+  profile: Profile;
+  startedAt: string;
+  durationMs: number;
+  summary: ReportSummary;
+  checks: CheckResult[];
+}
