@@ -90,7 +90,7 @@ function failMessage(ctx: MatcherContextLike, spec: MatcherSpec, received: unkno
   const count = result.problems.length;
   const lines = [hint(ctx, spec), '', `Expected ${spec.what()}; found ${count} problem${count === 1 ? '' : 's'}:`, formatProblems(result.problems)];
   const view = readResponse(received);
-  if ('bodyKind' in view) lines.push('', formatResponse(view));
+  if ('bodyKind' in view) lines.push('', formatResponse(view, result.problems));
   return lines.join('\n');
 }
 

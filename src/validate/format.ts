@@ -5,6 +5,7 @@
  * and proofs never reach a message.
  */
 import { redactBody, redactHeaders, redactText } from '../redact';
+import { valueAt } from './body';
 import { headerRecord } from './headers';
 import type { ResponseView } from './normalize';
 import type { Problem } from './problem';
@@ -32,26 +33,37 @@ export function formatProblems(problems: readonly Problem[], prefix = '  ✕ '):
 }
 
 /** Status, the headers the contract cares about, and the body: redacted and truncated. */
-export function formatResponse(view: ResponseView): string {
+export function formatResponse(view: ResponseView, problems: readonly Problem[] = []): string {
   const headers = redactHeaders(headerRecord(view.headers));
   const shown = ['content-type', 'cache-control', 'pragma', 'www-authenticate', 'dpop-nonce']
     .filter((name) => headers[name] !== undefined)
     .map((name) => `  ${name}: ${redactText(String(headers[name]))}`);
   const lines = [`Received status ${view.status}`, shown.length > 0 ? `Headers:\n${shown.join('\n')}` : 'Headers: (none of content-type, cache-control, pragma, www-authenticate, dpop-nonce)'];
-  lines.push(`Body: ${formatBody(view)}`);
+  lines.push(`Body:${formatBody(view, problems)}`);
   return lines.join('\n');
 }
 
-function formatBody(view: ResponseView): string {
-  if (view.bodyKind === 'empty') return '(empty)';
+function formatBody(view: ResponseView, problems: readonly Problem[]): string {
+  if (view.bodyKind === 'empty') return ' (empty)';
   if (view.bodyKind === 'text') {
     const text = redactText(view.rawBody ?? String(view.body));
     const cut = text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS)}… (${text.length} chars)` : text;
-    return `(not JSON)\n${indent(cut)}`;
+    return ` (not JSON)\n${indent(cut)}`;
   }
-  const json = safeStringify(redactBody(view.body), 2);
-  return `\n${indent(json.length > MAX_BODY_CHARS ? `${json.slice(0, MAX_BODY_CHARS)}… (${json.length} chars)` : json)}`;
+  const redacted = redactBody(view.body);
+  const json = safeStringify(redacted, 2);
+  if (json.length <= MAX_BODY_CHARS) return `\n${indent(json)}`;
+  // A large body: show the members around each problem, then the start of the whole.
+  const parents = [...new Set(problems.filter((p) => p.where === 'body').map((p) => p.pointer.slice(0, Math.max(0, p.pointer.lastIndexOf('/')))))];
+  const parts = parents.map((pointer) => `${pointer || '(root)'}: ${truncate(safeStringify(valueAt(redacted, pointer)), MAX_TEXT_CHARS)}`);
+  parts.push(`${truncate(json, MAX_TEXT_CHARS)} (${json.length} chars in all)`);
+  return ` (large; the parts around the problems)\n${indent(parts.join('\n'))}`;
 }
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 
 function location(problem: Problem): string {
   switch (problem.where) {
@@ -67,6 +79,7 @@ function location(problem: Problem): string {
 /** A short, redacted rendering of an expected/received value. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing (absent)';
+  if (Array.isArray(value) && value.every((item) => typeof item === 'number')) return value.join(' or ');
   const text = typeof value === 'string' ? JSON.stringify(redactText(value)) : redactText(safeStringify(redactBody(value)));
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
 }

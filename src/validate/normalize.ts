@@ -2,7 +2,9 @@
  * Turns whatever an HTTP client returned into one shape: status, headers and
  * body. Accepted: supertest/superagent responses, axios responses, plain
  * `{ status, headers, body }` objects (body parsed, or a JSON string/Buffer),
- * and WHATWG fetch `Response` objects through the async `fromFetch`.
+ * WHATWG fetch `Response` objects through the async `fromFetch`, and the
+ * error superagent rejects with when a body labelled JSON does not parse
+ * (it carries status, headers and `rawResponse`).
  * Anything else is described in a problem, never a TypeError.
  */
 import { headerRecord, headerValue, isHeaderSource, isJsonMediaType, type HeaderSource } from './headers';
@@ -173,6 +175,8 @@ function readBody(input: Record<string, unknown>, headers: HeaderSource | undefi
     }
     return parseText(text);
   }
+  // superagent's JSON parse error (a non-JSON body labelled JSON) carries status, headers and the raw text.
+  if (input instanceof Error && 'rawResponse' in input) return decode(input.rawResponse ?? undefined);
   if ('body' in input) return decode(input.body);
   if ('data' in input) return decode(input.data);
   if (typeof input.pipe === 'function' || typeof input.on === 'function') return undefined;
