@@ -55,14 +55,6 @@ server.listen(0, '127.0.0.1', async () => {
         // Stock list plus RSA, so RS256/PS256 proofs can be proven too.
         dPoPSigningAlgValues: ['ES256', 'Ed25519', 'EdDSA', 'PS256', 'RS256'],
       },
-      // RFC 7523 §3 items 1-2: `sub` MUST be present and equal the client id.
-      // oidc-provider leaves this to the deployment; this hook is its documented place.
-      async assertJwtClientAuthClaimsAndHeader(ctx, claims) {
-        if (claims.sub !== claims.iss) {
-          const { errors } = await import('oidc-provider');
-          throw new errors.InvalidClientAuth('sub (JWT subject) must be the client_id');
-        }
-      },
       clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     });
     server.on('request', provider.callback());

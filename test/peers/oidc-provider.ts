@@ -29,13 +29,24 @@ export interface OidcProviderPeer {
     noGrant: { id: string; secret: string };
   };
   requireNonce: boolean;
+  /**
+   * The provider's `oidc-provider:error` debug lines so far, one per rejected
+   * request: they carry the hidden reason (`detail=...`) behind a generic
+   * `error_description`, so tests can prove *why* a request was rejected.
+   */
+  readonly errorLog: readonly string[];
+  /**
+   * Resolves with the first error line logged after `errorLog` had `since`
+   * entries (and containing `mustContain`, when given).
+   */
+  nextError(since: number, mustContain?: string, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
 export interface StartOidcProviderOptions {
   /** Second flavour: every DPoP proof must carry a server nonce (RFC 9449 §8). */
   requireNonce?: boolean;
-  /** Print the provider's hidden error reasons (`DEBUG=oidc-provider:error`) to stderr. */
+  /** Also print the provider's error lines (see `errorLog`) to this process's stderr. */
   debug?: boolean;
   /** Start-up deadline (default 15 000 ms). */
   timeoutMs?: number;
@@ -64,8 +75,8 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
   ];
 
   const env: NodeJS.ProcessEnv = { ...process.env, PEER_CONFIG: JSON.stringify({ requireNonce, clients: registered }) };
-  if (options.debug === true) env.DEBUG = 'oidc-provider:error';
-  else delete env.DEBUG;
+  env.DEBUG = 'oidc-provider:error';
+  delete env.DEBUG_COLORS;
   const child = spawn(process.execPath, ['--no-warnings', SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const killOnExit = (): void => {
     child.kill('SIGKILL');
@@ -73,10 +84,17 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
   process.once('exit', killOnExit);
 
   let stderr = '';
+  let partial = '';
+  const errorLog: string[] = [];
+  const waiters = new Set<() => void>();
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => {
     if (options.debug === true) process.stderr.write(chunk);
     stderr = (stderr + chunk).slice(-4000);
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) if (line.includes('oidc-provider:error')) errorLog.push(line);
+    for (const wake of waiters) wake();
   });
 
   let port: number;
@@ -95,6 +113,26 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
     introspectionEndpoint: `${issuer}/token/introspection`,
     clients,
     requireNonce,
+    errorLog,
+    nextError(since, mustContain, timeoutMs = 2000) {
+      return new Promise<string>((resolve, reject) => {
+        const check = (): boolean => {
+          const line = errorLog.slice(since).find((entry) => mustContain === undefined || entry.includes(mustContain));
+          if (line === undefined) return false;
+          waiters.delete(wake);
+          clearTimeout(timer);
+          resolve(line);
+          return true;
+        };
+        const wake = (): void => void check();
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          reject(new Error(`oidc-provider peer: no error logged within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(wake);
+        check();
+      });
+    },
     async stop() {
       process.removeListener('exit', killOnExit);
       await stopChild(child);
