@@ -8,3 +8,4 @@ export { VERSION } from './version';
 export * from './redact';
 export * from './server';
 export * from './validate';
+export * from './harness';

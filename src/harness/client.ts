@@ -96,15 +96,15 @@ export interface TokenExchange {
   request: RedactedRequest | undefined;
 }
 
-export interface TokenResponse extends supertest.Response {
+export interface HarnessResponse extends supertest.Response {
   dpopNonceRetried: boolean;
   exchange: TokenExchange;
 }
 
 /** A supertest `Test` whose response carries the exchange details. */
 export interface TokenRequest extends supertest.Test {
-  then<TResult1 = TokenResponse, TResult2 = never>(
-    onfulfilled?: ((value: TokenResponse) => TResult1 | PromiseLike<TResult1>) | null,
+  then<TResult1 = HarnessResponse, TResult2 = never>(
+    onfulfilled?: ((value: HarnessResponse) => TResult1 | PromiseLike<TResult1>) | null,
     onrejected?: ((reason: unknown) => TResult2 | PromiseLike<TResult2>) | null,
   ): Promise<TResult1 | TResult2>;
 }
@@ -263,7 +263,7 @@ export class TokenEndpointClient {
     };
 
     const finish = (resError: unknown, res: supertest.Response, exchange: TokenExchange, fn: EndCallback | undefined): void => {
-      const tokenResponse = res as TokenResponse;
+      const tokenResponse = res as HarnessResponse;
       tokenResponse.dpopNonceRetried = exchange.dpopNonceRetried;
       tokenResponse.exchange = exchange;
       this.lastExchange = exchange;

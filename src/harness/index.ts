@@ -16,9 +16,8 @@ export type {
   TokenEndpointOptions,
   TokenExchange,
   TokenRequest,
-  TokenResponse,
+  HarnessResponse,
 } from './client';
-export { DEFAULT_TOKEN_PATH } from './target';
 export type { TokenEndpointTarget, RequestListener } from './target';
 export { basicAuthorization, formUrlEncode } from './basic';
 export { createDpopProof, accessTokenHash, stripQueryAndFragment, DPOP_PROOF_TYPE } from './dpop-proof';

@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
+import { DEFAULT_TOKEN_PATH } from '../openapi/document';
 import { redactForm } from '../redact';
 import { HarnessError, invalidArgument } from './errors';
 
@@ -14,8 +15,6 @@ export type RequestListener = (req: http.IncomingMessage, res: http.ServerRespon
 /** An http(s).Server, a request listener / Express app, or an absolute http(s) URL of the token endpoint. */
 export type TokenEndpointTarget = http.Server | tls.Server | RequestListener | string | URL;
 
-/** Default token endpoint path for servers and apps (attesto_phoenix routes `POST /oauth/token`). */
-export const DEFAULT_TOKEN_PATH = '/oauth/token';
 
 export class ResolvedTarget {
   /** Path plus query of the token endpoint. */

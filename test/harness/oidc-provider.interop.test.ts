@@ -16,7 +16,7 @@ import {
   type ClientCredentialsOptions,
   type DpopKey,
   type TokenEndpointClient,
-  type TokenResponse,
+  type HarnessResponse,
 } from '../../src/harness';
 import { startOidcProvider, type OidcProviderPeer } from '../peers/oidc-provider';
 
@@ -40,20 +40,20 @@ const jwtClient = () =>
  * Sends a request the server must reject, and returns the reason the server
  * logged for it (`error_description` plus its hidden `detail`).
  */
-async function rejection(server: OidcProviderPeer, send: () => PromiseLike<TokenResponse>, errors: string[], statuses = [400]): Promise<string> {
+async function rejection(server: OidcProviderPeer, send: () => PromiseLike<HarnessResponse>, errors: string[], statuses = [400]): Promise<string> {
   const since = server.errorLog.length;
   const res = await send();
   expectRejected(res, errors, statuses);
   return server.nextError(since, `error: '${String(res.body.error)}'`);
 }
 
-function expectToken(res: TokenResponse, tokenType: 'Bearer' | 'DPoP'): void {
+function expectToken(res: HarnessResponse, tokenType: 'Bearer' | 'DPoP'): void {
   expect({ status: res.status, error: res.body.error, description: res.body.error_description }).toEqual({ status: 200, error: undefined, description: undefined });
   expect(res.body.token_type).toBe(tokenType);
   expect(typeof res.body.access_token).toBe('string');
 }
 
-function expectRejected(res: TokenResponse, errors: string[], statuses: number[] = [400]): void {
+function expectRejected(res: HarnessResponse, errors: string[], statuses: number[] = [400]): void {
   expect(res.body.access_token).toBeUndefined();
   expect(statuses).toContain(res.status);
   expect(errors).toContain(res.body.error);
