@@ -104,6 +104,9 @@ const SECRET_JSON_PAIR = new RegExp(`("(?:${SECRET_MEMBER_NAMES})"\\s*:\\s*")((?
 // `access_token=...` in form-encoded or query-string text.
 const SECRET_FORM_PAIR = new RegExp(`(\\b(?:${SECRET_MEMBER_NAMES})=)([^&\\s"'<>]*)`, 'g');
 
+// `Authorization: Basic ...` or `DPoP: ...` header lines echoed in a body.
+const SECRET_HEADER_LINE = /\b((?:proxy-)?authorization|dpop|cookie)([ \t]*:[ \t]*)(?:([A-Za-z][A-Za-z0-9_-]*)[ \t]+(?=\S))?([^\s,;"'<>]+)/gi;
+
 /**
  * Redacts secrets inside free text whose structure is unknown: a non-JSON
  * error page, a truncated JSON body. Catches JWT-shaped substrings and the
@@ -111,6 +114,7 @@ const SECRET_FORM_PAIR = new RegExp(`(\\b(?:${SECRET_MEMBER_NAMES})=)([^&\\s"'<>
  */
 export function redactText(text: string): string {
   return text
+    .replace(SECRET_HEADER_LINE, (_, name: string, colon: string, scheme: string | undefined, secret: string) => `${name}${colon}${scheme ? `${scheme} ` : ''}${redactValue(secret)}`)
     .replace(SECRET_JSON_PAIR, (_, head: string, secret: string) => `${head}${secret.length > 0 ? redactValue(secret) : ''}`)
     .replace(SECRET_FORM_PAIR, (_, head: string, secret: string) => `${head}${secret.length > 0 ? redactValue(secret) : ''}`)
     .replace(JWT_IN_TEXT, (token) => (token.length >= 20 ? redactValue(token) : token));

@@ -1,0 +1,127 @@
+/**
+ * The failure message is the product: hint, one line per problem, then the
+ * response. Also: asymmetric use, misuse of options, direct calls.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { generateKeyPair } from 'jose';
+import { toMatchTokenResponse, toMatchTokenError } from '../../matchers';
+import '../../matchers/jest';
+import { fixtureDpopKey, loadResponseFixtures } from '../../fixtures/responses';
+import { validateTokenEndpointResponse } from '../../src/validate';
+import { stripAnsi } from './helpers';
+
+const fixtures = new Map(loadResponseFixtures().map((f) => [f.name, f]));
+const response = (name: string) => fixtures.get(name)!.response;
+
+function failureOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return stripAnsi((error as Error).message);
+  }
+  throw new Error('expected the assertion to fail');
+}
+
+async function asyncFailureOf(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+  } catch (error) {
+    return stripAnsi((error as Error).message);
+  }
+  throw new Error('expected the assertion to fail');
+}
+
+describe('failure message layout', () => {
+  const broken = { status: 200, headers: { 'content-type': 'text/plain' }, body: { access_token: 'x', token_type: 'bearer', expires_in: '1' } };
+
+  test('hint first, then one line per problem with pointer, expected, received and rule, then the response', () => {
+    const message = failureOf(() => expect(broken).toMatchTokenResponse());
+    const lines = message.split('\n');
+    expect(lines[0]).toBe('expect(received).toMatchTokenResponse()');
+    const problemLines = lines.filter((line) => line.startsWith('  ✕ '));
+    const { problems } = validateTokenEndpointResponse(broken, { kind: 'success' });
+    expect(problemLines).toHaveLength(problems.length);
+    expect(problemLines.length).toBeGreaterThanOrEqual(5);
+    for (const line of problemLines) expect(line).toMatch(/^ {2}✕ (status|header \S+|body \S+): .*\(.*received .*\) \[[a-z_.-]+\]$/);
+    expect(message).toContain('header cache-control: ');
+    expect(message).toContain('body /expires_in: ');
+    expect(message.indexOf('Received status 200')).toBeGreaterThan(message.indexOf('✕'));
+    expect(message).toContain('"expires_in": "1"');
+  });
+
+  test('oneOf is reported against the closest branch, not as a wall of branch errors', () => {
+    const message = failureOf(() => expect(broken).toMatchTokenResponse());
+    expect(message).not.toMatch(/oneOf|passingSchemas/);
+    expect(message).toContain('token_type must be exactly "Bearer" or "DPoP"');
+    expect(message).toContain('AttestoBearerTokenResponse (the closest branch of AttestoTokenResponse)');
+    expect(message).not.toContain('AttestoDPoPTokenResponse');
+    const dpopish = failureOf(() => expect({ ...broken, body: { access_token: 'x', token_type: 'dpop' } }).toMatchTokenResponse());
+    expect(dpopish).toContain('AttestoDPoPTokenResponse (the closest branch');
+    expect(dpopish).toContain('body /cnf: ');
+  });
+
+  test('the hint shows option names, never option values (a key is not printed)', async () => {
+    const message = await asyncFailureOf(() => expect(response('invalid-dpop-wrong-jkt')).toMatchDPoPTokenResponse({ key: fixtureDpopKey.jwk }) as Promise<void>);
+    expect(message.split('\n')[0]).toBe('expect(received).toMatchDPoPTokenResponse({ key })');
+    expect(message).not.toContain(fixtureDpopKey.jwk.x!);
+  });
+
+  test('a garbage value fails clearly', () => {
+    expect(failureOf(() => expect(undefined).toMatchTokenResponse())).toContain('expected an HTTP response, received undefined [response.shape]');
+    expect(failureOf(() => expect(42).toMatchTokenError())).toContain('received the number 42');
+    expect(failureOf(() => expect(Promise.resolve()).toMatchTokenEndpointContract())).toContain('await the request');
+    expect(failureOf(() => expect({ method: 'POST', url: '/oauth/token' }).toMatchTokenEndpointContract())).toContain('numeric status');
+  });
+});
+
+describe('asymmetric use', () => {
+  test('expect.toMatch…() inside toEqual, and expect.not.toMatch…()', () => {
+    expect({ token: response('valid-bearer-full') }).toEqual({ token: expect.toMatchBearerTokenResponse() });
+    expect([response('valid-error-invalid-client')]).toEqual([expect.toMatchTokenError('invalid_client')]);
+    expect({ token: response('invalid-missing-pragma') }).toEqual({ token: expect.not.toMatchTokenResponse() });
+    expect(() => expect({ token: response('invalid-missing-pragma') }).toEqual({ token: expect.toMatchTokenResponse() })).toThrow();
+  });
+});
+
+describe('misuse of the matcher is a Matcher error, not an assertion result', () => {
+  test.each([
+    ['an unknown option', () => expect(response('valid-bearer-full')).toMatchTokenResponse({ tokentype: 'Bearer' } as never), /unknown option "tokentype"/],
+    ['a token type outside the enum', () => expect(response('valid-bearer-full')).toMatchTokenResponse({ tokenType: 'bearer' as never }), /"tokenType" must be exactly/],
+    ['an error code outside the contract', () => expect(response('valid-error-invalid-request')).toMatchTokenError('access_denied' as never), /"error" must be one of/],
+    ['options that are not an object', () => expect(response('valid-bearer-full')).toMatchBearerTokenResponse('read' as never), /options must be an object/],
+    ['a bad status', () => expect(response('valid-error-invalid-request')).toMatchTokenError('invalid_request', { status: 'x' as never }), /"status" must be/],
+  ])('%s', (_what, run, pattern) => {
+    const message = failureOf(run);
+    expect(message).toContain('Matcher error: ');
+    expect(message).toMatch(pattern);
+  });
+
+  test('an unusable DPoP key rejects with a Matcher error', async () => {
+    await expect(expect(response('valid-dpop')).toMatchDPoPTokenResponse({ key: { kty: 'nope' } as never })).rejects.toThrow(/Matcher error: dpopKey/);
+    await expect(expect(response('valid-dpop')).toMatchDPoPTokenResponse({ key: 'not-a-thumbprint' })).rejects.toThrow(/43 base64url/);
+  });
+});
+
+describe('keys in every form', () => {
+  test('public JWK, private JWK, KeyObject and thumbprint give the same verdicts', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const { calculateJwkThumbprint, exportJWK } = await import('jose');
+    const publicJwk = await exportJWK(publicKey);
+    const jkt = await calculateJwkThumbprint(publicJwk);
+    const res = { ...response('valid-dpop'), body: { ...(response('valid-dpop').body as object), cnf: { jkt } } };
+    for (const key of [publicKey, privateKey, publicJwk, await exportJWK(privateKey), jkt, { publicJwk }]) {
+      await expect(res).toMatchDPoPTokenResponse({ key });
+      await expect(response('valid-dpop')).not.toMatchDPoPTokenResponse({ key });
+    }
+  });
+});
+
+describe('direct calls, outside expect()', () => {
+  test('work without a matcher context and build the plain hint', () => {
+    const pass = toMatchTokenResponse.call(undefined, response('valid-bearer-full'));
+    expect(pass).toMatchObject({ pass: true });
+    const fail = toMatchTokenError.call(undefined, response('valid-bearer-full'), 'invalid_client') as { pass: boolean; message(): string };
+    expect(fail.pass).toBe(false);
+    expect(fail.message().split('\n')[0]).toBe('expect(received).toMatchTokenError("invalid_client")');
+  });
+});
