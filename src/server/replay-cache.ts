@@ -2,11 +2,14 @@
  * A bounded, expiring set of seen identifiers: the replay caches for DPoP
  * proof `jti` (RFC 9449 §11.1) and client assertion `jti` (RFC 7523 §3 item 7).
  *
- * Memory stays bounded under load: every entry expires, expired entries are
- * swept as new ones arrive, and past `maxEntries` the entry that expires
- * first is evicted. Eviction only happens after the caller has verified a
+ * Memory stays bounded under load: keys are stored as SHA-256 digests (a
+ * 16 KiB `jti` costs what a short one does), every entry expires, expired
+ * entries are swept as new ones arrive, and past `maxEntries` the entry that
+ * expires first is evicted. Eviction only happens after the caller has verified a
  * signature, so flooding the cache needs valid client credentials or keys.
  */
+import { createHash } from 'node:crypto';
+
 export class ReplayCache {
   /** key → expiry (ms). A Map iterates in insertion order, which the sweep relies on. */
   private readonly entries = new Map<string, number>();
@@ -24,10 +27,14 @@ export class ReplayCache {
 
   /** True if `key` was recorded and has not expired yet. */
   has(key: string): boolean {
-    const expiry = this.entries.get(key);
+    return this.hasDigest(digest(key));
+  }
+
+  private hasDigest(id: string): boolean {
+    const expiry = this.entries.get(id);
     if (expiry === undefined) return false;
     if (expiry > this.clock()) return true;
-    this.entries.delete(key);
+    this.entries.delete(id);
     return false;
   }
 
@@ -37,10 +44,11 @@ export class ReplayCache {
    * are one step so two concurrent requests cannot both pass.
    */
   add(key: string, expiresAt: number): boolean {
-    if (this.has(key)) return false;
+    const id = digest(key);
+    if (this.hasDigest(id)) return false;
     this.sweep();
     if (this.entries.size >= this.maxEntries) this.evictSoonest();
-    this.entries.set(key, expiresAt);
+    this.entries.set(id, expiresAt);
     return true;
   }
 
@@ -70,4 +78,8 @@ export class ReplayCache {
     }
     if (soonestKey !== undefined) this.entries.delete(soonestKey);
   }
+}
+
+function digest(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
 }
