@@ -29,6 +29,8 @@ export interface OidcProviderPeer {
     noGrant: { id: string; secret: string };
   };
   requireNonce: boolean;
+  /** Process id of the child running the provider. */
+  pid: number;
   /**
    * The provider's `oidc-provider:error` debug lines so far, one per rejected
    * request: they carry the hidden reason (`detail=...`) behind a generic
@@ -52,7 +54,8 @@ export interface StartOidcProviderOptions {
   timeoutMs?: number;
 }
 
-const SCRIPT = path.join(__dirname, 'oidc-provider-peer.mjs');
+/** The child's entry script (exported for lifecycle tests). */
+export const OIDC_PROVIDER_PEER_SCRIPT = path.join(__dirname, 'oidc-provider-peer.mjs');
 
 export async function startOidcProvider(options: StartOidcProviderOptions = {}): Promise<OidcProviderPeer> {
   const requireNonce = options.requireNonce === true;
@@ -77,7 +80,7 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
   const env: NodeJS.ProcessEnv = { ...process.env, PEER_CONFIG: JSON.stringify({ requireNonce, clients: registered }) };
   env.DEBUG = 'oidc-provider:error';
   delete env.DEBUG_COLORS;
-  const child = spawn(process.execPath, ['--no-warnings', SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--no-warnings', OIDC_PROVIDER_PEER_SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };
@@ -113,6 +116,7 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
     introspectionEndpoint: `${issuer}/token/introspection`,
     clients,
     requireNonce,
+    pid: child.pid!,
     errorLog,
     nextError(since, mustContain, timeoutMs = 2000) {
       return new Promise<string>((resolve, reject) => {
