@@ -94,7 +94,9 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, config: ResolvedServerConfig, context: TokenEndpointContext, metadata: Record<string, unknown>): Promise<void> {
-  const target = req.url ?? '/';
+  let target = req.url ?? '/';
+  // absolute-form request targets (RFC 9112 §3.2.2), as sent through proxies
+  if (!target.startsWith('/')) target = URL.canParse(target) ? (({ pathname, search }) => pathname + search)(new URL(target)) : '/';
   const queryStart = target.indexOf('?');
   const path = queryStart === -1 ? target : target.slice(0, queryStart);
   const search = queryStart === -1 ? '' : target.slice(queryStart + 1);

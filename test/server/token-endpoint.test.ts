@@ -157,6 +157,19 @@ describe('transport and format (checklist section 2)', () => {
     await expectContract(await raw().post('/oauth/token').set('Authorization', basic()).type('form').send(`grant_type=client_credentials&pad=${pad}`), { status: 200 });
   });
 
+  it('an absolute-form request target (RFC 9112 §3.2.2) reaches the token endpoint', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(ctx.server.tokenEndpoint);
+      const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: ctx.server.tokenEndpoint, headers: { 'Content-Type': FORM, Authorization: basic() } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end('grant_type=client_credentials');
+    });
+    expect(status).toBe(200);
+  });
+
   it('other paths → 404 JSON with no-store', async () => {
     const res = await raw().post('/token').set('Authorization', basic()).type('form').send('grant_type=client_credentials');
     expect(res.status).toBe(404);
