@@ -46,11 +46,15 @@ export interface TokenEndpointContractOptions {
  * `Response` or a DPoP key is given.
  */
 export interface TokenEndpointMatchers<R> {
-  /** 200 and a valid `AttestoTokenResponse`, with the expected token type, scope and key binding. */
+  /** 200 and a valid `AttestoTokenResponse` bound to `dpopKey`: asynchronous, await it. */
+  toMatchTokenResponse(options: TokenResponseOptions & { dpopKey: DpopKeyInput }): Promise<void>;
+  /** 200 and a valid `AttestoTokenResponse`, with the expected token type and scope. */
   toMatchTokenResponse(options?: TokenResponseOptions): R;
   /** 200 and a valid `AttestoBearerTokenResponse`. */
   toMatchBearerTokenResponse(options?: BearerTokenResponseOptions): R;
-  /** 200 and a valid `AttestoDPoPTokenResponse`; with `key`, `cnf.jkt` is its RFC 7638 thumbprint. */
+  /** 200 and a valid `AttestoDPoPTokenResponse` whose `cnf.jkt` is the RFC 7638 thumbprint of `key`: asynchronous, await it. */
+  toMatchDPoPTokenResponse(options: DPoPTokenResponseOptions & { key: DpopKeyInput }): Promise<void>;
+  /** 200 and a valid `AttestoDPoPTokenResponse`. */
   toMatchDPoPTokenResponse(options?: DPoPTokenResponseOptions): R;
   /** A documented error status, a valid `AttestoTokenError` with the given code, and the headers it requires. */
   toMatchTokenError(code?: TokenErrorCode, options?: TokenErrorOptions): R;

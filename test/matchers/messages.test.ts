@@ -61,7 +61,7 @@ describe('failure message layout', () => {
   });
 
   test('the hint shows option names, never option values (a key is not printed)', async () => {
-    const message = await asyncFailureOf(() => expect(response('invalid-dpop-wrong-jkt')).toMatchDPoPTokenResponse({ key: fixtureDpopKey.jwk }) as Promise<void>);
+    const message = await asyncFailureOf(() => expect(response('invalid-dpop-wrong-jkt')).toMatchDPoPTokenResponse({ key: fixtureDpopKey.jwk }));
     expect(message.split('\n')[0]).toBe('expect(received).toMatchDPoPTokenResponse({ key })');
     expect(message).not.toContain(fixtureDpopKey.jwk.x!);
   });
