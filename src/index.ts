@@ -9,3 +9,4 @@ export * from './redact';
 export * from './server';
 export * from './validate';
 export * from './harness';
+export * from './conformance';

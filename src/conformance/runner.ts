@@ -7,7 +7,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { PACKAGE_NAME, VERSION } from '../version';
-import { createReferenceServer, type ReferenceServer } from '../server';
+import { randomBytes } from 'node:crypto';
+import { createDemoClients, createReferenceServer, type ReferenceServer } from '../server';
 import { scrubText } from '../redact';
 import { CheckAborted, CheckRun, SkipCheck } from './check-run';
 import { CHECKS } from './checks';
@@ -54,7 +55,7 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
     if (config.clients !== undefined || config.unauthorizedClient !== undefined) {
       throw new ConformanceConfigError('clients are configured but no url: give the token endpoint url');
     }
-    reference = await createReferenceServer({ dpop: { requireNonce: config.referenceServer?.requireNonce ?? dpopNonceWanted(config) } });
+    reference = await startReferenceServer(config.referenceServer?.requireNonce ?? dpopNonceWanted(config));
     effective = { ...referenceTargetConfig(reference), ...withoutUndefined(config), url: reference.tokenEndpoint };
     // The reference server always supports DPoP; keep the user's nonce choice in sync with how it was started.
     effective.dpop = { enabled: true, nonce: reference.requireNonce };
@@ -79,6 +80,18 @@ function dpopNonceWanted(config: ConformanceConfig): boolean {
   return typeof config.dpop === 'object' && config.dpop.nonce === true;
 }
 
+/** A client of the default run that the server binds to DPoP (exercises `dpop-required-absent`). */
+export const DPOP_BOUND_CLIENT_ID = 'dpop-bound-client';
+
+/** The reference server with its demo clients plus one DPoP-bound client. */
+async function startReferenceServer(requireNonce: boolean): Promise<ReferenceServer> {
+  const clients = [
+    ...(await createDemoClients()),
+    { id: DPOP_BOUND_CLIENT_ID, secret: randomBytes(18).toString('base64url'), authMethods: ['client_secret_basic' as const], scopes: ['read', 'write'], requireDpop: true },
+  ];
+  return createReferenceServer({ clients, dpop: { requireNonce } });
+}
+
 /** The configuration that tests the reference server with its demo clients. */
 export function referenceTargetConfig(server: ReferenceServer): ConformanceConfig {
   const clients: NonNullable<ConformanceConfig['clients']> = [];
@@ -86,7 +99,13 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
   for (const info of Object.values(server.clients)) {
     const auth = info.authMethods[0];
     if (auth === undefined) continue;
-    const client = { id: info.id, auth, ...(info.secret !== undefined ? { secret: info.secret } : {}), ...(info.privateJwk ? { privateKey: info.privateJwk } : {}) };
+    const client = {
+      id: info.id,
+      auth,
+      ...(info.secret !== undefined ? { secret: info.secret } : {}),
+      ...(info.privateJwk ? { privateKey: info.privateJwk } : {}),
+      ...(info.id === DPOP_BOUND_CLIENT_ID ? { requiresDpop: true } : {}),
+    };
     if (!info.grantTypes.includes('client_credentials')) unauthorizedClient ??= client;
     else if (auth !== 'private_key_jwt' || info.privateJwk) clients.push(client);
   }

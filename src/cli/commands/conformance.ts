@@ -1,0 +1,211 @@
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../atomic-write';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, choice, integerFlag, stringFlag, stringsFlag, type CliIO, type Command } from '../command';
+import {
+  AUTH_METHODS,
+  CHECKS,
+  ConformanceConfigError,
+  ConsoleReporter,
+  PROFILES,
+  REPORTER_NAMES,
+  TargetUnreachableError,
+  formatReport,
+  loadConfigFile,
+  runConformance,
+  type ClientConfig,
+  type ConformanceConfig,
+  type ReporterName,
+} from '../../conformance';
+
+export const conformanceCommand: Command = {
+  name: 'conformance',
+  summary: 'run the live conformance suite against a token endpoint (default: the reference server)',
+  help: `Usage: token-contract conformance [options]
+
+Runs the live checks of the token endpoint contract (RFC 6749, 7523, 9449 and
+the attesto contract) and reports, check by check, where the endpoint departs.
+Without --url or --config it starts the reference server on an ephemeral
+loopback port and runs every check against it.
+
+Target and client:
+  --url URL                     token endpoint URL (https://; http:// only for loopback)
+  --client-id ID                client for the checks (with one of the credentials below)
+  --client-secret S             client secret (prefer --client-secret-env)
+  --client-secret-env VAR       read the client secret from environment variable VAR
+  --auth METHOD                 client_secret_basic | client_secret_post | private_key_jwt
+                                (default: private_key_jwt with --private-key, else client_secret_basic)
+  --private-key FILE            private JWK (JSON) or PKCS#8 PEM for private_key_jwt
+  --audience AUD                client assertion aud (default: the token endpoint URL)
+  --scope S                     scope the client may be granted (e.g. "read")
+  --invalid-scope S             a known scope the client may not have (enables scope-invalid)
+  --dpop                        the server supports DPoP: run the DPoP checks
+  --dpop-nonce                  the server requires DPoP nonces (implies --dpop)
+  --config FILE                 JSON or YAML config (several clients, see the README)
+
+Run:
+  --profile attesto|rfc         attesto (default): MUST and CONTRACT fail; rfc: only MUST fails
+  --only IDS                    comma-separated check ids or groups to run (repeatable)
+  --skip IDS                    comma-separated check ids or groups to leave out (repeatable)
+  --expect-failures FILE        check ids known to fail (one per line, "# reason"; or JSON/YAML)
+  --timeout-ms N                per-request timeout (default 10000)
+  --concurrency N               checks run at once (default 4)
+  --allow-insecure-http         allow http:// to a non-loopback host (RFC 6749 §3.2 requires TLS)
+  --list                        list the checks and exit
+
+Reports:
+  --reporter NAME               console (default) | json | junit | markdown; repeatable
+  --output FILE                 write the n-th json/junit/markdown reporter to FILE (repeatable);
+                                without it, that report goes to stdout and console to stderr
+
+Exit codes: 0 no failing check, 1 at least one failing check, 2 usage,
+configuration error or unreachable target.
+  -h, --help                    show this help
+`,
+  options: {
+    url: { type: 'string' },
+    'client-id': { type: 'string' },
+    'client-secret': { type: 'string' },
+    'client-secret-env': { type: 'string' },
+    auth: { type: 'string' },
+    'private-key': { type: 'string' },
+    audience: { type: 'string' },
+    scope: { type: 'string' },
+    'invalid-scope': { type: 'string' },
+    dpop: { type: 'boolean' },
+    'dpop-nonce': { type: 'boolean' },
+    profile: { type: 'string' },
+    only: { type: 'string', multiple: true },
+    skip: { type: 'string', multiple: true },
+    'expect-failures': { type: 'string' },
+    reporter: { type: 'string', multiple: true },
+    output: { type: 'string', multiple: true },
+    'timeout-ms': { type: 'string' },
+    concurrency: { type: 'string' },
+    'allow-insecure-http': { type: 'boolean' },
+    config: { type: 'string' },
+    list: { type: 'boolean' },
+  },
+  async run({ values }, io) {
+    if (values.list === true) {
+      for (const check of CHECKS) io.stdout.write(`${check.id.padEnd(22)} ${check.level.padEnd(8)} ${check.group.padEnd(17)} ${check.title}\n`);
+      return EXIT_OK;
+    }
+    const reporters = stringsFlag(values, 'reporter').map((r) => choice('reporter', r, REPORTER_NAMES));
+    if (reporters.length === 0) reporters.push('console');
+    const fileReporters = reporters.filter((r) => r !== 'console');
+    const outputs = stringsFlag(values, 'output');
+    if (outputs.length > fileReporters.length) {
+      throw new UsageError(fileReporters.length === 0 ? '--output needs a json, junit or markdown --reporter' : `${outputs.length} --output files for ${fileReporters.length} json/junit/markdown reporter(s)`);
+    }
+    if (new Set(reporters).size !== reporters.length) throw new UsageError('each --reporter may be given once');
+    const toStdout = fileReporters.filter((_, i) => outputs[i] === undefined);
+    if (toStdout.length > 1) throw new UsageError(`only one report can go to stdout: give --output for ${toStdout.slice(1).join(', ')}`);
+
+    let config: ConformanceConfig;
+    let baseDir = io.cwd;
+    try {
+      ({ config, baseDir } = await configFromFlags(values, io));
+    } catch (error) {
+      if (error instanceof ConformanceConfigError) throw new UsageError(error.message);
+      throw error;
+    }
+    // Live progress goes where the machine-readable report does not.
+    const consoleStream = toStdout.length > 0 ? io.stderr : io.stdout;
+    const live = reporters.includes('console') ? new ConsoleReporter(consoleStream) : undefined;
+    let report;
+    try {
+      report = await runConformance(config, {
+        env: io.env,
+        baseDir,
+        signal: io.signal,
+        onStart: (info) => live?.onStart(info),
+        onResult: (result, done, total) => live?.onResult(result, done, total),
+      });
+    } catch (error) {
+      if (error instanceof ConformanceConfigError) throw new UsageError(error.message);
+      if (error instanceof TargetUnreachableError) {
+        io.stderr.write(`token-contract conformance: ${error.message}\n`);
+        return EXIT_USAGE;
+      }
+      throw error;
+    }
+    live?.finish(report);
+    for (const [index, reporter] of fileReporters.entries()) {
+      const text = formatReport(report, reporter as ReporterName);
+      const output = outputs[index];
+      if (output === undefined) io.stdout.write(text);
+      else {
+        try {
+          await writeFileAtomic(resolve(io.cwd, output), text);
+        } catch (error) {
+          throw new UsageError(`cannot write --output ${JSON.stringify(output)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        }
+      }
+    }
+    return report.summary.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+  },
+};
+
+async function configFromFlags(values: Record<string, unknown>, io: CliIO): Promise<{ config: ConformanceConfig; baseDir: string }> {
+  const flags = values as Parameters<typeof stringFlag>[0];
+  let config: ConformanceConfig = {};
+  let baseDir = io.cwd;
+  const file = stringFlag(flags, 'config');
+  if (file !== undefined) ({ config, baseDir } = await loadConfigFile(resolve(io.cwd, file)));
+  config = { ...config };
+
+  const url = stringFlag(flags, 'url');
+  if (url !== undefined) config.url = url;
+  const profile = stringFlag(flags, 'profile');
+  if (profile !== undefined) config.profile = choice('profile', profile, PROFILES);
+  const scope = stringFlag(flags, 'scope');
+  if (scope !== undefined) config.scope = scope;
+  const invalidScope = stringFlag(flags, 'invalid-scope');
+  if (invalidScope !== undefined) config.invalidScope = invalidScope;
+  if (flags.dpop === true || flags['dpop-nonce'] === true) {
+    const base = typeof config.dpop === 'object' ? config.dpop : {};
+    config.dpop = { ...base, enabled: true, ...(flags['dpop-nonce'] === true ? { nonce: true } : {}) };
+  }
+  const only = stringsFlag(flags, 'only').flatMap(splitIds);
+  if (only.length > 0) config.only = only;
+  const skip = stringsFlag(flags, 'skip').flatMap(splitIds);
+  if (skip.length > 0) config.skip = skip;
+  const expected = stringFlag(flags, 'expect-failures');
+  if (expected !== undefined) config.expectedFailures = resolve(io.cwd, expected);
+  const timeout = stringFlag(flags, 'timeout-ms');
+  if (timeout !== undefined) config.timeoutMs = integerFlag('timeout-ms', timeout, { min: 1, max: 600_000 });
+  const concurrency = stringFlag(flags, 'concurrency');
+  if (concurrency !== undefined) config.concurrency = integerFlag('concurrency', concurrency, { min: 1, max: 64 });
+  if (flags['allow-insecure-http'] === true) config.allowInsecureHttp = true;
+
+  const clientId = stringFlag(flags, 'client-id');
+  const clientFlags = ['client-secret', 'client-secret-env', 'auth', 'private-key', 'audience'].filter((f) => flags[f] !== undefined);
+  if (clientId === undefined && clientFlags.length > 0) throw new UsageError(`--${clientFlags[0]} needs --client-id`);
+  if (clientId !== undefined) {
+    if (config.url === undefined) throw new UsageError('--client-id needs --url (without a url the suite tests the reference server with its own clients)');
+    const privateKey = stringFlag(flags, 'private-key');
+    const auth = choice('auth', stringFlag(flags, 'auth') ?? (privateKey !== undefined ? 'private_key_jwt' : 'client_secret_basic'), AUTH_METHODS);
+    const client: ClientConfig = { id: clientId, auth };
+    const secret = stringFlag(flags, 'client-secret');
+    const secretEnv = stringFlag(flags, 'client-secret-env');
+    if (secret !== undefined && secretEnv !== undefined) throw new UsageError('give --client-secret or --client-secret-env, not both');
+    if (secret !== undefined) client.secret = secret;
+    if (secretEnv !== undefined) client.secretEnv = secretEnv;
+    if (privateKey !== undefined) client.privateKey = resolve(io.cwd, privateKey);
+    const audience = stringFlag(flags, 'audience');
+    if (audience !== undefined) client.audience = audience;
+    // The flag client replaces a config file's list: flags describe one client.
+    config.clients = [client];
+  }
+  if (config.url !== undefined && (config.clients ?? []).length === 0) {
+    throw new UsageError('no client: give --client-id with a secret or key, or "clients" in --config');
+  }
+  return { config, baseDir };
+}
+
+function splitIds(value: string): string[] {
+  return value
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+}

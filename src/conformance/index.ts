@@ -1,0 +1,26 @@
+/**
+ * The live conformance suite (issue 6): checks of the checklist, the runner,
+ * configuration, profiles, expected failures, reporters and the Jest entry.
+ */
+export { runConformance, referenceTargetConfig, knownSelectors, DPOP_BOUND_CLIENT_ID, type RunOptions } from './runner';
+export { CHECKS, findCheck } from './checks';
+export {
+  AUTH_METHODS,
+  ConformanceConfigError,
+  loadConfigFile,
+  parseConfig,
+  parseExpectedFailures,
+  resolveConfig,
+  checkTargetUrl,
+  isLoopbackHost,
+  type AuthMethod,
+  type ClientConfig,
+  type ConformanceConfig,
+  type DpopConfig as ConformanceDpopConfig,
+  type ResolvedConfig,
+} from './config';
+export { TargetUnreachableError } from './http';
+export { failsUnder, statusOf, applyExpectation } from './profiles';
+export { REPORTER_NAMES, formatReport, formatJson, formatJunit, formatMarkdown, formatConsoleSummary, ConsoleReporter, type ReporterName } from './reporters';
+export { describeTokenEndpointConformance, type DescribeConformanceOptions } from './jest';
+export * from './types';

@@ -1,0 +1,103 @@
+/**
+ * The console reporter: one line per finished check as the run goes, then
+ * a summary table grouped by level, then each failure and warning with
+ * what was sent (redacted), what came back, what was expected, the RFC
+ * section and a `curl` command that reproduces it (secrets as placeholders).
+ */
+import type { CheckResult, CheckStatus, ConformanceReport } from '../types';
+
+import { STATUS_LABEL, findingLines, formatMs, levelRows, noteworthy, requestText, responseText } from './format';
+
+export interface ConsoleReporterOptions {
+  /** ANSI colours (default: when the stream is a TTY and NO_COLOR is unset). */
+  color?: boolean;
+}
+
+interface Writable {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+const COLORS: Record<CheckStatus, string> = {
+  passed: '32',
+  failed: '31',
+  warned: '33',
+  skipped: '90',
+  'expected-failure': '35',
+  'unexpected-pass': '36',
+};
+
+export class ConsoleReporter {
+  private readonly color: boolean;
+
+  constructor(
+    private readonly out: Writable,
+    options: ConsoleReporterOptions = {},
+  ) {
+    this.color = options.color ?? (out.isTTY === true && !process.env.NO_COLOR);
+  }
+
+  onStart(info: { target: string; profile: string; total: number; referenceServer: boolean }): void {
+    const where = info.referenceServer ? `the reference server at ${info.target}` : info.target;
+    this.out.write(`Token endpoint conformance: ${info.total} checks against ${where} (profile ${info.profile})\n\n`);
+  }
+
+  onResult(result: CheckResult, done: number, total: number): void {
+    const width = String(total).length;
+    const counter = this.paint('90', `[${String(done).padStart(width)}/${total}]`);
+    const label = this.paint(COLORS[result.status], STATUS_LABEL[result.status].padEnd(5));
+    const note = result.status === 'passed' ? '' : `  ${this.paint('90', result.message)}`;
+    this.out.write(`${counter} ${label} ${result.id.padEnd(22)} ${result.level.padEnd(8)} ${formatMs(result.durationMs).padStart(7)}${note}\n`);
+  }
+
+  finish(report: ConformanceReport): void {
+    this.out.write(formatConsoleSummary(report, (code, text) => this.paint(code, text)));
+  }
+
+  private paint(code: string, text: string): string {
+    return this.color ? `\u001b[${code}m${text}\u001b[0m` : text;
+  }
+}
+
+/** The summary and failure details, as printed after the run. */
+export function formatConsoleSummary(report: ConformanceReport, paint: (code: string, text: string) => string = (_c, t) => t): string {
+  const lines: string[] = [''];
+  for (const check of noteworthy(report.checks)) {
+    lines.push(paint(COLORS[check.status], `${STATUS_LABEL[check.status]} ${check.id} [${check.level}] ${check.title}`), `  ${check.reference}`);
+    if (check.status === 'unexpected-pass') lines.push(`  ${check.message}`);
+    for (const finding of check.findings) {
+      lines.push('', ...findingLines(finding).map((l) => `  ${l}`));
+      if (finding.exchange) {
+        lines.push('  sent:', indent(requestText(finding.exchange), 4), '  received:', indent(responseText(finding.exchange), 4), '  reproduce:', indent(finding.exchange.curl, 4));
+      }
+    }
+    lines.push('');
+  }
+  const header = ['level', 'passed', 'failed', 'warned', 'skipped', 'xfail', 'xpass'];
+  const rows: Array<Array<string | number>> = levelRows(report.checks).map(({ level, counts }) => [
+    level,
+    counts.passed,
+    counts.failed,
+    counts.warned,
+    counts.skipped,
+    counts['expected-failure'],
+    counts['unexpected-pass'],
+  ]);
+  const { summary } = report;
+  rows.push(['total', summary.passed, summary.failed, summary.warned, summary.skipped, summary.expectedFailures, summary.unexpectedPasses]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const row = (cells: Array<string | number>) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join('  ');
+  lines.push(row(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(row), '');
+  const verdict = summary.failed === 0 ? paint('32', 'no failing check') : paint('31', `${summary.failed} failing check${summary.failed === 1 ? '' : 's'}`);
+  const profileNote = report.profile === 'attesto' ? 'MUST and CONTRACT fail the run' : 'only MUST fails the run; CONTRACT warns';
+  lines.push(`${verdict} (profile ${report.profile}: ${profileNote}; SHOULD/MAY warn) in ${formatMs(report.durationMs)}`, '');
+  return lines.join('\n');
+}
+
+function indent(text: string, spaces: number): string {
+  const pad = ' '.repeat(spaces);
+  return text
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
+}

@@ -1,0 +1,67 @@
+/** Small text helpers shared by the reporters. */
+import type { CheckResult, CheckStatus, ExchangeView, Finding, Level } from '../types';
+import { LEVELS } from '../types';
+
+export const STATUS_LABEL: Record<CheckStatus, string> = {
+  passed: 'PASS',
+  failed: 'FAIL',
+  warned: 'WARN',
+  skipped: 'SKIP',
+  'expected-failure': 'XFAIL',
+  'unexpected-pass': 'XPASS',
+};
+
+export interface LevelRow {
+  level: Level;
+  counts: Record<CheckStatus, number>;
+}
+
+/** The summary table grouped by level (the check's level). */
+export function levelRows(checks: readonly CheckResult[]): LevelRow[] {
+  return LEVELS.map((level) => {
+    const counts = { passed: 0, failed: 0, warned: 0, skipped: 0, 'expected-failure': 0, 'unexpected-pass': 0 } as Record<CheckStatus, number>;
+    for (const check of checks) if (check.level === level) counts[check.status] += 1;
+    return { level, counts };
+  });
+}
+
+/** Non-passing checks worth explaining, failures first. */
+export function noteworthy(checks: readonly CheckResult[]): CheckResult[] {
+  const order: CheckStatus[] = ['failed', 'unexpected-pass', 'expected-failure', 'warned'];
+  return order.flatMap((status) => checks.filter((c) => c.status === status));
+}
+
+/** The request as sent (redacted), as HTTP/1.1 text. */
+export function requestText(exchange: ExchangeView): string {
+  const { request } = exchange;
+  const url = new URL(request.url);
+  const lines = [`${request.method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, ...request.headers.map(([n, v]) => `${n}: ${v}`)];
+  if (request.body !== undefined) lines.push('', request.body);
+  return lines.join('\n');
+}
+
+/** The response (redacted), status, the headers that matter to the contract, and the body. */
+export function responseText(exchange: ExchangeView): string {
+  const res = exchange.response;
+  if (!res) return '(no response)';
+  const interesting = ['content-type', 'cache-control', 'pragma', 'www-authenticate', 'dpop-nonce', 'allow'];
+  const lines = [`HTTP ${res.status}`, ...interesting.filter((n) => res.headers[n] !== undefined).map((n) => `${n}: ${res.headers[n]}`)];
+  if (res.body !== undefined) lines.push('', typeof res.body === 'string' ? truncate(res.body, 500) : JSON.stringify(res.body));
+  return lines.join('\n');
+}
+
+export function findingLines(finding: Finding): string[] {
+  const lines = [`[${finding.level}] ${finding.message}`];
+  if (finding.expected !== undefined) lines.push(`expected: ${finding.expected}`);
+  if (finding.received !== undefined) lines.push(`received: ${finding.received}`);
+  if (finding.reference) lines.push(`see: ${finding.reference}`);
+  return lines;
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}

@@ -1,0 +1,37 @@
+/**
+ * The JSON report: a stable, documented shape for tools.
+ *
+ * `{ tool, version, target, profile, startedAt, durationMs,
+ *    summary: { total, passed, failed, warned, skipped, expectedFailures, unexpectedPasses },
+ *    checks: [{ id, title, level, reference, group, status, message, durationMs, findings }] }`
+ *
+ * `status` is one of passed | failed | warned | skipped | expected-failure |
+ * unexpected-pass. `findings` lists what was wrong (level, message,
+ * expected, received, reference, and the redacted exchange with a `curl`).
+ * Fields are only ever added, never renamed or removed.
+ */
+import type { ConformanceReport } from '../types';
+
+export function formatJson(report: ConformanceReport): string {
+  const out = {
+    tool: report.tool,
+    version: report.version,
+    target: report.target,
+    profile: report.profile,
+    startedAt: report.startedAt,
+    durationMs: report.durationMs,
+    summary: report.summary,
+    checks: report.checks.map((c) => ({
+      id: c.id,
+      title: c.title,
+      level: c.level,
+      reference: c.reference,
+      group: c.group,
+      status: c.status,
+      message: c.message,
+      durationMs: c.durationMs,
+      findings: c.findings,
+    })),
+  };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}

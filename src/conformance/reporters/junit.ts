@@ -1,0 +1,64 @@
+/**
+ * JUnit XML for CI: one testcase per check. Failures are <failure>; skipped
+ * checks and expected failures are <skipped> (the run does not fail on
+ * them); warnings and unexpected passes pass, with the note in <system-out>.
+ */
+import type { CheckResult, ConformanceReport } from '../types';
+import { findingLines, requestText, responseText } from './format';
+
+export function formatJunit(report: ConformanceReport): string {
+  const { summary } = report;
+  const seconds = (ms: number) => (ms / 1000).toFixed(3);
+  const suiteName = `token endpoint conformance (${report.profile}) ${report.target}`;
+  const skipped = summary.skipped + summary.expectedFailures;
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${xml(suiteName)}" tests="${summary.total}" failures="${summary.failed}" errors="0" skipped="${skipped}" time="${seconds(report.durationMs)}">`,
+    `  <testsuite name="${xml(suiteName)}" tests="${summary.total}" failures="${summary.failed}" errors="0" skipped="${skipped}" time="${seconds(report.durationMs)}" timestamp="${xml(report.startedAt)}">`,
+    '    <properties>',
+    `      <property name="tool" value="${xml(`${report.tool} ${report.version}`)}"/>`,
+    `      <property name="profile" value="${xml(report.profile)}"/>`,
+    '    </properties>',
+    ...report.checks.map((check) => testcase(check, seconds(check.durationMs))),
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function testcase(check: CheckResult, time: string): string {
+  const open = `    <testcase classname="conformance.${xml(check.group)}" name="${xml(`${check.id} [${check.level}] ${check.title}`)}" time="${time}"`;
+  switch (check.status) {
+    case 'passed':
+      return `${open}/>`;
+    case 'failed':
+      return `${open}>\n      <failure message="${xml(check.message)}" type="${xml(check.level)}">${xml(details(check))}</failure>\n    </testcase>`;
+    case 'skipped':
+    case 'expected-failure':
+      return `${open}>\n      <skipped message="${xml(check.message)}"/>\n    </testcase>`;
+    case 'warned':
+    case 'unexpected-pass':
+      return `${open}>\n      <system-out>${xml(`${check.status}: ${check.message}\n\n${details(check)}`)}</system-out>\n    </testcase>`;
+  }
+}
+
+function details(check: CheckResult): string {
+  const parts = [`${check.id}: ${check.title} (${check.reference})`];
+  for (const finding of check.findings) {
+    parts.push('', ...findingLines(finding));
+    if (finding.exchange) parts.push('', 'sent:', requestText(finding.exchange), '', 'received:', responseText(finding.exchange), '', `reproduce: ${finding.exchange.curl}`);
+  }
+  return parts.join('\n');
+}
+
+/** XML 1.0 text/attribute escaping; characters XML cannot carry at all are dropped. */
+function xml(text: string): string {
+  return text
+    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}

@@ -1,0 +1,47 @@
+/** Markdown for a CI job summary (e.g. $GITHUB_STEP_SUMMARY). */
+import type { ConformanceReport } from '../types';
+import { STATUS_LABEL, findingLines, formatMs, levelRows, noteworthy, requestText, responseText } from './format';
+
+export function formatMarkdown(report: ConformanceReport): string {
+  const { summary } = report;
+  const verdict = summary.failed === 0 ? '✅ conformant' : `❌ ${summary.failed} failing check${summary.failed === 1 ? '' : 's'}`;
+  const out: string[] = [
+    `## Token endpoint conformance: ${verdict}`,
+    '',
+    `Target \`${report.target}\`, profile \`${report.profile}\`, ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
+    '',
+    '| level | passed | failed | warned | skipped | expected failures | unexpected passes |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...levelRows(report.checks).map(
+      ({ level, counts }) =>
+        `| ${level} | ${counts.passed} | ${counts.failed} | ${counts.warned} | ${counts.skipped} | ${counts['expected-failure']} | ${counts['unexpected-pass']} |`,
+    ),
+    `| **total** | ${summary.passed} | ${summary.failed} | ${summary.warned} | ${summary.skipped} | ${summary.expectedFailures} | ${summary.unexpectedPasses} |`,
+    '',
+  ];
+  const notes = noteworthy(report.checks);
+  if (notes.length > 0) {
+    out.push('| status | check | level | reference | message |', '|---|---|---|---|---|');
+    for (const check of notes) out.push(`| ${STATUS_LABEL[check.status]} | \`${check.id}\` | ${check.level} | ${cell(check.reference)} | ${cell(check.message)} |`);
+    out.push('');
+    for (const check of notes.filter((c) => c.findings.length > 0)) {
+      out.push(`<details><summary><code>${check.id}</code> ${escapeHtml(check.title)}</summary>`, '');
+      for (const finding of check.findings) {
+        out.push('```text', ...findingLines(finding), '```');
+        if (finding.exchange) {
+          out.push('Sent:', '```http', requestText(finding.exchange), '```', 'Received:', '```http', responseText(finding.exchange), '```', 'Reproduce:', '```sh', finding.exchange.curl, '```');
+        }
+      }
+      out.push('</details>', '');
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function cell(text: string): string {
+  return escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
