@@ -1,0 +1,107 @@
+/** Compile-once, the DPoP thumbprint, expectation checking, strict mode and status rules. */
+import { describe, expect, test } from '@jest/globals';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import {
+  checkExpectation,
+  contractValidators,
+  dpopKeyThumbprint,
+  InvalidExpectationError,
+  schemaValidator,
+  validateTokenEndpointResponse,
+} from '../../src/validate';
+
+const json = { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' };
+
+describe('Ajv validators', () => {
+  test('are compiled once and shared', () => {
+    expect(contractValidators()).toBe(contractValidators());
+    expect(schemaValidator('AttestoTokenError')).toBe(contractValidators().error);
+  });
+  test('validate the request schema too, with writeOnly members', () => {
+    const request = schemaValidator('AttestoTokenClientCredentialsRequest');
+    expect(request({ grant_type: 'client_credentials', client_secret: 's' })).toBe(true);
+    expect(request({ grant_type: 'password' })).toBe(false);
+    expect(request({})).toBe(false);
+  });
+});
+
+describe('dpopKeyThumbprint (RFC 7638 via jose)', () => {
+  test('is the same for the public JWK, private JWK, KeyObject and holder forms', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    const expected = await calculateJwkThumbprint(publicJwk, 'sha256');
+    for (const key of [publicKey, privateKey, publicJwk, await exportJWK(privateKey), { publicJwk }, { jwk: publicJwk }, { publicKey }, expected]) {
+      await expect(dpopKeyThumbprint(key)).resolves.toBe(expected);
+    }
+  });
+  test.each([
+    [null, /received null/],
+    [42, /received number/],
+    ['short', /43 base64url/],
+    [{}, /must be a JWK/],
+    [{ kty: 'EC' }, /not a usable JWK/],
+    [{ kty: 'OKP', crv: 'Ed25519' }, /not a usable JWK/],
+  ])('refuses %p with InvalidExpectationError', async (key, pattern) => {
+    const rejection = dpopKeyThumbprint(key as never);
+    await expect(rejection).rejects.toBeInstanceOf(InvalidExpectationError);
+    await expect(dpopKeyThumbprint(key as never)).rejects.toThrow(pattern);
+  });
+});
+
+describe('checkExpectation', () => {
+  test.each([
+    [null, /must be an object/],
+    [[], /must be an object/],
+    [{ status: 'x' }, /"status"/],
+    [{ status: [] }, /"status"/],
+    [{ status: [200, 99] }, /"status"/],
+    [{ kind: 'ok' }, /"kind"/],
+    [{ tokenType: 'DPOP' }, /"tokenType"/],
+    [{ scope: ['read'] }, /"scope"/],
+    [{ error: 'access_denied' }, /"error"/],
+    [{ errorDescription: 3 }, /"errorDescription"/],
+    [{ strict: 'yes' }, /"strict"/],
+    [{ kind: 'success', error: 'invalid_client' }, /cannot be expected of a success/],
+  ])('refuses %p', (expectation, pattern) => {
+    expect(() => checkExpectation(expectation)).toThrow(InvalidExpectationError);
+    expect(() => checkExpectation(expectation)).toThrow(pattern);
+  });
+  test('accepts a full, well-formed expectation', () => {
+    expect(() => checkExpectation({ status: [400, 401], kind: 'error', error: 'invalid_client', errorDescription: /client/, strict: false })).not.toThrow();
+  });
+});
+
+describe('rules that depend on the expectation', () => {
+  test('strict (default) requires no-store and no-cache on errors; strict: false only on tokens', () => {
+    const error = { status: 400, headers: { 'content-type': 'application/json' }, body: { error: 'invalid_request' } };
+    expect(validateTokenEndpointResponse(error).problems.map((p) => p.rule)).toEqual(['header.cache-control.no-store', 'header.pragma.no-cache']);
+    expect(validateTokenEndpointResponse(error, { strict: false }).ok).toBe(true);
+    const token = { status: 200, headers: { 'content-type': 'application/json' }, body: { access_token: 'a', token_type: 'Bearer' } };
+    expect(validateTokenEndpointResponse(token, { strict: false }).problems.map((p) => p.rule)).toEqual(['header.cache-control.no-store', 'header.pragma.no-cache']);
+  });
+  test('a status list, and kinds', () => {
+    const error = { status: 401, headers: { ...json, 'www-authenticate': 'Basic realm="OAuth"' }, body: { error: 'invalid_client' } };
+    expect(validateTokenEndpointResponse(error, { status: [400, 401] }).ok).toBe(true);
+    expect(validateTokenEndpointResponse(error, { status: 400 }).problems.map((p) => p.rule)).toEqual(['status.expected']);
+    expect(validateTokenEndpointResponse(error, { kind: 'error' }).ok).toBe(true);
+    expect(validateTokenEndpointResponse(error, { kind: 'success' }).problems.map((p) => p.rule)).toEqual(['status.expected']);
+  });
+  test('error_description by pattern, including stateful /g patterns', () => {
+    const error = { status: 400, headers: json, body: { error: 'invalid_request', error_description: 'missing grant_type' } };
+    const pattern = /grant_type/g;
+    expect(validateTokenEndpointResponse(error, { errorDescription: pattern }).ok).toBe(true);
+    expect(validateTokenEndpointResponse(error, { errorDescription: pattern }).ok).toBe(true);
+    expect(validateTokenEndpointResponse(error, { errorDescription: /scope/ }).problems.map((p) => p.rule)).toEqual(['body.error_description.expected']);
+    expect(validateTokenEndpointResponse({ ...error, body: { error: 'invalid_request' } }, { errorDescription: 'x' }).problems.map((p) => p.rule)).toEqual(['body.error_description.expected']);
+  });
+  test('a dpopKey makes the result a Promise; none keeps it synchronous', async () => {
+    const { publicKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    const jkt = await calculateJwkThumbprint(jwk);
+    const dpop = { status: 200, headers: json, body: { access_token: 'a', token_type: 'DPoP', cnf: { jkt } } };
+    const pending = validateTokenEndpointResponse(dpop, { dpopKey: jwk });
+    expect(pending).toBeInstanceOf(Promise);
+    await expect(pending).resolves.toEqual({ ok: true, problems: [] });
+    expect(validateTokenEndpointResponse(dpop)).toEqual({ ok: true, problems: [] });
+  });
+});
