@@ -214,13 +214,16 @@ export class TokenEndpointClient {
     validateRequest(request);
     const request$ = new supertest.Test(this.target.origin ?? 'http://127.0.0.1', 'post', this.target.path);
     request$.timeout({ deadline: this.timeoutMs });
+    useLenientParser(request$);
     const test = request$ as unknown as PatchableTest;
 
     const originalEnd = test.end.bind(test);
     const originalAssert = test.assert.bind(test);
     let first: BuiltAttempt | undefined;
 
+    let startedAt = Date.now();
     test.end = (fn?: EndCallback) => {
+      startedAt = Date.now();
       this.buildAttempt(request, 1, undefined).then(
         (attempt) => {
           first = attempt;
@@ -247,7 +250,9 @@ export class TokenEndpointClient {
       this.buildAttempt(request, 2, nonce).then(
         (retry) => {
           const again = new supertest.Test(this.target.origin!, 'post', this.target.path);
-          again.timeout({ deadline: this.timeoutMs });
+          // The retry gets what is left of the deadline: the whole call stays within timeoutMs.
+          again.timeout({ deadline: Math.max(1, this.timeoutMs - (Date.now() - startedAt)) });
+          useLenientParser(again);
           applyAttempt(again, retry);
           again.end((error: unknown, retryRes?: supertest.Response) => {
             if (retryRes === undefined) {
@@ -307,6 +312,7 @@ export class TokenEndpointClient {
   private guardRaw(test: supertest.Test, path: string): supertest.Test {
     const patchable = test as unknown as PatchableTest;
     test.timeout({ deadline: this.timeoutMs });
+    useLenientParser(test);
     const originalEnd = patchable.end.bind(patchable);
     const originalAssert = patchable.assert.bind(patchable);
     patchable.end = (fn?: EndCallback) => {
@@ -490,6 +496,35 @@ export class TokenEndpointClient {
     if (error instanceof HarnessError) return error;
     return new HarnessError('TRANSPORT', `${target}: request failed: ${scrubText(code ?? message, secrets)}`, { target });
   }
+}
+
+/**
+ * Response parser for every harness request: the payload is kept as `text`,
+ * and `body` is the parsed JSON when the media type is JSON and the payload
+ * parses, `{}` otherwise (as superagent does for other types). A malformed
+ * JSON body is a server defect to report, not a transport error to throw.
+ */
+function lenientParser(res: NodeJS.ReadableStream & { text?: string; headers?: Record<string, unknown> }, done: (error: null, body: unknown) => void): void {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => (text += chunk));
+  res.on('end', () => {
+    res.text = text;
+    const type = String(res.headers?.['content-type'] ?? '');
+    let body: unknown = {};
+    if (/^application\/([\w.+-]*\+)?json\b/i.test(type) && text.trim() !== '') {
+      try {
+        body = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+      } catch {
+        body = {};
+      }
+    }
+    done(null, body);
+  });
+}
+
+function useLenientParser(test: supertest.Test): void {
+  test.buffer(true).parse(lenientParser as unknown as Parameters<supertest.Test['parse']>[0]);
 }
 
 function applyAttempt(test: supertest.Test, attempt: BuiltAttempt): void {

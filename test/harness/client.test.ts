@@ -361,6 +361,57 @@ describe('errors', () => {
     }
   });
 
+  test('a malformed JSON body resolves as a response (text kept) rather than a thrown parse error', async () => {
+    const broken = http.createServer((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end('{"error":');
+    });
+    const client = tokenEndpoint(broken);
+    try {
+      const res = await client.clientCredentials();
+      expect(res.status).toBe(400);
+      expect(res.text).toBe('{"error":');
+      expect(res.body).toEqual({});
+      const raw = await client.raw().get(client.path);
+      expect(raw.text).toBe('{"error":');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('the exchange record is redacted: no secret, assertion or proof in it', async () => {
+    const jwtKey = await generateDpopKey('ES256');
+    reply = (_s, i) => (i === 0 ? { status: 400, headers: { 'DPoP-Nonce': 'n' }, body: { error: 'use_dpop_nonce' } } : okReply(_s, i));
+    const basicClient = tokenEndpoint(url, { client: { id: 'c', secret, auth: 'client_secret_basic' }, dpop: true });
+    const res = await basicClient.clientCredentials({ params: { client_secret: secret } });
+    const postClient = tokenEndpoint(url, { client: { id: 'j', privateKey: jwtKey, auth: 'private_key_jwt' } });
+    const jwtRes = await postClient.clientCredentials();
+    const sent = [...seen.map((s) => [s.headers.authorization, s.headers.dpop, form(s.body).client_assertion?.[0]]).flat(), secret];
+    const record = JSON.stringify([res.exchange, jwtRes.exchange, basicClient.lastExchange, postClient.lastExchange]);
+    expect(record).toContain('[redacted');
+    for (const value of sent) if (typeof value === 'string') expect(record).not.toContain(value.replace(/^Basic /, ''));
+  });
+
+  test('a server that hangs on the nonce retry times out within the same deadline', async () => {
+    let calls = 0;
+    const slow = http.createServer((_req, res) => {
+      calls += 1;
+      if (calls > 1) return; // the retry never gets an answer
+      res.writeHead(400, { 'content-type': 'application/json', 'DPoP-Nonce': 'n' });
+      res.end('{"error":"use_dpop_nonce"}');
+    });
+    const client = tokenEndpoint(slow, { dpop: true, timeoutMs: 300 });
+    try {
+      const error = await client.clientCredentials().then(() => undefined, (e: unknown) => e as HarnessError);
+      expect(calls).toBe(2);
+      expect(error?.code).toBe('TIMEOUT');
+      expect(error?.message).toContain('timeout after 300 ms');
+    } finally {
+      slow.closeAllConnections();
+      await client.close();
+    }
+  });
+
   test('a key that cannot sign rejects the request promise with a HarnessError', async () => {
     const client = tokenEndpoint(url, { client: { id: 'j', auth: 'private_key_jwt', privateKey: { kty: 'EC', crv: 'P-256', x: 'bad', y: 'bad', d: 'bad' } } });
     await expect(client.clientCredentials()).rejects.toThrow(HarnessError);
