@@ -212,7 +212,7 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
     path,
     host,
     port: whole(config.port, 'port', 0, 0, 65_535),
-    issuer: config.issuer?.replace(/\/+$/, ''),
+    issuer: config.issuer,
     audience: config.audience,
     clock: config.clock ?? Date.now,
   });

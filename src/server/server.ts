@@ -61,7 +61,9 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   const url = `http://${urlHost(resolved.host)}:${port}`;
   const tokenEndpoint = `${url}${resolved.path}`;
   const issuer = resolved.issuer ?? url;
-  const issuerEndpoint = `${issuer}${resolved.path}`;
+  // The issuer is kept exactly as configured (RFC 8414 §2); only the join avoids a double slash.
+  const issuerBase = issuer.replace(/\/+$/, '');
+  const issuerEndpoint = `${issuerBase}${resolved.path}`;
   context = {
     config: resolved,
     issuer,
@@ -73,7 +75,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
     assertionReplay: new ReplayCache(resolved.replayCacheSize, resolved.clock),
     signer,
   };
-  metadata = authorizationServerMetadata(issuer, issuerEndpoint, `${issuer}${JWKS_PATH}`, resolved);
+  metadata = authorizationServerMetadata(issuer, issuerEndpoint, `${issuerBase}${JWKS_PATH}`, resolved);
 
   let closing: Promise<void> | undefined;
   return {

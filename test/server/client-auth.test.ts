@@ -179,3 +179,20 @@ describe('private_key_jwt (RFC 7523 §3)', () => {
     await expectContract(await jwt().clientCredentials({ params: { client_id: 'jwt-client' } }), { status: 200 });
   });
 });
+
+describe('a configured issuer (e.g. the public URL behind a proxy)', () => {
+  const behind = useReferenceServer({ issuer: 'https://as.example' });
+  it('accepts assertions addressed to the issuer or to its token endpoint, as well as to the local URL', async () => {
+    expect(behind.server.issuer).toBe('https://as.example');
+    for (const audience of ['https://as.example', 'https://as.example/oauth/token', behind.server.tokenEndpoint]) {
+      await expectContract(await clientFor(behind.server, 'jwt-client', { client: { audience } }).clientCredentials(), { status: 200 });
+    }
+    const res = await clientFor(behind.server, 'jwt-client', { client: { audience: 'https://as.example/' } }).clientCredentials();
+    await expectError(res, 'invalid_client');
+  });
+
+  it('accepts DPoP proofs for the public token endpoint URL', async () => {
+    const res = await clientFor(behind.server, 'basic-client', { dpop: true }).clientCredentials({ proof: { htu: 'https://as.example/oauth/token' } });
+    await expectContract(res, { status: 200, tokenType: 'DPoP' });
+  });
+});
