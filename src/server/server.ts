@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
-import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
+import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
 import { ACCESS_TOKEN_ALG, createAccessTokenSigner } from './access-token';
 import { handleTokenRequest, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
@@ -36,6 +36,7 @@ export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 export const JWKS_PATH = '/jwks';
 
 export async function createReferenceServer(config: ReferenceServerConfig = {}): Promise<ReferenceServer> {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ServerConfigError('config must be an object');
   const clientConfigs = config.clients ?? (await createDemoClients());
   const resolved = await resolveServerConfig({ ...config, clients: clientConfigs });
   const signer = await createAccessTokenSigner();

@@ -8,6 +8,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { decodeBasicCredentials, secretsEqual } from '../../src/server/client-auth';
 import { createDemoClients, resolveServerConfig, rsaModulusBits, ServerConfigError, type ReferenceClientConfig } from '../../src/server/config';
 import { parseServerConfig } from '../../src/server/config-file';
+import { createReferenceServer } from '../../src/server';
 import { echo, safeDescription } from '../../src/server/errors';
 import { htuMatches, normalizeHtu } from '../../src/server/htu';
 import { DpopNonces } from '../../src/server/nonce';
@@ -215,6 +216,11 @@ describe('configuration', () => {
     const config = (await make()) as ReferenceClientConfig;
     await expect(resolveServerConfig(config as never)).rejects.toThrow(ServerConfigError);
     await expect(resolveServerConfig(config as never)).rejects.toThrow(message);
+  });
+
+  it('createReferenceServer refuses a non-object config with a ServerConfigError, not a TypeError', async () => {
+    for (const bad of [null, 'x', [1]]) await expect(createReferenceServer(bad as never)).rejects.toThrow(ServerConfigError);
+    await expect(createReferenceServer({ clients: 'x' as never })).rejects.toThrow(/clients must be an array/);
   });
 
   it('measures RSA modulus sizes', async () => {
