@@ -212,6 +212,7 @@ export class TokenEndpointClient {
    */
   clientCredentials(request: ClientCredentialsOptions = {}): TokenRequest {
     validateRequest(request);
+    this.rejectVacuousOverrides(request);
     const request$ = new supertest.Test(this.target.origin ?? 'http://127.0.0.1', 'post', this.target.path);
     request$.timeout({ deadline: this.timeoutMs });
     useLenientParser(request$);
@@ -277,6 +278,23 @@ export class TokenEndpointClient {
     };
     this.mapTimeoutRejection(request$, () => first?.secrets ?? []);
     return request$ as TokenRequest;
+  }
+
+  /**
+   * An override that cannot apply would silently turn a negative test into a
+   * positive one, so it is a usage error instead.
+   */
+  private rejectVacuousOverrides(request: ClientCredentialsOptions): void {
+    if (request.assertion !== undefined && this.options.client?.auth !== 'private_key_jwt') {
+      throw invalidArgument('clientCredentials: assertion overrides need client.auth "private_key_jwt" (use clientAssertion to add an assertion to another method)');
+    }
+    const dpop = request.dpop ?? this.options.dpop;
+    if (request.proof !== undefined && (dpop === undefined || dpop === false)) {
+      throw invalidArgument('clientCredentials: proof overrides need DPoP: set dpop (true or a key) on the client or the request');
+    }
+    if (request.proof !== undefined && request.dpopProof !== undefined) {
+      throw invalidArgument('clientCredentials: give either proof overrides or an exact dpopProof, not both');
+    }
   }
 
   /**
@@ -395,6 +413,12 @@ export class TokenEndpointClient {
           params.set('client_id', client.id);
           break;
       }
+    }
+    // An exact assertion with another method: two authentication methods in one request (RFC 6749 §2.3).
+    if (request.clientAssertion !== undefined && client?.auth !== 'private_key_jwt') {
+      params.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
+      params.set('client_assertion', request.clientAssertion);
+      secrets.push(request.clientAssertion);
     }
     for (const [name, value] of Object.entries(request.params ?? {})) {
       if (value === null || value === undefined) params.delete(name);

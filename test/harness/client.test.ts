@@ -105,6 +105,12 @@ describe('client authentication', () => {
     expect(decodeJwt(form(seen[1]!.body).client_assertion![0]!).aud).toBe('https://issuer.example');
   });
 
+  test('clientAssertion with another method adds a second authentication method to the body', async () => {
+    await tokenEndpoint(url, { client: { id: 'c', secret: 's', auth: 'client_secret_basic' } }).clientCredentials({ clientAssertion: 'a.b.c' });
+    expect(seen[0]!.headers.authorization).toBe(basicAuthorization('c', 's'));
+    expect(form(seen[0]!.body)).toEqual({ grant_type: ['client_credentials'], client_assertion_type: [CLIENT_ASSERTION_TYPE], client_assertion: ['a.b.c'] });
+  });
+
   test('none: client_id only; no client: no credentials at all', async () => {
     await tokenEndpoint(url, { client: { id: 'public', auth: 'none' } }).clientCredentials();
     await tokenEndpoint(url).clientCredentials();
@@ -311,6 +317,10 @@ describe('errors', () => {
     }
     const client = tokenEndpoint(url);
     expect(() => client.clientCredentials({ contentType: 'xml' as never })).toThrow(/raw\(\)/);
+    // Overrides that could not apply would turn a negative test into a positive one.
+    expect(() => client.clientCredentials({ proof: { htm: 'GET' } })).toThrow(/proof overrides need DPoP/);
+    expect(() => client.clientCredentials({ assertion: { expired: true } })).toThrow(/private_key_jwt/);
+    expect(() => tokenEndpoint(url, { dpop: true }).clientCredentials({ proof: { typ: 'jwt' }, dpopProof: 'x' })).toThrow(/not both/);
     expect(() => client.clientCredentials({ scope: 1 as never })).toThrow(HarnessError);
   });
 
