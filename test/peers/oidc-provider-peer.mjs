@@ -55,7 +55,6 @@ server.listen(0, '127.0.0.1', async () => {
         // Stock list plus RSA, so RS256/PS256 proofs can be proven too.
         dPoPSigningAlgValues: ['ES256', 'Ed25519', 'EdDSA', 'PS256', 'RS256'],
       },
-      clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     });
     server.on('request', provider.callback());
     process.stdout.write(`READY ${port}\n`);
