@@ -213,10 +213,10 @@ export class TokenEndpointClient {
   clientCredentials(request: ClientCredentialsOptions = {}): TokenRequest {
     validateRequest(request);
     this.rejectVacuousOverrides(request);
-    const request$ = new supertest.Test(this.target.origin ?? 'http://127.0.0.1', 'post', this.target.path);
-    request$.timeout({ deadline: this.timeoutMs });
-    useLenientParser(request$);
-    const test = request$ as unknown as PatchableTest;
+    const tokenTest = new supertest.Test(this.target.origin ?? 'http://127.0.0.1', 'post', this.target.path);
+    tokenTest.timeout({ deadline: this.timeoutMs });
+    useLenientParser(tokenTest);
+    const test = tokenTest as unknown as PatchableTest;
 
     const originalEnd = test.end.bind(test);
     const originalAssert = test.assert.bind(test);
@@ -229,17 +229,17 @@ export class TokenEndpointClient {
         (attempt) => {
           first = attempt;
           test.url = this.url;
-          applyAttempt(request$, attempt);
+          applyAttempt(tokenTest, attempt);
           originalEnd(fn);
         },
         (error: unknown) => fn?.call(test, error),
       );
-      return request$;
+      return tokenTest;
     };
 
     test.assert = (resError, res, fn) => {
       const attempt = first!;
-      if (res === undefined) {
+      if (res === undefined || res === null) {
         this.lastExchange = this.exchangeFor(1, attempt, undefined);
         return fn?.call(test, this.transportError(resError, attempt.secrets));
       }
@@ -256,7 +256,7 @@ export class TokenEndpointClient {
           useLenientParser(again);
           applyAttempt(again, retry);
           again.end((error: unknown, retryRes?: supertest.Response) => {
-            if (retryRes === undefined) {
+            if (retryRes === undefined || retryRes === null) {
               this.lastExchange = this.exchangeFor(2, retry, res);
               return fn?.call(test, this.transportError(error, [...attempt.secrets, ...retry.secrets]));
             }
@@ -276,8 +276,8 @@ export class TokenEndpointClient {
       // supertest's own assert runs the .expect() chain on the final response only.
       originalAssert(resError, res, fn);
     };
-    this.mapTimeoutRejection(request$, () => first?.secrets ?? []);
-    return request$ as TokenRequest;
+    this.mapTimeoutRejection(tokenTest, () => first?.secrets ?? []);
+    return tokenTest as TokenRequest;
   }
 
   /**
@@ -344,7 +344,7 @@ export class TokenEndpointClient {
       return test;
     };
     patchable.assert = (resError, res, fn) => {
-      if (res === undefined) return fn?.call(patchable, this.transportError(resError, secretsOfTest(test)));
+      if (res === undefined || res === null) return fn?.call(patchable, this.transportError(resError, secretsOfTest(test)));
       originalAssert(resError, res, fn);
     };
     this.mapTimeoutRejection(test, () => secretsOfTest(test));
