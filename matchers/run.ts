@@ -29,97 +29,104 @@ export interface MatcherResult {
   message: () => string;
 }
 
-export interface MatcherSpec {
+/** A matcher's description; `A` and `B` are its arguments after the received value. */
+export interface MatcherSpec<A = unknown, B = unknown> {
   /** The matcher's name, for the hint. */
   name: string;
+  /** The expectation for these arguments; throws InvalidExpectationError for bad ones. */
+  expectation(a: A, b: B): TokenEndpointExpectation;
   /** The hint's argument text, e.g. `"invalid_client"` (computed only for messages). */
-  hintExpected(): string;
+  hintExpected(a: A, b: B): string;
   /** What a passing response is, e.g. "a valid DPoP token response" (computed only for messages). */
-  what(): string;
+  what(a: A, b: B): string;
+}
+
+interface Call {
+  ctx: MatcherContextLike;
+  spec: MatcherSpec<any, any>;
+  a: unknown;
+  b: unknown;
 }
 
 /**
  * Runs a validation for a matcher: a Promise when the received value (a
  * fetch Response) or the expectation (a DPoP key) needs async work.
- * `expect` builds the expectation from the matcher's arguments and throws
- * InvalidExpectationError for bad ones.
  */
-export function runMatcher(
+export function runMatcher<A, B>(
   context: MatcherContextLike | void,
-  spec: MatcherSpec,
+  spec: MatcherSpec<A, B>,
   received: unknown,
-  expect: () => TokenEndpointExpectation,
+  a: A,
+  b: B,
 ): MatcherResult | Promise<MatcherResult> {
-  const ctx: MatcherContextLike = context ?? {};
-  let expectation: TokenEndpointExpectation;
+  const call: Call = { ctx: context ?? {}, spec, a, b };
   let result: ValidationResult;
   try {
-    expectation = expect();
-    if (isFetchResponse(received) || expectation.dpopKey !== undefined) return runAsync(ctx, spec, received, expectation);
+    const expectation = spec.expectation(a, b);
+    if (expectation.dpopKey !== undefined || isFetchResponse(received)) return runAsync(call, received, expectation);
     result = validateTokenEndpointResponse(received, expectation as TokenEndpointExpectation & { dpopKey?: undefined });
   } catch (error) {
-    throw matcherError(ctx, spec, error);
+    throw matcherError(call, error);
   }
-  return toResult(ctx, spec, received, result);
+  return toResult(call, received, result);
 }
 
-async function runAsync(ctx: MatcherContextLike, spec: MatcherSpec, received: unknown, expectation: TokenEndpointExpectation): Promise<MatcherResult> {
+async function runAsync(call: Call, received: unknown, expectation: TokenEndpointExpectation): Promise<MatcherResult> {
   let subject = received;
   if (isFetchResponse(received)) {
     try {
       subject = await fromFetch(received);
     } catch (error) {
       if (!(error instanceof UnsupportedResponseError)) throw error;
-      return toResult(ctx, spec, received, { ok: false, problems: [error.problem] });
+      return toResult(call, received, { ok: false, problems: [error.problem] });
     }
   }
   let result: ValidationResult;
   try {
     result = await validateTokenEndpointResponseAsync(subject, expectation);
   } catch (error) {
-    throw matcherError(ctx, spec, error);
+    throw matcherError(call, error);
   }
-  return toResult(ctx, spec, subject, result);
+  return toResult(call, subject, result);
 }
 
-function toResult(ctx: MatcherContextLike, spec: MatcherSpec, received: unknown, result: ValidationResult): MatcherResult {
-  return { pass: result.ok, message: () => (result.ok ? passMessage(ctx, spec, received) : failMessage(ctx, spec, received, result)) };
+function toResult(call: Call, received: unknown, result: ValidationResult): MatcherResult {
+  return { pass: result.ok, message: () => (result.ok ? passMessage(call, received) : failMessage(call, received, result)) };
 }
 
-function failMessage(ctx: MatcherContextLike, spec: MatcherSpec, received: unknown, result: ValidationResult): string {
+function failMessage(call: Call, received: unknown, result: ValidationResult): string {
   const count = result.problems.length;
-  const lines = [hint(ctx, spec), '', `Expected ${spec.what()}; found ${count} problem${count === 1 ? '' : 's'}:`, formatProblems(result.problems)];
+  const lines = [hint(call), '', `Expected ${call.spec.what(call.a, call.b)}; found ${count} problem${count === 1 ? '' : 's'}:`, formatProblems(result.problems)];
   const view = readResponse(received);
   if ('bodyKind' in view) lines.push('', formatResponse(view, result.problems));
   return lines.join('\n');
 }
 
-function passMessage(ctx: MatcherContextLike, spec: MatcherSpec, received: unknown): string {
-  const lines = [hint(ctx, spec), '', `Expected the response not to be ${spec.what()}, but it is.`];
+function passMessage(call: Call, received: unknown): string {
+  const lines = [hint(call), '', `Expected the response not to be ${call.spec.what(call.a, call.b)}, but it is.`];
   const view = readResponse(received);
   if ('bodyKind' in view) lines.push('', formatResponse(view));
   return lines.join('\n');
 }
 
-function hint(ctx: MatcherContextLike, spec: MatcherSpec): string {
+function hint({ ctx, spec, a, b }: Call): string {
   const options = { isNot: ctx.isNot, promise: ctx.promise };
   const matcherHint = ctx.utils?.matcherHint;
-  if (typeof matcherHint === 'function') return matcherHint(spec.name, undefined, spec.hintExpected(), options);
-  return `expect(received)${ctx.promise ? `.${ctx.promise}` : ''}${ctx.isNot ? '.not' : ''}.${spec.name}(${spec.hintExpected()})`;
+  if (typeof matcherHint === 'function') return matcherHint(spec.name, undefined, spec.hintExpected(a, b), options);
+  return `expect(received)${ctx.promise ? `.${ctx.promise}` : ''}${ctx.isNot ? '.not' : ''}.${spec.name}(${spec.hintExpected(a, b)})`;
 }
 
 /** A misuse of the matcher (bad options) is reported like Jest's own "Matcher error". */
-function matcherError(ctx: MatcherContextLike, spec: MatcherSpec, error: unknown): Error {
-  if (error instanceof InvalidExpectationError) {
-    const wrapped = new InvalidExpectationError(`${hint(ctx, spec)}\n\nMatcher error: ${error.message}`);
-    return wrapped;
-  }
+function matcherError(call: Call, error: unknown): Error {
+  if (error instanceof InvalidExpectationError) return new InvalidExpectationError(`${hint(call)}\n\nMatcher error: ${error.message}`);
   return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Checks an options argument: undefined or a plain object with known keys only (catches typos). */
-export function checkOptions(options: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (options === undefined) return {};
+const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+export function checkOptions(options: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
+  if (options === undefined) return NO_OPTIONS;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidExpectationError(`options must be an object, received ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
   }

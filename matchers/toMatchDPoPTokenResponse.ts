@@ -1,7 +1,20 @@
+import type { TokenEndpointExpectation } from '../src/validate';
 import type { DPoPTokenResponseOptions } from './types';
-import { checkOptions, hintArgs, runMatcher, type MatcherContextLike, type MatcherResult } from './run';
+import { checkOptions, hintArgs, runMatcher, type MatcherContextLike, type MatcherResult, type MatcherSpec } from './run';
 
 const OPTIONS = ['key', 'scope', 'strict'] as const;
+const DEFAULT: TokenEndpointExpectation = Object.freeze({ kind: 'success', tokenType: 'DPoP' });
+
+const spec: MatcherSpec<DPoPTokenResponseOptions | undefined> = {
+  name: 'toMatchDPoPTokenResponse',
+  expectation(options) {
+    if (options === undefined) return DEFAULT;
+    const o = checkOptions(options, OPTIONS) as DPoPTokenResponseOptions;
+    return { kind: 'success', tokenType: 'DPoP', dpopKey: o.key, scope: o.scope, strict: o.strict };
+  },
+  hintExpected: (options) => hintArgs(options),
+  what: (options) => `a valid DPoP token response (200, AttestoDPoPTokenResponse${options?.key ? ', cnf.jkt = thumbprint of the given key' : ''})`,
+};
 
 /**
  * `expect(res).toMatchDPoPTokenResponse({ key?, scope?, strict? })`: a valid
@@ -14,17 +27,5 @@ export function toMatchDPoPTokenResponse(
   received: unknown,
   options?: DPoPTokenResponseOptions,
 ): MatcherResult | Promise<MatcherResult> {
-  return runMatcher(
-    this,
-    {
-      name: 'toMatchDPoPTokenResponse',
-      hintExpected: () => hintArgs(options),
-      what: () => `a valid DPoP token response (200, AttestoDPoPTokenResponse${options?.key ? ', cnf.jkt = thumbprint of the given key' : ''})`,
-    },
-    received,
-    () => {
-      const o = checkOptions(options, OPTIONS) as DPoPTokenResponseOptions;
-      return { kind: 'success', tokenType: 'DPoP', dpopKey: o.key, scope: o.scope, strict: o.strict };
-    },
-  );
+  return runMatcher(this, spec, received, options, undefined);
 }

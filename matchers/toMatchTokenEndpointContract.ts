@@ -1,7 +1,20 @@
+import type { TokenEndpointExpectation } from '../src/validate';
 import type { TokenEndpointContractOptions } from './types';
-import { checkOptions, hintArgs, runMatcher, type MatcherContextLike, type MatcherResult } from './run';
+import { checkOptions, hintArgs, runMatcher, type MatcherContextLike, type MatcherResult, type MatcherSpec } from './run';
 
 const OPTIONS = ['status', 'strict'] as const;
+const DEFAULT: TokenEndpointExpectation = Object.freeze({ kind: 'any' });
+
+const spec: MatcherSpec<TokenEndpointContractOptions | undefined> = {
+  name: 'toMatchTokenEndpointContract',
+  expectation(options) {
+    if (options === undefined) return DEFAULT;
+    const o = checkOptions(options, OPTIONS) as TokenEndpointContractOptions;
+    return { kind: 'any', status: o.status, strict: o.strict };
+  },
+  hintExpected: (options) => hintArgs(options),
+  what: () => 'a documented token endpoint response, valid for its status',
+};
 
 /**
  * `expect(res).toMatchTokenEndpointContract({ status?, strict? })`: any
@@ -12,13 +25,5 @@ export function toMatchTokenEndpointContract(
   received: unknown,
   options?: TokenEndpointContractOptions,
 ): MatcherResult | Promise<MatcherResult> {
-  return runMatcher(
-    this,
-    { name: 'toMatchTokenEndpointContract', hintExpected: () => hintArgs(options), what: () => 'a documented token endpoint response, valid for its status' },
-    received,
-    () => {
-      const o = checkOptions(options, OPTIONS) as TokenEndpointContractOptions;
-      return { kind: 'any', status: o.status, strict: o.strict };
-    },
-  );
+  return runMatcher(this, spec, received, options, undefined);
 }

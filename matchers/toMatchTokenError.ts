@@ -1,9 +1,24 @@
-import { InvalidExpectationError } from '../src/validate';
+import { InvalidExpectationError, type TokenEndpointExpectation } from '../src/validate';
 import type { TokenErrorCode } from '../src/openapi';
 import type { TokenErrorOptions } from './types';
-import { checkOptions, hintArgs, runMatcher, type MatcherContextLike, type MatcherResult } from './run';
+import { checkOptions, hintArgs, runMatcher, type MatcherContextLike, type MatcherResult, type MatcherSpec } from './run';
 
 const OPTIONS = ['status', 'description', 'strict'] as const;
+const DEFAULT: TokenEndpointExpectation = Object.freeze({ kind: 'error' });
+
+const spec: MatcherSpec<TokenErrorCode | undefined, TokenErrorOptions | undefined> = {
+  name: 'toMatchTokenError',
+  expectation(code, options) {
+    if (code !== undefined && typeof code !== 'string') {
+      throw new InvalidExpectationError('the error code must be a string such as "invalid_client" (or omitted)');
+    }
+    if (code === undefined && options === undefined) return DEFAULT;
+    const o = checkOptions(options, OPTIONS) as TokenErrorOptions;
+    return { kind: 'error', error: code, status: o.status, errorDescription: o.description, strict: o.strict };
+  },
+  hintExpected: (code, options) => hintArgs(code, options),
+  what: (code) => `a valid token error response (400/401, AttestoTokenError${typeof code === 'string' ? `, error "${code}"` : ''})`,
+};
 
 /**
  * `expect(res).toMatchTokenError(code?, { status?, description?, strict? })`:
@@ -17,20 +32,5 @@ export function toMatchTokenError(
   code?: TokenErrorCode,
   options?: TokenErrorOptions,
 ): MatcherResult | Promise<MatcherResult> {
-  return runMatcher(
-    this,
-    {
-      name: 'toMatchTokenError',
-      hintExpected: () => hintArgs(code, options),
-      what: () => `a valid token error response (400/401, AttestoTokenError${typeof code === 'string' ? `, error "${code}"` : ''})`,
-    },
-    received,
-    () => {
-      if (code !== undefined && typeof code !== 'string') {
-        throw new InvalidExpectationError('the error code must be a string such as "invalid_client" (or omitted)');
-      }
-      const o = checkOptions(options, OPTIONS) as TokenErrorOptions;
-      return { kind: 'error', error: code, status: o.status, errorDescription: o.description, strict: o.strict };
-    },
-  );
+  return runMatcher(this, spec, received, code, options);
 }

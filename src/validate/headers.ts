@@ -14,11 +14,12 @@ export type HeaderSource = Readonly<Record<string, unknown>> | { get(name: strin
  */
 export function headerValue(headers: HeaderSource | undefined, name: string): string | undefined {
   if (headers === undefined) return undefined;
+  // Fast path: node, supertest and axios hand over lower-case names as own properties.
+  const direct = (headers as Readonly<Record<string, unknown>>)[name];
+  if (typeof direct === 'string') return direct;
   if (headers instanceof Map) return mapLookup(headers, name);
   if (isHeadersLike(headers)) return headerText(headers.get(name));
   const record = headers as Readonly<Record<string, unknown>>;
-  // Node, supertest and axios already lower-case names: try the direct hit first.
-  const direct = record[name];
   if (direct !== undefined) return headerText(direct);
   for (const key of Object.keys(record)) {
     if (key.length === name.length && key.toLowerCase() === name) return headerText(record[key]);

@@ -79,8 +79,7 @@ export async function fromFetch(response: unknown): Promise<TokenEndpointRespons
     throw new UnsupportedResponseError(shapeProblem(`reading the fetch Response body failed (${cause})`, 'an unreadable Response'));
   }
   const headers = headerRecord(response.headers as HeaderSource);
-  const out: TokenEndpointResponse = { status: response.status, headers, ...parseText(text) };
-  return out;
+  return parseInto<TokenEndpointResponse>({ status: response.status, headers, body: undefined, bodyKind: 'empty' }, text);
 }
 
 export interface FetchResponseLike {
@@ -107,51 +106,77 @@ export function isFetchResponse(value: unknown): value is FetchResponseLike {
   );
 }
 
-/** The internal reader: a view, or the problem explaining why `value` is not a response. */
+/**
+ * The internal reader: a view, or the problem explaining why `value` is not
+ * a response. Ordered for the common case (a response with a numeric
+ * status) and allocation-light: it runs on every assertion.
+ */
 export function readResponse(value: unknown): ResponseView | Problem {
   if (value === null || typeof value !== 'object') {
     return shapeProblem(`expected an HTTP response, received ${describe(value)}`, describe(value));
   }
+  const input = value as Record<string, unknown>;
+  let status = input.status;
+  if (typeof status !== 'number') status = input.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 999) return notAResponse(value);
+  const rawHeaders = input.headers ?? input.header;
+  if (rawHeaders !== undefined && rawHeaders !== null && !isHeaderSource(rawHeaders)) {
+    return shapeProblem(`the response headers must be an object, received ${describe(rawHeaders)}`, describe(rawHeaders));
+  }
+  const view: ResponseView = { status, headers: (rawHeaders ?? undefined) as HeaderSource | undefined, body: undefined, bodyKind: 'empty' };
+  const text = input.text;
+  if (typeof text === 'string') {
+    // superagent/supertest: `text` is the raw payload; `body` is parsed only for JSON media types.
+    view.rawBody = text;
+    const parsed = input.body;
+    if (text.length === 0) return view;
+    if (parsed !== null && typeof parsed === 'object' && !isBinary(parsed) && isJsonMediaType(headerValue(view.headers, 'content-type'))) {
+      view.body = parsed;
+      view.bodyKind = 'json';
+      return view;
+    }
+    return parseInto(view, text);
+  }
+  if (typeof text === 'function' && isFetchResponse(value)) {
+    return shapeProblem(
+      'received a fetch Response, whose body can only be read asynchronously: await the matcher, use validateTokenEndpointResponseAsync, or pass await fromFetch(res)',
+      'a fetch Response',
+    );
+  }
+  if (isBodyKind(input.bodyKind)) {
+    // Already normalized (normalizeResponse, fromFetch): trust its reading of the body.
+    view.body = input.body;
+    view.bodyKind = input.bodyKind;
+    if (typeof input.rawBody === 'string') view.rawBody = input.rawBody;
+    return view;
+  }
+  // axios: the payload is `data` (already JSON-parsed when it parsed).
+  if (input.config !== undefined && 'data' in input) return decodeInto(view, input.data);
+  // superagent's JSON parse error (a non-JSON body labelled JSON) carries status, headers and the raw text.
+  if (input instanceof Error && 'rawResponse' in input) return decodeInto(view, input.rawResponse ?? undefined);
+  if ('body' in input) return decodeInto(view, input.body);
+  if ('data' in input) return decodeInto(view, input.data);
+  if (typeof input.pipe === 'function' || typeof input.on === 'function') {
+    return shapeProblem(
+      'received a streaming response (e.g. a Node IncomingMessage) whose body has not been read: pass { status, headers, body } instead',
+      'a stream',
+    );
+  }
+  return view;
+}
+
+function notAResponse(value: object): Problem {
   if (typeof (value as { then?: unknown }).then === 'function') {
     return shapeProblem(
       'received a pending request (a Promise or thenable): await the request before asserting on its response',
       'a Promise/thenable',
     );
   }
-  if (isFetchResponse(value)) {
-    return shapeProblem(
-      'received a fetch Response, whose body can only be read asynchronously: await the matcher, use validateTokenEndpointResponseAsync, or pass await fromFetch(res)',
-      'a fetch Response',
-    );
-  }
   if (Array.isArray(value)) return shapeProblem(`expected an HTTP response, received ${describe(value)}`, describe(value));
-  const input = value as Record<string, unknown>;
-  const status = typeof input.status === 'number' ? input.status : input.statusCode;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 999) {
-    return shapeProblem(
-      `expected an HTTP response with a numeric status (supertest, axios, fetch, or { status, headers, body }), received ${describe(value)}`,
-      describe(value),
-    );
-  }
-  const rawHeaders = input.headers ?? input.header;
-  if (rawHeaders !== undefined && rawHeaders !== null && !isHeaderSource(rawHeaders)) {
-    return shapeProblem(`the response headers must be an object, received ${describe(rawHeaders)}`, describe(rawHeaders));
-  }
-  const headers = (rawHeaders ?? undefined) as HeaderSource | undefined;
-  if (isBodyKind(input.bodyKind)) {
-    // Already normalized (normalizeResponse, fromFetch): trust its reading of the body.
-    const view: ResponseView = { status, headers, body: input.body, bodyKind: input.bodyKind };
-    if (typeof input.rawBody === 'string') view.rawBody = input.rawBody;
-    return view;
-  }
-  const body = readBody(input, headers);
-  if (body === undefined) {
-    return shapeProblem(
-      'received a streaming response (e.g. a Node IncomingMessage) whose body has not been read: pass { status, headers, body } instead',
-      'a stream',
-    );
-  }
-  return { status, headers, ...body };
+  return shapeProblem(
+    `expected an HTTP response with a numeric status (supertest, axios, fetch, or { status, headers, body }), received ${describe(value)}`,
+    describe(value),
+  );
 }
 
 function isBodyKind(value: unknown): value is BodyKind {
@@ -160,44 +185,31 @@ function isBodyKind(value: unknown): value is BodyKind {
 
 type BodyParts = Pick<ResponseView, 'body' | 'bodyKind' | 'rawBody'>;
 
-const EMPTY: BodyParts = Object.freeze({ body: undefined, bodyKind: 'empty' as const });
+function decodeInto<T extends BodyParts>(target: T, source: unknown): T {
+  if (source === undefined) return target;
+  if (typeof source === 'string') return parseInto(target, source);
+  if (isBinary(source)) return parseInto(target, Buffer.from(source as Uint8Array).toString('utf8'));
+  if (source instanceof ArrayBuffer) return parseInto(target, Buffer.from(source).toString('utf8'));
+  target.body = source;
+  target.bodyKind = 'json';
+  return target;
+}
 
-function readBody(input: Record<string, unknown>, headers: HeaderSource | undefined): BodyParts | undefined {
-  // axios: the payload is `data` (already JSON-parsed when it parsed).
-  if ('data' in input && 'config' in input) return decode(input.data);
-  // superagent/supertest: `text` is the raw payload; `body` is parsed only for JSON media types.
-  if (typeof input.text === 'string') {
-    const text = input.text;
-    if (text.length === 0) return { ...EMPTY, rawBody: text };
-    const parsed = input.body;
-    if (parsed !== null && typeof parsed === 'object' && !isBinary(parsed) && isJsonMediaType(headerValue(headers, 'content-type'))) {
-      return { body: parsed, bodyKind: 'json', rawBody: text };
-    }
-    return parseText(text);
+function parseInto<T extends BodyParts>(target: T, text: string): T {
+  target.rawBody = text;
+  if (text.trim().length === 0) {
+    target.body = undefined;
+    target.bodyKind = 'empty';
+    return target;
   }
-  // superagent's JSON parse error (a non-JSON body labelled JSON) carries status, headers and the raw text.
-  if (input instanceof Error && 'rawResponse' in input) return decode(input.rawResponse ?? undefined);
-  if ('body' in input) return decode(input.body);
-  if ('data' in input) return decode(input.data);
-  if (typeof input.pipe === 'function' || typeof input.on === 'function') return undefined;
-  return EMPTY;
-}
-
-function decode(source: unknown): BodyParts {
-  if (source === undefined) return EMPTY;
-  if (typeof source === 'string') return parseText(source);
-  if (isBinary(source)) return parseText(Buffer.from(source as Uint8Array).toString('utf8'));
-  if (source instanceof ArrayBuffer) return parseText(Buffer.from(source).toString('utf8'));
-  return { body: source, bodyKind: 'json' };
-}
-
-function parseText(text: string): BodyParts {
-  if (text.trim().length === 0) return { body: undefined, bodyKind: 'empty', rawBody: text };
   try {
-    return { body: JSON.parse(text) as unknown, bodyKind: 'json', rawBody: text };
+    target.body = JSON.parse(text) as unknown;
+    target.bodyKind = 'json';
   } catch {
-    return { body: text, bodyKind: 'text', rawBody: text };
+    target.body = text;
+    target.bodyKind = 'text';
   }
+  return target;
 }
 
 function isBinary(value: unknown): boolean {
