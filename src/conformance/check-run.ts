@@ -319,16 +319,15 @@ export class CheckRun {
       return false;
     }
     let ok = true;
-    if (!statuses.includes(res.status)) {
-      this.finding(level, `wrong status${what}`, { expected, received: summarize(res), exchangeOf: exchange });
-      ok = false;
-    } else if (expectation.contractStatus !== undefined && res.status !== expectation.contractStatus) {
-      this.finding('CONTRACT', `the contract answers${what} with ${expectation.contractStatus}`, { expected: `${expectation.contractStatus} ${codes.join(' or ')}`, received: summarize(res), exchangeOf: exchange });
+    const code = body?.error;
+    const codeOk = typeof code === 'string' && codes.includes(code);
+    if (!statuses.includes(res.status) || !codeOk) {
+      const wrong = !statuses.includes(res.status) ? (codeOk ? 'wrong status' : 'wrong status and error code') : 'wrong error code';
+      this.finding(level, `${wrong}${what}`, { expected, received: summarize(res), reference: codeOk ? undefined : 'RFC 6749 §5.2', exchangeOf: exchange });
       ok = false;
     }
-    const code = body?.error;
-    if (typeof code !== 'string' || !codes.includes(code)) {
-      this.finding(level, `wrong error code${what}`, { expected, received: summarize(res), reference: 'RFC 6749 §5.2', exchangeOf: exchange });
+    if (statuses.includes(res.status) && expectation.contractStatus !== undefined && res.status !== expectation.contractStatus) {
+      this.finding('CONTRACT', `the contract answers${what} with ${expectation.contractStatus}`, { expected: `${expectation.contractStatus} ${codes.join(' or ')}`, received: summarize(res), exchangeOf: exchange });
       ok = false;
     }
     if (res.status === 401 && expectation.challenge !== undefined) {

@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { PACKAGE_NAME, VERSION } from '../version';
 import { randomBytes } from 'node:crypto';
-import { createDemoClients, createReferenceServer, type ReferenceServer } from '../server';
+import { createDemoClients, createReferenceServer, type ReferenceClientConfig, type ReferenceServer } from '../server';
 import { scrubText } from '../redact';
 import { CheckAborted, CheckRun, SkipCheck } from './check-run';
 import { CHECKS } from './checks';
@@ -83,13 +83,16 @@ function dpopNonceWanted(config: ConformanceConfig): boolean {
 /** A client of the default run that the server binds to DPoP (exercises `dpop-required-absent`). */
 export const DPOP_BOUND_CLIENT_ID = 'dpop-bound-client';
 
-/** The reference server with its demo clients plus one DPoP-bound client. */
-async function startReferenceServer(requireNonce: boolean): Promise<ReferenceServer> {
-  const clients = [
+/** The clients of the default run: the reference server's demo clients plus one DPoP-bound client. */
+export async function defaultRunClients(): Promise<ReferenceClientConfig[]> {
+  return [
     ...(await createDemoClients()),
-    { id: DPOP_BOUND_CLIENT_ID, secret: randomBytes(18).toString('base64url'), authMethods: ['client_secret_basic' as const], scopes: ['read', 'write'], requireDpop: true },
+    { id: DPOP_BOUND_CLIENT_ID, secret: randomBytes(18).toString('base64url'), authMethods: ['client_secret_basic'], scopes: ['read', 'write'], requireDpop: true },
   ];
-  return createReferenceServer({ clients, dpop: { requireNonce } });
+}
+
+async function startReferenceServer(requireNonce: boolean): Promise<ReferenceServer> {
+  return createReferenceServer({ clients: await defaultRunClients(), dpop: { requireNonce } });
 }
 
 /** The configuration that tests the reference server with its demo clients. */

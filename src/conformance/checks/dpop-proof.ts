@@ -156,6 +156,9 @@ export const dpopCrit = proofNegative({
  * ±60 s window even then, so under the attesto profile it must be refused.
  */
 async function judgeIat(run: CheckRun, offsetSeconds: number, what: string): Promise<void> {
+  // The case to judge is "bad iat, valid nonce": learn a nonce first, since a
+  // server that checks iat before the nonce would never ask for one.
+  if (run.config.dpop.nonce && run.session.nonce === undefined) await run.send(run.draft({ dpop: true }));
   const exchange = await run.send(run.draft({ dpop: { iat: nowSeconds() + offsetSeconds } }));
   if (!run.config.dpop.nonce) {
     run.expectRejection(exchange, { error: 'invalid_dpop_proof', what });

@@ -1,0 +1,187 @@
+/**
+ * A loopback proxy in front of the reference server that breaks one
+ * behaviour at a time: the "deliberately broken server" of the conformance
+ * tests. A mutation may rewrite the request, answer it itself, or rewrite
+ * the response. The reference server is started with `issuer` = the proxy's
+ * origin, so DPoP `htu` and assertion `aud` built for the proxy URL verify.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { createReferenceServer, type ReferenceServer, type ReferenceServerConfig } from '../../../src/server';
+import { HttpClient } from '../../../src/conformance/http';
+
+export interface ProxyRequest {
+  method: string;
+  /** Path and query. */
+  path: string;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+export interface ProxyResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+export interface Mutation {
+  request?(req: ProxyRequest): ProxyRequest | ProxyResponse | void;
+  response?(res: ProxyResponse, req: ProxyRequest): ProxyResponse | void;
+}
+
+export interface MutatingProxy {
+  /** The token endpoint URL through the proxy. */
+  tokenEndpoint: string;
+  server: ReferenceServer;
+  mutation: Mutation | undefined;
+  close(): Promise<void>;
+}
+
+export async function startMutatingProxy(options: { requireNonce?: boolean; clients?: ReferenceServerConfig['clients'] } = {}): Promise<MutatingProxy> {
+  const upstream = new HttpClient({ timeoutMs: 10_000, maxSockets: 8 });
+  let target = '';
+  const state: { mutation: Mutation | undefined } = { mutation: undefined };
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const headers: Array<[string, string]> = [];
+        for (let i = 0; i < req.rawHeaders.length; i += 2) {
+          const name = req.rawHeaders[i]!;
+          if (!['host', 'connection', 'content-length', 'keep-alive'].includes(name.toLowerCase())) headers.push([name, req.rawHeaders[i + 1]!]);
+        }
+        let request: ProxyRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') };
+        let response: ProxyResponse;
+        const mutated = state.mutation?.request?.(request);
+        if (mutated && 'status' in mutated) response = mutated;
+        else {
+          if (mutated) request = mutated;
+          const upstreamRes = await upstream.send({ method: request.method, url: `${target}${request.path}`, headers: request.headers, body: request.method === 'GET' && request.body === '' ? undefined : request.body });
+          response = { status: upstreamRes.status, headers: upstreamRes.rawHeaders.filter(([n]) => !['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'date'].includes(n.toLowerCase())), body: upstreamRes.text };
+          response = state.mutation?.response?.(response, request) ?? response;
+        }
+        const grouped = new Map<string, string[]>();
+        for (const [n, v] of response.headers) grouped.set(n, [...(grouped.get(n) ?? []), v]);
+        for (const [n, v] of grouped) res.setHeader(n, v.length === 1 ? v[0]! : v);
+        res.statusCode = response.status;
+        res.end(response.body);
+      })().catch((error: unknown) => {
+        res.statusCode = 502;
+        res.end(String(error));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const server = await createReferenceServer({ issuer: origin, dpop: { requireNonce: options.requireNonce === true }, ...(options.clients ? { clients: options.clients } : {}) });
+  target = server.url;
+  return {
+    tokenEndpoint: `${origin}/oauth/token`,
+    server,
+    get mutation() {
+      return state.mutation;
+    },
+    set mutation(value) {
+      state.mutation = value;
+    },
+    async close() {
+      upstream.close();
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await server.close();
+    },
+  };
+}
+
+// ---- helpers for writing mutations --------------------------------------
+
+export function header(msg: { headers: Array<[string, string]> }, name: string): string | undefined {
+  return msg.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+}
+
+export function withoutHeader<T extends { headers: Array<[string, string]> }>(msg: T, name: string): T {
+  return { ...msg, headers: msg.headers.filter(([n]) => n.toLowerCase() !== name.toLowerCase()) };
+}
+
+export function withHeader<T extends { headers: Array<[string, string]> }>(msg: T, name: string, value: string): T {
+  return { ...withoutHeader(msg, name), headers: [...withoutHeader(msg, name).headers, [name, value]] };
+}
+
+export function form(req: ProxyRequest): URLSearchParams {
+  return new URLSearchParams(req.body);
+}
+
+export function json(res: ProxyResponse): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(res.body) as unknown;
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function withJson(res: ProxyResponse, body: Record<string, unknown>): ProxyResponse {
+  return { ...res, body: JSON.stringify(body) };
+}
+
+export function dpopProofs(req: ProxyRequest): string[] {
+  return req.headers.filter(([n]) => n.toLowerCase() === 'dpop').map(([, v]) => v);
+}
+
+export function proofClaims(req: ProxyRequest): Record<string, unknown> | undefined {
+  const proof = dpopProofs(req)[0];
+  if (!proof) return undefined;
+  try {
+    return decodeJwt(proof) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+export function proofHeader(req: ProxyRequest): Record<string, unknown> | undefined {
+  const proof = dpopProofs(req)[0];
+  if (!proof) return undefined;
+  try {
+    return decodeProtectedHeader(proof) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+export function assertionClaims(req: ProxyRequest): Record<string, unknown> | undefined {
+  const assertion = form(req).get('client_assertion');
+  if (!assertion) return undefined;
+  try {
+    return decodeJwt(assertion) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+export function assertionHeader(req: ProxyRequest): Record<string, unknown> | undefined {
+  const assertion = form(req).get('client_assertion');
+  if (!assertion) return undefined;
+  try {
+    return decodeProtectedHeader(assertion) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+const FRAMING: Array<[string, string]> = [
+  ['Content-Type', 'application/json; charset=utf-8'],
+  ['Cache-Control', 'no-store'],
+  ['Pragma', 'no-cache'],
+];
+
+/** What a server that wrongly accepts the request would answer (well framed, so only the acceptance is wrong). */
+export function fakeToken(req: ProxyRequest): ProxyResponse {
+  const dpop = dpopProofs(req).length > 0;
+  return { status: 200, headers: FRAMING, body: JSON.stringify({ access_token: 'fake-token-from-a-broken-server', token_type: dpop ? 'DPoP' : 'Bearer', expires_in: 900, ...(dpop ? { cnf: { jkt: 'not-checked' } } : {}) }) };
+}
+
+export function errorResponse(status: number, error: string, description = error, extra: Array<[string, string]> = []): ProxyResponse {
+  return { status, headers: [...FRAMING, ...extra], body: JSON.stringify({ error, error_description: description }) };
+}
