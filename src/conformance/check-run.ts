@@ -277,7 +277,7 @@ export class CheckRun {
   }
 
   /** Expects a token response (RFC 6749 §5.1; RFC 9449 §5 for DPoP); returns the token when one was issued. */
-  expectToken(exchange: Exchange, options: { tokenType?: 'Bearer' | 'DPoP'; level?: Level; what?: string } = {}): IssuedToken | undefined {
+  expectToken(exchange: Exchange, options: { tokenType?: 'Bearer' | 'DPoP' | 'any'; level?: Level; what?: string } = {}): IssuedToken | undefined {
     const level = options.level ?? this.check.level;
     const res = exchange.response;
     const tokenType = options.tokenType ?? (exchange.request.headers.some(([n]) => n.toLowerCase() === 'dpop') ? 'DPoP' : 'Bearer');
@@ -293,7 +293,7 @@ export class CheckRun {
     }
     const received = typeof body.token_type === 'string' ? body.token_type : undefined;
     // RFC 6749 §5.1: token_type is case-insensitive; the exact spelling is resp-token-type's (CONTRACT) concern.
-    if (received === undefined || received.toLowerCase() !== tokenType.toLowerCase()) {
+    if (tokenType !== 'any' && (received === undefined || received.toLowerCase() !== tokenType.toLowerCase())) {
       const reference = tokenType === 'DPoP' ? 'RFC 9449 §5' : 'RFC 6749 §5.1, §7.1';
       this.finding(level, `${what}: token_type must be ${tokenType}`, { expected: tokenType, received: JSON.stringify(body.token_type), reference, exchangeOf: exchange });
     }

@@ -1,0 +1,105 @@
+/**
+ * Against a real, independent implementation (panva's oidc-provider, run by
+ * test/peers): the suite must report exactly its real deviations, each for a
+ * stated reason, and nothing else. Under the rfc profile the contract-only
+ * deviations become warnings.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { runConformance, type CheckStatus, type ConformanceConfig, type Profile } from '../../src/conformance';
+import { startOidcProvider, type OidcProviderPeer } from '../peers/oidc-provider';
+
+interface Deviation {
+  attesto: CheckStatus;
+  rfc: CheckStatus;
+  reason: string;
+  /** Only with required nonces. */
+  nonceOnly?: boolean;
+}
+
+/** A 401 without WWW-Authenticate breaks RFC 9110 §15.5.2 (MUST), whatever the contract says about 400. */
+const BODY_401 = 'body-credential failures get 401 (the contract says 400) and that 401 carries no WWW-Authenticate (RFC 9110 §15.5.2 MUST)';
+
+const DEVIATIONS: Record<string, Deviation> = {
+  'ok-json-body': { attesto: 'failed', rfc: 'warned', reason: 'refuses application/json request bodies (400 invalid_request); JSON is a contract addition' },
+  'resp-no-store': { attesto: 'failed', rfc: 'failed', reason: 'never sends Pragma: no-cache, which RFC 6749 §5.1 names for token responses (Cache-Control: no-store is there)' },
+  'method-get': { attesto: 'warned', rfc: 'warned', reason: 'GET /token answers 404 text/plain rather than 405 with Allow (no token, so only the SHOULD part)' },
+  'query-creds': { attesto: 'failed', rfc: 'warned', reason: 'ignores grant_type/client_id/client_secret/scope in the query string and issues a token (contract rule)' },
+  'auth-none': { attesto: 'failed', rfc: 'failed', reason: 'no client authentication gives invalid_request, where RFC 6749 §5.2 names invalid_client ("no client authentication included")' },
+  'basic-malformed': { attesto: 'failed', rfc: 'failed', reason: 'a malformed Basic header gives 400 invalid_request; RFC 6749 §5.2 requires 401 + challenge for an Authorization-header attempt' },
+  'auth-other-scheme': { attesto: 'failed', rfc: 'failed', reason: 'Authorization: Bearer gives 400 invalid_request instead of 401 with a Bearer challenge (RFC 6749 §5.2)' },
+  'post-bad-secret': { attesto: 'failed', rfc: 'failed', reason: BODY_401 },
+  'public-client': { attesto: 'failed', rfc: 'failed', reason: BODY_401 },
+  'pkjwt-aud': { attesto: 'failed', rfc: 'failed', reason: BODY_401 },
+  'pkjwt-expired': { attesto: 'failed', rfc: 'failed', reason: BODY_401 },
+  'pkjwt-alg': { attesto: 'failed', rfc: 'failed', reason: BODY_401 },
+  'pkjwt-key': { attesto: 'failed', rfc: 'failed', reason: BODY_401 },
+  'pkjwt-sub': { attesto: 'failed', rfc: 'failed', reason: BODY_401 },
+  'pkjwt-replay': { attesto: 'warned', rfc: 'warned', reason: `replays are refused, but (MAY check) ${BODY_401}` },
+  'pkjwt-no-jti': { attesto: 'warned', rfc: 'warned', reason: `a jti-less assertion is refused, but (SHOULD check) ${BODY_401}` },
+  'pkjwt-too-long': { attesto: 'failed', rfc: 'warned', reason: 'does not cap the assertion lifetime at 300 s (contract)' },
+  'method-disallowed': { attesto: 'warned', rfc: 'warned', reason: 'a client registered for client_secret_post may use Basic (registered method not enforced between the two secret methods)' },
+  'grant-not-for-client': { attesto: 'failed', rfc: 'failed', reason: 'a client registered for no client_credentials grant gets invalid_request, not unauthorized_client (RFC 6749 §5.2)' },
+  'dpop-jkt': { attesto: 'failed', rfc: 'warned', reason: 'no cnf in the response body; cnf.jkt is only inside the JWT access token (where it is right)' },
+  'dpop-replay': { attesto: 'warned', rfc: 'warned', reason: 'a replayed proof is refused with invalid_grant, not invalid_dpop_proof (MAY check)' },
+  'dpop-iat-old': { attesto: 'failed', rfc: 'passed', nonceOnly: true, reason: 'with a valid nonce it accepts an hour-old iat: freshness rests on the nonce (RFC 9449 §4.3 item 11 allows it; attesto keeps ±60 s)' },
+  'dpop-iat-future': { attesto: 'failed', rfc: 'passed', nonceOnly: true, reason: 'with a valid nonce it accepts an iat an hour ahead (as above)' },
+};
+
+/** Checks this configuration cannot run against the peer. */
+const SKIPPED = new Set(['tls', 'dpop-required-absent', 'dpop-disabled']);
+const NONCE_CHECKS = ['nonce-missing', 'nonce-retry', 'nonce-wrong', 'nonce-precedence', 'nonce-rotate'];
+
+function configFor(peer: OidcProviderPeer, profile: Profile): ConformanceConfig {
+  return {
+    url: peer.tokenEndpoint,
+    profile,
+    scope: 'read',
+    invalidScope: 'admin',
+    dpop: { enabled: true, nonce: peer.requireNonce },
+    clients: [
+      { id: peer.clients.basic.id, secret: peer.clients.basic.secret, auth: 'client_secret_basic' },
+      { id: peer.clients.post.id, secret: peer.clients.post.secret, auth: 'client_secret_post' },
+      { id: peer.clients.jwt.id, privateKey: peer.clients.jwt.privateJwk, auth: 'private_key_jwt' },
+    ],
+    unauthorizedClient: { id: peer.clients.noGrant.id, secret: peer.clients.noGrant.secret, auth: 'client_secret_basic' },
+  };
+}
+
+function expectedStatuses(profile: Profile, nonce: boolean): Record<string, CheckStatus> {
+  const out: Record<string, CheckStatus> = {};
+  for (const [id, deviation] of Object.entries(DEVIATIONS)) {
+    if (deviation.nonceOnly && !nonce) continue;
+    if (deviation[profile] !== 'passed') out[id] = deviation[profile];
+  }
+  for (const id of SKIPPED) out[id] = 'skipped';
+  if (!nonce) for (const id of NONCE_CHECKS) out[id] = 'skipped';
+  return out;
+}
+
+describe.each([
+  ['default', false],
+  ['nonces required', true],
+] as const)('oidc-provider (%s)', (_name, requireNonce) => {
+  let peer: OidcProviderPeer;
+  beforeAll(async () => {
+    peer = await startOidcProvider({ requireNonce });
+  });
+  afterAll(async () => {
+    await peer?.stop();
+  });
+
+  test.each(['attesto', 'rfc'] as const)('profile %s reports exactly the real deviations', async (profile) => {
+    const report = await runConformance(configFor(peer, profile));
+    const actual = Object.fromEntries(report.checks.filter((c) => c.status !== 'passed').map((c) => [c.id, c.status]));
+    expect(actual).toEqual(expectedStatuses(profile, requireNonce));
+    expect(report.summary.failed).toBe(Object.values(expectedStatuses(profile, requireNonce)).filter((s) => s === 'failed').length);
+  });
+
+  test('listing the deviations as expected failures makes the run pass (attesto)', async () => {
+    const expected = Object.fromEntries(Object.entries(DEVIATIONS).filter(([, d]) => requireNonce || !d.nonceOnly).map(([id, d]) => [id, d.reason]));
+    const report = await runConformance({ ...configFor(peer, 'attesto'), expectedFailures: expected });
+    expect(report.summary.failed).toBe(0);
+    expect(report.summary.unexpectedPasses).toBe(0);
+    expect(report.summary.expectedFailures).toBe(Object.keys(expected).length);
+  });
+});
