@@ -272,6 +272,7 @@ export class CheckRun {
     const { exchangeOf, ...rest } = details;
     const finding: Finding = { level, message: this.scrub(message), ...rest };
     if (finding.received !== undefined) finding.received = this.scrub(finding.received);
+    if (finding.expected !== undefined) finding.expected = this.scrub(finding.expected);
     if (exchangeOf) finding.exchange = this.view(exchangeOf);
     this.findings.push(finding);
   }
@@ -459,7 +460,7 @@ function stringify(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function scrubDeep(value: unknown, secrets: Iterable<string>): unknown {
+export function scrubDeep(value: unknown, secrets: Iterable<string>): unknown {
   if (typeof value === 'string') return scrubText(value, secrets);
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, secrets));
   if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, secrets)]));

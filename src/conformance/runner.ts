@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { PACKAGE_NAME, VERSION } from '../version';
 import { randomBytes } from 'node:crypto';
 import { createDemoClients, createReferenceServer, type ReferenceClientConfig, type ReferenceServer } from '../server';
-import { scrubText } from '../redact';
+import { redactValue, scrubText } from '../redact';
 import { CheckAborted, CheckRun, SkipCheck } from './check-run';
 import { CHECKS } from './checks';
 import {
@@ -150,7 +150,9 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
   await pool(concurrent, config.concurrency, async (check) => finish(await runOne(session, check, options.signal)));
   for (const check of [...ordered, ...observers]) finish(await runOne(session, check, options.signal));
 
-  const checks = selected.map((c) => results.get(c.id)!);
+  // Last line of defence: a secret first seen late in the run (a token, a
+  // proof) is scrubbed from what earlier checks recorded too.
+  const checks = scrubResults(selected.map((c) => results.get(c.id)!), session.secrets);
   return {
     tool: PACKAGE_NAME,
     version: VERSION,
@@ -294,6 +296,22 @@ function preflight(target: string, timeoutMs: number): Promise<void> {
       resolve();
     });
   });
+}
+
+function scrubResults(results: CheckResult[], secrets: ReadonlySet<string>): CheckResult[] {
+  if (secrets.size === 0) return results;
+  const pattern = new RegExp([...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+  const scrub = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.replace(pattern, (secret) => redactValue(secret));
+    if (Array.isArray(value)) return value.map(scrub);
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
+    return value;
+  };
+  return results.map((result) => (result.findings.length === 0 ? { ...result, message: scrub(result.message) as string } : (scrub(result) as CheckResult)));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

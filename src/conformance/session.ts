@@ -51,7 +51,13 @@ export class Session {
   }
 
   addSecret(value: string | undefined): void {
-    if (typeof value === 'string' && value.length >= 4) this.secrets.add(value);
+    if (typeof value !== 'string' || value.length < 4) return;
+    this.secrets.add(value);
+    // A server may echo the value as it travelled: percent- or form-encoded.
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    if (form !== value) this.secrets.add(form);
+    const percent = encodeURIComponent(value);
+    if (percent !== value) this.secrets.add(percent);
   }
 
   /** Secrets an `Authorization` header carries: the whole credential and, for Basic, the decoded secret. */

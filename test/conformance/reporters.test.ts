@@ -1,0 +1,143 @@
+/**
+ * Every reporter's output, and the guarantee that none of them carries a
+ * secret: client secrets, private key material, access tokens, client
+ * assertions, DPoP proofs and Authorization values are grepped for in each.
+ * The server here is the worst case: it echoes the request into its errors.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { XMLParser, XMLValidator } from './support/xml';
+import {
+  ConsoleReporter,
+  defaultRunClients,
+  formatJson,
+  formatJunit,
+  formatMarkdown,
+  formatReport,
+  referenceTargetConfig,
+  runConformance,
+  type ConformanceReport,
+} from '../../src/conformance';
+import { dpopProofs, form, header, json, startMutatingProxy, withHeader, withJson, withoutHeader, type MutatingProxy } from './support/mutating-proxy';
+
+describe('reporters', () => {
+  let proxy: MutatingProxy;
+  let report: ConformanceReport;
+  let live = '';
+  const secrets = new Set<string>();
+  const remember = (value: string | null | undefined) => {
+    if (value && value.length >= 8) secrets.add(value);
+  };
+
+  beforeAll(async () => {
+    const clients = await defaultRunClients();
+    proxy = await startMutatingProxy({ clients, requireNonce: true });
+    for (const client of clients) {
+      remember(client.secret);
+      for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const) remember((client.privateJwk as Record<string, string> | undefined)?.[member]);
+    }
+    proxy.mutation = {
+      request: (req) => {
+        // Record every credential that crosses the wire.
+        const authorization = header(req, 'authorization');
+        remember(authorization);
+        remember(authorization?.split(' ')[1]);
+        for (const proof of dpopProofs(req)) remember(proof);
+        remember(form(req).get('client_assertion'));
+        remember(form(req).get('client_secret'));
+        return undefined;
+      },
+      response: (res, req) => {
+        const body = json(res);
+        remember(body?.access_token as string | undefined);
+        // Break framing so token responses show up in failures, and echo the request into every error.
+        let out = withoutHeader(res, 'Pragma');
+        if (body?.error) {
+          out = withJson(out, { ...body, error_description: `echo: ${header(req, 'authorization') ?? ''} ${dpopProofs(req).join(' ')} ${req.body}` });
+        }
+        return withHeader(out, 'X-Echo', 'on');
+      },
+    };
+    const stream = { write: (s: string) => (live += s) };
+    const reporter = new ConsoleReporter(stream, { color: false });
+    report = await runConformance(
+      { ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint, clients: referenceTargetConfig(proxy.server).clients!.map((c) => (c.id === 'dpop-bound-client' ? { ...c, requiresDpop: true } : c)) },
+      { onStart: (i) => reporter.onStart(i), onResult: (r, d, t) => reporter.onResult(r, d, t) },
+    );
+    reporter.finish(report);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  test('the broken server fails checks, so every reporter has failure details to render', () => {
+    expect(report.summary.failed).toBeGreaterThan(0);
+    expect(secrets.size).toBeGreaterThan(20);
+  });
+
+  test.each(['console', 'json', 'junit', 'markdown'] as const)('%s output contains no secret, token, assertion or proof', (name) => {
+    const text = name === 'console' ? live : formatReport(report, name);
+    const leaked = [...secrets].filter((secret) => text.includes(secret));
+    if (process.env.DEBUG_LEAK) for (const s of leaked) console.log(name, text.slice(Math.max(0, text.indexOf(s) - 600), text.indexOf(s) + 80));
+    expect(leaked.map((s) => `${s.slice(0, 6)}… (${s.length} chars)`)).toEqual([]);
+    // And the redaction is visible, not a silent drop.
+    expect(text).toMatch(/redacted/);
+  });
+
+  test('console: a live line per check, a summary grouped by level, failures with sent/received/expected/RFC/curl', () => {
+    const lines = live.split('\n');
+    expect(lines[0]).toMatch(/^Token endpoint conformance: \d+ checks against http:\/\/127\.0\.0\.1:\d+\/oauth\/token \(profile attesto\)$/);
+    expect(lines.filter((l) => /^\[\s*\d+\/\d+\] (PASS|FAIL|WARN|SKIP|XFAIL|XPASS) /.test(l))).toHaveLength(report.checks.length);
+    expect(live).toMatch(/^level\s+passed\s+failed\s+warned\s+skipped\s+xfail\s+xpass$/m);
+    for (const level of ['MUST', 'CONTRACT', 'SHOULD', 'MAY', 'total']) expect(live).toMatch(new RegExp(`^${level}\\s+\\d+`, 'm'));
+    const failure = live.slice(live.indexOf('FAIL resp-no-store'));
+    expect(failure).toMatch(/a token response lacks Pragma: no-cache/);
+    expect(failure).toMatch(/expected: Pragma: no-cache/);
+    expect(failure).toMatch(/RFC 6749 §5\.1/);
+    expect(failure).toMatch(/sent:\n\s+POST \/oauth\/token HTTP\/1\.1/);
+    expect(failure).toMatch(/received:\n\s+HTTP 200/);
+    expect(failure).toMatch(/reproduce:\n\s+curl -i -X POST 'http:\/\/127\.0\.0\.1:\d+\/oauth\/token'/);
+    expect(live).toMatch(/Basic <BASE64\(CLIENT_ID:CLIENT_SECRET\)>|<CLIENT_SECRET>|<DPOP_PROOF>/);
+    expect(live).toMatch(/\d+ failing checks? \(profile attesto/);
+  });
+
+  test('json: the documented stable shape', () => {
+    const parsed = JSON.parse(formatJson(report)) as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual(['tool', 'version', 'target', 'profile', 'startedAt', 'durationMs', 'summary', 'checks']);
+    expect(parsed).toMatchObject({ tool: 'attesto-token-contract', profile: 'attesto', target: proxy.tokenEndpoint });
+    expect(Object.keys(parsed.summary as object)).toEqual(['total', 'passed', 'failed', 'warned', 'skipped', 'expectedFailures', 'unexpectedPasses']);
+    const checks = parsed.checks as Array<Record<string, unknown>>;
+    expect(checks).toHaveLength(report.checks.length);
+    for (const check of checks) {
+      expect(check).toEqual(expect.objectContaining({ id: expect.any(String), title: expect.any(String), level: expect.any(String), reference: expect.any(String), message: expect.any(String), durationMs: expect.any(Number) }));
+      expect(['passed', 'failed', 'warned', 'skipped', 'expected-failure', 'unexpected-pass']).toContain(check.status);
+    }
+    expect(new Date(parsed.startedAt as string).toISOString()).toBe(parsed.startedAt);
+  });
+
+  test('junit: well-formed XML, one testcase per check, failures and skips counted', () => {
+    const xml = formatJunit(report);
+    expect(XMLValidator(xml)).toBe(true);
+    const doc = XMLParser(xml);
+    expect(doc.testcases).toBe(report.checks.length);
+    expect(doc.failures).toBe(report.summary.failed);
+    expect(xml).toMatch(new RegExp(`<testsuites [^>]*tests="${report.summary.total}" failures="${report.summary.failed}"`));
+    expect(xml).toMatch(/<testcase classname="conformance\.success" name="resp-no-store \[MUST\][^"]*" time="[\d.]+">\n\s+<failure message="/);
+    expect(xml).toMatch(/<skipped message="needs an https:\/\/ target/);
+  });
+
+  test('markdown: a verdict, the level table, and a details block per failing check with a curl command', () => {
+    const md = formatMarkdown(report);
+    expect(md).toMatch(/^## Token endpoint conformance: ❌ \d+ failing checks?/);
+    expect(md).toMatch(/^\| level \| passed \| failed \| warned \| skipped \| expected failures \| unexpected passes \|$/m);
+    expect(md).toMatch(/^\| MUST \| \d+ \| \d+ \|/m);
+    expect(md).toMatch(/<details><summary><code>resp-no-store<\/code>/);
+    expect(md).toMatch(/```sh\ncurl -i -X POST/);
+  });
+
+  test('a green report reads green in every format', async () => {
+    const green = await runConformance({ only: ['ok-basic'] });
+    expect(formatMarkdown(green)).toMatch(/✅ conformant/);
+    expect(formatReport(green, 'console')).toMatch(/no failing check/);
+    expect(formatJunit(green)).toMatch(/failures="0"/);
+  });
+});
