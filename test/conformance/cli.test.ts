@@ -1,0 +1,161 @@
+/**
+ * `token-contract conformance`: flags, config files (JSON and YAML), exit
+ * codes 0/1/2, reporters to stdout and files, and one-line usage errors.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { cli } from '../support/cli';
+import { defaultRunClients } from '../../src/conformance';
+import { startMutatingProxy, withoutHeader, type MutatingProxy } from './support/mutating-proxy';
+
+describe('token-contract conformance', () => {
+  let dir: string;
+  let proxy: MutatingProxy;
+  let basicSecret: string;
+  let jwtKeyFile: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'conformance-cli-'));
+    proxy = await startMutatingProxy({ clients: await defaultRunClients() });
+    basicSecret = proxy.server.clients['basic-client']!.secret!;
+    jwtKeyFile = join(dir, 'jwt.json');
+    await writeFile(jwtKeyFile, JSON.stringify(proxy.server.clients['jwt-client']!.privateJwk));
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('no url: runs every check against the reference server, exit 0, live lines and a summary', async () => {
+    const { code, stdout, stderr } = await cli(['conformance']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/against the reference server at http:\/\/127\.0\.0\.1:\d+\/oauth\/token \(profile attesto\)/);
+    expect(stdout).toMatch(/\] PASS  ok-basic /);
+    expect(stdout).toMatch(/no failing check \(profile attesto/);
+  });
+
+  test('--dpop-nonce without a url starts the reference server with required nonces', async () => {
+    const { code, stdout } = await cli(['conformance', '--dpop-nonce', '--only', 'dpop-nonce', '--profile', 'rfc']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/PASS  nonce-retry/);
+  });
+
+  test('one client from flags, secret from the environment; a failing check exits 1', async () => {
+    const args = ['conformance', '--url', proxy.tokenEndpoint, '--client-id', 'basic-client', '--client-secret-env', 'BASIC_SECRET', '--only', 'ok-basic,resp-no-store'];
+    const env = { BASIC_SECRET: basicSecret };
+    expect((await cli(args, { env })).code).toBe(0);
+    proxy.mutation = { response: (res) => withoutHeader(res, 'Pragma') };
+    try {
+      const { code, stdout } = await cli(args, { env });
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/FAIL  resp-no-store/);
+      expect(stdout).not.toContain(basicSecret);
+    } finally {
+      proxy.mutation = undefined;
+    }
+  });
+
+  test('a YAML config with several clients, a json report to a file and junit to stdout', async () => {
+    const config = join(dir, 'conformance.yaml');
+    await writeFile(
+      config,
+      [
+        `url: ${proxy.tokenEndpoint}`,
+        'scope: read',
+        'invalidScope: admin',
+        'dpop: { enabled: true }',
+        'clients:',
+        '  - { id: basic-client, secretEnv: BASIC_SECRET, auth: client_secret_basic }',
+        `  - { id: post-client, secret: ${proxy.server.clients['post-client']!.secret}, auth: client_secret_post }`,
+        '  - { id: jwt-client, auth: private_key_jwt, privateKey: jwt.json }',
+      ].join('\n'),
+    );
+    const out = join(dir, 'report.json');
+    const { code, stdout, stderr } = await cli(['conformance', '--config', config, '--reporter', 'console', '--reporter', 'json', '--reporter', 'junit', '--output', out], {
+      env: { BASIC_SECRET: basicSecret },
+    });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^<\?xml/);
+    expect(stderr).toMatch(/no failing check/); // console moves to stderr when a report owns stdout
+    const report = JSON.parse(await readFile(out, 'utf8')) as { summary: { failed: number; passed: number }; checks: Array<{ id: string; status: string }> };
+    expect(report.summary.failed).toBe(0);
+    expect(report.checks.find((c) => c.id === 'ok-pkjwt')!.status).toBe('passed');
+    expect(report.checks.find((c) => c.id === 'scope-invalid')!.status).toBe('passed');
+  });
+
+  test('--expect-failures turns known failures into expected ones (exit 0) and flags stale entries', async () => {
+    const list = join(dir, 'expected.txt');
+    await writeFile(list, 'resp-no-store  # Pragma not sent yet\nok-basic  # fixed since\n');
+    proxy.mutation = { response: (res) => withoutHeader(res, 'Pragma') };
+    try {
+      const { code, stdout } = await cli(['conformance', '--url', proxy.tokenEndpoint, '--client-id', 'basic-client', '--client-secret', basicSecret, '--only', 'ok-basic,resp-no-store', '--expect-failures', list]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/XFAIL resp-no-store .*Pragma not sent yet/);
+      expect(stdout).toMatch(/XPASS ok-basic .*remove it from the list/);
+    } finally {
+      proxy.mutation = undefined;
+    }
+  });
+
+  test('markdown to stdout', async () => {
+    const { code, stdout } = await cli(['conformance', '--only', 'ok-basic', '--reporter', 'markdown']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^## Token endpoint conformance: ✅ conformant/);
+  });
+
+  test('--list prints the catalogue', async () => {
+    const { code, stdout } = await cli(['conformance', '--list']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ok-basic\s+MUST\s+success/m);
+    expect(stdout).toMatch(/^dpop-jkt\s+MUST\s+dpop-success/m);
+  });
+
+  test.each([
+    [['--url', 'http://auth.example.com/token', '--client-id', 'a', '--client-secret', 'b'], /refusing plain http:\/\/ to auth\.example\.com.*RFC 6749 §3\.2/],
+    [['--profile', 'strict'], /--profile must be one of attesto, rfc/],
+    [['--reporter', 'xml'], /--reporter must be one of console, json, junit, markdown/],
+    [['--concurrency', '0'], /--concurrency must be a whole number/],
+    [['--timeout-ms', 'soon'], /--timeout-ms must be a whole number/],
+    [['--only', 'ok-basci'], /unknown check id "ok-basci"/],
+    [['--client-secret', 'x'], /--client-secret needs --client-id/],
+    [['--client-id', 'a'], /--client-id needs --url/],
+    [['--url', 'https://auth.example.com/token'], /no client/],
+    [['--url', 'https://auth.example.com/token', '--client-id', 'a', '--client-secret-env', 'NOPE'], /environment variable NOPE is not set/],
+    [['--url', 'https://auth.example.com/token', '--client-id', 'a', '--auth', 'private_key_jwt'], /needs privateKey/],
+    [['--config', 'missing.yaml'], /cannot read config file .*missing\.yaml.*ENOENT/],
+    [['--output', 'x.json'], /--output needs a json, junit or markdown --reporter/],
+    [['--reporter', 'json', '--reporter', 'junit'], /only one report can go to stdout/],
+    [['--bogus'], /unknown option --bogus/],
+    [['--expect-failures', 'missing.txt'], /cannot read expected failures file/],
+  ])('usage error %j → exit 2 with one line', async (args, message) => {
+    const { code, stderr, stdout } = await cli(['conformance', ...args], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stdout).toBe('');
+  });
+
+  test('a bad config file is exit 2 naming the problem', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ url: proxy.tokenEndpoint, clients: [{ id: 'a', auth: 'client_secret_basic', secret: 'x', colour: 'red' }] }));
+    const { code, stderr } = await cli(['conformance', '--config', bad]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/clients\[0\]: unknown key "colour"/);
+    await writeFile(bad, '{ not json');
+    expect((await cli(['conformance', '--config', bad])).stderr).toMatch(/is not valid JSON/);
+  });
+
+  test('an unreachable target is exit 2 with one clear line', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const { code, stderr } = await cli(['conformance', '--url', `http://127.0.0.1:${port}/oauth/token`, '--client-id', 'a', '--client-secret', 'secret-value']);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`token-contract conformance: cannot reach http://127.0.0.1:${port}: ECONNREFUSED\n`);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * describeTokenEndpointConformance: one Jest test per check. Used for real
+ * here against the reference server, and with a recording test API to see
+ * how skips, expected failures and failures are registered and behave.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { defaultRunClients, describeTokenEndpointConformance, referenceTargetConfig, type ConformanceConfig } from '../../src/conformance';
+import type { TestApi } from '../../src/conformance/jest';
+import { startMutatingProxy, withoutHeader, type MutatingProxy } from './support/mutating-proxy';
+
+// The real thing: a team's own Jest run (here against the reference server, a few groups to stay quick).
+describeTokenEndpointConformance({ only: ['success', 'grant-scope'] });
+
+interface Registered {
+  kind: 'test' | 'skip' | 'failing';
+  name: string;
+  fn: () => Promise<void> | void;
+}
+
+function recordingApi(): { api: TestApi; tests: Registered[]; run: () => Promise<Map<string, 'ok' | Error>> } {
+  const tests: Registered[] = [];
+  const hooks: Array<() => Promise<void> | void> = [];
+  const register = (kind: Registered['kind']) => (name: string, fn: () => Promise<void> | void) => void tests.push({ kind, name, fn });
+  const testFn = Object.assign(register('test'), { skip: register('skip'), failing: register('failing') });
+  const api: TestApi = { describe: (_name, fn) => fn(), test: testFn, beforeAll: (fn) => void hooks.push(fn) };
+  const run = async () => {
+    for (const hook of hooks) await hook();
+    const outcomes = new Map<string, 'ok' | Error>();
+    for (const t of tests.filter((x) => x.kind !== 'skip')) {
+      try {
+        await t.fn();
+        outcomes.set(t.name.split(' ')[0]!, 'ok');
+      } catch (error) {
+        outcomes.set(t.name.split(' ')[0]!, error as Error);
+      }
+    }
+    return outcomes;
+  };
+  return { api, tests, run };
+}
+
+describe('registration', () => {
+  let proxy: MutatingProxy;
+  let config: ConformanceConfig;
+  beforeAll(async () => {
+    proxy = await startMutatingProxy({ clients: await defaultRunClients() });
+    config = { ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint };
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  test('one test per check; missing capabilities are test.skip, listed ids are test.failing', () => {
+    const { api, tests } = recordingApi();
+    describeTokenEndpointConformance({ ...config, dpop: false, expectedFailures: ['resp-no-store'] }, { api });
+    const kinds = Object.fromEntries(tests.map((t) => [t.name.split(' ')[0], t.kind]));
+    expect(kinds['ok-basic']).toBe('test');
+    expect(kinds['dpop-ok']).toBe('skip');
+    expect(kinds['tls']).toBe('skip');
+    expect(kinds['resp-no-store']).toBe('failing');
+    expect(tests.find((t) => t.name.startsWith('dpop-ok'))!.name).toMatch(/needs dpop/);
+  });
+
+  test('a failing check throws its findings; an expected failure throws (so test.failing passes); a fixed one does not', async () => {
+    proxy.mutation = { response: (res) => withoutHeader(res, 'Pragma') };
+    try {
+      const failing = recordingApi();
+      describeTokenEndpointConformance({ ...config, only: ['ok-basic', 'resp-no-store'] }, { api: failing.api });
+      const outcomes = await failing.run();
+      expect(outcomes.get('ok-basic')).toBe('ok');
+      const error = outcomes.get('resp-no-store') as Error;
+      expect(error.name).toBe('ConformanceCheckFailure');
+      expect(error.message).toMatch(/a token response lacks Pragma: no-cache[\s\S]*reproduce:\n\s+curl/);
+
+      const expected = recordingApi();
+      describeTokenEndpointConformance({ ...config, only: ['ok-basic', 'resp-no-store'], expectedFailures: ['resp-no-store', 'ok-basic'] }, { api: expected.api });
+      const xOutcomes = await expected.run();
+      expect(xOutcomes.get('resp-no-store')).toBeInstanceOf(Error); // test.failing: passes
+      expect(xOutcomes.get('ok-basic')).toBe('ok'); // test.failing: "passed unexpectedly" → the list is stale
+    } finally {
+      proxy.mutation = undefined;
+    }
+  });
+
+  test('a configuration error fails every test with the reason instead of crashing registration', async () => {
+    const broken = recordingApi();
+    describeTokenEndpointConformance({ ...config, url: 'http://auth.example.com/token', only: ['ok-basic'] }, { api: broken.api });
+    const outcomes = await broken.run();
+    expect((outcomes.get('ok-basic') as Error).message).toMatch(/requires TLS/);
+  });
+});
