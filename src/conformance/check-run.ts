@@ -223,6 +223,7 @@ export class CheckRun {
   private async sendOnce(draft: Draft, options: SendOptions, nonceRetry: boolean): Promise<Exchange> {
     const request = await this.materialize(draft);
     const exchange: Exchange = { checkId: this.check.id, request, oauth: options.oauth ?? true, nonceRetry };
+    this.session.onRequest?.(this.check.id);
     try {
       exchange.response = await this.session.http.send(request);
     } catch (error) {
@@ -345,7 +346,9 @@ export class CheckRun {
         ok = false;
       }
     }
-    if (!this.coreFindings(exchange, 'error', level)) ok = false;
+    // The challenge was judged above with the expected scheme; do not report its absence twice.
+    const skipRules = expectation.challenge !== undefined ? ['header.www-authenticate'] : [];
+    if (!this.coreFindings(exchange, 'error', level, skipRules)) ok = false;
     return ok;
   }
 
@@ -370,9 +373,9 @@ export class CheckRun {
   }
 
   /** Core problems this check owns, as findings at `level`. Returns false when there were any. */
-  private coreFindings(exchange: Exchange, kind: 'success' | 'error', level: Level): boolean {
+  private coreFindings(exchange: Exchange, kind: 'success' | 'error', level: Level, skipRules: readonly string[] = []): boolean {
     // Problems another check owns are reported there, once; owners inspect them explicitly.
-    const mine = this.coreProblems(exchange, kind).filter((p) => problemOwner(p) === undefined);
+    const mine = this.coreProblems(exchange, kind).filter((p) => problemOwner(p) === undefined && !skipRules.includes(p.rule));
     for (const problem of mine) {
       // Body members beyond RFC 6749's required ones are the contract's schema (CONTRACT), except JSON-ness itself (RFC 6749 §5.1, §5.2).
       const problemLevel = problem.rule === 'body.schema' && !/^\/(access_token|token_type|error)?$/.test(problem.pointer) ? lower(level, 'CONTRACT') : level;

@@ -6,6 +6,8 @@ export { runConformance, referenceTargetConfig, knownSelectors, defaultRunClient
 export { CHECKS, findCheck } from './checks';
 export {
   AUTH_METHODS,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_TIMEOUT_MS,
   ConformanceConfigError,
   loadConfigFile,
   parseConfig,

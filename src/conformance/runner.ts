@@ -14,6 +14,7 @@ import { CheckAborted, CheckRun, SkipCheck } from './check-run';
 import { CHECKS } from './checks';
 import {
   ConformanceConfigError,
+  parseConfig,
   resolveConfig,
   type ConformanceConfig,
   type ResolvedConfig,
@@ -31,6 +32,8 @@ export interface RunOptions extends ResolveOptions {
   onStart?: (info: { target: string; profile: string; total: number; referenceServer: boolean }) => void;
   /** Stops scheduling checks; those not started are reported as skipped. */
   signal?: AbortSignal;
+  /** Called for every request sent (benchmarks count them). */
+  onRequest?: (checkId: string) => void;
   /** The catalogue to run (tests pass a subset or extra checks). Default: every check. */
   checks?: readonly Check[];
 }
@@ -47,6 +50,8 @@ export function knownSelectors(checks: readonly Check[] = CHECKS): Set<string> {
  * TargetUnreachableError when the target cannot be reached at all.
  */
 export async function runConformance(config: ConformanceConfig = {}, options: RunOptions = {}): Promise<ConformanceReport> {
+  // Programmatic callers get the same validation as config files: a clear error, never a TypeError.
+  config = parseConfig(config, 'config');
   const checks = options.checks ?? CHECKS;
   const known = options.knownIds ?? knownSelectors(checks);
   let reference: ReferenceServer | undefined;
@@ -62,7 +67,9 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
   }
   const session = await (async () => {
     try {
-      return new Session(await resolveConfig(effective, { ...options, knownIds: known }));
+      const session = new Session(await resolveConfig(effective, { ...options, knownIds: known }));
+      session.onRequest = options.onRequest;
+      return session;
     } catch (error) {
       await reference?.close();
       throw error;

@@ -17,6 +17,8 @@ export class Session {
   readonly http: HttpClient;
   readonly journal: Exchange[] = [];
   readonly secrets = new Set<string>();
+  /** Observer of every request sent (benchmarks count them). */
+  onRequest: ((checkId: string) => void) | undefined;
   /** The latest `DPoP-Nonce` the server sent (RFC 9449 §8, §8.2). */
   nonce: string | undefined;
   private dpopKeyPromise: Promise<DpopKey> | undefined;

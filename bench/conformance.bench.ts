@@ -1,0 +1,97 @@
+/**
+ * `npm run bench:conformance`: wall time and peak memory of a full
+ * conformance run against the reference server, next to the time the same
+ * number of plain `fetch` requests take against it (the floor: same
+ * server, same concurrency, a valid Basic request each, no checking).
+ * Targets: the suite costs at most 2x the floor, and a full default run
+ * (reference server start included) finishes in under 2 s. Prints figures;
+ * asserts nothing.
+ */
+import { createReferenceServer } from '../src/server';
+import { defaultRunClients, referenceTargetConfig, runConformance, DEFAULT_CONCURRENCY } from '../src/conformance';
+import { basicAuthorization } from '../src/harness/basic';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Samples RSS while `work` runs; returns its result, the wall time and the peak RSS. */
+async function measured<T>(work: () => Promise<T>): Promise<{ result: T; ms: number; peakRss: number }> {
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 5);
+  const started = performance.now();
+  try {
+    const result = await work();
+    return { result, ms: performance.now() - started, peakRss: Math.max(peakRss, process.memoryUsage().rss) };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function main(): Promise<void> {
+  const server = await createReferenceServer({ clients: await defaultRunClients() });
+  const config = referenceTargetConfig(server);
+  const basic = server.clients['basic-client']!;
+  const authorization = basicAuthorization(basic.id, basic.secret!);
+  try {
+    const baselineRss = process.memoryUsage().rss;
+    // Warm up: module loading, Ajv compilation, key generation, sockets.
+    let requests = 0;
+    await runConformance(config, { onRequest: () => void (requests += 1) });
+
+    const suite: number[] = [];
+    let peakRss = 0;
+    let checks = 0;
+    for (let i = 0; i < ROUNDS; i++) {
+      const run = await measured(() => runConformance(config));
+      suite.push(run.ms);
+      peakRss = Math.max(peakRss, run.peakRss);
+      checks = run.result.summary.total - run.result.summary.skipped;
+    }
+
+    const floor: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const run = await measured(async () => {
+        let next = 0;
+        const worker = async () => {
+          while (next < requests) {
+            next += 1;
+            const res = await fetch(server.tokenEndpoint, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: authorization },
+              body: 'grant_type=client_credentials&scope=read',
+            });
+            await res.text();
+          }
+        };
+        await Promise.all(Array.from({ length: DEFAULT_CONCURRENCY }, worker));
+      });
+      floor.push(run.ms);
+    }
+
+    const defaultRuns: number[] = [];
+    for (let i = 0; i < Math.min(ROUNDS, 3); i++) defaultRuns.push((await measured(() => runConformance({}))).ms);
+
+    const suiteMs = median(suite);
+    const floorMs = median(floor);
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+    console.log(`conformance suite vs plain fetch (${ROUNDS} rounds, medians, concurrency ${DEFAULT_CONCURRENCY})`);
+    console.log(`  full run against the reference server  ${suiteMs.toFixed(1)} ms  (${checks} checks, ${requests} requests)`);
+    console.log(`  peak RSS during the runs                ${mb(peakRss)}  (${mb(baselineRss)} before the first run, TypeScript transpiler included)`);
+    console.log(`  ${requests} plain fetch requests (floor)        ${floorMs.toFixed(1)} ms`);
+    console.log(`  suite / floor                           ${(suiteMs / floorMs).toFixed(2)}x   (target <= 2x)`);
+    console.log(`  default run (starts the server too)     ${median(defaultRuns).toFixed(1)} ms   (target < 2000 ms)`);
+  } finally {
+    await server.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
