@@ -7,7 +7,6 @@ export { CHECKS, findCheck } from './checks';
 export {
   AUTH_METHODS,
   DEFAULT_CONCURRENCY,
-  DEFAULT_TIMEOUT_MS,
   ConformanceConfigError,
   loadConfigFile,
   parseConfig,
