@@ -148,6 +148,27 @@ describe('runs', () => {
     expect(bound.findings[0]).toMatchObject({ level: 'MUST', message: expect.stringContaining('token_type must be Bearer') });
   });
 
+  test('dpop-jkt with an opaque access token: the JWT half is skipped with the reason, the body half still checked', async () => {
+    const opaque = { response: (res: { status: number; headers: Array<[string, string]>; body: string }) => {
+      const body = JSON.parse(res.body || '{}') as Record<string, unknown>;
+      return body.token_type === 'DPoP' ? { ...res, body: JSON.stringify({ ...body, access_token: 'opaque-access-token-value' }) } : undefined;
+    } };
+    proxy.mutation = opaque;
+    try {
+      const passed = (await runConformance({ ...config, only: ['dpop-jkt'] })).checks[0]!;
+      expect(passed).toMatchObject({ status: 'passed', message: expect.stringContaining('opaque') });
+      proxy.mutation = { response: (res) => {
+        const out = opaque.response(res);
+        return out ? { ...out, body: JSON.stringify({ ...JSON.parse(out.body), cnf: { jkt: 'wrong' } }) } : undefined;
+      } };
+      const failed = (await runConformance({ ...config, only: ['dpop-jkt'] })).checks[0]!;
+      expect(failed.status).toBe('failed');
+      expect(failed.findings.map((f) => f.level)).toEqual(['CONTRACT']);
+    } finally {
+      proxy.mutation = undefined;
+    }
+  });
+
   test('an unreachable target is one clear error, not a page of failures', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
