@@ -1,3 +1,4 @@
+/// <reference types="vitest" preserve="true" />
 /**
  * Vitest entry: the matchers plus the `vitest` module typings.
  *
@@ -5,24 +6,19 @@
  *   import { matchers } from 'attesto-token-contract/vitest';
  *   expect.extend(matchers);
  */
-import type { TokenEndpointMatchers, TokenResponseOptions, BearerTokenResponseOptions, DPoPTokenResponseOptions, TokenErrorOptions, TokenEndpointContractOptions } from './types';
-import type { TokenErrorCode } from '../src/openapi';
-// The augmented module must be part of the program; a type-only import emits nothing.
+import type { TokenEndpointMatchers } from './types';
+// The augmented module must be part of the program; unlike this type-only import, the
+// triple-slash reference above survives into the emitted .d.ts.
 import type {} from 'vitest';
 
 export * from './index';
 
-interface TokenEndpointAsymmetricMatchers {
-  toMatchTokenResponse(options?: TokenResponseOptions): any;
-  toMatchBearerTokenResponse(options?: BearerTokenResponseOptions): any;
-  toMatchDPoPTokenResponse(options?: DPoPTokenResponseOptions): any;
-  toMatchTokenError(code?: TokenErrorCode, options?: TokenErrorOptions): any;
-  toMatchTokenEndpointContract(options?: TokenEndpointContractOptions): any;
-}
-
 declare module 'vitest' {
-  // Type parameter names must match Vitest's own declaration to merge.
+  // Vitest ≥ 3.2: Matchers types expect(x).toMatch…(), expect.toMatch…() (asymmetric) and expect.extend at once.
+  // Type parameter names must match Vitest's own declarations to merge.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  interface Matchers<T = any> extends TokenEndpointMatchers<void> {}
+  // Older Vitest 3.x: the assertion methods.
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   interface Assertion<T = any> extends TokenEndpointMatchers<void> {}
-  interface AsymmetricMatchersContaining extends TokenEndpointAsymmetricMatchers {}
 }

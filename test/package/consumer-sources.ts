@@ -1,0 +1,211 @@
+/**
+ * The files of the throwaway consumer project (written under os.tmpdir() by
+ * consumer.test.ts). Kept as strings so neither this project's Jest nor its
+ * tsc picks them up as its own tests.
+ */
+
+/** Expected public names per entry point (a subset that must always be there). */
+export const EXPECTED_NAMES: Record<string, readonly string[]> = {
+  'attesto-token-contract': [
+    'document',
+    'operation',
+    'schemas',
+    'mergeInto',
+    'exportFragment',
+    'VERSION',
+    'redactValue',
+    'redactBody',
+    'validateTokenEndpointResponse',
+    'validateTokenEndpointResponseAsync',
+    'normalizeResponse',
+    'fromFetch',
+    'RULES',
+    'contractValidators',
+    'dpopKeyThumbprint',
+    'formatProblems',
+  ],
+  'attesto-token-contract/matchers': ['matchers', 'toMatchTokenResponse', 'toMatchBearerTokenResponse', 'toMatchDPoPTokenResponse', 'toMatchTokenError', 'toMatchTokenEndpointContract'],
+  'attesto-token-contract/vitest': ['matchers', 'toMatchTokenResponse', 'toMatchTokenError'],
+  'attesto-token-contract/jest': ['matchers'],
+};
+
+const names = JSON.stringify(EXPECTED_NAMES);
+
+/** CommonJS: require() every entry; the jest entry needs a global expect (it refuses clearly without one). */
+export const REQUIRE_CHECK = `
+const expected = ${names};
+const out = {};
+for (const [entry, list] of Object.entries(expected)) {
+  if (entry.endsWith('/jest')) continue;
+  const mod = require(entry);
+  out[entry] = list.filter((name) => !(name in mod));
+}
+try { require('attesto-token-contract/jest'); out.jestWithoutExpect = 'loaded'; } catch (error) { out.jestWithoutExpect = error.message; }
+const registered = [];
+globalThis.expect = { extend: (m) => registered.push(...Object.keys(m)) };
+const jestEntry = require('attesto-token-contract/jest');
+out['attesto-token-contract/jest'] = expected['attesto-token-contract/jest'].filter((name) => !(name in jestEntry));
+out.registered = registered;
+out.packageVersion = require('attesto-token-contract/package.json').version;
+process.stdout.write(JSON.stringify(out));
+`;
+
+/** ESM: static named imports of every entry (Node's CJS named-export detection must see them). */
+export const IMPORT_CHECK = `
+import { validateTokenEndpointResponse, document, VERSION } from 'attesto-token-contract';
+import { matchers, toMatchTokenResponse } from 'attesto-token-contract/matchers';
+import { matchers as vitestMatchers } from 'attesto-token-contract/vitest';
+import pkg from 'attesto-token-contract/package.json' with { type: 'json' };
+const expected = ${names};
+const out = { staticImports: [typeof validateTokenEndpointResponse, typeof document, typeof VERSION, typeof matchers, typeof toMatchTokenResponse, typeof vitestMatchers], packageVersion: pkg.version };
+for (const [entry, list] of Object.entries(expected)) {
+  if (entry.endsWith('/jest')) continue;
+  const mod = await import(entry);
+  out[entry] = list.filter((name) => !(name in mod));
+}
+const registered = [];
+globalThis.expect = { extend: (m) => registered.push(...Object.keys(m)) };
+const jestEntry = await import('attesto-token-contract/jest');
+out['attesto-token-contract/jest'] = expected['attesto-token-contract/jest'].filter((name) => !(name in jestEntry));
+out.registered = registered;
+process.stdout.write(JSON.stringify(out));
+`;
+
+const FIXTURES = `
+const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' };
+const bearer = { status: 200, headers, body: { access_token: 'at-0123456789abcdef', token_type: 'Bearer', expires_in: 900, scope: 'read write' } };
+const noPragma = { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: bearer.body };
+const challenge = { status: 401, headers: { ...headers, 'www-authenticate': 'Basic realm="OAuth"' }, body: { error: 'invalid_client' } };
+`;
+
+/** Jest, default CommonJS config (only setupFilesAfterEnv): 6 tests, all must pass. */
+export const JEST_CJS_TEST = `
+const http = require('node:http');
+const request = require('supertest');
+const { generateKeyPair, exportJWK, calculateJwkThumbprint } = require('jose');
+${FIXTURES}
+let server;
+beforeAll(() => {
+  server = http.createServer((req, res) => {
+    res.writeHead(200, headers);
+    res.end(JSON.stringify(bearer.body));
+  });
+});
+afterAll(() => new Promise((resolve) => server.close(() => resolve())));
+
+test('a valid Bearer response from supertest passes', async () => {
+  const res = await request(server).post('/oauth/token').type('form').send({ grant_type: 'client_credentials' });
+  expect(res).toMatchTokenResponse({ tokenType: 'Bearer', scope: 'write read' });
+  expect(res).toMatchBearerTokenResponse();
+  expect(res).toMatchTokenEndpointContract();
+});
+
+test('a broken response fails with the rule, and .not inverts', () => {
+  expect(() => expect(noPragma).toMatchTokenResponse()).toThrow(/header\\.pragma\\.no-cache/);
+  expect(noPragma).not.toMatchTokenResponse();
+  expect(() => expect(bearer).not.toMatchTokenResponse()).toThrow(/but it is/);
+});
+
+test('errors, with the 401 challenge', () => {
+  expect(challenge).toMatchTokenError('invalid_client', { status: 401 });
+  expect(() => expect({ ...challenge, headers }).toMatchTokenError('invalid_client')).toThrow(/header\\.www-authenticate/);
+});
+
+test('asymmetric matchers', () => {
+  expect({ token: bearer }).toEqual({ token: expect.toMatchBearerTokenResponse() });
+  expect({ token: noPragma }).toEqual({ token: expect.not.toMatchTokenResponse() });
+});
+
+test('DPoP binding with a key is async', async () => {
+  const { publicKey } = await generateKeyPair('ES256');
+  const jwk = await exportJWK(publicKey);
+  const dpop = { status: 200, headers, body: { access_token: 'at', token_type: 'DPoP', cnf: { jkt: await calculateJwkThumbprint(jwk) } } };
+  await expect(dpop).toMatchDPoPTokenResponse({ key: jwk });
+  await expect(expect({ ...dpop, body: { ...dpop.body, cnf: { jkt: 'x'.repeat(43) } } }).toMatchDPoPTokenResponse({ key: jwk })).rejects.toThrow(/body\\.cnf\\.jkt/);
+});
+
+test('garbage fails clearly, never a TypeError', () => {
+  expect(() => expect(undefined).toMatchTokenResponse()).toThrow(/response\\.shape/);
+  expect(() => expect(42).toMatchTokenError()).toThrow(/the number 42/);
+});
+`;
+
+/** Jest with @jest/globals imports, type-checked by tsc (which also fails on unused @ts-expect-error). */
+export const JEST_GLOBALS_TEST = `
+import { describe, expect, test } from '@jest/globals';
+// Typings only: setupFilesAfterEnv registers the matchers at run time.
+import type {} from 'attesto-token-contract/jest';
+import type { TokenEndpointResponse } from 'attesto-token-contract';
+${FIXTURES}
+describe('@jest/globals expect', () => {
+  test('matchers are typed and run', () => {
+    expect(bearer).toMatchTokenResponse({ tokenType: 'Bearer' });
+    expect(noPragma).not.toMatchBearerTokenResponse({ scope: 'read write' });
+    expect(challenge).toMatchTokenError('invalid_client', { status: [401], description: undefined });
+    expect({ token: bearer }).toEqual({ token: expect.toMatchTokenEndpointContract() });
+    const normalized: TokenEndpointResponse = { status: 200, headers: {}, body: undefined, bodyKind: 'empty' };
+    expect(normalized).not.toMatchTokenEndpointContract();
+  });
+
+  test('typings refuse what the contract refuses', () => {
+    // @ts-expect-error token types are the contract's exact enum
+    expect(() => expect(bearer).toMatchTokenResponse({ tokenType: 'bearer' })).toThrow(/Matcher error/);
+    // @ts-expect-error error codes are the contract's enum
+    expect(() => expect(challenge).toMatchTokenError('access_denied')).toThrow(/Matcher error/);
+    // @ts-expect-error unknown option
+    expect(() => expect(bearer).toMatchTokenResponse({ tokentype: 'Bearer' })).toThrow(/unknown option/);
+  });
+});
+`;
+
+/** Vitest with expect.extend (TypeScript, typings from the ./vitest entry). */
+export const VITEST_TEST = `
+import { expect, test } from 'vitest';
+import { matchers } from 'attesto-token-contract/vitest';
+${FIXTURES}
+expect.extend(matchers);
+
+test('vitest: pass, fail with the rule, .not, asymmetric', () => {
+  expect(bearer).toMatchTokenResponse({ tokenType: 'Bearer' });
+  expect(() => expect(noPragma).toMatchTokenResponse()).toThrow(/header\\.pragma\\.no-cache/);
+  expect(noPragma).not.toMatchTokenResponse();
+  expect(challenge).toMatchTokenError('invalid_client');
+  expect({ token: bearer }).toEqual({ token: expect.toMatchBearerTokenResponse() });
+});
+
+test('vitest: typings refuse what the contract refuses', () => {
+  // @ts-expect-error error codes are the contract's enum
+  expect(() => expect(challenge).toMatchTokenError('access_denied')).toThrow(/Matcher error/);
+});
+
+test('vitest: fetch Response through the async matcher', async () => {
+  const res = new Response(JSON.stringify(bearer.body), { status: 200, headers });
+  await expect(res).toMatchBearerTokenResponse();
+});
+`;
+
+/**
+ * tsconfig for the @jest/globals test: CommonJS, classic node10 resolution
+ * (the subpaths resolve through typesVersions), emitted for Jest. The
+ * declarations themselves are checked strictly by TSCONFIG_NODE16.
+ */
+export const TSCONFIG_NODE10 = {
+  compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node10', strict: true, esModuleInterop: true, skipLibCheck: true, types: ['node'], lib: ['ES2022', 'DOM'], outDir: 'out', rootDir: 'src' },
+  include: ['src/globals.test.ts'],
+};
+
+/** tsconfig checking the @jest/globals test under Node16 resolution (package "exports"), declarations included. */
+export const TSCONFIG_NODE16 = {
+  compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, skipLibCheck: false, types: ['node'], lib: ['ES2022', 'DOM'], noEmit: true },
+  include: ['src/globals.test.ts'],
+};
+
+/**
+ * tsconfig checking the Vitest test (an ES module, as Vitest's types require
+ * under node16). skipLibCheck as Vitest recommends: its own index.d.cts does
+ * not type-check when referenced from CommonJS declarations.
+ */
+export const TSCONFIG_VITEST = {
+  compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, skipLibCheck: true, types: ['node'], lib: ['ES2022', 'DOM'], noEmit: true },
+  include: ['vitest.test.mts'],
+};

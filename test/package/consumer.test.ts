@@ -1,0 +1,173 @@
+/**
+ * The package as users get it: `npm pack`, installed from the tarball into a
+ * fresh consumer project outside this repository, then
+ *  - require() and import of every entry (`.`, `./matchers`, `./jest`,
+ *    `./vitest`, `./package.json`) expose the expected names;
+ *  - Jest with its default CommonJS config and
+ *    `setupFilesAfterEnv: ['attesto-token-contract/jest']`;
+ *  - Jest with `@jest/globals` imports, type-checked with tsc (classic
+ *    node10 and node16 resolution);
+ *  - Vitest with `expect.extend(matchers)`.
+ * Packed and installed once per run; the install is cached under
+ * os.tmpdir() by the tarball's hash (the npm cache holds every dependency).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EXPECTED_NAMES, IMPORT_CHECK, JEST_CJS_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_VITEST, VITEST_TEST } from './consumer-sources';
+
+const ROOT = resolve(__dirname, '../..');
+// @types/supertest: the harness's public declarations use supertest's types, so a TypeScript
+// consumer needs them (they are a devDependency of this package today).
+const TOOLS = ['jest', '@jest/globals', '@types/jest', '@types/node', '@types/supertest', 'typescript', 'vitest'];
+
+let consumer: string; // the cached install
+let work: string; // this run's test sources, inside the consumer so resolution finds its node_modules
+let packDir: string;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], cwd: string, timeoutMs = 180_000): Promise<Run> {
+  return new Promise((resolvePromise) => {
+    execFile(command, args, { cwd, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' } }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolvePromise({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+function toolVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+async function installConsumer(tarball: string, hash: string): Promise<string> {
+  const target = join(tmpdir(), `attesto-token-contract-consumer-${hash.slice(0, 16)}`);
+  if (existsSync(join(target, '.ready'))) return target;
+  const staging = mkdtempSync(`${target}.staging-`);
+  writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'attesto-consumer', version: '1.0.0', private: true }, null, 2));
+  const specs = [tarball, ...TOOLS.map((name) => `${name}@${toolVersion(name)}`)];
+  const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...specs], staging);
+  if (install.code !== 0) throw new Error(`npm install in the consumer failed:\n${install.stderr.slice(-2000)}`);
+  writeFileSync(join(staging, '.ready'), hash);
+  try {
+    renameSync(staging, target);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another run finished first: use its install
+  }
+  return target;
+}
+
+beforeAll(async () => {
+  packDir = mkdtempSync(join(tmpdir(), 'attesto-pack-'));
+  // npm pack runs `prepare` (the build), as publishing does.
+  const pack = await run('npm', ['pack', '--json', '--pack-destination', packDir, '--loglevel=error'], ROOT);
+  if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.stderr.slice(-3000)}${pack.stdout.slice(-2000)}`);
+  const filename = (JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string }[])[0]!.filename;
+  const tarball = join(packDir, filename);
+  const hash = createHash('sha256').update(readFileSync(tarball)).update(TOOLS.map(toolVersion).join()).digest('hex');
+  consumer = await installConsumer(tarball, hash);
+  work = mkdtempSync(join(consumer, 'run-'));
+  const files: Record<string, string> = {
+    'require-check.cjs': REQUIRE_CHECK,
+    'import-check.mjs': IMPORT_CHECK,
+    'jest-cjs/package.json': JSON.stringify({ name: 'jest-cjs', private: true, jest: { setupFilesAfterEnv: ['attesto-token-contract/jest'] } }),
+    'jest-cjs/matchers.test.js': JEST_CJS_TEST,
+    'jest-globals/src/globals.test.ts': JEST_GLOBALS_TEST,
+    'jest-globals/tsconfig.json': JSON.stringify(TSCONFIG_NODE10),
+    'jest-globals/tsconfig.node16.json': JSON.stringify(TSCONFIG_NODE16),
+    'jest-globals/out/package.json': JSON.stringify({ name: 'jest-globals', private: true, jest: { setupFilesAfterEnv: ['attesto-token-contract/jest'] } }),
+    'vitest/vitest.test.mts': VITEST_TEST,
+    'vitest/tsconfig.json': JSON.stringify(TSCONFIG_VITEST),
+  };
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(work, path, '..'), { recursive: true });
+    writeFileSync(join(work, path), content);
+  }
+}, 300_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+  if (packDir) rmSync(packDir, { recursive: true, force: true });
+});
+
+function bin(relative: string): string {
+  return join(consumer, 'node_modules', relative);
+}
+
+function parseJson(result: Run, what: string): Record<string, unknown> {
+  try {
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${what} printed no JSON (exit ${result.code}):\n${result.stderr.slice(-3000)}`);
+  }
+}
+
+const MATCHER_NAMES = EXPECTED_NAMES['attesto-token-contract/matchers']!.filter((name) => name !== 'matchers');
+
+describe('entry points from the installed tarball', () => {
+  test('require() of every entry exposes the expected names', async () => {
+    const out = parseJson(await run(process.execPath, ['require-check.cjs'], work), 'require-check');
+    for (const entry of Object.keys(EXPECTED_NAMES)) expect({ entry, missing: out[entry] }).toEqual({ entry, missing: [] });
+    expect(out.jestWithoutExpect).toMatch(/must be loaded by Jest/);
+    expect(out.registered).toEqual(MATCHER_NAMES);
+    expect(out.packageVersion).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  test('import of every entry exposes the expected names, also as static named imports', async () => {
+    const out = parseJson(await run(process.execPath, ['import-check.mjs'], work), 'import-check');
+    expect(out.staticImports).toEqual(['function', 'function', 'string', 'object', 'function', 'object']);
+    for (const entry of Object.keys(EXPECTED_NAMES)) expect({ entry, missing: out[entry] }).toEqual({ entry, missing: [] });
+    expect(out.registered).toEqual(MATCHER_NAMES);
+  });
+});
+
+async function runJest(dir: string): Promise<Record<string, unknown>> {
+  const outputFile = join(dir, 'jest-result.json');
+  const result = await run(process.execPath, [bin('jest/bin/jest.js'), '--ci', '--json', `--outputFile=${outputFile}`, '--rootDir', dir], dir);
+  if (!existsSync(outputFile)) throw new Error(`jest did not run (exit ${result.code}):\n${result.stderr.slice(-3000)}`);
+  const report = JSON.parse(readFileSync(outputFile, 'utf8')) as Record<string, unknown>;
+  if (report.numFailedTests !== 0 || report.numFailedTestSuites !== 0) throw new Error(`consumer jest failed:\n${result.stderr.slice(-4000)}`);
+  return report;
+}
+
+describe('Jest consumers', () => {
+  test('default CommonJS config with setupFilesAfterEnv', async () => {
+    const report = await runJest(join(work, 'jest-cjs'));
+    expect(report).toMatchObject({ numPassedTests: 6, numFailedTests: 0, numTotalTestSuites: 1 });
+  });
+
+  test('@jest/globals imports type-check with tsc (node10 resolution) and run', async () => {
+    const tsc = await run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json'], join(work, 'jest-globals'));
+    expect({ code: tsc.code, output: tsc.stdout + tsc.stderr }).toEqual({ code: 0, output: '' });
+    const report = await runJest(join(work, 'jest-globals', 'out'));
+    expect(report).toMatchObject({ numPassedTests: 2, numFailedTests: 0 });
+  });
+
+  test('the typings also hold under node16 resolution (package "exports")', async () => {
+    const tsc = await run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.node16.json'], join(work, 'jest-globals'));
+    expect({ code: tsc.code, output: tsc.stdout + tsc.stderr }).toEqual({ code: 0, output: '' });
+  });
+});
+
+describe('Vitest consumer', () => {
+  test('the vitest module typings type-check with tsc (expect(x).toMatch…, expect.toMatch…)', async () => {
+    const tsc = await run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json'], join(work, 'vitest'));
+    expect({ code: tsc.code, output: tsc.stdout + tsc.stderr }).toEqual({ code: 0, output: '' });
+  });
+
+  test('expect.extend(matchers) runs (esbuild works even if its postinstall did not run)', async () => {
+    const outputFile = join(work, 'vitest-result.json');
+    const result = await run(process.execPath, [bin('vitest/vitest.mjs'), 'run', '--root', join(work, 'vitest'), '--reporter=json', `--outputFile=${outputFile}`], work);
+    if (!existsSync(outputFile)) throw new Error(`vitest did not run (exit ${result.code}):\n${result.stderr.slice(-3000)}${result.stdout.slice(-2000)}`);
+    const report = JSON.parse(readFileSync(outputFile, 'utf8')) as Record<string, unknown>;
+    expect(report).toMatchObject({ numPassedTests: 3, numFailedTests: 0, numTotalTestSuites: expect.any(Number) });
+    expect(result.code).toBe(0);
+  });
+});
