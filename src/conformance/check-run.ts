@@ -348,7 +348,11 @@ export class CheckRun {
     }
     // The challenge was judged above with the expected scheme; do not report its absence twice.
     const skipRules = expectation.challenge !== undefined ? ['header.www-authenticate'] : [];
-    if (!this.coreFindings(exchange, 'error', level, skipRules)) ok = false;
+    // Without an Authorization header, RFC 6749 §5.2 allows 401 for invalid_client but names no
+    // challenge; RFC 9110 §15.5.2 still wants one on every 401, which OAuth servers often omit
+    // (OIDF allows it), so its absence there is a SHOULD, not a MUST.
+    const softRules = expectation.challenge === undefined ? { 'header.www-authenticate': 'SHOULD' as Level } : {};
+    if (!this.coreFindings(exchange, 'error', level, skipRules, softRules)) ok = false;
     return ok;
   }
 
@@ -373,12 +377,20 @@ export class CheckRun {
   }
 
   /** Core problems this check owns, as findings at `level`. Returns false when there were any. */
-  private coreFindings(exchange: Exchange, kind: 'success' | 'error', level: Level, skipRules: readonly string[] = []): boolean {
+  private coreFindings(
+    exchange: Exchange,
+    kind: 'success' | 'error',
+    level: Level,
+    skipRules: readonly string[] = [],
+    softRules: Readonly<Record<string, Level>> = {},
+  ): boolean {
     // Problems another check owns are reported there, once; owners inspect them explicitly.
     const mine = this.coreProblems(exchange, kind).filter((p) => problemOwner(p) === undefined && !skipRules.includes(p.rule));
     for (const problem of mine) {
       // Body members beyond RFC 6749's required ones are the contract's schema (CONTRACT), except JSON-ness itself (RFC 6749 §5.1, §5.2).
-      const problemLevel = problem.rule === 'body.schema' && !/^\/(access_token|token_type|error)?$/.test(problem.pointer) ? lower(level, 'CONTRACT') : level;
+      const contractOnly = problem.rule === 'body.schema' && !/^\/(access_token|token_type|error)?$/.test(problem.pointer);
+      const softened = softRules[problem.rule];
+      const problemLevel = softened !== undefined ? lower(level, softened) : contractOnly ? lower(level, 'CONTRACT') : level;
       this.finding(problemLevel, problem.message, {
         expected: problem.expected === undefined ? undefined : stringify(problem.expected),
         received: stringify(problem.received),
