@@ -158,6 +158,22 @@ describe('@jest/globals expect', () => {
 });
 `;
 
+/** Jest's global expect, typed by @types/jest (the global jest namespace), type-checked by tsc. */
+export const JEST_GLOBAL_TYPES_TEST = `
+// Typings only: setupFilesAfterEnv registers the matchers at run time.
+import type {} from 'attesto-token-contract/jest';
+${FIXTURES}
+test('global expect: matchers are typed and run', async () => {
+  expect(bearer).toMatchBearerTokenResponse({ scope: 'read write' });
+  expect(noPragma).not.toMatchTokenResponse();
+  expect([challenge]).toEqual([expect.toMatchTokenError('invalid_client')]);
+  expect({ token: noPragma }).toEqual({ token: expect.not.toMatchTokenEndpointContract() });
+  await expect(Promise.resolve(bearer)).resolves.toMatchTokenResponse();
+  // @ts-expect-error the options are typed
+  expect(() => expect(bearer).toMatchTokenError('invalid_client', { status: 'x' })).toThrow(/Matcher error/);
+});
+`;
+
 /** Vitest with expect.extend (TypeScript, typings from the ./vitest entry). */
 export const VITEST_TEST = `
 import { expect, test } from 'vitest';
@@ -190,14 +206,14 @@ test('vitest: fetch Response through the async matcher', async () => {
  * declarations themselves are checked strictly by TSCONFIG_NODE16.
  */
 export const TSCONFIG_NODE10 = {
-  compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node10', strict: true, esModuleInterop: true, skipLibCheck: true, types: ['node'], lib: ['ES2022', 'DOM'], outDir: 'out', rootDir: 'src' },
-  include: ['src/globals.test.ts'],
+  compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node10', strict: true, esModuleInterop: true, skipLibCheck: true, types: ['node', 'jest'], lib: ['ES2022', 'DOM'], outDir: 'out', rootDir: 'src' },
+  include: ['src/globals.test.ts', 'src/global-types.test.ts'],
 };
 
 /** tsconfig checking the @jest/globals test under Node16 resolution (package "exports"), declarations included. */
 export const TSCONFIG_NODE16 = {
-  compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, skipLibCheck: false, types: ['node'], lib: ['ES2022', 'DOM'], noEmit: true },
-  include: ['src/globals.test.ts'],
+  compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, skipLibCheck: false, types: ['node', 'jest'], lib: ['ES2022', 'DOM'], noEmit: true },
+  include: ['src/globals.test.ts', 'src/global-types.test.ts'],
 };
 
 /**

@@ -5,8 +5,9 @@
  *    `./vitest`, `./package.json`) expose the expected names;
  *  - Jest with its default CommonJS config and
  *    `setupFilesAfterEnv: ['attesto-token-contract/jest']`;
- *  - Jest with `@jest/globals` imports, type-checked with tsc (classic
- *    node10 and node16 resolution);
+ *  - Jest with `@jest/globals` imports and with the global `jest`
+ *    namespace (@types/jest), type-checked with tsc (classic node10 and
+ *    node16 resolution);
  *  - Vitest with `expect.extend(matchers)`.
  * Packed and installed once per run; the install is cached under
  * os.tmpdir() by the tarball's hash (the npm cache holds every dependency).
@@ -14,10 +15,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXPECTED_NAMES, IMPORT_CHECK, JEST_CJS_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_VITEST, VITEST_TEST } from './consumer-sources';
+import { EXPECTED_NAMES, IMPORT_CHECK, JEST_CJS_TEST, JEST_GLOBAL_TYPES_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_VITEST, VITEST_TEST } from './consumer-sources';
 
 const ROOT = resolve(__dirname, '../..');
 // @types/supertest: the harness's public declarations use supertest's types, so a TypeScript
@@ -61,7 +62,22 @@ async function installConsumer(tarball: string, hash: string): Promise<string> {
   } catch {
     rmSync(staging, { recursive: true, force: true }); // another run finished first: use its install
   }
+  pruneStaleInstalls(target);
   return target;
+}
+
+/** Installs for older tarballs, untouched for an hour, are removed (each is a full node_modules). */
+function pruneStaleInstalls(keep: string): void {
+  const prefix = 'attesto-token-contract-consumer-';
+  for (const name of readdirSync(tmpdir())) {
+    const path = join(tmpdir(), name);
+    if (!name.startsWith(prefix) || path === keep) continue;
+    try {
+      if (Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // another run may be removing it too
+    }
+  }
 }
 
 beforeAll(async () => {
@@ -80,6 +96,7 @@ beforeAll(async () => {
     'jest-cjs/package.json': JSON.stringify({ name: 'jest-cjs', private: true, jest: { setupFilesAfterEnv: ['attesto-token-contract/jest'] } }),
     'jest-cjs/matchers.test.js': JEST_CJS_TEST,
     'jest-globals/src/globals.test.ts': JEST_GLOBALS_TEST,
+    'jest-globals/src/global-types.test.ts': JEST_GLOBAL_TYPES_TEST,
     'jest-globals/tsconfig.json': JSON.stringify(TSCONFIG_NODE10),
     'jest-globals/tsconfig.node16.json': JSON.stringify(TSCONFIG_NODE16),
     'jest-globals/out/package.json': JSON.stringify({ name: 'jest-globals', private: true, jest: { setupFilesAfterEnv: ['attesto-token-contract/jest'] } }),
@@ -143,11 +160,11 @@ describe('Jest consumers', () => {
     expect(report).toMatchObject({ numPassedTests: 6, numFailedTests: 0, numTotalTestSuites: 1 });
   });
 
-  test('@jest/globals imports type-check with tsc (node10 resolution) and run', async () => {
+  test('@jest/globals imports and the global jest namespace type-check with tsc (node10 resolution) and run', async () => {
     const tsc = await run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json'], join(work, 'jest-globals'));
     expect({ code: tsc.code, output: tsc.stdout + tsc.stderr }).toEqual({ code: 0, output: '' });
     const report = await runJest(join(work, 'jest-globals', 'out'));
-    expect(report).toMatchObject({ numPassedTests: 2, numFailedTests: 0 });
+    expect(report).toMatchObject({ numPassedTests: 3, numFailedTests: 0, numTotalTestSuites: 2 });
   });
 
   test('the typings also hold under node16 resolution (package "exports")', async () => {
