@@ -351,7 +351,7 @@ export class CheckRun {
     // Without an Authorization header, RFC 6749 §5.2 allows 401 for invalid_client but names no
     // challenge; RFC 9110 §15.5.2 still wants one on every 401, which OAuth servers often omit
     // (OIDF allows it), so its absence there is a SHOULD, not a MUST.
-    const softRules = expectation.challenge === undefined ? { 'header.www-authenticate': 'SHOULD' as Level } : {};
+    const softRules: Record<string, Level> = expectation.challenge === undefined ? { 'header.www-authenticate': 'SHOULD' } : {};
     if (!this.coreFindings(exchange, 'error', level, skipRules, softRules)) ok = false;
     return ok;
   }
