@@ -28,6 +28,7 @@ const TOOLS = ['jest', '@jest/globals', '@types/jest', '@types/node', '@types/su
 let consumer: string; // the cached install
 let work: string; // this run's test sources, inside the consumer so resolution finds its node_modules
 let packDir: string;
+let packedFiles: string[];
 
 interface Run {
   code: number;
@@ -85,7 +86,9 @@ beforeAll(async () => {
   // npm pack runs `prepare` (the build), as publishing does.
   const pack = await run('npm', ['pack', '--json', '--pack-destination', packDir, '--loglevel=error'], ROOT);
   if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.stderr.slice(-3000)}${pack.stdout.slice(-2000)}`);
-  const filename = (JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string }[])[0]!.filename;
+  const packed = (JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[])[0]!;
+  const filename = packed.filename;
+  packedFiles = packed.files.map((file) => file.path);
   const tarball = join(packDir, filename);
   const hash = createHash('sha256').update(readFileSync(tarball)).update(TOOLS.map(toolVersion).join()).digest('hex');
   consumer = await installConsumer(tarball, hash);
@@ -129,6 +132,20 @@ function parseJson(result: Run, what: string): Record<string, unknown> {
 const MATCHER_NAMES = EXPECTED_NAMES['attesto-token-contract/matchers']!.filter((name) => name !== 'matchers');
 
 describe('entry points from the installed tarball', () => {
+  test('the tarball ships code and declarations for every entry, and no tests or sources', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { types: string; default: string }> };
+    for (const target of Object.values(pkg.exports)) {
+      for (const file of typeof target === 'string' ? [target] : [target.types, target.default]) expect(packedFiles).toContain(file.replace(/^\.\//, ''));
+    }
+    expect(packedFiles.filter((file) => /^(test|fixtures|bench)\/|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
+  });
+
+  test('the token-contract bin runs from the install', async () => {
+    const result = await run(process.execPath, [bin('.bin/token-contract'), '--version'], work);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
   test('require() of every entry exposes the expected names', async () => {
     const out = parseJson(await run(process.execPath, ['require-check.cjs'], work), 'require-check');
     for (const entry of Object.keys(EXPECTED_NAMES)) expect({ entry, missing: out[entry] }).toEqual({ entry, missing: [] });
