@@ -89,8 +89,8 @@ function compileValidators(): ContractValidators {
   };
 }
 
-/** A copy with component `$ref`s pointing at our ids; refuses keywords Ajv would misread. */
-function toAjvSchema(value: unknown, at: string): Record<string, unknown> {
+/** A copy with component `$ref`s pointing at our ids; refuses keywords Ajv would misread. Exported for tests. */
+export function toAjvSchema(value: unknown, at: string): Record<string, unknown> {
   return convert(value, at) as Record<string, unknown>;
 }
 

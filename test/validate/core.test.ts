@@ -1,6 +1,9 @@
 /** Compile-once, the DPoP thumbprint, expectation checking, strict mode and status rules. */
 import { describe, expect, test } from '@jest/globals';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import Ajv from 'ajv';
+import { COMPONENT_SCHEMAS } from '../../src/openapi';
+import { toAjvSchema } from '../../src/validate/schema-validators';
 import {
   checkExpectation,
   contractValidators,
@@ -22,6 +25,20 @@ describe('Ajv validators', () => {
     expect(request({ grant_type: 'client_credentials', client_secret: 's' })).toBe(true);
     expect(request({ grant_type: 'password' })).toBe(false);
     expect(request({})).toBe(false);
+  });
+});
+
+describe('OpenAPI keywords are handled explicitly', () => {
+  test('example (data) is kept, component $refs are rewritten, foreign $refs and nullable/discriminator are refused', () => {
+    const converted = toAjvSchema(COMPONENT_SCHEMAS.AttestoTokenResponse, 'AttestoTokenResponse') as { oneOf: { $ref: string }[] };
+    expect(converted.oneOf.map((branch) => branch.$ref)).toEqual([expect.stringMatching(/\/AttestoBearerTokenResponse$/), expect.stringMatching(/\/AttestoDPoPTokenResponse$/)]);
+    expect((toAjvSchema(COMPONENT_SCHEMAS.AttestoTokenError, 'AttestoTokenError') as { example: unknown }).example).toEqual(COMPONENT_SCHEMAS.AttestoTokenError.example);
+    expect(() => toAjvSchema({ type: 'string', nullable: true }, 'X')).toThrow(/"nullable"/);
+    expect(() => toAjvSchema({ oneOf: [], discriminator: { propertyName: 'token_type' } }, 'X')).toThrow(/"discriminator"/);
+    expect(() => toAjvSchema({ $ref: 'https://example.com/other.json' }, 'X')).toThrow(/unsupported \$ref/);
+  });
+  test('without registering them, strict Ajv would refuse the fragment (so the handling is needed)', () => {
+    expect(() => new Ajv({ strict: true }).compile(toAjvSchema(COMPONENT_SCHEMAS.AttestoTokenError, 'AttestoTokenError'))).toThrow(/unknown keyword: "example"/);
   });
 });
 
