@@ -2,7 +2,7 @@
  * The live conformance suite (issue 6): checks of the checklist, the runner,
  * configuration, profiles, expected failures, reporters and the Jest entry.
  */
-export { runConformance, referenceTargetConfig, knownSelectors, defaultRunClients, DPOP_BOUND_CLIENT_ID, type RunOptions } from './runner';
+export { runConformance, referenceTargetConfig, knownSelectors, defaultRunClients, type RunOptions, type StartInfo } from './runner';
 export { CHECKS, findCheck } from './checks';
 export {
   AUTH_METHODS,

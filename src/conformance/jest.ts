@@ -113,8 +113,9 @@ export function plannedCapabilities(config: ConformanceConfig): Set<Capability> 
   const caps = new Set<Capability>();
   const dpop = typeof config.dpop === 'boolean' ? { enabled: config.dpop } : (config.dpop ?? {});
   if (config.url === undefined) {
-    for (const cap of ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'secret_client', 'dpop', 'invalid_scope', 'unauthorized_client', 'dpop_required_client'] as const) caps.add(cap);
-    if (config.referenceServer?.requireNonce || dpop.nonce) caps.add('dpop_nonce');
+    // dpop_disabled: the default run starts a second reference server with DPoP off for those checks.
+    for (const cap of ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'secret_client', 'dpop', 'invalid_scope', 'unauthorized_client', 'dpop_required_client', 'dpop_disabled'] as const) caps.add(cap);
+    if (config.referenceServer?.requireNonce !== false) caps.add('dpop_nonce');
     return caps;
   }
   for (const client of config.clients ?? []) {

@@ -4,10 +4,7 @@
  * in a bounded pool, stateful ones in order, observers last, and turns the
  * findings into statuses under the profile and the expected-failures list.
  */
-import net from 'node:net';
-import tls from 'node:tls';
 import { PACKAGE_NAME, VERSION } from '../version';
-import { randomBytes } from 'node:crypto';
 import { createDemoClients, createReferenceServer, type ReferenceClientConfig, type ReferenceServer } from '../server';
 import { redactValue, scrubText } from '../redact';
 import { CheckAborted, CheckRun, SkipCheck } from './check-run';
@@ -20,16 +17,28 @@ import {
   type ResolvedConfig,
   type ResolveOptions,
 } from './config';
-import { TargetUnreachableError } from './http';
+import { FORM_CONTENT_TYPE } from './request';
 import { applyExpectation, orderFindings, statusOf } from './profiles';
 import { Session } from './session';
-import { CHECK_GROUPS, type Check, type CheckResult, type ConformanceReport, type ReportSummary } from './types';
+import { CHECK_GROUPS, type Capability, type Check, type CheckResult, type ConformanceReport, type ReportSummary } from './types';
+
+export interface StartInfo {
+  /** The token endpoint URL. */
+  target: string;
+  profile: string;
+  /** Checks selected (skipped ones included). */
+  total: number;
+  /** The target is the reference server started for this run. */
+  referenceServer: boolean;
+  /** The target is run as one that requires DPoP nonces. */
+  dpopNonce: boolean;
+}
 
 export interface RunOptions extends ResolveOptions {
   /** Called as each check finishes (live progress). */
   onResult?: (result: CheckResult, done: number, total: number) => void;
   /** Called once the target is known and the checks are selected. */
-  onStart?: (info: { target: string; profile: string; total: number; referenceServer: boolean }) => void;
+  onStart?: (info: StartInfo) => void;
   /** Stops scheduling checks; those not started are reported as skipped. */
   signal?: AbortSignal;
   /** Called for every request sent (benchmarks count them). */
@@ -53,56 +62,85 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
   // Programmatic callers get the same validation as config files: a clear error, never a TypeError.
   config = parseConfig(config, 'config');
   const checks = options.checks ?? CHECKS;
-  const known = options.knownIds ?? knownSelectors(checks);
-  let reference: ReferenceServer | undefined;
-  let effective = config;
-  if (config.url === undefined) {
-    if (config.clients !== undefined || config.unauthorizedClient !== undefined) {
-      throw new ConformanceConfigError('clients are configured but no url: give the token endpoint url');
-    }
-    reference = await startReferenceServer(config.referenceServer?.requireNonce ?? dpopNonceWanted(config));
-    effective = { ...referenceTargetConfig(reference), ...withoutUndefined(config), url: reference.tokenEndpoint };
-    // The reference server always supports DPoP; keep the user's nonce choice in sync with how it was started.
-    effective.dpop = { enabled: true, nonce: reference.requireNonce };
-  }
-  const session = await (async () => {
+  const resolveOptions: ResolveOptions = { ...options, knownIds: options.knownIds ?? knownSelectors(checks) };
+  if (config.url !== undefined) {
+    const session = new Session(await resolveConfig(config, resolveOptions));
+    session.onRequest = options.onRequest;
     try {
-      const session = new Session(await resolveConfig(effective, { ...options, knownIds: known }));
-      session.onRequest = options.onRequest;
-      return session;
-    } catch (error) {
-      await reference?.close();
-      throw error;
+      return await runResolved(session, checks, options, undefined);
+    } finally {
+      session.close();
     }
-  })();
+  }
+  return runAgainstReferenceServer(config, checks, options, resolveOptions);
+}
+
+/**
+ * The default run: the reference server requires DPoP nonces unless the
+ * config says `referenceServer: { requireNonce: false }`, so the nonce
+ * group runs too; checks that need a server with DPoP switched off
+ * (`dpop-disabled`) run against a second reference server, started only
+ * when such a check is selected.
+ */
+async function runAgainstReferenceServer(config: ConformanceConfig, checks: readonly Check[], options: RunOptions, resolveOptions: ResolveOptions): Promise<ConformanceReport> {
+  if (config.clients !== undefined || config.unauthorizedClient !== undefined) {
+    throw new ConformanceConfigError('clients are configured but no url: give the token endpoint url');
+  }
+  const requireNonce = config.referenceServer?.requireNonce ?? true;
+  if (!requireNonce && typeof config.dpop === 'object' && config.dpop.nonce === true) {
+    throw new ConformanceConfigError('dpop.nonce (--dpop-nonce) contradicts referenceServer.requireNonce: false');
+  }
+  const clients = await defaultRunClients();
+  const servers: ReferenceServer[] = [];
+  const start = async (dpop: { enabled: boolean; requireNonce: boolean }) => {
+    const server = await createReferenceServer({ clients, dpop });
+    servers.push(server);
+    return server;
+  };
+  // The reference server's clients and DPoP settings replace the user's `dpop` (which describes a --url target).
+  const sessionFor = async (server: ReferenceServer) => {
+    const target = referenceTargetConfig(server);
+    return new Session(await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, resolveOptions));
+  };
+  const sessions: Session[] = [];
   try {
-    return await runResolved(session, checks, options, reference !== undefined);
+    const main = await sessionFor(await start({ enabled: true, requireNonce }));
+    sessions.push(main);
+    main.onRequest = options.onRequest;
+    const companion: Companion = {
+      capabilities: new Set<Capability>(['dpop_disabled']),
+      note: 'against a second reference server with DPoP switched off',
+      open: async () => {
+        const session = await sessionFor(await start({ enabled: false, requireNonce: false }));
+        sessions.push(session);
+        session.onRequest = options.onRequest;
+        return session;
+      },
+    };
+    return await runResolved(main, checks, options, companion);
   } finally {
-    session.close();
-    await reference?.close();
+    for (const session of sessions) session.close();
+    await Promise.all(servers.map((server) => server.close()));
   }
 }
 
-function dpopNonceWanted(config: ConformanceConfig): boolean {
-  return typeof config.dpop === 'object' && config.dpop.nonce === true;
+/**
+ * A second target for the checks whose capabilities the main one lacks by
+ * construction (the default run's DPoP-disabled reference server).
+ */
+interface Companion {
+  capabilities: ReadonlySet<Capability>;
+  /** Added to the check's message, so the report says where it ran. */
+  note: string;
+  open(): Promise<Session>;
 }
 
-/** A client of the default run that the server binds to DPoP (exercises `dpop-required-absent`). */
-export const DPOP_BOUND_CLIENT_ID = 'dpop-bound-client';
-
-/** The clients of the default run: the reference server's demo clients plus one DPoP-bound client. */
+/** The clients of the default run: the reference server's demo clients (one per method, one without the grant, one bound to DPoP). */
 export async function defaultRunClients(): Promise<ReferenceClientConfig[]> {
-  return [
-    ...(await createDemoClients()),
-    { id: DPOP_BOUND_CLIENT_ID, secret: randomBytes(18).toString('base64url'), authMethods: ['client_secret_basic'], scopes: ['read', 'write'], requireDpop: true },
-  ];
+  return createDemoClients();
 }
 
-async function startReferenceServer(requireNonce: boolean): Promise<ReferenceServer> {
-  return createReferenceServer({ clients: await defaultRunClients(), dpop: { requireNonce } });
-}
-
-/** The configuration that tests the reference server with its demo clients. */
+/** The configuration that tests a reference server with its demo clients. */
 export function referenceTargetConfig(server: ReferenceServer): ConformanceConfig {
   const clients: NonNullable<ConformanceConfig['clients']> = [];
   let unauthorizedClient: ConformanceConfig['unauthorizedClient'];
@@ -114,7 +152,7 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
       auth,
       ...(info.secret !== undefined ? { secret: info.secret } : {}),
       ...(info.privateJwk ? { privateKey: info.privateJwk } : {}),
-      ...(info.id === DPOP_BOUND_CLIENT_ID ? { requiresDpop: true } : {}),
+      ...(info.requireDpop ? { requiresDpop: true } : {}),
     };
     if (!info.grantTypes.includes('client_credentials')) unauthorizedClient ??= client;
     else if (auth !== 'private_key_jwt' || info.privateJwk) clients.push(client);
@@ -123,18 +161,18 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
     url: server.tokenEndpoint,
     scope: 'read',
     invalidScope: 'admin',
-    dpop: { enabled: true, nonce: server.requireNonce },
+    dpop: server.dpopEnabled ? { enabled: true, nonce: server.requireNonce } : { disabled: true },
     clients,
     ...(unauthorizedClient ? { unauthorizedClient } : {}),
   };
 }
 
-async function runResolved(session: Session, catalogue: readonly Check[], options: RunOptions, referenceServer: boolean): Promise<ConformanceReport> {
+async function runResolved(session: Session, catalogue: readonly Check[], options: RunOptions, companion: Companion | undefined): Promise<ConformanceReport> {
   const config = session.config;
   const started = Date.now();
   const selected = selectChecks(catalogue, config);
-  options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer });
-  await preflight(config.url, config.timeoutMs);
+  options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce });
+  await preflight(session);
 
   const results = new Map<string, CheckResult>();
   let done = 0;
@@ -145,16 +183,23 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
   };
 
   const runnable: Check[] = [];
+  const elsewhere: Check[] = [];
   for (const check of selected) {
     const missing = check.requires.filter((cap) => !config.capabilities.has(cap));
-    if (missing.length > 0) finish(skipped(check, `needs ${missing.map(describeCapability).join(', ')}`));
-    else runnable.push(check);
+    if (missing.length === 0) runnable.push(check);
+    else if (companion && missing.every((cap) => companion.capabilities.has(cap))) elsewhere.push(check);
+    else finish(skipped(check, `needs ${missing.map(describeCapability).join(', ')}`));
   }
   const concurrent = runnable.filter((c) => (c.mode ?? 'concurrent') === 'concurrent');
   const ordered = runnable.filter((c) => c.mode === 'ordered');
   const observers = runnable.filter((c) => c.mode === 'observer');
 
   await pool(concurrent, config.concurrency, async (check) => finish(await runOne(session, check, options.signal)));
+  if (companion && elsewhere.length > 0) {
+    const other = await companion.open();
+    for (const check of elsewhere) finish(await runOne(other, check, options.signal, companion.note));
+    for (const secret of other.secrets) session.secrets.add(secret);
+  }
   for (const check of [...ordered, ...observers]) finish(await runOne(session, check, options.signal));
 
   // Last line of defence: a secret first seen late in the run (a token, a
@@ -177,7 +222,7 @@ function selectChecks(catalogue: readonly Check[], config: ResolvedConfig): Chec
   return catalogue.filter((check) => (config.only === undefined || config.only.length === 0 || matches(check, config.only)) && !matches(check, config.skip));
 }
 
-async function runOne(session: Session, check: Check, signal: AbortSignal | undefined): Promise<CheckResult> {
+async function runOne(session: Session, check: Check, signal: AbortSignal | undefined, where?: string): Promise<CheckResult> {
   const config = session.config;
   if (signal?.aborted) return skipped(check, 'run interrupted');
   const run = new CheckRun(session, check);
@@ -205,7 +250,7 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
     reference: check.reference,
     group: check.group,
     status,
-    message: scrubText(messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)), session.secrets),
+    message: scrubText(messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + (where ? ` (${where})` : ''), session.secrets),
     durationMs: Math.round(durationMs * 10) / 10,
     findings,
   };
@@ -282,26 +327,22 @@ async function pool<T>(items: readonly T[], size: number, work: (item: T) => Pro
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }
 
-/** Opens (and closes) one connection, TLS included, so an unreachable target is one clear error, not 60 failures. */
-function preflight(target: string, timeoutMs: number): Promise<void> {
-  const url = new URL(target);
-  const secure = url.protocol === 'https:';
-  const port = Number(url.port || (secure ? 443 : 80));
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const origin = `${url.protocol}//${url.host}`;
-  return new Promise<void>((resolve, reject) => {
-    const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port });
-    const fail = (cause: string) => {
-      socket.destroy();
-      reject(new TargetUnreachableError(origin, cause));
-    };
-    socket.setTimeout(timeoutMs, () => fail(`timeout after ${timeoutMs} ms`));
-    socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
-    socket.once(secure ? 'secureConnect' : 'connect', () => {
-      socket.end();
-      socket.destroy();
-      resolve();
-    });
+/**
+ * One harmless token request (no credentials) before any check: a target
+ * that cannot be reached, fails TLS, resets every connection or never
+ * answers is one clear error, not a page of failures. Any HTTP answer will
+ * do; it is not judged, nor recorded for the observers.
+ */
+async function preflight(session: Session): Promise<void> {
+  session.onRequest?.('(probe)');
+  await session.http.send({
+    method: 'POST',
+    url: session.config.url,
+    headers: [
+      ['Content-Type', FORM_CONTENT_TYPE],
+      ['Accept', 'application/json'],
+    ],
+    body: 'grant_type=client_credentials',
   });
 }
 

@@ -209,13 +209,13 @@ const ROWS: Row[] = [
   { broken: 'accepts an hour-old iat with a valid nonce, rfc profile', check: 'dpop-iat-old', nonce: true, profile: 'rfc', status: 'passed', mutation: accept((r) => Number(proofClaims(r)?.iat ?? nowSeconds()) < nowSeconds() - 600 && typeof proofClaims(r)?.nonce === 'string') },
   { broken: 'accepts an hour-old iat without a nonce requirement', check: 'dpop-iat-old', profile: 'rfc', mutation: accept((r) => Number(proofClaims(r)?.iat ?? nowSeconds()) < nowSeconds() - 600) },
   // §8 sender constraint
-  { broken: 'downgrades a DPoP-bound client to Bearer', check: 'dpop-required-absent', mutation: accept((r) => /^Basic /i.test(header(r, 'authorization') ?? '') && Buffer.from((header(r, 'authorization') ?? '').slice(6), 'base64').toString().startsWith('dpop-bound-client:') && dpopProofs(r).length === 0) },
+  { broken: 'downgrades a DPoP-bound client to Bearer', check: 'dpop-required-absent', mutation: accept((r) => /^Basic /i.test(header(r, 'authorization') ?? '') && Buffer.from((header(r, 'authorization') ?? '').slice(6), 'base64').toString().startsWith('dpop-client:') && dpopProofs(r).length === 0) },
 ];
 
 describe('deliberately broken servers: each break is caught by its check', () => {
   let plain: MutatingProxy;
   let nonce: MutatingProxy;
-  const configFor = (proxy: MutatingProxy): ConformanceConfig => ({ ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint, clients: referenceTargetConfig(proxy.server).clients!.map((c) => (c.id === 'dpop-bound-client' ? { ...c, requiresDpop: true } : c)) });
+  const configFor = (proxy: MutatingProxy): ConformanceConfig => ({ ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint });
 
   beforeAll(async () => {
     const clients = await defaultRunClients();

@@ -17,15 +17,24 @@ describe('default run against the reference server', () => {
     const report = await runConformance({ profile, referenceServer: { requireNonce } }, { onResult: (r) => progress.push(r.id) });
     const notGreen = report.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped').map((c) => `${c.id} ${c.status}: ${c.message}`);
     expect(notGreen).toEqual([]);
-    // Only what the reference server cannot offer is skipped: TLS (loopback http), a DPoP-less server, and nonces when off.
+    // Only what the reference server cannot offer is skipped: TLS (loopback http), and nonces when switched off.
     const skipped = report.checks.filter((c) => c.status === 'skipped').map((c) => c.id);
-    const expectedSkips = ['tls', 'dpop-disabled', ...(requireNonce ? [] : ['nonce-missing', 'nonce-retry', 'nonce-wrong', 'nonce-precedence', 'nonce-rotate'])];
+    const expectedSkips = ['tls', ...(requireNonce ? [] : ['nonce-missing', 'nonce-retry', 'nonce-wrong', 'nonce-precedence', 'nonce-rotate'])];
     expect(skipped.sort()).toEqual(expectedSkips.sort());
     expect(report.checks.map((c) => c.id)).toEqual(CHECKS.map((c) => c.id));
     expect(progress.sort()).toEqual(CHECKS.map((c) => c.id).sort());
     expect(report.summary).toEqual({ total: CHECKS.length, passed: CHECKS.length - expectedSkips.length, failed: 0, warned: 0, skipped: expectedSkips.length, expectedFailures: 0, unexpectedPasses: 0 });
     expect(report.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/token$/);
     expect(report.profile).toBe(profile);
+  });
+
+  test('with no configuration at all, nonces are required and dpop-disabled runs against a DPoP-off companion: nothing but tls skipped', async () => {
+    let start: { dpopNonce: boolean; referenceServer: boolean } | undefined;
+    const report = await runConformance({}, { onStart: (info) => (start = info) });
+    expect(start).toMatchObject({ dpopNonce: true, referenceServer: true });
+    expect(report.checks.filter((c) => c.status !== 'passed').map((c) => c.id)).toEqual(['tls']);
+    expect(report.checks.find((c) => c.id === 'dpop-disabled')!.message).toMatch(/second reference server with DPoP switched off/);
+    expect(report.checks.find((c) => c.id === 'nonce-retry')!.status).toBe('passed');
   });
 
   test('check ids are unique, taken verbatim from the checklist, each with a level, a reference and a group', () => {

@@ -60,7 +60,7 @@ describe('reporters', () => {
     const stream = { write: (s: string) => (live += s) };
     const reporter = new ConsoleReporter(stream, { color: false });
     report = await runConformance(
-      { ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint, clients: referenceTargetConfig(proxy.server).clients!.map((c) => (c.id === 'dpop-bound-client' ? { ...c, requiresDpop: true } : c)) },
+      { ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint },
       { onStart: (i) => reporter.onStart(i), onResult: (r, d, t) => reporter.onResult(r, d, t) },
     );
     reporter.finish(report);

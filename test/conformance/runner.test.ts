@@ -179,8 +179,25 @@ describe('runs', () => {
     expect((error as Error).message).toBe(`cannot reach http://127.0.0.1:${port}: ECONNREFUSED`);
   });
 
+  test('a target that never answers is unreachable: the probe times out', async () => {
+    const hung = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (hung.address() as AddressInfo).port;
+      const error = await runConformance({ ...config, url: `http://127.0.0.1:${port}/oauth/token`, timeoutMs: 200 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TargetUnreachableError);
+      expect((error as Error).message).toBe(`cannot reach http://127.0.0.1:${port}: timeout after 200 ms`);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
+    }
+  });
+
   test('a target that stops answering fails the checks with the cause instead of hanging', async () => {
-    const hung = http.createServer(() => undefined); // never answers
+    // Answers the credential-less probe, then never answers again.
+    const hung = http.createServer((req, res) => {
+      if (req.headers.authorization === undefined) res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"error":"invalid_client"}');
+    });
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/oauth/token`;

@@ -24,8 +24,11 @@ export const conformanceCommand: Command = {
 
 Runs the live checks of the token endpoint contract (RFC 6749, 7523, 9449 and
 the attesto contract) and reports, check by check, where the endpoint departs.
-Without --url or --config it starts the reference server on an ephemeral
-loopback port and runs every check against it.
+Without --url it starts the reference server on an ephemeral loopback port
+and runs every check against it: the server requires DPoP nonces, so the
+nonce checks run too, and dpop-disabled runs against a second reference
+server with DPoP switched off. Only tls is skipped (the servers speak plain
+http on loopback).
 
 Target and client:
   --url URL                     token endpoint URL (https://; http:// only for loopback)
@@ -38,8 +41,11 @@ Target and client:
   --audience AUD                client assertion aud (default: the token endpoint URL)
   --scope S                     scope the client may be granted (e.g. "read")
   --invalid-scope S             a known scope the client may not have (enables scope-invalid)
-  --dpop                        the server supports DPoP: run the DPoP checks
-  --dpop-nonce                  the server requires DPoP nonces (implies --dpop)
+  --dpop                        the --url server supports DPoP: run the DPoP checks
+  --dpop-nonce                  the --url server requires DPoP nonces (implies --dpop).
+                                Without --url both change nothing: the reference server
+                                requires nonces (a config file's
+                                "referenceServer": { "requireNonce": false } turns them off)
   --config FILE                 JSON or YAML config (several clients, see the README)
 
 Run:

@@ -5,6 +5,7 @@
  * section and a `curl` command that reproduces it (secrets as placeholders).
  */
 import type { CheckResult, CheckStatus, ConformanceReport } from '../types';
+import type { StartInfo } from '../runner';
 
 import { STATUS_LABEL, findingLines, formatMs, levelRows, noteworthy, requestText, responseText } from './format';
 
@@ -37,9 +38,14 @@ export class ConsoleReporter {
     this.color = options.color ?? (out.isTTY === true && !process.env.NO_COLOR);
   }
 
-  onStart(info: { target: string; profile: string; total: number; referenceServer: boolean }): void {
+  onStart(info: StartInfo): void {
     const where = info.referenceServer ? `the reference server at ${info.target}` : info.target;
-    this.out.write(`Token endpoint conformance: ${info.total} checks against ${where} (profile ${info.profile})\n\n`);
+    this.out.write(`Token endpoint conformance: ${info.total} checks against ${where} (profile ${info.profile})\n`);
+    if (info.referenceServer) {
+      const nonce = info.dpopNonce ? 'it requires DPoP nonces' : 'it does not require DPoP nonces';
+      this.out.write(`(started for this run: ${nonce}; dpop-disabled runs against a second one with DPoP off)\n`);
+    }
+    this.out.write('\n');
   }
 
   onResult(result: CheckResult, done: number, total: number): void {
