@@ -10,7 +10,7 @@ import { toMatchTokenError } from './toMatchTokenError';
 import { toMatchTokenResponse } from './toMatchTokenResponse';
 
 export { toMatchTokenResponse, toMatchBearerTokenResponse, toMatchDPoPTokenResponse, toMatchTokenError, toMatchTokenEndpointContract };
-export type { MatcherContextLike, MatcherResult } from './run';
+export type { MatcherContextLike, MatcherResult, TokenEndpointMatcher } from './run';
 export type * from './types';
 
 /** All matchers, for `expect.extend(matchers)`. */

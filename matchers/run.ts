@@ -5,6 +5,7 @@
  */
 import {
   InvalidExpectationError,
+  RULES,
   formatProblems,
   formatResponse,
   fromFetch,
@@ -29,40 +30,60 @@ export interface MatcherResult {
   message: () => string;
 }
 
-/** A matcher's description; `A` and `B` are its arguments after the received value. */
-export interface MatcherSpec<A = unknown, B = unknown> {
+/** A matcher's description; `Args` are its arguments after the received value. */
+export interface MatcherSpec<Args extends unknown[]> {
   /** The matcher's name, for the hint. */
   name: string;
   /** The expectation for these arguments; throws InvalidExpectationError for bad ones. */
-  expectation(a: A, b: B): TokenEndpointExpectation;
-  /** The hint's argument text, e.g. `"invalid_client"` (computed only for messages). */
-  hintExpected(a: A, b: B): string;
+  expectation(...args: Args): TokenEndpointExpectation;
   /** What a passing response is, e.g. "a valid DPoP token response" (computed only for messages). */
-  what(a: A, b: B): string;
+  what(...args: Args): string;
 }
+
+/** A matcher function as Jest and Vitest call it: the context as `this`, then the received value and the arguments. */
+export type TokenEndpointMatcher<Args extends unknown[]> = (this: MatcherContextLike | void, received: unknown, ...args: Args) => MatcherResult | Promise<MatcherResult>;
 
 interface Call {
   ctx: MatcherContextLike;
-  spec: MatcherSpec<any, any>;
-  a: unknown;
-  b: unknown;
+  spec: MatcherSpec<any>;
+  args: unknown[];
+}
+
+/** The matcher function for a spec: the plumbing every matcher shares, so each matcher file holds only its own rules. */
+export function defineMatcher<Args extends unknown[]>(spec: MatcherSpec<Args>): TokenEndpointMatcher<Args> {
+  return function matcher(this: MatcherContextLike | void, received: unknown, ...args: Args) {
+    return runMatcher(this, spec, received, args);
+  };
+}
+
+/**
+ * The expectation builder of a matcher taking one options object: no
+ * options give the shared frozen `defaults` (nothing allocated on the pass
+ * path); given options are checked for unknown keys, then mapped by `build`.
+ */
+export function fromOptions<O extends object>(
+  allowed: readonly (keyof O & string)[],
+  defaults: TokenEndpointExpectation,
+  build: (options: O) => TokenEndpointExpectation,
+): (options?: O) => TokenEndpointExpectation {
+  const frozen = Object.freeze({ ...defaults });
+  return (options) => (options === undefined ? frozen : { ...frozen, ...build(checkOptions(options, allowed) as O) });
 }
 
 /**
  * Runs a validation for a matcher: a Promise when the received value (a
  * fetch Response) or the expectation (a DPoP key) needs async work.
  */
-export function runMatcher<A, B>(
+export function runMatcher<Args extends unknown[]>(
   context: MatcherContextLike | void,
-  spec: MatcherSpec<A, B>,
+  spec: MatcherSpec<Args>,
   received: unknown,
-  a: A,
-  b: B,
+  args: Args,
 ): MatcherResult | Promise<MatcherResult> {
-  const call: Call = { ctx: context ?? {}, spec, a, b };
+  const call: Call = { ctx: context ?? {}, spec, args };
   let result: ValidationResult;
   try {
-    const expectation = spec.expectation(a, b);
+    const expectation = spec.expectation(...args);
     if (expectation.dpopKey !== undefined || isFetchResponse(received)) return runAsync(call, received, expectation);
     result = validateTokenEndpointResponse(received, expectation as TokenEndpointExpectation & { dpopKey?: undefined });
   } catch (error) {
@@ -91,29 +112,39 @@ async function runAsync(call: Call, received: unknown, expectation: TokenEndpoin
 }
 
 function toResult(call: Call, received: unknown, result: ValidationResult): MatcherResult {
+  if (!result.ok && call.ctx.isNot && result.problems[0]!.rule === RULES.responseShape) {
+    // Like Jest's own "received value must be …" errors: a value that is not a response fails
+    // in both directions, so `.not` cannot pass on a forgotten `await` or an undefined.
+    return { pass: true, message: () => notAResponseMessage(call, result) };
+  }
   return { pass: result.ok, message: () => (result.ok ? passMessage(call, received) : failMessage(call, received, result)) };
+}
+
+function notAResponseMessage(call: Call, result: ValidationResult): string {
+  return [hint(call), '', 'The received value is not an HTTP response, so .not cannot judge it:', formatProblems(result.problems)].join('\n');
 }
 
 function failMessage(call: Call, received: unknown, result: ValidationResult): string {
   const count = result.problems.length;
-  const lines = [hint(call), '', `Expected ${call.spec.what(call.a, call.b)}; found ${count} problem${count === 1 ? '' : 's'}:`, formatProblems(result.problems)];
+  const lines = [hint(call), '', `Expected ${call.spec.what(...call.args)}; found ${count} problem${count === 1 ? '' : 's'}:`, formatProblems(result.problems)];
   const view = readResponse(received);
   if ('bodyKind' in view) lines.push('', formatResponse(view, result.problems));
   return lines.join('\n');
 }
 
 function passMessage(call: Call, received: unknown): string {
-  const lines = [hint(call), '', `Expected the response not to be ${call.spec.what(call.a, call.b)}, but it is.`];
+  const lines = [hint(call), '', `Expected the response not to be ${call.spec.what(...call.args)}, but it is.`];
   const view = readResponse(received);
   if ('bodyKind' in view) lines.push('', formatResponse(view));
   return lines.join('\n');
 }
 
-function hint({ ctx, spec, a, b }: Call): string {
+function hint({ ctx, spec, args }: Call): string {
   const options = { isNot: ctx.isNot, promise: ctx.promise };
+  const expected = hintArgs(args);
   const matcherHint = ctx.utils?.matcherHint;
-  if (typeof matcherHint === 'function') return matcherHint(spec.name, undefined, spec.hintExpected(a, b), options);
-  return `expect(received)${ctx.promise ? `.${ctx.promise}` : ''}${ctx.isNot ? '.not' : ''}.${spec.name}(${spec.hintExpected(a, b)})`;
+  if (typeof matcherHint === 'function') return matcherHint(spec.name, undefined, expected, options);
+  return `expect(received)${ctx.promise ? `.${ctx.promise}` : ''}${ctx.isNot ? '.not' : ''}.${spec.name}(${expected})`;
 }
 
 /** A misuse of the matcher (bad options) is reported like Jest's own "Matcher error". */
@@ -122,11 +153,8 @@ function matcherError(call: Call, error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** Checks an options argument: undefined or a plain object with known keys only (catches typos). */
-const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
-
+/** Checks an options argument: a plain object with known keys only (catches typos). */
 export function checkOptions(options: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
-  if (options === undefined) return NO_OPTIONS;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidExpectationError(`options must be an object, received ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
   }
@@ -138,12 +166,17 @@ export function checkOptions(options: unknown, allowed: readonly string[]): Read
   return options as Record<string, unknown>;
 }
 
-/** For hints: the options an assertion was called with, secrets left out. */
-export function hintArgs(...args: unknown[]): string {
-  const shown = args.filter((arg) => arg !== undefined).map((arg) => {
-    if (typeof arg === 'string') return JSON.stringify(arg);
-    if (arg !== null && typeof arg === 'object') return `{ ${Object.keys(arg).join(', ')} }`;
-    return String(arg);
-  });
-  return shown.join(', ');
+/** For hints: the arguments an assertion was called with, option names only (values may be keys or secrets). */
+function hintArgs(args: readonly unknown[]): string {
+  let last = args.length;
+  while (last > 0 && args[last - 1] === undefined) last--; // trailing omitted arguments
+  return args
+    .slice(0, last)
+    .map((arg) => {
+      if (typeof arg === 'string') return JSON.stringify(arg);
+      if (arg instanceof RegExp) return String(arg);
+      if (arg !== null && typeof arg === 'object') return `{ ${Object.keys(arg).join(', ')} }`;
+      return String(arg);
+    })
+    .join(', ');
 }

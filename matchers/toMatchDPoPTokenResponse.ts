@@ -1,20 +1,5 @@
-import type { TokenEndpointExpectation } from '../src/validate';
 import type { DPoPTokenResponseOptions } from './types';
-import { checkOptions, hintArgs, runMatcher, type MatcherContextLike, type MatcherResult, type MatcherSpec } from './run';
-
-const OPTIONS = ['key', 'scope', 'strict'] as const;
-const DEFAULT: TokenEndpointExpectation = Object.freeze({ kind: 'success', tokenType: 'DPoP' });
-
-const spec: MatcherSpec<DPoPTokenResponseOptions | undefined> = {
-  name: 'toMatchDPoPTokenResponse',
-  expectation(options) {
-    if (options === undefined) return DEFAULT;
-    const o = checkOptions(options, OPTIONS) as DPoPTokenResponseOptions;
-    return { kind: 'success', tokenType: 'DPoP', dpopKey: o.key, scope: o.scope, strict: o.strict };
-  },
-  hintExpected: (options) => hintArgs(options),
-  what: (options) => `a valid DPoP token response (200, AttestoDPoPTokenResponse${options?.key ? ', cnf.jkt = thumbprint of the given key' : ''})`,
-};
+import { defineMatcher, fromOptions } from './run';
 
 /**
  * `expect(res).toMatchDPoPTokenResponse({ key?, scope?, strict? })`: a valid
@@ -22,10 +7,8 @@ const spec: MatcherSpec<DPoPTokenResponseOptions | undefined> = {
  * `cnf.jkt` must be its RFC 7638 thumbprint (RFC 9449 §6.1), and the
  * matcher is async: `await expect(res).toMatchDPoPTokenResponse({ key })`.
  */
-export function toMatchDPoPTokenResponse(
-  this: MatcherContextLike | void,
-  received: unknown,
-  options?: DPoPTokenResponseOptions,
-): MatcherResult | Promise<MatcherResult> {
-  return runMatcher(this, spec, received, options, undefined);
-}
+export const toMatchDPoPTokenResponse = defineMatcher<[options?: DPoPTokenResponseOptions]>({
+  name: 'toMatchDPoPTokenResponse',
+  expectation: fromOptions<DPoPTokenResponseOptions>(['key', 'scope', 'strict'], { kind: 'success', tokenType: 'DPoP' }, (o) => ({ dpopKey: o.key, scope: o.scope, strict: o.strict })),
+  what: (options) => `a valid DPoP token response (200, AttestoDPoPTokenResponse${options?.key ? ', cnf.jkt = thumbprint of the given key' : ''})`,
+});

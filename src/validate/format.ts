@@ -79,6 +79,7 @@ function location(problem: Problem): string {
 /** A short, redacted rendering of an expected/received value. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing (absent)';
+  if (typeof value === 'number') return String(value); // also Infinity (JSON text such as 1e400) and NaN, which JSON.stringify prints as null
   if (Array.isArray(value) && value.every((item) => typeof item === 'number')) return value.join(' or ');
   const text = typeof value === 'string' ? JSON.stringify(redactText(value)) : redactText(safeStringify(redactBody(value)));
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
@@ -86,7 +87,7 @@ export function show(value: unknown): string {
 
 function safeStringify(value: unknown, space?: number): string {
   try {
-    const text = JSON.stringify(value, (_key, member: unknown) => (typeof member === 'bigint' ? `${member}n` : member), space);
+    const text = JSON.stringify(value, (_key, member: unknown) => (typeof member === 'bigint' ? `${member}n` : typeof member === 'number' && !Number.isFinite(member) ? String(member) : member), space);
     return text === undefined ? String(value) : text;
   } catch {
     return Object.prototype.toString.call(value);

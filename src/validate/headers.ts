@@ -89,14 +89,99 @@ function headerText(value: unknown): string | undefined {
 
 // RFC 9110 §8.3.1: type/subtype case-insensitive, optional whitespace before parameters.
 const JSON_MEDIA_TYPE = /^[ \t]*application\/json[ \t]*(?:;|$)/i;
-// RFC 9111 §5.2: a comma-separated list of directives; no-store takes no argument.
-const NO_STORE = /(?:^|,)[ \t]*no-store[ \t]*(?:,|$)/i;
-// RFC 9111 §5.4: Pragma = 1#pragma-directive; only no-cache is defined.
-const NO_CACHE = /(?:^|,)[ \t]*no-cache[ \t]*(?:,|$)/i;
 // RFC 9449 §8.1: nonce = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E.
 const NQCHARS = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 export const isJsonMediaType = (value: string | undefined): boolean => value !== undefined && JSON_MEDIA_TYPE.test(value);
-export const hasNoStore = (value: string | undefined): boolean => value !== undefined && NO_STORE.test(value);
-export const hasNoCache = (value: string | undefined): boolean => value !== undefined && NO_CACHE.test(value);
+/** `Cache-Control` lists `no-store` as a directive of its own, without an argument (RFC 9111 §5.2.2.5). */
+export const hasNoStore = (value: string | undefined): boolean => value !== undefined && findDirective(value, 'no-store') === DIRECTIVE_BARE;
+/** `Pragma` lists `no-cache` (RFC 9111 §5.4). */
+export const hasNoCache = (value: string | undefined): boolean => value !== undefined && findDirective(value, 'no-cache') === DIRECTIVE_BARE;
 export const isDpopNonce = (value: string | undefined): boolean => value !== undefined && NQCHARS.test(value);
+
+/** findDirective results. */
+export const DIRECTIVE_ABSENT = 0;
+export const DIRECTIVE_BARE = 1;
+/** Present, but as `name=argument`, which a directive without arguments must not carry. */
+export const DIRECTIVE_WITH_ARGUMENT = 2;
+export type DirectiveFound = typeof DIRECTIVE_ABSENT | typeof DIRECTIVE_BARE | typeof DIRECTIVE_WITH_ARGUMENT;
+
+const COMMA = 44;
+const EQUALS = 61;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const SPACE = 32;
+const TAB = 9;
+
+/**
+ * Looks for the directive `name` (lower-case) in a comma-separated directive
+ * list such as Cache-Control or Pragma: `directive = token [ "=" ( token /
+ * quoted-string ) ]` (RFC 9111 §5.2, §5.4; RFC 9110 §5.6.1, §5.6.4).
+ * Names compare case-insensitively; text inside a quoted-string argument is
+ * never taken for a directive, so `private="no-store"` does not carry
+ * no-store. Scans in place without allocating: it runs on every assertion.
+ * A malformed list (an unclosed quote) ends the scan where it breaks.
+ */
+export function findDirective(list: string, name: string): DirectiveFound {
+  let found: DirectiveFound = DIRECTIVE_ABSENT;
+  const end = list.length;
+  let i = 0;
+  while (i < end) {
+    // Skip the separators and optional whitespace before an element.
+    let c = list.charCodeAt(i);
+    if (c === COMMA || c === SPACE || c === TAB) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < end) {
+      c = list.charCodeAt(i);
+      if (c === COMMA || c === EQUALS || c === SPACE || c === TAB || c === QUOTE) break;
+      i++;
+    }
+    const named = i - start === name.length && sameLetters(list, start, name);
+    while (i < end && (list.charCodeAt(i) === SPACE || list.charCodeAt(i) === TAB)) i++;
+    if (i < end && list.charCodeAt(i) === EQUALS) {
+      if (named) found = DIRECTIVE_WITH_ARGUMENT;
+      i = nextComma(list, i + 1);
+    } else {
+      // A bare name ends at a comma or the end; `no-store junk` or `no-store"x"` is not a well-formed element.
+      if (named && (i === end || list.charCodeAt(i) === COMMA)) return DIRECTIVE_BARE;
+      i = nextComma(list, i);
+    }
+  }
+  return found;
+}
+
+/** The index of the next comma that is not inside a quoted-string (or the end). */
+function nextComma(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === COMMA) return i;
+    i = c === QUOTE ? afterQuotedString(text, i) : i + 1;
+  }
+  return i;
+}
+
+/** The index after the quoted-string opening at `open` (RFC 9110 §5.6.4: `\` escapes one character). */
+function afterQuotedString(text: string, open: number): number {
+  let i = open + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i += 2;
+    else if (c === QUOTE) return i + 1;
+    else i++;
+  }
+  return text.length; // unclosed: the rest of the field is inside the quote
+}
+
+/** Case-insensitive comparison of `text[start..]` with the lower-case ASCII `lower`. */
+function sameLetters(text: string, start: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    let c = text.charCodeAt(start + k);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lower.charCodeAt(k)) return false;
+  }
+  return true;
+}

@@ -116,12 +116,20 @@ export function readResponse(value: unknown): ResponseView | Problem {
     return shapeProblem(`expected an HTTP response, received ${describe(value)}`, describe(value));
   }
   const input = value as Record<string, unknown>;
+  if (value instanceof Error || input.isAxiosError === true) {
+    const failed = failedRequest(value as Error & Record<string, unknown>);
+    if (failed !== undefined) return failed;
+  }
   let status = input.status;
   if (typeof status !== 'number') status = input.statusCode;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 999) return notAResponse(value);
-  const rawHeaders = input.headers ?? input.header;
+  let rawHeaders = input.headers ?? input.header;
+  if (Array.isArray(rawHeaders)) rawHeaders = headerEntries(rawHeaders);
   if (rawHeaders !== undefined && rawHeaders !== null && !isHeaderSource(rawHeaders)) {
-    return shapeProblem(`the response headers must be an object, received ${describe(rawHeaders)}`, describe(rawHeaders));
+    return shapeProblem(
+      `the response headers must be an object, a Headers/Map, or an array of [name, value] pairs, received ${describe(input.headers ?? input.header)}`,
+      describe(input.headers ?? input.header),
+    );
   }
   const view: ResponseView = { status, headers: (rawHeaders ?? undefined) as HeaderSource | undefined, body: undefined, bodyKind: 'empty' };
   const text = input.text;
@@ -136,6 +144,11 @@ export function readResponse(value: unknown): ResponseView | Problem {
       return view;
     }
     return parseInto(view, text);
+  }
+  if ((text === undefined || text === null) && 'text' in input && isEmptyRecord(input.body)) {
+    // superagent/supertest without a payload (HEAD, 204, an aborted body): `text` is unset and
+    // `body` is the `{}` superagent always fills in. That is no body, not an empty JSON object.
+    return view;
   }
   if (typeof text === 'function' && isFetchResponse(value)) {
     return shapeProblem(
@@ -163,6 +176,61 @@ export function readResponse(value: unknown): ResponseView | Problem {
     );
   }
   return view;
+}
+
+/**
+ * An HTTP client's rejection: axios and superagent reject with an Error that
+ * carries the response (`error.response`) for error statuses, and without one
+ * when no response arrived. Returns the response's view, a problem naming the
+ * failure, or undefined for errors that are read as responses themselves
+ * (superagent's JSON parse error, which carries the raw text).
+ */
+function failedRequest(error: Error & Record<string, unknown>): ResponseView | Problem | undefined {
+  if ('rawResponse' in error) return undefined;
+  const nested = error.response;
+  if (nested !== null && typeof nested === 'object' && nested !== error) {
+    const candidate = nested as Record<string, unknown>;
+    if (typeof candidate.status === 'number' || typeof candidate.statusCode === 'number') return readResponse(nested);
+  }
+  if (typeof error.status === 'number' || typeof error.statusCode === 'number') return undefined; // read as the response itself
+  // Name and code only: an error message may quote a URL or a request with credentials.
+  const name = typeof error.name === 'string' ? error.name : 'Error';
+  const code = typeof error.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(error.code) ? ` ${error.code}` : '';
+  return shapeProblem(
+    `received an error (${name}${code}) instead of a response: the request failed before any HTTP response arrived`,
+    `a ${name}${code}`,
+  );
+}
+
+/** `[[name, value], ...]` (HeadersInit) or node's flat `rawHeaders` `[name, value, name, value, ...]` as a record. */
+function headerEntries(list: readonly unknown[]): Record<string, unknown> | readonly unknown[] {
+  const out: Record<string, unknown> = {};
+  const append = (name: unknown, value: unknown): boolean => {
+    if (typeof name !== 'string') return false;
+    const key = name.toLowerCase();
+    const previous = out[key];
+    out[key] = previous === undefined ? value : ([] as unknown[]).concat(previous, value);
+    return true;
+  };
+  // Indexed loops: a sparse array's holes must count as malformed, not be skipped.
+  // Anything else is returned as is, and the caller reports the array as a shape problem.
+  const pairs = list.length > 0 && Array.isArray(list[0]);
+  if (!pairs && list.length % 2 !== 0) return list;
+  for (let i = 0; i < list.length; i += pairs ? 1 : 2) {
+    const entry = list[i];
+    if (pairs) {
+      if (!Array.isArray(entry) || entry.length !== 2 || !append(entry[0], entry[1])) return list;
+    } else if (!append(entry, list[i + 1])) {
+      return list;
+    }
+  }
+  return out;
+}
+
+function isEmptyRecord(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const _key in value) return false;
+  return true;
 }
 
 function notAResponse(value: object): Problem {

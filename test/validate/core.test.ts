@@ -8,6 +8,7 @@ import {
   checkExpectation,
   contractValidators,
   dpopKeyThumbprint,
+  formatProblem,
   InvalidExpectationError,
   schemaValidator,
   validateTokenEndpointResponse,
@@ -120,5 +121,56 @@ describe('rules that depend on the expectation', () => {
     expect(pending).toBeInstanceOf(Promise);
     await expect(pending).resolves.toEqual({ ok: true, problems: [] });
     expect(validateTokenEndpointResponse(dpop)).toEqual({ ok: true, problems: [] });
+  });
+});
+
+describe('status, header and number edge cases', () => {
+  const bearer = { access_token: 'a', token_type: 'Bearer' };
+  const rulesOf = (response: unknown, expectation = {}) => validateTokenEndpointResponse(response, expectation).problems.map((p) => p.rule);
+
+  test('an undocumented status names what the assertion wanted, and strict mode does not call a 204 an error', () => {
+    const noContent = { status: 204, headers: {} };
+    const [status, , cacheControl] = validateTokenEndpointResponse(noContent, { kind: 'success' }).problems;
+    expect(status).toMatchObject({ rule: 'status.documented', expected: [200], received: 204 });
+    expect(status!.message).toBe('status 204 is not documented for the token endpoint; expected status 200');
+    expect(cacheControl!.message).toContain('on any token endpoint response in strict mode');
+    expect(cacheControl!.message).not.toContain('error response');
+    // No narrower wish: the documented list.
+    expect(validateTokenEndpointResponse(noContent).problems[0]).toMatchObject({ expected: [200, 400, 401] });
+    expect(validateTokenEndpointResponse({ status: 500, headers: {} }).problems.find((p) => p.rule.startsWith('header.cache'))!.message).toContain('an error response');
+  });
+
+  test('expires_in: 0 is valid (minimum 0), 1.5 and -1 are not, large integers are integers, 1e400 (Infinity) is not', () => {
+    const withExpiry = (expiresIn: unknown) => ({ status: 200, headers: json, body: { ...bearer, expires_in: expiresIn } });
+    expect(rulesOf(withExpiry(0))).toEqual([]);
+    expect(rulesOf(withExpiry(1.5))).toEqual(['body.schema']);
+    expect(rulesOf(withExpiry(-1))).toEqual(['body.schema']);
+    expect(rulesOf(withExpiry(2 ** 53))).toEqual([]);
+    expect(rulesOf({ status: 200, headers: json, body: '{"access_token":"a","token_type":"Bearer","expires_in":1.0}' })).toEqual([]);
+    const infinite = validateTokenEndpointResponse({ status: 200, headers: json, body: '{"access_token":"a","token_type":"Bearer","expires_in":1e400}' });
+    expect(infinite.problems).toEqual([expect.objectContaining({ rule: 'body.schema', pointer: '/expires_in', received: Infinity })]);
+    expect(formatProblem(infinite.problems[0]!)).toContain('received Infinity');
+  });
+
+  test('Content-Type lookalikes fail the JSON media type rule only', () => {
+    for (const type of ['application/problem+json', 'application/jsonp', 'text/json']) {
+      expect(rulesOf({ status: 400, headers: { ...json, 'content-type': type }, body: { error: 'invalid_request' } })).toEqual(['header.content-type.json']);
+    }
+    expect(rulesOf({ status: 400, headers: { ...json, 'content-type': 'application/json;charset=utf-8' }, body: { error: 'invalid_request' } })).toEqual([]);
+  });
+
+  test('a no-store with an argument or inside a quoted value fails, and the message says why', () => {
+    const message = (cacheControl: string) => validateTokenEndpointResponse({ status: 200, headers: { ...json, 'cache-control': cacheControl }, body: bearer }).problems[0]?.message;
+    expect(message('no-store=1')).toContain('"no-store" takes no argument (RFC 9111 §5.2.2.5)');
+    expect(message('private="no-store"')).toContain('appears only as part of another directive');
+    expect(message('max-age=0')).toMatch(/\(RFC 6749 §5\.1\)$/);
+    expect(validateTokenEndpointResponse({ status: 200, headers: { ...json, pragma: 'no-cache=1' }, body: bearer }).problems[0]!.message).toContain('"no-cache" takes no argument');
+    expect(message('Private, No-Store')).toBeUndefined();
+  });
+
+  test('Pragma with extension directives, and Cache-Control split over several field lines', () => {
+    expect(rulesOf({ status: 200, headers: { ...json, pragma: 'no-cache, x-foo' }, body: bearer })).toEqual([]);
+    expect(rulesOf({ status: 200, headers: { ...json, 'cache-control': ['max-age=0', 'no-store'] }, body: bearer })).toEqual([]);
+    expect(rulesOf({ status: 200, headers: [['Content-Type', 'application/json'], ['Cache-Control', 'private'], ['Cache-Control', 'no-store'], ['Pragma', 'no-cache']], body: bearer })).toEqual([]);
   });
 });

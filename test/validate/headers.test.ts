@@ -1,12 +1,13 @@
 /** The header predicates: case-insensitive where HTTP says so, and strict on the rest. */
 import { describe, expect, test } from '@jest/globals';
 import { hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from '../../src/validate';
+import { DIRECTIVE_ABSENT, DIRECTIVE_BARE, DIRECTIVE_WITH_ARGUMENT, findDirective } from '../../src/validate/headers';
 
 describe('Content-Type is application/json (RFC 9110 §8.3.1)', () => {
-  test.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', ' application/json ; charset="utf-8"'])('accepts %j', (value) => {
+  test.each(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8', 'Application/JSON;charset=UTF-8', ' application/json ; charset="utf-8"'])('accepts %j', (value) => {
     expect(isJsonMediaType(value)).toBe(true);
   });
-  test.each([undefined, '', 'text/html', 'application/jsonp', 'application/json-seq', 'application/problem+json', 'text/json', 'application/x-www-form-urlencoded', 'xapplication/json'])('refuses %j', (value) => {
+  test.each([undefined, '', 'text/html', 'application/jsonp', 'application/json-seq', 'application/problem+json', 'text/json', 'application/x-www-form-urlencoded', 'xapplication/json', 'application/json, text/html', 'application/vnd.api+json'])('refuses %j', (value) => {
     expect(isJsonMediaType(value)).toBe(false);
   });
 });
@@ -20,9 +21,46 @@ describe('Cache-Control carries no-store (RFC 9111 §5.2)', () => {
   });
 });
 
+describe('Cache-Control is parsed as directives, not searched as text (RFC 9111 §5.2, RFC 9110 §5.6.4)', () => {
+  test.each([
+    'private="a,b", no-store',
+    'no-cache="set-cookie, x", no-store',
+    'private="x\\"y", no-store',
+    'max-age=0 , no-store',
+    'no-store, no-store=1',
+    // Two Cache-Control field lines, as node joins them (RFC 9110 §5.3).
+    'max-age=0, no-store',
+    ',,no-store,,',
+  ])('accepts %j: no-store is a directive of its own', (value) => {
+    expect(hasNoStore(value)).toBe(true);
+  });
+  test.each([
+    ['private="no-store"', 'inside a quoted argument'],
+    ['no-cache="a, no-store, b"', 'inside a quoted list argument, between commas'],
+    ['x="a, no-store"', 'at the end of a quoted argument'],
+    ['private="x\\", no-store"', 'after an escaped quote, still inside the quotes'],
+    ['private="unclosed, no-store', 'after an unclosed quote'],
+    ['no-store=1', 'with an argument (no-store takes none)'],
+    ['no-store="true"', 'with a quoted argument'],
+    ['no-store junk', 'followed by junk in the same element'],
+    ['no-store"x"', 'glued to a quoted string'],
+    ['"a, no-store , b"', 'inside a quoted element without a name'],
+    ['no-store;x', 'with a parameter-like suffix'],
+  ])('refuses %j (%s)', (value) => {
+    expect(hasNoStore(value)).toBe(false);
+  });
+  test('findDirective tells a bare directive from one with an argument, case-insensitively', () => {
+    expect(findDirective('Private, NO-STORE', 'no-store')).toBe(DIRECTIVE_BARE);
+    expect(findDirective('no-store=1', 'no-store')).toBe(DIRECTIVE_WITH_ARGUMENT);
+    expect(findDirective('No-Store = "x", max-age=0', 'no-store')).toBe(DIRECTIVE_WITH_ARGUMENT);
+    expect(findDirective('private="no-store"', 'no-store')).toBe(DIRECTIVE_ABSENT);
+    expect(findDirective('', 'no-store')).toBe(DIRECTIVE_ABSENT);
+  });
+});
+
 describe('Pragma: no-cache (RFC 9111 §5.4)', () => {
-  test.each(['no-cache', 'No-Cache', 'x-foo, no-cache'])('accepts %j', (value) => expect(hasNoCache(value)).toBe(true));
-  test.each([undefined, '', 'no-store', 'no-cache-please', 'public'])('refuses %j', (value) => expect(hasNoCache(value)).toBe(false));
+  test.each(['no-cache', 'No-Cache', 'x-foo, no-cache', 'no-cache, x', 'no-cache,x="y"', 'x="a,b", no-cache'])('accepts %j', (value) => expect(hasNoCache(value)).toBe(true));
+  test.each([undefined, '', 'no-store', 'no-cache-please', 'public', 'no-cache=1', 'x="no-cache"', 'x="a, no-cache, b"'])('refuses %j', (value) => expect(hasNoCache(value)).toBe(false));
 });
 
 describe('DPoP-Nonce is 1*NQCHAR (RFC 9449 §8.1)', () => {

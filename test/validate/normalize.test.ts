@@ -52,6 +52,49 @@ describe('accepted shapes', () => {
     expect(normalizeResponse(error)).toMatchObject({ status: 400, bodyKind: 'text', body: 'not json' });
   });
 
+  test('superagent without a payload (HEAD, 204): unset text and superagent\'s {} body are no body, not a JSON {}', () => {
+    const head = { status: 200, headers, text: undefined, body: {}, req: {} };
+    expect(normalizeResponse(head)).toMatchObject({ bodyKind: 'empty', body: undefined });
+    // A plain object whose body really is {} (no `text` member) stays a JSON object.
+    expect(normalizeResponse({ status: 200, headers, body: {} })).toMatchObject({ bodyKind: 'json', body: {} });
+    // A parsed body other than {} (a custom superagent parser) is kept.
+    expect(normalizeResponse({ status: 200, headers, text: undefined, body })).toMatchObject({ bodyKind: 'json', body });
+  });
+
+  test.each([
+    ['[name, value] pairs (HeadersInit)', [['Content-Type', 'application/json'], ['Cache-Control', 'no-store'], ['cache-control', 'max-age=0']]],
+    ['node rawHeaders (flat name, value list)', ['Content-Type', 'application/json', 'Cache-Control', 'no-store', 'cache-control', 'max-age=0']],
+  ])('headers as an array: %s; repeated fields joined', (_form, list) => {
+    const normalized = normalizeResponse({ status: 400, headers: list, body });
+    expect(normalized.headers).toEqual({ 'content-type': 'application/json', 'cache-control': 'no-store, max-age=0' });
+  });
+
+  test('headers as a WHATWG Headers instance, with set-cookie, and with array values', () => {
+    const fetchHeaders = new Headers([['Content-Type', 'application/json'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']]);
+    expect(normalizeResponse({ status: 400, headers: fetchHeaders, body }).headers).toMatchObject({ 'content-type': 'application/json', 'set-cookie': 'a=1, b=2' });
+    expect(normalizeResponse({ status: 400, headers: { 'Cache-Control': ['no-store', 'max-age=0'] }, body }).headers).toEqual({ 'cache-control': 'no-store, max-age=0' });
+  });
+
+  test('axios and superagent rejections carry the response: it is read, not the error', () => {
+    const response = { status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': 'Basic' }, data: { error: 'invalid_client' }, config: {} };
+    const axiosError = Object.assign(new Error('Request failed with status code 401'), { name: 'AxiosError', isAxiosError: true, status: 401, config: {}, response });
+    expect(normalizeResponse(axiosError)).toMatchObject({ status: 401, bodyKind: 'json', body: { error: 'invalid_client' }, headers: { 'www-authenticate': 'Basic' } });
+    const superagentResponse = { status: 400, headers, text: JSON.stringify(body), body, req: {} };
+    const superagentError = Object.assign(new Error('Bad Request'), { status: 400, response: superagentResponse });
+    expect(normalizeResponse(superagentError)).toMatchObject({ status: 400, body });
+  });
+});
+
+describe('a request that failed without a response', () => {
+  test('is named by error name and code, never by its message (it may quote credentials)', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED http://user:hunter2@127.0.0.1:1'), { name: 'AxiosError', isAxiosError: true, code: 'ECONNREFUSED', config: {} });
+    expect(() => normalizeResponse(refused)).toThrow(/received an error \(AxiosError ECONNREFUSED\) instead of a response/);
+    expect(() => normalizeResponse(refused)).not.toThrow(/hunter2/);
+    expect(() => normalizeResponse(new TypeError('fetch failed'))).toThrow(/\(TypeError\).*before any HTTP response/);
+  });
+});
+
+describe('normalizing twice', () => {
   test('normalizing twice gives the same result', () => {
     for (const input of [{ status: 400, headers, body: '"just a string"' }, { status: 400, headers, body: 'text' }, { status: 200, headers, body: '' }]) {
       const once = normalizeResponse(input);
@@ -71,6 +114,9 @@ describe('unsupported values throw UnsupportedResponseError naming the shape', (
     [Promise.resolve({ status: 200 }), /pending request/],
     [{ status: '200', headers, body }, /numeric status/],
     [{ status: 200, headers: 'content-type: application/json', body }, /headers must be an object/],
+    [{ status: 200, headers: ['content-type', 'application/json', 'pragma'], body }, /headers must be an object.*an array of 3/],
+    [{ status: 200, headers: [['content-type', 'application/json', 'x']], body }, /\[name, value\] pairs/],
+    [{ status: 200, headers: [[1, 'x']], body }, /headers must be/],
     [{ statusCode: 200, headers, pipe() {}, on() {} }, /streaming response/],
   ])('%p', (value, pattern) => {
     let thrown: unknown;
