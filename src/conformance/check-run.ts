@@ -290,7 +290,8 @@ export class CheckRun {
     }
     const body = isObject(res.body) ? res.body : undefined;
     if (res.status !== 200 || !body || typeof body.access_token !== 'string' || body.access_token === '') {
-      this.finding(level, `${what} was not answered with a token`, { expected: `200 with a ${tokenType} access token`, received: summarize(res), exchangeOf: exchange });
+      const received = this.summarize(res);
+      this.finding(level, `${what} was not answered with a token: got ${received}`, { expected: `200 with a ${tokenType} access token`, received, exchangeOf: exchange });
       return undefined;
     }
     const received = typeof body.token_type === 'string' ? body.token_type : undefined;
@@ -316,8 +317,12 @@ export class CheckRun {
       return false;
     }
     const body = isObject(res.body) ? res.body : undefined;
-    if ((res.status >= 200 && res.status < 300) || (body && typeof body.access_token === 'string')) {
-      this.finding(level, `the server issued a token${what}; it must refuse the request`, { expected, received: summarize(res), exchangeOf: exchange });
+    if (body && typeof body.access_token === 'string') {
+      this.finding(level, `the server issued a token${what}; it must refuse the request`, { expected, received: this.summarize(res), exchangeOf: exchange });
+      return false;
+    }
+    if (res.status >= 200 && res.status < 300) {
+      this.finding(level, `the server answered ${expectation.what ?? 'the request'} with ${res.status}, a success status; it must refuse the request`, { expected, received: this.summarize(res), exchangeOf: exchange });
       return false;
     }
     let ok = true;
@@ -325,18 +330,19 @@ export class CheckRun {
     const codeOk = typeof code === 'string' && codes.includes(code);
     if (!statuses.includes(res.status) || !codeOk) {
       const wrong = !statuses.includes(res.status) ? (codeOk ? 'wrong status' : 'wrong status and error code') : 'wrong error code';
-      this.finding(level, `${wrong}${what}`, { expected, received: summarize(res), reference: codeOk ? undefined : 'RFC 6749 §5.2', exchangeOf: exchange });
+      const received = this.summarize(res);
+      this.finding(level, `${wrong}${what}: got ${received}, expected ${expected}`, { expected, received, reference: codeOk ? undefined : 'RFC 6749 §5.2', exchangeOf: exchange });
       ok = false;
     }
     if (statuses.includes(res.status) && expectation.contractStatus !== undefined && res.status !== expectation.contractStatus) {
-      this.finding('CONTRACT', `the contract answers${what} with ${expectation.contractStatus}`, { expected: `${expectation.contractStatus} ${codes.join(' or ')}`, received: summarize(res), exchangeOf: exchange });
+      this.finding('CONTRACT', `the contract answers${what} with ${expectation.contractStatus}`, { expected: `${expectation.contractStatus} ${codes.join(' or ')}`, received: this.summarize(res), exchangeOf: exchange });
       ok = false;
     }
     if (res.status === 401 && expectation.challenge !== undefined) {
       const challenge = res.headers['www-authenticate'] ?? '';
       const scheme = expectation.challenge.toLowerCase();
       // RFC 6749 §5.2: "matching the authentication scheme used by the client"; schemes are case-insensitive (RFC 9110 §11.1).
-      if (!challenge.split(/,\s*/).some((part) => part.trim().toLowerCase().startsWith(scheme))) {
+      if (!challengeSchemes(challenge).some((name) => name.toLowerCase() === scheme)) {
         this.finding(level, `a 401 must challenge with the scheme the client used (${expectation.challenge})`, {
           expected: `WWW-Authenticate: ${expectation.challenge} …`,
           received: challenge ? `WWW-Authenticate: ${challenge}` : 'no WWW-Authenticate header',
@@ -362,7 +368,7 @@ export class CheckRun {
     if (!res) return true; // a closed connection issues no token
     const body = isObject(res.body) ? res.body : undefined;
     if ((res.status >= 200 && res.status < 300) || (body && typeof body.access_token === 'string')) {
-      this.finding(level, `${what} was answered with a success; no token may be issued`, { expected: 'a non-2xx status and no access_token', received: summarize(res), exchangeOf: exchange });
+      this.finding(level, `${what} was answered with a success; no token may be issued`, { expected: 'a non-2xx status and no access_token', received: this.summarize(res), exchangeOf: exchange });
       return false;
     }
     return true;
@@ -406,6 +412,11 @@ export class CheckRun {
     return scrubText(text, this.session.secrets);
   }
 
+  /** A response in a few words, for messages; secrets scrubbed. */
+  summarize(res: WireResponse): string {
+    return summarize(res, (text) => this.scrub(text));
+  }
+
   view(exchange: Exchange): ExchangeView {
     const secrets = this.session.secrets;
     const view: ExchangeView = { request: redactRequest(exchange.request, secrets), curl: curlCommand(exchange.request, secrets) };
@@ -438,6 +449,36 @@ function toPlan(dpop: true | ProofSpec | DpopPlan): DpopPlan {
   return { headerName: 'DPoP', proofs: [dpop as ProofSpec] };
 }
 
+/**
+ * The auth-scheme of each challenge in a WWW-Authenticate value (RFC 9110
+ * §11.6.1): commas inside quoted strings do not split, and `name=value`
+ * elements are parameters of the challenge before them, not schemes.
+ */
+export function challengeSchemes(value: string): string[] {
+  const elements: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]!;
+    if (quoted && ch === '\\') {
+      current += ch + (value[i + 1] ?? '');
+      i += 1;
+      continue;
+    }
+    if (ch === '"') quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      elements.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  elements.push(current.trim());
+  return elements.flatMap((element) => {
+    if (/^[^\s=]+\s*=/.test(element)) return []; // auth-param
+    const scheme = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s|$)/.exec(element)?.[1];
+    return scheme ? [scheme] : [];
+  });
+}
+
 export function isUseDpopNonce(res: WireResponse): boolean {
   return (res.status === 400 || res.status === 401) && isObject(res.body) && res.body.error === 'use_dpop_nonce';
 }
@@ -453,16 +494,26 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** `400 invalid_client ("client authentication failed")`: a response in a few words, never a token. */
-export function summarize(res: WireResponse): string {
+/**
+ * `400 invalid_client ("client authentication failed")`: a response in a few
+ * words, never a token. `scrub` runs before anything is cut short, so a cut
+ * never leaves half a secret behind.
+ */
+export function summarize(res: WireResponse, scrub: (text: string) => string = (text) => text): string {
   const body = isObject(res.body) ? res.body : undefined;
   if (body && typeof body.access_token === 'string') return `${res.status} with an access token (token_type ${JSON.stringify(body.token_type)})`;
   if (body && typeof body.error === 'string') {
-    const description = typeof body.error_description === 'string' ? ` (${JSON.stringify(body.error_description.slice(0, 160))})` : '';
-    return `${res.status} ${body.error}${description}`;
+    const description = typeof body.error_description === 'string' ? ` (${JSON.stringify(cut(scrub(body.error_description), 160))})` : '';
+    return `${res.status} ${cut(scrub(body.error), 80)}${description}`;
   }
-  const type = res.headers['content-type'] ?? 'no Content-Type';
-  return `${res.status} ${type}${res.text ? `, ${res.text.length} bytes` : ', empty body'}`;
+  const size = res.text ? `, ${res.text.length} bytes` : ', empty body';
+  // Redirects are not followed: a token request must not be replayed to another URL with its credentials.
+  if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined) return `${res.status} redirect to ${res.headers.location} (not followed)${size}`;
+  return `${res.status} ${res.headers['content-type'] ?? 'no Content-Type'}${size}`;
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function lower(a: Level, b: Level): Level {

@@ -171,8 +171,9 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
   const config = session.config;
   const started = Date.now();
   const selected = selectChecks(catalogue, config);
-  options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce });
+  // Probe first: an unreachable target prints one line, not a header and then an error.
   await preflight(session);
+  options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce });
 
   const results = new Map<string, CheckResult>();
   let done = 0;

@@ -154,8 +154,24 @@ describe('token-contract conformance', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const { code, stderr } = await cli(['conformance', '--url', `http://127.0.0.1:${port}/oauth/token`, '--client-id', 'a', '--client-secret', 'secret-value']);
+    const { code, stdout, stderr } = await cli(['conformance', '--url', `http://127.0.0.1:${port}/oauth/token`, '--client-id', 'a', '--client-secret', 'secret-value']);
     expect(code).toBe(2);
     expect(stderr).toBe(`token-contract conformance: cannot reach http://127.0.0.1:${port}: ECONNREFUSED\n`);
+    expect(stdout).toBe('');
+  });
+
+  test('a target that never answers the probe is exit 2 with one line, after --timeout-ms', async () => {
+    const hung = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (hung.address() as AddressInfo).port;
+      const { code, stdout, stderr } = await cli(['conformance', '--url', `http://127.0.0.1:${port}/oauth/token`, '--client-id', 'a', '--client-secret', 'secret-value', '--timeout-ms', '200']);
+      expect(code).toBe(2);
+      expect(stderr).toBe(`token-contract conformance: cannot reach http://127.0.0.1:${port}: timeout after 200 ms\n`);
+      expect(stdout).toBe('');
+    } finally {
+      hung.closeAllConnections();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
+    }
   });
 });

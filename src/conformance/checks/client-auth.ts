@@ -4,7 +4,7 @@
  * challenge for a failed Authorization header, 400 for body credentials.
  */
 import { setHeader, setParam } from '../request';
-import { CLIENT_ASSERTION_TYPE, isObject, summarize } from '../check-run';
+import { CLIENT_ASSERTION_TYPE, isObject } from '../check-run';
 import type { ResolvedClient } from '../config';
 import { DPOP_KEY_ALGORITHMS, generateDpopKey, type AssertionSpec, type DpopKeyAlgorithm } from '../jws';
 import { check } from './define';
@@ -99,8 +99,8 @@ export const unknownClient = check({
     // Different answers tell an attacker which client ids exist.
     if (shape(a) !== shape(b)) {
       run.finding('SHOULD', 'an unknown client id is answered differently from a wrong secret (client ids can be enumerated)', {
-        expected: `the same answer as a wrong secret: ${summarize(b)}`,
-        received: summarize(a),
+        expected: `the same answer as a wrong secret: ${run.summarize(b)}`,
+        received: run.summarize(a),
         exchangeOf: unknownExchange,
       });
     }

@@ -3,7 +3,7 @@
  * depend on the server's nonce state, so they run in order.
  */
 import type { CheckRun, Exchange } from '../check-run';
-import { isObject, summarize } from '../check-run';
+import { isObject } from '../check-run';
 import { check } from './define';
 
 /** RFC 9449 §8.1: nonce = 1*NQCHAR. */
@@ -83,7 +83,7 @@ export const noncePrecedence = check({
     const htu = new URL('/conformance/other', run.tokenUrl).href;
     const exchange = await run.send(run.draft({ dpop: { htu, nonce: null } }), { nonceRetry: false });
     if (run.expectRejection(exchange, { error: ['invalid_dpop_proof', 'use_dpop_nonce'], what: 'a bad htu without nonce' })) {
-      run.note(`answered ${summarize(exchange.response!)}`);
+      run.note(`answered ${run.summarize(exchange.response!)}`);
     }
   },
 });

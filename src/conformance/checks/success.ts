@@ -5,7 +5,7 @@
  * run saw, so a framing defect on any path is reported once, here.
  */
 import type { CheckRun, Exchange } from '../check-run';
-import { isObject, summarize } from '../check-run';
+import { isObject } from '../check-run';
 import { setParam } from '../request';
 import type { Level } from '../types';
 import { check } from './define';
@@ -144,7 +144,7 @@ function judgeScope(run: CheckRun, exchange: Exchange, body: Record<string, unkn
   if (requested.split(' ').some((value) => value.startsWith('conformance-unknown-'))) {
     run.finding('MUST', 'the server ignored an unknown scope value but did not return the granted scope', {
       expected: 'invalid_scope, or a scope member with the scope actually granted',
-      received: summarize(exchange.response!),
+      received: run.summarize(exchange.response!),
       reference: 'RFC 6749 §3.3 ("If the issued access token scope is different from the one requested … MUST include the scope")',
       exchangeOf: exchange,
     });
@@ -153,9 +153,26 @@ function judgeScope(run: CheckRun, exchange: Exchange, body: Record<string, unkn
 
 // ---- observers over every response of the run ----------------------------
 
-/** Token endpoint responses the run saw (their own OAuth envelope), this check's included. */
-function oauthResponses(run: CheckRun): Exchange[] {
-  return run.session.journal.filter((e) => e.oauth && e.response && [200, 400, 401].includes(e.response.status));
+/** A 200 whose body carries an access token. */
+function issuesToken(exchange: Exchange): boolean {
+  const res = exchange.response;
+  return res !== undefined && res.status === 200 && isObject(res.body) && typeof res.body.access_token === 'string';
+}
+
+/**
+ * The responses an observer judges: every answer in the token endpoint's
+ * own envelope (200, 400, 401) the run saw, after this check's samples (a
+ * baseline request, and with `errors` an unsupported grant too); with
+ * `tokens` only those that issued a token. Nothing to judge skips the check
+ * rather than passing it on no evidence.
+ */
+async function observe(run: CheckRun, what: 'all' | 'tokens'): Promise<Exchange[]> {
+  await run.send(run.draft());
+  if (what === 'all') await run.send(setParam(run.draft(), 'grant_type', 'password'));
+  const seen = run.session.journal.filter((e) => e.oauth && e.response && [200, 400, 401].includes(e.response.status));
+  const judged = what === 'all' ? seen : seen.filter(issuesToken);
+  if (judged.length === 0) run.skip(what === 'all' ? 'nothing to judge: no 200, 400 or 401 answer from the token endpoint' : 'nothing to judge: no token was issued in the whole run');
+  return judged;
 }
 
 /** Reports each distinct defect once, with the first example and how many responses share it. */
@@ -167,15 +184,6 @@ function reportGrouped(run: CheckRun, level: Level, message: string, offenders: 
   run.finding(level, `${message} (${scope})`, { expected: details.expected, received: details.received(first), reference: details.reference, exchangeOf: first });
 }
 
-async function sendSamples(run: CheckRun, withError: boolean): Promise<void> {
-  await run.send(run.draft());
-  if (withError) {
-    const draft = run.draft();
-    setParam(draft, 'grant_type', 'password');
-    await run.send(draft);
-  }
-}
-
 export const respCtype = check({
   id: 'resp-ctype',
   title: 'every token endpoint response is application/json (charset optional)',
@@ -185,8 +193,7 @@ export const respCtype = check({
   requires: [],
   mode: 'observer',
   async run(run) {
-    await sendSamples(run, true);
-    const offenders = oauthResponses(run).filter((e) => run.coreProblems(e, 'any').some((p) => p.rule === 'header.content-type.json'));
+    const offenders = (await observe(run, 'all')).filter((e) => run.coreProblems(e, 'any').some((p) => p.rule === 'header.content-type.json'));
     reportGrouped(run, 'MUST', 'Content-Type is not application/json', offenders, {
       expected: 'Content-Type: application/json (parameters such as charset allowed, any case)',
       received: (e) => `${e.response!.status} Content-Type: ${e.response!.headers['content-type'] ?? '(none)'}`,
@@ -203,10 +210,9 @@ export const respNoStore = check({
   requires: [],
   mode: 'observer',
   async run(run) {
-    await sendSamples(run, true);
-    const responses = oauthResponses(run);
+    const responses = await observe(run, 'all');
     const missing = (e: Exchange, rule: string) => run.coreProblems(e, 'any').some((p) => p.rule === rule);
-    const tokens = responses.filter((e) => e.response!.status === 200);
+    const tokens = responses.filter(issuesToken);
     const errors = responses.filter((e) => e.response!.status !== 200);
     const received = (name: string) => (e: Exchange) => `${e.response!.status} ${name}: ${e.response!.headers[name.toLowerCase()] ?? '(none)'}`;
     // RFC 6749 §5.1: MUST on "any response containing tokens"; both headers are named there.
@@ -228,10 +234,9 @@ export const respTokenType = check({
   requires: [],
   mode: 'observer',
   async run(run) {
-    await sendSamples(run, false);
-    const offenders = oauthResponses(run).filter((e) => {
-      const type = isObject(e.response!.body) ? e.response!.body.token_type : undefined;
-      return e.response!.status === 200 && typeof type === 'string' && ['bearer', 'dpop'].includes(type.toLowerCase()) && type !== 'Bearer' && type !== 'DPoP';
+    const offenders = (await observe(run, 'tokens')).filter((e) => {
+      const type = (e.response!.body as Record<string, unknown>).token_type;
+      return typeof type === 'string' && ['bearer', 'dpop'].includes(type.toLowerCase()) && type !== 'Bearer' && type !== 'DPoP';
     });
     reportGrouped(run, 'CONTRACT', 'token_type differs from the contract\'s spelling', offenders, {
       expected: '"Bearer" or "DPoP"',
@@ -249,8 +254,7 @@ export const respExpires = check({
   requires: [],
   mode: 'observer',
   async run(run) {
-    await sendSamples(run, false);
-    const tokens = oauthResponses(run).filter((e) => e.response!.status === 200 && isObject(e.response!.body) && typeof e.response!.body.access_token === 'string');
+    const tokens = await observe(run, 'tokens');
     const value = (e: Exchange) => (e.response!.body as Record<string, unknown>).expires_in;
     const received = (e: Exchange) => `expires_in: ${JSON.stringify(value(e)) ?? 'absent'}`;
     reportGrouped(run, 'SHOULD', 'expires_in is absent (RECOMMENDED)', tokens.filter((e) => value(e) === undefined), { expected: 'expires_in: <seconds>', received });
@@ -269,8 +273,7 @@ export const respNoRefresh = check({
   requires: [],
   mode: 'observer',
   async run(run) {
-    await sendSamples(run, false);
-    const offenders = oauthResponses(run).filter((e) => e.response!.status === 200 && isObject(e.response!.body) && e.response!.body.refresh_token !== undefined);
+    const offenders = (await observe(run, 'tokens')).filter((e) => (e.response!.body as Record<string, unknown>).refresh_token !== undefined);
     reportGrouped(run, 'SHOULD', 'a refresh_token was issued ("SHOULD NOT be included")', offenders, { expected: 'no refresh_token', received: () => 'refresh_token present' });
   },
 });

@@ -3,7 +3,7 @@
  * §2.3.1, §5.2). Each sends an otherwise valid request with one defect.
  */
 import { addQuery, removeHeader, setHeader, setParam, type RequestDraft } from '../request';
-import { isObject, summarize } from '../check-run';
+import { isObject } from '../check-run';
 import { check } from './define';
 
 export const methodGet = check({
@@ -32,7 +32,9 @@ export const methodGet = check({
     if (!res) return run.note('connection closed without a response');
     const allow = res.headers.allow;
     if (res.status !== 405) {
-      run.finding('SHOULD', 'the token endpoint exists but not for GET: 405 Method Not Allowed is the HTTP answer', { expected: '405 with Allow: POST', received: summarize(res), reference: 'RFC 9110 §15.5.6', exchangeOf: exchange });
+      const received = run.summarize(res);
+      // The token endpoint exists, only not for GET: 405 is the HTTP answer.
+      run.finding('SHOULD', `a GET should get 405 Method Not Allowed with Allow: POST: got ${received}`, { expected: '405 with Allow: POST', received, reference: 'RFC 9110 §15.5.6', exchangeOf: exchange });
     } else if (!allow || !/\bPOST\b/i.test(allow)) {
       // RFC 9110 §15.5.6: "The origin server MUST generate an Allow header field in a 405 response".
       run.finding('SHOULD', 'a 405 must list the allowed methods in Allow', { expected: 'Allow: POST', received: allow ? `Allow: ${allow}` : 'no Allow header', reference: 'RFC 9110 §15.5.6, §10.2.1', exchangeOf: exchange });
@@ -54,7 +56,7 @@ export const tls = check({
     draft.url = url.href;
     const exchange = await run.send(draft, { oauth: false, allowNoResponse: true });
     if (run.expectNoToken(exchange, 'MUST', 'a plain-http token request')) {
-      run.note(exchange.response ? `plain http answered ${summarize(exchange.response)}` : `plain http refused (${exchange.error ?? 'no response'})`);
+      run.note(exchange.response ? `plain http answered ${run.summarize(exchange.response)}` : `plain http refused (${exchange.error ?? 'no response'})`);
     }
   },
 });
@@ -101,8 +103,8 @@ export const bodyBadJson = check({
     const exchange = await run.send(draft, { oauth: false });
     if (!run.expectNoToken(exchange, 'MUST', 'a malformed JSON body')) return;
     const res = exchange.response!;
-    if (res.status !== 400) run.finding('SHOULD', 'a malformed body is a client error: 400', { expected: '400', received: summarize(res), exchangeOf: exchange });
-    else run.note(summarize(res));
+    if (res.status !== 400) run.finding('SHOULD', `a malformed body is a client error and should get 400: got ${run.summarize(res)}`, { expected: '400', received: run.summarize(res), exchangeOf: exchange });
+    else run.note(run.summarize(res));
   },
 });
 
