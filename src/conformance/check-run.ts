@@ -260,7 +260,8 @@ export class CheckRun {
       const key = await this.session.dpopKey();
       const htu = stripQueryAndFragment(draft.url);
       const proofs = await Promise.all(draft.dpop.proofs.map((spec) => createProof(key, { htm: draft.method, htu, nonce: this.session.nonce }, spec)));
-      for (const proof of proofs) this.session.addSecret(proof);
+      // A signed proof is a credential; a deliberate non-JWS (`not-a-jwt`) is not, and stays readable in the report.
+      for (const proof of proofs) if (proof.includes('.')) this.session.addSecret(proof);
       if (draft.dpop.joined) headers.push([draft.dpop.headerName, proofs.join(', ')]);
       else for (const proof of proofs) headers.push([draft.dpop.headerName, proof]);
     }

@@ -135,8 +135,9 @@ const PLACEHOLDERS: Record<string, string> = {
 export function curlCommand(request: WireRequest, secrets: Iterable<string>): string {
   const secretList = [...secrets];
   const url = new URL(request.url);
-  if (url.search) url.search = placeholderForm(url.search.slice(1));
-  const parts = ['curl', '-i', '-X', request.method, quote(url.href)];
+  // Spliced by hand: assigning url.search would percent-encode the placeholders' angle brackets.
+  const target = url.search ? `${url.origin}${url.pathname}?${placeholderForm(url.search.slice(1))}` : url.href;
+  const parts = ['curl', '-i', '-X', request.method, quote(target)];
   for (const [name, value] of request.headers) {
     parts.push('-H', quote(`${name}: ${placeholderHeader(name, value)}`));
   }
@@ -161,12 +162,19 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>): st
 function placeholderHeader(name: string, value: string): string {
   const lower = name.toLowerCase();
   if (lower === 'authorization') {
-    const scheme = /^(\S+)/.exec(value)?.[1] ?? '';
-    return scheme.toLowerCase() === 'basic' ? 'Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>' : `${scheme} <CREDENTIALS>`;
+    const [, scheme = '', credentials = ''] = /^(\S+)\s*(.*)$/s.exec(value) ?? [];
+    if (scheme.toLowerCase() !== 'basic') return `${scheme} <CREDENTIALS>`;
+    // A value that is not base64 of "id:secret" carries no credential: keep it, so the curl reproduces the malformed header.
+    return isBasicCredential(credentials) ? 'Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>' : value;
   }
-  if (lower === 'dpop') return '<DPOP_PROOF>';
+  // A proof is a JWS (it has dots); a dot-less value is a deliberate non-proof, shown as sent.
+  if (lower === 'dpop') return value.includes('.') ? '<DPOP_PROOF>' : value;
   if (lower === 'cookie') return '<COOKIE>';
   return value;
+}
+
+function isBasicCredential(credentials: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(credentials) && Buffer.from(credentials, 'base64').toString('utf8').includes(':');
 }
 
 function placeholderForm(form: string): string {

@@ -1,0 +1,140 @@
+/**
+ * No secret in any report, against the worst server we could write: it
+ * echoes every request (Authorization, DPoP proofs and their decoded
+ * headers, body, query) into error_description, into extra response
+ * headers and a WWW-Authenticate realm, into token responses, and echoes
+ * the previous access token into later responses (a secret the suite only
+ * learns after it first appears). Every error code is wrong, so nearly
+ * every check fails and shows its exchange. Each reporter's output, and
+ * the live console lines, are grepped for every value that crossed the wire.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { decodeProtectedHeader } from 'jose';
+import { ConsoleReporter, defaultRunClients, formatReport, referenceTargetConfig, runConformance, type ConformanceReport } from '../../src/conformance';
+import { dpopProofs, form, header, json, startMutatingProxy, withHeader, withJson, withoutHeader, type MutatingProxy, type ProxyRequest, type ProxyResponse } from './support/mutating-proxy';
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
+
+describe('secrets never reach a report', () => {
+  let proxy: MutatingProxy;
+  let report: ConformanceReport;
+  let live = '';
+  const secrets = new Set<string>();
+  const remember = (value: unknown) => {
+    if (typeof value !== 'string' || value.length < 8) return;
+    secrets.add(value);
+    secrets.add(encodeURIComponent(value));
+  };
+  const rememberJwk = (jwk: unknown) => {
+    if (jwk && typeof jwk === 'object') for (const member of PRIVATE_MEMBERS) remember((jwk as Record<string, unknown>)[member]);
+  };
+  let previousToken = '';
+
+  function echo(req: ProxyRequest): string {
+    const proofHeaders = dpopProofs(req).map((proof) => {
+      try {
+        return JSON.stringify(decodeProtectedHeader(proof.split(', ')[0]!));
+      } catch {
+        return '';
+      }
+    });
+    return `auth=${header(req, 'authorization') ?? ''} dpop=${dpopProofs(req).join(' ')} headers=${proofHeaders.join(' ')} body=${req.body} path=${req.path} last=${previousToken}`;
+  }
+
+  function echoHeaders(res: ProxyResponse, req: ProxyRequest): ProxyResponse {
+    let out = res;
+    const safe = (value: string) => value.replace(/[^\x20-\x7e]/g, '?');
+    out = withHeader(out, 'X-Echo-Authorization', safe(header(req, 'authorization') ?? ''));
+    out = withHeader(out, 'X-Echo-DPoP', safe(dpopProofs(req).join(' ')));
+    out = withHeader(out, 'X-Echo-Body', safe(req.body));
+    out = withHeader(out, 'X-Echo-Path', safe(req.path));
+    out = withHeader(out, 'X-Previous-Token', previousToken);
+    if (res.status === 401) out = withHeader(out, 'WWW-Authenticate', `Basic realm="${safe(header(req, 'authorization') ?? '').replace(/"/g, '')}"`);
+    return out;
+  }
+
+  beforeAll(async () => {
+    const clients = await defaultRunClients();
+    proxy = await startMutatingProxy({ clients, requireNonce: true });
+    for (const client of clients) {
+      remember(client.secret);
+      rememberJwk(client.privateJwk);
+    }
+    proxy.mutation = {
+      request: (req) => {
+        const authorization = header(req, 'authorization');
+        // The two junk values basic-malformed and auth-other-scheme send are no credentials; every other one is.
+        if (authorization !== undefined && !['Basic not-base64!!', 'Bearer abc'].includes(authorization)) {
+          remember(authorization);
+          remember(authorization.split(' ')[1]);
+        }
+        // Every signed proof; dpop-malformed's `not-a-jwt` is no credential.
+        for (const proof of dpopProofs(req).filter((p) => p.includes('.'))) {
+          remember(proof);
+          for (const single of proof.split(', ')) {
+            remember(single);
+            try {
+              rememberJwk(decodeProtectedHeader(single).jwk); // dpop-jwk-private sends the run's private DPoP key
+            } catch {
+              // not a JWS
+            }
+          }
+        }
+        const params = /json/.test(header(req, 'content-type') ?? '') ? new URLSearchParams(Object.entries((JSON.parse(req.body || '{}') as Record<string, string>) ?? {})) : form(req);
+        remember(params.get('client_assertion'));
+        remember(params.get('client_secret'));
+        if (req.method === 'GET') return { status: 404, headers: [['Content-Type', 'text/html']], body: `<html><pre>${echo(req)}</pre></html>` };
+        return undefined;
+      },
+      response: (res, req) => {
+        const body = json(res);
+        let out = withoutHeader(res, 'Pragma');
+        if (typeof body?.access_token === 'string') {
+          remember(body.access_token);
+          out = withJson(out, { ...body, debug: echo(req) });
+          const issued = body.access_token;
+          out = echoHeaders(out, req);
+          previousToken = issued;
+          return out;
+        }
+        if (body?.error && body.error !== 'use_dpop_nonce') out = withJson(out, { error: 'echo_error', error_description: echo(req) });
+        else if (body?.error) out = withJson(out, { ...body, error_description: echo(req) });
+        return echoHeaders(out, req);
+      },
+    };
+    const reporter = new ConsoleReporter({ write: (s: string) => (live += s) }, { color: false });
+    report = await runConformance({ ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint }, { onStart: (i) => reporter.onStart(i), onResult: (r, d, t) => reporter.onResult(r, d, t) });
+    reporter.finish(report);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  test('the echoing server fails nearly every check, so every reporter renders its exchanges', () => {
+    expect(report.summary.failed).toBeGreaterThan(35);
+    // Every kind of secret was seen on the wire: client secrets, Basic values, assertions, proofs, tokens, private keys.
+    expect(secrets.size).toBeGreaterThan(100);
+    // The late-learnt secret path is exercised: earlier tokens come back in later responses' headers.
+    expect(formatReport(report, 'json')).toMatch(/"x-previous-token": "\[redacted/);
+  });
+
+  test.each(['live console', 'console', 'json', 'junit', 'markdown'] as const)('%s output contains none of them', (name) => {
+    const text = name === 'live console' ? live : formatReport(report, name);
+    const leaked = [...secrets].filter((secret) => text.includes(secret));
+    expect(leaked.map((secret) => `${secret.slice(0, 6)}… (${secret.length} chars) at …${text.slice(Math.max(0, text.indexOf(secret) - 60), text.indexOf(secret))}`)).toEqual([]);
+    expect(text).toMatch(/redacted/);
+  });
+
+  test('every curl line carries placeholders, never credentials', () => {
+    const curls = live.split('\n').filter((line) => line.trim().startsWith('curl '));
+    expect(curls.length).toBeGreaterThan(40);
+    for (const curl of curls) {
+      for (const [, value] of curl.matchAll(/-H '(?:Authorization|authorization): ([^']*)'/g)) expect(value).toMatch(/^(Basic <BASE64\(CLIENT_ID:CLIENT_SECRET\)>|Basic not-base64!!|Bearer <CREDENTIALS>)$/);
+      for (const [, value] of curl.matchAll(/-H '(?:DPoP|DPOP): ([^']*)'/g)) expect(value).toMatch(/^(<DPOP_PROOF>|not-a-jwt)$/);
+      for (const [, value] of curl.matchAll(/client_secret=([^&']*)/g)) expect(value).toBe('<CLIENT_SECRET>');
+      for (const [, value] of curl.matchAll(/client_assertion=([^&']*)/g)) expect(value).toBe('<CLIENT_ASSERTION_JWT>');
+    }
+    const all = curls.join('\n');
+    for (const placeholder of ['Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>', '<DPOP_PROOF>', 'client_secret=<CLIENT_SECRET>', 'client_assertion=<CLIENT_ASSERTION_JWT>']) expect(all).toContain(placeholder);
+  });
+});
