@@ -34,15 +34,13 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
     // Type parameters must be named as in @types/jest to merge.
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    interface Matchers<R, T = {}> extends TokenEndpointMatchers<R> {}
+    interface Matchers<R, T = {}> extends TokenEndpointMatchers<R, T> {}
     interface Expect extends TokenEndpointAsymmetricMatchers<any> {}
     interface InverseAsymmetricMatchers extends TokenEndpointAsymmetricMatchers<any> {}
   }
 }
 
 declare module 'expect' {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  interface Matchers<R extends void | Promise<void>, T = unknown> extends TokenEndpointMatchers<R> {}
+  interface Matchers<R extends void | Promise<void>, T = unknown> extends TokenEndpointMatchers<R, T> {}
   interface AsymmetricMatchers extends TokenEndpointAsymmetricMatchers<any> {}
 }

@@ -40,24 +40,39 @@ export interface TokenEndpointContractOptions {
   strict?: boolean;
 }
 
+/** What a WHATWG fetch `Response` looks like to the typings (structural, so any realm's Response counts). */
+interface FetchResponseShape {
+  bodyUsed: boolean;
+  clone(): unknown;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
 /**
- * The matchers, generic in the return type R of the host framework. A
- * matcher returns a Promise (await it) when the received value is a fetch
- * `Response` or a DPoP key is given.
+ * A matcher's return type for the received type `T`: a fetch `Response` is
+ * read asynchronously, so the matcher returns a Promise to await (and a
+ * floating-promise lint rule flags a forgotten `await`).
  */
-export interface TokenEndpointMatchers<R> {
+export type TokenMatcherReturn<R, T> = T extends FetchResponseShape ? Promise<void> : R;
+
+/**
+ * The matchers, generic in the return type R of the host framework and the
+ * received type T. A matcher returns a Promise (await it) when the received
+ * value is a fetch `Response` or a DPoP key is given.
+ */
+export interface TokenEndpointMatchers<R, T = unknown> {
   /** 200 and a valid `AttestoTokenResponse` bound to `dpopKey`: asynchronous, await it. */
   toMatchTokenResponse(options: TokenResponseOptions & { dpopKey: DpopKeyInput }): Promise<void>;
   /** 200 and a valid `AttestoTokenResponse`, with the expected token type and scope. */
-  toMatchTokenResponse(options?: TokenResponseOptions): R;
+  toMatchTokenResponse(options?: TokenResponseOptions): TokenMatcherReturn<R, T>;
   /** 200 and a valid `AttestoBearerTokenResponse`. */
-  toMatchBearerTokenResponse(options?: BearerTokenResponseOptions): R;
+  toMatchBearerTokenResponse(options?: BearerTokenResponseOptions): TokenMatcherReturn<R, T>;
   /** 200 and a valid `AttestoDPoPTokenResponse` whose `cnf.jkt` is the RFC 7638 thumbprint of `key`: asynchronous, await it. */
   toMatchDPoPTokenResponse(options: DPoPTokenResponseOptions & { key: DpopKeyInput }): Promise<void>;
   /** 200 and a valid `AttestoDPoPTokenResponse`. */
-  toMatchDPoPTokenResponse(options?: DPoPTokenResponseOptions): R;
+  toMatchDPoPTokenResponse(options?: DPoPTokenResponseOptions): TokenMatcherReturn<R, T>;
   /** A documented error status, a valid `AttestoTokenError` with the given code, and the headers it requires. */
-  toMatchTokenError(code?: TokenErrorCode, options?: TokenErrorOptions): R;
+  toMatchTokenError(code?: TokenErrorCode, options?: TokenErrorOptions): TokenMatcherReturn<R, T>;
   /** Any documented outcome, valid for its status. */
-  toMatchTokenEndpointContract(options?: TokenEndpointContractOptions): R;
+  toMatchTokenEndpointContract(options?: TokenEndpointContractOptions): TokenMatcherReturn<R, T>;
 }

@@ -16,9 +16,7 @@ export * from './index';
 declare module 'vitest' {
   // Vitest ≥ 3.2: Matchers types expect(x).toMatch…(), expect.toMatch…() (asymmetric) and expect.extend at once.
   // Type parameter names must match Vitest's own declarations to merge.
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  interface Matchers<T = any> extends TokenEndpointMatchers<void> {}
+  interface Matchers<T = any> extends TokenEndpointMatchers<void, T> {}
   // Older Vitest 3.x: the assertion methods.
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  interface Assertion<T = any> extends TokenEndpointMatchers<void> {}
+  interface Assertion<T = any> extends TokenEndpointMatchers<void, T> {}
 }

@@ -2,7 +2,7 @@
  * The failure message is the product: hint, one line per problem, then the
  * response. Also: asymmetric use, misuse of options, direct calls.
  */
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import { generateKeyPair } from 'jose';
 import { toMatchTokenResponse, toMatchTokenError } from '../../matchers';
 import '../../matchers/jest';
@@ -74,7 +74,50 @@ describe('failure message layout', () => {
   });
 });
 
+describe('.not', () => {
+  test('on a valid response: hint with .not, the verdict, then the redacted response', () => {
+    const message = failureOf(() => expect(response('valid-bearer-full')).not.toMatchTokenResponse({ scope: 'read write' }));
+    const lines = message.split('\n');
+    expect(lines[0]).toBe('expect(received).not.toMatchTokenResponse({ scope })');
+    expect(lines[2]).toBe('Expected the response not to be a valid token response (200, AttestoTokenResponse), but it is.');
+    expect(message).toContain('Received status 200');
+    expect(message).toMatch(/"access_token": "\[redacted/);
+  });
+
+  test.each([
+    ['undefined', undefined],
+    ['a pending request (forgotten await)', Promise.resolve({ status: 200 })],
+    ['a request object', { method: 'POST', url: '/oauth/token' }],
+  ])('on %s fails too: a value that is not a response never passes, in either direction', (_what, value) => {
+    for (const run of [() => expect(value).not.toMatchTokenResponse(), () => expect(value).not.toMatchTokenError('invalid_client'), () => expect(value).not.toMatchTokenEndpointContract()]) {
+      const message = failureOf(run);
+      expect(message).toContain('The received value is not an HTTP response, so .not cannot judge it:');
+      expect(message).toContain('[response.shape]');
+    }
+    expect({ value }).not.toEqual({ value: expect.not.toMatchTokenResponse() });
+    expect({ value }).not.toEqual({ value: expect.toMatchTokenResponse() });
+  });
+
+  test('a used fetch Response cannot be judged either way', async () => {
+    const used = new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+    await used.text();
+    const message = await asyncFailureOf(() => expect(used).not.toMatchTokenResponse() as Promise<unknown>);
+    expect(message).toContain('already read');
+  });
+});
+
 describe('asymmetric use', () => {
+  test('inside objectContaining, arrayContaining and toHaveBeenCalledWith', () => {
+    const tokenOf = { res: response('valid-bearer-full'), label: 'token' };
+    expect(tokenOf).toEqual(expect.objectContaining({ res: expect.toMatchTokenResponse({ tokenType: 'Bearer' }) }));
+    expect([response('invalid-missing-pragma'), response('valid-error-invalid-grant')]).toEqual(expect.arrayContaining([expect.toMatchTokenError('invalid_grant')]));
+    const onResponse = jest.fn();
+    onResponse(response('valid-dpop'));
+    expect(onResponse).toHaveBeenCalledWith(expect.toMatchDPoPTokenResponse());
+    expect(onResponse).not.toHaveBeenCalledWith(expect.toMatchBearerTokenResponse());
+    expect(() => expect(tokenOf).toEqual(expect.objectContaining({ res: expect.toMatchTokenError() }))).toThrow();
+  });
+
   test('expect.toMatch…() inside toEqual, and expect.not.toMatch…()', () => {
     expect({ token: response('valid-bearer-full') }).toEqual({ token: expect.toMatchBearerTokenResponse() });
     expect([response('valid-error-invalid-client')]).toEqual([expect.toMatchTokenError('invalid_client')]);

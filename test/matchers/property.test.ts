@@ -43,6 +43,13 @@ const received = fc.oneof(
   fc.record({ status, headers, body, text: fc.oneof(jsonText, anything), req: fc.constant({}) }),
   fc.record({ status, headers, data: body, config: fc.constant({}) }),
   fc.record({ statusCode: status, headers, body }),
+  // Header lists ([name, value] pairs, flat raw headers, junk arrays), superagent without a payload,
+  // and client rejections with or without the response.
+  fc.record({ status, headers: fc.oneof(fc.array(fc.tuple(fc.string(), headerValue)), fc.array(fc.string()), fc.array(anything)), body }),
+  fc.record({ status, headers, text: fc.constant(undefined), body: fc.oneof(fc.constant({}), anything) }),
+  fc.tuple(fc.string(), fc.oneof(fc.constant(undefined), anything, fc.record({ status, headers, data: body, config: fc.constant({}) })), fc.oneof(fc.constant(undefined), fc.string()), fc.boolean()).map(
+    ([message, response, code, axiosLike]) => Object.assign(new Error(message), { response, code, ...(axiosLike ? { isAxiosError: true, config: {} } : {}) }),
+  ),
 );
 
 const context = { isNot: false, promise: '', utils: { matcherHint: (name: string) => `expect(received).${name}()` } };

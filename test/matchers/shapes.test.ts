@@ -20,6 +20,10 @@ let origin: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    if (req.url === '/no-content') {
+      res.writeHead(204, { 'cache-control': 'no-store', pragma: 'no-cache' }).end();
+      return;
+    }
     const fixture = byName.get(decodeURIComponent((req.url ?? '').slice(1)));
     if (!fixture) {
       res.writeHead(404).end();
@@ -110,5 +114,48 @@ describe('normalization of client shapes', () => {
     expect(result.ok).toBe(false);
     expect(result.problems[0]!.message).toMatch(/fetch Response.*asynchronously/);
     await res.arrayBuffer();
+  });
+});
+
+describe('what users actually do with each client', () => {
+  test('supertest HEAD: no payload is an empty body, not superagent\'s {} judged as a token response', async () => {
+    const res = await request(server).head('/valid-bearer-full');
+    expect(res.body).toEqual({});
+    const { problems } = validateTokenEndpointResponse(res, { kind: 'success' });
+    expect(problems.map((p) => p.rule)).toEqual(['body.empty']);
+  });
+
+  test('supertest 204: an undocumented status, and the body is called empty', async () => {
+    const res = await request(server).post('/no-content');
+    const message = await runFixtureMatcher(byName.get('valid-bearer-full')!, res);
+    expect(message).toContain('status 204 is not documented for the token endpoint; expected status 200');
+    expect(message).toContain('Body: (empty)');
+    expect(message).not.toContain('error response');
+  });
+
+  test('axios with responseType "text" is parsed like the JSON default', async () => {
+    const res = await axios.get(`${origin}/valid-bearer-full`, { responseType: 'text' });
+    expect(typeof res.data).toBe('string');
+    expect(res).toMatchTokenResponse();
+    const html = await axios.get(`${origin}/invalid-html-error-page`, { responseType: 'text', validateStatus: () => true });
+    expect(validateTokenEndpointResponse(html).problems.map((p) => p.rule)).toContain('body.json');
+  });
+
+  test('axios rejection for a 4xx: `.rejects` judges the response it carries', async () => {
+    await expect(axios.get(`${origin}/valid-error-invalid-client`)).rejects.toMatchTokenError('invalid_client', { status: 401 });
+    const error: unknown = await axios.get(`${origin}/valid-error-invalid-client`).catch((e: unknown) => e);
+    const message = await runFixtureMatcher({ ...byName.get('valid-error-invalid-client')!, args: ['invalid_grant'] }, error);
+    expect(message).toContain('[body.error.expected]');
+    expect(message).not.toContain('[body.empty]');
+  });
+
+  test('axios rejection without a response (connection refused) names the failure, not missing headers', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const error: unknown = await axios.get(`http://127.0.0.1:${port}/`).catch((e: unknown) => e);
+    const { problems } = validateTokenEndpointResponse(error);
+    expect(problems).toEqual([expect.objectContaining({ rule: 'response.shape', message: expect.stringContaining('(AxiosError ECONNREFUSED) instead of a response') })]);
   });
 });

@@ -147,7 +147,25 @@ describe('@jest/globals expect', () => {
     expect(normalized).not.toMatchTokenEndpointContract();
   });
 
-  test('typings refuse what the contract refuses', () => {
+  test('all five matchers with options; fetch Responses and DPoP keys make them Promises', async () => {
+    expect(bearer).toMatchTokenResponse({ tokenType: 'Bearer', scope: 'read write', strict: true });
+    expect(bearer).toMatchBearerTokenResponse({ scope: 'write read', strict: false });
+    expect(bearer).not.toMatchDPoPTokenResponse({ scope: 'read write' });
+    expect(challenge).toMatchTokenError('invalid_client', { status: 401, description: undefined, strict: true });
+    expect(challenge).toMatchTokenEndpointContract({ status: [400, 401], strict: false });
+    const fetched = new Response(JSON.stringify(bearer.body), { status: 200, headers });
+    const pending: Promise<void> = expect(fetched).toMatchBearerTokenResponse();
+    await pending;
+    const bound: Promise<void> = expect(bearer).not.toMatchDPoPTokenResponse({ key: 'x'.repeat(43) });
+    await bound;
+  });
+
+  test('typings refuse what the contract refuses', async () => {
+    // @ts-expect-error a fetch Response is read asynchronously: the matcher is a Promise, not void
+    const notAwaited: void = expect(new Response('{}', { status: 200, headers })).toMatchTokenResponse();
+    await (notAwaited as unknown as Promise<void>).catch(() => undefined);
+    // @ts-expect-error the DPoP key option of toMatchDPoPTokenResponse is "key"
+    expect(() => expect(bearer).toMatchDPoPTokenResponse({ dpopKey: 'x' })).toThrow(/unknown option/);
     // @ts-expect-error token types are the contract's exact enum
     expect(() => expect(bearer).toMatchTokenResponse({ tokenType: 'bearer' })).toThrow(/Matcher error/);
     // @ts-expect-error error codes are the contract's enum
@@ -192,11 +210,15 @@ test('vitest: pass, fail with the rule, .not, asymmetric', () => {
 test('vitest: typings refuse what the contract refuses', () => {
   // @ts-expect-error error codes are the contract's enum
   expect(() => expect(challenge).toMatchTokenError('access_denied')).toThrow(/Matcher error/);
+  // @ts-expect-error unknown option
+  expect(() => expect(bearer).toMatchBearerTokenResponse({ tokenType: 'Bearer' })).toThrow(/unknown option/);
 });
 
 test('vitest: fetch Response through the async matcher', async () => {
   const res = new Response(JSON.stringify(bearer.body), { status: 200, headers });
-  await expect(res).toMatchBearerTokenResponse();
+  const pending: Promise<void> = expect(res).toMatchBearerTokenResponse();
+  await pending;
+  await expect(new Response('<html>', { status: 200, headers })).not.toMatchTokenResponse();
 });
 `;
 

@@ -181,7 +181,7 @@ describe('Jest consumers', () => {
     const tsc = await run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json'], join(work, 'jest-globals'));
     expect({ code: tsc.code, output: tsc.stdout + tsc.stderr }).toEqual({ code: 0, output: '' });
     const report = await runJest(join(work, 'jest-globals', 'out'));
-    expect(report).toMatchObject({ numPassedTests: 3, numFailedTests: 0, numTotalTestSuites: 2 });
+    expect(report).toMatchObject({ numPassedTests: 4, numFailedTests: 0, numTotalTestSuites: 2 });
   });
 
   test('the typings also hold under node16 resolution (package "exports")', async () => {
