@@ -223,6 +223,28 @@ test('vitest: fetch Response through the async matcher', async () => {
 `;
 
 /**
+ * Vitest with the side-effect-free `./matchers` entry (the one shared with
+ * Jest) at run time; the `vitest` module typings come from a type-only import
+ * of `./vitest`, which emits nothing.
+ */
+export const VITEST_MATCHERS_ENTRY_TEST = `
+import { expect, test } from 'vitest';
+import { matchers } from 'attesto-token-contract/matchers';
+import type {} from 'attesto-token-contract/vitest';
+${FIXTURES}
+expect.extend(matchers);
+
+test('vitest: expect.extend with attesto-token-contract/matchers', () => {
+  expect(bearer).toMatchBearerTokenResponse({ scope: 'read write' });
+  expect(() => expect(noPragma).toMatchTokenResponse()).toThrow(/header\\.pragma\\.no-cache/);
+  expect(() => expect(undefined).not.toMatchTokenResponse()).toThrow(/not an HTTP response/);
+  expect({ token: challenge }).toEqual({ token: expect.toMatchTokenError('invalid_client') });
+  // @ts-expect-error the options are typed through the vitest augmentation
+  expect(() => expect(challenge).toMatchTokenError('invalid_client', { status: 'x' })).toThrow(/Matcher error/);
+});
+`;
+
+/**
  * tsconfig for the @jest/globals test: CommonJS, classic node10 resolution
  * (the subpaths resolve through typesVersions), emitted for Jest. The
  * declarations themselves are checked strictly by TSCONFIG_NODE16.
@@ -245,5 +267,5 @@ export const TSCONFIG_NODE16 = {
  */
 export const TSCONFIG_VITEST = {
   compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, skipLibCheck: true, types: ['node'], lib: ['ES2022', 'DOM'], noEmit: true },
-  include: ['vitest.test.mts'],
+  include: ['vitest.test.mts', 'vitest-matchers-entry.test.mts'],
 };

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXPECTED_NAMES, IMPORT_CHECK, JEST_CJS_TEST, JEST_GLOBAL_TYPES_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_VITEST, VITEST_TEST } from './consumer-sources';
+import { EXPECTED_NAMES, IMPORT_CHECK, JEST_CJS_TEST, JEST_GLOBAL_TYPES_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_VITEST, VITEST_MATCHERS_ENTRY_TEST, VITEST_TEST } from './consumer-sources';
 
 const ROOT = resolve(__dirname, '../..');
 // The consumer's own tools only: @types/supertest comes with the package (a dependency, since the
@@ -104,6 +104,7 @@ beforeAll(async () => {
     'jest-globals/tsconfig.node16.json': JSON.stringify(TSCONFIG_NODE16),
     'jest-globals/out/package.json': JSON.stringify({ name: 'jest-globals', private: true, jest: { setupFilesAfterEnv: ['attesto-token-contract/jest'] } }),
     'vitest/vitest.test.mts': VITEST_TEST,
+    'vitest/vitest-matchers-entry.test.mts': VITEST_MATCHERS_ENTRY_TEST,
     'vitest/tsconfig.json': JSON.stringify(TSCONFIG_VITEST),
   };
   for (const [path, content] of Object.entries(files)) {
@@ -201,7 +202,7 @@ describe('Vitest consumer', () => {
     const result = await run(process.execPath, [bin('vitest/vitest.mjs'), 'run', '--root', join(work, 'vitest'), '--reporter=json', `--outputFile=${outputFile}`], work);
     if (!existsSync(outputFile)) throw new Error(`vitest did not run (exit ${result.code}):\n${result.stderr.slice(-3000)}${result.stdout.slice(-2000)}`);
     const report = JSON.parse(readFileSync(outputFile, 'utf8')) as Record<string, unknown>;
-    expect(report).toMatchObject({ numPassedTests: 3, numFailedTests: 0, numTotalTestSuites: expect.any(Number) });
+    expect(report).toMatchObject({ numPassedTests: 4, numFailedTests: 0, numTotalTestSuites: expect.any(Number) });
     expect(result.code).toBe(0);
   });
 });
