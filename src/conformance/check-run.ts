@@ -71,6 +71,14 @@ export interface IssuedToken {
   tokenType: string;
 }
 
+export interface TokenExpectation {
+  /** Default: DPoP when the request carried a proof, else Bearer; `any` accepts either. */
+  tokenType?: 'Bearer' | 'DPoP' | 'any';
+  level?: Level;
+  /** What was sent, for messages: "a proof with iat -10 s". */
+  what?: string;
+}
+
 export interface RejectionExpectation {
   /** Acceptable error codes (RFC 6749 §5.2; RFC 9449 §5, §8). */
   error: string | readonly string[];
@@ -279,8 +287,18 @@ export class CheckRun {
     this.findings.push(finding);
   }
 
+  /** Sends a draft that must be answered with a token; see {@link expectToken}. */
+  async sendExpectingToken(draft: Draft, expectation: TokenExpectation = {}, options?: SendOptions): Promise<IssuedToken | undefined> {
+    return this.expectToken(await this.send(draft, options), expectation);
+  }
+
+  /** Sends a draft that must be refused; see {@link expectRejection}. True when it was refused as expected. */
+  async sendExpectingRejection(draft: Draft, expectation: RejectionExpectation, options?: SendOptions): Promise<boolean> {
+    return this.expectRejection(await this.send(draft, options), expectation);
+  }
+
   /** Expects a token response (RFC 6749 §5.1; RFC 9449 §5 for DPoP); returns the token when one was issued. */
-  expectToken(exchange: Exchange, options: { tokenType?: 'Bearer' | 'DPoP' | 'any'; level?: Level; what?: string } = {}): IssuedToken | undefined {
+  expectToken(exchange: Exchange, options: TokenExpectation = {}): IssuedToken | undefined {
     const level = options.level ?? this.check.level;
     const res = exchange.response;
     const tokenType = options.tokenType ?? (exchange.request.headers.some(([n]) => n.toLowerCase() === 'dpop') ? 'DPoP' : 'Bearer');

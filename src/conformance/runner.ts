@@ -20,7 +20,7 @@ import {
 import { FORM_CONTENT_TYPE } from './request';
 import { applyExpectation, orderFindings, statusOf } from './profiles';
 import { Session } from './session';
-import { CHECK_GROUPS, type Capability, type Check, type CheckResult, type ConformanceReport, type ReportSummary } from './types';
+import { CHECK_GROUPS, type Capability, type Check, type CheckResult, type CheckStatus, type Finding, type ConformanceReport, type ReportSummary } from './types';
 
 export interface StartInfo {
   /** The token endpoint URL. */
@@ -244,17 +244,8 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
   const findings = orderFindings(config.profile, run.findings);
   const raw = statusOf(config.profile, findings);
   const status = applyExpectation(raw, config.expectedFailures.has(check.id));
-  return {
-    id: check.id,
-    title: check.title,
-    level: check.level,
-    reference: check.reference,
-    group: check.group,
-    status,
-    message: scrubText(messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + (where ? ` (${where})` : ''), session.secrets),
-    durationMs: Math.round(durationMs * 10) / 10,
-    findings,
-  };
+  const message = messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + (where ? ` (${where})` : '');
+  return resultOf(check, status, scrubText(message, session.secrets), durationMs, findings);
 }
 
 function messageOf(status: CheckResult['status'], findings: CheckResult['findings'], passMessage: string, expectedReason: string | undefined): string {
@@ -273,17 +264,12 @@ function messageOf(status: CheckResult['status'], findings: CheckResult['finding
 }
 
 function skipped(check: Check, reason: string, durationMs = 0): CheckResult {
-  return {
-    id: check.id,
-    title: check.title,
-    level: check.level,
-    reference: check.reference,
-    group: check.group,
-    status: 'skipped',
-    message: reason,
-    durationMs: Math.round(durationMs * 10) / 10,
-    findings: [],
-  };
+  return resultOf(check, 'skipped', reason, durationMs, []);
+}
+
+function resultOf(check: Check, status: CheckStatus, message: string, durationMs: number, findings: Finding[]): CheckResult {
+  const { id, title, level, reference, group } = check;
+  return { id, title, level, reference, group, status, message, durationMs: Math.round(durationMs * 10) / 10, findings };
 }
 
 const CAPABILITY_HINTS: Record<string, string> = {

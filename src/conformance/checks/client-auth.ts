@@ -4,10 +4,27 @@
  * challenge for a failed Authorization header, 400 for body credentials.
  */
 import { setHeader, setParam } from '../request';
-import { CLIENT_ASSERTION_TYPE, isObject } from '../check-run';
+import { CLIENT_ASSERTION_TYPE, isObject, type CheckRun, type RejectionExpectation } from '../check-run';
 import type { ResolvedClient } from '../config';
 import { DPOP_KEY_ALGORITHMS, generateDpopKey, type AssertionSpec, type DpopKeyAlgorithm } from '../jws';
 import { check } from './define';
+
+/**
+ * RFC 6749 §5.2 allows 400 or 401 for invalid_client; the contract answers
+ * body credentials (or none) with 400, keeping 401 for a failed
+ * Authorization header.
+ */
+const BODY_CREDENTIALS_REFUSED = { error: 'invalid_client', status: [400, 401], contractStatus: 400 } as const satisfies RejectionExpectation;
+
+/** RFC 6749 §5.2: a failed Authorization-header attempt is 401 with a challenge "matching the authentication scheme used". */
+function headerCredentialsRefused(scheme: string): RejectionExpectation {
+  return { error: 'invalid_client', status: 401, challenge: scheme };
+}
+
+/** A private_key_jwt request whose assertion has one defect (RFC 7523 §3): refused like any body credential. */
+async function refuseAssertion(run: CheckRun, assertion: AssertionSpec, what: string, expectation: RejectionExpectation = BODY_CREDENTIALS_REFUSED): Promise<void> {
+  await run.sendExpectingRejection(run.draft({ client: run.client('private_key_jwt'), assertion }), { ...expectation, what });
+}
 
 /** The same client with a secret that is certainly wrong. */
 function withWrongSecret(client: ResolvedClient): ResolvedClient {
@@ -22,8 +39,7 @@ export const authNone = check({
   group: 'client-auth',
   requires: [],
   async run(run) {
-    const exchange = await run.send(run.draft({ client: null }));
-    run.expectRejection(exchange, { error: 'invalid_client', status: [400, 401], contractStatus: 400, what: 'no client authentication' });
+    await run.sendExpectingRejection(run.draft({ client: null }), { ...BODY_CREDENTIALS_REFUSED, what: 'no client authentication' });
   },
 });
 
@@ -35,8 +51,7 @@ export const basicBadSecret = check({
   group: 'client-auth',
   requires: ['client_secret_basic'],
   async run(run) {
-    const exchange = await run.send(run.draft({ client: withWrongSecret(run.client('client_secret_basic')) }));
-    run.expectRejection(exchange, { error: 'invalid_client', status: 401, challenge: 'Basic', what: 'a wrong Basic secret' });
+    await run.sendExpectingRejection(run.draft({ client: withWrongSecret(run.client('client_secret_basic')) }), { ...headerCredentialsRefused('Basic'), what: 'a wrong Basic secret' });
   },
 });
 
@@ -48,8 +63,7 @@ export const basicMalformed = check({
   group: 'client-auth',
   requires: [],
   async run(run) {
-    const exchange = await run.send(setHeader(run.draft({ client: null }), 'Authorization', 'Basic not-base64!!'));
-    run.expectRejection(exchange, { error: 'invalid_client', status: 401, challenge: 'Basic', what: 'a malformed Basic header' });
+    await run.sendExpectingRejection(setHeader(run.draft({ client: null }), 'Authorization', 'Basic not-base64!!'), { ...headerCredentialsRefused('Basic'), what: 'a malformed Basic header' });
   },
 });
 
@@ -61,8 +75,7 @@ export const authOtherScheme = check({
   group: 'client-auth',
   requires: [],
   async run(run) {
-    const exchange = await run.send(setHeader(run.draft({ client: null }), 'Authorization', 'Bearer abc'));
-    run.expectRejection(exchange, { error: 'invalid_client', status: 401, challenge: 'Bearer', what: 'an Authorization header with the Bearer scheme' });
+    await run.sendExpectingRejection(setHeader(run.draft({ client: null }), 'Authorization', 'Bearer abc'), { ...headerCredentialsRefused('Bearer'), what: 'an Authorization header with the Bearer scheme' });
   },
 });
 
@@ -74,8 +87,7 @@ export const postBadSecret = check({
   group: 'client-auth',
   requires: ['client_secret_post'],
   async run(run) {
-    const exchange = await run.send(run.draft({ client: withWrongSecret(run.client('client_secret_post')) }));
-    run.expectRejection(exchange, { error: 'invalid_client', status: [400, 401], contractStatus: 400, what: 'a wrong body secret' });
+    await run.sendExpectingRejection(run.draft({ client: withWrongSecret(run.client('client_secret_post')) }), { ...BODY_CREDENTIALS_REFUSED, what: 'a wrong body secret' });
   },
 });
 
@@ -141,10 +153,7 @@ export const twoMethods = check({
       });
     }
     if (probes.length === 0) run.skip('needs a client_secret_basic client, or a secret client and a private_key_jwt client');
-    for (const probe of probes) {
-      const exchange = await run.send(await probe.build());
-      run.expectRejection(exchange, { error: 'invalid_request', status: [400, 401], contractStatus: 400, what: probe.what });
-    }
+    for (const probe of probes) await run.sendExpectingRejection(await probe.build(), { error: 'invalid_request', status: [400, 401], contractStatus: 400, what: probe.what });
   },
 });
 
@@ -161,8 +170,7 @@ export const methodDisallowed = check({
     if (caps.has('private_key_jwt')) {
       // A private_key_jwt client has no secret: Basic can only fail.
       const client: ResolvedClient = { ...run.client('private_key_jwt'), secret: 'not-the-registered-method' };
-      const exchange = await run.send(run.draft({ client, as: 'client_secret_basic' }));
-      run.expectRejection(exchange, { error: 'invalid_client', status: 401, challenge: 'Basic', what: 'Basic from a private_key_jwt client' });
+      await run.sendExpectingRejection(run.draft({ client, as: 'client_secret_basic' }), { ...headerCredentialsRefused('Basic'), what: 'Basic from a private_key_jwt client' });
       probed = true;
     }
     // A secret client using the other secret method: the secret is right, the method is not registered.
@@ -171,14 +179,8 @@ export const methodDisallowed = check({
       ['client_secret_basic', 'client_secret_post'],
     ] as const) {
       if (!caps.has(registered)) continue;
-      const exchange = await run.send(run.draft({ client: run.client(registered), as: used }));
-      run.expectRejection(exchange, {
-        error: 'invalid_client',
-        status: used === 'client_secret_basic' ? 401 : [400, 401],
-        challenge: used === 'client_secret_basic' ? 'Basic' : undefined,
-        level: 'SHOULD',
-        what: `${used} from a client registered for ${registered}`,
-      });
+      const expectation = used === 'client_secret_basic' ? headerCredentialsRefused('Basic') : { error: 'invalid_client', status: [400, 401] };
+      await run.sendExpectingRejection(run.draft({ client: run.client(registered), as: used }), { ...expectation, level: 'SHOULD', what: `${used} from a client registered for ${registered}` });
       probed = true;
       break;
     }
@@ -196,8 +198,7 @@ export const publicClient = check({
   async run(run) {
     const draft = run.draft({ client: null });
     draft.params.push(['client_id', run.client().id]);
-    const exchange = await run.send(draft);
-    run.expectRejection(exchange, { error: ['invalid_client', 'unauthorized_client'], status: [400, 401], contractStatus: 400, what: 'a client_id without credentials' });
+    await run.sendExpectingRejection(draft, { ...BODY_CREDENTIALS_REFUSED, error: ['invalid_client', 'unauthorized_client'], what: 'a client_id without credentials' });
   },
 });
 
@@ -211,8 +212,7 @@ export const pkjwtAud = check({
   group: 'client-auth',
   requires: ['private_key_jwt'],
   async run(run) {
-    const exchange = await run.send(run.draft({ client: run.client('private_key_jwt'), assertion: { audience: WRONG_AUDIENCE } }));
-    run.expectRejection(exchange, { error: 'invalid_client', status: [400, 401], contractStatus: 400, what: 'a wrong aud' });
+    await refuseAssertion(run, { audience: WRONG_AUDIENCE }, 'a wrong aud');
   },
 });
 
@@ -243,8 +243,7 @@ export const pkjwtExpired = check({
   group: 'client-auth',
   requires: ['private_key_jwt'],
   async run(run) {
-    const exchange = await run.send(run.draft({ client: run.client('private_key_jwt'), assertion: { expired: true } }));
-    run.expectRejection(exchange, { error: 'invalid_client', status: [400, 401], contractStatus: 400, what: 'an assertion that expired 5 minutes ago' });
+    await refuseAssertion(run, { expired: true }, 'an assertion that expired 5 minutes ago');
   },
 });
 
@@ -257,8 +256,7 @@ export const pkjwtTooLong = check({
   group: 'client-auth',
   requires: ['private_key_jwt'],
   async run(run) {
-    const exchange = await run.send(run.draft({ client: run.client('private_key_jwt'), assertion: { lifetimeSeconds: 3600 } }));
-    run.expectRejection(exchange, { error: 'invalid_client', status: [400, 401], contractStatus: 400, what: 'an assertion valid for 3600 s' });
+    await refuseAssertion(run, { lifetimeSeconds: 3600 }, 'an assertion valid for 3600 s');
   },
 });
 
@@ -292,8 +290,8 @@ export const pkjwtNoJti = check({
   group: 'client-auth',
   requires: ['private_key_jwt'],
   async run(run) {
-    const exchange = await run.send(run.draft({ client: run.client('private_key_jwt'), assertion: { omit: ['jti'] } }));
-    run.expectRejection(exchange, { error: 'invalid_client', status: [400, 401], what: 'an assertion without jti' });
+    // No contract status here: a SHOULD check must not fail the run through a CONTRACT finding.
+    await refuseAssertion(run, { omit: ['jti'] }, 'an assertion without jti', { error: 'invalid_client', status: [400, 401] });
   },
 });
 
@@ -309,10 +307,7 @@ export const pkjwtAlg = check({
     const algs: string[] = ['none', 'HS256'];
     // RS256 where the key's algorithm is PS256: same key, an algorithm the client did not register.
     if (client.privateJwk?.kty === 'RSA' && (client.alg ?? 'PS256') !== 'RS256') algs.push('RS256');
-    for (const alg of algs) {
-      const exchange = await run.send(run.draft({ client, assertion: { alg } }));
-      run.expectRejection(exchange, { error: 'invalid_client', status: [400, 401], contractStatus: 400, what: `an assertion with alg ${alg}` });
-    }
+    for (const alg of algs) await refuseAssertion(run, { alg }, `an assertion with alg ${alg}`);
   },
 });
 
@@ -327,9 +322,7 @@ export const pkjwtKey = check({
     const client = run.client('private_key_jwt');
     const own = await run.session.clientKey(client);
     const alg = (DPOP_KEY_ALGORITHMS as readonly string[]).includes(own.alg) ? (own.alg as DpopKeyAlgorithm) : 'ES256';
-    const other = await generateDpopKey(alg);
-    const exchange = await run.send(run.draft({ client, assertion: { signWith: other } }));
-    run.expectRejection(exchange, { error: 'invalid_client', status: [400, 401], contractStatus: 400, what: 'an assertion signed with another key' });
+    await refuseAssertion(run, { signWith: await generateDpopKey(alg) }, 'an assertion signed with another key');
   },
 });
 
@@ -346,10 +339,7 @@ export const pkjwtSub = check({
       ['an assertion without sub', { omit: ['sub'] }],
       ['an assertion whose sub is another client', { subject: `${client.id}-other` }],
     ];
-    for (const [what, spec] of probes) {
-      const exchange = await run.send(run.draft({ client, assertion: spec }));
-      run.expectRejection(exchange, { error: 'invalid_client', status: [400, 401], contractStatus: 400, what });
-    }
+    for (const [what, spec] of probes) await refuseAssertion(run, spec, what);
   },
 });
 
@@ -363,8 +353,7 @@ export const pkjwtType = check({
   async run(run) {
     const draft = run.draft({ client: run.client('private_key_jwt') });
     setParam(draft, 'client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer');
-    const exchange = await run.send(draft);
-    run.expectRejection(exchange, { error: ['invalid_client', 'invalid_request'], status: [400, 401], contractStatus: 400, what: 'a SAML client_assertion_type' });
+    await run.sendExpectingRejection(draft, { ...BODY_CREDENTIALS_REFUSED, error: ['invalid_client', 'invalid_request'], what: 'a SAML client_assertion_type' });
   },
 });
 

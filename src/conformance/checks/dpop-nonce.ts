@@ -51,7 +51,7 @@ export const nonceRetry = check({
     const challenge = await run.send(run.draft({ dpop: { nonce: null } }), { nonceRetry: false });
     const nonce = expectNonceChallenge(run, challenge, 'a proof without nonce');
     if (nonce === undefined) return;
-    run.expectToken(await run.send(run.draft({ dpop: { nonce } }), { nonceRetry: false }), { tokenType: 'DPoP', what: 'the retry with the server nonce' });
+    await run.sendExpectingToken(run.draft({ dpop: { nonce } }), { tokenType: 'DPoP', what: 'the retry with the server nonce' }, { nonceRetry: false });
   },
 });
 

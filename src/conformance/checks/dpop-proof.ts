@@ -27,8 +27,7 @@ function proofNegative(spec: ProofNegative): Check {
     requires: ['dpop'],
     async run(run) {
       for (const { what, plan } of await spec.probes()) {
-        const exchange = await run.send(run.draft({ dpop: plan }));
-        run.expectRejection(exchange, { error: 'invalid_dpop_proof', what });
+        await run.sendExpectingRejection(run.draft({ dpop: plan }), { error: 'invalid_dpop_proof', what });
       }
     },
   });
@@ -130,7 +129,7 @@ export const dpopHtu = check({
       ['a proof for another path', otherPath],
       ['a proof for another host', otherHost],
     ] as const) {
-      run.expectRejection(await run.send(run.draft({ dpop: { htu } })), { error: 'invalid_dpop_proof', what });
+      await run.sendExpectingRejection(run.draft({ dpop: { htu } }), { error: 'invalid_dpop_proof', what });
     }
   },
 });

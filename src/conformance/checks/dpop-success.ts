@@ -16,7 +16,7 @@ export const dpopOk = check({
   group: 'dpop-success',
   requires: ['dpop'],
   async run(run) {
-    run.expectToken(await run.send(run.draft({ dpop: true })), { tokenType: 'DPoP' });
+    await run.sendExpectingToken(run.draft({ dpop: true }), { tokenType: 'DPoP' });
   },
 });
 
@@ -68,8 +68,7 @@ export const dpopHdrCase = check({
   group: 'dpop-success',
   requires: ['dpop'],
   async run(run) {
-    const exchange = await run.send(run.draft({ dpop: { headerName: 'DPOP', proofs: [{}] } }));
-    run.expectToken(exchange, { tokenType: 'DPoP' });
+    await run.sendExpectingToken(run.draft({ dpop: { headerName: 'DPOP', proofs: [{}] } }), { tokenType: 'DPoP' });
   },
 });
 
@@ -83,7 +82,7 @@ export const dpopExtra = check({
   async run(run) {
     const now = nowSeconds();
     const spec: ProofSpec = { header: { kid: 'conformance-extra' }, claims: { nbf: now - 5, exp: now + 60, ext: 'ignored' } };
-    run.expectToken(await run.send(run.draft({ dpop: spec })), { tokenType: 'DPoP' });
+    await run.sendExpectingToken(run.draft({ dpop: spec }), { tokenType: 'DPoP' });
   },
 });
 
@@ -96,8 +95,7 @@ export const dpopIatSkew = check({
   requires: ['dpop'],
   async run(run) {
     for (const offset of [-10, 10]) {
-      const exchange = await run.send(run.draft({ dpop: { iat: nowSeconds() + offset } }));
-      run.expectToken(exchange, { tokenType: 'DPoP', what: `a proof with iat ${offset > 0 ? '+' : ''}${offset} s` });
+      await run.sendExpectingToken(run.draft({ dpop: { iat: nowSeconds() + offset } }), { tokenType: 'DPoP', what: `a proof with iat ${offset > 0 ? '+' : ''}${offset} s` });
     }
   },
 });
@@ -110,8 +108,7 @@ export const dpopHtuQf = check({
   group: 'dpop-success',
   requires: ['dpop'],
   async run(run) {
-    const exchange = await run.send(run.draft({ dpop: { claims: { htu: `${run.tokenUrl}?x=1#f` } } }));
-    run.expectToken(exchange, { tokenType: 'DPoP' });
+    await run.sendExpectingToken(run.draft({ dpop: { claims: { htu: `${run.tokenUrl}?x=1#f` } } }), { tokenType: 'DPoP' });
   },
 });
 
@@ -126,8 +123,7 @@ export const dpopHtuNorm = check({
     const url = new URL(run.tokenUrl);
     const port = url.port || (url.protocol === 'https:' ? '443' : '80');
     const variant = `${url.protocol.slice(0, -1).toUpperCase()}://${url.hostname.toUpperCase()}:${port}${url.pathname}`;
-    const exchange = await run.send(run.draft({ dpop: { claims: { htu: variant } } }));
-    run.expectToken(exchange, { tokenType: 'DPoP', what: `a proof with htu ${variant}` });
+    await run.sendExpectingToken(run.draft({ dpop: { claims: { htu: variant } } }), { tokenType: 'DPoP', what: `a proof with htu ${variant}` });
   },
 });
 

@@ -11,8 +11,7 @@ export const grantMissing = check({
   group: 'grant-scope',
   requires: [],
   async run(run) {
-    const exchange = await run.send(removeParam(run.draft(), 'grant_type'));
-    run.expectRejection(exchange, { error: 'invalid_request', what: 'a missing grant_type' });
+    await run.sendExpectingRejection(removeParam(run.draft(), 'grant_type'), { error: 'invalid_request', what: 'a missing grant_type' });
   },
 });
 
@@ -24,8 +23,7 @@ export const grantUnsupported = check({
   group: 'grant-scope',
   requires: [],
   async run(run) {
-    const exchange = await run.send(setParam(run.draft(), 'grant_type', 'password'));
-    run.expectRejection(exchange, { error: 'unsupported_grant_type', what: 'grant_type=password' });
+    await run.sendExpectingRejection(setParam(run.draft(), 'grant_type', 'password'), { error: 'unsupported_grant_type', what: 'grant_type=password' });
   },
 });
 
@@ -38,8 +36,7 @@ export const grantNotForClient = check({
   requires: ['unauthorized_client'],
   async run(run) {
     const client = run.config.unauthorizedClient as ResolvedClient;
-    const exchange = await run.send(run.draft({ client }));
-    run.expectRejection(exchange, { error: 'unauthorized_client', what: 'a client registered for no client_credentials grant' });
+    await run.sendExpectingRejection(run.draft({ client }), { error: 'unauthorized_client', what: 'a client registered for no client_credentials grant' });
   },
 });
 
@@ -51,8 +48,7 @@ export const scopeInvalid = check({
   group: 'grant-scope',
   requires: ['invalid_scope'],
   async run(run) {
-    const exchange = await run.send(run.draft({ scope: run.config.invalidScope }));
-    run.expectRejection(exchange, { error: 'invalid_scope', what: `scope=${run.config.invalidScope}` });
+    await run.sendExpectingRejection(run.draft({ scope: run.config.invalidScope }), { error: 'invalid_scope', what: `scope=${run.config.invalidScope}` });
   },
 });
 

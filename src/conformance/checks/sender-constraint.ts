@@ -10,8 +10,7 @@ export const dpopRequiredAbsent = check({
   requires: ['dpop_required_client'],
   async run(run) {
     const client = run.config.clients.find((c) => c.requiresDpop)!;
-    const exchange = await run.send(run.draft({ client, dpop: false }));
-    run.expectRejection(exchange, { error: 'invalid_request', status: [400, 401], contractStatus: 400, what: 'no proof from a DPoP-only client' });
+    await run.sendExpectingRejection(run.draft({ client, dpop: false }), { error: 'invalid_request', status: [400, 401], contractStatus: 400, what: 'no proof from a DPoP-only client' });
   },
 });
 

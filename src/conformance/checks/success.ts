@@ -18,8 +18,7 @@ export const okBasic = check({
   group: 'success',
   requires: ['client_secret_basic'],
   async run(run) {
-    const exchange = await run.send(run.draft({ client: run.client('client_secret_basic') }));
-    run.expectToken(exchange);
+    await run.sendExpectingToken(run.draft({ client: run.client('client_secret_basic') }));
   },
 });
 
@@ -32,8 +31,7 @@ export const okPost = check({
   group: 'success',
   requires: ['client_secret_post'],
   async run(run) {
-    const exchange = await run.send(run.draft({ client: run.client('client_secret_post') }));
-    run.expectToken(exchange);
+    await run.sendExpectingToken(run.draft({ client: run.client('client_secret_post') }));
   },
 });
 
@@ -45,8 +43,7 @@ export const okPkjwt = check({
   group: 'success',
   requires: ['private_key_jwt'],
   async run(run) {
-    const exchange = await run.send(run.draft({ client: run.client('private_key_jwt') }));
-    run.expectToken(exchange);
+    await run.sendExpectingToken(run.draft({ client: run.client('private_key_jwt') }));
   },
 });
 
@@ -59,8 +56,7 @@ export const okBasicBodyId = check({
   requires: ['client_secret_basic'],
   async run(run) {
     const client = run.client('client_secret_basic');
-    const exchange = await run.send(setParam(run.draft({ client }), 'client_id', client.id));
-    run.expectToken(exchange);
+    await run.sendExpectingToken(setParam(run.draft({ client }), 'client_id', client.id));
   },
 });
 
@@ -73,8 +69,7 @@ export const okJsonBody = check({
   group: 'success',
   requires: [],
   async run(run) {
-    const exchange = await run.send(run.draft({ encoding: 'json' }));
-    run.expectToken(exchange);
+    await run.sendExpectingToken(run.draft({ encoding: 'json' }));
   },
 });
 
@@ -88,7 +83,7 @@ export const paramUnknown = check({
   async run(run) {
     const draft = run.draft();
     draft.params.push(['foo', 'bar']);
-    run.expectToken(await run.send(draft));
+    await run.sendExpectingToken(draft);
   },
 });
 
@@ -102,7 +97,7 @@ export const paramEmpty = check({
   async run(run) {
     const draft = run.draft({ scope: null });
     draft.params.push(['scope', '']);
-    run.expectToken(await run.send(draft), { what: 'a request with an empty scope' });
+    await run.sendExpectingToken(draft, { what: 'a request with an empty scope' });
   },
 });
 

@@ -69,8 +69,7 @@ export const ctMissing = check({
   group: 'transport',
   requires: [],
   async run(run) {
-    const exchange = await run.send(removeHeader(run.draft(), 'Content-Type'));
-    run.expectRejection(exchange, { error: 'invalid_request', what: 'a missing Content-Type' });
+    await run.sendExpectingRejection(removeHeader(run.draft(), 'Content-Type'), { error: 'invalid_request', what: 'a missing Content-Type' });
   },
 });
 
@@ -83,8 +82,7 @@ export const ctWrong = check({
   requires: [],
   async run(run) {
     for (const type of ['text/plain', 'multipart/form-data']) {
-      const exchange = await run.send(setHeader(run.draft(), 'Content-Type', type));
-      run.expectRejection(exchange, { error: 'invalid_request', what: `Content-Type ${type}` });
+      await run.sendExpectingRejection(setHeader(run.draft(), 'Content-Type', type), { error: 'invalid_request', what: `Content-Type ${type}` });
     }
   },
 });
@@ -126,8 +124,7 @@ export const queryCreds = check({
       ['scope', run.config.scope ?? 'read'],
     ];
     for (const [name, value] of probes) {
-      const exchange = await run.send(addQuery(run.draft({ client }), name, value));
-      run.expectRejection(exchange, { error: 'invalid_request', what: `${name} in the query string` });
+      await run.sendExpectingRejection(addQuery(run.draft({ client }), name, value), { error: 'invalid_request', what: `${name} in the query string` });
     }
   },
 });
@@ -148,8 +145,7 @@ export const dupParam = check({
       const draft = run.draft({ client });
       if (!draft.params.some(([n]) => n === name)) draft.params.push([name, value]);
       draft.params.push([name, value]);
-      const exchange = await run.send(draft);
-      run.expectRejection(exchange, { error: 'invalid_request', what: `${name} sent twice` });
+      await run.sendExpectingRejection(draft, { error: 'invalid_request', what: `${name} sent twice` });
     }
   },
 });

@@ -130,45 +130,20 @@ export function dpopProofs(req: ProxyRequest): string[] {
   return req.headers.filter(([n]) => n.toLowerCase() === 'dpop').map(([, v]) => v);
 }
 
-export function proofClaims(req: ProxyRequest): Record<string, unknown> | undefined {
-  const proof = dpopProofs(req)[0];
-  if (!proof) return undefined;
+/** The decoded part of a compact JWS, or undefined when there is none or it does not decode. */
+function decoded(jws: string | null | undefined, part: 'header' | 'claims'): Record<string, unknown> | undefined {
+  if (!jws) return undefined;
   try {
-    return decodeJwt(proof) as Record<string, unknown>;
+    return (part === 'header' ? decodeProtectedHeader(jws) : decodeJwt(jws)) as Record<string, unknown>;
   } catch {
     return undefined;
   }
 }
 
-export function proofHeader(req: ProxyRequest): Record<string, unknown> | undefined {
-  const proof = dpopProofs(req)[0];
-  if (!proof) return undefined;
-  try {
-    return decodeProtectedHeader(proof) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-export function assertionClaims(req: ProxyRequest): Record<string, unknown> | undefined {
-  const assertion = form(req).get('client_assertion');
-  if (!assertion) return undefined;
-  try {
-    return decodeJwt(assertion) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-export function assertionHeader(req: ProxyRequest): Record<string, unknown> | undefined {
-  const assertion = form(req).get('client_assertion');
-  if (!assertion) return undefined;
-  try {
-    return decodeProtectedHeader(assertion) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
+export const proofClaims = (req: ProxyRequest) => decoded(dpopProofs(req)[0], 'claims');
+export const proofHeader = (req: ProxyRequest) => decoded(dpopProofs(req)[0], 'header');
+export const assertionClaims = (req: ProxyRequest) => decoded(form(req).get('client_assertion'), 'claims');
+export const assertionHeader = (req: ProxyRequest) => decoded(form(req).get('client_assertion'), 'header');
 
 const FRAMING: Array<[string, string]> = [
   ['Content-Type', 'application/json; charset=utf-8'],
