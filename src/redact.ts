@@ -55,18 +55,23 @@ export function redactHeaders(headers: Record<string, unknown>): Record<string, 
  * Strings that look like compact JWS/JWE are redacted wherever they stand:
  * an access token echoed in an unexpected member is still a token.
  */
-export function redactBody(value: unknown, seen = new WeakSet<object>()): unknown {
+export function redactBody(value: unknown, seen = new WeakSet<object>(), depth = 0): unknown {
   if (typeof value === 'string') return looksLikeJwt(value) ? redactValue(value) : value;
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[circular]';
+  // A hostile body nested thousands deep (JSON.parse accepts it) must not overflow the stack.
+  if (depth >= MAX_REDACT_DEPTH) return '[nested too deep]';
   seen.add(value);
-  if (Array.isArray(value)) return value.map((item) => redactBody(item, seen));
+  if (Array.isArray(value)) return value.map((item) => redactBody(item, seen, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) {
-    out[key] = SECRET_BODY_MEMBERS.has(key) && typeof member === 'string' ? redactValue(member) : redactBody(member, seen);
+    out[key] = SECRET_BODY_MEMBERS.has(key) && typeof member === 'string' ? redactValue(member) : redactBody(member, seen, depth + 1);
   }
   return out;
 }
+
+/** How deep redactBody copies; deeper values are replaced by a marker (they are shown, never judged). */
+export const MAX_REDACT_DEPTH = 64;
 
 /** Redacts secret parameters in a form-urlencoded string (request bodies, query strings). */
 export function redactForm(form: string): string {

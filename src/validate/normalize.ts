@@ -194,11 +194,13 @@ function failedRequest(error: Error & Record<string, unknown>): ResponseView | P
   }
   if (typeof error.status === 'number' || typeof error.statusCode === 'number') return undefined; // read as the response itself
   // Name and code only: an error message may quote a URL or a request with credentials.
-  const name = typeof error.name === 'string' ? error.name : 'Error';
+  const ctor: unknown = error.constructor;
+  const className = typeof ctor === 'function' && ctor.name !== 'Error' && ctor.name !== 'Object' ? ctor.name : undefined;
+  const name = className ?? (typeof error.name === 'string' && /^\w{1,60}$/.test(error.name) ? error.name : 'Error');
   const code = typeof error.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(error.code) ? ` ${error.code}` : '';
   return shapeProblem(
     `received an error (${name}${code}) instead of a response: the request failed before any HTTP response arrived`,
-    `a ${name}${code}`,
+    `an error (${name}${code})`,
   );
 }
 

@@ -133,7 +133,10 @@ function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpe
     return problems;
   }
   if (view.bodyKind === 'text') {
-    problems.push({ where: 'body', pointer: '', rule: RULES.bodyJson, message: 'the body is not JSON', expected: 'a JSON object', received: `${(view.rawBody ?? '').length} chars of non-JSON text` });
+    const raw = view.rawBody ?? (typeof view.body === 'string' ? view.body : '');
+    // RFC 8259 §8.1: a networked JSON text MUST NOT begin with a byte order mark.
+    const why = raw.charCodeAt(0) === 0xfeff ? ': it starts with a byte order mark (U+FEFF), which JSON text must not carry (RFC 8259 §8.1)' : '';
+    problems.push({ where: 'body', pointer: '', rule: RULES.bodyJson, message: `the body is not JSON${why}`, expected: 'a JSON object', received: `${raw.length} chars of non-JSON text` });
     return problems;
   }
   const body = view.body;

@@ -9,7 +9,9 @@ import {
   contractValidators,
   dpopKeyThumbprint,
   formatProblem,
+  formatResponse,
   InvalidExpectationError,
+  normalizeResponse,
   schemaValidator,
   validateTokenEndpointResponse,
 } from '../../src/validate';
@@ -172,5 +174,26 @@ describe('status, header and number edge cases', () => {
     expect(rulesOf({ status: 200, headers: { ...json, pragma: 'no-cache, x-foo' }, body: bearer })).toEqual([]);
     expect(rulesOf({ status: 200, headers: { ...json, 'cache-control': ['max-age=0', 'no-store'] }, body: bearer })).toEqual([]);
     expect(rulesOf({ status: 200, headers: [['Content-Type', 'application/json'], ['Cache-Control', 'private'], ['Cache-Control', 'no-store'], ['Pragma', 'no-cache']], body: bearer })).toEqual([]);
+  });
+});
+
+describe('hostile bodies', () => {
+  test('nesting thousands deep is judged and reported without overflowing the stack', () => {
+    const deepArray = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const deepMember = `{"access_token":"a","token_type":"Bearer","x":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`;
+    const arrayResult = validateTokenEndpointResponse({ status: 200, headers: json, body: deepArray });
+    expect(arrayResult.problems.map((p) => p.rule)).toEqual(['body.schema']);
+    expect(formatProblem(arrayResult.problems[0]!)).toContain('[nested too deep]');
+    expect(validateTokenEndpointResponse({ status: 200, headers: json, body: deepMember }).ok).toBe(true);
+    const report = formatResponse(normalizeResponse({ status: 200, headers: json, body: deepMember }));
+    expect(report).toContain('chars in all');
+  });
+
+  test('a byte order mark before the JSON is not JSON, and the message says why (RFC 8259 §8.1)', () => {
+    const withBom = `\uFEFF${JSON.stringify({ access_token: 'a', token_type: 'Bearer' })}`;
+    const [problem] = validateTokenEndpointResponse({ status: 200, headers: json, body: withBom }).problems;
+    expect(problem).toMatchObject({ rule: 'body.json' });
+    expect(problem!.message).toContain('byte order mark');
+    expect(validateTokenEndpointResponse({ status: 200, headers: json, body: '{"a":' }).problems[0]!.message).toBe('the body is not JSON');
   });
 });
