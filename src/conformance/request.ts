@@ -142,9 +142,11 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>): st
     parts.push('-H', quote(`${name}: ${placeholderHeader(name, value)}`));
   }
   if (request.body !== undefined) {
-    const contentType = request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+    const contentType = request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1];
+    // curl adds a form Content-Type to --data-raw unless told not to: `-H 'Content-Type:'` sends none, as the check did.
+    if (contentType === undefined) parts.push('-H', quote('Content-Type:'));
     let body = request.body;
-    if (/json/i.test(contentType)) {
+    if (/json/i.test(contentType ?? '')) {
       try {
         const parsed = JSON.parse(body) as unknown;
         if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {

@@ -17,6 +17,7 @@ import {
   runConformance,
   type ConformanceReport,
 } from '../../src/conformance';
+import { curlCommand } from '../../src/conformance/request';
 import { dpopProofs, form, header, json, startMutatingProxy, withHeader, withJson, withoutHeader, type MutatingProxy } from './support/mutating-proxy';
 
 describe('reporters', () => {
@@ -93,8 +94,8 @@ describe('reporters', () => {
     expect(failure).toMatch(/a token response lacks Pragma: no-cache/);
     expect(failure).toMatch(/expected: Pragma: no-cache/);
     expect(failure).toMatch(/RFC 6749 §5\.1/);
-    expect(failure).toMatch(/sent:\n\s+POST \/oauth\/token HTTP\/1\.1/);
-    expect(failure).toMatch(/received:\n\s+HTTP 200/);
+    expect(failure).toMatch(/request sent:\n\s+POST \/oauth\/token HTTP\/1\.1/);
+    expect(failure).toMatch(/response:\n\s+HTTP 200/);
     expect(failure).toMatch(/reproduce:\n\s+curl -i -X POST 'http:\/\/127\.0\.0\.1:\d+\/oauth\/token'/);
     expect(live).toMatch(/Basic <BASE64\(CLIENT_ID:CLIENT_SECRET\)>|<CLIENT_SECRET>|<DPOP_PROOF>/);
     expect(live).toMatch(/\d+ failing checks? \(profile attesto/);
@@ -139,5 +140,36 @@ describe('reporters', () => {
     expect(formatMarkdown(green)).toMatch(/✅ conformant/);
     expect(formatReport(green, 'console')).toMatch(/no failing check/);
     expect(formatJunit(green)).toMatch(/failures="0"/);
+  });
+});
+
+describe('the reproducing curl command', () => {
+  const url = 'https://as.example.com/oauth/token';
+  const proof = 'eyJhbGciOiJFUzI1NiJ9.eyJqdGkiOiJ4In0.c2lnbmF0dXJlLXZhbHVl';
+
+  test('sends exactly the header fields the check sent: no Content-Type stays absent, two DPoP fields stay two', () => {
+    const curl = curlCommand({ method: 'POST', url, headers: [['DPoP', proof], ['DPoP', proof]], body: 'grant_type=client_credentials' }, []);
+    expect(curl).toBe(`curl -i -X POST '${url}' -H 'DPoP: <DPOP_PROOF>' -H 'DPoP: <DPOP_PROOF>' -H 'Content-Type:' --data-raw 'grant_type=client_credentials'`);
+    // With a Content-Type, nothing is removed.
+    expect(curlCommand({ method: 'POST', url, headers: [['Content-Type', 'text/plain']], body: 'x=1' }, [])).not.toContain(`'Content-Type:'`);
+  });
+
+  test('credentials become placeholders (also in the query string, unescaped); deliberate junk stays as sent', () => {
+    const basic = `Basic ${Buffer.from('client:s3cret-value').toString('base64')}`;
+    const curl = curlCommand(
+      {
+        method: 'POST',
+        url: `${url}?client_secret=s3cret-value&scope=read`,
+        headers: [['Content-Type', 'application/x-www-form-urlencoded'], ['Authorization', basic], ['DPoP', 'not-a-jwt']],
+        body: `grant_type=client_credentials&client_assertion=${proof}&client_secret=s3cret-value`,
+      },
+      ['s3cret-value'],
+    );
+    expect(curl).toContain(`'${url}?client_secret=<CLIENT_SECRET>&scope=read'`);
+    expect(curl).toContain(`-H 'Authorization: Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>'`);
+    expect(curl).toContain(`-H 'DPoP: not-a-jwt'`);
+    expect(curl).toContain(`--data-raw 'grant_type=client_credentials&client_assertion=<CLIENT_ASSERTION_JWT>&client_secret=<CLIENT_SECRET>'`);
+    expect(curl).not.toContain('s3cret-value');
+    expect(curlCommand({ method: 'POST', url, headers: [['Authorization', 'Basic not-base64!!']] }, [])).toContain(`-H 'Authorization: Basic not-base64!!'`);
   });
 });

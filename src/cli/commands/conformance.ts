@@ -46,7 +46,8 @@ Target and client:
                                 Without --url both change nothing: the reference server
                                 requires nonces (a config file's
                                 "referenceServer": { "requireNonce": false } turns them off)
-  --config FILE                 JSON or YAML config (several clients, see the README)
+  --config FILE                 JSON or YAML config (several clients, see the README);
+                                flags given next to it override its values
 
 Run:
   --profile attesto|rfc         attesto (default): MUST and CONTRACT fail; rfc: only MUST fails
@@ -63,9 +64,21 @@ Reports:
   --output FILE                 write the n-th json/junit/markdown reporter to FILE (repeatable);
                                 without it, that report goes to stdout and console to stderr
 
-Exit codes: 0 no failing check, 1 at least one failing check, 2 usage,
-configuration error or unreachable target.
   -h, --help                    show this help
+
+Output: one line per check as it finishes, "[n/total] STATUS id LEVEL time
+message", then each non-passing check with what was sent (secrets redacted),
+what came back, what was expected, the RFC section and a curl command that
+reproduces it (fill in the <PLACEHOLDERS>), then a table by level.
+  PASS   the endpoint behaves as required
+  FAIL   a MUST departure, or a CONTRACT one under --profile attesto
+  WARN   a SHOULD or MAY departure, or a CONTRACT one under --profile rfc
+  SKIP   the check needs something the configuration lacks (the reason is shown)
+  XFAIL  listed in --expect-failures and still failing (does not fail the run)
+  XPASS  listed in --expect-failures but passing now: remove it from the list
+
+Exit codes: 0 no failing check, 1 at least one failing check, 2 usage or
+configuration error, or a target that cannot be reached (one line on stderr).
 `,
   options: {
     url: { type: 'string' },

@@ -47,7 +47,7 @@ function details(check: CheckResult): string {
   const parts = [`${check.id}: ${check.title} (${check.reference})`];
   for (const finding of check.findings) {
     parts.push('', ...findingLines(finding));
-    if (finding.exchange) parts.push('', 'sent:', requestText(finding.exchange), '', 'received:', responseText(finding.exchange), '', `reproduce: ${finding.exchange.curl}`);
+    if (finding.exchange) parts.push('', 'request sent:', requestText(finding.exchange), '', 'response:', responseText(finding.exchange), '', `reproduce: ${finding.exchange.curl}`);
   }
   return parts.join('\n');
 }

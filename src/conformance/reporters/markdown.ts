@@ -29,7 +29,7 @@ export function formatMarkdown(report: ConformanceReport): string {
       for (const finding of check.findings) {
         out.push('```text', ...findingLines(finding), '```');
         if (finding.exchange) {
-          out.push('Sent:', '```http', requestText(finding.exchange), '```', 'Received:', '```http', responseText(finding.exchange), '```', 'Reproduce:', '```sh', finding.exchange.curl, '```');
+          out.push('Request sent:', '```http', requestText(finding.exchange), '```', 'Response:', '```http', responseText(finding.exchange), '```', 'Reproduce:', '```sh', finding.exchange.curl, '```');
         }
       }
       out.push('</details>', '');
