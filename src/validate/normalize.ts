@@ -112,6 +112,16 @@ export function isFetchResponse(value: unknown): value is FetchResponseLike {
  * status) and allocation-light: it runs on every assertion.
  */
 export function readResponse(value: unknown): ResponseView | Problem {
+  try {
+    return readResponseParts(value);
+  } catch (error) {
+    // A value whose getters throw (a revoked Proxy, a hostile object): a clear problem, never a crash.
+    const name = error instanceof Error && /^\w{1,60}$/.test(error.name) ? error.name : 'an exception';
+    return shapeProblem(`reading the received value threw ${name}: it is not an HTTP response this validator can read`, describe(value));
+  }
+}
+
+function readResponseParts(value: unknown): ResponseView | Problem {
   if (value === null || typeof value !== 'object') {
     return shapeProblem(`expected an HTTP response, received ${describe(value)}`, describe(value));
   }
@@ -292,6 +302,14 @@ function shapeProblem(message: string, received: string): Problem {
 
 /** Describes a value by its type and member names only: never its content (it may hold secrets). */
 export function describe(value: unknown): string {
+  try {
+    return describeValue(value);
+  } catch {
+    return 'an unreadable object (its inspection threw)';
+  }
+}
+
+function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length} item(s)`;
   if (typeof value === 'object') {

@@ -71,6 +71,9 @@ describe('failure message layout', () => {
     expect(failureOf(() => expect(42).toMatchTokenError())).toContain('received the number 42');
     expect(failureOf(() => expect(Promise.resolve()).toMatchTokenEndpointContract())).toContain('await the request');
     expect(failureOf(() => expect({ method: 'POST', url: '/oauth/token' }).toMatchTokenEndpointContract())).toContain('numeric status');
+    const { proxy, revoke } = Proxy.revocable({ status: 200 }, {});
+    revoke();
+    expect(failureOf(() => expect(proxy).toMatchTokenResponse())).toContain('reading the received value threw TypeError');
   });
 });
 

@@ -130,6 +130,15 @@ describe('unsupported values throw UnsupportedResponseError naming the shape', (
     expect((thrown as UnsupportedResponseError).problem.rule).toBe('response.shape');
   });
 
+  test('a value whose getters throw is a shape problem, not a crash', () => {
+    const hostile = { get status(): number { throw new TypeError('boom'); }, headers, body };
+    expect(() => normalizeResponse(hostile)).toThrow(UnsupportedResponseError);
+    expect(() => normalizeResponse(hostile)).toThrow(/reading the received value threw TypeError/);
+    const { proxy, revoke } = Proxy.revocable({ status: 200, headers, body }, {});
+    revoke();
+    expect(() => normalizeResponse(proxy)).toThrow(UnsupportedResponseError);
+  });
+
   test('the description names keys, never values', () => {
     expect(() => normalizeResponse({ password: 'hunter2-secret' })).toThrow(/keys password/);
     expect(() => normalizeResponse({ password: 'hunter2-secret' })).not.toThrow(/hunter2/);
