@@ -93,7 +93,14 @@ export interface FetchResponseLike {
 /** Duck-typed so Responses from another realm (undici, node-fetch) count too. */
 export function isFetchResponse(value: unknown): value is FetchResponseLike {
   if (value === null || typeof value !== 'object') return false;
-  const candidate = value as Record<string, unknown>;
+  try {
+    return hasFetchResponseMembers(value as Record<string, unknown>);
+  } catch {
+    return false; // throwing getters: not a Response; readResponse reports it
+  }
+}
+
+function hasFetchResponseMembers(candidate: Record<string, unknown>): boolean {
   return (
     typeof candidate.status === 'number' &&
     typeof candidate.text === 'function' &&
