@@ -160,7 +160,7 @@ function successExpectationProblems(body: Record<string, unknown>, expectation: 
   if (expectation.scope !== undefined) {
     const scope = body.scope;
     if (scope === undefined) {
-      problems.push({ where: 'body', pointer: '/scope', rule: RULES.scope, message: `expected the granted scope "${expectation.scope}", but the response has no scope member`, expected: expectation.scope, received: undefined });
+      problems.push({ where: 'body', pointer: '/scope', rule: RULES.scope, message: `expected the granted scope "${expectation.scope}", but the response has no scope member (RFC 6749 §5.1 lets a server omit it only when it equals the requested scope; this assertion needs it stated)`, expected: expectation.scope, received: undefined });
     } else if (typeof scope === 'string' && !sameScope(scope, expectation.scope)) {
       problems.push({ where: 'body', pointer: '/scope', rule: RULES.scope, message: 'expected the same set of scope values (order-free, RFC 6749 §3.3)', expected: expectation.scope, received: scope });
     }
