@@ -51,9 +51,11 @@ interface Call {
 
 /** The matcher function for a spec: the plumbing every matcher shares, so each matcher file holds only its own rules. */
 export function defineMatcher<Args extends unknown[]>(spec: MatcherSpec<Args>): TokenEndpointMatcher<Args> {
-  return function matcher(this: MatcherContextLike | void, received: unknown, ...args: Args) {
+  const matcher = function (this: MatcherContextLike | void, received: unknown, ...args: Args) {
     return runMatcher(this, spec, received, args);
   };
+  // Named after the matcher, for stack traces and `matchers.toMatch….name`.
+  return Object.defineProperty(matcher, 'name', { value: spec.name });
 }
 
 /**

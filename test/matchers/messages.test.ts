@@ -4,7 +4,7 @@
  */
 import { describe, expect, jest, test } from '@jest/globals';
 import { generateKeyPair } from 'jose';
-import { toMatchTokenResponse, toMatchTokenError } from '../../matchers';
+import { matchers, toMatchTokenResponse, toMatchTokenError } from '../../matchers';
 import '../../matchers/jest';
 import { fixtureDpopKey, loadResponseFixtures } from '../../fixtures/responses';
 import { validateTokenEndpointResponse } from '../../src/validate';
@@ -163,6 +163,10 @@ describe('keys in every form', () => {
 });
 
 describe('direct calls, outside expect()', () => {
+  test('each matcher function carries its own name', () => {
+    for (const [name, matcher] of Object.entries(matchers)) expect(matcher.name).toBe(name);
+  });
+
   test('work without a matcher context and build the plain hint', () => {
     const pass = toMatchTokenResponse.call(undefined, response('valid-bearer-full'));
     expect(pass).toMatchObject({ pass: true });
