@@ -7,7 +7,7 @@
  * contract's status/header/body rules.
  */
 import { validateTokenEndpointResponse, type Problem } from '../validate';
-import { redactBody, scrubText } from '../redact';
+import { redactBody, redactText, scrubText } from '../redact';
 import type { AuthMethod, ResolvedClient, ResolvedConfig } from './config';
 import { TargetUnreachableError, type WireRequest, type WireResponse } from './http';
 import { basicAuthorization, createAssertion, createProof, type AssertionSpec, type ProofSpec } from './jws';
@@ -444,7 +444,8 @@ export class CheckRun {
       view.response = {
         status: res.status,
         headers: Object.fromEntries(Object.entries(res.headers).map(([n, v]) => [n, scrubText(n === 'set-cookie' ? '[redacted]' : v, secrets)])),
-        body: scrubDeep(redactBody(res.body), secrets),
+        // A non-JSON body (an error page) may echo credentials in any shape: redactText catches JWTs, header lines and secret pairs.
+        body: scrubDeep(typeof res.body === 'string' ? redactText(res.body) : redactBody(res.body), secrets),
       };
     }
     return view;

@@ -17,6 +17,7 @@ import {
   type ResolvedConfig,
   type ResolveOptions,
 } from './config';
+import { TargetUnreachableError } from './http';
 import { FORM_CONTENT_TYPE } from './request';
 import { applyExpectation, orderFindings, statusOf } from './profiles';
 import { Session } from './session';
@@ -322,7 +323,19 @@ async function pool<T>(items: readonly T[], size: number, work: (item: T) => Pro
  */
 async function preflight(session: Session): Promise<void> {
   session.onRequest?.('(probe)');
-  await session.http.send({
+  try {
+    await probe(session);
+  } catch (error) {
+    // A staging server behind a private CA is the usual case: say how to trust it.
+    if (error instanceof TargetUnreachableError && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.cause)) {
+      throw new TargetUnreachableError(error.target, `${error.cause} (the TLS certificate is not trusted; to trust its CA, run with NODE_EXTRA_CA_CERTS=ca.pem)`);
+    }
+    throw error;
+  }
+}
+
+function probe(session: Session): Promise<unknown> {
+  return session.http.send({
     method: 'POST',
     url: session.config.url,
     headers: [
