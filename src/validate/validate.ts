@@ -106,7 +106,7 @@ function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpe
   // Headers (RFC 6749 §5.1, §5.2).
   const contentType = headerValue(view.headers, 'content-type');
   if (!isJsonMediaType(contentType)) {
-    problems.push({ where: 'header', pointer: '/content-type', rule: RULES.contentType, message: 'Content-Type must be application/json (parameters such as charset allowed)', expected: 'application/json', received: contentType });
+    problems.push({ where: 'header', pointer: '/content-type', rule: RULES.contentType, message: `Content-Type must be application/json (parameters such as charset allowed; RFC 6749 §5.1, §5.2)${jsonLookalikeHint(contentType)}`, expected: 'application/json', received: contentType });
   }
   if (success || expectation.strict !== false) {
     const why = success ? 'a token response' : status >= 400 ? 'an error response in strict mode' : 'any token endpoint response in strict mode';
@@ -189,6 +189,13 @@ function errorExpectationProblems(body: Record<string, unknown>, view: ResponseV
       problems.push({ where: 'header', pointer: '/dpop-nonce', rule: RULES.dpopNonce, message: 'use_dpop_nonce must carry a fresh DPoP-Nonce header of NQCHARs (RFC 9449 §8, §8.1)', expected: '1*NQCHAR', received: nonce });
     }
   }
+}
+
+/** Names the usual near miss: a JSON-based media type that is not application/json itself. */
+function jsonLookalikeHint(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  if (/^[ \t]*[\w.!#$&^-]+\/[\w.!#$&^-]+\+json[ \t]*(?:;|$)/i.test(contentType)) return '; a +json type (RFC 6839) is JSON-based but is not application/json';
+  return '';
 }
 
 /** Says why a directive that is written there does not count (computed on failure only). */

@@ -159,6 +159,10 @@ describe('status, header and number edge cases', () => {
       expect(rulesOf({ status: 400, headers: { ...json, 'content-type': type }, body: { error: 'invalid_request' } })).toEqual(['header.content-type.json']);
     }
     expect(rulesOf({ status: 400, headers: { ...json, 'content-type': 'application/json;charset=utf-8' }, body: { error: 'invalid_request' } })).toEqual([]);
+    const problemJson = validateTokenEndpointResponse({ status: 400, headers: { ...json, 'content-type': 'application/problem+json' }, body: { error: 'invalid_request' } });
+    expect(problemJson.problems[0]!.message).toContain('a +json type (RFC 6839) is JSON-based but is not application/json');
+    const jsonp = validateTokenEndpointResponse({ status: 400, headers: { ...json, 'content-type': 'application/jsonp' }, body: { error: 'invalid_request' } });
+    expect(jsonp.problems[0]!.message).not.toContain('+json');
   });
 
   test('a no-store with an argument or inside a quoted value fails, and the message says why', () => {
