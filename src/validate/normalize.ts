@@ -260,6 +260,13 @@ function notAResponse(value: object): Problem {
     );
   }
   if (Array.isArray(value)) return shapeProblem(`expected an HTTP response, received ${describe(value)}`, describe(value));
+  const members = value as Record<string, unknown>;
+  if ('access_token' in members || 'token_type' in members || 'error' in members) {
+    return shapeProblem(
+      `received what looks like a response body (${describe(value)}): pass the whole response (res, not res.body or res.data), so status and headers are checked too`,
+      describe(value),
+    );
+  }
   return shapeProblem(
     `expected an HTTP response with a numeric status (supertest, axios, fetch, or { status, headers, body }), received ${describe(value)}`,
     describe(value),

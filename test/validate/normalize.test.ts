@@ -118,6 +118,8 @@ describe('unsupported values throw UnsupportedResponseError naming the shape', (
     [{ status: 200, headers: [['content-type', 'application/json', 'x']], body }, /\[name, value\] pairs/],
     [{ status: 200, headers: [[1, 'x']], body }, /headers must be/],
     [{ statusCode: 200, headers, pipe() {}, on() {} }, /streaming response/],
+    [{ access_token: 'AT-secret-value', token_type: 'Bearer' }, /looks like a response body .*pass the whole response \(res, not res\.body or res\.data\)/],
+    [{ error: 'invalid_client' }, /looks like a response body/],
   ])('%p', (value, pattern) => {
     let thrown: unknown;
     try {
