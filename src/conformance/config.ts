@@ -62,6 +62,8 @@ export interface ConformanceConfig {
   concurrency?: number;
   /** Allow plain http:// to a non-loopback host (RFC 6749 §3.2 requires TLS). */
   allowInsecureHttp?: boolean;
+  /** PEM file of the CA certificate(s) to trust for an https:// target (e.g. a staging server behind a private CA). */
+  caFile?: string;
   /** Options for the reference server started when `url` is absent. */
   referenceServer?: { requireNonce?: boolean };
 }
@@ -97,6 +99,8 @@ export interface ResolvedConfig {
   skip: string[];
   timeoutMs: number;
   concurrency: number;
+  /** Extra trusted CA certificates (PEM), from `caFile`. */
+  ca?: string;
   capabilities: Set<Capability>;
 }
 
@@ -117,6 +121,7 @@ const CONFIG_KEYS = new Set<string>([
   'timeoutMs',
   'concurrency',
   'allowInsecureHttp',
+  'caFile',
   'referenceServer',
 ]);
 const CLIENT_KEYS = new Set<string>(['id', 'auth', 'secret', 'secretEnv', 'privateKey', 'audience', 'alg', 'requiresDpop']);
@@ -179,6 +184,7 @@ export function parseConfig(data: unknown, where = 'config'): ConformanceConfig 
   if (obj.timeoutMs !== undefined) config.timeoutMs = int(obj.timeoutMs, `${where}: timeoutMs`, 1, 600_000);
   if (obj.concurrency !== undefined) config.concurrency = int(obj.concurrency, `${where}: concurrency`, 1, 64);
   if (obj.allowInsecureHttp !== undefined) config.allowInsecureHttp = bool(obj.allowInsecureHttp, `${where}: allowInsecureHttp`);
+  if (obj.caFile !== undefined) config.caFile = str(obj.caFile, `${where}: caFile`);
   if (obj.referenceServer !== undefined) {
     const ref = record(obj.referenceServer, `${where}: referenceServer`);
     for (const key of Object.keys(ref)) if (key !== 'requireNonce') throw new ConformanceConfigError(`${where}: referenceServer: unknown key ${JSON.stringify(key)}`);
@@ -254,6 +260,7 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
     concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
     capabilities: new Set(),
   };
+  if (config.caFile !== undefined) resolved.ca = await loadCaFile(config.caFile, baseDir);
   resolved.capabilities = capabilitiesOf(resolved);
   return resolved;
 }
@@ -354,6 +361,18 @@ async function loadPrivateKey(key: string | JWK, where: string, baseDir: string)
   if (jwk === null || typeof jwk !== 'object' || typeof jwk.kty !== 'string') throw new ConformanceConfigError(`${where}: private key is not a JWK (no "kty")`);
   if (jwk.d === undefined) throw new ConformanceConfigError(`${where}: private key is a public JWK (no "d"); private_key_jwt signs with the private key`);
   return jwk;
+}
+
+async function loadCaFile(file: string, baseDir: string): Promise<string> {
+  const path = isAbsolute(file) ? file : resolve(baseDir, file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConformanceConfigError(`cannot read caFile ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConformanceConfigError(`caFile ${JSON.stringify(file)} holds no PEM certificate`);
+  return text;
 }
 
 /** Expected failures: an array of ids, `{ id: reason }`, or a file (JSON/YAML of either, or one id per line with `# reason`). */

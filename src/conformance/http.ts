@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 
 export interface WireRequest {
   method: string;
@@ -46,6 +47,8 @@ export interface HttpClientOptions {
   timeoutMs: number;
   /** Sockets kept open per origin; matches the run's concurrency. */
   maxSockets: number;
+  /** Extra trusted CA certificates (PEM) for https targets, next to Node's defaults. */
+  ca?: string;
 }
 
 export class HttpClient {
@@ -54,7 +57,9 @@ export class HttpClient {
 
   constructor(private readonly options: HttpClientOptions) {
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets });
+    // Node's `ca` replaces the default roots, so the defaults are kept next to the extra ones.
+    const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, options.ca];
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets, ...(ca ? { ca } : {}) });
   }
 
   send(request: WireRequest): Promise<WireResponse> {

@@ -328,7 +328,7 @@ async function preflight(session: Session): Promise<void> {
   } catch (error) {
     // A staging server behind a private CA is the usual case: say how to trust it.
     if (error instanceof TargetUnreachableError && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.cause)) {
-      throw new TargetUnreachableError(error.target, `${error.cause} (the TLS certificate is not trusted; to trust its CA, run with NODE_EXTRA_CA_CERTS=ca.pem)`);
+      throw new TargetUnreachableError(error.target, `${error.cause} (the TLS certificate is not trusted; give its CA with --ca-file, config "caFile")`);
     }
     throw error;
   }

@@ -25,7 +25,7 @@ export class Session {
   private readonly clientKeys = new Map<string, Promise<DpopKey>>();
 
   constructor(readonly config: ResolvedConfig) {
-    this.http = new HttpClient({ timeoutMs: config.timeoutMs, maxSockets: config.concurrency });
+    this.http = new HttpClient({ timeoutMs: config.timeoutMs, maxSockets: config.concurrency, ...(config.ca !== undefined ? { ca: config.ca } : {}) });
     for (const client of [...config.clients, ...(config.unauthorizedClient ? [config.unauthorizedClient] : [])]) {
       if (client.secret) this.addSecret(client.secret);
       if (client.privateJwk) this.addJwkSecrets(client.privateJwk);

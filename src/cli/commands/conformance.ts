@@ -57,6 +57,8 @@ Run:
   --timeout-ms N                per-request timeout (default 10000)
   --concurrency N               checks run at once (default 4)
   --allow-insecure-http         allow http:// to a non-loopback host (RFC 6749 §3.2 requires TLS)
+  --ca-file FILE                PEM CA certificate(s) to trust for an https:// target
+                                (a staging server behind a private CA), next to the usual roots
   --list                        list the checks and exit
 
 Reports:
@@ -101,6 +103,7 @@ configuration error, or a target that cannot be reached (one line on stderr).
     'timeout-ms': { type: 'string' },
     concurrency: { type: 'string' },
     'allow-insecure-http': { type: 'boolean' },
+    'ca-file': { type: 'string' },
     config: { type: 'string' },
     list: { type: 'boolean' },
   },
@@ -196,6 +199,8 @@ async function configFromFlags(values: Record<string, unknown>, io: CliIO): Prom
   const concurrency = stringFlag(flags, 'concurrency');
   if (concurrency !== undefined) config.concurrency = integerFlag('concurrency', concurrency, { min: 1, max: 64 });
   if (flags['allow-insecure-http'] === true) config.allowInsecureHttp = true;
+  const caFile = stringFlag(flags, 'ca-file');
+  if (caFile !== undefined) config.caFile = resolve(io.cwd, caFile);
 
   const clientId = stringFlag(flags, 'client-id');
   const clientFlags = ['client-secret', 'client-secret-env', 'auth', 'private-key', 'audience'].filter((f) => flags[f] !== undefined);

@@ -50,13 +50,27 @@ export const tls = check({
   group: 'transport',
   requires: ['https'],
   async run(run) {
-    const draft = run.draft();
+    // No real secret may cross plain http: a single-use, short-lived client assertion if a
+    // private_key_jwt client is configured, else a wrong secret (then only "no token" can be shown).
+    const withAssertion = run.config.capabilities.has('private_key_jwt');
+    const client = withAssertion ? run.client('private_key_jwt') : { ...run.client(), secret: 'not-the-client-secret' };
+    const draft = run.draft({ client });
     const url = new URL(draft.url);
     url.protocol = 'http:';
     draft.url = url.href;
     const exchange = await run.send(draft, { oauth: false, allowNoResponse: true });
-    if (run.expectNoToken(exchange, 'MUST', 'a plain-http token request')) {
-      run.note(exchange.response ? `plain http answered ${run.summarize(exchange.response)}` : `plain http refused (${exchange.error ?? 'no response'})`);
+    if (!run.expectNoToken(exchange, 'MUST', `a plain-http token request (${url.origin})`)) return;
+    const res = exchange.response;
+    run.note(res ? `plain http answered ${run.summarize(res)}` : `plain http refused (${exchange.error ?? 'no response'})`);
+    if (withAssertion) return;
+    run.note('sent with a wrong secret, so no real secret crossed plain http');
+    // Judging the credentials means plain http got as far as client authentication: a right secret might have had a token.
+    if (res && isObject(res.body) && res.body.error === 'invalid_client') {
+      run.finding('SHOULD', 'plain http reached client authentication (invalid_client) instead of being refused first; a right secret might have got a token', {
+        expected: 'a refusal of plain http itself (e.g. 400 invalid_request, a redirect to https, or no answer)',
+        received: run.summarize(res),
+        exchangeOf: exchange,
+      });
     }
   },
 });

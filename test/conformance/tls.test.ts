@@ -1,0 +1,118 @@
+/**
+ * An https:// target, the one case the loopback reference server cannot
+ * play: one port that speaks TLS to TLS clients and plain HTTP to the rest
+ * (it sniffs the first byte), so the `tls` check can send its plain-http
+ * request to the same host and port. The certificate is self-signed, made
+ * with openssl for the test, and trusted through `caFile`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { TargetUnreachableError, runConformance, type ConformanceConfig } from '../../src/conformance';
+import { cli } from '../support/cli';
+
+type Listener = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
+const withBody = (listener: () => Listener) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => listener()(req, res, Buffer.concat(chunks).toString('utf8')));
+};
+const token: Listener = (_req, res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Pragma: 'no-cache' }).end(JSON.stringify({ access_token: 'plain-http-token', token_type: 'Bearer', expires_in: 60 }));
+const refuse = (status: number, error: string): Listener => (_req, res) => res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Pragma: 'no-cache' }).end(JSON.stringify({ error }));
+
+const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+
+(openssl ? describe : describe.skip)('an https target', () => {
+  let dir: string;
+  let caFile: string;
+  let sniffer: net.Server;
+  let url: string;
+  /** What the plain-http side answers; the TLS side always issues tokens. */
+  let plain: Listener = refuse(400, 'invalid_request');
+  const plainAuthorizations: string[] = [];
+  const plainBodies: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'conformance-tls-'));
+    caFile = join(dir, 'cert.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', caFile], { stdio: 'ignore' });
+    expect(made.status).toBe(0);
+    const secure = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) }, withBody(() => token));
+    const cleartext = http.createServer(
+      withBody(() => (req, res, body) => {
+        plainAuthorizations.push(req.headers.authorization ?? '');
+        plainBodies.push(body);
+        plain(req, res, body);
+      }),
+    );
+    sniffer = net.createServer((socket) => {
+      socket.once('readable', () => {
+        const first = socket.read(1) as Buffer | null;
+        if (!first) return void socket.destroy();
+        socket.unshift(first);
+        (first[0] === 0x16 ? secure : cleartext).emit('connection', socket); // 0x16: a TLS handshake record
+      });
+    });
+    await new Promise<void>((resolve) => sniffer.listen(0, '127.0.0.1', resolve));
+    url = `https://localhost:${(sniffer.address() as net.AddressInfo).port}/oauth/token`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => sniffer?.close(() => resolve()));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const config = (extra: Partial<ConformanceConfig> = {}): ConformanceConfig => ({ url, caFile, only: ['tls'], clients: [{ id: 'basic-client', secret: 'the-real-secret', auth: 'client_secret_basic' }], ...extra });
+
+  test('an untrusted certificate is one exit-2 line naming the cause and the way to trust the CA', async () => {
+    const error = await runConformance(config({ caFile: undefined })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TargetUnreachableError);
+    expect((error as Error).message).toMatch(/^cannot reach https:\/\/localhost:\d+: DEPTH_ZERO_SELF_SIGNED_CERT \(the TLS certificate is not trusted; give its CA with --ca-file, config "caFile"\)$/);
+    const { code, stderr, stdout } = await cli(['conformance', '--url', url, '--client-id', 'c', '--client-secret', 'x']);
+    expect([code, stdout, stderr.split('\n').length]).toEqual([2, '', 2]);
+    expect(stderr).toMatch(/DEPTH_ZERO_SELF_SIGNED_CERT/);
+  });
+
+  test('tls passes when plain http is refused before authentication, and no real secret crossed it', async () => {
+    plain = refuse(400, 'invalid_request');
+    const result = (await runConformance(config())).checks[0]!;
+    expect(result).toMatchObject({ id: 'tls', status: 'passed', message: expect.stringMatching(/^plain http answered 400 invalid_request; sent with a wrong secret/) });
+    expect(plainAuthorizations.at(-1)).toBe(`Basic ${Buffer.from('basic-client:not-the-client-secret').toString('base64')}`);
+  });
+
+  test('tls fails when plain http issues a token', async () => {
+    plain = token;
+    const result = (await runConformance(config())).checks[0]!;
+    expect(result).toMatchObject({ status: 'failed', message: expect.stringMatching(/^\[MUST\] a plain-http token request \(http:\/\/localhost:\d+\) was answered with a success; no token may be issued$/) });
+  });
+
+  test('tls warns when plain http gets as far as client authentication', async () => {
+    plain = refuse(401, 'invalid_client');
+    const result = (await runConformance(config())).checks[0]!;
+    expect(result).toMatchObject({ status: 'warned', message: expect.stringMatching(/^\[SHOULD\] plain http reached client authentication/) });
+  });
+
+  test('with a private_key_jwt client, the plain-http request carries a single-use assertion and no secret', async () => {
+    plain = token;
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const clients: ConformanceConfig['clients'] = [
+      { id: 'basic-client', secret: 'the-real-secret', auth: 'client_secret_basic' },
+      { id: 'jwt-client', auth: 'private_key_jwt', privateKey: await exportJWK(privateKey) },
+    ];
+    const result = (await runConformance(config({ clients }))).checks[0]!;
+    expect(result.status).toBe('failed');
+    expect(plainAuthorizations.at(-1)).toBe('');
+    expect(plainBodies.at(-1)).toMatch(/client_assertion=/);
+    expect(plainBodies.join('\n')).not.toContain('the-real-secret');
+  });
+
+  test('caFile must be a readable PEM certificate', async () => {
+    await expect(runConformance(config({ caFile: join(dir, 'missing.pem') }))).rejects.toThrow(/cannot read caFile ".*missing\.pem": ENOENT/);
+    await expect(runConformance(config({ caFile: join(dir, 'key.pem') }))).rejects.toThrow(/holds no PEM certificate/);
+  });
+});
