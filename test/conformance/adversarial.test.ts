@@ -165,6 +165,19 @@ describe('hostile and broken servers', () => {
     expect((await runConformance({ ...base, only: ['basic-bad-secret'] })).checks[0]!.status).toBe('passed');
   });
 
+  test('method-get never puts a real client_secret in a URL (a post-only client sends a wrong one)', async () => {
+    const urls: string[] = [];
+    stub.handler = (req) => {
+      if (req.method === 'GET') urls.push(req.url ?? '');
+      return jsonAnswer(req.method === 'GET' ? 405 : 400, { error: 'invalid_request' }, req.method === 'GET' ? { Allow: 'POST' } : {});
+    };
+    const result = (await runConformance({ ...base, only: ['method-get'], clients: [base.clients![1]!], unauthorizedClient: undefined })).checks[0]!;
+    expect(result.status).toBe('passed');
+    expect(urls).toHaveLength(1);
+    expect(urls[0]).toContain('client_secret=not-the-client-secret');
+    expect(urls[0]).not.toContain('post-secret-value');
+  });
+
   test('302 redirects are not followed; the report says where they point', async () => {
     const report = await runAgainst(() => ({ status: 302, headers: { Location: 'https://login.example.com/oauth/token' } }));
     const okBasic = byId(report).get('ok-basic')!;

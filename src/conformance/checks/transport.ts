@@ -14,7 +14,9 @@ export const methodGet = check({
   group: 'transport',
   requires: [],
   async run(run) {
-    const client = run.client('client_secret_basic', 'private_key_jwt', 'client_secret_post');
+    const preferred = run.client('client_secret_basic', 'private_key_jwt', 'client_secret_post');
+    // A GET carries its parameters in the URL, which ends up in access logs: never a real client_secret there.
+    const client = preferred.auth === 'client_secret_post' ? { ...preferred, secret: 'not-the-client-secret' } : preferred;
     const draft = run.draft({ client });
     // The parameters travel in the query string, as a GET would carry them.
     const get: RequestDraft = { ...draft, method: 'GET', encoding: 'none', params: [] };
