@@ -65,6 +65,7 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
   const checks = options.checks ?? CHECKS;
   const resolveOptions: ResolveOptions = { ...options, knownIds: options.knownIds ?? knownSelectors(checks) };
   if (config.url !== undefined) {
+    if (config.referenceServer !== undefined) throw new ConformanceConfigError('referenceServer applies only to the default run, without a url');
     const session = new Session(await resolveConfig(config, resolveOptions));
     session.onRequest = options.onRequest;
     try {

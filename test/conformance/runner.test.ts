@@ -93,6 +93,9 @@ describe('configuration', () => {
 
   test('clients without a url are refused rather than silently replaced by the reference server', async () => {
     await expect(runConformance({ clients: [{ id: 'a', auth: 'client_secret_basic', secret: 'x' }] })).rejects.toThrow(ConformanceConfigError);
+    // And the reference server's options are refused next to a url, where they would be silently ignored.
+    await expect(runConformance({ url: 'https://as.example.com/token', referenceServer: { requireNonce: false } })).rejects.toThrow(/referenceServer applies only to the default run/);
+    await expect(runConformance({ referenceServer: { requireNonce: false }, dpop: { nonce: true } })).rejects.toThrow(/contradicts referenceServer.requireNonce: false/);
   });
 });
 
