@@ -90,7 +90,7 @@ export class HttpClient {
       req.on('timeout', () => req.destroy(new Error(`timeout after ${this.options.timeoutMs} ms`)));
       req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new TargetUnreachableError(origin, error.code ?? error.message));
+        reject(new TargetUnreachableError(origin, causeOf(error)));
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
@@ -101,7 +101,7 @@ export class HttpClient {
         });
         res.on('error', (error: NodeJS.ErrnoException) => {
           clearTimeout(timer);
-          reject(new TargetUnreachableError(origin, error.code ?? error.message));
+          reject(new TargetUnreachableError(origin, causeOf(error)));
         });
         res.on('end', () => {
           clearTimeout(timer);
@@ -123,6 +123,26 @@ export class HttpClient {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+const CAUSES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+/** `connection refused (ECONNREFUSED)`: words for a newcomer, the code for a search engine. */
+function causeOf(error: NodeJS.ErrnoException): string {
+  const code = error.code;
+  if (code === undefined) return error.message;
+  if (code.startsWith('HPE_')) return `not a valid HTTP response (${code})`;
+  const words = CAUSES[code];
+  return words ? `${words} (${code})` : code;
 }
 
 function pairs(raw: string[]): Array<[string, string]> {

@@ -17,7 +17,7 @@ import {
   type ResolvedConfig,
   type ResolveOptions,
 } from './config';
-import { TargetUnreachableError } from './http';
+import { TargetUnreachableError, type WireResponse } from './http';
 import { FORM_CONTENT_TYPE } from './request';
 import { applyExpectation, orderFindings, statusOf } from './profiles';
 import { Session } from './session';
@@ -33,6 +33,8 @@ export interface StartInfo {
   referenceServer: boolean;
   /** The target is run as one that requires DPoP nonces. */
   dpopNonce: boolean;
+  /** Set when the probe's answer suggests the URL is not a token endpoint (a 404, a redirect). */
+  warning?: string;
 }
 
 export interface RunOptions extends ResolveOptions {
@@ -174,8 +176,8 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
   const started = Date.now();
   const selected = selectChecks(catalogue, config);
   // Probe first: an unreachable target prints one line, not a header and then an error.
-  await preflight(session);
-  options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce });
+  const warning = probeWarning(await preflight(session));
+  options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce, ...(warning ? { warning } : {}) });
 
   const results = new Map<string, CheckResult>();
   let done = 0;
@@ -322,10 +324,10 @@ async function pool<T>(items: readonly T[], size: number, work: (item: T) => Pro
  * answers is one clear error, not a page of failures. Any HTTP answer will
  * do; it is not judged, nor recorded for the observers.
  */
-async function preflight(session: Session): Promise<void> {
+async function preflight(session: Session): Promise<WireResponse> {
   session.onRequest?.('(probe)');
   try {
-    await probe(session);
+    return await probe(session);
   } catch (error) {
     // A staging server behind a private CA is the usual case: say how to trust it.
     if (error instanceof TargetUnreachableError && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.cause)) {
@@ -335,7 +337,14 @@ async function preflight(session: Session): Promise<void> {
   }
 }
 
-function probe(session: Session): Promise<unknown> {
+/** A token endpoint answers a POST in its own envelope; a 404, 405 or redirect hints at a wrong --url. */
+function probeWarning(res: WireResponse): string | undefined {
+  if (res.status === 404 || res.status === 405) return `the target answers a POST with ${res.status}: is the url the token endpoint?`;
+  if (res.status >= 300 && res.status < 400) return `the target redirects a POST (${res.status}${res.headers.location ? ` to ${res.headers.location}` : ''}); redirects are not followed: give the final token endpoint url`;
+  return undefined;
+}
+
+function probe(session: Session): Promise<WireResponse> {
   return session.http.send({
     method: 'POST',
     url: session.config.url,

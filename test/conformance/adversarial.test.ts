@@ -5,10 +5,10 @@
  * rejection), and must not fail servers whose answers are odd but valid.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { generateKeyPair, exportJWK } from 'jose';
-import { CHECKS, TargetUnreachableError, defaultRunClients, referenceTargetConfig, runConformance, type CheckResult, type ConformanceConfig, type ConformanceReport } from '../../src/conformance';
+import { CHECKS, ConsoleReporter, TargetUnreachableError, defaultRunClients, referenceTargetConfig, runConformance, type CheckResult, type ConformanceConfig, type ConformanceReport, type StartInfo } from '../../src/conformance';
 import { header, json, startMutatingProxy, withHeader, withJson, type MutatingProxy, type ProxyResponse } from './support/mutating-proxy';
 
 interface Answer {
@@ -146,6 +146,16 @@ describe('hostile and broken servers', () => {
     for (const id of ['pkjwt-replay', 'dpop-replay', 'pkjwt-no-jti']) expect(results.get(id)!.status).toBe('warned');
   });
 
+  test('a 404 to the probe warns that the url may not be the token endpoint; the checks still run', async () => {
+    const lines: string[] = [];
+    const reporter = new ConsoleReporter({ write: (text: string) => void lines.push(text) }, { color: false });
+    const report = await runAgainst(() => ({ status: 404, headers: { 'Content-Type': 'text/plain' }, body: 'Not Found' }), {});
+    expect(report.summary.failed).toBeGreaterThan(40);
+    stub.handler = () => ({ status: 404, headers: { 'Content-Type': 'text/plain' }, body: 'Not Found' });
+    await runConformance({ ...base, only: ['ok-basic'] }, { onStart: (info) => reporter.onStart(info) });
+    expect(lines.join('')).toMatch(/^warning: the target answers a POST with 404: is the url the token endpoint\?$/m);
+  });
+
   test('a server that answers 401 to everything', async () => {
     const report = await runAgainst(() => jsonAnswer(401, { error: 'invalid_client' }, { 'WWW-Authenticate': 'Basic realm="x"' }));
     const results = byId(report);
@@ -179,7 +189,10 @@ describe('hostile and broken servers', () => {
   });
 
   test('302 redirects are not followed; the report says where they point', async () => {
-    const report = await runAgainst(() => ({ status: 302, headers: { Location: 'https://login.example.com/oauth/token' } }));
+    let start: StartInfo | undefined;
+    stub.handler = () => ({ status: 302, headers: { Location: 'https://login.example.com/oauth/token' } });
+    const report = await runConformance(base, { onStart: (info) => (start = info) });
+    expect(start!.warning).toBe('the target redirects a POST (302 to https://login.example.com/oauth/token); redirects are not followed: give the final token endpoint url');
     const okBasic = byId(report).get('ok-basic')!;
     expect(okBasic.status).toBe('failed');
     expect(okBasic.findings[0]!.received).toBe('302 redirect to https://login.example.com/oauth/token (not followed), empty body');
@@ -197,11 +210,22 @@ describe('hostile and broken servers', () => {
 
   test('a server that resets some connections: those checks fail with the cause', async () => {
     const report = await runAgainst((req) => (req.headers.dpop !== undefined ? 'reset' : jsonAnswer(400, { error: 'invalid_request' })));
-    expect(byId(report).get('dpop-ok')!.message).toMatch(/^\[MUST\] no response from the target: (ECONNRESET|socket hang up)/);
+    expect(byId(report).get('dpop-ok')!.message).toMatch(/^\[MUST\] no response from the target: connection reset \(ECONNRESET\)$/);
+  });
+
+  test('a server that does not speak HTTP is unreachable, in plain words', async () => {
+    const garbage = net.createServer((socket) => socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.6\r\n\r\n')));
+    await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+    try {
+      const error = await runConformance({ ...base, url: `http://127.0.0.1:${(garbage.address() as AddressInfo).port}/oauth/token` }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:\d+: not a valid HTTP response \(HPE_[A-Z_]+\)$/);
+    } finally {
+      await new Promise<void>((resolve) => garbage.close(() => resolve()));
+    }
   });
 
   test.each([
-    ['resets every connection', (): 'reset' => 'reset', /^cannot reach http:\/\/127\.0\.0\.1:\d+: (ECONNRESET|socket hang up)$/],
+    ['resets every connection', (): 'reset' => 'reset', /^cannot reach http:\/\/127\.0\.0\.1:\d+: connection reset \(ECONNRESET\)$/],
     ['never answers', (): 'hang' => 'hang', /^cannot reach http:\/\/127\.0\.0\.1:\d+: timeout after 300 ms$/],
   ])('a server that %s is unreachable: one error, no checks', async (_name, handler, message) => {
     stub.handler = handler;

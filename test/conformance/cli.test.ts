@@ -156,7 +156,7 @@ describe('token-contract conformance', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const { code, stdout, stderr } = await cli(['conformance', '--url', `http://127.0.0.1:${port}/oauth/token`, '--client-id', 'a', '--client-secret', 'secret-value']);
     expect(code).toBe(2);
-    expect(stderr).toBe(`token-contract conformance: cannot reach http://127.0.0.1:${port}: ECONNREFUSED\n`);
+    expect(stderr).toBe(`token-contract conformance: cannot reach http://127.0.0.1:${port}: connection refused (ECONNREFUSED)\n`);
     expect(stdout).toBe('');
   });
 

@@ -179,7 +179,7 @@ describe('runs', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const error = await runConformance({ ...config, url: `http://127.0.0.1:${port}/oauth/token` }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TargetUnreachableError);
-    expect((error as Error).message).toBe(`cannot reach http://127.0.0.1:${port}: ECONNREFUSED`);
+    expect((error as Error).message).toBe(`cannot reach http://127.0.0.1:${port}: connection refused (ECONNREFUSED)`);
   });
 
   test('a target that never answers is unreachable: the probe times out', async () => {

@@ -45,6 +45,7 @@ export class ConsoleReporter {
       const nonce = info.dpopNonce ? 'it requires DPoP nonces' : 'it does not require DPoP nonces';
       this.out.write(`(started for this run: ${nonce}; dpop-disabled runs against a second one with DPoP off)\n`);
     }
+    if (info.warning) this.out.write(`${this.paint('33', 'warning:')} ${info.warning}\n`);
     this.out.write('\n');
   }
 
