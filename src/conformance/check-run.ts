@@ -335,15 +335,8 @@ export class CheckRun {
       this.finding(level, `no response${what} (${exchange.error ?? 'unknown error'})`, { expected, exchangeOf: exchange });
       return false;
     }
+    if (!this.expectNoToken(exchange, level, expectation.what, expected)) return false;
     const body = isObject(res.body) ? res.body : undefined;
-    if (body && typeof body.access_token === 'string') {
-      this.finding(level, `the server issued a token${what}; it must refuse the request`, { expected, received: this.summarize(res), exchangeOf: exchange });
-      return false;
-    }
-    if (res.status >= 200 && res.status < 300) {
-      this.finding(level, `the server answered ${expectation.what ?? 'the request'} with ${res.status}, a success status; it must refuse the request`, { expected, received: this.summarize(res), exchangeOf: exchange });
-      return false;
-    }
     let ok = true;
     const code = body?.error;
     const codeOk = typeof code === 'string' && codes.includes(code);
@@ -381,16 +374,16 @@ export class CheckRun {
     return ok;
   }
 
-  /** A response is a refusal when no token was issued (a weaker expectation, for requests outside the OAuth envelope). */
-  expectNoToken(exchange: Exchange, level: Level = this.check.level, what = 'the request'): boolean {
+  /** A response is a refusal when no token was issued and the status is not a success (a weaker expectation, for requests outside the OAuth envelope). */
+  expectNoToken(exchange: Exchange, level: Level = this.check.level, what = 'the request', expected = 'a refusal: no 2xx status, no access_token'): boolean {
     const res = exchange.response;
     if (!res) return true; // a closed connection issues no token
     const body = isObject(res.body) ? res.body : undefined;
-    if ((res.status >= 200 && res.status < 300) || (body && typeof body.access_token === 'string')) {
-      this.finding(level, `${what} was answered with a success; no token may be issued`, { expected: 'a non-2xx status and no access_token', received: this.summarize(res), exchangeOf: exchange });
-      return false;
-    }
-    return true;
+    const issued = body !== undefined && typeof body.access_token === 'string';
+    if (!issued && (res.status < 200 || res.status >= 300)) return true;
+    const message = issued ? `the server issued a token for ${what}; it must refuse the request` : `the server answered ${what} with ${res.status}, a success status; it must refuse the request`;
+    this.finding(level, message, { expected, received: this.summarize(res), exchangeOf: exchange });
+    return false;
   }
 
   /** The validation core's problems for a response, redacted, before ownership filtering. */

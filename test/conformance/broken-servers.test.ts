@@ -209,6 +209,8 @@ const ROWS: Row[] = [
   { broken: 'accepts an hour-old iat with a valid nonce, rfc profile', check: 'dpop-iat-old', nonce: true, profile: 'rfc', status: 'passed', mutation: accept((r) => Number(proofClaims(r)?.iat ?? nowSeconds()) < nowSeconds() - 600 && typeof proofClaims(r)?.nonce === 'string') },
   { broken: 'accepts an hour-old iat without a nonce requirement', check: 'dpop-iat-old', profile: 'rfc', mutation: accept((r) => Number(proofClaims(r)?.iat ?? nowSeconds()) < nowSeconds() - 600) },
   // §8 sender constraint
+  { broken: 'refuses a proof-less DPoP-bound client with invalid_dpop_proof (contract: invalid_request)', check: 'dpop-required-absent', mutation: mapError('invalid_request', 'invalid_dpop_proof') },
+  { broken: 'refuses a proof-less DPoP-bound client with invalid_dpop_proof, rfc profile (RFC 9449 names no code)', check: 'dpop-required-absent', profile: 'rfc', status: 'warned', mutation: mapError('invalid_request', 'invalid_dpop_proof') },
   { broken: 'downgrades a DPoP-bound client to Bearer', check: 'dpop-required-absent', mutation: accept((r) => /^Basic /i.test(header(r, 'authorization') ?? '') && Buffer.from((header(r, 'authorization') ?? '').slice(6), 'base64').toString().startsWith('dpop-client:') && dpopProofs(r).length === 0) },
 ];
 
