@@ -5,7 +5,8 @@
  * DPoP proof → scope → DPoP jti commit → token. Each step throws a
  * `TokenEndpointError`; `respondWithError` writes it.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { BearerTokenResponse, DPoPTokenResponse } from '../openapi';
 import type { AccessTokenSigner } from './access-token';
 import { authenticateClient } from './client-auth';
@@ -119,6 +120,34 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, error: BodyTooLar
     setTimeout(() => req.socket.destroy(), 250).unref();
   });
 }
+
+/**
+ * Requests Node's HTTP parser refuses never reach the handler: oversized
+ * headers, a malformed Content-Length or chunk, a request not received in
+ * time. Node's own answer has no OAuth envelope and no no-store; this one is
+ * framed like every other response. The connection is out of step after a
+ * parse error, so it is closed (as Node does, an answer is written only if
+ * no response has started on the socket).
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, description] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'malformed HTTP request'];
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  const headers = { ...NO_STORE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`, () => socket.destroy());
+}
+
+/** Node's parser error codes and the status Node itself would answer with. */
+const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
+  HPE_HEADER_OVERFLOW: [431, 'request header fields too large'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'chunk extensions too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request not received in time'],
+};
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);

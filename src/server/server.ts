@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
 import { ACCESS_TOKEN_ALG, createAccessTokenSigner } from './access-token';
-import { handleTokenRequest, respondWithError, sendJson, type TokenEndpointContext } from './handler';
+import { answerClientError, handleTokenRequest, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
 import { DpopNonces } from './nonce';
 import { ReplayCache } from './replay-cache';
@@ -47,6 +47,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
     if (!context) return respondWithError(req, res, new Error('not ready'));
     route(req, res, resolved, context, metadata).catch((error: unknown) => respondWithError(req, res, error));
   });
+  server.on('clientError', answerClientError);
   // Slow or stalled clients cannot hold a request open for long.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

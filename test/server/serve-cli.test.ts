@@ -4,6 +4,9 @@
  * cleanly when the abort signal (SIGINT/SIGTERM in the binary) fires.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
 import { mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,4 +163,51 @@ describe('token-contract serve', () => {
     await runCli(['serve', '--help'], { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, env: {}, cwd: dir });
     for (const flag of ['--port', '--host', '--config', '--require-nonce', '--write-client-key']) expect(out).toContain(flag);
   });
+
+  // The binary wires SIGINT/SIGTERM to the abort signal; run it from source (transpile-only) to prove it.
+  it('the binary stops on SIGINT and on SIGTERM with exit 0, even with connections open', async () => {
+    const results = await Promise.all((['SIGINT', 'SIGTERM'] as const).map(stopBinaryWith));
+    expect(results).toEqual([
+      { status: 200, exit: { code: 0, signal: null } },
+      { status: 200, exit: { code: 0, signal: null } },
+    ]);
+  });
 });
+
+async function stopBinaryWith(signal: NodeJS.Signals): Promise<{ status: number; exit: { code: number | null; signal: NodeJS.Signals | null } }> {
+  const root = join(__dirname, '..', '..');
+  const child = spawn(process.execPath, ['-r', join(root, 'bench', 'register.js'), join(root, 'src', 'cli', 'main.ts'), 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
+  const agent = new http.Agent({ keepAlive: true });
+  let stalled: net.Socket | undefined;
+  try {
+    let stdout = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    for (let i = 0; i < 500 && !/token endpoint: \S+/.test(stdout) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 20));
+    const endpoint = /token endpoint: (\S+)/.exec(stdout)?.[1];
+    if (endpoint === undefined) throw new Error(`serve did not start: ${stdout}`);
+    // A keep-alive connection stays open while the signal arrives.
+    const status = await new Promise<number>((resolve, reject) => {
+      const headers = { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from('basic-client:basic-secret').toString('base64')}` };
+      const req = http.request(endpoint, { method: 'POST', agent, headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      });
+      req.on('error', reject);
+      req.end('grant_type=client_credentials');
+    });
+    // And a request stalled half-way through its body: closing must not wait for it.
+    const { port } = new URL(endpoint);
+    stalled = net.connect(Number(port), '127.0.0.1');
+    stalled.on('error', () => undefined);
+    await new Promise<void>((resolve) => stalled!.write('POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=', () => resolve()));
+    await new Promise((r) => setTimeout(r, 50));
+    child.kill(signal);
+    const hung = new Promise<{ code: null; signal: null }>((resolve) => setTimeout(() => resolve({ code: null, signal: null }), 5000).unref());
+    return { status, exit: await Promise.race([exited, hung]) };
+  } finally {
+    agent.destroy();
+    stalled?.destroy();
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}

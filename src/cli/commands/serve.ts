@@ -51,7 +51,7 @@ Options:
     } catch (error) {
       if (error instanceof ServerConfigError) throw new UsageError(`invalid server configuration: ${error.message}`);
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      if (code !== undefined && LISTEN_ERRORS.has(code)) {
         throw new Error(`cannot listen on ${config.host ?? '127.0.0.1'}:${config.port ?? 0}: ${code}`);
       }
       throw error;
@@ -67,6 +67,9 @@ Options:
     return EXIT_OK;
   },
 };
+
+/** Why a listen fails: the port is taken or privileged, or the host is not an address of this machine. */
+const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 
 async function loadConfig(path: string): Promise<ReferenceServerConfig> {
   try {
