@@ -8,7 +8,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { generateKeyPair, exportJWK } from 'jose';
-import { CHECKS, ConsoleReporter, TargetUnreachableError, defaultRunClients, referenceTargetConfig, runConformance, type CheckResult, type ConformanceConfig, type ConformanceReport, type StartInfo } from '../../src/conformance';
+import { CHECKS, ConsoleReporter, TargetUnreachableError, defaultRunClients, runConformance, type CheckResult, type ConformanceConfig, type ConformanceReport, type StartInfo } from '../../src/conformance';
 import { header, json, startMutatingProxy, withHeader, withJson, type MutatingProxy, type ProxyResponse } from './support/mutating-proxy';
 
 interface Answer {
@@ -240,7 +240,7 @@ describe('odd but valid answers do not fail', () => {
   let config: ConformanceConfig;
   beforeAll(async () => {
     proxy = await startMutatingProxy({ clients: await defaultRunClients(), requireNonce: true });
-    config = { ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint };
+    config = proxy.config;
     proxy.mutation = {
       response: (res: ProxyResponse) => {
         let out = withHeader(res, 'Content-Type', 'application/json; charset=UTF-8');

@@ -5,7 +5,7 @@
  * every check group, and every check that can be broken from outside.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CHECKS, defaultRunClients, referenceTargetConfig, runConformance, type CheckStatus, type ConformanceConfig, type Profile } from '../../src/conformance';
+import { CHECKS, defaultRunClients, runConformance, type CheckStatus, type ConformanceConfig, type Profile } from '../../src/conformance';
 import {
   assertionClaims,
   assertionHeader,
@@ -217,7 +217,7 @@ const ROWS: Row[] = [
 describe('deliberately broken servers: each break is caught by its check', () => {
   let plain: MutatingProxy;
   let nonce: MutatingProxy;
-  const configFor = (proxy: MutatingProxy): ConformanceConfig => ({ ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint });
+  const configFor = (proxy: MutatingProxy): ConformanceConfig => proxy.config;
 
   beforeAll(async () => {
     const clients = await defaultRunClients();

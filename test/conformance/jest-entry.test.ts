@@ -4,7 +4,7 @@
  * how skips, expected failures and failures are registered and behave.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { defaultRunClients, describeTokenEndpointConformance, referenceTargetConfig, type ConformanceConfig } from '../../src/conformance';
+import { defaultRunClients, describeTokenEndpointConformance, type ConformanceConfig } from '../../src/conformance';
 import type { TestApi } from '../../src/conformance/jest';
 import { startMutatingProxy, withoutHeader, type MutatingProxy } from './support/mutating-proxy';
 
@@ -44,7 +44,7 @@ describe('registration', () => {
   let config: ConformanceConfig;
   beforeAll(async () => {
     proxy = await startMutatingProxy({ clients: await defaultRunClients() });
-    config = { ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint };
+    config = proxy.config;
   });
   afterAll(async () => {
     await proxy?.close();

@@ -13,7 +13,6 @@ import {
   formatJunit,
   formatMarkdown,
   formatReport,
-  referenceTargetConfig,
   runConformance,
   type ConformanceReport,
 } from '../../src/conformance';
@@ -61,7 +60,7 @@ describe('reporters', () => {
     const stream = { write: (s: string) => (live += s) };
     const reporter = new ConsoleReporter(stream, { color: false });
     report = await runConformance(
-      { ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint },
+      proxy.config,
       { onStart: (i) => reporter.onStart(i), onResult: (r, d, t) => reporter.onResult(r, d, t) },
     );
     reporter.finish(report);

@@ -15,7 +15,6 @@ import {
   failsUnder,
   parseConfig,
   parseExpectedFailures,
-  referenceTargetConfig,
   resolveConfig,
   runConformance,
   statusOf,
@@ -104,7 +103,7 @@ describe('runs', () => {
   let config: ConformanceConfig;
   beforeAll(async () => {
     proxy = await startMutatingProxy({ clients: await defaultRunClients() });
-    config = { ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint };
+    config = proxy.config;
   });
   afterAll(async () => {
     await proxy?.close();

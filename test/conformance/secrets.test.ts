@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { decodeProtectedHeader } from 'jose';
-import { ConsoleReporter, defaultRunClients, formatReport, referenceTargetConfig, runConformance, type ConformanceReport } from '../../src/conformance';
+import { ConsoleReporter, defaultRunClients, formatReport, runConformance, type ConformanceReport } from '../../src/conformance';
 import { dpopProofs, form, header, json, startMutatingProxy, withHeader, withJson, withoutHeader, type MutatingProxy, type ProxyRequest, type ProxyResponse } from './support/mutating-proxy';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
@@ -103,7 +103,7 @@ describe('secrets never reach a report', () => {
       },
     };
     const reporter = new ConsoleReporter({ write: (s: string) => (live += s) }, { color: false });
-    report = await runConformance({ ...referenceTargetConfig(proxy.server), url: proxy.tokenEndpoint }, { onStart: (i) => reporter.onStart(i), onResult: (r, d, t) => reporter.onResult(r, d, t) });
+    report = await runConformance(proxy.config, { onStart: (i) => reporter.onStart(i), onResult: (r, d, t) => reporter.onResult(r, d, t) });
     reporter.finish(report);
   });
   afterAll(async () => {

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { createReferenceServer, type ReferenceServer, type ReferenceServerConfig } from '../../../src/server';
 import { HttpClient } from '../../../src/conformance/http';
+import { referenceTargetConfig, type ConformanceConfig } from '../../../src/conformance';
 
 export interface ProxyRequest {
   method: string;
@@ -33,6 +34,8 @@ export interface Mutation {
 export interface MutatingProxy {
   /** The token endpoint URL through the proxy. */
   tokenEndpoint: string;
+  /** The run configuration for the reference server's demo clients, aimed at the proxy. */
+  config: ConformanceConfig;
   server: ReferenceServer;
   mutation: Mutation | undefined;
   close(): Promise<void>;
@@ -79,6 +82,7 @@ export async function startMutatingProxy(options: { requireNonce?: boolean; clie
   target = server.url;
   return {
     tokenEndpoint: `${origin}/oauth/token`,
+    config: { ...referenceTargetConfig(server), url: `${origin}/oauth/token` },
     server,
     get mutation() {
       return state.mutation;
