@@ -96,6 +96,15 @@ export function scrubText(text: string, secrets: Iterable<string | undefined>): 
   return out;
 }
 
+/** A deep copy of a JSON-like value with every occurrence of the given secrets replaced in its strings (see `scrubText`). */
+export function scrubValue(value: unknown, secrets: readonly (string | undefined)[], depth = 0): unknown {
+  if (typeof value === 'string') return scrubText(value, secrets);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_REDACT_DEPTH) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, secrets, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, scrubValue(member, secrets, depth + 1)]));
+}
+
 const JWT_SHAPE = /^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?$/;
 
 export function looksLikeJwt(value: string): boolean {
