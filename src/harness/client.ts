@@ -4,12 +4,13 @@
  * DPoP proofs (RFC 9449) and the DPoP nonce retry of RFC 9449 §8.
  */
 import supertest from 'supertest';
-import { redactBody, redactForm, redactHeaders, scrubText } from '../redact';
+import { redactBody, redactForm, redactHeaders, scrubText, scrubValue } from '../redact';
 import { basicAuthorization } from './basic';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, type ClientAssertionOverrides } from './client-assertion';
 import { createDpopProof, stripQueryAndFragment, type DpopProofOverrides } from './dpop-proof';
 import { HarnessError, invalidArgument, isPlainObject } from './errors';
 import { generateDpopKey, importSigningKey, isDpopKey, isJwk, type DpopKey, type SigningKeyInput } from './keys';
+import { bodySecrets, echoForms, responseSecrets, scrubAssertionError } from './secrets';
 import { describeUrl, ResolvedTarget, type TokenEndpointTarget } from './target';
 
 /** Client authentication methods (RFC 6749 §2.3.1, RFC 7523 §2.2; `none` = `client_id` only). */
@@ -36,7 +37,7 @@ export type HeaderValue = string | string[];
 export type ParamValue = string | number | boolean | readonly string[];
 
 export interface TokenEndpointOptions {
-  /** Token endpoint path: default `/oauth/token` for servers and apps, the URL's path for URL targets. */
+  /** Token endpoint path: default `/oauth/token` for servers, apps and bare-origin URLs, else the URL's path and query. */
   path?: string;
   client?: ClientOptions;
   dpop?: DpopOption;
@@ -128,7 +129,7 @@ interface PatchableTest {
 interface BuiltAttempt {
   headers: Map<string, { name: string; value: HeaderValue }>;
   body: string;
-  /** Every secret the request carries, for scrubbing messages. */
+  /** Every secret the request carries, in every form a server might echo it (for scrubbing messages). */
   secrets: string[];
   proofGenerated: boolean;
   nonceSent: string | undefined;
@@ -240,12 +241,12 @@ export class TokenEndpointClient {
     test.assert = (resError, res, fn) => {
       const attempt = first!;
       if (res === undefined || res === null) {
-        this.lastExchange = this.exchangeFor(1, attempt, undefined);
+        this.lastExchange = this.exchangeFor(1, attempt, undefined, attempt.secrets);
         return fn?.call(test, this.transportError(resError, attempt.secrets));
       }
       this.rememberNonce(res);
       if (!this.shouldRetry(request, attempt, res)) {
-        return finish(resError, res, this.exchangeFor(1, attempt, undefined), fn);
+        return finish(resError, res, this.exchangeFor(1, attempt, undefined, attempt.secrets), attempt.secrets, fn);
       }
       const nonce = headerOf(res, 'dpop-nonce')!;
       this.buildAttempt(request, 2, nonce).then(
@@ -256,25 +257,26 @@ export class TokenEndpointClient {
           useLenientParser(again);
           applyAttempt(again, retry);
           again.end((error: unknown, retryRes?: supertest.Response) => {
+            const secrets = [...attempt.secrets, ...retry.secrets];
             if (retryRes === undefined || retryRes === null) {
-              this.lastExchange = this.exchangeFor(2, retry, res);
-              return fn?.call(test, this.transportError(error, [...attempt.secrets, ...retry.secrets]));
+              this.lastExchange = this.exchangeFor(2, retry, res, secrets);
+              return fn?.call(test, this.transportError(error, secrets));
             }
             this.rememberNonce(retryRes);
-            finish(error, retryRes, this.exchangeFor(2, retry, res), fn);
+            finish(error, retryRes, this.exchangeFor(2, retry, res, secrets), secrets, fn);
           });
         },
         (error: unknown) => fn?.call(test, error),
       );
     };
 
-    const finish = (resError: unknown, res: supertest.Response, exchange: TokenExchange, fn: EndCallback | undefined): void => {
+    const finish = (resError: unknown, res: supertest.Response, exchange: TokenExchange, secrets: string[], fn: EndCallback | undefined): void => {
       const tokenResponse = res as HarnessResponse;
       tokenResponse.dpopNonceRetried = exchange.dpopNonceRetried;
       tokenResponse.exchange = exchange;
       this.lastExchange = exchange;
       // supertest's own assert runs the .expect() chain on the final response only.
-      originalAssert(resError, res, fn);
+      originalAssert(resError, res, scrubbingFailures(fn, [...secrets, ...responseSecrets(res.body)]));
     };
     this.mapTimeoutRejection(tokenTest, () => first?.secrets ?? []);
     return tokenTest as TokenRequest;
@@ -301,12 +303,12 @@ export class TokenEndpointClient {
    * superagent rejects `then()` from its abort path on a timeout, before the
    * end() callback runs; map that rejection to the same clear error.
    */
-  private mapTimeoutRejection(test: supertest.Test, secrets: () => string[]): void {
+  private mapTimeoutRejection(test: supertest.Test, secrets: () => string[], request?: () => string): void {
     const originalThen = test.then.bind(test);
     (test as { then: unknown }).then = (onFulfilled?: (value: supertest.Response) => unknown, onRejected?: (reason: unknown) => unknown) =>
       originalThen(undefined, (reason: unknown) => {
         const timedOut = typeof reason === 'object' && reason !== null && (reason as { timeout?: unknown }).timeout !== undefined;
-        throw timedOut ? this.transportError(reason, secrets()) : reason;
+        throw timedOut ? this.transportError(reason, secrets(), request?.()) : reason;
       }).then(onFulfilled, onRejected);
   }
 
@@ -322,12 +324,12 @@ export class TokenEndpointClient {
       get: (object, property, receiver) => {
         const value: unknown = Reflect.get(object, property, receiver);
         if (typeof property !== 'string' || !HTTP_METHODS.includes(property) || typeof value !== 'function') return value;
-        return (path: string) => this.guardRaw((value as (path: string) => supertest.Test).call(object, path), path);
+        return (path: string) => this.guardRaw((value as (path: string) => supertest.Test).call(object, path), property, path);
       },
     });
   }
 
-  private guardRaw(test: supertest.Test, path: string): supertest.Test {
+  private guardRaw(test: supertest.Test, method: string, path: string): supertest.Test {
     const patchable = test as unknown as PatchableTest;
     test.timeout({ deadline: this.timeoutMs });
     useLenientParser(test);
@@ -343,11 +345,12 @@ export class TokenEndpointClient {
       );
       return test;
     };
+    const request = () => `${method === 'del' ? 'DELETE' : method.toUpperCase()} ${describeUrl(`${this.target.origin ?? '(app on 127.0.0.1)'}${path}`)}`;
     patchable.assert = (resError, res, fn) => {
-      if (res === undefined || res === null) return fn?.call(patchable, this.transportError(resError, secretsOfTest(test)));
-      originalAssert(resError, res, fn);
+      if (res === undefined || res === null) return fn?.call(patchable, this.transportError(resError, secretsOfTest(test), request()));
+      originalAssert(resError, res, scrubbingFailures(fn, [...secretsOfTest(test), ...responseSecrets(res.body)]));
     };
-    this.mapTimeoutRejection(test, () => secretsOfTest(test));
+    this.mapTimeoutRejection(test, () => secretsOfTest(test), request);
     return test;
   }
 
@@ -470,7 +473,7 @@ export class TokenEndpointClient {
       headers: redactHeaders(plainHeaders),
       body: contentType === 'json' ? JSON.stringify(redactBody(Object.fromEntries(params))) : redactForm(body),
     };
-    return { headers, body, secrets, proofGenerated, nonceSent, dpopKey, redacted };
+    return { headers, body, secrets: echoForms(secrets), proofGenerated, nonceSent, dpopKey, redacted };
   }
 
   private shouldRetry(request: ClientCredentialsOptions, attempt: BuiltAttempt, res: supertest.Response): boolean {
@@ -488,7 +491,7 @@ export class TokenEndpointClient {
     if (nonce !== undefined && nonce !== '') this.latestNonce = nonce;
   }
 
-  private exchangeFor(attempts: 1 | 2, attempt: BuiltAttempt, firstResponse: supertest.Response | undefined): TokenExchange {
+  private exchangeFor(attempts: 1 | 2, attempt: BuiltAttempt, firstResponse: supertest.Response | undefined, secrets: string[]): TokenExchange {
     return {
       url: this.target.describe(),
       attempts,
@@ -498,14 +501,19 @@ export class TokenEndpointClient {
       firstResponse:
         firstResponse === undefined
           ? undefined
-          : { status: firstResponse.status, headers: redactHeaders(firstResponse.headers as Record<string, unknown>), body: redactBody(firstResponse.body) },
+          : {
+              status: firstResponse.status,
+              // A server may echo the request: scrub what it carried, not only what looks secret.
+              headers: scrubValue(redactHeaders(firstResponse.headers as Record<string, unknown>), secrets) as Record<string, unknown>,
+              body: scrubValue(redactBody(firstResponse.body), secrets),
+            },
       request: attempt.redacted,
     };
   }
 
   /** A transport failure as a `HarnessError` naming the target and the cause, with secrets scrubbed. */
-  private transportError(error: unknown, secrets: string[]): HarnessError {
-    const target = `POST ${this.target.describe()}`;
+  private transportError(error: unknown, secrets: string[], request = `POST ${this.target.describe()}`): HarnessError {
+    const target = request;
     const err = (error ?? {}) as { code?: unknown; timeout?: unknown; message?: unknown };
     const code = typeof err.code === 'string' ? err.code : undefined;
     const message = typeof err.message === 'string' ? err.message : String(error);
@@ -517,6 +525,8 @@ export class TokenEndpointClient {
       return new HarnessError('ECONNRESET', `${target}: connection reset before a complete response (${code ?? 'ECONNRESET'})`, { target });
     }
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HarnessError('ENOTFOUND', `${target}: host not found (${code})`, { target });
+    // llhttp's codes: the peer answered, but not in HTTP/1.1.
+    if (code?.startsWith('HPE_')) return new HarnessError('TRANSPORT', `${target}: malformed HTTP response (${code})`, { target });
     if (error instanceof HarnessError) return error;
     return new HarnessError('TRANSPORT', `${target}: request failed: ${scrubText(code ?? message, secrets)}`, { target });
   }
@@ -587,14 +597,23 @@ function headerOf(res: supertest.Response, name: string): string | undefined {
   return undefined;
 }
 
+/** The secrets a `raw()` request carries: credential headers and secret body parameters, in every echo form. */
 function secretsOfTest(test: supertest.Test): string[] {
-  const header = (test as unknown as { header?: Record<string, unknown> }).header ?? {};
-  const secrets: string[] = [];
+  const { header = {}, _data: data } = test as unknown as { header?: Record<string, unknown>; _data?: unknown };
+  const secrets = bodySecrets(data);
   for (const [name, value] of Object.entries(header)) {
     if (!/^(authorization|dpop|proxy-authorization|cookie)$/i.test(name)) continue;
     for (const item of Array.isArray(value) ? value : [value]) if (typeof item === 'string') secrets.push(item);
   }
-  return secrets;
+  return echoForms(secrets);
+}
+
+/** An end callback whose assertion failures are scrubbed of the given secrets before anyone sees them. */
+function scrubbingFailures(fn: EndCallback | undefined, secrets: readonly string[]): EndCallback | undefined {
+  if (fn === undefined) return undefined;
+  return function (this: unknown, error: unknown, res?: supertest.Response) {
+    fn.call(this, error === null || error === undefined ? error : scrubAssertionError(error, secrets), res);
+  };
 }
 
 function validateClient(client: ClientOptions | undefined): void {

@@ -32,7 +32,8 @@ export class ResolvedTarget {
     if (typeof target === 'string' || target instanceof URL) {
       const url = parseTargetUrl(target);
       this.origin = url.origin;
-      this.path = path ?? `${url.pathname}${url.search}`;
+      // A bare origin names the server, not a root endpoint: use the default path (`path: '/'` targets the root).
+      this.path = path ?? (url.pathname === '/' && url.search === '' ? DEFAULT_TOKEN_PATH : `${url.pathname}${url.search}`);
       this.ready = Promise.resolve(url.origin);
       this.ownedServer = undefined;
       return;
