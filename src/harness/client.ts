@@ -117,6 +117,8 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'del'];
+/** Largest response body read: a token response is a few KiB; a server streaming without end must not exhaust memory. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 type EndCallback = (err: unknown, res?: supertest.Response) => void;
 type AssertFn = (resError: unknown, res: supertest.Response | undefined, fn: EndCallback | undefined) => void;
@@ -525,6 +527,7 @@ export class TokenEndpointClient {
       return new HarnessError('ECONNRESET', `${target}: connection reset before a complete response (${code ?? 'ECONNRESET'})`, { target });
     }
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HarnessError('ENOTFOUND', `${target}: host not found (${code})`, { target });
+    if (code === 'ETOOLARGE') return new HarnessError('TRANSPORT', `${target}: response body larger than ${MAX_RESPONSE_BYTES} bytes`, { target });
     // llhttp's codes: the peer answered, but not in HTTP/1.1.
     if (code?.startsWith('HPE_')) return new HarnessError('TRANSPORT', `${target}: malformed HTTP response (${code})`, { target });
     if (error instanceof HarnessError) return error;
@@ -558,7 +561,7 @@ function lenientParser(res: NodeJS.ReadableStream & { text?: string; headers?: R
 }
 
 function useLenientParser(test: supertest.Test): void {
-  test.buffer(true).parse(lenientParser as unknown as Parameters<supertest.Test['parse']>[0]);
+  test.buffer(true).maxResponseSize(MAX_RESPONSE_BYTES).parse(lenientParser as unknown as Parameters<supertest.Test['parse']>[0]);
 }
 
 function applyAttempt(test: supertest.Test, attempt: BuiltAttempt): void {

@@ -12,6 +12,7 @@ import { decodeJwt } from 'jose';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { HarnessError, tokenEndpoint, type HarnessResponse } from '../../src/harness';
+import { MAX_RESPONSE_BYTES } from '../../src/harness/client';
 
 const SECRET = 'hunter2-very-secret';
 const ACCESS_TOKEN = 'opaque-access-token-value';
@@ -224,4 +225,27 @@ describe('transport errors name what was sent', () => {
     expect(error.message).toMatch(new RegExp(`^POST http://127\\.0\\.0\\.1:${port}/oauth/token: malformed HTTP response \\(HPE_`));
     expect(everythingShown(error)).not.toContain(SECRET);
   });
+});
+
+test('a response body without end is cut at MAX_RESPONSE_BYTES with a clear error, not read into memory', async () => {
+  const chunk = Buffer.alloc(1024 * 1024, 'a');
+  const endless = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const pump = (): void => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    pump();
+  });
+  const client = tokenEndpoint(endless, { timeoutMs: 5000 });
+  try {
+    const error = (await failureOf(client.clientCredentials())) as HarnessError;
+    expect(error.code).toBe('TRANSPORT');
+    expect(error.message).toMatch(new RegExp(`: response body larger than ${MAX_RESPONSE_BYTES} bytes$`));
+    const raw = (await failureOf(client.raw().get('/anything'))) as HarnessError;
+    expect(raw.message).toMatch(/^GET .*\/anything: response body larger than/);
+  } finally {
+    endless.closeAllConnections();
+    await client.close();
+  }
 });
