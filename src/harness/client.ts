@@ -217,8 +217,7 @@ export class TokenEndpointClient {
     validateRequest(request);
     this.rejectVacuousOverrides(request);
     const tokenTest = new supertest.Test(this.target.origin ?? 'http://127.0.0.1', 'post', this.target.path);
-    tokenTest.timeout({ deadline: this.timeoutMs });
-    useLenientParser(tokenTest);
+    this.configure(tokenTest, this.timeoutMs);
     const test = tokenTest as unknown as PatchableTest;
 
     const originalEnd = test.end.bind(test);
@@ -255,8 +254,7 @@ export class TokenEndpointClient {
         (retry) => {
           const again = new supertest.Test(this.target.origin!, 'post', this.target.path);
           // The retry gets what is left of the deadline: the whole call stays within timeoutMs.
-          again.timeout({ deadline: Math.max(1, this.timeoutMs - (Date.now() - startedAt)) });
-          useLenientParser(again);
+          this.configure(again, Math.max(1, this.timeoutMs - (Date.now() - startedAt)));
           applyAttempt(again, retry);
           again.end((error: unknown, retryRes?: supertest.Response) => {
             const secrets = [...attempt.secrets, ...retry.secrets];
@@ -333,8 +331,7 @@ export class TokenEndpointClient {
 
   private guardRaw(test: supertest.Test, method: string, path: string): supertest.Test {
     const patchable = test as unknown as PatchableTest;
-    test.timeout({ deadline: this.timeoutMs });
-    useLenientParser(test);
+    this.configure(test, this.timeoutMs);
     const originalEnd = patchable.end.bind(patchable);
     const originalAssert = patchable.assert.bind(patchable);
     patchable.end = (fn?: EndCallback) => {
@@ -354,6 +351,17 @@ export class TokenEndpointClient {
     };
     this.mapTimeoutRejection(test, () => secretsOfTest(test), request);
     return test;
+  }
+
+  /**
+   * What every request gets: the deadline, the lenient parser, a bounded
+   * response size, and for an https server handed over as an object (a
+   * local test server, usually self-signed) trust in its loopback certificate.
+   */
+  private configure(test: supertest.Test, deadlineMs: number): void {
+    test.timeout({ deadline: deadlineMs }).buffer(true).maxResponseSize(MAX_RESPONSE_BYTES);
+    test.parse(lenientParser as unknown as Parameters<supertest.Test['parse']>[0]);
+    if (this.target.isLocalTls) test.trustLocalhost(true);
   }
 
   /** The client's own DPoP key: the configured one, or an ES256 key generated once. */
@@ -530,6 +538,9 @@ export class TokenEndpointClient {
     if (code === 'ETOOLARGE') return new HarnessError('TRANSPORT', `${target}: response body larger than ${MAX_RESPONSE_BYTES} bytes`, { target });
     // llhttp's codes: the peer answered, but not in HTTP/1.1.
     if (code?.startsWith('HPE_')) return new HarnessError('TRANSPORT', `${target}: malformed HTTP response (${code})`, { target });
+    if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+      return new HarnessError('TRANSPORT', `${target}: TLS certificate not trusted (${code}); for a URL target, trust its CA (NODE_EXTRA_CA_CERTS)`, { target });
+    }
     if (error instanceof HarnessError) return error;
     return new HarnessError('TRANSPORT', `${target}: request failed: ${scrubText(code ?? message, secrets)}`, { target });
   }
@@ -560,9 +571,6 @@ function lenientParser(res: NodeJS.ReadableStream & { text?: string; headers?: R
   });
 }
 
-function useLenientParser(test: supertest.Test): void {
-  test.buffer(true).maxResponseSize(MAX_RESPONSE_BYTES).parse(lenientParser as unknown as Parameters<supertest.Test['parse']>[0]);
-}
 
 function applyAttempt(test: supertest.Test, attempt: BuiltAttempt): void {
   for (const { name, value } of attempt.headers.values()) test.set(name, value as string);

@@ -23,6 +23,8 @@ export class ResolvedTarget {
   origin: string | undefined;
   /** Resolves to the origin once the server accepts connections. */
   readonly ready: Promise<string>;
+  /** An https server object: local, so its (typically self-signed) loopback certificate is trusted. */
+  readonly isLocalTls: boolean;
   private ownedServer: http.Server | tls.Server | undefined;
 
   constructor(target: TokenEndpointTarget, path: string | undefined) {
@@ -36,6 +38,7 @@ export class ResolvedTarget {
       this.path = path ?? (url.pathname === '/' && url.search === '' ? DEFAULT_TOKEN_PATH : `${url.pathname}${url.search}`);
       this.ready = Promise.resolve(url.origin);
       this.ownedServer = undefined;
+      this.isLocalTls = false;
       return;
     }
     this.path = path ?? DEFAULT_TOKEN_PATH;
@@ -47,6 +50,7 @@ export class ResolvedTarget {
     } else {
       throw invalidArgument('tokenEndpoint: target must be an http.Server, a request listener / Express app, or an absolute http(s) URL');
     }
+    this.isLocalTls = server instanceof tls.Server;
     const address = server.address();
     if (address !== null && typeof address === 'object') {
       this.origin = originOf(server, address);

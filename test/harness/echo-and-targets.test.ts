@@ -9,8 +9,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import express from 'express';
 import { decodeJwt } from 'jose';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HarnessError, tokenEndpoint, type HarnessResponse } from '../../src/harness';
 import { MAX_RESPONSE_BYTES } from '../../src/harness/client';
 
@@ -248,4 +253,35 @@ test('a response body without end is cut at MAX_RESPONSE_BYTES with a clear erro
     endless.closeAllConnections();
     await client.close();
   }
+});
+
+const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+
+(openssl ? describe : describe.skip)('an https server object (self-signed, made with openssl for the test)', () => {
+  let dir: string;
+  let options: { key: Buffer; cert: Buffer };
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'harness-tls-'));
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    expect(made.status).toBe(0);
+    options = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('is trusted on loopback (as a local test server), for token requests and raw()', async () => {
+    answer = () => 'token';
+    const client = tokenEndpoint(https.createServer(options, echoing), { dpop: true });
+    try {
+      await client.clientCredentials().expect(200);
+      expect(client.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/oauth\/token$/);
+      expect(decodeJwt(seen[0]!.dpop!).htu).toBe(client.url);
+      await client.raw().post('/oauth/token').expect(200);
+
+      // The same server by URL is a remote target: its certificate is checked, and the error says so.
+      const error = (await failureOf(tokenEndpoint(client.url).clientCredentials())) as HarnessError;
+      expect(error.message).toMatch(/: TLS certificate not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+    } finally {
+      await client.close();
+    }
+  });
 });
