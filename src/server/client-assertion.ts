@@ -7,7 +7,7 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../openapi';
 import type { RegisteredClient, ResolvedServerConfig } from './config';
-import { TokenEndpointError } from './errors';
+import { CLIENT_AUTHENTICATION_FAILED, describeJoseFailure, invalidClient } from './errors';
 import type { ReplayCache } from './replay-cache';
 
 export interface ClientAssertionContext {
@@ -17,8 +17,6 @@ export interface ClientAssertionContext {
   replay: ReplayCache;
 }
 
-const invalidClient = (description: string) => new TokenEndpointError('invalid_client', description);
-const GENERIC_FAILURE = 'client authentication failed';
 
 const keySets = new WeakMap<RegisteredClient, ReturnType<typeof createLocalJWKSet>>();
 
@@ -61,7 +59,7 @@ export async function verifyClientAssertion(
   if (typeof clientId !== 'string' || clientId === '') throw invalidClient('client assertion has no iss (the client_id)');
   if (bodyClientId !== undefined && bodyClientId !== clientId) throw invalidClient('client_id does not match the client assertion iss');
   const client = context.config.clients.get(clientId);
-  if (!client || !client.authMethods.has('private_key_jwt') || !client.jwks) throw invalidClient(GENERIC_FAILURE);
+  if (!client || !client.authMethods.has('private_key_jwt') || !client.jwks) throw invalidClient(CLIENT_AUTHENTICATION_FAILED);
   if (typeof header.alg !== 'string' || !client.assertionAlgorithms.includes(header.alg)) {
     throw invalidClient(`client assertion alg must be one of ${client.assertionAlgorithms.join(', ')} (from the registered keys)`);
   }
@@ -75,7 +73,7 @@ export async function verifyClientAssertion(
       clockTolerance: 0,
     }));
   } catch (error) {
-    throw invalidClient(describeJoseFailure(error));
+    throw invalidClient(describeJoseFailure(error, 'client assertion', "the client's registered keys"));
   }
 
   // RFC 7523 §3 items 1–2: iss and sub both name the client.
@@ -95,23 +93,4 @@ export async function verifyClientAssertion(
     throw invalidClient('client assertion jti was already used (replay)');
   }
   return client;
-}
-
-function describeJoseFailure(error: unknown): string {
-  switch ((error as { code?: string }).code) {
-    case 'ERR_JWT_EXPIRED':
-      return 'client assertion expired';
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return `client assertion claim check failed: ${(error as { claim?: string }).claim ?? 'claims'}`;
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return "client assertion signature does not verify with the client's registered keys";
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return 'client assertion alg is not allowed';
-    case 'ERR_JOSE_NOT_SUPPORTED':
-      return 'client assertion uses an unsupported algorithm or critical header';
-    default:
-      return 'client assertion is malformed';
-  }
 }

@@ -12,7 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientAuthMethod, RegisteredClient } from './config';
 import { verifyClientAssertion, type ClientAssertionContext } from './client-assertion';
-import { TokenEndpointError, invalidRequest } from './errors';
+import { CLIENT_AUTHENTICATION_FAILED, TokenEndpointError, invalidClient, invalidRequest } from './errors';
 
 export interface AuthenticatedClient {
   client: RegisteredClient;
@@ -20,7 +20,6 @@ export interface AuthenticatedClient {
 }
 
 export const CHALLENGE_REALM = 'OAuth';
-const GENERIC_FAILURE = 'client authentication failed';
 /** RFC 9110 §5.6.2 token: what an auth-scheme may be. */
 const AUTH_SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -80,7 +79,7 @@ function verifySecret(clientId: string | undefined, secret: string, method: Clie
   // the answer and its cost do not reveal which client ids exist.
   const matches = secretsEqual(secret, client?.secret ?? '\u0000no-secret\u0000');
   if (!client || client.secret === undefined || !matches || !client.authMethods.has(method)) {
-    throw new TokenEndpointError('invalid_client', GENERIC_FAILURE);
+    throw invalidClient(CLIENT_AUTHENTICATION_FAILED);
   }
   return client;
 }

@@ -162,9 +162,10 @@ export async function createDemoClients(): Promise<ReferenceClientConfig[]> {
   ];
 }
 
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
-/** RFC 6749 §3.3 scope-token. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+/** JWK members that make a key private or symmetric (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
+export const PRIVATE_JWK_MEMBERS: readonly string[] = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+/** RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E. */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /** Checks a configuration and fills in defaults. Throws `ServerConfigError` naming the problem. */
 export async function resolveServerConfig(config: ReferenceServerConfig = {}): Promise<ResolvedServerConfig> {

@@ -4,8 +4,8 @@
  * it broke, so a client developer sees what to fix.
  */
 import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import { DPOP_ALGORITHMS, rsaModulusBits, type ResolvedServerConfig } from './config';
-import { TokenEndpointError, echo, invalidDpopProof } from './errors';
+import { DPOP_ALGORITHMS, PRIVATE_JWK_MEMBERS, rsaModulusBits, type ResolvedServerConfig } from './config';
+import { TokenEndpointError, describeJoseFailure, echo, invalidDpopProof } from './errors';
 import { htuMatches } from './htu';
 import type { DpopNonces } from './nonce';
 import type { ReplayCache } from './replay-cache';
@@ -30,21 +30,7 @@ export interface VerifiedDpopProof {
 
 // The signature may be empty here so that alg "none" is reported as such (item 5).
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const ALGORITHMS: readonly string[] = DPOP_ALGORITHMS;
-
-/**
- * The `DPoP` header lines of a request. More than one is rejected before
- * anything else (§4.3 item 1); Node joins repeated unknown headers, so the
- * raw header list is what counts.
- */
-export function dpopHeaderValues(rawHeaders: readonly string[]): string[] {
-  const values: string[] = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === 'dpop') values.push(rawHeaders[i + 1]!);
-  }
-  return values;
-}
 
 export async function verifyDpopProof(proof: string, context: DpopContext): Promise<VerifiedDpopProof> {
   // Item 2: one well-formed JWT (a joined "p1, p2" value is not).
@@ -79,7 +65,7 @@ export async function verifyDpopProof(proof: string, context: DpopContext): Prom
       currentDate: new Date(now),
     }));
   } catch (error) {
-    throw invalidDpopProof(describeJoseFailure(error));
+    throw invalidDpopProof(describeJoseFailure(error, 'proof', 'the jwk header'));
   }
 
   // Item 3: required claims.
@@ -119,21 +105,4 @@ export function commitDpopProof(proof: VerifiedDpopProof, context: DpopContext):
 /** RFC 9449 §8: 400 use_dpop_nonce with a fresh nonce in `DPoP-Nonce`. */
 function useDpopNonce(context: DpopContext, description: string): TokenEndpointError {
   return new TokenEndpointError('use_dpop_nonce', description, { headers: { 'DPoP-Nonce': context.nonces.current() } });
-}
-
-function describeJoseFailure(error: unknown): string {
-  switch ((error as { code?: string }).code) {
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return 'signature does not verify with the jwk header';
-    case 'ERR_JWT_EXPIRED':
-      return 'proof expired (exp)';
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return `claim check failed: ${(error as { claim?: string }).claim ?? 'claims'}`;
-    case 'ERR_JOSE_NOT_SUPPORTED':
-      return 'unsupported algorithm, key or critical header';
-    case 'ERR_JWT_INVALID':
-      return 'payload is not a JWT claims set';
-    default:
-      return 'jwk or signature is invalid';
-  }
 }

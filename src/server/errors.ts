@@ -26,6 +26,7 @@ export class TokenEndpointError extends Error {
 }
 
 export const invalidRequest = (description: string) => new TokenEndpointError('invalid_request', description);
+export const invalidClient = (description: string) => new TokenEndpointError('invalid_client', description);
 export const invalidDpopProof = (description: string) => new TokenEndpointError('invalid_dpop_proof', `invalid DPoP proof: ${description}`);
 
 /**
@@ -35,6 +36,35 @@ export const invalidDpopProof = (description: string) => new TokenEndpointError(
  */
 export function safeDescription(text: string): string {
   return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+}
+
+/** The one answer for an unknown client, a wrong secret or a method the client may not use: nothing to tell them apart. */
+export const CLIENT_AUTHENTICATION_FAILED = 'client authentication failed';
+
+/**
+ * A `jose` verification failure in words, never quoting the token.
+ * `subject` names what failed ("client assertion", "proof"), `keys` what
+ * its signature was checked against.
+ */
+export function describeJoseFailure(error: unknown, subject: string, keys: string): string {
+  switch ((error as { code?: string }).code) {
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return `${subject} signature does not verify with ${keys}`;
+    case 'ERR_JWT_EXPIRED':
+      return `${subject} expired (exp)`;
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `${subject} claim check failed: ${(error as { claim?: string }).claim ?? 'claims'}`;
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return `${subject} alg is not allowed`;
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return `${subject} uses an unsupported algorithm, key or critical header`;
+    case 'ERR_JWT_INVALID':
+      return `${subject} payload is not a JWT claims set`;
+    default:
+      return `${subject} is malformed or its key is invalid`;
+  }
 }
 
 /** Quotes a short piece of request input for an error description, sanitised and truncated. */

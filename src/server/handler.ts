@@ -11,11 +11,11 @@ import type { BearerTokenResponse, DPoPTokenResponse } from '../openapi';
 import type { AccessTokenSigner } from './access-token';
 import { authenticateClient } from './client-auth';
 import type { ResolvedServerConfig } from './config';
-import { commitDpopProof, dpopHeaderValues, verifyDpopProof, type VerifiedDpopProof } from './dpop';
+import { commitDpopProof, verifyDpopProof, type VerifiedDpopProof } from './dpop';
 import { TokenEndpointError, echo, invalidDpopProof, invalidRequest } from './errors';
 import type { DpopNonces } from './nonce';
 import type { ReplayCache } from './replay-cache';
-import { BodyTooLargeError, parseParameters, readBody, rejectQueryParameters, requestMediaType } from './request';
+import { BodyTooLargeError, headerLines, parseParameters, readBody, rejectQueryParameters, requestMediaType } from './request';
 import { grantScopes } from './scope';
 
 export interface TokenEndpointContext {
@@ -47,11 +47,11 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
     const media = requestMediaType(req.headers['content-type']);
     rejectQueryParameters(search);
     // With DPoP switched off, proofs are ignored and Bearer tokens issued (RFC 9449 §5).
-    const proofs = context.config.dpopEnabled ? dpopHeaderValues(req.rawHeaders) : [];
+    const proofs = context.config.dpopEnabled ? headerLines(req.rawHeaders, 'dpop') : [];
     if (proofs.length > 1) throw invalidDpopProof('more than one DPoP header (RFC 9449 4.3 item 1)');
     const params = parseParameters(await readBody(req, context.config.maxBodyBytes), media);
 
-    const authorizationCount = countHeader(req.rawHeaders, 'authorization');
+    const authorizationCount = headerLines(req.rawHeaders, 'authorization').length;
     const { client } = await authenticateClient(req.headers, authorizationCount, params, {
       config: context.config,
       audiences: context.audiences,
@@ -158,10 +158,4 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
     ...headers,
   });
   res.end(res.req?.method === 'HEAD' ? undefined : text);
-}
-
-function countHeader(rawHeaders: readonly string[], name: string): number {
-  let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
-  return count;
 }

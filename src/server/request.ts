@@ -47,6 +47,20 @@ export function rejectQueryParameters(search: string): void {
   }
 }
 
+/**
+ * The values of every line of header `name` (lower case), in order. Node
+ * joins repeated headers it does not know (`DPoP`) and keeps one of some it
+ * does (`Authorization`), so only the raw list shows how many were sent:
+ * RFC 9449 §4.3 item 1 and RFC 6749 §2.3 depend on that count.
+ */
+export function headerLines(rawHeaders: readonly string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!);
+  }
+  return values;
+}
+
 /** Reads the body up to `limit` bytes; rejects with `BodyTooLargeError` as soon as it is exceeded. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

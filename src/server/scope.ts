@@ -4,10 +4,9 @@
  * the client, else `invalid_scope`. No scope requested → the client's allowed
  * scopes (the "pre-defined default value" of §3.3).
  */
-import type { RegisteredClient } from './config';
+import { SCOPE_TOKEN, type RegisteredClient } from './config';
 import { TokenEndpointError, echo } from './errors';
 
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 export function grantScopes(requested: string | undefined, client: RegisteredClient, known: ReadonlySet<string>): string[] {
   if (requested === undefined) return [...client.scopes];
