@@ -109,8 +109,8 @@ describe('DPoP against oidc-provider', () => {
   });
 
   const now = () => Math.floor(Date.now() / 1000);
-  // Each override breaks one item of RFC 9449 §4.3; the baseline (same client and key, no override) gets a token.
-  // Each override breaks one item of RFC 9449 §4.3; the server's logged reason proves it is that item.
+  // Each override breaks one item of RFC 9449 §4.3: the baseline (same client and key, no override) gets a
+  // token, and the server's logged reason proves the rejection is for that item.
   const negativeProofs: Array<[string, () => ClientCredentialsOptions['proof'], RegExp]> = [
     ['typ jwt (item 4)', () => ({ typ: 'jwt' }), /unexpected "typ" JWT header value/],
     ['typ missing (item 4)', () => ({ typ: null }), /unexpected "typ" JWT header value/],
