@@ -47,7 +47,15 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
     if (!context) return respondWithError(req, res, new Error('not ready'));
     route(req, res, resolved, context, metadata).catch((error: unknown) => respondWithError(req, res, error));
   });
+  // A client may half-close once its request is sent (RFC 9112 §9.6 lets the server still answer); Node's
+  // default drops the pending response instead. A long-standing, untyped http.Server switch.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', answerClientError);
+  // RFC 9110 §10.1.1: a client that asks before sending an oversized body gets the 413 instead of an invitation.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) <= resolved.maxBodyBytes) res.writeContinue();
+    server.emit('request', req, res);
+  });
   // Slow or stalled clients cannot hold a request open for long.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

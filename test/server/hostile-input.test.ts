@@ -101,6 +101,31 @@ describe('bodies over the limit (64 KiB) → 413 without reading the rest', () =
     expect(res.closed).toBe(true);
   });
 
+  it('Expect: 100-continue with an oversized Content-Length → the 413 comes instead of 100 Continue (RFC 9110 §10.1.1)', async () => {
+    const res = await onTheWire(`POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n\r\n`);
+    expectEnvelope(res, 413);
+    expect(res.bodyBytesSent).toBe(0);
+  });
+
+  it('control: Expect: 100-continue with a body under the limit is invited, read and served', async () => {
+    const body = 'grant_type=client_credentials';
+    const { port } = new URL(ctx.server.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    const answered = new Promise<void>((resolve) => {
+      setTimeout(resolve, 2000).unref();
+      socket.on('data', (data) => {
+        received += data.toString('latin1');
+        if (received.startsWith('HTTP/1.1 100 Continue\r\n\r\n') && !socket.writableEnded) socket.end(body);
+        if (/\r\n\r\n\{/.test(received)) resolve();
+      });
+    });
+    socket.write(`POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`);
+    await answered;
+    socket.destroy();
+    expect(received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+  });
+
   it('control: a chunked body under the limit is read to its end and served', async () => {
     const body = 'grant_type=client_credentials';
     const res = await onTheWire(
@@ -123,6 +148,41 @@ describe('requests the HTTP parser refuses still get the OAuth envelope', () => 
     expectEnvelope(res, 400);
     expect(JSON.parse(res.body).error_description).toBe('malformed HTTP request');
     await expectContract(await clientFor(ctx.server, 'basic-client').clientCredentials(), { status: 200 });
+  });
+});
+
+describe('a client that half-closes its side of the connection', () => {
+  const body = 'grant_type=client_credentials';
+  const head = (length: number) => `POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nContent-Length: ${length}\r\n\r\n`;
+
+  /** Sends `text`, then FIN (like `printf ... | nc -N`); resolves with everything received until the server closes. */
+  function sendAndHalfClose(text: string): Promise<string> {
+    const { port } = new URL(ctx.server.url);
+    return new Promise((resolve) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let received = '';
+      const giveUp = setTimeout(() => socket.destroy(), 2000);
+      socket.on('data', (data) => (received += data.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearTimeout(giveUp);
+        resolve(received);
+      });
+      socket.end(text);
+    });
+  }
+
+  it('after a complete request: still gets its answer (RFC 9112 §9.6), then the connection closes', async () => {
+    const received = await sendAndHalfClose(head(body.length) + body);
+    expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4)).token_type).toBe('Bearer');
+  });
+
+  it('in the middle of the body: 400 with the OAuth envelope, not silence', async () => {
+    const received = await sendAndHalfClose(head(100) + body);
+    expect(received).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(received).toMatch(/\r\nCache-Control: no-store\r\n/);
+    expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'invalid_request', error_description: 'malformed HTTP request' });
   });
 });
 
