@@ -136,8 +136,18 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     return;
   }
   const [status, description] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'malformed HTTP request'];
+  answerOnSocket(socket, status, description);
+}
+
+/** CONNECT never reaches the request handler either (Node hands over the raw socket): refuse it in the same framing. */
+export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+  answerOnSocket(socket, 405, 'CONNECT is not supported', { Allow: 'POST' });
+}
+
+/** A complete error response written straight to the socket, which is then closed. */
+function answerOnSocket(socket: Duplex, status: number, description: string, extra: Record<string, string> = {}): void {
   const body = JSON.stringify({ error: 'invalid_request', error_description: description });
-  const headers = { ...NO_STORE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' };
+  const headers = { ...NO_STORE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...extra, Connection: 'close' };
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`, () => socket.destroy());
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
 import { ACCESS_TOKEN_ALG, createAccessTokenSigner } from './access-token';
-import { answerClientError, handleTokenRequest, respondWithError, sendJson, type TokenEndpointContext } from './handler';
+import { answerClientError, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
 import { DpopNonces } from './nonce';
 import { ReplayCache } from './replay-cache';
@@ -43,7 +43,8 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   let context: TokenEndpointContext | undefined;
   let metadata: Record<string, unknown> = {};
 
-  const server = createServer((req, res) => {
+  // The Host check is done in `route`, so its answer carries the OAuth envelope too.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     if (!context) return respondWithError(req, res, new Error('not ready'));
     route(req, res, resolved, context, metadata).catch((error: unknown) => respondWithError(req, res, error));
   });
@@ -51,6 +52,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   // default drops the pending response instead. A long-standing, untyped http.Server switch.
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', answerClientError);
+  server.on('connect', refuseConnect);
   // RFC 9110 §10.1.1: a client that asks before sending an oversized body gets the 413 instead of an invitation.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length'] ?? 0) <= resolved.maxBodyBytes) res.writeContinue();
@@ -106,6 +108,10 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, config: ResolvedServerConfig, context: TokenEndpointContext, metadata: Record<string, unknown>): Promise<void> {
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400.
+  if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+    return sendJson(res, 400, { error: 'invalid_request', error_description: 'missing Host header (RFC 9112 3.2)' }, { Connection: 'close' });
+  }
   let target = req.url ?? '/';
   // absolute-form request targets (RFC 9112 §3.2.2), as sent through proxies
   if (!target.startsWith('/')) target = URL.canParse(target) ? (({ pathname, search }) => pathname + search)(new URL(target)) : '/';

@@ -151,6 +151,25 @@ describe('requests the HTTP parser refuses still get the OAuth envelope', () => 
   });
 });
 
+describe('requests Node would answer on its own', () => {
+  it('HTTP/1.1 without Host → 400 with the OAuth envelope (RFC 9112 §3.2)', async () => {
+    const res = await onTheWire(`POST /oauth/token HTTP/1.1\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials`);
+    expectEnvelope(res, 400);
+    expect(JSON.parse(res.body).error_description).toMatch(/missing Host/);
+  });
+
+  it('control: HTTP/1.0 needs no Host and is served', async () => {
+    const res = await onTheWire(`POST /oauth/token HTTP/1.0\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials`);
+    expect(res.status).toBe(200);
+  });
+
+  it('CONNECT → 405 with the OAuth envelope, not a silently dropped socket', async () => {
+    const res = await onTheWire('CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n');
+    expectEnvelope(res, 405);
+    expect(res.headers.allow).toBe('POST');
+  });
+});
+
 describe('a client that half-closes its side of the connection', () => {
   const body = 'grant_type=client_credentials';
   const head = (length: number) => `POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nContent-Length: ${length}\r\n\r\n`;
