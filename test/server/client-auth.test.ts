@@ -19,6 +19,7 @@ const ctx = useReferenceServer(async () => {
       { id: 'rsa-client', authMethods: ['private_key_jwt'], jwks: { keys: [await exportJWK(publicKey)] }, scopes: ['read'] },
       // RFC 6749 §2.3.1: id and secret are form-urlencoded inside Basic.
       { id: 'odd client:1', secret: 'p@ss word:+%', authMethods: ['client_secret_basic'], scopes: ['read'] },
+      { id: 'cl\u00efent-\u2603', secret: 's\u00e9cret \u2603', authMethods: ['client_secret_basic', 'client_secret_post'], scopes: ['read'] },
     ],
   };
 });
@@ -29,6 +30,13 @@ const raw = () => clientFor(ctx.server, 'basic-client').raw();
 describe('secrets (RFC 6749 §2.3.1)', () => {
   it('Basic credentials are form-url-decoded before comparison', async () => {
     await expectContract(await clientFor(ctx.server, 'odd client:1').clientCredentials(), { status: 200, scope: 'read' });
+  });
+
+  it('non-ASCII ids and secrets work with Basic (UTF-8, then form-encoded) and in the body; a near miss does not', async () => {
+    const id = 'cl\u00efent-\u2603';
+    await expectContract(await clientFor(ctx.server, id).clientCredentials(), { status: 200, scope: 'read' });
+    await expectContract(await clientFor(ctx.server, id, { client: { auth: 'client_secret_post' } }).clientCredentials(), { status: 200, scope: 'read' });
+    await expectError(await clientFor(ctx.server, id, { client: { secret: 'secret \u2603' } }).clientCredentials(), 'invalid_client', 401);
   });
 
   it('auth-none: no credentials → 400 invalid_client without a challenge', async () => {
