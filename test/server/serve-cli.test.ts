@@ -10,6 +10,7 @@ import net from 'node:net';
 import { mkdtempSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { plainHttpWarning } from '../../src/cli/commands/serve';
 import { runCli } from '../../src/cli/run';
 import { tokenEndpoint } from '../../src/harness';
 import { expectContract, expectError } from './support';
@@ -156,6 +157,11 @@ describe('token-contract serve', () => {
     } finally {
       await running.stop();
     }
+  });
+
+  it('plain http beyond loopback is warned about (RFC 6749 §3.2), loopback is not', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) expect(plainHttpWarning(host)).toBeUndefined();
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.test']) expect(plainHttpWarning(host)).toMatch(/^warning: serving plain http on .*RFC 6749 §3\.2 requires TLS/);
   });
 
   it('--help documents every flag', async () => {

@@ -58,6 +58,8 @@ Options:
     }
     try {
       if (keyFile !== undefined) await writeClientKey(server, resolve(io.cwd, keyFile), keyFile, io);
+      const warning = plainHttpWarning(config.host ?? '127.0.0.1');
+      if (warning !== undefined) io.stderr.write(`${warning}\n`);
       io.stdout.write(describeServer(server, demo, keyFile));
       await stopped(io.signal);
       io.stderr.write('stopping\n');
@@ -117,6 +119,16 @@ export function describeServer(server: ReferenceServer, demo: boolean, keyFile: 
   }
   lines.push('', 'Press Ctrl+C to stop.', '');
   return lines.join('\n');
+}
+
+/**
+ * RFC 6749 §3.2: the token endpoint requires TLS; plain http is acceptable on
+ * loopback only. A warning (not a refusal) for any other listen address.
+ */
+export function plainHttpWarning(host: string): string | undefined {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare)) return undefined;
+  return `warning: serving plain http on ${host}, reachable beyond this machine; RFC 6749 §3.2 requires TLS for a token endpoint (use loopback, or put TLS in front)`;
 }
 
 function stopped(signal: AbortSignal | undefined): Promise<void> {
