@@ -43,8 +43,9 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   let context: TokenEndpointContext | undefined;
   let metadata: Record<string, unknown> = {};
 
-  // The Host check is done in `route`, so its answer carries the OAuth envelope too.
-  const server = createServer({ requireHostHeader: false }, (req, res) => {
+  // The Host check is done in `route`, so its answer carries the OAuth envelope too. Timeouts are
+  // checked every second (Node's default is 30 s), so they hold to within a second.
+  const server = createServer({ requireHostHeader: false, connectionsCheckingInterval: 1_000 }, (req, res) => {
     if (!context) return respondWithError(req, res, new Error('not ready'));
     route(req, res, resolved, context, metadata).catch((error: unknown) => respondWithError(req, res, error));
   });

@@ -163,6 +163,19 @@ describe('requests Node would answer on its own', () => {
     expect(res.status).toBe(200);
   });
 
+  it('a request whose headers never finish → 408 with the OAuth envelope once headersTimeout passes', async () => {
+    const { server } = ctx.server;
+    const saved = [server.headersTimeout, server.requestTimeout];
+    [server.headersTimeout, server.requestTimeout] = [200, 400];
+    try {
+      const res = await onTheWire(`POST /oauth/token HTTP/1.1\r\nHost: x\r\nX-Slow: `, { chunk: 'a', intervalMs: 100 });
+      expectEnvelope(res, 408);
+      expect(res.closed).toBe(true);
+    } finally {
+      [server.headersTimeout, server.requestTimeout] = saved;
+    }
+  });
+
   it('CONNECT → 405 with the OAuth envelope, not a silently dropped socket', async () => {
     const res = await onTheWire('CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n');
     expectEnvelope(res, 405);
