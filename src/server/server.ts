@@ -54,9 +54,11 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', answerClientError);
   server.on('connect', refuseConnect);
-  // RFC 9110 §10.1.1: a client that asks before sending an oversized body gets the 413 instead of an invitation.
+  // RFC 9110 §10.1.1: a client that asks before sending an oversized body gets the 413 instead of an
+  // invitation; whatever answers it, the connection then closes, as the unsent body cannot be skipped.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length'] ?? 0) <= resolved.maxBodyBytes) res.writeContinue();
+    else res.setHeader('Connection', 'close');
     server.emit('request', req, res);
   });
   // Slow or stalled clients cannot hold a request open for long.
