@@ -522,8 +522,7 @@ export class TokenEndpointClient {
   }
 
   /** A transport failure as a `HarnessError` naming the target and the cause, with secrets scrubbed. */
-  private transportError(error: unknown, secrets: string[], request = `POST ${this.target.describe()}`): HarnessError {
-    const target = request;
+  private transportError(error: unknown, secrets: string[], target = `POST ${this.target.describe()}`): HarnessError {
     const err = (error ?? {}) as { code?: unknown; timeout?: unknown; message?: unknown };
     const code = typeof err.code === 'string' ? err.code : undefined;
     const message = typeof err.message === 'string' ? err.message : String(error);
@@ -570,7 +569,6 @@ function lenientParser(res: NodeJS.ReadableStream & { text?: string; headers?: R
     done(null, body);
   });
 }
-
 
 function applyAttempt(test: supertest.Test, attempt: BuiltAttempt): void {
   for (const { name, value } of attempt.headers.values()) test.set(name, value as string);
