@@ -541,7 +541,10 @@ export class TokenEndpointClient {
       return new HarnessError('TRANSPORT', `${target}: TLS certificate not trusted (${code}); for a URL target, trust its CA (NODE_EXTRA_CA_CERTS)`, { target });
     }
     if (error instanceof HarnessError) return error;
-    return new HarnessError('TRANSPORT', `${target}: request failed: ${scrubText(code ?? message, secrets)}`, { target });
+    // The last resort quotes the cause: scrub what the request carried, the target's query string included.
+    const queryStart = this.target.path.indexOf('?');
+    const querySecrets = queryStart === -1 ? [] : bodySecrets(this.target.path.slice(queryStart + 1));
+    return new HarnessError('TRANSPORT', `${target}: request failed: ${scrubText(code ?? message, [...secrets, ...querySecrets])}`, { target });
   }
 }
 
