@@ -105,13 +105,15 @@ export function scrubValue(value: unknown, secrets: readonly (string | undefined
   return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, scrubValue(member, secrets, depth + 1)]));
 }
 
-const JWT_SHAPE = /^[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?$/;
+// A compact JWS/JWE (RFC 7515 §7.1, RFC 7516 §7.1) starts with the base64url of a JSON
+// object's "{", i.e. "ey": requiring it keeps dotted host names (auth.example.com) readable.
+const JWT_SHAPE = /^ey[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?$/;
 
 export function looksLikeJwt(value: string): boolean {
   return value.length >= 20 && JWT_SHAPE.test(value);
 }
 
-const JWT_IN_TEXT = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
+const JWT_IN_TEXT = /(?<![A-Za-z0-9_-])ey[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
 const SECRET_MEMBER_NAMES = [...SECRET_BODY_MEMBERS].join('|');
 // `"access_token": "..."` in JSON-ish text (also truncated or malformed JSON).
 const SECRET_JSON_PAIR = new RegExp(`("(?:${SECRET_MEMBER_NAMES})"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)`, 'g');

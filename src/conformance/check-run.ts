@@ -7,7 +7,7 @@
  * contract's status/header/body rules.
  */
 import { validateTokenEndpointResponse, type Problem } from '../validate';
-import { redactBody, redactText, scrubText } from '../redact';
+import { redactBody, redactText, scrubText, scrubValue } from '../redact';
 import type { AuthMethod, ResolvedClient, ResolvedConfig } from './config';
 import { TargetUnreachableError, type WireRequest, type WireResponse } from './http';
 import { basicAuthorization, createAssertion, createProof, type AssertionSpec, type ProofSpec } from './jws';
@@ -438,7 +438,7 @@ export class CheckRun {
         status: res.status,
         headers: Object.fromEntries(Object.entries(res.headers).map(([n, v]) => [n, scrubText(n === 'set-cookie' ? '[redacted]' : v, secrets)])),
         // A non-JSON body (an error page) may echo credentials in any shape: redactText catches JWTs, header lines and secret pairs.
-        body: scrubDeep(typeof res.body === 'string' ? redactText(res.body) : redactBody(res.body), secrets),
+        body: scrubValue(typeof res.body === 'string' ? redactText(res.body) : redactBody(res.body), [...secrets]),
       };
     }
     return view;
@@ -537,11 +537,4 @@ function lower(a: Level, b: Level): Level {
 function stringify(value: unknown): string {
   if (value === undefined) return 'absent';
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-export function scrubDeep(value: unknown, secrets: Iterable<string>): unknown {
-  if (typeof value === 'string') return scrubText(value, secrets);
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, secrets));
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, secrets)]));
-  return value;
 }

@@ -1,4 +1,4 @@
-import { looksLikeJwt, redactAuthorization, redactBody, redactForm, redactHeaders, redactValue, scrubText } from '../../src/redact';
+import { looksLikeJwt, redactAuthorization, redactText, redactBody, redactForm, redactHeaders, redactValue, scrubText } from '../../src/redact';
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJjbGllbnQifQ.c2lnbmF0dXJlLXZhbHVlLWhlcmU';
 const SECRET = 'super-secret-value-123';
@@ -44,5 +44,11 @@ describe('redaction', () => {
     expect(looksLikeJwt(TOKEN)).toBe(true);
     expect(looksLikeJwt('a.b.c')).toBe(false);
     expect(looksLikeJwt('client_credentials')).toBe(false);
+    // Dotted host names are not tokens: reports keep them readable.
+    expect(looksLikeJwt('authorization.exampleserver.com')).toBe(false);
+    expect(redactText('POST https://authorization.exampleserver.com/oauth/token failed')).toBe(
+      'POST https://authorization.exampleserver.com/oauth/token failed',
+    );
+    expect(redactText(`token=${TOKEN}; next ${TOKEN}`)).not.toContain(TOKEN);
   });
 });
