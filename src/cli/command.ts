@@ -31,7 +31,14 @@ export interface Command {
 
 /** A bad flag, value or configuration: the CLI prints one line and exits 2. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /**
+   * @param showHelpHint whether to point at `--help`; false when the flag was
+   *   well formed and the problem lies outside (an unwritable --out path).
+   */
+  constructor(
+    message: string,
+    readonly showHelpHint = true,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

@@ -56,7 +56,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     const parsed = parseCommandArgs(command, rest);
     return await command.run(parsed, io);
   } catch (error) {
-    if (error instanceof UsageError) return usageFailure(io, error.message, command);
+    if (error instanceof UsageError) return usageFailure(io, error.message, command, error.showHelpHint);
     io.stderr.write(`${BIN} ${command.name}: ${errorMessage(error)}\n`);
     return EXIT_FAILURE;
   }
@@ -79,10 +79,13 @@ function describeParseError(error: unknown, args: string[]): string {
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${quoted ?? message}`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(message)
-        ? `option ${quoted ?? ''} needs a value`.replace('  ', ' ')
-        : `option ${quoted ?? ''} takes no value`.replace('  ', ' ');
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const option = /'(--?[A-Za-z0-9-]+)/.exec(message)?.[1] ?? quoted ?? 'an option';
+      if (/argument missing/.test(message)) return `option ${option} needs a value`;
+      // `--timeout-ms -5`: parseArgs will not take a value that starts with "-" (it may be a forgotten value).
+      if (/ambiguous/.test(message)) return `option ${option} needs a value; to pass one that starts with "-", write ${option}=<value>`;
+      return `option ${option} takes no value`;
+    }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': {
       const positional = /'([^']*)'/.exec(message)?.[1] ?? args.find((a) => !a.startsWith('-'));
       return `unexpected argument ${JSON.stringify(positional)}`;
@@ -92,9 +95,9 @@ function describeParseError(error: unknown, args: string[]): string {
   }
 }
 
-function usageFailure(io: CliIO, message: string, command?: Command): number {
+function usageFailure(io: CliIO, message: string, command?: Command, showHelpHint = true): number {
   const where = command ? `${BIN} ${command.name}` : BIN;
-  io.stderr.write(`${where}: ${message} (see '${where} --help')\n`);
+  io.stderr.write(`${where}: ${message}${showHelpHint ? ` (see '${where} --help')` : ''}\n`);
   return EXIT_USAGE;
 }
 

@@ -66,6 +66,7 @@ describe('token-contract export', () => {
     const a = await cli(['export', '--out', missingDir]);
     expect(a.code).toBe(2);
     expect(a.stderr).toMatch(/cannot write --out .*ENOENT/);
+    expect(a.stderr).not.toContain('--help'); // the flag was fine: no point sending the user to the help
     expect(existsSync(join(dir, 'missing'))).toBe(false);
 
     const targetIsDir = join(dir, 'a-directory');
@@ -86,6 +87,9 @@ describe('token-contract export', () => {
     [['--bogus'], 'unknown option --bogus'],
     [['--format'], 'option --format needs a value'],
     [['stray'], 'unexpected argument "stray"'],
+    [['--only', 'operation', '--server', 'https://a.example'], '--server applies to --only document, not --only operation'],
+    [['--only', 'components', '--path', '/token'], '--path applies to --only document, not --only components'],
+    [['--format', '-x'], 'option --format needs a value; to pass one that starts with "-", write --format=<value>'],
   ])('bad flags %j exit 2 with one line', async (args, message) => {
     const { code, stdout, stderr } = await cli(['export', ...(args as string[])]);
     expect(code).toBe(2);

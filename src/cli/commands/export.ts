@@ -15,13 +15,13 @@ default, or only the operation or the component schemas.
 
 Options:
   --format json|yaml            output format (default json)
-  --openapi 3.0|3.1             OpenAPI version (default 3.0, i.e. 3.0.3)
-  --path P                      path of the token endpoint (default /oauth/token)
+  --openapi 3.0|3.1             OpenAPI version: 3.0 (default) writes 3.0.3, 3.1 writes 3.1.0
+  --path P                      path of the token endpoint (default /oauth/token; --only document)
   --only document|operation|components
                                 what to print (default document)
   --operation-id ID             operationId (default attestoPhoenixTokenCreate)
   --tag T                       operation tag; repeat for several (default "OAuth 2.0")
-  --server URL                  add a server URL to the document; repeatable
+  --server URL                  add a server URL to the document (--only document); repeatable
   --out FILE                    write to FILE atomically instead of stdout
   -h, --help                    show this help
 `,
@@ -45,6 +45,9 @@ Options:
       if (!URL.canParse(url)) throw new UsageError(`--server must be an absolute URL (got ${JSON.stringify(url)})`);
       return { url };
     });
+    // --server and --path shape a whole document; with --only they would be silently lost.
+    if (only !== 'document' && servers.length > 0) throw new UsageError(`--server applies to --only document, not --only ${only}`);
+    if (only !== 'document' && path !== undefined) throw new UsageError(`--path applies to --only document, not --only ${only}`);
     const tags = stringsFlag(values, 'tag');
     const text = exportFragment({
       format,
@@ -64,7 +67,7 @@ Options:
       await writeFileAtomic(resolve(io.cwd, out), text);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(`cannot write --out ${JSON.stringify(out)}: ${code ?? (error as Error).message}`);
+      throw new UsageError(`cannot write --out ${JSON.stringify(out)}: ${code ?? (error as Error).message}`, false);
     }
     io.stderr.write(`wrote ${out}\n`);
     return EXIT_OK;
