@@ -109,6 +109,12 @@ describe('token-contract conformance', () => {
     expect(stdout).toMatch(/^## Token endpoint conformance: ✅ conformant/);
   });
 
+  test('--help says what XPASS does here (exit 0) and in the Jest entry (test.failing fails the run)', async () => {
+    const { code, stdout } = await cli(['conformance', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/XPASS[\s\S]*does not fail the run here \(exit 0\)[\s\S]*test\.failing[\s\S]*fails the test run/);
+  });
+
   test('--list prints the catalogue', async () => {
     const { code, stdout } = await cli(['conformance', '--list']);
     expect(code).toBe(0);
@@ -126,6 +132,10 @@ describe('token-contract conformance', () => {
     [['--client-secret', 'x'], /--client-secret needs --client-id/],
     [['--client-id', 'a'], /--client-id needs --url/],
     [['--url', 'https://auth.example.com/token'], /no client/],
+    // The url is judged before the missing client, so the real problem is the one reported.
+    [['--url', 'ftp://x'], /url must use https:\/\/ \(got "ftp:"\)/],
+    [['--url', ''], /url must be an absolute http\(s\) URL/],
+    [['--url', 'http://auth.example.com/token'], /refusing plain http:\/\/ to auth\.example\.com/],
     [['--url', 'https://auth.example.com/token', '--client-id', 'a', '--client-secret-env', 'NOPE'], /environment variable NOPE is not set/],
     [['--url', 'https://auth.example.com/token', '--client-id', 'a', '--auth', 'private_key_jwt'], /needs privateKey/],
     [['--config', 'missing.yaml'], /cannot read config file .*missing\.yaml.*ENOENT/],

@@ -9,6 +9,7 @@ import {
   PROFILES,
   REPORTER_NAMES,
   TargetUnreachableError,
+  checkTargetUrl,
   formatReport,
   loadConfigFile,
   runConformance,
@@ -77,7 +78,10 @@ reproduces it (fill in the <PLACEHOLDERS>), then a table by level.
   WARN   a SHOULD or MAY departure, or a CONTRACT one under --profile rfc
   SKIP   the check needs something the configuration lacks (the reason is shown)
   XFAIL  listed in --expect-failures and still failing (does not fail the run)
-  XPASS  listed in --expect-failures but passing now: remove it from the list
+  XPASS  listed in --expect-failures but passing now: remove it from the list.
+         It does not fail the run here (exit 0); in the Jest entry
+         (describeTokenEndpointConformance) the same check is test.failing,
+         so there it fails the test run until it is removed from the list
 
 Exit codes: 0 no failing check, 1 at least one failing check, 2 usage or
 configuration error, or a target that cannot be reached (one line on stderr).
@@ -199,6 +203,8 @@ async function configFromFlags(values: Record<string, unknown>, io: CliIO): Prom
   const concurrency = stringFlag(flags, 'concurrency');
   if (concurrency !== undefined) config.concurrency = integerFlag('concurrency', concurrency, { min: 1, max: 64 });
   if (flags['allow-insecure-http'] === true) config.allowInsecureHttp = true;
+  // The url first: a wrong scheme or host is the problem to report, not the missing client that follows from it.
+  if (config.url !== undefined) checkTargetUrl(config.url, config.allowInsecureHttp === true);
   const caFile = stringFlag(flags, 'ca-file');
   if (caFile !== undefined) config.caFile = resolve(io.cwd, caFile);
 
