@@ -138,8 +138,17 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>): st
   // Spliced by hand: assigning url.search would percent-encode the placeholders' angle brackets.
   const target = url.search ? `${url.origin}${url.pathname}?${placeholderForm(url.search.slice(1))}` : url.href;
   const parts = ['curl', '-i', '-X', request.method, quote(target)];
+  let basicNote = false;
+  // curl sends one -u: a request with several Authorization fields keeps them as -H.
+  const single = request.headers.filter(([n]) => n.toLowerCase() === 'authorization').length === 1;
   for (const [name, value] of request.headers) {
-    parts.push('-H', quote(`${name}: ${placeholderHeader(name, value)}`));
+    const user = single && name.toLowerCase() === 'authorization' ? curlUser(value) : undefined;
+    if (user !== undefined) parts.push('-u', quote(user));
+    else {
+      const shown = placeholderHeader(name, value);
+      basicNote ||= shown === BASIC_PLACEHOLDER;
+      parts.push('-H', quote(`${name}: ${shown}`));
+    }
   }
   if (request.body !== undefined) {
     const contentType = request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1];
@@ -158,8 +167,36 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>): st
     } else if (body.includes('=')) body = placeholderForm(body);
     parts.push('--data-raw', quote(body));
   }
+  if (basicNote) parts.push(BASIC_NOTE);
   return scrubText(parts.join(' '), secretList);
 }
+
+const BASIC_PLACEHOLDER = 'Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>';
+/** Said once, after the command (a shell comment), when `-u` could not be used. */
+const BASIC_NOTE = '# BASE64 of the form-urlencoded id ":" form-urlencoded secret (RFC 6749 §2.3.1); curl -u would not encode them';
+
+/**
+ * `-u 'client-id:<CLIENT_SECRET>'` for a Basic credential whose id and
+ * secret travelled as they are: RFC 6749 §2.3.1 form-urlencodes both before
+ * base64, which `curl -u` does not, so a sent part carrying `%` or `+` (or
+ * anything outside the characters form-encoding leaves alone) keeps the
+ * header form. The id is not a secret and is shown; the secret never is.
+ */
+function curlUser(value: string): string | undefined {
+  const [, scheme = '', credentials = ''] = /^(\S+)\s+(\S+)$/.exec(value) ?? [];
+  if (scheme.toLowerCase() !== 'basic' || !isBasicCredential(credentials)) return undefined;
+  const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const id = decoded.slice(0, colon);
+  const secret = decoded.slice(colon + 1);
+  if (!FORM_SAFE.test(id) || !FORM_SAFE.test(secret)) return undefined;
+  // A canonical encoding only: curl re-encodes, so a padded or otherwise odd base64 would not be reproduced.
+  if (Buffer.from(decoded, 'utf8').toString('base64') !== credentials) return undefined;
+  return `${id}:<CLIENT_SECRET>`;
+}
+
+/** What application/x-www-form-urlencoding leaves unchanged (WHATWG URL §5.2): nothing to encode, nothing to decode. */
+const FORM_SAFE = /^[A-Za-z0-9*._-]+$/;
 
 function placeholderHeader(name: string, value: string): string {
   const lower = name.toLowerCase();
@@ -167,7 +204,7 @@ function placeholderHeader(name: string, value: string): string {
     const [, scheme = '', credentials = ''] = /^(\S+)\s*(.*)$/s.exec(value) ?? [];
     if (scheme.toLowerCase() !== 'basic') return `${scheme} <CREDENTIALS>`;
     // A value that is not base64 of "id:secret" carries no credential: keep it, so the curl reproduces the malformed header.
-    return isBasicCredential(credentials) ? 'Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>' : value;
+    return isBasicCredential(credentials) ? BASIC_PLACEHOLDER : value;
   }
   // A proof is a JWS (it has dots); a dot-less value is a deliberate non-proof, shown as sent.
   if (lower === 'dpop') return value.includes('.') ? '<DPOP_PROOF>' : value;

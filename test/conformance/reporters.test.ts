@@ -165,10 +165,33 @@ describe('the reproducing curl command', () => {
       ['s3cret-value'],
     );
     expect(curl).toContain(`'${url}?client_secret=<CLIENT_SECRET>&scope=read'`);
-    expect(curl).toContain(`-H 'Authorization: Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>'`);
+    // id and secret need no form-encoding: curl -u builds the header, with the real id.
+    expect(curl).toContain(`-u 'client:<CLIENT_SECRET>'`);
+    expect(curl).not.toContain('Authorization');
+    expect(curl).not.toContain('#');
     expect(curl).toContain(`-H 'DPoP: not-a-jwt'`);
     expect(curl).toContain(`--data-raw 'grant_type=client_credentials&client_assertion=<CLIENT_ASSERTION_JWT>&client_secret=<CLIENT_SECRET>'`);
     expect(curl).not.toContain('s3cret-value');
     expect(curlCommand({ method: 'POST', url, headers: [['Authorization', 'Basic not-base64!!']] }, [])).toContain(`-H 'Authorization: Basic not-base64!!'`);
+  });
+
+  test('Basic keeps the header form (with a note) when RFC 6749 §2.3.1 form-encoding changed the id or the secret', () => {
+    const basic = (id: string, secret: string) => [['Authorization', `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`]] as Array<[string, string]>;
+    for (const [id, secret] of [
+      ['client', 'a%2Bb'], // the secret had a '+' (encoded): curl -u would send it raw
+      ['client', 'a+b'], // a space, form-encoded
+      ['my%3Aclient', 'secret'], // an id with ':' (encoded)
+      ["o'brien", 'secret'], // an id that needs shell quoting is not shown either
+    ]) {
+      const curl = curlCommand({ method: 'POST', url, headers: basic(id!, secret!) }, [secret!]);
+      expect(curl).toContain(`-H 'Authorization: Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>'`);
+      expect(curl).toMatch(/ # BASE64 of the form-urlencoded id ":" form-urlencoded secret \(RFC 6749 §2\.3\.1\)/);
+      expect(curl).not.toMatch(/ -u '/);
+    }
+    // Two Authorization fields (a check sending a duplicate): curl sends one -u, so both stay headers.
+    const twice = curlCommand({ method: 'POST', url, headers: [...basic('client', 'secret'), ...basic('client', 'secret')] }, ['secret']);
+    expect(twice.match(/-H 'Authorization: Basic </g)).toHaveLength(2);
+    // A secret is never shown, even in the -u form.
+    expect(curlCommand({ method: 'POST', url, headers: basic('client', 'hunter22') }, ['hunter22'])).toContain(`-u 'client:<CLIENT_SECRET>'`);
   });
 });

@@ -130,11 +130,12 @@ describe('secrets never reach a report', () => {
     expect(curls.length).toBeGreaterThan(40);
     for (const curl of curls) {
       for (const [, value] of curl.matchAll(/-H '(?:Authorization|authorization): ([^']*)'/g)) expect(value).toMatch(/^(Basic <BASE64\(CLIENT_ID:CLIENT_SECRET\)>|Basic not-base64!!|Bearer <CREDENTIALS>)$/);
+      for (const [, value] of curl.matchAll(/ -u '([^']*)'/g)) expect(value).toMatch(/^[\w.*-]+:<CLIENT_SECRET>$/);
       for (const [, value] of curl.matchAll(/-H '(?:DPoP|DPOP): ([^']*)'/g)) expect(value).toMatch(/^(<DPOP_PROOF>|not-a-jwt)$/);
       for (const [, value] of curl.matchAll(/client_secret=([^&']*)/g)) expect(value).toBe('<CLIENT_SECRET>');
       for (const [, value] of curl.matchAll(/client_assertion=([^&']*)/g)) expect(value).toBe('<CLIENT_ASSERTION_JWT>');
     }
     const all = curls.join('\n');
-    for (const placeholder of ['Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>', '<DPOP_PROOF>', 'client_secret=<CLIENT_SECRET>', 'client_assertion=<CLIENT_ASSERTION_JWT>']) expect(all).toContain(placeholder);
+    for (const placeholder of [":<CLIENT_SECRET>'", '<DPOP_PROOF>', 'client_secret=<CLIENT_SECRET>', 'client_assertion=<CLIENT_ASSERTION_JWT>']) expect(all).toContain(placeholder);
   });
 });
