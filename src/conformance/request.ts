@@ -167,8 +167,9 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>): st
     } else if (body.includes('=')) body = placeholderForm(body);
     parts.push('--data-raw', quote(body));
   }
-  if (basicNote) parts.push(BASIC_NOTE);
-  return scrubText(parts.join(' '), secretList);
+  const command = scrubText(parts.join(' '), secretList);
+  // Fixed text, added after the scrub so a secret that happens to be a common word cannot mangle it.
+  return basicNote ? `${command} ${BASIC_NOTE}` : command;
 }
 
 const BASIC_PLACEHOLDER = 'Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>';
