@@ -19,9 +19,9 @@ import {
 } from './config';
 import { TargetUnreachableError, type WireResponse } from './http';
 import { FORM_CONTENT_TYPE } from './request';
-import { applyExpectation, orderFindings, statusOf } from './profiles';
+import { applyExpectation, decidingLevel, orderFindings, statusOf } from './profiles';
 import { Session } from './session';
-import { CHECK_GROUPS, type Capability, type Check, type CheckResult, type CheckStatus, type Finding, type ConformanceReport, type ReportSummary } from './types';
+import { CHECK_GROUPS, type Capability, type Check, type CheckResult, type CheckStatus, type Finding, type ConformanceReport, type Level, type ReportSummary } from './types';
 
 export interface StartInfo {
   /** The token endpoint URL. */
@@ -249,7 +249,7 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
   const raw = statusOf(config.profile, findings);
   const status = applyExpectation(raw, config.expectedFailures.has(check.id));
   const message = messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + (where ? ` (${where})` : '');
-  return resultOf(check, status, scrubText(message, session.secrets), durationMs, findings);
+  return resultOf(check, status, scrubText(message, session.secrets), durationMs, findings, decidingLevel(config.profile, findings));
 }
 
 function messageOf(status: CheckResult['status'], findings: CheckResult['findings'], passMessage: string, expectedReason: string | undefined): string {
@@ -271,9 +271,9 @@ function skipped(check: Check, reason: string, durationMs = 0): CheckResult {
   return resultOf(check, 'skipped', reason, durationMs, []);
 }
 
-function resultOf(check: Check, status: CheckStatus, message: string, durationMs: number, findings: Finding[]): CheckResult {
+function resultOf(check: Check, status: CheckStatus, message: string, durationMs: number, findings: Finding[], decidedBy?: Level): CheckResult {
   const { id, title, level, reference, group } = check;
-  return { id, title, level, reference, group, status, message, durationMs: Math.round(durationMs * 10) / 10, findings };
+  return { id, title, level, reference, group, status, decidingLevel: decidedBy ?? level, message, durationMs: Math.round(durationMs * 10) / 10, findings };
 }
 
 const CAPABILITY_HINTS: Record<string, string> = {

@@ -104,6 +104,13 @@ export interface CheckResult {
   reference: string;
   group: CheckGroup;
   status: CheckStatus;
+  /**
+   * The level that decided `status`: for a failure, warning or expected
+   * failure, the most severe finding that counted (a MUST check failed only
+   * by a CONTRACT finding says CONTRACT); otherwise the check's `level`.
+   * Summaries count each result under this level.
+   */
+  decidingLevel?: Level;
   /** One line: why it passed/failed/was skipped. */
   message: string;
   durationMs: number;

@@ -7,7 +7,7 @@
 import type { CheckResult, CheckStatus, ConformanceReport } from '../types';
 import type { StartInfo } from '../runner';
 
-import { STATUS_LABEL, findingLines, formatMs, levelRows, noteworthy, requestText, responseText } from './format';
+import { STATUS_LABEL, findingLines, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
 export interface ConsoleReporterOptions {
   /** ANSI colours (default: when the stream is a TTY and NO_COLOR is unset). */
@@ -70,7 +70,7 @@ export class ConsoleReporter {
 export function formatConsoleSummary(report: ConformanceReport, paint: (code: string, text: string) => string = (_c, t) => t): string {
   const lines: string[] = [''];
   for (const check of noteworthy(report.checks)) {
-    lines.push(paint(COLORS[check.status], `${STATUS_LABEL[check.status]} ${check.id} [${check.level}] ${check.title}`), `  ${check.reference}`);
+    lines.push(paint(COLORS[check.status], `${STATUS_LABEL[check.status]} ${check.id} [${levelLabel(check)}] ${check.title}`), `  ${check.reference}`);
     if (check.status === 'unexpected-pass') lines.push(`  ${check.message}`);
     for (const finding of check.findings) {
       lines.push('', ...findingLines(finding).map((l) => `  ${l}`));
@@ -80,6 +80,7 @@ export function formatConsoleSummary(report: ConformanceReport, paint: (code: st
     }
     lines.push('');
   }
+  // Each result under the level that decided it: a MUST check failed by a CONTRACT finding is a CONTRACT failure.
   const header = ['level', 'passed', 'failed', 'warned', 'skipped', 'xfail', 'xpass'];
   const rows: Array<Array<string | number>> = levelRows(report.checks).map(({ level, counts }) => [
     level,

@@ -16,14 +16,38 @@ export interface LevelRow {
   counts: Record<CheckStatus, number>;
 }
 
-/** The summary table grouped by level (the check's level). */
+/** The level a result counts under: the one that decided its status (see CheckResult.decidingLevel). */
+export function decidingLevelOf(check: CheckResult): Level {
+  return check.decidingLevel ?? check.level;
+}
+
+/**
+ * The summary table grouped by level: each result under the level that
+ * decided its status, so a MUST check failed only by a CONTRACT finding
+ * counts as a CONTRACT failure, not a MUST one.
+ */
 export function levelRows(checks: readonly CheckResult[]): LevelRow[] {
   return LEVELS.map((level) => {
     const counts = { passed: 0, failed: 0, warned: 0, skipped: 0, 'expected-failure': 0, 'unexpected-pass': 0 } as Record<CheckStatus, number>;
-    for (const check of checks) if (check.level === level) counts[check.status] += 1;
+    for (const check of checks) if (decidingLevelOf(check) === level) counts[check.status] += 1;
     return { level, counts };
   });
 }
+
+/** `MUST`, or `MUST, failed on CONTRACT` when a lower-level finding decided the status. */
+export function levelLabel(check: CheckResult): string {
+  const decided = decidingLevelOf(check);
+  return decided === check.level ? check.level : `${check.level}, ${STATUS_VERB[check.status]} on ${decided}`;
+}
+
+const STATUS_VERB: Record<CheckStatus, string> = {
+  passed: 'passed',
+  failed: 'failed',
+  warned: 'warned',
+  skipped: 'skipped',
+  'expected-failure': 'failing',
+  'unexpected-pass': 'passing',
+};
 
 /** Non-passing checks worth explaining, failures first. */
 export function noteworthy(checks: readonly CheckResult[]): CheckResult[] {

@@ -3,14 +3,18 @@
  *
  * `{ tool, version, target, profile, startedAt, durationMs,
  *    summary: { total, passed, failed, warned, skipped, expectedFailures, unexpectedPasses },
- *    checks: [{ id, title, level, reference, group, status, message, durationMs, findings }] }`
+ *    checks: [{ id, title, level, reference, group, status, decidingLevel, message, durationMs, findings }] }`
  *
  * `status` is one of passed | failed | warned | skipped | expected-failure |
- * unexpected-pass. `findings` lists what was wrong (level, message,
+ * unexpected-pass. `level` is the check's own level; `decidingLevel` the
+ * level of the most severe finding that decided a failure, warning or
+ * expected failure (a MUST check failed only by its CONTRACT half says
+ * CONTRACT), else the check's level. `findings` lists what was wrong (level, message,
  * expected, received, reference, and the redacted exchange with a `curl`).
  * Fields are only ever added, never renamed or removed.
  */
 import type { ConformanceReport } from '../types';
+import { decidingLevelOf } from './format';
 
 export function formatJson(report: ConformanceReport): string {
   const out = {
@@ -28,6 +32,7 @@ export function formatJson(report: ConformanceReport): string {
       reference: c.reference,
       group: c.group,
       status: c.status,
+      decidingLevel: decidingLevelOf(c),
       message: c.message,
       durationMs: c.durationMs,
       findings: c.findings,

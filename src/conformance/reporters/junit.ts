@@ -2,9 +2,10 @@
  * JUnit XML for CI: one testcase per check. Failures are <failure>; skipped
  * checks and expected failures are <skipped> (the run does not fail on
  * them); warnings and unexpected passes pass, with the note in <system-out>.
+ * A failure's `type` is the level that decided it (CheckResult.decidingLevel).
  */
 import type { CheckResult, ConformanceReport } from '../types';
-import { findingLines, requestText, responseText } from './format';
+import { decidingLevelOf, findingLines, requestText, responseText } from './format';
 
 export function formatJunit(report: ConformanceReport): string {
   const { summary } = report;
@@ -33,7 +34,7 @@ function testcase(check: CheckResult, time: string): string {
     case 'passed':
       return `${open}/>`;
     case 'failed':
-      return `${open}>\n      <failure message="${xml(check.message)}" type="${xml(check.level)}">${xml(details(check))}</failure>\n    </testcase>`;
+      return `${open}>\n      <failure message="${xml(check.message)}" type="${xml(decidingLevelOf(check))}">${xml(details(check))}</failure>\n    </testcase>`;
     case 'skipped':
     case 'expected-failure':
       return `${open}>\n      <skipped message="${xml(check.message)}"/>\n    </testcase>`;

@@ -1,6 +1,6 @@
 /** Markdown for a CI job summary (e.g. $GITHUB_STEP_SUMMARY). */
 import type { ConformanceReport } from '../types';
-import { STATUS_LABEL, findingLines, formatMs, levelRows, noteworthy, requestText, responseText } from './format';
+import { STATUS_LABEL, findingLines, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
 export function formatMarkdown(report: ConformanceReport): string {
   const { summary } = report;
@@ -22,7 +22,7 @@ export function formatMarkdown(report: ConformanceReport): string {
   const notes = noteworthy(report.checks);
   if (notes.length > 0) {
     out.push('| status | check | level | reference | message |', '|---|---|---|---|---|');
-    for (const check of notes) out.push(`| ${STATUS_LABEL[check.status]} | \`${check.id}\` | ${check.level} | ${cell(check.reference)} | ${cell(check.message)} |`);
+    for (const check of notes) out.push(`| ${STATUS_LABEL[check.status]} | \`${check.id}\` | ${levelLabel(check)} | ${cell(check.reference)} | ${cell(check.message)} |`);
     out.push('');
     for (const check of notes.filter((c) => c.findings.length > 0)) {
       out.push(`<details><summary><code>${check.id}</code> ${escapeHtml(check.title)}</summary>`, '');
