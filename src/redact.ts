@@ -84,6 +84,32 @@ export function redactForm(form: string): string {
 }
 
 /**
+ * A query string or form for people to read: secret parameters (by name or
+ * JWT shape) become redaction markers written as is, not percent-encoded, and
+ * every other pair is kept exactly as it was written.
+ */
+export function redactQuery(query: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals === -1) return pair;
+      const value = formDecode(pair.slice(equals + 1));
+      return SECRET_BODY_MEMBERS.has(formDecode(pair.slice(0, equals))) || looksLikeJwt(value) ? `${pair.slice(0, equals + 1)}${redactValue(value)}` : pair;
+    })
+    .join('&');
+}
+
+/** application/x-www-form-urlencoded decoding of one name or value; malformed escapes are kept as written. */
+function formDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/**
  * Replaces every occurrence of the given secret strings in free text. Use it
  * as the last line of defence on text that may echo a request (an error
  * page, a server's error_description).

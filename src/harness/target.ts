@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { DEFAULT_TOKEN_PATH } from '../openapi/document';
-import { redactForm } from '../redact';
+import { redactQuery } from '../redact';
 import { HarnessError, invalidArgument } from './errors';
 
 export type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
@@ -99,11 +99,15 @@ export class ResolvedTarget {
   }
 }
 
-/** A URL with credentials and secret query parameters redacted, for messages. */
+/**
+ * A URL with secret query parameters redacted, for messages: the markers are
+ * written as is (`?client_secret=[redacted, 9 chars]`), not percent-encoded,
+ * and the other parameters as the caller wrote them.
+ */
 export function describeUrl(url: string): string {
   const queryStart = url.indexOf('?');
   if (queryStart === -1) return url;
-  return `${url.slice(0, queryStart)}?${redactForm(url.slice(queryStart + 1))}`;
+  return `${url.slice(0, queryStart)}?${redactQuery(url.slice(queryStart + 1))}`;
 }
 
 function parseTargetUrl(target: string | URL): URL {

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError, tokenEndpoint, type HarnessResponse } from '../../src/harness';
 import { MAX_RESPONSE_BYTES } from '../../src/harness/client';
+import { redactValue } from '../../src/redact';
 
 const SECRET = 'hunter2-very-secret';
 const ACCESS_TOKEN = 'opaque-access-token-value';
@@ -220,7 +221,16 @@ describe('transport errors name what was sent', () => {
     expect(get).toBeInstanceOf(HarnessError);
     expect(get.message).toBe(`GET ${refusedOrigin}/.well-known/oauth-authorization-server: connection refused (ECONNREFUSED)`);
     const del = await failureOf(client.raw().delete('/oauth/token?client_secret=x'));
-    expect(del.message).toMatch(new RegExp(`^DELETE ${refusedOrigin}/oauth/token\\?client_secret=%5Bredacted`));
+    expect(del.message).toBe(`DELETE ${refusedOrigin}/oauth/token?client_secret=[redacted, 1 chars]: connection refused (ECONNREFUSED)`);
+  });
+
+  test('a redacted query value is shown readably, not percent-encoded; the other parameters as written', async () => {
+    const target = `${refusedOrigin}/oauth/token?tenant=a%20b&client_secret=${encodeURIComponent(SECRET)}&x`;
+    const error = (await failureOf(tokenEndpoint(target).clientCredentials())) as HarnessError;
+    const shown = `POST ${refusedOrigin}/oauth/token?tenant=a%20b&client_secret=${redactValue(SECRET)}&x`;
+    expect(error.message).toBe(`${shown}: connection refused (ECONNREFUSED)`);
+    expect(error.target).toBe(shown);
+    expect(everythingShown(error)).not.toContain(SECRET);
   });
 
   test('a peer that does not speak HTTP → a malformed-response error naming the target, without what it sent', async () => {
