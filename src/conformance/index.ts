@@ -23,5 +23,5 @@ export {
 export { TargetUnreachableError } from './http';
 export { failsUnder, statusOf, applyExpectation } from './profiles';
 export { REPORTER_NAMES, formatReport, formatJson, formatJunit, formatMarkdown, formatConsoleSummary, ConsoleReporter, type ReporterName } from './reporters';
-export { describeTokenEndpointConformance, type DescribeConformanceOptions } from './jest';
+export { describeTokenEndpointConformance, type DescribeConformanceOptions, type DescribeConformanceConfig, type LazyClientConfig, type LazyValue } from './jest';
 export * from './types';

@@ -4,12 +4,30 @@
  * capabilities the configuration lacks are `test.skip`, listed expected
  * failures are `test.failing`, the rest are plain tests. The run itself
  * happens once, in `beforeAll`; each test then reports its check's result.
+ *
+ * Tests are registered when the file loads, but the target often exists
+ * only later (a server started in `beforeAll` or globalSetup): `url` and the
+ * clients' `secret`/`privateKey` may be functions or promises, resolved in
+ * the suite's `beforeAll`. What is registered (and so what is skipped) comes
+ * from the static parts: clients and their methods, `dpop`, `invalidScope`,
+ * `unauthorizedClient`, `only`/`skip`/`expectedFailures`. Without a url at
+ * all, the suite starts the reference server in its `beforeAll` and stops it
+ * when the run is over.
+ *
+ * A configuration that cannot work (a url that is empty or not http(s),
+ * clients but no url, an unknown key or check id) is one failing test named
+ * `configuration: <the problem>`, not one identical failure per check.
+ *
+ * Expected failures: a listed check that still fails passes (`test.failing`);
+ * one that passes now (XPASS) FAILS the test run, so the stale entry gets
+ * removed. The CLI reports the same XPASS but exits 0.
  */
 import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { CHECKS } from './checks';
-import { parseExpectedFailures, type ConformanceConfig } from './config';
+import { ConformanceConfigError, checkTargetUrl, parseConfig, parseExpectedFailures, type ClientConfig, type ConformanceConfig } from './config';
 import { formatConsoleSummary } from './reporters';
-import { runConformance } from './runner';
+import { knownSelectors, runConformance } from './runner';
 import type { Capability, Check, CheckResult, ConformanceReport } from './types';
 
 type TestFn = (name: string, fn: () => Promise<void> | void, timeout?: number) => void;
@@ -34,19 +52,53 @@ export interface DescribeConformanceOptions {
   baseDir?: string;
 }
 
-export function describeTokenEndpointConformance(config: ConformanceConfig = {}, options: DescribeConformanceOptions = {}): void {
+/** A value, a promise of it, or a function returning either: resolved in the suite's `beforeAll`. */
+export type LazyValue<T> = T | PromiseLike<T> | (() => T | PromiseLike<T>);
+
+/** A client whose secret or private key may be known only once the server has started. */
+export interface LazyClientConfig extends Omit<ClientConfig, 'secret' | 'privateKey'> {
+  secret?: LazyValue<string>;
+  privateKey?: LazyValue<NonNullable<ClientConfig['privateKey']>>;
+}
+
+/** ConformanceConfig whose target (url, secrets, keys) may be resolved lazily. */
+export interface DescribeConformanceConfig extends Omit<ConformanceConfig, 'url' | 'clients' | 'unauthorizedClient'> {
+  /** The token endpoint URL, or a function/promise giving it once the server is up. Absent: the reference server. */
+  url?: LazyValue<string>;
+  clients?: LazyClientConfig[];
+  unauthorizedClient?: LazyClientConfig;
+}
+
+export function describeTokenEndpointConformance(config: DescribeConformanceConfig = {}, options: DescribeConformanceOptions = {}): void {
   const api = options.api ?? jestGlobals();
-  const capabilities = plannedCapabilities(config);
-  const expected = expectedIds(config);
-  const selected = CHECKS.filter((check) => selects(config, check));
-  const name = options.name ?? `token endpoint conformance: ${config.url ?? 'reference server'} (profile ${config.profile ?? 'attesto'})`;
+  const target = targetKind(config.url);
+  const profile = typeof config.profile === 'string' ? config.profile : 'attesto';
+  const where = target === 'reference' ? 'reference server' : target === 'lazy' ? 'url resolved in beforeAll' : config.url === '' ? 'no url' : String(config.url);
+  const name = options.name ?? `token endpoint conformance: ${where} (profile ${profile})`;
+
+  let registration: Registration;
+  try {
+    registration = register(config, target, options.baseDir);
+  } catch (error) {
+    // One clear failure instead of the same error once per check (and never a crash while the file loads).
+    const problem = error instanceof Error ? error : new Error(String(error));
+    // Clients without a url meant a target whose url is missing: not the reference server.
+    const title = options.name ?? `token endpoint conformance: ${target === 'reference' && hasClients(config) ? 'no url' : where} (profile ${profile})`;
+    api.describe(title, () => {
+      api.test(`configuration: ${problem.message}`, () => {
+        throw problem;
+      });
+    });
+    return;
+  }
+  const { capabilities, expected, selected } = registration;
 
   api.describe(name, () => {
     let report: ConformanceReport | undefined;
     let runError: unknown;
     api.beforeAll(async () => {
       try {
-        report = await runConformance(config, { env: options.env, baseDir: options.baseDir });
+        report = await runConformance(await resolveLazy(config), { env: options.env, baseDir: options.baseDir });
       } catch (error) {
         runError = error;
       }
@@ -65,7 +117,7 @@ export function describeTokenEndpointConformance(config: ConformanceConfig = {},
       if (missing.length > 0) {
         api.test.skip(`${title} (needs ${missing.join(', ')})`, () => undefined);
       } else if (expected.has(check.id) && api.test.failing) {
-        // test.failing passes when the body throws: an expected failure that now passes shows up as a failure to remove.
+        // test.failing passes when the body throws: an expected failure that now passes (XPASS) fails the run, so the list gets trimmed.
         api.test.failing(title, () => {
           const result = resultOf(check);
           if (result.status === 'expected-failure') throw new Error(describe(result));
@@ -78,6 +130,112 @@ export function describeTokenEndpointConformance(config: ConformanceConfig = {},
       }
     }
   });
+}
+
+type TargetKind = 'reference' | 'static' | 'lazy';
+
+function targetKind(url: unknown): TargetKind {
+  if (url === undefined) return 'reference';
+  return isLazy(url) ? 'lazy' : 'static';
+}
+
+function isLazy(value: unknown): value is (() => unknown) | PromiseLike<unknown> {
+  return typeof value === 'function' || (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function');
+}
+
+function hasClients(config: DescribeConformanceConfig): boolean {
+  return config.clients !== undefined || config.unauthorizedClient !== undefined;
+}
+
+interface Registration {
+  capabilities: Set<Capability>;
+  expected: Set<string>;
+  selected: Check[];
+}
+
+/**
+ * Everything knowable while the file loads, checked now: a problem here
+ * would otherwise fail every test alike, in beforeAll.
+ */
+function register(config: DescribeConformanceConfig, target: TargetKind, baseDir: string | undefined): Registration {
+  if (target === 'static' && (typeof config.url !== 'string' || config.url.trim() === '')) {
+    throw new ConformanceConfigError(
+      `url is ${config.url === '' || typeof config.url === 'string' ? 'empty' : `not a string (${typeof config.url})`}: give the token endpoint URL (is the environment variable holding it set?), or leave url out to test the reference server`,
+    );
+  }
+  if (target === 'reference' && hasClients(config)) {
+    throw new ConformanceConfigError('clients are configured but there is no url: give the token endpoint url (is the environment variable holding it set?)');
+  }
+  // A promise awaited only in beforeAll may reject before then: mark it handled now (settle still sees the rejection).
+  for (const value of [config.url, ...(config.clients ?? []).flatMap((c) => [c?.secret, c?.privateKey]), config.unauthorizedClient?.secret, config.unauthorizedClient?.privateKey]) {
+    if (isLazy(value) && typeof value !== 'function') value.then(undefined, () => undefined);
+  }
+  // The static shape, lazy values stood in for, gets the runner's own validation (unknown keys, types).
+  const statics = parseConfig(withStandIns(config), 'config');
+  if (target === 'static') checkTargetUrl(config.url as string, config.allowInsecureHttp === true);
+  if (target !== 'reference' && config.referenceServer !== undefined) throw new ConformanceConfigError('referenceServer applies only without a url (the reference server run)');
+  const expected = expectedIds(statics, baseDir);
+  const known = knownSelectors();
+  for (const [field, ids] of [
+    ['only', statics.only ?? []],
+    ['skip', statics.skip ?? []],
+    ['expectedFailures', [...expected]],
+  ] as const) {
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length > 0) throw new ConformanceConfigError(`${field}: unknown check id ${unknown.map((id) => JSON.stringify(id)).join(', ')}`);
+  }
+  return {
+    capabilities: plannedCapabilities(target === 'lazy' ? { ...statics, url: LAZY_URL } : statics),
+    expected,
+    selected: CHECKS.filter((check) => selects(statics, check)),
+  };
+}
+
+/** Stands in for a lazy url while registering: not https, so `tls` (which needs an https:// target) is registered as skipped. */
+const LAZY_URL = 'http://127.0.0.1/lazily-resolved';
+const LAZY_SECRET = 'lazily-resolved';
+const LAZY_KEY = 'lazily-resolved.jwk';
+
+function withStandIns(config: DescribeConformanceConfig): ConformanceConfig {
+  const client = (c: LazyClientConfig): ClientConfig => ({
+    ...c,
+    ...(isLazy(c.secret) ? { secret: LAZY_SECRET } : {}),
+    ...(isLazy(c.privateKey) ? { privateKey: LAZY_KEY } : {}),
+  } as ClientConfig);
+  return {
+    ...config,
+    url: isLazy(config.url) ? LAZY_URL : (config.url as string | undefined),
+    ...(Array.isArray(config.clients) ? { clients: config.clients.map(client) } : {}),
+    ...(config.unauthorizedClient && typeof config.unauthorizedClient === 'object' ? { unauthorizedClient: client(config.unauthorizedClient) } : {}),
+  } as ConformanceConfig;
+}
+
+/** The configuration with every lazy value resolved (in beforeAll, once the target is up). */
+async function resolveLazy(config: DescribeConformanceConfig): Promise<ConformanceConfig> {
+  const client = async (c: LazyClientConfig, where: string): Promise<ClientConfig> => {
+    const out = { ...c } as ClientConfig;
+    if (c.secret !== undefined) out.secret = await settle(c.secret, `${where}.secret`);
+    if (c.privateKey !== undefined) out.privateKey = await settle(c.privateKey, `${where}.privateKey`);
+    return out;
+  };
+  const resolved = { ...config } as ConformanceConfig;
+  if (config.url !== undefined) {
+    const url = await settle(config.url, 'url');
+    if (typeof url !== 'string' || url.trim() === '') throw new ConformanceConfigError(`url resolved to ${url === '' ? 'an empty string' : String(url)}: expected the token endpoint URL`);
+    resolved.url = url;
+  }
+  if (config.clients) resolved.clients = await Promise.all(config.clients.map((c, i) => client(c, `clients[${i}]`)));
+  if (config.unauthorizedClient) resolved.unauthorizedClient = await client(config.unauthorizedClient, 'unauthorizedClient');
+  return resolved;
+}
+
+async function settle<T>(value: LazyValue<T>, where: string): Promise<T> {
+  try {
+    return await (typeof value === 'function' ? (value as () => T | PromiseLike<T>)() : value);
+  } catch (error) {
+    // The function's own error, named: it runs in beforeAll, far from the config that holds it.
+    throw new ConformanceConfigError(`${where}: the lazily resolved value failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** A failing check, its findings (redacted) as the message. */
@@ -132,13 +290,20 @@ export function plannedCapabilities(config: ConformanceConfig): Set<Capability> 
   return caps;
 }
 
-function expectedIds(config: ConformanceConfig): Set<string> {
+function expectedIds(config: ConformanceConfig, baseDir: string | undefined): Set<string> {
   const value = config.expectedFailures;
   if (value === undefined) return new Set();
   if (Array.isArray(value)) return new Set(value);
   if (typeof value === 'object') return new Set(Object.keys(value));
-  // A file: read it now, synchronously, since tests are registered synchronously.
-  return new Set(parseExpectedFailures(readFileSync(value, 'utf8'), value).keys());
+  // A file: read it now, synchronously, since tests are registered synchronously (resolved as the runner will).
+  const path = isAbsolute(value) ? value : resolvePath(baseDir ?? process.cwd(), value);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConformanceConfigError(`cannot read expected failures file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return new Set(parseExpectedFailures(text, path).keys());
 }
 
 function selects(config: ConformanceConfig, check: Check): boolean {
