@@ -73,7 +73,7 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
   const api = options.api ?? jestGlobals();
   const target = targetKind(config.url);
   const profile = typeof config.profile === 'string' ? config.profile : 'attesto';
-  const where = target === 'reference' ? 'reference server' : target === 'lazy' ? 'url resolved in beforeAll' : config.url === '' ? 'no url' : String(config.url);
+  const where = target === 'reference' ? 'reference server' : target === 'lazy' ? 'url resolved in beforeAll' : config.url === '' ? 'no url' : titleUrl(config.url);
   const name = options.name ?? `token endpoint conformance: ${where} (profile ${profile})`;
 
   let registration: Registration;
@@ -133,6 +133,18 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
 }
 
 type TargetKind = 'reference' | 'static' | 'lazy';
+
+/** The url for a test title: credentials and a query string (both refused anyway) are not repeated into every test report. */
+function titleUrl(url: unknown): string {
+  if (typeof url !== 'string') return `url of type ${typeof url}`;
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password || parsed.search) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+    return url;
+  } catch {
+    return url;
+  }
+}
 
 function targetKind(url: unknown): TargetKind {
   if (url === undefined) return 'reference';
