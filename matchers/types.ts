@@ -11,7 +11,7 @@ export interface TokenResponseOptions {
   scope?: string;
   /** The DPoP key the token must be bound to (`cnf.jkt`); makes the matcher async: `await expect(...)`. */
   dpopKey?: DpopKeyInput;
-  /** Default true: no-store/no-cache are required on errors too. */
+  /** Default true: no-store/no-cache are required on errors too (the attesto contract's rule; RFC 6749 §5.1 covers token responses). */
   strict?: boolean;
 }
 
@@ -32,6 +32,7 @@ export interface TokenErrorOptions {
   status?: number | readonly number[];
   /** Expected error_description: exact text or a pattern. */
   description?: string | RegExp;
+  /** Default true: `Cache-Control: no-store` and `Pragma: no-cache` required (the attesto contract's rule for errors, as defence in depth). */
   strict?: boolean;
 }
 

@@ -68,12 +68,15 @@ function fromAjvError(error: ErrorObject, label: string, body: unknown): Problem
     case 'required': {
       const member = String(params.missingProperty);
       const pointer = `${error.instancePath}/${escapePointer(member)}`;
-      return schemaProblem(pointer, `${label}: required member "${member}" is missing`, 'present', undefined);
+      // The message says it is absent: no `received` to repeat it.
+      return { where: 'body', pointer, message: `${label}: required member "${member}" is missing`, expected: 'present', rule: RULES.bodySchema };
     }
     case 'type':
       return schemaProblem(error.instancePath, `${label}: must be ${article(String(params.type))}`, params.type, valueAt(body, error.instancePath));
     case 'enum':
       return schemaProblem(error.instancePath, `${label}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, params.allowedValues, valueAt(body, error.instancePath));
+    case 'const':
+      return schemaProblem(error.instancePath, `${label}: must be ${JSON.stringify(params.allowedValue)}`, params.allowedValue, valueAt(body, error.instancePath));
     case 'minimum':
       return schemaProblem(error.instancePath, `${label}: must be >= ${String(params.limit)}`, `>= ${String(params.limit)}`, valueAt(body, error.instancePath));
     default:

@@ -1,6 +1,9 @@
 /**
  * Human-readable reports of problems: one line per problem (where, pointer,
- * message, expected, received, rule), and the relevant part of the response.
+ * message, received, rule), and the relevant part of the response. Each line
+ * says each thing once: a problem's message states the rule and what it
+ * expects, so the line adds only what was received (`Problem.expected` stays
+ * for programs).
  * Everything printed goes through src/redact.ts: tokens, secrets, assertions
  * and proofs never reach a message.
  */
@@ -14,15 +17,11 @@ const MAX_VALUE_CHARS = 120;
 const MAX_BODY_CHARS = 1500;
 const MAX_TEXT_CHARS = 300;
 
-/** `body /expires_in: … (expected integer, received "3600") [body.schema]` */
+/** `body /expires_in: AttestoBearerTokenResponse (…): must be an integer (received "3600") [body.schema]` */
 export function formatProblem(problem: Problem): string {
   const parts = [`${location(problem)}: ${redactText(problem.message)}`];
-  const details: string[] = [];
-  // A response-shape message already says what was received.
-  if (problem.where === 'response') return `${parts[0]} [${problem.rule}]`;
-  if ('expected' in problem && problem.expected !== undefined) details.push(`expected ${show(problem.expected)}`);
-  if ('received' in problem) details.push(`received ${show(problem.received)}`);
-  if (details.length > 0) parts.push(`(${details.join(', ')})`);
+  // A response-shape message already says what was received; elsewhere a problem without `received` says it itself.
+  if (problem.where !== 'response' && 'received' in problem) parts.push(`(received ${show(problem.received)})`);
   parts.push(`[${problem.rule}]`);
   return parts.join(' ');
 }

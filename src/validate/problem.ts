@@ -13,9 +13,12 @@ export const RULES = {
   statusExpected: 'status.expected',
   /** `Content-Type` is `application/json` (RFC 6749 §5.1, §5.2). */
   contentType: 'header.content-type.json',
-  /** `Cache-Control` carries `no-store` (RFC 6749 §5.1; RFC 9111 §5.2.2.5). */
+  /**
+   * `Cache-Control` carries `no-store` (RFC 9111 §5.2.2.5): RFC 6749 §5.1 on token responses; the
+   * attesto contract on every other response in strict mode (defence in depth).
+   */
   cacheControlNoStore: 'header.cache-control.no-store',
-  /** `Pragma: no-cache` (RFC 6749 §5.1; RFC 9111 §5.4). */
+  /** `Pragma: no-cache` (RFC 9111 §5.4): RFC 6749 §5.1 on token responses; the attesto contract on every other response in strict mode. */
   pragmaNoCache: 'header.pragma.no-cache',
   /** A 401 carries a `WWW-Authenticate` challenge (RFC 6749 §5.2; RFC 9110 §15.5.2). */
   wwwAuthenticate: 'header.www-authenticate',
@@ -23,7 +26,7 @@ export const RULES = {
   dpopNonce: 'header.dpop-nonce',
   /** The body is not empty. */
   bodyEmpty: 'body.empty',
-  /** The body is JSON (RFC 6749 §5.1: "application/json media type"). */
+  /** The body is JSON (RFC 6749 §5.1, §5.2: "application/json media type"). */
   bodyJson: 'body.json',
   /** The body is valid against the contract's schema for its status. */
   bodySchema: 'body.schema',
@@ -49,8 +52,11 @@ export type RuleId = (typeof RULES)[keyof typeof RULES];
 export interface Problem {
   where: 'response' | 'status' | 'header' | 'body';
   pointer: string;
+  /** The rule and what it expects, with its source (RFC section or the contract); never what was received. */
   message: string;
+  /** What the rule expects, for programs (the message already says it). */
   expected?: unknown;
+  /** What the response carried (redacted); absent when the message says it (a missing member, an empty body). */
   received?: unknown;
   rule: RuleId;
 }

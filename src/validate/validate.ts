@@ -28,7 +28,11 @@ export interface TokenEndpointExpectation {
    * thumbprint, and `token_type` must be DPoP. Makes validation asynchronous.
    */
   dpopKey?: DpopKeyInput;
-  /** Default true: `Cache-Control: no-store` and `Pragma: no-cache` on errors too, not only on tokens. */
+  /**
+   * Default true: `Cache-Control: no-store` and `Pragma: no-cache` on errors too. RFC 6749 §5.1
+   * requires them on token responses; on errors they are the attesto contract's rule (defence in
+   * depth), which `strict: false` turns off.
+   */
   strict?: boolean;
 }
 
@@ -86,6 +90,10 @@ export function isDocumentedStatus(status: number): boolean {
 
 function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpectation, jkt: string | undefined): Problem[] {
   if (!('bodyKind' in view)) return [view];
+  return collectProblems(view, expectation, jkt);
+}
+
+function collectProblems(view: ResponseView, expectation: TokenEndpointExpectation, jkt: string | undefined): Problem[] {
   const problems: Problem[] = [];
   const { status } = view;
   const documented = isDocumentedStatus(status);
@@ -97,10 +105,11 @@ function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpe
     // One problem, naming what this assertion wanted when it wanted less than every documented status.
     const wanted = expectedStatuses?.filter(isDocumentedStatus);
     const narrowed = wanted !== undefined && wanted.length > 0 && wanted.length < DOCUMENTED_STATUSES.length;
-    problems.push({ where: 'status', pointer: '', rule: RULES.statusDocumented, message: `status ${status} is not documented for the token endpoint${narrowed ? `; expected ${describeStatuses(wanted)}` : ''}`, expected: narrowed ? wanted : DOCUMENTED_STATUSES, received: status });
+    const expected = narrowed ? wanted : DOCUMENTED_STATUSES;
+    problems.push({ where: 'status', pointer: '', rule: RULES.statusDocumented, message: `a status the contract does not document for the token endpoint; expected ${describeStatuses(expected)}`, expected, received: status });
   }
   if (expectedStatuses !== undefined && !expectedStatuses.includes(status) && documented) {
-    problems.push({ where: 'status', pointer: '', rule: RULES.statusExpected, message: `expected ${describeStatuses(expectedStatuses)}, received ${status}`, expected: expectedStatuses, received: status });
+    problems.push({ where: 'status', pointer: '', rule: RULES.statusExpected, message: `expected ${describeStatuses(expectedStatuses)}`, expected: expectedStatuses, received: status });
   }
 
   // Headers (RFC 6749 §5.1, §5.2).
@@ -109,14 +118,17 @@ function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpe
     problems.push({ where: 'header', pointer: '/content-type', rule: RULES.contentType, message: `Content-Type must be application/json (parameters such as charset allowed; RFC 6749 §5.1, §5.2)${jsonLookalikeHint(contentType)}`, expected: 'application/json', received: contentType });
   }
   if (success || expectation.strict !== false) {
-    const why = success ? 'a token response' : status >= 400 ? 'an error response in strict mode' : 'any token endpoint response in strict mode';
+    // RFC 6749 §5.1 asks this of responses carrying tokens; on every other response it is the contract's own rule.
+    const [where, source] = success
+      ? ['a token response', 'RFC 6749 §5.1']
+      : [status >= 400 ? 'an error response in strict mode' : 'any token endpoint response in strict mode', CONTRACT_CACHE_RULE];
     const cacheControl = headerValue(view.headers, 'cache-control');
     if (!hasNoStore(cacheControl)) {
-      problems.push({ where: 'header', pointer: '/cache-control', rule: RULES.cacheControlNoStore, message: `Cache-Control must contain the directive no-store on ${why} (RFC 6749 §5.1)${argumentHint(cacheControl, 'no-store', 'RFC 9111 §5.2.2.5')}`, expected: 'no-store', received: cacheControl });
+      problems.push({ where: 'header', pointer: '/cache-control', rule: RULES.cacheControlNoStore, message: `Cache-Control must contain the directive no-store on ${where} (${source})${argumentHint(cacheControl, 'no-store', 'RFC 9111 §5.2.2.5')}`, expected: 'no-store', received: cacheControl });
     }
     const pragma = headerValue(view.headers, 'pragma');
     if (!hasNoCache(pragma)) {
-      problems.push({ where: 'header', pointer: '/pragma', rule: RULES.pragmaNoCache, message: `Pragma must be no-cache on ${why} (RFC 6749 §5.1)${argumentHint(pragma, 'no-cache', 'RFC 9111 §5.4')}`, expected: 'no-cache', received: pragma });
+      problems.push({ where: 'header', pointer: '/pragma', rule: RULES.pragmaNoCache, message: `Pragma must be no-cache on ${where} (${source})${argumentHint(pragma, 'no-cache', 'RFC 9111 §5.4')}`, expected: 'no-cache', received: pragma });
     }
   }
   if (status === 401) {
@@ -129,14 +141,18 @@ function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpe
   // Body.
   if (!documented) return problems;
   if (view.bodyKind === 'empty') {
-    problems.push({ where: 'body', pointer: '', rule: RULES.bodyEmpty, message: `the body is empty; expected a JSON ${success ? 'token response' : 'error'} object`, expected: 'a JSON object', received: 'an empty body' });
+    // The message says what was received; no `received` to repeat it.
+    problems.push({ where: 'body', pointer: '', rule: RULES.bodyEmpty, message: `the body is empty; expected a JSON ${success ? 'token response' : 'error'} object (RFC 6749 ${success ? '§5.1' : '§5.2'})`, expected: 'a JSON object' });
     return problems;
   }
   if (view.bodyKind === 'text') {
     const raw = view.rawBody ?? (typeof view.body === 'string' ? view.body : '');
+    const section = success ? '§5.1' : '§5.2';
     // RFC 8259 §8.1: a networked JSON text MUST NOT begin with a byte order mark.
-    const why = raw.charCodeAt(0) === 0xfeff ? ': it starts with a byte order mark (U+FEFF), which JSON text must not carry (RFC 8259 §8.1)' : '';
-    problems.push({ where: 'body', pointer: '', rule: RULES.bodyJson, message: `the body is not JSON${why}`, expected: 'a JSON object', received: `${raw.length} chars of non-JSON text` });
+    const problem: Problem = raw.charCodeAt(0) === 0xfeff
+      ? { where: 'body', pointer: '', rule: RULES.bodyJson, message: `the body must be a JSON object (RFC 6749 ${section}), and JSON text must not start with a byte order mark (RFC 8259 §8.1)`, expected: 'a JSON object', received: `${raw.length} chars starting with a byte order mark (U+FEFF)` }
+      : { where: 'body', pointer: '', rule: RULES.bodyJson, message: `the body must be a JSON object (RFC 6749 ${section})`, expected: 'a JSON object', received: `${raw.length} chars of non-JSON text` };
+    problems.push(problem);
     return problems;
   }
   const body = view.body;
@@ -154,19 +170,19 @@ function successExpectationProblems(body: Record<string, unknown>, expectation: 
   const tokenType = body.token_type;
   const expectedType = expectation.tokenType ?? (jkt !== undefined ? 'DPoP' : undefined);
   if (expectedType !== undefined && (tokenType === 'Bearer' || tokenType === 'DPoP') && tokenType !== expectedType) {
-    const why = expectation.tokenType === undefined ? ' (a DPoP key was given, so a DPoP-bound token was expected; RFC 9449 §5)' : '';
+    const why = expectation.tokenType === undefined ? ' (a DPoP key was given, so the token must be DPoP-bound; RFC 9449 §5)' : '';
     problems.push({ where: 'body', pointer: '/token_type', rule: RULES.tokenType, message: `expected token_type "${expectedType}"${why}`, expected: expectedType, received: tokenType });
   }
   if (expectation.scope !== undefined) {
     const scope = body.scope;
     if (scope === undefined) {
-      problems.push({ where: 'body', pointer: '/scope', rule: RULES.scope, message: `expected the granted scope "${expectation.scope}", but the response has no scope member (RFC 6749 §5.1 lets a server omit it only when it equals the requested scope; this assertion needs it stated)`, expected: expectation.scope, received: undefined });
+      problems.push({ where: 'body', pointer: '/scope', rule: RULES.scope, message: `expected the granted scope "${expectation.scope}" (RFC 6749 §5.1 lets a server omit scope only when it equals the requested scope; this assertion needs it stated)`, expected: expectation.scope, received: undefined });
     } else if (typeof scope === 'string' && !sameScope(scope, expectation.scope)) {
-      problems.push({ where: 'body', pointer: '/scope', rule: RULES.scope, message: 'expected the same set of scope values (order-free, RFC 6749 §3.3)', expected: expectation.scope, received: scope });
+      problems.push({ where: 'body', pointer: '/scope', rule: RULES.scope, message: `expected the same set of scope values as "${expectation.scope}" (order-free, RFC 6749 §3.3)`, expected: expectation.scope, received: scope });
     }
   }
   if (jkt !== undefined && tokenType === 'DPoP' && isObject(body.cnf) && typeof body.cnf.jkt === 'string' && body.cnf.jkt !== jkt) {
-    problems.push({ where: 'body', pointer: '/cnf/jkt', rule: RULES.cnfJkt, message: 'cnf.jkt must be the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)', expected: jkt, received: body.cnf.jkt });
+    problems.push({ where: 'body', pointer: '/cnf/jkt', rule: RULES.cnfJkt, message: `expected cnf.jkt "${jkt}", the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)`, expected: jkt, received: body.cnf.jkt });
   }
 }
 
@@ -191,18 +207,25 @@ function errorExpectationProblems(body: Record<string, unknown>, view: ResponseV
   }
 }
 
+/**
+ * Where no-store/no-cache on a non-token response comes from: the attesto
+ * contract ("Behaviour": every response, errors too, as defence in depth).
+ * RFC 6749 §5.1 requires them only where tokens or credentials are returned.
+ */
+const CONTRACT_CACHE_RULE = 'the attesto contract, as defence in depth; RFC 6749 §5.1 requires it only where tokens or credentials are returned';
+
 /** Names the usual near miss: a JSON-based media type that is not application/json itself. */
 function jsonLookalikeHint(contentType: string | undefined): string {
   if (contentType === undefined) return '';
-  if (/^[ \t]*[\w.!#$&^-]+\/[\w.!#$&^-]+\+json[ \t]*(?:;|$)/i.test(contentType)) return '; a +json type (RFC 6839) is JSON-based but is not application/json';
+  if (/^[ \t]*[\w.!#$&^-]+\/[\w.!#$&^-]+\+json[ \t]*(?:;|$)/i.test(contentType)) return '; a +json type (RFC 6839) is JSON-based, but a media type of its own';
   return '';
 }
 
 /** Says why a directive that is written there does not count (computed on failure only). */
 function argumentHint(list: string | undefined, name: string, section: string): string {
   if (list === undefined) return '';
-  if (findDirective(list, name) === DIRECTIVE_WITH_ARGUMENT) return `; "${name}" takes no argument (${section})`;
-  if (list.toLowerCase().includes(name)) return `; "${name}" appears only as part of another directive (its name or quoted value), which does not count (${section})`;
+  if (findDirective(list, name) === DIRECTIVE_WITH_ARGUMENT) return `; the directive takes no argument (${section})`;
+  if (list.toLowerCase().includes(name)) return `; here it appears only inside another directive (its name or a quoted value), which does not count (${section})`;
   return '';
 }
 

@@ -128,7 +128,7 @@ describe('what users actually do with each client', () => {
   test('supertest 204: an undocumented status, and the body is called empty', async () => {
     const res = await request(server).post('/no-content');
     const message = await runFixtureMatcher(byName.get('valid-bearer-full')!, res);
-    expect(message).toContain('status 204 is not documented for the token endpoint; expected status 200');
+    expect(message).toContain('status: a status the contract does not document for the token endpoint; expected status 200 (received 204)');
     expect(message).toContain('Body: (empty)');
     expect(message).not.toContain('error response');
   });

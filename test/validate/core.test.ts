@@ -134,7 +134,8 @@ describe('status, header and number edge cases', () => {
     const noContent = { status: 204, headers: {} };
     const [status, , cacheControl] = validateTokenEndpointResponse(noContent, { kind: 'success' }).problems;
     expect(status).toMatchObject({ rule: 'status.documented', expected: [200], received: 204 });
-    expect(status!.message).toBe('status 204 is not documented for the token endpoint; expected status 200');
+    expect(status!.message).toBe('a status the contract does not document for the token endpoint; expected status 200');
+    expect(formatProblem(status!)).toBe('status: a status the contract does not document for the token endpoint; expected status 200 (received 204) [status.documented]');
     expect(cacheControl!.message).toContain('on any token endpoint response in strict mode');
     expect(cacheControl!.message).not.toContain('error response');
     // No narrower wish: the documented list.
@@ -160,17 +161,17 @@ describe('status, header and number edge cases', () => {
     }
     expect(rulesOf({ status: 400, headers: { ...json, 'content-type': 'application/json;charset=utf-8' }, body: { error: 'invalid_request' } })).toEqual([]);
     const problemJson = validateTokenEndpointResponse({ status: 400, headers: { ...json, 'content-type': 'application/problem+json' }, body: { error: 'invalid_request' } });
-    expect(problemJson.problems[0]!.message).toContain('a +json type (RFC 6839) is JSON-based but is not application/json');
+    expect(problemJson.problems[0]!.message).toContain('a +json type (RFC 6839) is JSON-based, but a media type of its own');
     const jsonp = validateTokenEndpointResponse({ status: 400, headers: { ...json, 'content-type': 'application/jsonp' }, body: { error: 'invalid_request' } });
     expect(jsonp.problems[0]!.message).not.toContain('+json');
   });
 
   test('a no-store with an argument or inside a quoted value fails, and the message says why', () => {
     const message = (cacheControl: string) => validateTokenEndpointResponse({ status: 200, headers: { ...json, 'cache-control': cacheControl }, body: bearer }).problems[0]?.message;
-    expect(message('no-store=1')).toContain('"no-store" takes no argument (RFC 9111 §5.2.2.5)');
-    expect(message('private="no-store"')).toContain('appears only as part of another directive');
+    expect(message('no-store=1')).toContain('no-store on a token response (RFC 6749 §5.1); the directive takes no argument (RFC 9111 §5.2.2.5)');
+    expect(message('private="no-store"')).toContain('here it appears only inside another directive');
     expect(message('max-age=0')).toMatch(/\(RFC 6749 §5\.1\)$/);
-    expect(validateTokenEndpointResponse({ status: 200, headers: { ...json, pragma: 'no-cache=1' }, body: bearer }).problems[0]!.message).toContain('"no-cache" takes no argument');
+    expect(validateTokenEndpointResponse({ status: 200, headers: { ...json, pragma: 'no-cache=1' }, body: bearer }).problems[0]!.message).toContain('no-cache on a token response (RFC 6749 §5.1); the directive takes no argument (RFC 9111 §5.4)');
     expect(message('Private, No-Store')).toBeUndefined();
   });
 
@@ -198,6 +199,7 @@ describe('hostile bodies', () => {
     const [problem] = validateTokenEndpointResponse({ status: 200, headers: json, body: withBom }).problems;
     expect(problem).toMatchObject({ rule: 'body.json' });
     expect(problem!.message).toContain('byte order mark');
-    expect(validateTokenEndpointResponse({ status: 200, headers: json, body: '{"a":' }).problems[0]!.message).toBe('the body is not JSON');
+    expect(problem!.received).toBe(`${withBom.length} chars starting with a byte order mark (U+FEFF)`);
+    expect(validateTokenEndpointResponse({ status: 200, headers: json, body: '{"a":' }).problems[0]).toMatchObject({ message: 'the body must be a JSON object (RFC 6749 §5.1)', received: '5 chars of non-JSON text' });
   });
 });
