@@ -56,7 +56,8 @@ export function redactHeaders(headers: Record<string, unknown>): Record<string, 
  * an access token echoed in an unexpected member is still a token.
  */
 export function redactBody(value: unknown, seen = new WeakSet<object>(), depth = 0): unknown {
-  if (typeof value === 'string') return looksLikeJwt(value) ? redactValue(value) : value;
+  // Free text (an error_description, an echoed form) may quote a secret pair: redactText catches those.
+  if (typeof value === 'string') return looksLikeJwt(value) ? redactValue(value) : redactText(value);
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[circular]';
   // A hostile body nested thousands deep (JSON.parse accepts it) must not overflow the stack.
@@ -65,7 +66,7 @@ export function redactBody(value: unknown, seen = new WeakSet<object>(), depth =
   if (Array.isArray(value)) return value.map((item) => redactBody(item, seen, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) {
-    out[key] = SECRET_BODY_MEMBERS.has(key) && typeof member === 'string' ? redactValue(member) : redactBody(member, seen, depth + 1);
+    out[key] = SECRET_BODY_MEMBERS.has(key) && typeof member === 'string' ? redactFound(member) : redactBody(member, seen, depth + 1);
   }
   return out;
 }
@@ -141,13 +142,33 @@ export function looksLikeJwt(value: string): boolean {
 
 const JWT_IN_TEXT = /(?<![A-Za-z0-9_-])ey[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
 const SECRET_MEMBER_NAMES = [...SECRET_BODY_MEMBERS].join('|');
+// A redactValue marker, also inside JSON text (quotes escaped). Text that already carries one is
+// left alone, so redacting twice changes nothing; it counts only when nothing token-like follows it.
+const MARKER = '\\[redacted(?: \\\\*"[^"\\\\]{1,4}…\\\\*")?, \\d+ chars\\]';
+const MARKER_ALONE = `${MARKER}(?![A-Za-z0-9._~+/=%-])`;
+// Something made to look like a marker, with more after it: redacted whole, up to the next delimiter.
+const MARKER_LOOKALIKE = '\\[redacted[^\\]]{0,48}\\]'; // bounded: a marker is short, and a long text must stay linear
+const WHOLE_MARKER = new RegExp(`^${MARKER}$`);
 // `"access_token": "..."` in JSON-ish text (also truncated or malformed JSON).
-const SECRET_JSON_PAIR = new RegExp(`("(?:${SECRET_MEMBER_NAMES})"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)`, 'g');
+const SECRET_JSON_PAIR = new RegExp(`("(?:${SECRET_MEMBER_NAMES})"\\s*:\\s*")(${MARKER}(?=")|(?:[^"\\\\]|\\\\.)*)`, 'g');
+// The same pair inside a JSON string (JSON text quoted in JSON, escaped once or more): the value
+// ends at the first quote or backslash, as a token's or secret's characters carry neither. Matches
+// start only at the first backslash of a run, so a long run of them stays linear.
+const SECRET_ESCAPED_JSON_PAIR = new RegExp(`(?<!\\\\)(\\\\+"(?:${SECRET_MEMBER_NAMES})\\\\+"\\s*:\\s*\\\\+")(${MARKER}(?=\\\\)|[^"\\\\]*)`, 'g');
 // `access_token=...` in form-encoded or query-string text.
-const SECRET_FORM_PAIR = new RegExp(`(\\b(?:${SECRET_MEMBER_NAMES})=)([^&\\s"'<>]*)`, 'g');
-
+const SECRET_FORM_PAIR = new RegExp(`(\\b(?:${SECRET_MEMBER_NAMES})=)(${MARKER_ALONE}|${MARKER_LOOKALIKE}[^&\\s"'<>]*|[^&\\s"'<>]*)`, 'g');
 // `Authorization: Basic ...` or `DPoP: ...` header lines echoed in a body.
-const SECRET_HEADER_LINE = /\b((?:proxy-)?authorization|dpop|cookie)([ \t]*:[ \t]*)(?:([A-Za-z][A-Za-z0-9_-]*)[ \t]+(?=\S))?([^\s,;"'<>]+)/gi;
+const SECRET_HEADER_LINE = new RegExp(`\\b((?:proxy-)?authorization|dpop|cookie)([ \\t]*:[ \\t]*)(?:([A-Za-z][A-Za-z0-9_-]*)[ \\t]+(?=\\S))?(${MARKER_ALONE}|${MARKER_LOOKALIKE}[^\\s,;"'<>]*|[^\\s,;"'<>]+)`, 'gi');
+
+/** Whether a value is already a redaction marker (redactValue's output). */
+function isRedacted(value: string): boolean {
+  return WHOLE_MARKER.test(value);
+}
+
+/** The marker for a secret found in text; an empty value or an existing marker stays as it is. */
+function redactFound(secret: string): string {
+  return secret.length === 0 || isRedacted(secret) ? secret : redactValue(secret);
+}
 
 /**
  * Redacts secrets inside free text whose structure is unknown: a non-JSON
@@ -156,8 +177,9 @@ const SECRET_HEADER_LINE = /\b((?:proxy-)?authorization|dpop|cookie)([ \t]*:[ \t
  */
 export function redactText(text: string): string {
   return text
-    .replace(SECRET_HEADER_LINE, (_, name: string, colon: string, scheme: string | undefined, secret: string) => `${name}${colon}${scheme ? `${scheme} ` : ''}${redactValue(secret)}`)
-    .replace(SECRET_JSON_PAIR, (_, head: string, secret: string) => `${head}${secret.length > 0 ? redactValue(secret) : ''}`)
-    .replace(SECRET_FORM_PAIR, (_, head: string, secret: string) => `${head}${secret.length > 0 ? redactValue(secret) : ''}`)
+    .replace(SECRET_HEADER_LINE, (_, name: string, colon: string, scheme: string | undefined, secret: string) => `${name}${colon}${scheme ? `${scheme} ` : ''}${redactFound(secret)}`)
+    .replace(SECRET_JSON_PAIR, (_, head: string, secret: string) => `${head}${redactFound(secret)}`)
+    .replace(SECRET_ESCAPED_JSON_PAIR, (_, head: string, secret: string) => `${head}${redactFound(secret)}`)
+    .replace(SECRET_FORM_PAIR, (_, head: string, secret: string) => `${head}${redactFound(secret)}`)
     .replace(JWT_IN_TEXT, (token) => (token.length >= 20 ? redactValue(token) : token));
 }

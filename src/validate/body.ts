@@ -6,7 +6,7 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { SCHEMA_NAMES } from '../openapi';
-import { SECRET_BODY_MEMBERS, looksLikeJwt, redactBody, redactValue } from '../redact';
+import { SECRET_BODY_MEMBERS, redactBody, redactValue } from '../redact';
 import { RULES, type Problem } from './problem';
 import { contractValidators } from './schema-validators';
 
@@ -88,11 +88,14 @@ function schemaProblem(pointer: string, message: string, expected: unknown, rece
   return { where: 'body', pointer, message, expected, received: safeValue(pointer, received), rule: RULES.bodySchema };
 }
 
-/** A value fit for a message: secrets (by member name or JWT shape) redacted. */
+/**
+ * A value fit for a message: secrets redacted, by member name, by JWT shape,
+ * and inside free text (a `client_secret=…` quoted in an error_description).
+ */
 export function safeValue(pointer: string, value: unknown): unknown {
   if (typeof value === 'string') {
     const member = unescapePointer(pointer.slice(pointer.lastIndexOf('/') + 1));
-    return SECRET_BODY_MEMBERS.has(member) || looksLikeJwt(value) ? redactValue(value) : value;
+    return SECRET_BODY_MEMBERS.has(member) ? redactValue(value) : redactBody(value);
   }
   return redactBody(value);
 }

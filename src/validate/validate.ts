@@ -9,6 +9,7 @@ import { DIRECTIVE_WITH_ARGUMENT, findDirective, hasNoCache, hasNoStore, headerV
 import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError, type ResponseView } from './normalize';
 import { InvalidExpectationError, RULES, resultOf, type Problem, type ValidationResult } from './problem';
 import { dpopKeyThumbprint, type DpopKeyInput } from './thumbprint';
+import { redactText } from '../redact';
 
 export interface TokenEndpointExpectation {
   /** The status (or statuses) expected; by default any documented status allowed by `kind`. */
@@ -90,7 +91,13 @@ export function isDocumentedStatus(status: number): boolean {
 
 function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpectation, jkt: string | undefined): Problem[] {
   if (!('bodyKind' in view)) return [view];
-  return collectProblems(view, expectation, jkt);
+  const problems = collectProblems(view, expectation, jkt);
+  // What the server sent is free text (a header, a scope, an error_description) that may quote a
+  // secret pair or a JWT: problems reach reports and logs, so they carry it redacted.
+  for (const problem of problems) {
+    if (typeof problem.received === 'string') problem.received = redactText(problem.received);
+  }
+  return problems;
 }
 
 function collectProblems(view: ResponseView, expectation: TokenEndpointExpectation, jkt: string | undefined): Problem[] {

@@ -154,6 +154,24 @@ describe('assertion failures never quote a secret the server echoed', () => {
     expect(record).not.toContain(SECRET);
     for (const { dpop } of seen) expect(record).not.toContain(dpop);
   });
+
+  test('the exchange record redacts secret pairs in the server’s own free text too (not only what the request carried)', async () => {
+    const own = 'RT-own-secret-4c8e1a';
+    let calls = 0;
+    const nonceFirst = http.createServer((_req, res) => {
+      const first = calls++ === 0;
+      res.writeHead(first ? 400 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...(first ? { 'dpop-nonce': 'n-1' } : {}) });
+      res.end(JSON.stringify(first ? { error: 'use_dpop_nonce', error_description: `stale: refresh_token=${own}` } : { access_token: ACCESS_TOKEN, token_type: 'DPoP' }));
+    });
+    await new Promise<void>((resolve) => nonceFirst.listen(0, '127.0.0.1', resolve));
+    try {
+      const res = (await tokenEndpoint(nonceFirst, { client: { id: 'c', secret: SECRET, auth: 'client_secret_post' }, dpop: true }).clientCredentials()) as HarnessResponse;
+      expect(res.exchange.dpopNonceRetried).toBe(true);
+      expect(res.exchange.firstResponse!.body).toEqual({ error: 'use_dpop_nonce', error_description: `stale: refresh_token=${redactValue(own)}` });
+    } finally {
+      await new Promise((resolve) => nonceFirst.close(resolve));
+    }
+  });
 });
 
 describe('targets', () => {
