@@ -26,7 +26,8 @@ export interface TokenEndpointExpectation {
   errorDescription?: string | RegExp;
   /**
    * The DPoP key the token must be bound to: `cnf.jkt` must equal its RFC 7638
-   * thumbprint, and `token_type` must be DPoP. Makes validation asynchronous.
+   * thumbprint, and `token_type` must be DPoP. With it, validateTokenEndpointResponse
+   * returns a Promise (jose computes thumbprints asynchronously).
    */
   dpopKey?: DpopKeyInput;
   /**
@@ -40,15 +41,26 @@ export interface TokenEndpointExpectation {
 type SyncExpectation = TokenEndpointExpectation & { dpopKey?: undefined };
 
 /**
- * Validates a response. Synchronous for supertest, axios and plain
- * responses. With a `dpopKey` it returns a Promise (the thumbprint is
- * computed with jose, which is asynchronous). A fetch `Response` can only be
- * read asynchronously: use validateTokenEndpointResponseAsync (or
- * `await fromFetch(res)` first); given here, it is reported as a problem.
- * Throws InvalidExpectationError only for a malformed expectation.
+ * Checks one token endpoint response against the contract and `expectation`,
+ * and returns every problem found (`{ ok, problems }`).
+ *
+ * Synchronous, except in one case: when the expectation has a `dpopKey`, it
+ * returns a Promise, because the key's RFC 7638 thumbprint is computed with
+ * jose, which is asynchronous. When in doubt, or for a fetch `Response`, use
+ * `validateTokenEndpointResponseAsync`, which always returns a Promise.
+ *
+ * Reads supertest, axios and plain `{ status, headers, body }` responses. A
+ * fetch `Response` can only be read asynchronously: given here without a
+ * `dpopKey`, it is reported as a problem, not read.
+ *
+ * A bad response is never thrown: it is a problem in the result. Only a
+ * malformed expectation throws InvalidExpectationError (synchronously; a
+ * malformed `dpopKey` rejects the Promise).
  */
 export function validateTokenEndpointResponse(response: unknown, expectation: TokenEndpointExpectation & { dpopKey: DpopKeyInput }): Promise<ValidationResult>;
+/** Without a `dpopKey`: synchronous, the result itself (see the first signature; validateTokenEndpointResponseAsync always returns a Promise). */
 export function validateTokenEndpointResponse(response: unknown, expectation?: SyncExpectation): ValidationResult;
+/** An expectation whose `dpopKey` is not known statically: a Promise exactly when `dpopKey` is set. */
 export function validateTokenEndpointResponse(response: unknown, expectation?: TokenEndpointExpectation): ValidationResult | Promise<ValidationResult>;
 export function validateTokenEndpointResponse(
   response: unknown,
@@ -59,7 +71,12 @@ export function validateTokenEndpointResponse(
   return validateAsync(response, expectation);
 }
 
-/** Always asynchronous; also reads fetch `Response`s (from a clone, so the caller can still read the body). */
+/**
+ * The same checks as validateTokenEndpointResponse, always returning a
+ * Promise: with or without a `dpopKey`, for every kind of response,
+ * fetch `Response`s included (read from a clone, so the caller can still
+ * read the body). A malformed expectation rejects with InvalidExpectationError.
+ */
 export async function validateTokenEndpointResponseAsync(
   response: unknown,
   expectation: TokenEndpointExpectation = {},

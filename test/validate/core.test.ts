@@ -14,6 +14,7 @@ import {
   normalizeResponse,
   schemaValidator,
   validateTokenEndpointResponse,
+  validateTokenEndpointResponseAsync,
 } from '../../src/validate';
 
 const json = { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -123,6 +124,29 @@ describe('rules that depend on the expectation', () => {
     expect(pending).toBeInstanceOf(Promise);
     await expect(pending).resolves.toEqual({ ok: true, problems: [] });
     expect(validateTokenEndpointResponse(dpop)).toEqual({ ok: true, problems: [] });
+  });
+
+  test('what the doc comments promise: fetch Responses, malformed expectations and keys, sync or async', async () => {
+    const fetched = () => new Response(JSON.stringify({ access_token: 'a', token_type: 'Bearer' }), { status: 200, headers: json });
+    // Synchronous without a dpopKey: a fetch Response is a problem naming the async function, not read.
+    const sync = validateTokenEndpointResponse(fetched());
+    expect(sync).not.toBeInstanceOf(Promise);
+    expect(sync.problems).toEqual([expect.objectContaining({ rule: 'response.shape', message: expect.stringContaining('validateTokenEndpointResponseAsync') })]);
+    // The async function reads it from a clone: the caller can still read the body.
+    const res = fetched();
+    await expect(validateTokenEndpointResponseAsync(res)).resolves.toEqual({ ok: true, problems: [] });
+    await expect(res.json()).resolves.toMatchObject({ token_type: 'Bearer' });
+    // With a dpopKey, the Promise reads a fetch Response too.
+    const { publicKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    await expect(validateTokenEndpointResponse(fetched(), { dpopKey: jwk })).resolves.toMatchObject({ ok: false, problems: [{ rule: 'body.token_type.expected' }] });
+    // A malformed expectation throws synchronously here, and rejects the async function's Promise.
+    expect(() => validateTokenEndpointResponse(fetched(), { kind: 'nope' as never })).toThrow(InvalidExpectationError);
+    await expect(validateTokenEndpointResponseAsync(fetched(), { kind: 'nope' as never })).rejects.toBeInstanceOf(InvalidExpectationError);
+    // A malformed dpopKey rejects the Promise; nothing is thrown synchronously.
+    let pending: Promise<unknown> | undefined;
+    expect(() => (pending = validateTokenEndpointResponse(fetched(), { dpopKey: { kty: 'EC' } as never }))).not.toThrow();
+    await expect(pending).rejects.toBeInstanceOf(InvalidExpectationError);
   });
 });
 
