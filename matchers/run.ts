@@ -155,6 +155,12 @@ function matcherError(call: Call, error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** The statuses an assertion names, for its summary line: `401`, `400/401`; `fallback` when it names none. */
+export function describeStatusOption(status: number | readonly number[] | undefined, fallback: string): string {
+  if (status === undefined) return fallback;
+  return typeof status === 'number' ? String(status) : status.join('/');
+}
+
 /** Checks an options argument: a plain object with known keys only (catches typos). */
 export function checkOptions(options: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {

@@ -1,5 +1,5 @@
 import type { TokenEndpointContractOptions } from './types';
-import { defineMatcher, fromOptions } from './run';
+import { defineMatcher, describeStatusOption, fromOptions } from './run';
 
 /**
  * `expect(res).toMatchTokenEndpointContract({ status?, strict? })`: any
@@ -8,5 +8,5 @@ import { defineMatcher, fromOptions } from './run';
 export const toMatchTokenEndpointContract = defineMatcher<[options?: TokenEndpointContractOptions]>({
   name: 'toMatchTokenEndpointContract',
   expectation: fromOptions<TokenEndpointContractOptions>(['status', 'strict'], { kind: 'any' }, (o) => ({ status: o.status, strict: o.strict })),
-  what: () => 'a documented token endpoint response, valid for its status',
+  what: (options) => `a documented token endpoint response${options?.status === undefined ? '' : ` (status ${describeStatusOption(options.status, '')})`}, valid for its status`,
 });

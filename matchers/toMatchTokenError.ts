@@ -1,7 +1,7 @@
 import { InvalidExpectationError } from '../src/validate';
 import type { TokenErrorCode } from '../src/openapi';
 import type { TokenErrorOptions } from './types';
-import { defineMatcher, fromOptions } from './run';
+import { defineMatcher, describeStatusOption, fromOptions } from './run';
 
 const errorOptions = fromOptions<TokenErrorOptions>(['status', 'description', 'strict'], { kind: 'error' }, (o) => ({
   status: o.status,
@@ -24,5 +24,5 @@ export const toMatchTokenError = defineMatcher<[code?: TokenErrorCode, options?:
     const expectation = errorOptions(options);
     return code === undefined ? expectation : { ...expectation, error: code };
   },
-  what: (code) => `a valid token error response (400/401, AttestoTokenError${typeof code === 'string' ? `, error "${code}"` : ''})`,
+  what: (code, options) => `a valid token error response (${describeStatusOption(options?.status, '400/401')}, AttestoTokenError${typeof code === 'string' ? `, error "${code}"` : ''})`,
 });

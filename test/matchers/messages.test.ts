@@ -49,6 +49,18 @@ describe('failure message layout', () => {
     expect(message).toContain('"expires_in": "1"');
   });
 
+  test('the summary names the status the assertion asked for, and the problem line adds only what was received', () => {
+    const error = response('valid-error-invalid-client-400');
+    const lines = failureOf(() => expect(error).toMatchTokenError('invalid_client', { status: 401 })).split('\n');
+    expect(lines[2]).toBe('Expected a valid token error response (401, AttestoTokenError, error "invalid_client"); found 1 problem:');
+    expect(lines[3]).toBe('  ✕ status: expected status 401 (received 400) [status.expected]');
+    const either = failureOf(() => expect(response('valid-bearer-full')).toMatchTokenError(undefined, { status: [400, 401] })).split('\n');
+    expect(either[2]).toBe('Expected a valid token error response (400/401, AttestoTokenError); found 1 problem:');
+    expect(either[3]).toBe('  ✕ status: expected status 400 or 401 (received 200) [status.expected]');
+    const contract = failureOf(() => expect(error).toMatchTokenEndpointContract({ status: 200 })).split('\n');
+    expect(contract[2]).toBe('Expected a documented token endpoint response (status 200), valid for its status; found 1 problem:');
+  });
+
   test('oneOf is reported against the closest branch, not as a wall of branch errors', () => {
     const message = failureOf(() => expect(broken).toMatchTokenResponse());
     expect(message).not.toMatch(/oneOf|passingSchemas/);
