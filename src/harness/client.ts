@@ -4,7 +4,7 @@
  * DPoP proofs (RFC 9449) and the DPoP nonce retry of RFC 9449 §8.
  */
 import supertest from 'supertest';
-import { redactBody, redactForm, redactHeaders, scrubText, scrubValue } from '../redact';
+import { redactBody, redactHeaders, redactQuery, scrubText, scrubValue } from '../redact';
 import { basicAuthorization } from './basic';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, type ClientAssertionOverrides } from './client-assertion';
 import { createDpopProof, stripQueryAndFragment, type DpopProofOverrides } from './dpop-proof';
@@ -481,7 +481,7 @@ export class TokenEndpointClient {
       method: 'POST',
       url: describeUrl(url),
       headers: redactHeaders(plainHeaders),
-      body: contentType === 'json' ? JSON.stringify(redactBody(Object.fromEntries(params))) : redactForm(body),
+      body: contentType === 'json' ? JSON.stringify(redactBody(Object.fromEntries(params))) : redactQuery(body),
     };
     return { headers, body, secrets: echoForms(secrets), proofGenerated, nonceSent, dpopKey, redacted };
   }

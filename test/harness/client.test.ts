@@ -10,6 +10,7 @@ import {
   tokenEndpoint,
   type DpopKey,
 } from '../../src/harness';
+import { redactValue } from '../../src/redact';
 
 /** What the fake token endpoint saw. */
 interface Seen {
@@ -400,6 +401,10 @@ describe('errors', () => {
     const record = JSON.stringify([res.exchange, jwtRes.exchange, basicClient.lastExchange, postClient.lastExchange]);
     expect(record).toContain('[redacted');
     for (const value of sent) if (typeof value === 'string') expect(record).not.toContain(value.replace(/^Basic /, ''));
+    // The form body as sent, its secret parameters as readable markers (not percent-encoded).
+    const assertion = form(seen[seen.length - 1]!.body).client_assertion![0]!;
+    expect(jwtRes.exchange.request!.body).toContain(`&client_assertion=${redactValue(assertion)}`);
+    expect(res.exchange.request!.body).toContain(`client_secret=${redactValue(secret)}`);
   });
 
   test('a server that hangs on the nonce retry times out within the same deadline', async () => {
