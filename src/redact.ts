@@ -23,7 +23,7 @@ const PREFIX_LENGTH = 4;
 /** `"eyJh…" (812 chars, redacted)`: a short prefix and the length, never the value. */
 export function redactValue(value: string): string {
   const prefix = value.length > PREFIX_LENGTH * 3 ? value.slice(0, PREFIX_LENGTH) : '';
-  return `[redacted${prefix ? ` "${prefix}…"` : ''}, ${value.length} chars]`;
+  return `[redacted${prefix ? ` "${prefix}…"` : ''}, ${value.length} ${value.length === 1 ? 'char' : 'chars'}]`;
 }
 
 /** Redacts an `Authorization` header value but keeps its scheme (`Basic [redacted, 20 chars]`). */

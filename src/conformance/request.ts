@@ -4,7 +4,7 @@
  * few small editing functions, serialised to the wire at send time (DPoP
  * proofs are signed then, so they carry the current nonce and a fresh jti).
  */
-import { redactBody, redactForm, redactHeader, scrubText } from '../redact';
+import { redactBody, redactForm, redactHeader, redactQuery, scrubText } from '../redact';
 import type { ProofSpec } from './jws';
 import type { WireRequest } from './http';
 
@@ -88,7 +88,8 @@ export function encodeBody(draft: RequestDraft): string | undefined {
 /** A request as the report shows it: secret header values and parameters redacted, then known secrets scrubbed. */
 export function redactRequest(request: WireRequest, secrets: Iterable<string>): { method: string; url: string; headers: Array<[string, string]>; body?: string } {
   const url = new URL(request.url);
-  if (url.search) url.search = redactForm(url.search.slice(1));
+  // Rebuilt by hand: assigning to url.search would percent-encode the redaction markers.
+  const shownUrl = url.search ? `${url.origin}${url.pathname}?${redactQuery(url.search.slice(1))}${url.hash}` : url.href;
   const contentType = request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
   let body = request.body;
   if (body !== undefined) {
@@ -103,7 +104,7 @@ export function redactRequest(request: WireRequest, secrets: Iterable<string>): 
   const secretList = [...secrets];
   return {
     method: request.method,
-    url: scrubText(url.href, secretList),
+    url: scrubText(shownUrl, secretList),
     headers: request.headers.map(([n, v]) => [n, scrubText(redactHeader(n, v), secretList)]),
     body: body === undefined ? undefined : scrubText(body, secretList),
   };

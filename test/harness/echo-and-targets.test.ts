@@ -239,7 +239,7 @@ describe('transport errors name what was sent', () => {
     expect(get).toBeInstanceOf(HarnessError);
     expect(get.message).toBe(`GET ${refusedOrigin}/.well-known/oauth-authorization-server: connection refused (ECONNREFUSED)`);
     const del = await failureOf(client.raw().delete('/oauth/token?client_secret=x'));
-    expect(del.message).toBe(`DELETE ${refusedOrigin}/oauth/token?client_secret=[redacted, 1 chars]: connection refused (ECONNREFUSED)`);
+    expect(del.message).toBe(`DELETE ${refusedOrigin}/oauth/token?client_secret=[redacted, 1 char]: connection refused (ECONNREFUSED)`);
   });
 
   test('a redacted query value is shown readably, not percent-encoded; the other parameters as written', async () => {
