@@ -19,7 +19,8 @@
  *   unsupported_grant_type rather than unauthorized_client (§9.3).
  * - The DPoP token response has no `cnf` (§9.1); the JWT access token keeps
  *   `cnf.jkt`. No `DPoP-Nonce` on success (nonce-rotate).
- * - invalid_dpop_proof descriptions read "invalid DPoP proof: :<reason>".
+ * - invalid_dpop_proof descriptions read "invalid DPoP proof: :<reason>";
+ *   every invalid_client reads "client authentication failed" (CA).
  *
  * What AP shares with the reference is left as the reference does it: 400
  * without WWW-Authenticate for body credentials, 401 + `Basic realm="OAuth"`
@@ -228,12 +229,16 @@ function reshape(res: WireResponse, grantType: string | undefined): Answer {
     // TK.require_registered_grant_type / require_supported_grant_type: "unsupported grant_type: #{grant_type}".
     error = 'unsupported_grant_type';
     description = `unsupported grant_type: ${grantType ?? ''}`;
-  } else if (error === 'invalid_dpop_proof') description = `invalid DPoP proof: :${dpopReason(description)}`;
+  } else if (error === 'invalid_client') {
+    // CA: every client-authentication failure has the one generic description.
+    description = 'client authentication failed';
+  } else if (error === 'invalid_dpop_proof') {
+    description = /more than one DPoP header/.test(description) ? 'Multiple DPoP proof JWTs in request' : `invalid DPoP proof: :${dpopReason(description)}`;
+  }
   return oauthError(res.status, error, description, extra);
 }
 
 const DPOP_REASONS: ReadonlyArray<[RegExp, string]> = [
-  [/more than one DPoP header/, 'multiple_proofs'],
   [/typ must be/, 'invalid_typ'],
   [/alg must be|alg is not allowed/, 'invalid_alg'],
   [/missing jwk/, 'missing_jwk'],
