@@ -5,39 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { defaultRunClients, describeTokenEndpointConformance, type ConformanceConfig } from '../../src/conformance';
-import type { TestApi } from '../../src/conformance/jest';
+import { recordingApi } from './support/recording-api';
 import { startMutatingProxy, withoutHeader, type MutatingProxy } from './support/mutating-proxy';
 
 // The real thing: a team's own Jest run (here against the reference server, a few groups to stay quick).
 describeTokenEndpointConformance({ only: ['success', 'grant-scope'] });
-
-interface Registered {
-  kind: 'test' | 'skip' | 'failing';
-  name: string;
-  fn: () => Promise<void> | void;
-}
-
-function recordingApi(): { api: TestApi; tests: Registered[]; run: () => Promise<Map<string, 'ok' | Error>> } {
-  const tests: Registered[] = [];
-  const hooks: Array<() => Promise<void> | void> = [];
-  const register = (kind: Registered['kind']) => (name: string, fn: () => Promise<void> | void) => void tests.push({ kind, name, fn });
-  const testFn = Object.assign(register('test'), { skip: register('skip'), failing: register('failing') });
-  const api: TestApi = { describe: (_name, fn) => fn(), test: testFn, beforeAll: (fn) => void hooks.push(fn) };
-  const run = async () => {
-    for (const hook of hooks) await hook();
-    const outcomes = new Map<string, 'ok' | Error>();
-    for (const t of tests.filter((x) => x.kind !== 'skip')) {
-      try {
-        await t.fn();
-        outcomes.set(t.name.split(' ')[0]!, 'ok');
-      } catch (error) {
-        outcomes.set(t.name.split(' ')[0]!, error as Error);
-      }
-    }
-    return outcomes;
-  };
-  return { api, tests, run };
-}
 
 describe('registration', () => {
   let proxy: MutatingProxy;

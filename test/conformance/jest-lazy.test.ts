@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createReferenceServer, type ReferenceServer } from '../../src/server';
 import { describeTokenEndpointConformance } from '../../src/conformance';
-import type { TestApi } from '../../src/conformance/jest';
+import { recordingApi } from './support/recording-api';
 
 // The team's own server, started when the tests start (not when the file loads).
 let server: ReferenceServer | undefined;
@@ -30,42 +30,6 @@ describeTokenEndpointConformance({
   scope: 'read',
   only: ['success'],
 });
-
-interface Registered {
-  kind: 'test' | 'skip' | 'failing';
-  name: string;
-  fn: () => Promise<void> | void;
-}
-
-function recordingApi(): { api: TestApi; titles: string[]; tests: Registered[]; run: () => Promise<Map<string, 'ok' | Error>> } {
-  const tests: Registered[] = [];
-  const titles: string[] = [];
-  const hooks: Array<() => Promise<void> | void> = [];
-  const register = (kind: Registered['kind']) => (name: string, fn: () => Promise<void> | void) => void tests.push({ kind, name, fn });
-  const testFn = Object.assign(register('test'), { skip: register('skip'), failing: register('failing') });
-  const api: TestApi = {
-    describe: (name, fn) => {
-      titles.push(name);
-      fn();
-    },
-    test: testFn,
-    beforeAll: (fn) => void hooks.push(fn),
-  };
-  const run = async () => {
-    for (const hook of hooks) await hook();
-    const outcomes = new Map<string, 'ok' | Error>();
-    for (const t of tests.filter((x) => x.kind !== 'skip')) {
-      try {
-        await t.fn();
-        outcomes.set(t.name.split(' ')[0]!, 'ok');
-      } catch (error) {
-        outcomes.set(t.name.split(' ')[0]!, error as Error);
-      }
-    }
-    return outcomes;
-  };
-  return { api, titles, tests, run };
-}
 
 describe('a lazily resolved target', () => {
   test('registration uses only the static parts: one basic client, so post and private_key_jwt are skipped, tls too', () => {
