@@ -27,6 +27,10 @@ export interface ProxyResponse {
 }
 
 export interface Mutation {
+  /** Called as a request arrives and awaited before it is handled (a test may count requests in flight, or hold them to widen overlaps). */
+  arrive?(req: ProxyRequest): Promise<void> | void;
+  /** Called once the answer has been written. */
+  depart?(req: ProxyRequest): void;
   request?(req: ProxyRequest): ProxyRequest | ProxyResponse | void;
   response?(res: ProxyResponse, req: ProxyRequest): ProxyResponse | void;
 }
@@ -56,6 +60,9 @@ export async function startMutatingProxy(options: { requireNonce?: boolean; clie
           if (!['host', 'connection', 'content-length', 'keep-alive'].includes(name.toLowerCase())) headers.push([name, req.rawHeaders[i + 1]!]);
         }
         let request: ProxyRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') };
+        const arrived = request;
+        const mutation = state.mutation;
+        await mutation?.arrive?.(arrived);
         let response: ProxyResponse;
         const mutated = state.mutation?.request?.(request);
         if (mutated && 'status' in mutated) response = mutated;
@@ -70,6 +77,7 @@ export async function startMutatingProxy(options: { requireNonce?: boolean; clie
         for (const [n, v] of grouped) res.setHeader(n, v.length === 1 ? v[0]! : v);
         res.statusCode = response.status;
         res.end(response.body);
+        mutation?.depart?.(arrived);
       })().catch((error: unknown) => {
         res.statusCode = 502;
         res.end(String(error));
