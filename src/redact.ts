@@ -159,6 +159,12 @@ const SECRET_ESCAPED_JSON_PAIR = new RegExp(`(?<!\\\\)(\\\\+"(?:${SECRET_MEMBER_
 const SECRET_FORM_PAIR = new RegExp(`(\\b(?:${SECRET_MEMBER_NAMES})=)(${MARKER_ALONE}|${MARKER_LOOKALIKE}[^&\\s"'<>]*|[^&\\s"'<>]*)`, 'g');
 // `Authorization: Basic ...` or `DPoP: ...` header lines echoed in a body.
 const SECRET_HEADER_LINE = new RegExp(`\\b((?:proxy-)?authorization|dpop|cookie)([ \\t]*:[ \\t]*)(?:([A-Za-z][A-Za-z0-9_-]*)[ \\t]+(?=\\S))?(${MARKER_ALONE}|${MARKER_LOOKALIKE}[^\\s,;"'<>]*|[^\\s,;"'<>]+)`, 'gi');
+// `Basic dXNlcjpwYXNz` or `Bearer 2YotnFZFEjr1zCsicMWpAA` quoted anywhere in text (an echoed
+// header value without its name). RFC 9110 §11.4: credentials = auth-scheme [ 1*SP token68 ].
+// Only token68 values that hold a digit or one of + / = count, so prose such as
+// "Basic authentication failed" stays readable.
+const SCHEME_CREDENTIALS = /\b(Basic|Bearer|DPoP)( +)([A-Za-z0-9._~+/-]{8,}=*)(?![A-Za-z0-9._~+/=-])/gi;
+const TOKEN68_SECRET_HINT = /[0-9+/=]/;
 
 /** Whether a value is already a redaction marker (redactValue's output). */
 function isRedacted(value: string): boolean {
@@ -181,5 +187,10 @@ export function redactText(text: string): string {
     .replace(SECRET_JSON_PAIR, (_, head: string, secret: string) => `${head}${redactFound(secret)}`)
     .replace(SECRET_ESCAPED_JSON_PAIR, (_, head: string, secret: string) => `${head}${redactFound(secret)}`)
     .replace(SECRET_FORM_PAIR, (_, head: string, secret: string) => `${head}${redactFound(secret)}`)
-    .replace(JWT_IN_TEXT, (token) => (token.length >= 20 ? redactValue(token) : token));
+    .replace(JWT_IN_TEXT, (token) => (token.length >= 20 ? redactValue(token) : token))
+    .replace(SCHEME_CREDENTIALS, (whole: string, scheme: string, space: string, credentials: string, offset: number, all: string) => {
+      // `realm="OAuth"` is an auth-param (name=quoted-string), not token68.
+      const authParam = credentials.endsWith('=') && all[offset + whole.length] === '"';
+      return !authParam && TOKEN68_SECRET_HINT.test(credentials) ? `${scheme}${space}${redactValue(credentials)}` : whole;
+    });
 }

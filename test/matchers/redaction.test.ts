@@ -77,6 +77,27 @@ describe('secret redaction', () => {
   });
 });
 
+describe('credentials echoed without a header name', () => {
+  test('a Basic value or an opaque Bearer token quoted in error_description never reaches the message', () => {
+    const basic = Buffer.from('cid:S3CR3T-VALUE-xyz').toString('base64');
+    const opaque = '2YotnFZFEjr1zCsicMWpAA';
+    let message = '';
+    try {
+      expect({
+        status: 401,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache', 'www-authenticate': 'Basic realm="OAuth"' },
+        body: { error: 'invalid_client', error_description: `rejected Basic ${basic} and Bearer ${opaque}` },
+      }).toMatchTokenResponse();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('invalid_client');
+    expect(message).not.toContain(basic);
+    expect(message).not.toContain(opaque);
+    expect(message).toContain('rejected Basic [redacted');
+  });
+});
+
 describe('free text from the server is passed through redactText wherever it is shown', () => {
   const errorHeaders = { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' };
   const OPAQUE = 'opaque-AT-5f1e9c0b7a';

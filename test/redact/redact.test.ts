@@ -52,3 +52,23 @@ describe('redaction', () => {
     expect(redactText(`token=${TOKEN}; next ${TOKEN}`)).not.toContain(TOKEN);
   });
 });
+
+describe('redactText on echoed credentials without a header name', () => {
+  const basic = Buffer.from('cid:S3CR3T-VALUE-xyz').toString('base64');
+
+  it.each([
+    [`client authentication failed for Basic ${basic}`, basic],
+    [`unknown token: Bearer 2YotnFZFEjr1zCsicMWpAA`, '2YotnFZFEjr1zCsicMWpAA'],
+    [`got "bearer 2YotnFZFEjr1zCsicMWpAA", expected none`, '2YotnFZFEjr1zCsicMWpAA'],
+  ])('%s', (text, secret) => {
+    const out = redactText(text);
+    expect(out).not.toContain(secret);
+    expect(out).toMatch(/(Basic|Bearer|bearer) \[redacted/);
+  });
+
+  it('leaves prose and challenges readable', () => {
+    for (const text of ['Basic authentication failed', 'WWW-Authenticate: Basic realm="OAuth"', 'Bearer error="invalid_token"', 'DPoP algs="ES256"']) {
+      expect(redactText(text)).toBe(text);
+    }
+  });
+});
