@@ -35,9 +35,13 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     const topic = first === 'help' ? rest[0] : undefined;
     const command = topic ? COMMANDS.find((c) => c.name === topic) : undefined;
     if (topic && !command) return usageFailure(io, `unknown command ${JSON.stringify(topic)}`);
+    if (first === undefined) {
+      // Bare `token-contract` is a usage error: one line on stderr, the help on stdout.
+      io.stdout.write(mainHelp());
+      return usageFailure(io, `missing command (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+    }
     io.stdout.write(command ? command.help : mainHelp());
-    // Bare `token-contract` is a usage error, but still shows the help.
-    return first === undefined ? EXIT_USAGE : EXIT_OK;
+    return EXIT_OK;
   }
   if (first === '-v' || first === '--version') {
     io.stdout.write(`${VERSION}\n`);

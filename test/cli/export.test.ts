@@ -118,7 +118,11 @@ describe('token-contract (top level)', () => {
   });
 
   it('no command, or an unknown one, is a usage error', async () => {
-    expect((await cli([])).code).toBe(2);
+    const bare = await cli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^token-contract: missing command \(commands: export, serve, conformance\)/);
+    expect(bare.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(bare.stdout).toMatch(/^Usage: token-contract <command>/);
     const unknown = await cli(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^token-contract: unknown command "frobnicate"/);
