@@ -9,8 +9,18 @@ export const EXPECTED_NAMES: Record<string, readonly string[]> = {
   'attesto-token-contract': [
     'document',
     'operation',
+    'pathItem',
     'schemas',
     'mergeInto',
+    'FragmentConflictError',
+    'tokenEndpoint',
+    'createDpopProof',
+    'generateDpopKey',
+    'jwkThumbprint',
+    'createClientAssertion',
+    'createReferenceServer',
+    'runConformance',
+    'describeTokenEndpointConformance',
     'exportFragment',
     'VERSION',
     'redactValue',
@@ -269,3 +279,9 @@ export const TSCONFIG_VITEST = {
   compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, skipLibCheck: true, types: ['node'], lib: ['ES2022', 'DOM'], noEmit: true },
   include: ['vitest.test.mts', 'vitest-matchers-entry.test.mts'],
 };
+
+/** The conformance suite inside a consumer's own Jest run, against the reference server, all from the install. */
+export const JEST_CONFORMANCE_TEST = `
+const { describeTokenEndpointConformance } = require('attesto-token-contract');
+describeTokenEndpointConformance({ only: ['ok-basic', 'grant-missing', 'dpop-ok'] });
+`;

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXPECTED_NAMES, IMPORT_CHECK, JEST_CJS_TEST, JEST_GLOBAL_TYPES_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_VITEST, VITEST_MATCHERS_ENTRY_TEST, VITEST_TEST } from './consumer-sources';
+import { EXPECTED_NAMES, IMPORT_CHECK, JEST_CJS_TEST, JEST_CONFORMANCE_TEST, JEST_GLOBAL_TYPES_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_VITEST, VITEST_MATCHERS_ENTRY_TEST, VITEST_TEST } from './consumer-sources';
 
 const ROOT = resolve(__dirname, '../..');
 // The consumer's own tools only: @types/supertest comes with the package (a dependency, since the
@@ -98,6 +98,7 @@ beforeAll(async () => {
     'import-check.mjs': IMPORT_CHECK,
     'jest-cjs/package.json': JSON.stringify({ name: 'jest-cjs', private: true, jest: { setupFilesAfterEnv: ['attesto-token-contract/jest'] } }),
     'jest-cjs/matchers.test.js': JEST_CJS_TEST,
+    'jest-cjs/conformance.test.js': JEST_CONFORMANCE_TEST,
     'jest-globals/src/globals.test.ts': JEST_GLOBALS_TEST,
     'jest-globals/src/global-types.test.ts': JEST_GLOBAL_TYPES_TEST,
     'jest-globals/tsconfig.json': JSON.stringify(TSCONFIG_NODE10),
@@ -175,7 +176,8 @@ async function runJest(dir: string): Promise<Record<string, unknown>> {
 describe('Jest consumers', () => {
   test('default CommonJS config with setupFilesAfterEnv', async () => {
     const report = await runJest(join(work, 'jest-cjs'));
-    expect(report).toMatchObject({ numPassedTests: 6, numFailedTests: 0, numTotalTestSuites: 1 });
+    // 6 matcher tests, and 3 conformance checks registered by describeTokenEndpointConformance.
+    expect(report).toMatchObject({ numPassedTests: 9, numFailedTests: 0, numPendingTests: 0, numTotalTestSuites: 2 });
   });
 
   test('@jest/globals imports and the global jest namespace type-check with tsc (node10 resolution) and run', async () => {
