@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cli } from '../support/cli';
 import { defaultRunClients } from '../../src/conformance';
-import { startMutatingProxy, withoutHeader, type MutatingProxy } from './support/mutating-proxy';
+import { exportPKCS8, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
+import { assertionClaims, dpopProofs, form, startMutatingProxy, withoutHeader, type MutatingProxy, type ProxyRequest } from './support/mutating-proxy';
 
 describe('token-contract conformance', () => {
   let dir: string;
@@ -101,6 +102,104 @@ describe('token-contract conformance', () => {
     } finally {
       proxy.mutation = undefined;
     }
+  });
+
+  /** Runs the CLI with the proxy recording every request it forwards. */
+  async function recorded(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Awaited<ReturnType<typeof cli>> & { requests: ProxyRequest[] }> {
+    const requests: ProxyRequest[] = [];
+    proxy.mutation = { request: (req) => void requests.push(req) };
+    try {
+      return { ...(await cli(['conformance', ...args], options)), requests };
+    } finally {
+      proxy.mutation = undefined;
+    }
+  }
+  const basic = () => ['--url', proxy.tokenEndpoint, '--client-id', 'basic-client', '--client-secret', basicSecret];
+  const jwt = () => ['--url', proxy.tokenEndpoint, '--client-id', 'jwt-client'];
+
+  test('--dpop with --url: the DPoP checks run (with a proof on the wire) instead of being skipped', async () => {
+    const without = await recorded([...basic(), '--only', 'dpop-ok']);
+    expect(without.code).toBe(0);
+    expect(without.stdout).toMatch(/SKIP\s+dpop-ok .*needs DPoP support \(--dpop\)/);
+    expect(without.requests.filter((r) => dpopProofs(r).length > 0)).toEqual([]);
+
+    const withDpop = await recorded([...basic(), '--only', 'dpop-ok', '--dpop']);
+    expect(withDpop.code).toBe(0);
+    expect(withDpop.stdout).toMatch(/PASS\s+dpop-ok /);
+    expect(withDpop.requests.some((r) => dpopProofs(r).length === 1)).toBe(true);
+  });
+
+  test('--private-key: a JWK file and a PKCS#8 PEM both sign assertions the server accepts; another key is refused', async () => {
+    const jwk = proxy.server.clients['jwt-client']!.privateJwk as JWK;
+    const pem = join(dir, 'jwt.pem');
+    await writeFile(pem, await exportPKCS8((await importJWK(jwk, jwk.alg ?? 'ES256')) as KeyLike));
+    for (const key of [jwtKeyFile, pem]) {
+      const { code, stdout, requests } = await recorded([...jwt(), '--private-key', key, '--only', 'ok-pkjwt']);
+      expect([key, code]).toEqual([key, 0]);
+      expect(stdout).toMatch(/PASS\s+ok-pkjwt /);
+      expect(requests.map(assertionClaims).find(Boolean)).toMatchObject({ iss: 'jwt-client', sub: 'jwt-client' });
+    }
+    // The key really is the one used: a key the server does not know fails the same check.
+    const other = join(dir, 'other.pem');
+    await writeFile(other, await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey));
+    const refused = await recorded([...jwt(), '--private-key', other, '--only', 'ok-pkjwt']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/FAIL\s+ok-pkjwt /);
+    expect(refused.stdout).not.toContain('PRIVATE KEY');
+  });
+
+  test('--audience sets the assertion aud (default: the token endpoint URL)', async () => {
+    const byDefault = await recorded([...jwt(), '--private-key', jwtKeyFile, '--only', 'ok-pkjwt']);
+    expect(byDefault.requests.map(assertionClaims).find(Boolean)?.aud).toBe(proxy.tokenEndpoint);
+    const audience = 'https://some-other-audience.example/';
+    const given = await recorded([...jwt(), '--private-key', jwtKeyFile, '--audience', audience, '--only', 'ok-pkjwt']);
+    const auds = given.requests.map(assertionClaims).filter(Boolean).map((c) => c!.aud);
+    expect(auds.length).toBeGreaterThan(0);
+    expect(new Set(auds)).toEqual(new Set([audience]));
+    // The reference server accepts only its own endpoint or issuer as aud (RFC 7523 §3): the wrong one fails.
+    expect(given.code).toBe(1);
+    expect(given.stdout).toMatch(/FAIL\s+ok-pkjwt /);
+  });
+
+  test('--scope is sent with the token requests; without it no scope parameter is', async () => {
+    const without = await recorded([...basic(), '--only', 'ok-basic']);
+    expect(without.requests.filter((r) => r.method === 'POST').map((r) => form(r).get('scope'))).not.toContain('read');
+    const given = await recorded([...basic(), '--only', 'ok-basic', '--scope', 'read']);
+    expect(given.code).toBe(0);
+    const sent = given.requests.filter((r) => form(r).get('grant_type') === 'client_credentials' && r.headers.some(([n]) => n.toLowerCase() === 'authorization'));
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.map((r) => form(r).get('scope'))).toContain('read');
+  });
+
+  test('--invalid-scope enables scope-invalid, which asks for that scope', async () => {
+    const without = await recorded([...basic(), '--only', 'scope-invalid']);
+    expect(without.stdout).toMatch(/SKIP\s+scope-invalid .*--invalid-scope/);
+    const given = await recorded([...basic(), '--only', 'scope-invalid', '--invalid-scope', 'admin']);
+    expect(given.code).toBe(0);
+    expect(given.stdout).toMatch(/PASS\s+scope-invalid /);
+    expect(given.requests.map((r) => form(r).get('scope'))).toContain('admin');
+  });
+
+  test('--skip leaves out ids and groups (repeatable, comma-separated)', async () => {
+    const { code, stdout } = await cli(['conformance', ...basic(), '--only', 'success,transport', '--skip', 'ok-post,ok-json-body', '--skip', 'transport']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/PASS\s+ok-basic /);
+    expect(stdout).not.toMatch(/ ok-post | ok-json-body | ct-missing | method-get /);
+    const unskipped = await cli(['conformance', ...basic(), '--only', 'success,transport']);
+    expect(unskipped.stdout).toMatch(/ ok-post [\s\S]* ct-missing /);
+  });
+
+  test('--allow-insecure-http accepts plain http to a host the suite does not count as loopback', async () => {
+    // ::ffff:127.0.0.1 is 127.0.0.1 on the wire, but not a name or address the suite treats as loopback.
+    const url = proxy.tokenEndpoint.replace('127.0.0.1', '[::ffff:127.0.0.1]');
+    const args = ['--url', url, '--client-id', 'basic-client', '--client-secret', basicSecret, '--only', 'ok-basic'];
+    const refused = await cli(['conformance', ...args]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/refusing plain http:\/\/ to \[::ffff:7f00:1\]/);
+    const { code, stdout, stderr } = await cli(['conformance', ...args, '--allow-insecure-http']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/PASS\s+ok-basic /);
   });
 
   test('markdown to stdout', async () => {

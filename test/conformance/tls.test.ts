@@ -77,6 +77,18 @@ const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status ==
     expect(stderr).toMatch(/DEPTH_ZERO_SELF_SIGNED_CERT/);
   });
 
+  test('--ca-file (relative to the working directory) makes the CLI trust the private CA: tls runs and passes', async () => {
+    plain = refuse(400, 'invalid_request');
+    const args = ['conformance', '--url', url, '--client-id', 'basic-client', '--client-secret', 'the-real-secret', '--only', 'tls'];
+    const untrusted = await cli(args, { cwd: dir });
+    expect(untrusted.code).toBe(2);
+    const { code, stdout, stderr } = await cli([...args, '--ca-file', 'cert.pem'], { cwd: dir });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/PASS\s+tls /);
+    expect((await cli([...args, '--ca-file', 'key.pem'], { cwd: dir })).stderr).toMatch(/holds no PEM certificate/);
+  });
+
   test('tls passes when plain http is refused before authentication, and no real secret crossed it', async () => {
     plain = refuse(400, 'invalid_request');
     const result = (await runConformance(config())).checks[0]!;
