@@ -49,11 +49,34 @@ function toolVersion(name: string): string {
   return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * The consumer installs without a lockfile, so every transitive range would
+ * resolve afresh against the registry, which may list a version whose own
+ * dependencies it cannot serve (seen: a @babel release asking for an
+ * unpublished @babel/traverse). The consumer's tree is a subset of this
+ * repository's (its tools are our devDependencies at the same versions, the
+ * tarball's dependencies are ours), so every package our lockfile holds in
+ * one version is pinned to it: the install is the tree CI already proved.
+ */
+function lockedOverrides(): Record<string, string> {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; name?: string }> };
+  const versions = new Map<string, Set<string>>();
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (path === '' || entry.version === undefined) continue;
+    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    // An alias (`"@jest/react-is-18": "npm:react-is@18"`) is no package of that name to pin.
+    if (entry.name !== undefined && entry.name !== name) continue;
+    versions.set(name, (versions.get(name) ?? new Set()).add(entry.version));
+  }
+  const tools = new Set(TOOLS);
+  return Object.fromEntries([...versions].filter(([name, set]) => set.size === 1 && !tools.has(name)).map(([name, set]) => [name, [...set][0]!]));
+}
+
 async function installConsumer(tarball: string, hash: string): Promise<string> {
   const target = join(tmpdir(), `attesto-token-contract-consumer-${hash.slice(0, 16)}`);
   if (existsSync(join(target, '.ready'))) return target;
   const staging = mkdtempSync(`${target}.staging-`);
-  writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'attesto-consumer', version: '1.0.0', private: true }, null, 2));
+  writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'attesto-consumer', version: '1.0.0', private: true, overrides: lockedOverrides() }, null, 2));
   const specs = [tarball, ...TOOLS.map((name) => `${name}@${toolVersion(name)}`)];
   const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...specs], staging);
   if (install.code !== 0) throw new Error(`npm install in the consumer failed:\n${install.stderr.slice(-2000)}`);
