@@ -9,12 +9,13 @@ import type { TokenEndpointMatchers, TokenResponseOptions, BearerTokenResponseOp
 import type { TokenErrorCode } from '../src/openapi';
 // The augmented module must be part of the program; a type-only import emits nothing.
 import type {} from 'expect';
+import { NoTestFrameworkError } from '../src/errors';
 
 export { matchers };
 
 const globalExpect = (globalThis as { expect?: { extend?: unknown } }).expect;
 if (globalExpect === undefined || typeof globalExpect.extend !== 'function') {
-  throw new Error(
+  throw new NoTestFrameworkError(
     "attesto-token-contract/jest must be loaded by Jest (setupFilesAfterEnv: ['attesto-token-contract/jest']); " +
       "no global expect was found. Elsewhere, call expect.extend(matchers) with matchers from 'attesto-token-contract/matchers'.",
   );

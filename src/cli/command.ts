@@ -3,6 +3,7 @@
  * objects (one file each under ./commands) so main stays a small dispatcher.
  */
 import type { ParseArgsConfig } from 'node:util';
+import { UsageError } from '../errors';
 
 export interface CliIO {
   stdout: { write(chunk: string): unknown; isTTY?: boolean };
@@ -29,20 +30,7 @@ export interface Command {
   run(args: ParsedArgs, io: CliIO): Promise<number>;
 }
 
-/** A bad flag, value or configuration: the CLI prints one line and exits 2. */
-export class UsageError extends Error {
-  /**
-   * @param showHelpHint whether to point at `--help`; false when the flag was
-   *   well formed and the problem lies outside (an unwritable --out path).
-   */
-  constructor(
-    message: string,
-    readonly showHelpHint = true,
-  ) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -236,10 +236,10 @@ export class CheckRun {
       exchange.response = await this.session.http.send(request);
     } catch (error) {
       if (!(error instanceof TargetUnreachableError)) throw error;
-      exchange.error = error.cause;
+      exchange.error = error.reason;
       if (!options.allowNoResponse) {
         this.record(exchange);
-        throw new CheckAborted(`no response from the target: ${error.cause}`, exchange);
+        throw new CheckAborted(`no response from the target: ${error.reason}`, exchange);
       }
     }
     if (exchange.response) {

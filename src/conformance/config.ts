@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JWK } from 'jose';
+import { ConfigError as ConformanceConfigError } from '../errors';
 import { PROFILES, type Capability, type Profile } from './types';
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
@@ -68,13 +69,7 @@ export interface ConformanceConfig {
   referenceServer?: { requireNonce?: boolean };
 }
 
-/** A configuration problem: the CLI prints it on one line and exits 2. */
-export class ConformanceConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConformanceConfigError';
-  }
-}
+export { ConformanceConfigError } from '../errors';
 
 export interface ResolvedClient {
   id: string;

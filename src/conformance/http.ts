@@ -8,6 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
+import { TargetUnreachableError } from '../errors';
 
 export interface WireRequest {
   method: string;
@@ -29,16 +30,7 @@ export interface WireResponse {
   body: unknown;
 }
 
-/** The target could not be reached or did not answer: a run-level problem, not a check result. */
-export class TargetUnreachableError extends Error {
-  constructor(
-    readonly target: string,
-    readonly cause: string,
-  ) {
-    super(`cannot reach ${target}: ${cause}`);
-    this.name = 'TargetUnreachableError';
-  }
-}
+export { TargetUnreachableError };
 
 /** A response larger than this is cut off: a token endpoint answers in a few hundred bytes. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -90,7 +82,7 @@ export class HttpClient {
       req.on('timeout', () => req.destroy(new Error(`timeout after ${this.options.timeoutMs} ms`)));
       req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new TargetUnreachableError(origin, causeOf(error)));
+        reject(new TargetUnreachableError(origin, causeOf(error), { cause: error }));
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
@@ -101,7 +93,7 @@ export class HttpClient {
         });
         res.on('error', (error: NodeJS.ErrnoException) => {
           clearTimeout(timer);
-          reject(new TargetUnreachableError(origin, causeOf(error)));
+          reject(new TargetUnreachableError(origin, causeOf(error), { cause: error }));
         });
         res.on('end', () => {
           clearTimeout(timer);

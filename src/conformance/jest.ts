@@ -27,6 +27,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { CHECKS } from './checks';
+import { ConformanceCheckFailure, ExpectedFailureSkipped, NoTestFrameworkError } from '../errors';
 import { ConformanceConfigError, checkTargetUrl, parseConfig, parseExpectedFailures, type ClientConfig, type ConformanceConfig } from './config';
 import { formatConsoleSummary } from './reporters';
 import { knownSelectors, runConformance } from './runner';
@@ -111,7 +112,7 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
     const resultOf = (check: Check): CheckResult => {
       if (runError !== undefined) throw runError instanceof Error ? runError : new Error(String(runError));
       const result = report?.checks.find((c) => c.id === check.id);
-      if (!result) throw new Error(`${check.id}: no result (the run did not complete)`);
+      if (!result) throw new ConformanceCheckFailure(`${check.id}: no result (the run did not complete)`);
       return result;
     };
 
@@ -131,7 +132,7 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
             (options.log ?? console.warn)(note);
             throw new ExpectedFailureSkipped(note);
           }
-          if (result.status === 'expected-failure') throw new Error(describe(result));
+          if (result.status === 'expected-failure') throw new ConformanceCheckFailure(describe(result));
         });
       } else {
         api.test(title, () => {
@@ -261,25 +262,7 @@ async function settle<T>(value: LazyValue<T>, where: string): Promise<T> {
   }
 }
 
-/**
- * Thrown by the test of a listed expected failure that was skipped at run
- * time: under `test.failing` a throw is the outcome that does not fail the
- * run, the only one Jest offers besides an XPASS.
- */
-export class ExpectedFailureSkipped extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ExpectedFailureSkipped';
-  }
-}
-
-/** A failing check, its findings (redacted) as the message. */
-export class ConformanceCheckFailure extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConformanceCheckFailure';
-  }
-}
+export { ConformanceCheckFailure, ExpectedFailureSkipped };
 
 function describe(result: CheckResult): string {
   const report: ConformanceReport = {
@@ -349,7 +332,7 @@ function selects(config: ConformanceConfig, check: Check): boolean {
 function jestGlobals(): TestApi {
   const g = globalThis as unknown as Partial<TestApi>;
   if (typeof g.describe !== 'function' || typeof g.test !== 'function' || typeof g.beforeAll !== 'function') {
-    throw new Error('describeTokenEndpointConformance must be called inside a Jest test file (or pass options.api)');
+    throw new NoTestFrameworkError('describeTokenEndpointConformance must be called inside a Jest test file (or pass options.api)');
   }
   return { describe: g.describe, test: g.test, beforeAll: g.beforeAll } as TestApi;
 }

@@ -330,8 +330,8 @@ async function preflight(session: Session): Promise<WireResponse> {
     return await probe(session);
   } catch (error) {
     // A staging server behind a private CA is the usual case: say how to trust it.
-    if (error instanceof TargetUnreachableError && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.cause)) {
-      throw new TargetUnreachableError(error.target, `${error.cause} (the TLS certificate is not trusted; give its CA with --ca-file, config "caFile")`);
+    if (error instanceof TargetUnreachableError && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.reason)) {
+      throw new TargetUnreachableError(error.target, `${error.reason} (the TLS certificate is not trusted; give its CA with --ca-file, config "caFile")`, { cause: error });
     }
     throw error;
   }

@@ -5,6 +5,7 @@
  * user may read carries one.
  */
 import { exportJWK, type JWK } from 'jose';
+import { InternalError } from '../errors';
 import { HttpClient } from './http';
 import type { ResolvedClient, ResolvedConfig } from './config';
 import { generateDpopKey, importClientKey, type DpopKey } from './jws';
@@ -42,7 +43,7 @@ export class Session {
   }
 
   clientKey(client: ResolvedClient): Promise<DpopKey> {
-    if (!client.privateJwk) throw new Error(`client ${client.id} has no private key`);
+    if (!client.privateJwk) throw new InternalError(`client ${client.id} has no private key`);
     const cacheKey = `${client.id}\u0000${client.auth}`;
     let key = this.clientKeys.get(cacheKey);
     if (!key) {

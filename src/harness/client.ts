@@ -8,7 +8,7 @@ import { redactBody, redactHeaders, redactQuery, scrubText, scrubValue } from '.
 import { basicAuthorization } from './basic';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, type ClientAssertionOverrides } from './client-assertion';
 import { createDpopProof, stripQueryAndFragment, type DpopProofOverrides } from './dpop-proof';
-import { HarnessError, invalidArgument, isPlainObject } from './errors';
+import { HarnessConnectionRefusedError, HarnessConnectionResetError, HarnessError, HarnessHostNotFoundError, HarnessTimeoutError, HarnessTransportError, InvalidArgumentError, invalidArgument, isPlainObject } from './errors';
 import { generateDpopKey, importSigningKey, isDpopKey, isJwk, type DpopKey, type SigningKeyInput } from './keys';
 import { bodySecrets, echoForms, responseSecrets, scrubAssertionError } from './secrets';
 import { describeUrl, ResolvedTarget, type TokenEndpointTarget } from './target';
@@ -172,7 +172,7 @@ export class TokenEndpointClient {
   /** Absolute token endpoint URL. For apps, known once listening (after `await client.ready()` or a first request). */
   get url(): string {
     const url = this.target.url;
-    if (url === undefined) throw new HarnessError('INVALID_ARGUMENT', 'client.url: the app is not listening yet; await client.ready() first');
+    if (url === undefined) throw new InvalidArgumentError('client.url: the app is not listening yet; await client.ready() first');
     return url;
   }
 
@@ -527,24 +527,24 @@ export class TokenEndpointClient {
     const code = typeof err.code === 'string' ? err.code : undefined;
     const message = typeof err.message === 'string' ? err.message : String(error);
     if (err.timeout !== undefined || code === 'ECONNABORTED' || code === 'ETIME') {
-      return new HarnessError('TIMEOUT', `${target}: no response: timeout after ${this.timeoutMs} ms`, { target });
+      return new HarnessTimeoutError(`${target}: no response: timeout after ${this.timeoutMs} ms`, { target });
     }
-    if (code === 'ECONNREFUSED') return new HarnessError('ECONNREFUSED', `${target}: connection refused (ECONNREFUSED)`, { target });
+    if (code === 'ECONNREFUSED') return new HarnessConnectionRefusedError(`${target}: connection refused (ECONNREFUSED)`, { target });
     if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message)) {
-      return new HarnessError('ECONNRESET', `${target}: connection reset before a complete response (${code ?? 'ECONNRESET'})`, { target });
+      return new HarnessConnectionResetError(`${target}: connection reset before a complete response (${code ?? 'ECONNRESET'})`, { target });
     }
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HarnessError('ENOTFOUND', `${target}: host not found (${code})`, { target });
-    if (code === 'ETOOLARGE') return new HarnessError('TRANSPORT', `${target}: response body larger than ${MAX_RESPONSE_BYTES} bytes`, { target });
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HarnessHostNotFoundError(`${target}: host not found (${code})`, { target });
+    if (code === 'ETOOLARGE') return new HarnessTransportError(`${target}: response body larger than ${MAX_RESPONSE_BYTES} bytes`, { target });
     // llhttp's codes: the peer answered, but not in HTTP/1.1.
-    if (code?.startsWith('HPE_')) return new HarnessError('TRANSPORT', `${target}: malformed HTTP response (${code})`, { target });
+    if (code?.startsWith('HPE_')) return new HarnessTransportError(`${target}: malformed HTTP response (${code})`, { target });
     if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-      return new HarnessError('TRANSPORT', `${target}: TLS certificate not trusted (${code}); for a URL target, trust its CA (NODE_EXTRA_CA_CERTS)`, { target });
+      return new HarnessTransportError(`${target}: TLS certificate not trusted (${code}); for a URL target, trust its CA (NODE_EXTRA_CA_CERTS)`, { target });
     }
     if (error instanceof HarnessError) return error;
     // The last resort quotes the cause: scrub what the request carried, the target's query string included.
     const queryStart = this.target.path.indexOf('?');
     const querySecrets = queryStart === -1 ? [] : bodySecrets(this.target.path.slice(queryStart + 1));
-    return new HarnessError('TRANSPORT', `${target}: request failed: ${scrubText(code ?? message, [...secrets, ...querySecrets])}`, { target });
+    return new HarnessTransportError(`${target}: request failed: ${scrubText(code ?? message, [...secrets, ...querySecrets])}`, { target });
   }
 }
 

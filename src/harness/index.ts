@@ -29,5 +29,14 @@ export type { DpopKey, DpopKeyAlgorithm, SigningKeyInput } from './keys';
 export type { JwsOverrides } from './jws';
 export { decodeAccessToken, accessTokenJkt } from './access-token';
 export type { AccessTokenClaims } from './access-token';
-export { HarnessError } from './errors';
-export type { HarnessErrorCode } from './errors';
+export {
+  HarnessError,
+  InvalidArgumentError,
+  InvalidKeyError,
+  SigningError,
+  HarnessTimeoutError,
+  HarnessConnectionRefusedError,
+  HarnessConnectionResetError,
+  HarnessHostNotFoundError,
+  HarnessTransportError,
+} from './errors';

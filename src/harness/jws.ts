@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { base64url, CompactSign, generateSecret, type JWK, type KeyLike } from 'jose';
-import { HarnessError, invalidArgument } from './errors';
+import { SigningError, invalidArgument } from './errors';
 import { describeJoseError, importSigningKey, type DpopKey, type SigningKeyInput } from './keys';
 
 /** Negative overrides at the JWS level (RFC 7515), common to proofs and assertions. */
@@ -98,7 +98,7 @@ export async function signJws({ key, header, payload, overrides, what }: SignJws
       .setProtectedHeader(protectedHeader as { alg: string })
       .sign(signingKey, critOption === undefined ? undefined : { crit: critOption });
   } catch (cause) {
-    throw new HarnessError('SIGNING_FAILED', `${what}: cannot sign with alg ${alg}: ${describeJoseError(cause)}`);
+    throw new SigningError(`${what}: cannot sign with alg ${alg}: ${describeJoseError(cause)}`);
   }
   return overrides.badSignature === true ? corruptSignature(jws) : jws;
 }

@@ -4,7 +4,7 @@
  * thumbprints. Every JOSE operation goes through `jose`.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
-import { HarnessError, invalidArgument, isPlainObject } from './errors';
+import { InvalidKeyError, invalidArgument, isPlainObject } from './errors';
 
 /** A key pair ready to sign proofs, with its public JWK and RFC 7638 thumbprint. */
 export interface DpopKey {
@@ -56,7 +56,7 @@ export async function jwkThumbprint(key: JWK | KeyLike | DpopKey): Promise<strin
   try {
     return await calculateJwkThumbprint(jwk, 'sha256');
   } catch (cause) {
-    throw new HarnessError('INVALID_KEY', `jwkThumbprint: ${describeJoseError(cause)}`);
+    throw new InvalidKeyError(`jwkThumbprint: ${describeJoseError(cause)}`);
   }
 }
 
@@ -71,7 +71,7 @@ export async function importSigningKey(input: SigningKeyInput, alg?: string): Pr
   }
   if (isJwk(input)) {
     if (!hasPrivateMembers(input)) {
-      throw new HarnessError('INVALID_KEY', 'signing key: the JWK has no private members ("d"); a private key is needed to sign');
+      throw new InvalidKeyError('signing key: the JWK has no private members ("d"); a private key is needed to sign');
     }
     const algorithm = alg ?? algorithmForJwk(input);
     const publicJwk = publicJwkOf(input);
@@ -81,13 +81,13 @@ export async function importSigningKey(input: SigningKeyInput, alg?: string): Pr
       privateKey = (await importJWK({ ...input, ext: true }, algorithm)) as KeyLike;
       publicKey = (await importJWK({ ...publicJwk, ext: true }, algorithm)) as KeyLike;
     } catch (cause) {
-      throw new HarnessError('INVALID_KEY', `signing key: cannot import the ${String(input.kty)} JWK for ${algorithm}: ${describeJoseError(cause)}`);
+      throw new InvalidKeyError(`signing key: cannot import the ${String(input.kty)} JWK for ${algorithm}: ${describeJoseError(cause)}`);
     }
     return { alg: algorithm, privateKey, publicKey, publicJwk, thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
   }
   if (isKeyLike(input)) {
     if (input.type !== 'private') {
-      throw new HarnessError('INVALID_KEY', `signing key: expected a private key object, got a ${String(input.type)} key`);
+      throw new InvalidKeyError(`signing key: expected a private key object, got a ${String(input.type)} key`);
     }
     const privateJwk = await exportKey(input);
     const algorithm = alg ?? algorithmForJwk(privateJwk);
@@ -96,7 +96,7 @@ export async function importSigningKey(input: SigningKeyInput, alg?: string): Pr
     try {
       publicKey = (await importJWK({ ...publicJwk, ext: true }, algorithm)) as KeyLike;
     } catch (cause) {
-      throw new HarnessError('INVALID_KEY', `signing key: cannot use the key for ${algorithm}: ${describeJoseError(cause)}`);
+      throw new InvalidKeyError(`signing key: cannot use the key for ${algorithm}: ${describeJoseError(cause)}`);
     }
     return { alg: algorithm, privateKey: input, publicKey, publicJwk, thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
   }
@@ -128,17 +128,17 @@ export function algorithmForJwk(jwk: JWK): string {
         case 'secp256k1':
           return 'ES256K';
         default:
-          throw new HarnessError('INVALID_KEY', `signing key: unsupported EC curve ${JSON.stringify(jwk.crv)}`);
+          throw new InvalidKeyError(`signing key: unsupported EC curve ${JSON.stringify(jwk.crv)}`);
       }
     case 'OKP':
       if (jwk.crv === 'Ed25519' || jwk.crv === 'Ed448') return 'EdDSA';
-      throw new HarnessError('INVALID_KEY', `signing key: OKP curve ${JSON.stringify(jwk.crv)} cannot sign`);
+      throw new InvalidKeyError(`signing key: OKP curve ${JSON.stringify(jwk.crv)} cannot sign`);
     case 'RSA':
       return 'PS256';
     case 'oct':
-      throw new HarnessError('INVALID_KEY', 'signing key: symmetric ("oct") keys cannot sign DPoP proofs or private_key_jwt assertions');
+      throw new InvalidKeyError('signing key: symmetric ("oct") keys cannot sign DPoP proofs or private_key_jwt assertions');
     default:
-      throw new HarnessError('INVALID_KEY', `signing key: unsupported key type ${JSON.stringify(jwk.kty)}`);
+      throw new InvalidKeyError(`signing key: unsupported key type ${JSON.stringify(jwk.kty)}`);
   }
 }
 
@@ -172,7 +172,7 @@ async function exportKey(key: KeyLike): Promise<JWK> {
   try {
     return await exportJWK(key);
   } catch (cause) {
-    throw new HarnessError('INVALID_KEY', `signing key: cannot export the key as a JWK (is it extractable?): ${describeJoseError(cause)}`);
+    throw new InvalidKeyError(`signing key: cannot export the key as a JWK (is it extractable?): ${describeJoseError(cause)}`);
   }
 }
 

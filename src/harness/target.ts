@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { DEFAULT_TOKEN_PATH } from '../openapi/document';
 import { redactQuery } from '../redact';
-import { HarnessError, invalidArgument } from './errors';
+import { HarnessTransportError, invalidArgument } from './errors';
 
 export type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
 
@@ -63,7 +63,7 @@ export class ResolvedTarget {
     this.ownedServer = owned;
     this.ready = new Promise<string>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => {
-        reject(new HarnessError('TRANSPORT', `tokenEndpoint: cannot start the app on 127.0.0.1 (${error.code ?? error.message})`));
+        reject(new HarnessTransportError(`tokenEndpoint: cannot start the app on 127.0.0.1 (${error.code ?? error.message})`));
       };
       owned.once('error', onError);
       owned.listen(0, '127.0.0.1', () => {

@@ -6,6 +6,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { OpenAPIV3, OpenAPIV3_1 } from 'openapi-types';
 import { operation, pickOperationOptions, schemas, type Operation, type OperationOptions, type VersionOption } from './operation';
 import { normalizeOpenApiVersion, type OpenApiVersion } from './version';
+import { FragmentConflictError } from '../errors';
+
+export { FragmentConflictError };
 
 export const DEFAULT_TOKEN_PATH = '/oauth/token';
 
@@ -57,15 +60,6 @@ export interface MergeOptions extends OperationOptions {
 }
 
 /** Raised by mergeInto when the host already defines something else under one of our names. */
-export class FragmentConflictError extends Error {
-  constructor(
-    message: string,
-    readonly location: string,
-  ) {
-    super(message);
-    this.name = 'FragmentConflictError';
-  }
-}
 
 /**
  * Returns a copy of `host` with the token endpoint path and the five component

@@ -4,6 +4,7 @@
  * at start-up and turns it into the frozen form the request pipeline reads.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { ServerConfigError } from '../errors';
 
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
@@ -126,13 +127,7 @@ export interface ResolvedServerConfig {
   readonly clock: () => number;
 }
 
-/** A configuration that cannot work; the message names the offending member. */
-export class ServerConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServerConfigError';
-  }
-}
+export { ServerConfigError };
 
 export const DEFAULT_SCOPES = ['read', 'write', 'admin'] as const;
 

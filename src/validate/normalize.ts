@@ -9,6 +9,16 @@
  */
 import { headerRecord, headerValue, isHeaderSource, isJsonMediaType, type HeaderSource } from './headers';
 import { RULES, type Problem } from './problem';
+import { AttestoError } from '../errors';
+
+/** A value that is not a response any supported HTTP client produces; `problem` says what it is instead. */
+export class UnsupportedResponseError extends AttestoError {
+  static override code = 'ERR_UNSUPPORTED_RESPONSE';
+
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+  }
+}
 
 /** `json`: `body` holds parsed JSON; `text`: `body` is the raw text, not JSON; `empty`: no payload. */
 export type BodyKind = 'json' | 'text' | 'empty';
@@ -38,12 +48,6 @@ export interface ResponseView {
 }
 
 /** Thrown by normalizeResponse/fromFetch for values that are not responses; `problem` says why. */
-export class UnsupportedResponseError extends Error {
-  constructor(readonly problem: Problem) {
-    super(problem.message);
-    this.name = 'UnsupportedResponseError';
-  }
-}
 
 /** Normalizes a response from supertest, axios or a plain object; throws UnsupportedResponseError otherwise. */
 export function normalizeResponse(response: unknown): TokenEndpointResponse {

@@ -76,9 +76,4 @@ export function resultOf(problems: Problem[]): ValidationResult {
 }
 
 /** Raised for a caller's mistake (a malformed expectation or key), never for a bad response. */
-export class InvalidExpectationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidExpectationError';
-  }
-}
+export { InvalidExpectationError } from '../errors';

@@ -14,6 +14,7 @@
  * `$ref`s (`#/components/schemas/<Name>`) are rewritten to the schema ids
  * used inside this Ajv instance.
  */
+import { InternalError } from '../errors';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import {
@@ -77,7 +78,7 @@ function compileValidators(): ContractValidators {
   }
   const get = <T>(name: SchemaName): ValidateFunction<T> => {
     const validate = ajv.getSchema<T>(ID_BASE + name);
-    if (!validate) throw new Error(`internal: schema ${name} did not compile`);
+    if (!validate) throw new InternalError(`internal: schema ${name} did not compile`);
     return validate as ValidateFunction<T>;
   };
   return {
@@ -100,13 +101,13 @@ function convert(value: unknown, at: string): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) {
     if ((OPENAPI_SEMANTIC_KEYWORDS as readonly string[]).includes(key)) {
-      throw new Error(`schema ${at} uses the OpenAPI keyword "${key}", which this validator does not implement`);
+      throw new InternalError(`schema ${at} uses the OpenAPI keyword "${key}", which this validator does not implement`);
     }
     if (key === 'example') {
       out[key] = member; // data, not a schema
     } else if (key === '$ref' && typeof member === 'string') {
       const match = COMPONENT_REF.exec(member);
-      if (!match) throw new Error(`schema ${at} has an unsupported $ref ${JSON.stringify(member)}`);
+      if (!match) throw new InternalError(`schema ${at} has an unsupported $ref ${JSON.stringify(member)}`);
       out[key] = ID_BASE + match[1];
     } else {
       out[key] = convert(member, `${at}/${key}`);

@@ -108,7 +108,8 @@ describe('a configuration that cannot work is one failing test, not one per chec
     expect(titles).toEqual([`token endpoint conformance: ${where} (profile attesto)`]);
     expect(tests).toHaveLength(1);
     const outcome = [...(await run()).values()][0] as Error;
-    expect(outcome.name).toBe('ConformanceConfigError');
+    expect(outcome.name).toBe('ConfigError');
+    expect((outcome as { code?: string }).code).toBe('ERR_CONFIG');
     expect(outcome.message).toMatch(message);
     expect(tests[0]!.name).toBe(`configuration: ${outcome.message}`);
     for (const secret of ['secret-value', 'pa55word']) expect([...titles, outcome.message, tests[0]!.name].join('\n')).not.toContain(secret);

@@ -339,12 +339,12 @@ describe('errors', () => {
       (e: unknown) => e,
     )) as HarnessError;
     expect(error).toBeInstanceOf(HarnessError);
-    expect(error.code).toBe('ECONNREFUSED');
+    expect(error.code).toBe('ERR_HARNESS_CONNECTION_REFUSED');
     expect(error.message).toContain(`http://127.0.0.1:${port}/oauth/token`);
     expect(error.message).toContain('ECONNREFUSED');
     expect(`${error.message} ${error.stack} ${JSON.stringify(error)}`).not.toContain(secret);
     const raw = await client.raw().get('/x').then(() => undefined, (e: unknown) => e);
-    expect((raw as HarnessError).code).toBe('ECONNREFUSED');
+    expect((raw as HarnessError).code).toBe('ERR_HARNESS_CONNECTION_REFUSED');
   });
 
   test('a reset connection and a hung server give ECONNRESET and "timeout after N ms", not a hang', async () => {
@@ -355,13 +355,13 @@ describe('errors', () => {
       const reset = await tokenEndpoint(rude, { client: { id: 'c', secret, auth: 'client_secret_post' } })
         .clientCredentials()
         .then(() => undefined, (e: unknown) => e as HarnessError);
-      expect(reset?.code).toBe('ECONNRESET');
+      expect(reset?.code).toBe('ERR_HARNESS_CONNECTION_RESET');
       expect(reset?.message).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/oauth\/token: connection reset/);
 
       const timeout = await tokenEndpoint(hung, { client: { id: 'c', secret, auth: 'client_secret_post' }, timeoutMs: 200 })
         .clientCredentials()
         .then(() => undefined, (e: unknown) => e as HarnessError);
-      expect(timeout?.code).toBe('TIMEOUT');
+      expect(timeout?.code).toBe('ERR_HARNESS_TIMEOUT');
       expect(timeout?.message).toContain('timeout after 200 ms');
       expect(String(timeout?.message)).not.toContain(secret);
     } finally {
@@ -419,7 +419,7 @@ describe('errors', () => {
     try {
       const error = await client.clientCredentials().then(() => undefined, (e: unknown) => e as HarnessError);
       expect(calls).toBe(2);
-      expect(error?.code).toBe('TIMEOUT');
+      expect(error?.code).toBe('ERR_HARNESS_TIMEOUT');
       expect(error?.message).toContain('timeout after 300 ms');
     } finally {
       slow.closeAllConnections();

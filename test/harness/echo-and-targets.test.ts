@@ -203,7 +203,7 @@ describe('targets', () => {
     expect(client.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/token$/);
     expect(decodeJwt(seen[0]!.dpop!).htu).toBe(client.url);
     await client.close();
-    await expect(tokenEndpoint(client.url, { timeoutMs: 2000 }).clientCredentials()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(tokenEndpoint(client.url, { timeoutMs: 2000 }).clientCredentials()).rejects.toMatchObject({ code: 'ERR_HARNESS_CONNECTION_REFUSED' });
   });
 
   test('DPoP nonces stay with the client (and so the target) that learned them', async () => {
@@ -254,7 +254,7 @@ describe('transport errors name what was sent', () => {
   test('a peer that does not speak HTTP → a malformed-response error naming the target, without what it sent', async () => {
     const { port } = notHttp.address() as net.AddressInfo;
     const error = (await failureOf(tokenEndpoint(`http://127.0.0.1:${port}/oauth/token`, { client: { id: 'c', secret: SECRET, auth: 'client_secret_basic' } }).clientCredentials())) as HarnessError;
-    expect(error.code).toBe('TRANSPORT');
+    expect(error.code).toBe('ERR_HARNESS_TRANSPORT');
     expect(error.message).toMatch(new RegExp(`^POST http://127\\.0\\.0\\.1:${port}/oauth/token: malformed HTTP response \\(HPE_`));
     expect(everythingShown(error)).not.toContain(SECRET);
   });
@@ -273,7 +273,7 @@ test('a response body without end is cut at MAX_RESPONSE_BYTES with a clear erro
   const client = tokenEndpoint(endless, { timeoutMs: 5000 });
   try {
     const error = (await failureOf(client.clientCredentials())) as HarnessError;
-    expect(error.code).toBe('TRANSPORT');
+    expect(error.code).toBe('ERR_HARNESS_TRANSPORT');
     expect(error.message).toMatch(new RegExp(`: response body larger than ${MAX_RESPONSE_BYTES} bytes$`));
     const raw = (await failureOf(client.raw().get('/anything'))) as HarnessError;
     expect(raw.message).toMatch(/^GET .*\/anything: response body larger than/);

@@ -1,6 +1,7 @@
 import { chmod } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createReferenceServer, loadServerConfigFile, ServerConfigError, type ReferenceServer, type ReferenceServerConfig } from '../../server';
+import { ListenError } from '../../errors';
 import { writeFileAtomic } from '../atomic-write';
 import { EXIT_OK, UsageError, integerFlag, stringFlag, type CliIO, type Command } from '../command';
 
@@ -52,7 +53,7 @@ Options:
       if (error instanceof ServerConfigError) throw new UsageError(`invalid server configuration: ${error.message}`);
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== undefined && LISTEN_ERRORS.has(code)) {
-        throw new Error(`cannot listen on ${config.host ?? '127.0.0.1'}:${config.port ?? 0}: ${code}`);
+        throw new ListenError(`cannot listen on ${config.host ?? '127.0.0.1'}:${config.port ?? 0}: ${code}`);
       }
       throw error;
     }

@@ -1,0 +1,182 @@
+/**
+ * The package's one error family, modelled on jose's `JOSEError` and
+ * undici's errors: every failure a user can meet is an `AttestoError`
+ * whose `code` is stable (the class's static `code`, also on each
+ * instance), so callers and the CLI branch on `error.code` or
+ * `instanceof`, never on message text. An underlying error travels as
+ * `{ cause }` (an Error object, never a string).
+ *
+ * Messages never carry a secret: whoever constructs one redacts first.
+ *
+ * Imports nothing: every other module may depend on this one.
+ */
+
+export interface AttestoErrorOptions {
+  /** The underlying error, when there is one. */
+  cause?: unknown;
+}
+
+export class AttestoError extends Error {
+  /** A stable, machine-readable code: `ERR_` and the kind of failure. */
+  static code = 'ERR_ATTESTO';
+  /** The stable code of this error's class (see the static `code`). */
+  readonly code: string;
+
+  constructor(message: string, options: AttestoErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = (new.target as typeof AttestoError).code;
+  }
+}
+
+// ---- configuration and usage ----------------------------------------------
+
+/** A configuration that cannot work (suite config, config file, flags); the message names the member, never a secret's value. */
+export class ConfigError extends AttestoError {
+  static override code = 'ERR_CONFIG';
+}
+
+/** A reference-server configuration that cannot work. */
+export class ServerConfigError extends ConfigError {
+  static override code = 'ERR_SERVER_CONFIG';
+}
+
+/** A bad command line: the CLI prints one line and exits 2. */
+export class UsageError extends AttestoError {
+  static override code = 'ERR_USAGE';
+  /** Whether to point at `--help`; false when the flag was well formed and the problem lies outside (an unwritable --out path). */
+  readonly showHelpHint: boolean;
+
+  constructor(message: string, showHelpHint = true, options: AttestoErrorOptions = {}) {
+    super(message, options);
+    this.showHelpHint = showHelpHint;
+  }
+}
+
+// ---- the contract fragment and validation ---------------------------------
+
+/** `mergeInto` found a different definition at a place the fragment needs. */
+export class FragmentConflictError extends AttestoError {
+  static override code = 'ERR_FRAGMENT_CONFLICT';
+
+  constructor(
+    message: string,
+    /** Where in the host document (a JSON pointer-like path). */
+    readonly location: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An expectation given to the validator or a matcher that cannot be met by any response (a programming error in the test). */
+export class InvalidExpectationError extends AttestoError {
+  static override code = 'ERR_INVALID_EXPECTATION';
+}
+
+// ---- keys, signing and the request harness --------------------------------
+
+/** Errors of the request harness and of the signing functions it exports (proofs, assertions, keys). */
+export class HarnessError extends AttestoError {
+  static override code = 'ERR_HARNESS';
+  /** The (redacted) target the failing request was meant for, when there was one. */
+  readonly target: string | undefined;
+
+  constructor(message: string, options: AttestoErrorOptions & { target?: string } = {}) {
+    super(message, options);
+    this.target = options.target;
+  }
+}
+
+/** Bad input to a function of the package (a programming error in the caller). */
+export class InvalidArgumentError extends HarnessError {
+  static override code = 'ERR_INVALID_ARGUMENT';
+}
+
+/** A key that cannot be imported, exported or used for the requested algorithm. */
+export class InvalidKeyError extends HarnessError {
+  static override code = 'ERR_INVALID_KEY';
+}
+
+/** Signing a JWS failed. */
+export class SigningError extends HarnessError {
+  static override code = 'ERR_SIGNING_FAILED';
+}
+
+/** No complete response within the configured timeout. */
+export class HarnessTimeoutError extends HarnessError {
+  static override code = 'ERR_HARNESS_TIMEOUT';
+}
+
+/** The target refused the connection. */
+export class HarnessConnectionRefusedError extends HarnessError {
+  static override code = 'ERR_HARNESS_CONNECTION_REFUSED';
+}
+
+/** The target reset or dropped the connection before a complete response. */
+export class HarnessConnectionResetError extends HarnessError {
+  static override code = 'ERR_HARNESS_CONNECTION_RESET';
+}
+
+/** The target's host name did not resolve. */
+export class HarnessHostNotFoundError extends HarnessError {
+  static override code = 'ERR_HARNESS_HOST_NOT_FOUND';
+}
+
+/** Any other transport failure (TLS, a malformed or oversized response, a server that cannot start). */
+export class HarnessTransportError extends HarnessError {
+  static override code = 'ERR_HARNESS_TRANSPORT';
+}
+
+// ---- the conformance suite ------------------------------------------------
+
+/** The target could not be reached or did not answer: a run-level problem, not a check result. */
+export class TargetUnreachableError extends AttestoError {
+  static override code = 'ERR_TARGET_UNREACHABLE';
+
+  constructor(
+    /** The origin that was asked (`https://staging.example.com`). */
+    readonly target: string,
+    /** Why, in words a newcomer reads and a search engine finds: `connection refused (ECONNREFUSED)`. */
+    readonly reason: string,
+    options: AttestoErrorOptions = {},
+  ) {
+    super(`cannot reach ${target}: ${reason}`, options);
+  }
+}
+
+/** A failing conformance check in the Jest entry: its findings (redacted) are the message. */
+export class ConformanceCheckFailure extends AttestoError {
+  static override code = 'ERR_CONFORMANCE_CHECK_FAILED';
+}
+
+/**
+ * Thrown by the test of a listed expected failure that was skipped at run
+ * time: under `test.failing` a throw is the outcome that does not fail the
+ * run, the only one Jest offers besides an XPASS.
+ */
+export class ExpectedFailureSkipped extends AttestoError {
+  static override code = 'ERR_EXPECTED_FAILURE_SKIPPED';
+}
+
+/** The Jest entry was called where there is no test framework (outside a test file, without `options.api`). */
+export class NoTestFrameworkError extends AttestoError {
+  static override code = 'ERR_NO_TEST_FRAMEWORK';
+}
+
+/** A listening socket could not be opened (the reference server, a harness-started app). */
+export class ListenError extends AttestoError {
+  static override code = 'ERR_LISTEN';
+}
+
+/** A bug of the package itself (a schema that does not compile): please report it. */
+export class InternalError extends AttestoError {
+  static override code = 'ERR_INTERNAL';
+}
+
+/**
+ * @deprecated until 1.0: use `ConfigError` (same class; `code` is `ERR_CONFIG`).
+ */
+export const ConformanceConfigError = ConfigError;
+/** @deprecated until 1.0: use `ConfigError`. */
+export type ConformanceConfigError = ConfigError;
+
