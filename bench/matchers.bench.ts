@@ -13,7 +13,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { toMatchTokenResponse, type MatcherResult } from '../matchers';
+import { toMatchTokenResponse, type MatcherResult } from '../src/matchers';
 import { contractValidators, document } from '../src';
 
 // jest-openapi's internals: the matcher function and the spec it is given.

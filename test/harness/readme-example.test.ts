@@ -4,7 +4,7 @@
  * setupFilesAfterEnv: ['attesto-token-contract/jest']).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import '../../matchers/jest';
+import '../../src/matchers/jest';
 import { createReferenceServer, decodeAccessToken, tokenEndpoint, type ReferenceServer, type TokenEndpointClient } from '../../src';
 
 describe('POST /oauth/token', () => {

@@ -4,7 +4,7 @@
  * message naming the rule and the pointer, and pass under `.not`.
  */
 import { describe, expect, test } from '@jest/globals';
-import '../../matchers/jest';
+import '../../src/matchers/jest';
 import { loadResponseFixtures } from '../../fixtures/responses';
 import { runFixtureMatcher } from './helpers';
 

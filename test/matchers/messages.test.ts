@@ -4,8 +4,8 @@
  */
 import { describe, expect, jest, test } from '@jest/globals';
 import { generateKeyPair } from 'jose';
-import { matchers, toMatchTokenResponse, toMatchTokenError } from '../../matchers';
-import '../../matchers/jest';
+import { matchers, toMatchTokenResponse, toMatchTokenError } from '../../src/matchers';
+import '../../src/matchers/jest';
 import { fixtureDpopKey, loadResponseFixtures } from '../../fixtures/responses';
 import { validateTokenEndpointResponse } from '../../src/validate';
 import { stripAnsi } from './helpers';

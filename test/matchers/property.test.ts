@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { matchers, type MatcherResult } from '../../matchers';
-import '../../matchers/jest';
+import { matchers, type MatcherResult } from '../../src/matchers';
+import '../../src/matchers/jest';
 import { validateTokenEndpointResponse } from '../../src/validate';
 
 const anything = fc.anything({

@@ -4,7 +4,7 @@
  * prefix and a length.
  */
 import { describe, expect, test } from '@jest/globals';
-import '../../matchers/jest';
+import '../../src/matchers/jest';
 import { loadResponseFixtures } from '../../fixtures/responses';
 import { validateTokenEndpointResponse } from '../../src/validate';
 import { redactBody, redactText } from '../../src/redact';

@@ -8,7 +8,7 @@ import axios from 'axios';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import '../../matchers/jest';
+import '../../src/matchers/jest';
 import { loadResponseFixtures, type ResponseFixture } from '../../fixtures/responses';
 import { fromFetch, normalizeResponse, validateTokenEndpointResponse, validateTokenEndpointResponseAsync } from '../../src/validate';
 import { runFixtureMatcher } from './helpers';

@@ -1,5 +1,5 @@
-import { InvalidExpectationError } from '../src/validate';
-import type { TokenErrorCode } from '../src/openapi';
+import { InvalidExpectationError } from '../validate';
+import type { TokenErrorCode } from '../openapi';
 import type { TokenErrorOptions } from './types';
 import { defineMatcher, describeStatusOption, fromOptions } from './run';
 

@@ -15,8 +15,8 @@ import {
   UnsupportedResponseError,
   type TokenEndpointExpectation,
   type ValidationResult,
-} from '../src/validate';
-import { readResponse } from '../src/validate/normalize';
+} from '../validate';
+import { readResponse } from '../validate/normalize';
 
 /** The parts of Jest's and Vitest's matcher context the matchers use; all optional, for direct calls. */
 export interface MatcherContextLike {

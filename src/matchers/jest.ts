@@ -6,10 +6,10 @@
  */
 import { matchers } from './index';
 import type { TokenEndpointMatchers, TokenResponseOptions, BearerTokenResponseOptions, DPoPTokenResponseOptions, TokenErrorOptions, TokenEndpointContractOptions } from './types';
-import type { TokenErrorCode } from '../src/openapi';
+import type { TokenErrorCode } from '../openapi';
 // The augmented module must be part of the program; a type-only import emits nothing.
 import type {} from 'expect';
-import { NoTestFrameworkError } from '../src/errors';
+import { NoTestFrameworkError } from '../errors';
 
 export { matchers };
 

@@ -2,7 +2,8 @@
  * Option types of the matchers and the matcher interface the Jest and
  * Vitest typings extend.
  */
-import type { DpopKeyInput, TokenErrorCode } from '../src';
+import type { TokenErrorCode } from '../openapi';
+import type { DpopKeyInput } from '../validate';
 
 export interface TokenResponseOptions {
   /** Expected token_type, exactly as the contract's enum spells it. */
