@@ -1,11 +1,12 @@
 /**
  * The README example, run as written (only the imports differ: a project
- * imports 'attesto-token-contract' and registers the matchers with
+ * imports 'attesto-token-contract/server' and '/harness' and registers the matchers with
  * setupFilesAfterEnv: ['attesto-token-contract/jest']).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import '../../src/matchers/jest';
-import { createReferenceServer, decodeAccessToken, tokenEndpoint, type ReferenceServer, type TokenEndpointClient } from '../../src';
+import { createReferenceServer, type ReferenceServer } from '../../src/server';
+import { decodeAccessToken, tokenEndpoint, type TokenEndpointClient } from '../../src/harness';
 
 describe('POST /oauth/token', () => {
   let server: ReferenceServer; // in your project: your Express app, an http.Server, or a staging URL

@@ -6,6 +6,7 @@
 
 /** Expected public names per entry point (a subset that must always be there). */
 export const EXPECTED_NAMES: Record<string, readonly string[]> = {
+  // The root is the light entry: fragment, validation, errors, redaction (see ROOT_ABSENT_NAMES).
   'attesto-token-contract': [
     'document',
     'operation',
@@ -13,18 +14,13 @@ export const EXPECTED_NAMES: Record<string, readonly string[]> = {
     'schemas',
     'mergeInto',
     'FragmentConflictError',
-    'tokenEndpoint',
-    'createDpopProof',
-    'generateDpopKey',
-    'jwkThumbprint',
-    'createClientAssertion',
-    'createReferenceServer',
-    'runConformance',
-    'describeTokenEndpointConformance',
     'exportFragment',
     'VERSION',
     'redactValue',
     'redactBody',
+    'redactHeaders',
+    'redactText',
+    'scrubText',
     'validateTokenEndpointResponse',
     'validateTokenEndpointResponseAsync',
     'normalizeResponse',
@@ -33,11 +29,126 @@ export const EXPECTED_NAMES: Record<string, readonly string[]> = {
     'contractValidators',
     'dpopKeyThumbprint',
     'formatProblems',
+    'AttestoError',
+    'ConfigError',
+    'InvalidExpectationError',
+    'TargetUnreachableError',
   ],
   'attesto-token-contract/matchers': ['matchers', 'toMatchTokenResponse', 'toMatchBearerTokenResponse', 'toMatchDPoPTokenResponse', 'toMatchTokenError', 'toMatchTokenEndpointContract'],
   'attesto-token-contract/vitest': ['matchers', 'toMatchTokenResponse', 'toMatchTokenError'],
   'attesto-token-contract/jest': ['matchers'],
+  // What src/harness/index.ts exports today (formUrlEncode left out: an internal the barrel may drop).
+  'attesto-token-contract/harness': [
+    'tokenEndpoint',
+    'TokenEndpointClient',
+    'CLIENT_AUTH_METHODS',
+    'DEFAULT_TIMEOUT_MS',
+    'basicAuthorization',
+    'createDpopProof',
+    'accessTokenHash',
+    'stripQueryAndFragment',
+    'DPOP_PROOF_TYPE',
+    'createClientAssertion',
+    'CLIENT_ASSERTION_TYPE',
+    'DEFAULT_ASSERTION_LIFETIME_SECONDS',
+    'generateDpopKey',
+    'importSigningKey',
+    'jwkThumbprint',
+    'privateJwkOf',
+    'publicJwkOf',
+    'algorithmForJwk',
+    'DPOP_KEY_ALGORITHMS',
+    'decodeAccessToken',
+    'accessTokenJkt',
+    'HarnessError',
+    'InvalidArgumentError',
+    'InvalidKeyError',
+    'SigningError',
+    'HarnessTimeoutError',
+    'HarnessConnectionRefusedError',
+    'HarnessConnectionResetError',
+    'HarnessHostNotFoundError',
+    'HarnessTransportError',
+  ],
+  'attesto-token-contract/server': ['createReferenceServer', 'ServerConfigError', 'createDemoClients', 'loadServerConfigFile'],
+  'attesto-token-contract/conformance': [
+    'runConformance',
+    'referenceTargetConfig',
+    'knownSelectors',
+    'defaultRunClients',
+    'CHECKS',
+    'findCheck',
+    'AUTH_METHODS',
+    'DEFAULT_CONCURRENCY',
+    'ConformanceConfigError',
+    'loadConfigFile',
+    'parseConfig',
+    'parseExpectedFailures',
+    'resolveConfig',
+    'checkTargetUrl',
+    'isLoopbackHost',
+    'TargetUnreachableError',
+    'failsUnder',
+    'statusOf',
+    'applyExpectation',
+    'REPORTER_NAMES',
+    'formatReport',
+    'formatJson',
+    'formatJunit',
+    'formatMarkdown',
+    'formatConsoleSummary',
+    'ConsoleReporter',
+    'describeTokenEndpointConformance',
+    'LEVELS',
+    'PROFILES',
+    'CAPABILITIES',
+    'CHECK_GROUPS',
+    'STATUSES',
+  ],
+  'attesto-token-contract/errors': [
+    'AttestoError',
+    'ConfigError',
+    'ServerConfigError',
+    'UsageError',
+    'FragmentConflictError',
+    'InvalidExpectationError',
+    'HarnessError',
+    'InvalidArgumentError',
+    'InvalidKeyError',
+    'SigningError',
+    'HarnessTimeoutError',
+    'HarnessConnectionRefusedError',
+    'HarnessConnectionResetError',
+    'HarnessHostNotFoundError',
+    'HarnessTransportError',
+    'TargetUnreachableError',
+    'ConformanceCheckFailure',
+    'ExpectedFailureSkipped',
+    'NoTestFrameworkError',
+    'ListenError',
+    'InternalError',
+    'ConformanceConfigError',
+  ],
 };
+
+/**
+ * Names the root must NOT export: internals (redaction's depth limit and
+ * secret sets, the form encoder) and everything of the heavy subpaths, which
+ * would drag supertest and the reference server back into the light entry.
+ */
+export const ROOT_ABSENT_NAMES: readonly string[] = [
+  'MAX_REDACT_DEPTH',
+  'SECRET_BODY_MEMBERS',
+  'SECRET_HEADERS',
+  'looksLikeJwt',
+  'formUrlEncode',
+  'tokenEndpoint',
+  'createDpopProof',
+  'generateDpopKey',
+  'createReferenceServer',
+  'runConformance',
+  'describeTokenEndpointConformance',
+];
 
 const names = JSON.stringify(EXPECTED_NAMES);
 
@@ -50,6 +161,8 @@ for (const [entry, list] of Object.entries(expected)) {
   const mod = require(entry);
   out[entry] = list.filter((name) => !(name in mod));
 }
+const root = require('attesto-token-contract');
+out.rootPresentAbsent = ${JSON.stringify(ROOT_ABSENT_NAMES)}.filter((name) => name in root);
 try { require('attesto-token-contract/jest'); out.jestWithoutExpect = 'loaded'; } catch (error) { out.jestWithoutExpect = error.message; }
 const registered = [];
 globalThis.expect = { extend: (m) => registered.push(...Object.keys(m)) };
@@ -65,9 +178,13 @@ export const IMPORT_CHECK = `
 import { validateTokenEndpointResponse, document, VERSION } from 'attesto-token-contract';
 import { matchers, toMatchTokenResponse } from 'attesto-token-contract/matchers';
 import { matchers as vitestMatchers } from 'attesto-token-contract/vitest';
+import { tokenEndpoint } from 'attesto-token-contract/harness';
+import { createReferenceServer } from 'attesto-token-contract/server';
+import { runConformance } from 'attesto-token-contract/conformance';
+import { AttestoError } from 'attesto-token-contract/errors';
 import pkg from 'attesto-token-contract/package.json' with { type: 'json' };
 const expected = ${names};
-const out = { staticImports: [typeof validateTokenEndpointResponse, typeof document, typeof VERSION, typeof matchers, typeof toMatchTokenResponse, typeof vitestMatchers], packageVersion: pkg.version };
+const out = { staticImports: [typeof validateTokenEndpointResponse, typeof document, typeof VERSION, typeof matchers, typeof toMatchTokenResponse, typeof vitestMatchers, typeof tokenEndpoint, typeof createReferenceServer, typeof runConformance, typeof AttestoError], packageVersion: pkg.version };
 for (const [entry, list] of Object.entries(expected)) {
   if (entry.endsWith('/jest')) continue;
   const mod = await import(entry);
@@ -146,7 +263,13 @@ import { describe, expect, test } from '@jest/globals';
 // Typings only: setupFilesAfterEnv registers the matchers at run time.
 import type {} from 'attesto-token-contract/jest';
 import type { TokenEndpointResponse } from 'attesto-token-contract';
+import type { TokenEndpointClient } from 'attesto-token-contract/harness';
+import type { ReferenceServer } from 'attesto-token-contract/server';
+import type { ConformanceConfig } from 'attesto-token-contract/conformance';
+import type { AttestoError } from 'attesto-token-contract/errors';
 ${FIXTURES}
+// The subpath typings resolve (node10 through typesVersions, node16 through exports); a missing one is TS2307.
+export type SubpathTypes = [TokenEndpointClient, ReferenceServer, ConformanceConfig, AttestoError];
 describe('@jest/globals expect', () => {
   test('matchers are typed and run', () => {
     expect(bearer).toMatchTokenResponse({ tokenType: 'Bearer' });
@@ -282,6 +405,22 @@ export const TSCONFIG_VITEST = {
 
 /** The conformance suite inside a consumer's own Jest run, against the reference server, all from the install. */
 export const JEST_CONFORMANCE_TEST = `
-const { describeTokenEndpointConformance } = require('attesto-token-contract');
+const { describeTokenEndpointConformance } = require('attesto-token-contract/conformance');
 describeTokenEndpointConformance({ only: ['ok-basic', 'grant-missing', 'dpop-ok'] });
+`;
+
+/**
+ * Which heavy modules one entry loads: run in a fresh node per entry (argv[2])
+ * so nothing another entry loaded is in require.cache. The jest entry needs a
+ * global expect; the stub is set for every entry so all load under the same
+ * conditions. Heavy: the HTTP stack behind supertest and our own harness,
+ * server and conformance code, which the light entries must never pull in.
+ */
+export const LOAD_CHECK = `
+globalThis.expect = { extend() {} };
+const entry = process.argv[2];
+require(entry);
+const loaded = Object.keys(require.cache).map((path) => path.split(require('node:path').sep).join('/'));
+const heavy = /\\/(supertest|superagent|formidable)\\/|\\/attesto-token-contract\\/dist\\/src\\/(server|harness|conformance)\\//;
+process.stdout.write(JSON.stringify({ entry, modules: loaded.length, heavy: loaded.filter((path) => heavy.test(path)) }));
 `;

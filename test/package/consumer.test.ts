@@ -2,7 +2,10 @@
  * The package as users get it: `npm pack`, installed from the tarball into a
  * fresh consumer project outside this repository, then
  *  - require() and import of every entry (`.`, `./matchers`, `./jest`,
- *    `./vitest`, `./package.json`) expose the expected names;
+ *    `./vitest`, `./harness`, `./server`, `./conformance`, `./errors`,
+ *    `./package.json`) expose the expected names;
+ *  - the light entries (`.`, `./matchers`, `./jest`) load no supertest and
+ *    none of our harness, server or conformance modules;
  *  - Jest with its default CommonJS config and
  *    `setupFilesAfterEnv: ['attesto-token-contract/jest']`;
  *  - Jest with `@jest/globals` imports and with the global `jest`
@@ -18,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXPECTED_NAMES, IMPORT_CHECK, JEST_CJS_TEST, JEST_CONFORMANCE_TEST, JEST_GLOBAL_TYPES_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_VITEST, VITEST_MATCHERS_ENTRY_TEST, VITEST_TEST } from './consumer-sources';
+import { EXPECTED_NAMES, IMPORT_CHECK, LOAD_CHECK, JEST_CJS_TEST, JEST_CONFORMANCE_TEST, JEST_GLOBAL_TYPES_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_VITEST, VITEST_MATCHERS_ENTRY_TEST, VITEST_TEST } from './consumer-sources';
 
 const ROOT = resolve(__dirname, '../..');
 // The consumer's own tools only: @types/supertest comes with the package (a dependency, since the
@@ -119,6 +122,7 @@ beforeAll(async () => {
   const files: Record<string, string> = {
     'require-check.cjs': REQUIRE_CHECK,
     'import-check.mjs': IMPORT_CHECK,
+    'load-check.cjs': LOAD_CHECK,
     'jest-cjs/package.json': JSON.stringify({ name: 'jest-cjs', private: true, jest: { setupFilesAfterEnv: ['attesto-token-contract/jest'] } }),
     'jest-cjs/matchers.test.js': JEST_CJS_TEST,
     'jest-cjs/conformance.test.js': JEST_CONFORMANCE_TEST,
@@ -174,6 +178,7 @@ describe('entry points from the installed tarball', () => {
   test('require() of every entry exposes the expected names', async () => {
     const out = parseJson(await run(process.execPath, ['require-check.cjs'], work), 'require-check');
     for (const entry of Object.keys(EXPECTED_NAMES)) expect({ entry, missing: out[entry] }).toEqual({ entry, missing: [] });
+    expect(out.rootPresentAbsent).toEqual([]);
     expect(out.jestWithoutExpect).toMatch(/must be loaded by Jest/);
     expect(out.registered).toEqual(MATCHER_NAMES);
     expect(out.packageVersion).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
@@ -181,9 +186,35 @@ describe('entry points from the installed tarball', () => {
 
   test('import of every entry exposes the expected names, also as static named imports', async () => {
     const out = parseJson(await run(process.execPath, ['import-check.mjs'], work), 'import-check');
-    expect(out.staticImports).toEqual(['function', 'function', 'string', 'object', 'function', 'object']);
+    expect(out.staticImports).toEqual(['function', 'function', 'string', 'object', 'function', 'object', 'function', 'function', 'function', 'function']);
     for (const entry of Object.keys(EXPECTED_NAMES)) expect({ entry, missing: out[entry] }).toEqual({ entry, missing: [] });
     expect(out.registered).toEqual(MATCHER_NAMES);
+  });
+});
+
+interface LoadCheck {
+  entry: string;
+  modules: number;
+  heavy: string[];
+}
+
+async function loadCheck(entry: string): Promise<LoadCheck> {
+  return parseJson(await run(process.execPath, ['load-check.cjs', entry], work), `load-check ${entry}`) as unknown as LoadCheck;
+}
+
+describe('light entries load no HTTP stack, harness, server or conformance code', () => {
+  // Each in its own node process: require.cache then holds exactly what that entry pulled in.
+  test.each(['attesto-token-contract', 'attesto-token-contract/matchers', 'attesto-token-contract/jest'])('%s', async (entry) => {
+    const out = await loadCheck(entry);
+    expect(out.modules).toBeGreaterThan(1); // the entry itself was loaded and seen
+    expect({ entry, heavy: out.heavy }).toEqual({ entry, heavy: [] });
+  });
+
+  test('the check finds them where they are: ./harness loads supertest and superagent, ./server our server code', async () => {
+    const harness = await loadCheck('attesto-token-contract/harness');
+    expect(harness.heavy).toEqual(expect.arrayContaining([expect.stringMatching(/\/node_modules\/supertest\//), expect.stringMatching(/\/node_modules\/superagent\//), expect.stringMatching(/\/attesto-token-contract\/dist\/src\/harness\/index\.js$/)]));
+    const server = await loadCheck('attesto-token-contract/server');
+    expect(server.heavy).toEqual(expect.arrayContaining([expect.stringMatching(/\/attesto-token-contract\/dist\/src\/server\/server\.js$/)]));
   });
 });
 
