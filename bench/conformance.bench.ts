@@ -9,7 +9,7 @@
  */
 import { createReferenceServer } from '../src/server';
 import { defaultRunClients, referenceTargetConfig, runConformance, DEFAULT_CONCURRENCY } from '../src/conformance';
-import { basicAuthorization } from '../src/harness/basic';
+import { basicAuthorization } from '../src/oauth/client-auth';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 

@@ -4,19 +4,14 @@
  * its length so two values can still be told apart, never the value itself.
  */
 
-/** Body members (RFC 6749 §5.1, §2.3.1; RFC 7521 §4.2) and headers that carry secrets. */
-export const SECRET_BODY_MEMBERS: ReadonlySet<string> = new Set([
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'client_secret',
-  'client_assertion',
-  'assertion',
-  'code',
-  'password',
-]);
+import { formUrlDecode } from './oauth/client-auth';
+import { SECRET_HEADERS as SECRET_HEADER_NAMES, SECRET_PARAMETERS } from './oauth/protocol';
 
-export const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'dpop', 'cookie', 'set-cookie', 'proxy-authorization']);
+/** Body members and parameters that carry secrets (src/oauth/protocol.ts). */
+export const SECRET_BODY_MEMBERS: ReadonlySet<string> = new Set(Object.keys(SECRET_PARAMETERS));
+
+/** Header fields that carry secrets (src/oauth/protocol.ts). */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set(SECRET_HEADER_NAMES);
 
 const PREFIX_LENGTH = 4;
 
@@ -95,41 +90,50 @@ export function redactQuery(query: string): string {
     .map((pair) => {
       const equals = pair.indexOf('=');
       if (equals === -1) return pair;
-      const value = formDecode(pair.slice(equals + 1));
-      return SECRET_BODY_MEMBERS.has(formDecode(pair.slice(0, equals))) || looksLikeJwt(value) ? `${pair.slice(0, equals + 1)}${redactValue(value)}` : pair;
+      const value = formUrlDecode(pair.slice(equals + 1));
+      return SECRET_BODY_MEMBERS.has(formUrlDecode(pair.slice(0, equals))) || looksLikeJwt(value) ? `${pair.slice(0, equals + 1)}${redactValue(value)}` : pair;
     })
     .join('&');
 }
 
-/** application/x-www-form-urlencoded decoding of one name or value; malformed escapes are kept as written. */
-function formDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
-}
 
 /**
- * Replaces every occurrence of the given secret strings in free text. Use it
- * as the last line of defence on text that may echo a request (an error
- * page, a server's error_description).
+ * Replaces every occurrence of the given secret strings in free text, the
+ * longest first (so a secret that holds another is replaced whole), by
+ * split/join: no secret is ever built into a regular expression. Use it as
+ * the last line of defence on text that may echo a request (an error page,
+ * a server's error_description). Values under 4 characters are left alone:
+ * they would match ordinary words.
  */
 export function scrubText(text: string, secrets: Iterable<string | undefined>): string {
+  return scrubOrdered(text, longestFirst(secrets));
+}
+
+function scrubOrdered(text: string, ordered: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) {
-    if (typeof secret === 'string' && secret.length >= 4) out = out.split(secret).join(redactValue(secret));
-  }
+  for (const secret of ordered) if (out.includes(secret)) out = out.split(secret).join(redactValue(secret));
   return out;
 }
 
-/** A deep copy of a JSON-like value with every occurrence of the given secrets replaced in its strings (see `scrubText`). */
-export function scrubValue(value: unknown, secrets: readonly (string | undefined)[], depth = 0): unknown {
-  if (typeof value === 'string') return scrubText(value, secrets);
-  if (value === null || typeof value !== 'object') return value;
-  if (depth >= MAX_REDACT_DEPTH) return '[nested too deep]';
-  if (Array.isArray(value)) return value.map((item) => scrubValue(item, secrets, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, scrubValue(member, secrets, depth + 1)]));
+/**
+ * A deep copy of a JSON-like value with every occurrence of the given
+ * secrets replaced in its strings and its member names (see `scrubText`).
+ */
+export function scrubValue(value: unknown, secrets: Iterable<string | undefined>): unknown {
+  const ordered = longestFirst(secrets);
+  const walk = (member: unknown, depth: number): unknown => {
+    if (typeof member === 'string') return scrubOrdered(member, ordered);
+    if (member === null || typeof member !== 'object') return member;
+    if (depth >= MAX_REDACT_DEPTH) return '[nested too deep]';
+    if (Array.isArray(member)) return member.map((item) => walk(item, depth + 1));
+    return Object.fromEntries(Object.entries(member).map(([key, item]) => [scrubOrdered(key, ordered), walk(item, depth + 1)]));
+  };
+  return walk(value, 0);
+}
+
+function longestFirst(secrets: Iterable<string | undefined>): string[] {
+  const list = [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length >= 4))];
+  return list.sort((a, b) => b.length - a.length);
 }
 
 // A compact JWS/JWE (RFC 7515 §7.1, RFC 7516 §7.1) starts with the base64url of a JSON

@@ -9,31 +9,15 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { TargetUnreachableError } from '../errors';
+import { MAX_RESPONSE_BYTES } from '../oauth/limits';
+import { classifyTransportError, RequestTimeout } from '../oauth/transport-error';
+import type { WireRequest, WireResponse } from './exchange';
 
-export interface WireRequest {
-  method: string;
-  /** Absolute URL, query string included. */
-  url: string;
-  /** Header fields in the order they are sent; a name may repeat (RFC 9110 §5.3). */
-  headers: Array<[string, string]>;
-  body?: string;
-}
+export type { WireRequest, WireResponse };
 
-export interface WireResponse {
-  status: number;
-  /** Lower-case names; repeated fields joined with ", " (RFC 9110 §5.3). */
-  headers: Record<string, string>;
-  /** Every field line as received, for rules about how many times a field appears. */
-  rawHeaders: Array<[string, string]>;
-  text: string;
-  /** The body parsed as JSON when it parses, else the raw text. */
-  body: unknown;
-}
 
 export { TargetUnreachableError };
 
-/** A response larger than this is cut off: a token endpoint answers in a few hundred bytes. */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 export interface HttpClientOptions {
   timeoutMs: number;
@@ -78,11 +62,11 @@ export class HttpClient {
       if (request.body !== undefined && !grouped.has('content-length')) {
         req.setHeader('Content-Length', Buffer.byteLength(request.body));
       }
-      const timer = setTimeout(() => req.destroy(new Error(`timeout after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-      req.on('timeout', () => req.destroy(new Error(`timeout after ${this.options.timeoutMs} ms`)));
+      const timer = setTimeout(() => req.destroy(new RequestTimeout(this.options.timeoutMs)), this.options.timeoutMs);
+      req.on('timeout', () => req.destroy(new RequestTimeout(this.options.timeoutMs)));
       req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new TargetUnreachableError(origin, causeOf(error), { cause: error }));
+        reject(new TargetUnreachableError(origin, classifyTransportError(error).words, { cause: error }));
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
@@ -93,7 +77,7 @@ export class HttpClient {
         });
         res.on('error', (error: NodeJS.ErrnoException) => {
           clearTimeout(timer);
-          reject(new TargetUnreachableError(origin, causeOf(error), { cause: error }));
+          reject(new TargetUnreachableError(origin, classifyTransportError(error).words, { cause: error }));
         });
         res.on('end', () => {
           clearTimeout(timer);
@@ -115,26 +99,6 @@ export class HttpClient {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
-}
-
-const CAUSES: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-};
-
-/** `connection refused (ECONNREFUSED)`: words for a newcomer, the code for a search engine. */
-function causeOf(error: NodeJS.ErrnoException): string {
-  const code = error.code;
-  if (code === undefined) return error.message;
-  if (code.startsWith('HPE_')) return `not a valid HTTP response (${code})`;
-  const words = CAUSES[code];
-  return words ? `${words} (${code})` : code;
 }
 
 function pairs(raw: string[]): Array<[string, string]> {

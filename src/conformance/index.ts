@@ -2,8 +2,11 @@
  * The live conformance suite (issue 6): checks of the checklist, the runner,
  * configuration, profiles, expected failures, reporters and the Jest entry.
  */
-export { runConformance, referenceTargetConfig, knownSelectors, defaultRunClients, type RunOptions, type StartInfo } from './runner';
+export { runConformance, referenceTargetConfig, knownSelectors, defaultRunClients, planFor, type RunOptions, type StartInfo } from './runner';
+export { planRun, type PlanInput, type RunPlan, type SkippedCheck } from './plan';
+export { CAPABILITIES, capabilitiesOf, describeCapability, type Capability, type CapabilityFacts } from './capabilities';
 export { CHECKS, findCheck } from './checks';
+export type { Check } from './checks/define';
 export {
   AUTH_METHODS,
   DEFAULT_CONCURRENCY,
@@ -20,7 +23,7 @@ export {
   type DpopConfig as ConformanceDpopConfig,
   type ResolvedConfig,
 } from './config';
-export { TargetUnreachableError } from './http';
+export { TargetUnreachableError } from '../errors';
 export { failsUnder, statusOf, applyExpectation } from './profiles';
 export { REPORTER_NAMES, formatReport, formatJson, formatJunit, formatMarkdown, formatConsoleSummary, ConsoleReporter, type ReporterName } from './reporters';
 export { describeTokenEndpointConformance, type DescribeConformanceOptions, type DescribeConformanceConfig, type LazyClientConfig, type LazyValue } from './jest';

@@ -27,11 +27,15 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { CHECKS } from './checks';
+import type { Check } from './checks/define';
+import { capabilitiesOf } from './capabilities';
+import { planRun, type RunPlan } from './plan';
+import { COMPANION_CAPABILITIES, referenceRunCapabilities } from './reference-run';
+import { formatCheckDetails } from './reporters/console';
 import { ConformanceCheckFailure, ExpectedFailureSkipped, NoTestFrameworkError } from '../errors';
 import { ConformanceConfigError, checkTargetUrl, parseConfig, parseExpectedFailures, type ClientConfig, type ConformanceConfig } from './config';
-import { formatConsoleSummary } from './reporters';
-import { knownSelectors, runConformance } from './runner';
-import type { Capability, Check, CheckResult, ConformanceReport } from './types';
+import { runConformance } from './runner';
+import type { CheckResult, ConformanceReport } from './types';
 
 type TestFn = (name: string, fn: () => Promise<void> | void, timeout?: number) => void;
 
@@ -81,7 +85,7 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
   const where = target === 'reference' ? 'reference server' : target === 'lazy' ? 'url resolved in beforeAll' : config.url === '' ? 'no url' : titleUrl(config.url);
   const name = options.name ?? `token endpoint conformance: ${where} (profile ${profile})`;
 
-  let registration: Registration;
+  let registration: RunPlan;
   try {
     registration = register(config, target, options.baseDir);
   } catch (error) {
@@ -96,7 +100,8 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
     });
     return;
   }
-  const { capabilities, expected, selected } = registration;
+  const plan = registration;
+  const skipReasons = new Map(plan.skipped.map(({ check, reason }) => [check.id, reason]));
 
   api.describe(name, () => {
     let report: ConformanceReport | undefined;
@@ -110,18 +115,18 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
     }, options.timeoutMs ?? 120_000);
 
     const resultOf = (check: Check): CheckResult => {
-      if (runError !== undefined) throw runError instanceof Error ? runError : new Error(String(runError));
+      if (runError !== undefined) throw runError instanceof Error ? runError : new ConformanceCheckFailure(String(runError));
       const result = report?.checks.find((c) => c.id === check.id);
       if (!result) throw new ConformanceCheckFailure(`${check.id}: no result (the run did not complete)`);
       return result;
     };
 
-    for (const check of selected) {
+    for (const check of plan.selected) {
       const title = `${check.id} [${check.level}] ${check.title}`;
-      const missing = check.requires.filter((cap) => !capabilities.has(cap));
-      if (missing.length > 0) {
-        api.test.skip(`${title} (needs ${missing.join(', ')})`, () => undefined);
-      } else if (expected.has(check.id) && api.test.failing) {
+      const skipReason = skipReasons.get(check.id);
+      if (skipReason !== undefined) {
+        api.test.skip(`${title} (${skipReason})`, () => undefined);
+      } else if (plan.expectedFailures.has(check.id) && api.test.failing) {
         // test.failing passes when the body throws: an expected failure that now passes (XPASS) fails the run, so the list gets trimmed.
         api.test.failing(title, () => {
           const result = resultOf(check);
@@ -171,17 +176,12 @@ function hasClients(config: DescribeConformanceConfig): boolean {
   return config.clients !== undefined || config.unauthorizedClient !== undefined;
 }
 
-interface Registration {
-  capabilities: Set<Capability>;
-  expected: Set<string>;
-  selected: Check[];
-}
-
 /**
  * Everything knowable while the file loads, checked now: a problem here
- * would otherwise fail every test alike, in beforeAll.
+ * would otherwise fail every test alike, in beforeAll. The plan is the
+ * runner's own (plan.ts), from the configuration's static part.
  */
-function register(config: DescribeConformanceConfig, target: TargetKind, baseDir: string | undefined): Registration {
+function register(config: DescribeConformanceConfig, target: TargetKind, baseDir: string | undefined): RunPlan {
   if (target === 'static' && (typeof config.url !== 'string' || config.url.trim() === '')) {
     throw new ConformanceConfigError(
       `url is ${config.url === '' || typeof config.url === 'string' ? 'empty' : `not a string (${typeof config.url})`}: give the token endpoint URL (is the environment variable holding it set?), or leave url out to test the reference server`,
@@ -198,24 +198,24 @@ function register(config: DescribeConformanceConfig, target: TargetKind, baseDir
   const statics = parseConfig(withStandIns(config), 'config');
   if (target === 'static') checkTargetUrl(config.url as string, config.allowInsecureHttp === true);
   if (target !== 'reference' && config.referenceServer !== undefined) throw new ConformanceConfigError('referenceServer applies only without a url (the reference server run)');
-  const expected = expectedIds(statics, baseDir);
-  const known = knownSelectors();
-  for (const [field, ids] of [
-    ['only', statics.only ?? []],
-    ['skip', statics.skip ?? []],
-    ['expectedFailures', [...expected]],
-  ] as const) {
-    const unknown = ids.filter((id) => !known.has(id));
-    if (unknown.length > 0) throw new ConformanceConfigError(`${field}: unknown check id ${unknown.map((id) => JSON.stringify(id)).join(', ')}`);
+  const expectedFailures = expectedFailuresOf(statics, baseDir);
+  const common = { only: statics.only, skip: statics.skip, expectedFailures };
+  if (target === 'reference') {
+    return planRun({ ...common, capabilities: referenceRunCapabilities(statics.referenceServer?.requireNonce !== false), companion: COMPANION_CAPABILITIES }, CHECKS);
   }
-  return {
-    capabilities: plannedCapabilities(target === 'lazy' ? { ...statics, url: LAZY_URL } : statics),
-    expected,
-    selected: CHECKS.filter((check) => selects(statics, check)),
-  };
+  const dpop = typeof statics.dpop === 'boolean' ? { enabled: statics.dpop } : (statics.dpop ?? {});
+  const capabilities = capabilitiesOf({
+    // A lazy url is unknown while registering: not https, so `tls` (which needs an https:// target) is registered as skipped.
+    url: target === 'lazy' ? undefined : statics.url,
+    clients: (statics.clients ?? []).map((c) => ({ auth: c.auth, requiresDpop: requiresDpop(c) })),
+    dpop,
+    invalidScope: statics.invalidScope,
+    unauthorizedClient: statics.unauthorizedClient,
+  });
+  return planRun({ ...common, capabilities }, CHECKS);
 }
 
-/** Stands in for a lazy url while registering: not https, so `tls` (which needs an https:// target) is registered as skipped. */
+/** Stands in for a lazy url while the static shape is validated. */
 const LAZY_URL = 'http://127.0.0.1/lazily-resolved';
 const LAZY_SECRET = 'lazily-resolved';
 const LAZY_KEY = 'lazily-resolved.jwk';
@@ -264,55 +264,22 @@ async function settle<T>(value: LazyValue<T>, where: string): Promise<T> {
 
 export { ConformanceCheckFailure, ExpectedFailureSkipped };
 
+/** A failing check's details as the console reporter prints them (reporters/console.ts), for the test's failure message. */
 function describe(result: CheckResult): string {
-  const report: ConformanceReport = {
-    tool: '',
-    version: '',
-    target: '',
-    profile: 'attesto',
-    startedAt: '',
-    durationMs: 0,
-    summary: { total: 1, passed: 0, failed: 1, warned: 0, skipped: 0, expectedFailures: 0, unexpectedPasses: 0 },
-    checks: [{ ...result, status: result.status === 'expected-failure' ? 'failed' : result.status }],
-  };
-  const text = formatConsoleSummary(report);
-  // Keep the details, drop the one-check summary table.
-  return text.slice(0, text.indexOf('level  ')).trim() || result.message;
+  return formatCheckDetails({ ...result, status: result.status === 'expected-failure' ? 'failed' : result.status }).trim() || result.message;
 }
 
-/**
- * Capabilities known before the run (the test list must be registered
- * synchronously): from the clients' methods and the flags. Without a url,
- * those of the reference server's default run.
- */
-export function plannedCapabilities(config: ConformanceConfig): Set<Capability> {
-  const caps = new Set<Capability>();
-  const dpop = typeof config.dpop === 'boolean' ? { enabled: config.dpop } : (config.dpop ?? {});
-  if (config.url === undefined) {
-    // dpop_disabled: the default run starts a second reference server with DPoP off for those checks.
-    for (const cap of ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'secret_client', 'dpop', 'invalid_scope', 'unauthorized_client', 'dpop_required_client', 'dpop_disabled'] as const) caps.add(cap);
-    if (config.referenceServer?.requireNonce !== false) caps.add('dpop_nonce');
-    return caps;
-  }
-  for (const client of config.clients ?? []) {
-    caps.add(client.auth);
-    if (client.auth !== 'private_key_jwt') caps.add('secret_client');
-    if (client.requiresDpop) caps.add('dpop_required_client');
-  }
-  if (dpop.enabled || dpop.nonce) caps.add('dpop');
-  if (dpop.nonce) caps.add('dpop_nonce');
-  if (dpop.disabled) caps.add('dpop_disabled');
-  if (config.invalidScope) caps.add('invalid_scope');
-  if (config.unauthorizedClient) caps.add('unauthorized_client');
-  if (config.url.startsWith('https:')) caps.add('https');
-  return caps;
+/** The config member that says a client must use DPoP (`requireDpop`; `requiresDpop` is its older spelling). */
+function requiresDpop(client: ClientConfig): boolean {
+  const flags = client as { requireDpop?: boolean; requiresDpop?: boolean };
+  return flags.requireDpop === true || flags.requiresDpop === true;
 }
 
-function expectedIds(config: ConformanceConfig, baseDir: string | undefined): Set<string> {
+function expectedFailuresOf(config: ConformanceConfig, baseDir: string | undefined): Map<string, string> {
   const value = config.expectedFailures;
-  if (value === undefined) return new Set();
-  if (Array.isArray(value)) return new Set(value);
-  if (typeof value === 'object') return new Set(Object.keys(value));
+  if (value === undefined) return new Map();
+  if (Array.isArray(value)) return new Map(value.map((id) => [id, '']));
+  if (typeof value === 'object') return new Map(Object.entries(value));
   // A file: read it now, synchronously, since tests are registered synchronously (resolved as the runner will).
   const path = isAbsolute(value) ? value : resolvePath(baseDir ?? process.cwd(), value);
   let text: string;
@@ -321,12 +288,7 @@ function expectedIds(config: ConformanceConfig, baseDir: string | undefined): Se
   } catch (error) {
     throw new ConformanceConfigError(`cannot read expected failures file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  return new Set(parseExpectedFailures(text, path).keys());
-}
-
-function selects(config: ConformanceConfig, check: Check): boolean {
-  const hit = (list: readonly string[] | undefined) => (list ?? []).some((s) => s === check.id || s === check.group);
-  return (config.only === undefined || config.only.length === 0 || hit(config.only)) && !hit(config.skip);
+  return parseExpectedFailures(text, path);
 }
 
 function jestGlobals(): TestApi {

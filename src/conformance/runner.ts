@@ -1,27 +1,32 @@
 /**
- * Runs the catalogue against one token endpoint: selects the checks, skips
- * those whose capabilities the configuration lacks, runs independent checks
- * in a bounded pool, stateful ones in order, observers last, and turns the
- * findings into statuses under the profile and the expected-failures list.
+ * Runs the catalogue against one token endpoint: plans the run (plan.ts:
+ * selection, capabilities, skips, expected failures), runs independent
+ * checks in a bounded pool, stateful ones in order, observers last, and
+ * turns the findings into statuses under the profile and the
+ * expected-failures list.
  */
 import { PACKAGE_NAME, VERSION } from '../version';
-import { createDemoClients, createReferenceServer, type ReferenceClientConfig, type ReferenceServer } from '../server';
-import { redactValue, scrubText } from '../redact';
-import { CheckAborted, CheckRun, SkipCheck } from './check-run';
+import { ConfigError, TargetUnreachableError } from '../errors';
+import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
+import { isCertificateProblem } from '../oauth/transport-error';
+import { createReferenceServer, type ReferenceServer } from '../server';
 import { CHECKS } from './checks';
-import {
-  ConformanceConfigError,
-  parseConfig,
-  resolveConfig,
-  type ConformanceConfig,
-  type ResolvedConfig,
-  type ResolveOptions,
-} from './config';
-import { TargetUnreachableError, type WireResponse } from './http';
-import { FORM_CONTENT_TYPE } from './request';
+import type { Check } from './checks/define';
+import { capabilitiesOf, type Capability } from './capabilities';
+import { parseConfig, resolveConfig, type ConformanceConfig, type ResolvedConfig } from './config';
+import { CheckContext } from './context';
+import type { WireResponse } from './exchange';
+import { OwnershipIndex } from './ownership';
+import { planRun, type RunPlan } from './plan';
 import { applyExpectation, decidingLevel, orderFindings, statusOf } from './profiles';
+import { COMPANION_CAPABILITIES, defaultRunClients, referenceTargetConfig } from './reference-run';
+import { CheckAborted } from './send';
 import { Session } from './session';
-import { CHECK_GROUPS, type Capability, type Check, type CheckResult, type CheckStatus, type Finding, type ConformanceReport, type Level, type ReportSummary } from './types';
+import { SkipCheck } from './skip';
+import type { CheckResult, CheckStatus, ConformanceReport, Finding, Level, ReportSummary } from './types';
+
+export { defaultRunClients, referenceTargetConfig } from './reference-run';
+export { knownSelectors } from './plan';
 
 export interface StartInfo {
   /** The token endpoint URL. */
@@ -37,7 +42,11 @@ export interface StartInfo {
   warning?: string;
 }
 
-export interface RunOptions extends ResolveOptions {
+export interface RunOptions {
+  /** Environment for `secretEnv` (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Folder that relative key and expected-failures paths resolve against (default cwd). */
+  baseDir?: string;
   /** Called as each check finishes (live progress). */
   onResult?: (result: CheckResult, done: number, total: number) => void;
   /** Called once the target is known and the checks are selected. */
@@ -50,11 +59,6 @@ export interface RunOptions extends ResolveOptions {
   checks?: readonly Check[];
 }
 
-/** Every id and group name `only`, `skip` and `expectedFailures` may use. */
-export function knownSelectors(checks: readonly Check[] = CHECKS): Set<string> {
-  return new Set<string>([...checks.map((c) => c.id), ...CHECK_GROUPS]);
-}
-
 /**
  * Runs the suite. Without `config.url`, starts the reference server on an
  * ephemeral loopback port, runs against it and stops it.
@@ -65,10 +69,11 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
   // Programmatic callers get the same validation as config files: a clear error, never a TypeError.
   config = parseConfig(config, 'config');
   const checks = options.checks ?? CHECKS;
-  const resolveOptions: ResolveOptions = { ...options, knownIds: options.knownIds ?? knownSelectors(checks) };
+  const owners = new OwnershipIndex(options.checks ? [...CHECKS, ...options.checks] : CHECKS);
+  const resolveOptions = { env: options.env ?? process.env, baseDir: options.baseDir ?? process.cwd() };
   if (config.url !== undefined) {
-    if (config.referenceServer !== undefined) throw new ConformanceConfigError('referenceServer applies only to the default run, without a url');
-    const session = new Session(await resolveConfig(config, resolveOptions));
+    if (config.referenceServer !== undefined) throw new ConfigError('referenceServer applies only to the default run, without a url');
+    const session = new Session(await resolveConfig(config, resolveOptions), owners);
     session.onRequest = options.onRequest;
     try {
       return await runResolved(session, checks, options, undefined);
@@ -76,7 +81,7 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
       session.close();
     }
   }
-  return runAgainstReferenceServer(config, checks, options, resolveOptions);
+  return runAgainstReferenceServer(config, checks, options, resolveOptions, owners);
 }
 
 /**
@@ -86,13 +91,19 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
  * (`dpop-disabled`) run against a second reference server, started only
  * when such a check is selected.
  */
-async function runAgainstReferenceServer(config: ConformanceConfig, checks: readonly Check[], options: RunOptions, resolveOptions: ResolveOptions): Promise<ConformanceReport> {
+async function runAgainstReferenceServer(
+  config: ConformanceConfig,
+  checks: readonly Check[],
+  options: RunOptions,
+  resolveOptions: { env: NodeJS.ProcessEnv; baseDir: string },
+  owners: OwnershipIndex,
+): Promise<ConformanceReport> {
   if (config.clients !== undefined || config.unauthorizedClient !== undefined) {
-    throw new ConformanceConfigError('clients are configured but no url: give the token endpoint url');
+    throw new ConfigError('clients are configured but no url: give the token endpoint url');
   }
   const requireNonce = config.referenceServer?.requireNonce ?? true;
   if (!requireNonce && typeof config.dpop === 'object' && config.dpop.nonce === true) {
-    throw new ConformanceConfigError('dpop.nonce (--dpop-nonce) contradicts referenceServer.requireNonce: false');
+    throw new ConfigError('dpop.nonce (--dpop-nonce) contradicts referenceServer.requireNonce: false');
   }
   const clients = await defaultRunClients();
   const servers: ReferenceServer[] = [];
@@ -104,7 +115,7 @@ async function runAgainstReferenceServer(config: ConformanceConfig, checks: read
   // The reference server's clients and DPoP settings replace the user's `dpop` (which describes a --url target).
   const sessionFor = async (server: ReferenceServer) => {
     const target = referenceTargetConfig(server);
-    return new Session(await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, resolveOptions));
+    return new Session(await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, resolveOptions), owners);
   };
   const sessions: Session[] = [];
   try {
@@ -112,7 +123,7 @@ async function runAgainstReferenceServer(config: ConformanceConfig, checks: read
     sessions.push(main);
     main.onRequest = options.onRequest;
     const companion: Companion = {
-      capabilities: new Set<Capability>(['dpop_disabled']),
+      capabilities: COMPANION_CAPABILITIES,
       note: 'against a second reference server with DPoP switched off',
       open: async () => {
         const session = await sessionFor(await start({ enabled: false, requireNonce: false }));
@@ -139,42 +150,11 @@ interface Companion {
   open(): Promise<Session>;
 }
 
-/** The clients of the default run: the reference server's demo clients (one per method, one without the grant, one bound to DPoP). */
-export async function defaultRunClients(): Promise<ReferenceClientConfig[]> {
-  return createDemoClients();
-}
-
-/** The configuration that tests a reference server with its demo clients. */
-export function referenceTargetConfig(server: ReferenceServer): ConformanceConfig {
-  const clients: NonNullable<ConformanceConfig['clients']> = [];
-  let unauthorizedClient: ConformanceConfig['unauthorizedClient'];
-  for (const info of Object.values(server.clients)) {
-    const auth = info.authMethods[0];
-    if (auth === undefined) continue;
-    const client = {
-      id: info.id,
-      auth,
-      ...(info.secret !== undefined ? { secret: info.secret } : {}),
-      ...(info.privateJwk ? { privateKey: info.privateJwk } : {}),
-      ...(info.requireDpop ? { requiresDpop: true } : {}),
-    };
-    if (!info.grantTypes.includes('client_credentials')) unauthorizedClient ??= client;
-    else if (auth !== 'private_key_jwt' || info.privateJwk) clients.push(client);
-  }
-  return {
-    url: server.tokenEndpoint,
-    scope: 'read',
-    invalidScope: 'admin',
-    dpop: server.dpopEnabled ? { enabled: true, nonce: server.requireNonce } : { disabled: true },
-    clients,
-    ...(unauthorizedClient ? { unauthorizedClient } : {}),
-  };
-}
-
 async function runResolved(session: Session, catalogue: readonly Check[], options: RunOptions, companion: Companion | undefined): Promise<ConformanceReport> {
   const config = session.config;
   const started = Date.now();
-  const selected = selectChecks(catalogue, config);
+  const plan = planFor(config, catalogue, companion?.capabilities);
+  const { selected } = plan;
   // Probe first: an unreachable target prints one line, not a header and then an error.
   const warning = probeWarning(await preflight(session));
   options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce, ...(warning ? { warning } : {}) });
@@ -187,23 +167,13 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
     options.onResult?.(result, done, selected.length);
   };
 
-  const runnable: Check[] = [];
-  const elsewhere: Check[] = [];
-  for (const check of selected) {
-    const missing = check.requires.filter((cap) => !config.capabilities.has(cap));
-    if (missing.length === 0) runnable.push(check);
-    else if (companion && missing.every((cap) => companion.capabilities.has(cap))) elsewhere.push(check);
-    else finish(skipped(check, `needs ${missing.map(describeCapability).join(', ')}`));
-  }
-  const concurrent = runnable.filter((c) => (c.mode ?? 'concurrent') === 'concurrent');
-  const ordered = runnable.filter((c) => c.mode === 'ordered');
-  const observers = runnable.filter((c) => c.mode === 'observer');
-
+  for (const { check, reason } of plan.skipped) finish(skipped(check, reason));
+  const { concurrent, ordered, observers, elsewhere } = plan;
   await pool(concurrent, config.concurrency, async (check) => finish(await runOne(session, check, options.signal)));
   if (companion && elsewhere.length > 0) {
     const other = await companion.open();
     for (const check of elsewhere) finish(await runOne(other, check, options.signal, companion.note));
-    for (const secret of other.secrets) session.secrets.add(secret);
+    session.secrets.merge(other.secrets);
   }
   for (const check of [...ordered, ...observers]) finish(await runOne(session, check, options.signal));
 
@@ -222,15 +192,15 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
   };
 }
 
-function selectChecks(catalogue: readonly Check[], config: ResolvedConfig): Check[] {
-  const matches = (check: Check, selectors: readonly string[]) => selectors.includes(check.id) || selectors.includes(check.group);
-  return catalogue.filter((check) => (config.only === undefined || config.only.length === 0 || matches(check, config.only)) && !matches(check, config.skip));
+/** The run plan of a resolved configuration (plan.ts), the one the CLI's --list and the Jest entry also use. */
+export function planFor(config: ResolvedConfig, catalogue: readonly Check[] = CHECKS, companion?: ReadonlySet<Capability>): RunPlan {
+  return planRun({ only: config.only, skip: config.skip, expectedFailures: config.expectedFailures, capabilities: capabilitiesOf(config), companion }, catalogue);
 }
 
 async function runOne(session: Session, check: Check, signal: AbortSignal | undefined, where?: string): Promise<CheckResult> {
   const config = session.config;
   if (signal?.aborted) return skipped(check, 'run interrupted');
-  const run = new CheckRun(session, check);
+  const run = new CheckContext(session, check);
   const started = performance.now();
   try {
     await check.run(run);
@@ -249,7 +219,7 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
   const raw = statusOf(config.profile, findings);
   const status = applyExpectation(raw, config.expectedFailures.has(check.id));
   const message = messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + (where ? ` (${where})` : '');
-  return resultOf(check, status, scrubText(message, session.secrets), durationMs, findings, decidingLevel(config.profile, findings));
+  return resultOf(check, status, session.secrets.scrub(message), durationMs, findings, decidingLevel(config.profile, findings));
 }
 
 function messageOf(status: CheckResult['status'], findings: CheckResult['findings'], passMessage: string, expectedReason: string | undefined): string {
@@ -274,24 +244,6 @@ function skipped(check: Check, reason: string, durationMs = 0): CheckResult {
 function resultOf(check: Check, status: CheckStatus, message: string, durationMs: number, findings: Finding[], decidedBy?: Level): CheckResult {
   const { id, title, level, reference, group } = check;
   return { id, title, level, reference, group, status, decidingLevel: decidedBy ?? level, message, durationMs: Math.round(durationMs * 10) / 10, findings };
-}
-
-const CAPABILITY_HINTS: Record<string, string> = {
-  client_secret_basic: 'a client_secret_basic client',
-  client_secret_post: 'a client_secret_post client',
-  private_key_jwt: 'a private_key_jwt client (--auth private_key_jwt --private-key FILE)',
-  secret_client: 'a client with a secret',
-  dpop: 'DPoP support (--dpop)',
-  dpop_nonce: 'a server requiring DPoP nonces (--dpop-nonce)',
-  invalid_scope: 'a scope no client may have (--invalid-scope)',
-  unauthorized_client: 'a client registered for no client_credentials grant (config "unauthorizedClient")',
-  dpop_required_client: 'a client that must use DPoP (config "requiresDpop": true)',
-  dpop_disabled: 'a server with DPoP switched off (config "dpop": { "disabled": true })',
-  https: 'an https:// target (a plain-http loopback target cannot test TLS refusal)',
-};
-
-function describeCapability(cap: string): string {
-  return CAPABILITY_HINTS[cap] ?? cap;
 }
 
 export function summarize(checks: readonly CheckResult[]): ReportSummary {
@@ -330,7 +282,7 @@ async function preflight(session: Session): Promise<WireResponse> {
     return await probe(session);
   } catch (error) {
     // A staging server behind a private CA is the usual case: say how to trust it.
-    if (error instanceof TargetUnreachableError && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.reason)) {
+    if (error instanceof TargetUnreachableError && isCertificateProblem(error.reason)) {
       throw new TargetUnreachableError(error.target, `${error.reason} (the TLS certificate is not trusted; give its CA with --ca-file, config "caFile")`, { cause: error });
     }
     throw error;
@@ -349,27 +301,17 @@ function probe(session: Session): Promise<WireResponse> {
     method: 'POST',
     url: session.config.url,
     headers: [
-      ['Content-Type', FORM_CONTENT_TYPE],
-      ['Accept', 'application/json'],
+      ['Content-Type', FORM_MEDIA_TYPE],
+      ['Accept', JSON_MEDIA_TYPE],
     ],
-    body: 'grant_type=client_credentials',
+    body: `grant_type=${CLIENT_CREDENTIALS_GRANT}`,
   });
 }
 
-function scrubResults(results: CheckResult[], secrets: ReadonlySet<string>): CheckResult[] {
+/** Every string of the results scrubbed of the run's secrets, member names included (SecretSet: no secret is built into a pattern). */
+function scrubResults(results: CheckResult[], secrets: Session['secrets']): CheckResult[] {
   if (secrets.size === 0) return results;
-  const pattern = new RegExp([...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
-  const scrub = (value: unknown): unknown => {
-    if (typeof value === 'string') return value.replace(pattern, (secret) => redactValue(secret));
-    if (Array.isArray(value)) return value.map(scrub);
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
-    return value;
-  };
-  return results.map((result) => (result.findings.length === 0 ? { ...result, message: scrub(result.message) as string } : (scrub(result) as CheckResult)));
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return results.map((result) => (result.findings.length === 0 ? { ...result, message: secrets.scrub(result.message) } : (secrets.scrubValue(result) as CheckResult)));
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

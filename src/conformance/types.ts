@@ -1,9 +1,11 @@
 /**
- * The vocabulary of the live conformance suite: levels, capabilities,
- * checks, findings and results. Plain data; behaviour lives in the runner,
- * the check groups and the reporters.
+ * The vocabulary of the live conformance suite: levels, check descriptions,
+ * findings and results. Plain data; behaviour lives in the check context,
+ * the check groups, the runner and the reporters.
  */
-import type { CheckRun } from './check-run';
+import type { Capability } from './capabilities';
+
+export type { Capability };
 
 /**
  * How binding a requirement is.
@@ -18,22 +20,6 @@ export type Level = (typeof LEVELS)[number];
 export const PROFILES = ['attesto', 'rfc'] as const;
 export type Profile = (typeof PROFILES)[number];
 
-/** What a check needs from the configuration; a check whose needs are not met is skipped with the reason. */
-export const CAPABILITIES = [
-  'client_secret_basic',
-  'client_secret_post',
-  'private_key_jwt',
-  'secret_client',
-  'dpop',
-  'dpop_nonce',
-  'invalid_scope',
-  'unauthorized_client',
-  'dpop_required_client',
-  'dpop_disabled',
-  'https',
-] as const;
-export type Capability = (typeof CAPABILITIES)[number];
-
 export const CHECK_GROUPS = [
   'success',
   'transport',
@@ -46,7 +32,20 @@ export const CHECK_GROUPS = [
 ] as const;
 export type CheckGroup = (typeof CHECK_GROUPS)[number];
 
-export interface Check {
+/**
+ * What a check's core problems it owns (src/validate rule ids and body JSON
+ * pointers): a problem the validation core finds in any check's response is
+ * reported by its owner, once, not by every check that happened to see it.
+ */
+export interface Ownership {
+  /** Rule ids (`header.content-type.json`). */
+  readonly rules?: readonly string[];
+  /** Body JSON pointers; a pointer owns its descendants too (`/cnf` owns `/cnf/jkt`). */
+  readonly pointers?: readonly string[];
+}
+
+/** Everything a check declares about itself: plain data (its behaviour is `Check.run`, src/conformance/checks/define.ts). */
+export interface CheckDescriptor {
   /** The id of the row in the conformance checklist, verbatim. */
   readonly id: string;
   readonly title: string;
@@ -63,7 +62,8 @@ export interface Check {
    * so they run last.
    */
   readonly mode?: 'concurrent' | 'ordered' | 'observer';
-  run(run: CheckRun): Promise<void>;
+  /** Core problems this check reports for the whole run (see {@link Ownership}). */
+  readonly owns?: Ownership;
 }
 
 export const STATUSES = ['passed', 'failed', 'warned', 'skipped', 'expected-failure', 'unexpected-pass'] as const;

@@ -4,18 +4,33 @@
  * DPoP proofs (RFC 9449) and the DPoP nonce retry of RFC 9449 §8.
  */
 import supertest from 'supertest';
-import { redactBody, redactHeaders, redactQuery, scrubText, scrubValue } from '../redact';
-import { basicAuthorization } from './basic';
-import { CLIENT_ASSERTION_TYPE, createClientAssertion, type ClientAssertionOverrides } from './client-assertion';
-import { createDpopProof, stripQueryAndFragment, type DpopProofOverrides } from './dpop-proof';
-import { HarnessConnectionRefusedError, HarnessConnectionResetError, HarnessError, HarnessHostNotFoundError, HarnessTimeoutError, HarnessTransportError, InvalidArgumentError, invalidArgument, isPlainObject } from './errors';
-import { generateDpopKey, importSigningKey, isDpopKey, isJwk, type DpopKey, type SigningKeyInput } from './keys';
-import { bodySecrets, echoForms, responseSecrets, scrubAssertionError } from './secrets';
+import {
+  HarnessConnectionRefusedError,
+  HarnessConnectionResetError,
+  HarnessError,
+  HarnessHostNotFoundError,
+  HarnessTimeoutError,
+  HarnessTransportError,
+  InvalidArgumentError,
+} from '../errors';
+import { applyClientAuth, clientAssertionParams } from '../oauth/client-auth';
+import { createClientAssertion, type ClientAssertionOverrides } from '../oauth/client-assertion';
+import { nonceChallenge, NonceTracker } from '../oauth/dpop-nonce';
+import { createDpopProof, stripQueryAndFragment, type DpopProofOverrides } from '../oauth/dpop-proof';
+import { isPlainObject } from '../oauth/guards';
+import { generateDpopKey, importSigningKey, isDpopKey, isJwk, type SigningKey, type SigningKeyInput } from '../oauth/keys';
+import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES } from '../oauth/limits';
+import { CLIENT_ASSERTION_TYPE, CLIENT_AUTH_METHODS, CLIENT_CREDENTIALS_GRANT, DPOP_HEADER, DPOP_NONCE_HEADER, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, isSecretHeader, type ClientAuthMethod } from '../oauth/protocol';
+import { SecretSet } from '../oauth/secrets';
+import { classifyTransportError } from '../oauth/transport-error';
+import { redactBody, redactHeaders, redactQuery } from '../redact';
+import { scrubAssertionError } from './secrets';
 import { describeUrl, ResolvedTarget, type TokenEndpointTarget } from './target';
 
-/** Client authentication methods (RFC 6749 §2.3.1, RFC 7523 §2.2; `none` = `client_id` only). */
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
-export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+export { CLIENT_AUTH_METHODS, DEFAULT_TIMEOUT_MS, type ClientAuthMethod };
+
+/** @deprecated until 1.0: the harness's name for {@link SigningKey}. */
+type DpopKey = SigningKey;
 
 export interface ClientOptions {
   id: string;
@@ -112,13 +127,8 @@ export interface TokenRequest extends supertest.Test {
 
 export type RawAgent = ReturnType<typeof supertest>;
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
-
-const FORM = 'application/x-www-form-urlencoded';
-const JSON_TYPE = 'application/json';
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'del'];
-/** Largest response body read: a token response is a few KiB; a server streaming without end must not exhaust memory. */
-export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+const NONCE_HEADER = DPOP_NONCE_HEADER.toLowerCase();
 
 type EndCallback = (err: unknown, res?: supertest.Response) => void;
 type AssertFn = (resError: unknown, res: supertest.Response | undefined, fn: EndCallback | undefined) => void;
@@ -132,7 +142,7 @@ interface BuiltAttempt {
   headers: Map<string, { name: string; value: HeaderValue }>;
   body: string;
   /** Every secret the request carries, in every form a server might echo it (for scrubbing messages). */
-  secrets: string[];
+  secrets: SecretSet;
   proofGenerated: boolean;
   nonceSent: string | undefined;
   dpopKey: DpopKey | undefined;
@@ -153,15 +163,15 @@ export class TokenEndpointClient {
   private dpopKeyPromise: Promise<DpopKey> | undefined;
   private resolvedDpopKey: DpopKey | undefined;
   private clientKeyPromise: Promise<DpopKey> | undefined;
-  private latestNonce: string | undefined;
+  private readonly nonces = new NonceTracker();
 
   constructor(target: TokenEndpointTarget, options: TokenEndpointOptions = {}) {
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgument('tokenEndpoint: options must be an object');
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('tokenEndpoint: options must be an object');
     validateClient(options.client);
     validateDpopOption(options.dpop, 'tokenEndpoint: dpop');
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw invalidArgument('tokenEndpoint: timeoutMs must be a positive number of milliseconds');
+      throw new InvalidArgumentError('tokenEndpoint: timeoutMs must be a positive number of milliseconds');
     }
     validateHeaders(options.headers, 'tokenEndpoint: headers');
     this.options = options;
@@ -188,12 +198,12 @@ export class TokenEndpointClient {
 
   /** The latest `DPoP-Nonce` this target sent (RFC 9449 §8), used in the next proof. */
   get dpopNonce(): string | undefined {
-    return this.latestNonce;
+    return this.nonces.current;
   }
 
   /** Replace or forget the remembered nonce (e.g. to provoke `use_dpop_nonce`). */
   setDpopNonce(nonce: string | undefined): void {
-    this.latestNonce = nonce;
+    this.nonces.set(nonce);
   }
 
   /** Waits until the target listens and the configured keys are imported. */
@@ -246,10 +256,10 @@ export class TokenEndpointClient {
         return fn?.call(test, this.transportError(resError, attempt.secrets));
       }
       this.rememberNonce(res);
-      if (!this.shouldRetry(request, attempt, res)) {
+      const nonce = this.retryNonce(request, attempt, res);
+      if (nonce === undefined) {
         return finish(resError, res, this.exchangeFor(1, attempt, undefined, attempt.secrets), attempt.secrets, fn);
       }
-      const nonce = headerOf(res, 'dpop-nonce')!;
       this.buildAttempt(request, 2, nonce).then(
         (retry) => {
           const again = new supertest.Test(this.target.origin!, 'post', this.target.path);
@@ -257,7 +267,7 @@ export class TokenEndpointClient {
           this.configure(again, Math.max(1, this.timeoutMs - (Date.now() - startedAt)));
           applyAttempt(again, retry);
           again.end((error: unknown, retryRes?: supertest.Response) => {
-            const secrets = [...attempt.secrets, ...retry.secrets];
+            const secrets = new SecretSet().merge(attempt.secrets).merge(retry.secrets);
             if (retryRes === undefined || retryRes === null) {
               this.lastExchange = this.exchangeFor(2, retry, res, secrets);
               return fn?.call(test, this.transportError(error, secrets));
@@ -270,15 +280,15 @@ export class TokenEndpointClient {
       );
     };
 
-    const finish = (resError: unknown, res: supertest.Response, exchange: TokenExchange, secrets: string[], fn: EndCallback | undefined): void => {
+    const finish = (resError: unknown, res: supertest.Response, exchange: TokenExchange, secrets: SecretSet, fn: EndCallback | undefined): void => {
       const tokenResponse = res as HarnessResponse;
       tokenResponse.dpopNonceRetried = exchange.dpopNonceRetried;
       tokenResponse.exchange = exchange;
       this.lastExchange = exchange;
       // supertest's own assert runs the .expect() chain on the final response only.
-      originalAssert(resError, res, scrubbingFailures(fn, [...secrets, ...responseSecrets(res.body)]));
+      originalAssert(resError, res, scrubbingFailures(fn, new SecretSet().merge(secrets).addResponse(res.body)));
     };
-    this.mapTimeoutRejection(tokenTest, () => first?.secrets ?? []);
+    this.mapTimeoutRejection(tokenTest, () => first?.secrets ?? new SecretSet());
     return tokenTest as TokenRequest;
   }
 
@@ -288,14 +298,14 @@ export class TokenEndpointClient {
    */
   private rejectVacuousOverrides(request: ClientCredentialsOptions): void {
     if (request.assertion !== undefined && this.options.client?.auth !== 'private_key_jwt') {
-      throw invalidArgument('clientCredentials: assertion overrides need client.auth "private_key_jwt" (use clientAssertion to add an assertion to another method)');
+      throw new InvalidArgumentError('clientCredentials: assertion overrides need client.auth "private_key_jwt" (use clientAssertion to add an assertion to another method)');
     }
     const dpop = request.dpop ?? this.options.dpop;
     if (request.proof !== undefined && (dpop === undefined || dpop === false)) {
-      throw invalidArgument('clientCredentials: proof overrides need DPoP: set dpop (true or a key) on the client or the request');
+      throw new InvalidArgumentError('clientCredentials: proof overrides need DPoP: set dpop (true or a key) on the client or the request');
     }
     if (request.proof !== undefined && request.dpopProof !== undefined) {
-      throw invalidArgument('clientCredentials: give either proof overrides or an exact dpopProof, not both');
+      throw new InvalidArgumentError('clientCredentials: give either proof overrides or an exact dpopProof, not both');
     }
   }
 
@@ -303,7 +313,7 @@ export class TokenEndpointClient {
    * superagent rejects `then()` from its abort path on a timeout, before the
    * end() callback runs; map that rejection to the same clear error.
    */
-  private mapTimeoutRejection(test: supertest.Test, secrets: () => string[], request?: () => string): void {
+  private mapTimeoutRejection(test: supertest.Test, secrets: () => SecretSet, request?: () => string): void {
     const originalThen = test.then.bind(test);
     (test as { then: unknown }).then = (onFulfilled?: (value: supertest.Response) => unknown, onRejected?: (reason: unknown) => unknown) =>
       originalThen(undefined, (reason: unknown) => {
@@ -347,7 +357,7 @@ export class TokenEndpointClient {
     const request = () => `${method === 'del' ? 'DELETE' : method.toUpperCase()} ${describeUrl(`${this.target.origin ?? '(app on 127.0.0.1)'}${path}`)}`;
     patchable.assert = (resError, res, fn) => {
       if (res === undefined || res === null) return fn?.call(patchable, this.transportError(resError, secretsOfTest(test), request()));
-      originalAssert(resError, res, scrubbingFailures(fn, [...secretsOfTest(test), ...responseSecrets(res.body)]));
+      originalAssert(resError, res, scrubbingFailures(fn, secretsOfTest(test).addResponse(res.body)));
     };
     this.mapTimeoutRejection(test, () => secretsOfTest(test), request);
     return test;
@@ -389,49 +399,31 @@ export class TokenEndpointClient {
     await this.target.ready;
     const url = this.url;
     const client = this.options.client;
-    const secrets: string[] = [];
+    const secrets = new SecretSet();
     const generated: Record<string, HeaderValue> = {};
 
-    // Body parameters, in the order of RFC 6749 §4.4.2 then client authentication.
-    const params = new Map<string, ParamValue>([['grant_type', 'client_credentials']]);
+    // Body parameters, in the order of RFC 6749 §4.4.2 then client authentication (src/oauth/client-auth.ts).
+    const params = new Map<string, ParamValue>([['grant_type', CLIENT_CREDENTIALS_GRANT]]);
     if (request.scope !== undefined) params.set('scope', request.scope);
     if (client !== undefined) {
-      switch (client.auth) {
-        case 'client_secret_basic':
-          generated.Authorization = basicAuthorization(client.id, client.secret!);
-          secrets.push(client.secret!, generated.Authorization);
-          break;
-        case 'client_secret_post':
-          params.set('client_id', client.id);
-          params.set('client_secret', client.secret!);
-          secrets.push(client.secret!);
-          break;
-        case 'private_key_jwt': {
-          const { clientAssertionType, ...overrides } = request.assertion ?? {};
-          const assertion =
-            request.clientAssertion ??
-            (await createClientAssertion({
-              audience: client.audience ?? url,
-              alg: client.alg,
-              ...overrides,
-              clientId: client.id,
-              key: await this.clientSigningKey(),
-            }));
-          params.set('client_assertion_type', clientAssertionType ?? CLIENT_ASSERTION_TYPE);
-          params.set('client_assertion', assertion);
-          secrets.push(assertion);
-          break;
-        }
-        case 'none':
-          params.set('client_id', client.id);
-          break;
+      let assertion: string | undefined;
+      if (client.auth === 'private_key_jwt') {
+        const { clientAssertionType: _type, ...overrides } = request.assertion ?? {};
+        assertion =
+          request.clientAssertion ??
+          (await createClientAssertion({ audience: client.audience ?? url, alg: client.alg, ...overrides, clientId: client.id, key: await this.clientSigningKey() }));
+        secrets.add(assertion);
       }
+      const auth = applyClientAuth(client.auth, { id: client.id, secret: client.secret, assertion });
+      for (const [name, value] of auth.headers) generated[name] = value;
+      for (const [name, value] of auth.params) params.set(name, value);
+      secrets.add(client.secret);
+      if (request.assertion?.clientAssertionType !== undefined) params.set('client_assertion_type', request.assertion.clientAssertionType);
     }
     // An exact assertion with another method: two authentication methods in one request (RFC 6749 §2.3).
     if (request.clientAssertion !== undefined && client?.auth !== 'private_key_jwt') {
-      params.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
-      params.set('client_assertion', request.clientAssertion);
-      secrets.push(request.clientAssertion);
+      for (const [name, value] of clientAssertionParams(request.clientAssertion)) params.set(name, value);
+      secrets.add(request.clientAssertion);
     }
     for (const [name, value] of Object.entries(request.params ?? {})) {
       if (value === null || value === undefined) params.delete(name);
@@ -439,22 +431,22 @@ export class TokenEndpointClient {
     }
     const contentType = request.contentType ?? 'form';
     const body = contentType === 'json' ? JSON.stringify(Object.fromEntries(params)) : encodeForm(params);
-    generated['Content-Type'] = contentType === 'json' ? JSON_TYPE : FORM;
+    generated['Content-Type'] = contentType === 'json' ? JSON_MEDIA_TYPE : FORM_MEDIA_TYPE;
 
     // DPoP proof (RFC 9449 §4.2), or the exact header values the caller gave.
-    const dpopHeaderName = request.dpopHeaderName ?? 'DPoP';
+    const dpopHeaderName = request.dpopHeaderName ?? DPOP_HEADER;
     let proofGenerated = false;
     let nonceSent: string | undefined;
     let dpopKey: DpopKey | undefined;
     if (request.dpopProof !== undefined) {
       generated[dpopHeaderName] = request.dpopProof;
-      secrets.push(...(Array.isArray(request.dpopProof) ? request.dpopProof : [request.dpopProof]));
+      for (const proof of Array.isArray(request.dpopProof) ? request.dpopProof : [request.dpopProof]) secrets.add(proof);
     } else {
       dpopKey = await this.dpopKeyFor(request);
       if (dpopKey !== undefined) {
         const { htu, htm, nonce: nonceOverride, claims, ...overrides } = request.proof ?? {};
         const nonce =
-          attemptNumber === 2 ? serverNonce : request.proof !== undefined && 'nonce' in request.proof ? nonceOverride : this.latestNonce;
+          attemptNumber === 2 ? serverNonce : request.proof !== undefined && 'nonce' in request.proof ? nonceOverride : this.nonces.current;
         const proof = await createDpopProof({
           ...overrides,
           key: dpopKey,
@@ -465,43 +457,40 @@ export class TokenEndpointClient {
           claims: htu === undefined ? claims : { ...claims, htu },
         });
         generated[dpopHeaderName] = proof;
-        secrets.push(proof);
+        secrets.add(proof);
         proofGenerated = true;
         nonceSent = typeof nonce === 'string' ? nonce : undefined;
       }
     }
 
     const headers = mergeHeaders(generated, this.options.headers, request.headers);
-    for (const { name, value } of headers.values()) {
-      if (/^(authorization|dpop|proxy-authorization|cookie)$/i.test(name)) secrets.push(...(Array.isArray(value) ? value : [value]));
-    }
     const plainHeaders: Record<string, unknown> = {};
-    for (const { name, value } of headers.values()) plainHeaders[name] = value;
+    for (const { name, value } of headers.values()) {
+      plainHeaders[name] = value;
+      if (!isSecretHeader(name)) continue;
+      for (const item of Array.isArray(value) ? value : [value]) /^(proxy-)?authorization$/i.test(name) ? secrets.addAuthorization(item) : secrets.add(item);
+    }
     const redacted: RedactedRequest = {
       method: 'POST',
       url: describeUrl(url),
       headers: redactHeaders(plainHeaders),
       body: contentType === 'json' ? JSON.stringify(redactBody(Object.fromEntries(params))) : redactQuery(body),
     };
-    return { headers, body, secrets: echoForms(secrets), proofGenerated, nonceSent, dpopKey, redacted };
+    return { headers, body, secrets, proofGenerated, nonceSent, dpopKey, redacted };
   }
 
-  private shouldRetry(request: ClientCredentialsOptions, attempt: BuiltAttempt, res: supertest.Response): boolean {
-    if (request.nonceRetry === false || !attempt.proofGenerated) return false;
-    if (res.status !== 400 && res.status !== 401) return false;
-    const body: unknown = res.body;
-    if (!isPlainObject(body) || body.error !== 'use_dpop_nonce') return false;
-    const nonce = headerOf(res, 'dpop-nonce');
-    return nonce !== undefined && nonce !== '';
+  /** The nonce to retry with (src/oauth/dpop-nonce.ts), when the answer is a nonce challenge to a proof the harness generated. */
+  private retryNonce(request: ClientCredentialsOptions, attempt: BuiltAttempt, res: supertest.Response): string | undefined {
+    if (request.nonceRetry === false || !attempt.proofGenerated) return undefined;
+    return nonceChallenge({ status: res.status, body: res.body as unknown, nonceHeader: headerOf(res, NONCE_HEADER) });
   }
 
   private rememberNonce(res: supertest.Response): void {
     // RFC 9449 §8.2: a server may send a new nonce on any response; the client uses the latest.
-    const nonce = headerOf(res, 'dpop-nonce');
-    if (nonce !== undefined && nonce !== '') this.latestNonce = nonce;
+    this.nonces.observe(headerOf(res, NONCE_HEADER));
   }
 
-  private exchangeFor(attempts: 1 | 2, attempt: BuiltAttempt, firstResponse: supertest.Response | undefined, secrets: string[]): TokenExchange {
+  private exchangeFor(attempts: 1 | 2, attempt: BuiltAttempt, firstResponse: supertest.Response | undefined, secrets: SecretSet): TokenExchange {
     return {
       url: this.target.describe(),
       attempts,
@@ -514,37 +503,41 @@ export class TokenEndpointClient {
           : {
               status: firstResponse.status,
               // A server may echo the request: scrub what it carried, not only what looks secret.
-              headers: scrubValue(redactHeaders(firstResponse.headers as Record<string, unknown>), secrets) as Record<string, unknown>,
-              body: scrubValue(redactBody(firstResponse.body), secrets),
+              headers: secrets.scrubValue(redactHeaders(firstResponse.headers as Record<string, unknown>)) as Record<string, unknown>,
+              body: secrets.scrubValue(redactBody(firstResponse.body)),
             },
       request: attempt.redacted,
     };
   }
 
-  /** A transport failure as a `HarnessError` naming the target and the cause, with secrets scrubbed. */
-  private transportError(error: unknown, secrets: string[], target = `POST ${this.target.describe()}`): HarnessError {
-    const err = (error ?? {}) as { code?: unknown; timeout?: unknown; message?: unknown };
-    const code = typeof err.code === 'string' ? err.code : undefined;
-    const message = typeof err.message === 'string' ? err.message : String(error);
-    if (err.timeout !== undefined || code === 'ECONNABORTED' || code === 'ETIME') {
-      return new HarnessTimeoutError(`${target}: no response: timeout after ${this.timeoutMs} ms`, { target });
-    }
-    if (code === 'ECONNREFUSED') return new HarnessConnectionRefusedError(`${target}: connection refused (ECONNREFUSED)`, { target });
-    if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message)) {
-      return new HarnessConnectionResetError(`${target}: connection reset before a complete response (${code ?? 'ECONNRESET'})`, { target });
-    }
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new HarnessHostNotFoundError(`${target}: host not found (${code})`, { target });
-    if (code === 'ETOOLARGE') return new HarnessTransportError(`${target}: response body larger than ${MAX_RESPONSE_BYTES} bytes`, { target });
-    // llhttp's codes: the peer answered, but not in HTTP/1.1.
-    if (code?.startsWith('HPE_')) return new HarnessTransportError(`${target}: malformed HTTP response (${code})`, { target });
-    if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-      return new HarnessTransportError(`${target}: TLS certificate not trusted (${code}); for a URL target, trust its CA (NODE_EXTRA_CA_CERTS)`, { target });
-    }
+  /** A transport failure as a `HarnessError` naming the target and the cause (src/oauth/transport-error.ts), with secrets scrubbed. */
+  private transportError(error: unknown, secrets: SecretSet, target = `POST ${this.target.describe()}`): HarnessError {
     if (error instanceof HarnessError) return error;
-    // The last resort quotes the cause: scrub what the request carried, the target's query string included.
-    const queryStart = this.target.path.indexOf('?');
-    const querySecrets = queryStart === -1 ? [] : bodySecrets(this.target.path.slice(queryStart + 1));
-    return new HarnessTransportError(`${target}: request failed: ${scrubText(code ?? message, [...secrets, ...querySecrets])}`, { target });
+    const failure = classifyTransportError(error);
+    const options = { target, cause: error };
+    switch (failure.kind) {
+      case 'timeout':
+        return new HarnessTimeoutError(`${target}: no response: timeout after ${this.timeoutMs} ms`, options);
+      case 'refused':
+        return new HarnessConnectionRefusedError(`${target}: connection refused (ECONNREFUSED)`, options);
+      case 'reset':
+        return new HarnessConnectionResetError(`${target}: connection reset before a complete response (${failure.code ?? 'ECONNRESET'})`, options);
+      case 'host-not-found':
+        return new HarnessHostNotFoundError(`${target}: host not found (${failure.code})`, options);
+      case 'too-large':
+        return new HarnessTransportError(`${target}: response body larger than ${MAX_RESPONSE_BYTES} bytes`, options);
+      case 'malformed':
+        return new HarnessTransportError(`${target}: malformed HTTP response (${failure.code})`, options);
+      case 'tls':
+        return new HarnessTransportError(`${target}: TLS certificate not trusted (${failure.code}); for a URL target, trust its CA (NODE_EXTRA_CA_CERTS)`, options);
+      default: {
+        // The last resort quotes the cause: scrub what the request carried, the target's query string included.
+        const queryStart = this.target.path.indexOf('?');
+        const scrub = new SecretSet().merge(secrets);
+        if (queryStart !== -1) scrub.addParameters(this.target.path.slice(queryStart + 1));
+        return new HarnessTransportError(`${target}: request failed: ${scrub.scrub(failure.code ?? failure.words)}`, options);
+      }
+    }
   }
 }
 
@@ -610,18 +603,20 @@ function headerOf(res: supertest.Response, name: string): string | undefined {
 }
 
 /** The secrets a `raw()` request carries: credential headers and secret body parameters, in every echo form. */
-function secretsOfTest(test: supertest.Test): string[] {
+function secretsOfTest(test: supertest.Test): SecretSet {
   const { header = {}, _data: data } = test as unknown as { header?: Record<string, unknown>; _data?: unknown };
-  const secrets = bodySecrets(data);
+  const secrets = new SecretSet().addParameters(data);
   for (const [name, value] of Object.entries(header)) {
-    if (!/^(authorization|dpop|proxy-authorization|cookie)$/i.test(name)) continue;
-    for (const item of Array.isArray(value) ? value : [value]) if (typeof item === 'string') secrets.push(item);
+    if (!isSecretHeader(name)) continue;
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === 'string') /^(proxy-)?authorization$/i.test(name) ? secrets.addAuthorization(item) : secrets.add(item);
+    }
   }
-  return echoForms(secrets);
+  return secrets;
 }
 
 /** An end callback whose assertion failures are scrubbed of the given secrets before anyone sees them. */
-function scrubbingFailures(fn: EndCallback | undefined, secrets: readonly string[]): EndCallback | undefined {
+function scrubbingFailures(fn: EndCallback | undefined, secrets: SecretSet): EndCallback | undefined {
   if (fn === undefined) return undefined;
   return function (this: unknown, error: unknown, res?: supertest.Response) {
     fn.call(this, error === null || error === undefined ? error : scrubAssertionError(error, secrets), res);
@@ -630,52 +625,52 @@ function scrubbingFailures(fn: EndCallback | undefined, secrets: readonly string
 
 function validateClient(client: ClientOptions | undefined): void {
   if (client === undefined) return;
-  if (!isPlainObject(client)) throw invalidArgument('tokenEndpoint: client must be an object');
-  if (typeof client.id !== 'string' || client.id === '') throw invalidArgument('tokenEndpoint: client.id must be a non-empty string');
+  if (!isPlainObject(client)) throw new InvalidArgumentError('tokenEndpoint: client must be an object');
+  if (typeof client.id !== 'string' || client.id === '') throw new InvalidArgumentError('tokenEndpoint: client.id must be a non-empty string');
   if (!(CLIENT_AUTH_METHODS as readonly string[]).includes(client.auth)) {
-    throw invalidArgument(`tokenEndpoint: client.auth must be one of ${CLIENT_AUTH_METHODS.join(', ')}, got ${JSON.stringify(client.auth)}`);
+    throw new InvalidArgumentError(`tokenEndpoint: client.auth must be one of ${CLIENT_AUTH_METHODS.join(', ')}, got ${JSON.stringify(client.auth)}`);
   }
   if ((client.auth === 'client_secret_basic' || client.auth === 'client_secret_post') && typeof client.secret !== 'string') {
-    throw invalidArgument(`tokenEndpoint: client.secret (a string) is required for ${client.auth}`);
+    throw new InvalidArgumentError(`tokenEndpoint: client.secret (a string) is required for ${client.auth}`);
   }
   if (client.auth === 'private_key_jwt' && !(isDpopKey(client.privateKey) || isJwk(client.privateKey) || isKeyObjectLike(client.privateKey))) {
-    throw invalidArgument('tokenEndpoint: client.privateKey (a private JWK or key object) is required for private_key_jwt');
+    throw new InvalidArgumentError('tokenEndpoint: client.privateKey (a private JWK or key object) is required for private_key_jwt');
   }
   if (client.audience !== undefined && typeof client.audience !== 'string' && !Array.isArray(client.audience)) {
-    throw invalidArgument('tokenEndpoint: client.audience must be a string or an array of strings');
+    throw new InvalidArgumentError('tokenEndpoint: client.audience must be a string or an array of strings');
   }
 }
 
 function validateDpopOption(option: unknown, where: string): void {
   if (option === undefined || typeof option === 'boolean') return;
   if (isDpopKey(option) || isJwk(option) || isKeyObjectLike(option)) return;
-  throw invalidArgument(`${where} must be true, false, a DpopKey, a private JWK or a private key object`);
+  throw new InvalidArgumentError(`${where} must be true, false, a DpopKey, a private JWK or a private key object`);
 }
 
 function validateHeaders(headers: unknown, where: string): void {
   if (headers === undefined) return;
-  if (!isPlainObject(headers)) throw invalidArgument(`${where} must be an object of header names to values`);
+  if (!isPlainObject(headers)) throw new InvalidArgumentError(`${where} must be an object of header names to values`);
   for (const [name, value] of Object.entries(headers)) {
     if (value === null || value === undefined || typeof value === 'string') continue;
     if (Array.isArray(value) && value.every((item) => typeof item === 'string')) continue;
-    throw invalidArgument(`${where}: header ${JSON.stringify(name)} must be a string or an array of strings`);
+    throw new InvalidArgumentError(`${where}: header ${JSON.stringify(name)} must be a string or an array of strings`);
   }
 }
 
 function validateRequest(request: ClientCredentialsOptions): void {
-  if (!isPlainObject(request)) throw invalidArgument('clientCredentials: options must be an object');
-  if (request.scope !== undefined && typeof request.scope !== 'string') throw invalidArgument('clientCredentials: scope must be a string');
+  if (!isPlainObject(request)) throw new InvalidArgumentError('clientCredentials: options must be an object');
+  if (request.scope !== undefined && typeof request.scope !== 'string') throw new InvalidArgumentError('clientCredentials: scope must be a string');
   if (request.contentType !== undefined && request.contentType !== 'form' && request.contentType !== 'json') {
-    throw invalidArgument('clientCredentials: contentType must be "form" or "json" (use raw() for any other media type)');
+    throw new InvalidArgumentError('clientCredentials: contentType must be "form" or "json" (use raw() for any other media type)');
   }
-  if (request.params !== undefined && !isPlainObject(request.params)) throw invalidArgument('clientCredentials: params must be an object');
+  if (request.params !== undefined && !isPlainObject(request.params)) throw new InvalidArgumentError('clientCredentials: params must be an object');
   validateDpopOption(request.dpop, 'clientCredentials: dpop');
   validateHeaders(request.headers, 'clientCredentials: headers');
   if (request.dpopProof !== undefined && typeof request.dpopProof !== 'string' && !Array.isArray(request.dpopProof)) {
-    throw invalidArgument('clientCredentials: dpopProof must be a string or an array of strings');
+    throw new InvalidArgumentError('clientCredentials: dpopProof must be a string or an array of strings');
   }
-  if (request.proof !== undefined && !isPlainObject(request.proof)) throw invalidArgument('clientCredentials: proof must be an object');
-  if (request.assertion !== undefined && !isPlainObject(request.assertion)) throw invalidArgument('clientCredentials: assertion must be an object');
+  if (request.proof !== undefined && !isPlainObject(request.proof)) throw new InvalidArgumentError('clientCredentials: proof must be an object');
+  if (request.assertion !== undefined && !isPlainObject(request.assertion)) throw new InvalidArgumentError('clientCredentials: assertion must be an object');
 }
 
 function isKeyObjectLike(value: unknown): boolean {

@@ -1,7 +1,9 @@
 /**
- * The request harness: how tests and the conformance suite talk to a token
- * endpoint. Client authentication (RFC 6749 §2.3.1, RFC 7523), DPoP proofs
- * (RFC 9449) and the nonce retry (RFC 9449 §8), on top of supertest.
+ * The request harness: how tests talk to a token endpoint. Client
+ * authentication (RFC 6749 §2.3.1, RFC 7523), DPoP proofs (RFC 9449) and the
+ * nonce retry (RFC 9449 §8), on top of supertest. The signing functions and
+ * protocol facts are the shared OAuth layer's (src/oauth), re-exported here
+ * for tests that build proofs and assertions by hand.
  */
 export { tokenEndpoint, TokenEndpointClient, CLIENT_AUTH_METHODS, DEFAULT_TIMEOUT_MS } from './client';
 export type {
@@ -19,16 +21,17 @@ export type {
   HarnessResponse,
 } from './client';
 export type { TokenEndpointTarget, RequestListener } from './target';
-export { basicAuthorization, formUrlEncode } from './basic';
-export { createDpopProof, accessTokenHash, stripQueryAndFragment, DPOP_PROOF_TYPE } from './dpop-proof';
-export type { DpopProofOptions, DpopProofOverrides, DpopProofClaim } from './dpop-proof';
-export { createClientAssertion, CLIENT_ASSERTION_TYPE, DEFAULT_ASSERTION_LIFETIME_SECONDS } from './client-assertion';
-export type { ClientAssertionOptions, ClientAssertionOverrides, ClientAssertionClaim } from './client-assertion';
-export { generateDpopKey, importSigningKey, jwkThumbprint, privateJwkOf, publicJwkOf, algorithmForJwk, DPOP_KEY_ALGORITHMS } from './keys';
-export type { DpopKey, DpopKeyAlgorithm, SigningKeyInput } from './keys';
-export type { JwsOverrides } from './jws';
-export { decodeAccessToken, accessTokenJkt } from './access-token';
-export type { AccessTokenClaims } from './access-token';
+export { basicAuthorization } from '../oauth/client-auth';
+export { createDpopProof, accessTokenHash, stripQueryAndFragment, DPOP_PROOF_TYPE } from '../oauth/dpop-proof';
+export type { DpopProofOptions, DpopProofOverrides, DpopProofClaim } from '../oauth/dpop-proof';
+export { createClientAssertion, DEFAULT_ASSERTION_LIFETIME_SECONDS } from '../oauth/client-assertion';
+export { CLIENT_ASSERTION_TYPE } from '../oauth/protocol';
+export type { ClientAssertionOptions, ClientAssertionOverrides, ClientAssertionClaim } from '../oauth/client-assertion';
+export { generateDpopKey, importSigningKey, jwkThumbprint, privateJwkOf, publicJwkOf, algorithmForJwk, DPOP_KEY_ALGORITHMS } from '../oauth/keys';
+export type { SigningKey, DpopKey, DpopKeyAlgorithm, SigningKeyInput } from '../oauth/keys';
+export type { JwsOverrides } from '../oauth/jws';
+export { decodeAccessToken, accessTokenJkt } from '../oauth/access-token';
+export type { AccessTokenClaims } from '../oauth/access-token';
 export {
   HarnessError,
   InvalidArgumentError,
@@ -39,4 +42,4 @@ export {
   HarnessConnectionResetError,
   HarnessHostNotFoundError,
   HarnessTransportError,
-} from './errors';
+} from '../errors';

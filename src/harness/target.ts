@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { DEFAULT_TOKEN_PATH } from '../openapi/document';
 import { redactQuery } from '../redact';
-import { HarnessTransportError, invalidArgument } from './errors';
+import { HarnessTransportError, InvalidArgumentError } from '../errors';
 
 export type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
 
@@ -29,7 +29,7 @@ export class ResolvedTarget {
 
   constructor(target: TokenEndpointTarget, path: string | undefined) {
     if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
-      throw invalidArgument(`tokenEndpoint: path must start with "/", got ${JSON.stringify(path)}`);
+      throw new InvalidArgumentError(`tokenEndpoint: path must start with "/", got ${JSON.stringify(path)}`);
     }
     if (typeof target === 'string' || target instanceof URL) {
       const url = parseTargetUrl(target);
@@ -48,7 +48,7 @@ export class ResolvedTarget {
     } else if (typeof target === 'function') {
       server = http.createServer(target as http.RequestListener);
     } else {
-      throw invalidArgument('tokenEndpoint: target must be an http.Server, a request listener / Express app, or an absolute http(s) URL');
+      throw new InvalidArgumentError('tokenEndpoint: target must be an http.Server, a request listener / Express app, or an absolute http(s) URL');
     }
     this.isLocalTls = server instanceof tls.Server;
     const address = server.address();
@@ -57,7 +57,7 @@ export class ResolvedTarget {
       this.ready = Promise.resolve(this.origin);
       return;
     }
-    if (typeof address === 'string') throw invalidArgument('tokenEndpoint: servers listening on a pipe or socket path are not supported');
+    if (typeof address === 'string') throw new InvalidArgumentError('tokenEndpoint: servers listening on a pipe or socket path are not supported');
     // Not listening yet: listen on loopback only, and let the process exit even if nobody calls close().
     const owned = server;
     this.ownedServer = owned;
@@ -115,13 +115,13 @@ function parseTargetUrl(target: string | URL): URL {
   try {
     url = new URL(String(target));
   } catch {
-    throw invalidArgument(`tokenEndpoint: target ${JSON.stringify(describeUrl(String(target)))} is not an absolute URL`);
+    throw new InvalidArgumentError(`tokenEndpoint: target ${JSON.stringify(describeUrl(String(target)))} is not an absolute URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalidArgument(`tokenEndpoint: target must be an http(s) URL, got ${url.protocol}`);
+    throw new InvalidArgumentError(`tokenEndpoint: target must be an http(s) URL, got ${url.protocol}`);
   }
   if (url.username !== '' || url.password !== '') {
-    throw invalidArgument('tokenEndpoint: credentials in the target URL are not supported; pass them as options.client');
+    throw new InvalidArgumentError('tokenEndpoint: credentials in the target URL are not supported; pass them as options.client');
   }
   url.hash = '';
   return url;

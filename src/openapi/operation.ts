@@ -4,11 +4,13 @@
  * `responses/0` and `schemas/0`.
  */
 import type { OpenAPIV3, OpenAPIV3_1 } from 'openapi-types';
+import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../oauth/protocol';
 import { COMPONENT_SCHEMAS, SCHEMA_NAMES, schemaRef } from './schemas';
 import { DEFAULT_OPENAPI_VERSION, normalizeOpenApiVersion, schemaForVersion, type OpenApiVersion } from './version';
 
-export const MEDIA_TYPE_FORM = 'application/x-www-form-urlencoded';
-export const MEDIA_TYPE_JSON = 'application/json';
+/** The request and response media types (src/oauth/protocol.ts). */
+export const MEDIA_TYPE_FORM = FORM_MEDIA_TYPE;
+export const MEDIA_TYPE_JSON = JSON_MEDIA_TYPE;
 
 export const OPERATION_DEFAULTS = Object.freeze({
   tags: Object.freeze(['OAuth 2.0']) as readonly string[],

@@ -7,6 +7,7 @@
  * server and the TypeScript types below) derives from these values.
  */
 import type { FromSchema } from 'json-schema-to-ts';
+import { CLIENT_ASSERTION_TYPE } from '../oauth/protocol';
 
 export const SCHEMA_NAMES = {
   request: 'AttestoTokenClientCredentialsRequest',
@@ -23,7 +24,8 @@ export function schemaRef<N extends SchemaName>(name: N): { $ref: `#/components/
   return { $ref: `#/components/schemas/${name}` };
 }
 
-export const CLIENT_ASSERTION_TYPE_JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** The one `client_assertion_type` the contract accepts (RFC 7523 §2.2; defined in src/oauth/protocol.ts). */
+export const CLIENT_ASSERTION_TYPE_JWT_BEARER = CLIENT_ASSERTION_TYPE;
 
 export const clientCredentialsRequestSchema = {
   title: SCHEMA_NAMES.request,

@@ -4,7 +4,8 @@
  * §6.1), the same value the response body reports.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
+import { sha256Thumbprint } from '../oauth/thumbprint';
 
 export const ACCESS_TOKEN_ALG = 'ES256';
 
@@ -27,7 +28,7 @@ export interface AccessTokenClaims {
 export async function createAccessTokenSigner(): Promise<AccessTokenSigner> {
   const { publicKey, privateKey } = await generateKeyPair(ACCESS_TOKEN_ALG, { extractable: true });
   const publicJwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(publicJwk);
+  const kid = await sha256Thumbprint(publicJwk);
   const jwks = { keys: [{ ...publicJwk, kid, alg: ACCESS_TOKEN_ALG, use: 'sig' }] };
   return { jwks, sign: (claims) => signAccessToken(claims, privateKey, kid) };
 }

@@ -3,8 +3,10 @@
  * §4.3 lists them, plus the server nonce of §8. Each failure names the item
  * it broke, so a client developer sees what to fix.
  */
-import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import { DPOP_ALGORITHMS, PRIVATE_JWK_MEMBERS, rsaModulusBits, type ResolvedServerConfig } from './config';
+import { EmbeddedJWK, decodeProtectedHeader, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { DPOP_PROOF_TYPE, PRIVATE_JWK_MEMBERS } from '../oauth/protocol';
+import { sha256Thumbprint } from '../oauth/thumbprint';
+import { DPOP_ALGORITHMS, rsaModulusBits, type ResolvedServerConfig } from './config';
 import { TokenEndpointError, describeJoseFailure, echo, invalidDpopProof } from './errors';
 import { htuMatches } from './htu';
 import type { DpopNonces } from './nonce';
@@ -42,7 +44,7 @@ export async function verifyDpopProof(proof: string, context: DpopContext): Prom
     throw invalidDpopProof('malformed JWS header');
   }
   // Item 4: typ is exactly dpop+jwt.
-  if (header.typ !== 'dpop+jwt') throw invalidDpopProof('typ must be dpop+jwt');
+  if (header.typ !== DPOP_PROOF_TYPE) throw invalidDpopProof(`typ must be ${DPOP_PROOF_TYPE}`);
   // Item 5: an asymmetric algorithm, never none or HMAC (§4.2).
   if (typeof header.alg !== 'string' || !ALGORITHMS.includes(header.alg)) {
     throw invalidDpopProof(`alg must be one of ${ALGORITHMS.join(', ')}`);
@@ -61,7 +63,7 @@ export async function verifyDpopProof(proof: string, context: DpopContext): Prom
     // Item 6: the signature verifies with the jwk of the header.
     ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
       algorithms: [...ALGORITHMS],
-      typ: 'dpop+jwt',
+      typ: DPOP_PROOF_TYPE,
       currentDate: new Date(now),
     }));
   } catch (error) {
@@ -91,7 +93,7 @@ export async function verifyDpopProof(proof: string, context: DpopContext): Prom
     nonceStale = state === 'stale';
   }
 
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  const jkt = await sha256Thumbprint(jwk);
   const replayKey = `${jkt}\u0000${payload.jti}`;
   if (context.replay.has(replayKey)) throw invalidDpopProof('jti was already used (replay)');
   return { jkt, replayKey, replayExpiresAt: (payload.iat + window + 1) * 1000, nonceStale };

@@ -4,6 +4,7 @@
  * HTTP layer turns it into a status, headers and an `AttestoTokenError` body.
  */
 import type { TokenErrorCode } from '../openapi';
+import { toErrorDescription } from '../oauth/grammar';
 
 export class TokenEndpointError extends Error {
   readonly code: TokenErrorCode;
@@ -35,7 +36,7 @@ export const invalidDpopProof = (description: string) => new TokenEndpointError(
  * pass through here, so `"`, `\`, control and non-ASCII characters become `?`.
  */
 export function safeDescription(text: string): string {
-  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+  return toErrorDescription(text);
 }
 
 /** The one answer for an unknown client, a wrong secret or a method the client may not use: nothing to tell them apart. */

@@ -7,6 +7,7 @@
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { CLIENT_CREDENTIALS_GRANT, JSON_MEDIA_TYPE } from '../oauth/protocol';
 import type { BearerTokenResponse, DPoPTokenResponse } from '../openapi';
 import type { AccessTokenSigner } from './access-token';
 import { authenticateClient } from './client-auth';
@@ -60,7 +61,7 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
 
     const grantType = params.get('grant_type');
     if (grantType === undefined) throw invalidRequest('missing grant_type');
-    if (grantType !== 'client_credentials') throw new TokenEndpointError('unsupported_grant_type', `unsupported grant_type ${echo(grantType)}`);
+    if (grantType !== CLIENT_CREDENTIALS_GRANT) throw new TokenEndpointError('unsupported_grant_type', `unsupported grant_type ${echo(grantType)}`);
     // RFC 6749 §5.2: a grant the client is not registered for is unauthorized_client.
     if (!client.grantTypes.has(grantType)) throw new TokenEndpointError('unauthorized_client', 'client is not authorized to use the client_credentials grant');
 
@@ -147,7 +148,7 @@ export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
 /** A complete error response written straight to the socket, which is then closed. */
 function answerOnSocket(socket: Duplex, status: number, description: string, extra: Record<string, string> = {}): void {
   const body = JSON.stringify({ error: 'invalid_request', error_description: description });
-  const headers = { ...NO_STORE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...extra, Connection: 'close' };
+  const headers = { ...NO_STORE_HEADERS, 'Content-Type': JSON_MEDIA_TYPE, 'Content-Length': String(Buffer.byteLength(body)), ...extra, Connection: 'close' };
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`, () => socket.destroy());
 }
@@ -163,7 +164,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   const text = JSON.stringify(body);
   res.writeHead(status, {
     ...NO_STORE_HEADERS,
-    'Content-Type': 'application/json',
+    'Content-Type': JSON_MEDIA_TYPE,
     'Content-Length': String(Buffer.byteLength(text)),
     ...headers,
   });

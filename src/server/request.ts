@@ -5,6 +5,7 @@
  * pipeline's business.
  */
 import type { IncomingMessage } from 'node:http';
+import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../oauth/protocol';
 import { echo, invalidRequest } from './errors';
 
 export const TOKEN_REQUEST_PARAMETERS = ['grant_type', 'scope', 'client_id', 'client_secret', 'client_assertion_type', 'client_assertion'] as const;
@@ -28,7 +29,7 @@ export function requestMediaType(contentType: string | undefined): MediaType {
   const [essence = '', ...parameters] = contentType.split(';');
   const type = essence.trim().toLowerCase();
   const media: MediaType | undefined =
-    type === 'application/x-www-form-urlencoded' ? 'form' : type === 'application/json' ? 'json' : undefined;
+    type === FORM_MEDIA_TYPE ? 'form' : type === JSON_MEDIA_TYPE ? 'json' : undefined;
   if (!media) throw invalidRequest(`unsupported token request Content-Type: ${echo(type)}`);
   for (const parameter of parameters) {
     const [name = '', value = ''] = parameter.split('=').map((part) => part.trim().toLowerCase());

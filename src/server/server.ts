@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
 import type { JWK } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
 import { ACCESS_TOKEN_ALG, createAccessTokenSigner } from './access-token';
@@ -139,7 +140,7 @@ function authorizationServerMetadata(issuer: string, tokenEndpoint: string, jwks
     issuer,
     token_endpoint: tokenEndpoint,
     jwks_uri: jwksUri,
-    grant_types_supported: ['client_credentials'],
+    grant_types_supported: [CLIENT_CREDENTIALS_GRANT],
     token_endpoint_auth_methods_supported: [...methods],
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     scopes_supported: [...config.scopes],

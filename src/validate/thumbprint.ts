@@ -5,8 +5,9 @@
  * a key pair holder (`{ publicJwk }`, `{ jwk }`, `{ publicKey }`), or an
  * already computed thumbprint string.
  */
-import { calculateJwkThumbprint, exportJWK, type JWK, type KeyLike } from 'jose';
+import { exportJWK, type JWK, type KeyLike } from 'jose';
 import { KeyObject } from 'node:crypto';
+import { sha256Thumbprint } from '../oauth/thumbprint';
 import { InvalidExpectationError } from './problem';
 
 export type DpopKeyInput =
@@ -44,7 +45,7 @@ export function dpopKeyThumbprint(key: DpopKeyInput): Promise<string> {
 async function computeThumbprint(key: object): Promise<string> {
   const jwk = await toJwk(key);
   try {
-    return await calculateJwkThumbprint(jwk, 'sha256');
+    return await sha256Thumbprint(jwk);
   } catch (error) {
     throw new InvalidExpectationError(`dpopKey is not a usable JWK: ${reason(error)}`);
   }

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { decodeJwt } from 'jose';
 import { CHECKS, runConformance, type CheckResult, type CheckStatus, type Profile } from '../../src/conformance';
 import { HttpClient, type WireResponse } from '../../src/conformance/http';
-import { basicAuthorization, createClientAssertion, createDpopProof, formUrlEncode, generateDpopKey, CLIENT_ASSERTION_TYPE } from '../../src/harness';
+import { basicAuthorization, createClientAssertion, createDpopProof, generateDpopKey, CLIENT_ASSERTION_TYPE } from '../../src/harness';
+import { formUrlEncode } from '../../src/oauth/client-auth';
 import {
   AP_BASIC_CLIENT,
   PLUG_CACHE_CONTROL,

@@ -30,7 +30,7 @@ describe('registration', () => {
     expect(kinds['dpop-ok']).toBe('skip');
     expect(kinds['tls']).toBe('skip');
     expect(kinds['resp-no-store']).toBe('failing');
-    expect(tests.find((t) => t.name.startsWith('dpop-ok'))!.name).toMatch(/needs dpop/);
+    expect(tests.find((t) => t.name.startsWith('dpop-ok'))!.name).toMatch(/needs DPoP support \(--dpop\)/);
   });
 
   test('a failing check throws its findings; an expected failure throws (so test.failing passes); a fixed one does not', async () => {

@@ -16,7 +16,7 @@ import {
   runConformance,
   type ConformanceReport,
 } from '../../src/conformance';
-import { curlCommand } from '../../src/conformance/request';
+import { curlCommand } from '../../src/conformance/views';
 import { dpopProofs, form, header, json, startMutatingProxy, withHeader, withJson, withoutHeader, type MutatingProxy } from './support/mutating-proxy';
 
 describe('reporters', () => {

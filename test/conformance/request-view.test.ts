@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { redactRequest } from '../../src/conformance/request';
+import { redactRequest } from '../../src/conformance/views';
 
 describe('the request a report shows', () => {
   test('query-string secrets become readable markers, other parameters stay as written', () => {

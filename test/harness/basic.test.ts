@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { basicAuthorization, formUrlEncode, HarnessError } from '../../src/harness';
+import { basicAuthorization, HarnessError } from '../../src/harness';
+import { formUrlEncode } from '../../src/oauth/client-auth';
 
 /** What a server does (RFC 6749 §2.3.1): base64-decode, split at the first ':', form-url-decode each half. */
 function decodeBasic(header: string): [string, string] {

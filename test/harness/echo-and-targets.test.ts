@@ -17,7 +17,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError, tokenEndpoint, type HarnessResponse } from '../../src/harness';
-import { MAX_RESPONSE_BYTES } from '../../src/harness/client';
+import { MAX_RESPONSE_BYTES } from '../../src/oauth/limits';
 import { redactValue } from '../../src/redact';
 
 const SECRET = 'hunter2-very-secret';

@@ -2,19 +2,20 @@
  * Checklist §7: servers that require DPoP nonces (RFC 9449 §8). These
  * depend on the server's nonce state, so they run in order.
  */
-import type { CheckRun, Exchange } from '../check-run';
-import { isObject } from '../check-run';
+import { USE_DPOP_NONCE } from '../../oauth/dpop-nonce';
+import { isNonce } from '../../oauth/grammar';
+import { isPlainObject } from '../../oauth/guards';
+import { DPOP_NONCE_HEADER } from '../../oauth/protocol';
+import type { CheckContext } from '../context';
+import type { Exchange } from '../exchange';
 import { check } from './define';
 
-/** RFC 9449 §8.1: nonce = 1*NQCHAR. */
-const NQCHARS = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
 /** The single DPoP-Nonce of a use_dpop_nonce answer, or a finding. */
-function expectNonceChallenge(run: CheckRun, exchange: Exchange, what: string): string | undefined {
-  if (!run.expectRejection(exchange, { error: 'use_dpop_nonce', what })) return undefined;
-  const fields = exchange.response!.rawHeaders.filter(([name]) => name.toLowerCase() === 'dpop-nonce');
-  if (fields.length !== 1 || !NQCHARS.test(fields[0]![1])) {
-    run.finding('MUST', 'use_dpop_nonce must carry exactly one DPoP-Nonce header of NQCHARs', {
+function expectNonceChallenge(ctx: CheckContext, exchange: Exchange, what: string): string | undefined {
+  if (!ctx.expectRejection(exchange, { error: USE_DPOP_NONCE, what })) return undefined;
+  const fields = exchange.response!.rawHeaders.filter(([name]) => name.toLowerCase() === DPOP_NONCE_HEADER.toLowerCase());
+  if (fields.length !== 1 || !isNonce(fields[0]![1])) {
+    ctx.finding('MUST', 'use_dpop_nonce must carry exactly one DPoP-Nonce header of NQCHARs', {
       expected: 'one DPoP-Nonce: 1*NQCHAR',
       received: fields.length === 0 ? 'no DPoP-Nonce header' : `${fields.length} DPoP-Nonce field(s)`,
       reference: 'RFC 9449 §8, §8.1',
@@ -33,9 +34,9 @@ export const nonceMissing = check({
   group: 'dpop-nonce',
   requires: ['dpop_nonce'],
   mode: 'ordered',
-  async run(run) {
-    const exchange = await run.send(run.draft({ dpop: { nonce: null } }), { nonceRetry: false });
-    if (expectNonceChallenge(run, exchange, 'a proof without nonce') !== undefined) run.note('400 use_dpop_nonce with a DPoP-Nonce');
+  async run(ctx) {
+    const exchange = await ctx.send(ctx.draft({ dpop: { nonce: null } }), { nonceRetry: false });
+    if (expectNonceChallenge(ctx, exchange, 'a proof without nonce') !== undefined) ctx.note('400 use_dpop_nonce with a DPoP-Nonce');
   },
 });
 
@@ -47,11 +48,11 @@ export const nonceRetry = check({
   group: 'dpop-nonce',
   requires: ['dpop_nonce'],
   mode: 'ordered',
-  async run(run) {
-    const challenge = await run.send(run.draft({ dpop: { nonce: null } }), { nonceRetry: false });
-    const nonce = expectNonceChallenge(run, challenge, 'a proof without nonce');
+  async run(ctx) {
+    const challenge = await ctx.send(ctx.draft({ dpop: { nonce: null } }), { nonceRetry: false });
+    const nonce = expectNonceChallenge(ctx, challenge, 'a proof without nonce');
     if (nonce === undefined) return;
-    await run.sendExpectingToken(run.draft({ dpop: { nonce } }), { tokenType: 'DPoP', what: 'the retry with the server nonce' }, { nonceRetry: false });
+    await ctx.sendExpectingToken(ctx.draft({ dpop: { nonce } }), { tokenType: 'DPoP', what: 'the retry with the server nonce' }, { nonceRetry: false });
   },
 });
 
@@ -63,10 +64,10 @@ export const nonceWrong = check({
   group: 'dpop-nonce',
   requires: ['dpop_nonce'],
   mode: 'ordered',
-  async run(run) {
-    const exchange = await run.send(run.draft({ dpop: { nonce: 'stale' } }), { nonceRetry: false });
-    const nonce = expectNonceChallenge(run, exchange, 'a proof with nonce "stale"');
-    if (nonce === 'stale') run.finding('MUST', 'the DPoP-Nonce handed back is the stale one', { expected: 'a fresh nonce', received: 'the nonce the client sent', exchangeOf: exchange });
+  async run(ctx) {
+    const exchange = await ctx.send(ctx.draft({ dpop: { nonce: 'stale' } }), { nonceRetry: false });
+    const nonce = expectNonceChallenge(ctx, exchange, 'a proof with nonce "stale"');
+    if (nonce === 'stale') ctx.finding('MUST', 'the DPoP-Nonce handed back is the stale one', { expected: 'a fresh nonce', received: 'the nonce the client sent', exchangeOf: exchange });
   },
 });
 
@@ -79,11 +80,11 @@ export const noncePrecedence = check({
   group: 'dpop-nonce',
   requires: ['dpop_nonce'],
   mode: 'ordered',
-  async run(run) {
-    const htu = new URL('/conformance/other', run.tokenUrl).href;
-    const exchange = await run.send(run.draft({ dpop: { htu, nonce: null } }), { nonceRetry: false });
-    if (run.expectRejection(exchange, { error: ['invalid_dpop_proof', 'use_dpop_nonce'], what: 'a bad htu without nonce' })) {
-      run.note(`answered ${run.summarize(exchange.response!)}`);
+  async run(ctx) {
+    const htu = new URL('/conformance/other', ctx.tokenUrl).href;
+    const exchange = await ctx.send(ctx.draft({ dpop: { htu, nonce: null } }), { nonceRetry: false });
+    if (ctx.expectRejection(exchange, { error: ['invalid_dpop_proof', USE_DPOP_NONCE], what: 'a bad htu without nonce' })) {
+      ctx.note(`answered ${ctx.summarize(exchange.response!)}`);
     }
   },
 });
@@ -96,14 +97,14 @@ export const nonceRotate = check({
   group: 'dpop-nonce',
   requires: ['dpop_nonce'],
   mode: 'ordered',
-  async run(run) {
-    const first = await run.send(run.draft({ dpop: true }));
-    if (!run.expectToken(first, { tokenType: 'DPoP', level: 'MUST' })) return;
+  async run(ctx) {
+    const first = await ctx.send(ctx.draft({ dpop: true }));
+    if (!ctx.expectToken(first, { tokenType: 'DPoP', level: 'MUST' })) return;
     const rotated = first.response!.headers['dpop-nonce'];
-    if (rotated === undefined) return run.note('no DPoP-Nonce on success: the server does not rotate nonces that way');
-    const next = await run.send(run.draft({ dpop: { nonce: rotated } }), { nonceRetry: false });
-    run.expectToken(next, { tokenType: 'DPoP', what: 'a request with the nonce from the previous token response' });
-    if (isObject(next.response?.body)) run.note('rotated nonce accepted');
+    if (rotated === undefined) return ctx.note('no DPoP-Nonce on success: the server does not rotate nonces that way');
+    const next = await ctx.send(ctx.draft({ dpop: { nonce: rotated } }), { nonceRetry: false });
+    ctx.expectToken(next, { tokenType: 'DPoP', what: 'a request with the nonce from the previous token response' });
+    if (isPlainObject(next.response?.body)) ctx.note('rotated nonce accepted');
   },
 });
 

@@ -3,12 +3,11 @@
  * and one bad proof; the answer must be 400 invalid_dpop_proof and no token
  * (RFC 9449 §5, checks of §4.3).
  */
-import type { CheckRun } from '../check-run';
-import { nowSeconds } from '../clock';
-import { createProof, generateDpopKey, type ProofSpec } from '../jws';
-import type { DpopPlan } from '../request';
-import type { Check } from '../types';
-import { check } from './define';
+import type { CheckContext } from '../context';
+import { DPOP_HEADER } from '../../oauth/protocol';
+import type { DpopPlan } from '../draft';
+import { createProof, generateDpopKey, nowSeconds, type ProofSpec } from '../signing';
+import { check, probeCheck, rejects, type Check } from './define';
 
 interface ProofNegative {
   id: string;
@@ -17,23 +16,23 @@ interface ProofNegative {
   probes: () => Array<{ what: string; plan: ProofSpec | DpopPlan }> | Promise<Array<{ what: string; plan: ProofSpec | DpopPlan }>>;
 }
 
+/** RFC 9449 §5: "If the DPoP proof is invalid, the authorization server issues an error response ... invalid_dpop_proof". */
+const INVALID_PROOF_REFUSED = rejects({ error: 'invalid_dpop_proof' });
+
 function proofNegative(spec: ProofNegative): Check {
-  return check({
+  return probeCheck({
     id: spec.id,
     title: spec.title,
     level: 'MUST',
     reference: spec.reference,
     group: 'dpop-proof',
     requires: ['dpop'],
-    async run(run) {
-      for (const { what, plan } of await spec.probes()) {
-        await run.sendExpectingRejection(run.draft({ dpop: plan }), { error: 'invalid_dpop_proof', what });
-      }
-    },
+    probes: async (ctx) => (await spec.probes()).map(({ what, plan }) => ({ what, request: ctx.draft({ dpop: plan }) })),
+    expect: INVALID_PROOF_REFUSED,
   });
 }
 
-const two = (a: ProofSpec, b: ProofSpec, joined = false): DpopPlan => ({ headerName: 'DPoP', proofs: [a, b], joined });
+const two = (a: ProofSpec, b: ProofSpec, joined = false): DpopPlan => ({ headerName: DPOP_HEADER, proofs: [a, b], joined });
 
 export const dpopMulti = proofNegative({
   id: 'dpop-multi',
@@ -114,24 +113,23 @@ export const dpopHtm = proofNegative({
   ],
 });
 
-export const dpopHtu = check({
+export const dpopHtu = probeCheck({
   id: 'dpop-htu',
   title: 'a proof for another path or host is refused',
   level: 'MUST',
   reference: 'RFC 9449 §4.3 item 9',
   group: 'dpop-proof',
   requires: ['dpop'],
-  async run(run) {
-    const url = new URL(run.tokenUrl);
+  probes: (ctx) => {
+    const url = new URL(ctx.tokenUrl);
     const otherPath = new URL('/conformance/other', url).href;
     const otherHost = new URL(url.pathname, `${url.protocol}//conformance.invalid${url.port ? `:${url.port}` : ''}`).href;
-    for (const [what, htu] of [
-      ['a proof for another path', otherPath],
-      ['a proof for another host', otherHost],
-    ] as const) {
-      await run.sendExpectingRejection(run.draft({ dpop: { htu } }), { error: 'invalid_dpop_proof', what });
-    }
+    return [
+      { what: 'a proof for another path', request: ctx.draft({ dpop: { htu: otherPath } }) },
+      { what: 'a proof for another host', request: ctx.draft({ dpop: { htu: otherHost } }) },
+    ];
   },
+  expect: INVALID_PROOF_REFUSED,
 });
 
 export const dpopClaimMissing = proofNegative({
@@ -154,22 +152,22 @@ export const dpopCrit = proofNegative({
  * profile an old iat with a valid nonce may be accepted; attesto keeps its
  * ±60 s window even then, so under the attesto profile it must be refused.
  */
-async function judgeIat(run: CheckRun, offsetSeconds: number, what: string): Promise<void> {
+async function judgeIat(ctx: CheckContext, offsetSeconds: number, what: string): Promise<void> {
   // The case to judge is "bad iat, valid nonce": learn a nonce first, since a
   // server that checks iat before the nonce would never ask for one.
-  if (run.config.dpop.nonce && run.session.nonce === undefined) await run.send(run.draft({ dpop: true }));
-  const exchange = await run.send(run.draft({ dpop: { iat: nowSeconds() + offsetSeconds } }));
-  if (!run.config.dpop.nonce) {
-    run.expectRejection(exchange, { error: 'invalid_dpop_proof', what });
+  if (ctx.config.dpop.nonce && ctx.session.nonce === undefined) await ctx.send(ctx.draft({ dpop: true }));
+  const exchange = await ctx.send(ctx.draft({ dpop: { iat: nowSeconds() + offsetSeconds } }));
+  if (!ctx.config.dpop.nonce) {
+    ctx.expectRejection(exchange, { error: 'invalid_dpop_proof', what });
     return;
   }
   const res = exchange.response;
-  if (run.profile === 'rfc') {
-    if (res?.status === 200) return run.note(`${what} accepted: the server nonce vouches for freshness (RFC 9449 §4.3 item 11)`);
-    run.expectRejection(exchange, { error: ['invalid_dpop_proof', 'use_dpop_nonce'], what });
+  if (ctx.profile === 'rfc') {
+    if (res?.status === 200) return ctx.note(`${what} accepted: the server nonce vouches for freshness (RFC 9449 §4.3 item 11)`);
+    ctx.expectRejection(exchange, { error: ['invalid_dpop_proof', 'use_dpop_nonce'], what });
     return;
   }
-  run.expectRejection(exchange, { error: 'invalid_dpop_proof', level: 'CONTRACT', what: `${what}, even with a valid nonce (attesto keeps its ±60 s iat window)` });
+  ctx.expectRejection(exchange, { error: 'invalid_dpop_proof', level: 'CONTRACT', what: `${what}, even with a valid nonce (attesto keeps its ±60 s iat window)` });
 }
 
 export const dpopIatOld = check({
@@ -179,7 +177,7 @@ export const dpopIatOld = check({
   reference: 'RFC 9449 §4.3 item 11, §11.1',
   group: 'dpop-proof',
   requires: ['dpop'],
-  run: (run) => judgeIat(run, -3600, 'a proof with iat one hour ago'),
+  run: (ctx) => judgeIat(ctx, -3600, 'a proof with iat one hour ago'),
 });
 
 export const dpopIatFuture = check({
@@ -189,7 +187,7 @@ export const dpopIatFuture = check({
   reference: 'RFC 9449 §4.3 item 11',
   group: 'dpop-proof',
   requires: ['dpop'],
-  run: (run) => judgeIat(run, 3600, 'a proof with iat one hour ahead'),
+  run: (ctx) => judgeIat(ctx, 3600, 'a proof with iat one hour ahead'),
 });
 
 export const dpopReplay = check({
@@ -201,18 +199,18 @@ export const dpopReplay = check({
   group: 'dpop-proof',
   requires: ['dpop'],
   mode: 'ordered',
-  async run(run) {
-    if (run.config.dpop.nonce && run.session.nonce === undefined) {
+  async run(ctx) {
+    if (ctx.config.dpop.nonce && ctx.session.nonce === undefined) {
       // Learn a nonce first so the replayed proof carries a valid one.
-      await run.send(run.draft({ dpop: true }));
+      await ctx.send(ctx.draft({ dpop: true }));
     }
-    const proof = await createProof(await run.session.dpopKey(), { htm: 'POST', htu: run.tokenUrl, nonce: run.session.nonce });
-    run.session.addSecret(proof);
+    const proof = await createProof(await ctx.session.dpopKey(), { htm: 'POST', htu: ctx.tokenUrl, nonce: ctx.session.nonce });
+    ctx.session.secrets.add(proof);
     const plan: ProofSpec = { raw: proof };
-    const first = await run.send(run.draft({ dpop: plan }), { nonceRetry: false });
-    if (!run.expectToken(first, { tokenType: 'DPoP', what: 'the first use of the proof' })) return;
-    const second = await run.send(run.draft({ dpop: plan }), { nonceRetry: false });
-    run.expectRejection(second, { error: 'invalid_dpop_proof', what: 'the same proof a second time' });
+    const first = await ctx.send(ctx.draft({ dpop: plan }), { nonceRetry: false });
+    if (!ctx.expectToken(first, { tokenType: 'DPoP', what: 'the first use of the proof' })) return;
+    const second = await ctx.send(ctx.draft({ dpop: plan }), { nonceRetry: false });
+    ctx.expectRejection(second, { error: 'invalid_dpop_proof', what: 'the same proof a second time' });
   },
 });
 

@@ -1,55 +1,50 @@
 /** Checklist §4: grant type and scope errors (RFC 6749 §3.3, §4.4.2, §5.2). */
-import { removeParam, setParam } from '../request';
 import type { ResolvedClient } from '../config';
-import { check } from './define';
+import { removeParam, setParam } from '../draft';
+import { probeCheck, rejects } from './define';
 
-export const grantMissing = check({
+export const grantMissing = probeCheck({
   id: 'grant-missing',
   title: 'a request without grant_type is refused with invalid_request',
   level: 'MUST',
   reference: 'RFC 6749 §4.4.2, §5.2',
   group: 'grant-scope',
   requires: [],
-  async run(run) {
-    await run.sendExpectingRejection(removeParam(run.draft(), 'grant_type'), { error: 'invalid_request', what: 'a missing grant_type' });
-  },
+  probes: (ctx) => [{ what: 'a missing grant_type', request: removeParam(ctx.draft(), 'grant_type') }],
+  expect: rejects({ error: 'invalid_request' }),
 });
 
-export const grantUnsupported = check({
+export const grantUnsupported = probeCheck({
   id: 'grant-unsupported',
   title: 'grant_type=password is refused with unsupported_grant_type',
   level: 'MUST',
   reference: 'RFC 6749 §5.2',
   group: 'grant-scope',
   requires: [],
-  async run(run) {
-    await run.sendExpectingRejection(setParam(run.draft(), 'grant_type', 'password'), { error: 'unsupported_grant_type', what: 'grant_type=password' });
-  },
+  probes: (ctx) => [{ what: 'grant_type=password', request: setParam(ctx.draft(), 'grant_type', 'password') }],
+  expect: rejects({ error: 'unsupported_grant_type' }),
 });
 
-export const grantNotForClient = check({
+export const grantNotForClient = probeCheck({
   id: 'grant-not-for-client',
   title: 'a client not registered for client_credentials gets unauthorized_client',
   level: 'MUST',
   reference: 'RFC 6749 §5.2',
   group: 'grant-scope',
   requires: ['unauthorized_client'],
-  async run(run) {
-    const client = run.config.unauthorizedClient as ResolvedClient;
-    await run.sendExpectingRejection(run.draft({ client }), { error: 'unauthorized_client', what: 'a client registered for no client_credentials grant' });
-  },
+  probes: (ctx) => [{ what: 'a client registered for no client_credentials grant', request: ctx.draft({ client: ctx.config.unauthorizedClient as ResolvedClient }) }],
+  expect: rejects({ error: 'unauthorized_client' }),
 });
 
-export const scopeInvalid = check({
+export const scopeInvalid = probeCheck({
   id: 'scope-invalid',
   title: 'a scope the client may not have is refused with invalid_scope',
   level: 'MUST',
   reference: 'RFC 6749 §3.3, §5.2',
   group: 'grant-scope',
   requires: ['invalid_scope'],
-  async run(run) {
-    await run.sendExpectingRejection(run.draft({ scope: run.config.invalidScope }), { error: 'invalid_scope', what: `scope=${run.config.invalidScope}` });
-  },
+  probes: (ctx) => [{ what: `scope=${ctx.config.invalidScope}`, request: ctx.draft({ scope: ctx.config.invalidScope }) }],
+  expect: rejects({ error: 'invalid_scope' }),
 });
 
 export const GRANT_SCOPE_CHECKS = [grantMissing, grantUnsupported, grantNotForClient, scopeInvalid];

@@ -1,5 +1,5 @@
 /** The catalogue: every check, in checklist order. */
-import type { Check } from '../types';
+import type { Check } from './define';
 import { CLIENT_AUTH_CHECKS } from './client-auth';
 import { DPOP_NONCE_CHECKS } from './dpop-nonce';
 import { DPOP_PROOF_CHECKS } from './dpop-proof';

@@ -8,12 +8,12 @@ export const dpopRequiredAbsent = check({
   reference: 'RFC 9449 §5, §5.2 (dpop_bound_access_tokens); attesto contract (400 invalid_request)',
   group: 'sender-constraint',
   requires: ['dpop_required_client'],
-  async run(run) {
-    const client = run.config.clients.find((c) => c.requiresDpop)!;
+  async run(ctx) {
+    const client = ctx.config.clients.find((c) => c.requiresDpop)!;
     const what = 'no proof from a DPoP-only client';
-    const exchange = await run.send(run.draft({ client, dpop: false }));
+    const exchange = await ctx.send(ctx.draft({ client, dpop: false }));
     // RFC 9449 §5 requires the refusal but names no error code; 400 invalid_request is the contract's.
-    if (run.expectNoToken(exchange, 'MUST', what)) run.expectRejection(exchange, { error: 'invalid_request', status: 400, level: 'CONTRACT', what });
+    if (ctx.expectNoToken(exchange, 'MUST', what)) ctx.expectRejection(exchange, { error: 'invalid_request', status: 400, level: 'CONTRACT', what });
   },
 });
 
@@ -24,12 +24,12 @@ export const dpopDisabled = check({
   reference: 'RFC 9449 §5',
   group: 'sender-constraint',
   requires: ['dpop_disabled'],
-  async run(run) {
-    const exchange = await run.send(run.draft({ dpop: true }));
+  async run(ctx) {
+    const exchange = await ctx.send(ctx.draft({ dpop: true }));
     // If a token is issued it must not claim a binding the server did not make.
-    const token = run.expectToken(exchange, { tokenType: 'any', what: 'a request with a proof to a server without DPoP' });
+    const token = ctx.expectToken(exchange, { tokenType: 'any', what: 'a request with a proof to a server without DPoP' });
     if (token && token.tokenType.toLowerCase() !== 'bearer') {
-      run.finding('MUST', 'token_type must be Bearer when the server does not bind tokens', { expected: 'Bearer', received: JSON.stringify(token.body.token_type), exchangeOf: exchange });
+      ctx.finding('MUST', 'token_type must be Bearer when the server does not bind tokens', { expected: 'Bearer', received: JSON.stringify(token.body.token_type), exchangeOf: exchange });
     }
   },
 });

@@ -2,9 +2,11 @@
  * Checklist §2: transport and request-format negatives (RFC 6749 §3.2,
  * §2.3.1, §5.2). Each sends an otherwise valid request with one defect.
  */
-import { addQuery, removeHeader, setHeader, setParam, type RequestDraft } from '../request';
-import { isObject } from '../check-run';
-import { check } from './define';
+import { isErrorDescription } from '../../oauth/grammar';
+import { isPlainObject } from '../../oauth/guards';
+import { CLIENT_CREDENTIALS_GRANT } from '../../oauth/protocol';
+import { addQuery, removeHeader, setHeader, setParam, type RequestDraft } from '../draft';
+import { check, probeCheck, rejects } from './define';
 
 export const methodGet = check({
   id: 'method-get',
@@ -13,11 +15,11 @@ export const methodGet = check({
   reference: 'RFC 6749 §3.2; RFC 9110 §15.5.6',
   group: 'transport',
   requires: [],
-  async run(run) {
-    const preferred = run.client('client_secret_basic', 'private_key_jwt', 'client_secret_post');
+  async run(ctx) {
+    const preferred = ctx.client('client_secret_basic', 'private_key_jwt', 'client_secret_post');
     // A GET carries its parameters in the URL, which ends up in access logs: never a real client_secret there.
     const client = preferred.auth === 'client_secret_post' ? { ...preferred, secret: 'not-the-client-secret' } : preferred;
-    const draft = run.draft({ client });
+    const draft = ctx.draft({ client });
     // The parameters travel in the query string, as a GET would carry them.
     const get: RequestDraft = { ...draft, method: 'GET', encoding: 'none', params: [] };
     for (const [name, value] of draft.params) addQuery(get, name, value);
@@ -25,22 +27,22 @@ export const methodGet = check({
     if (draft.assertionPlan) {
       // The assertion is signed at send time: move it into the query by hand.
       const url = new URL(get.url);
-      url.searchParams.set('client_assertion', await run.assertion(draft.assertionPlan.client, draft.assertionPlan.spec));
+      url.searchParams.set('client_assertion', await ctx.assertion(draft.assertionPlan.client, draft.assertionPlan.spec));
       get.url = url.href;
     }
-    const exchange = await run.send({ ...get, assertionPlan: undefined }, { oauth: false, allowNoResponse: true });
-    if (!run.expectNoToken(exchange, 'MUST', 'a GET token request')) return;
+    const exchange = await ctx.send({ ...get, assertionPlan: undefined }, { oauth: false, allowNoResponse: true });
+    if (!ctx.expectNoToken(exchange, 'MUST', 'a GET token request')) return;
     const res = exchange.response;
-    if (!res) return run.note('connection closed without a response');
+    if (!res) return ctx.note('connection closed without a response');
     const allow = res.headers.allow;
     if (res.status !== 405) {
-      const received = run.summarize(res);
+      const received = ctx.summarize(res);
       // The token endpoint exists, only not for GET: 405 is the HTTP answer.
-      run.finding('SHOULD', `a GET should get 405 Method Not Allowed with Allow: POST: got ${received}`, { expected: '405 with Allow: POST', received, reference: 'RFC 9110 §15.5.6', exchangeOf: exchange });
+      ctx.finding('SHOULD', `a GET should get 405 Method Not Allowed with Allow: POST: got ${received}`, { expected: '405 with Allow: POST', received, reference: 'RFC 9110 §15.5.6', exchangeOf: exchange });
     } else if (!allow || !/\bPOST\b/i.test(allow)) {
       // RFC 9110 §15.5.6: "The origin server MUST generate an Allow header field in a 405 response".
-      run.finding('SHOULD', 'a 405 must list the allowed methods in Allow', { expected: 'Allow: POST', received: allow ? `Allow: ${allow}` : 'no Allow header', reference: 'RFC 9110 §15.5.6, §10.2.1', exchangeOf: exchange });
-    } else run.note(`405 with Allow: ${allow}`);
+      ctx.finding('SHOULD', 'a 405 must list the allowed methods in Allow', { expected: 'Allow: POST', received: allow ? `Allow: ${allow}` : 'no Allow header', reference: 'RFC 9110 §15.5.6, §10.2.1', exchangeOf: exchange });
+    } else ctx.note(`405 with Allow: ${allow}`);
   },
 });
 
@@ -51,56 +53,52 @@ export const tls = check({
   reference: 'RFC 6749 §3.2, §1.6',
   group: 'transport',
   requires: ['https'],
-  async run(run) {
+  async run(ctx) {
     // No real secret may cross plain http: a single-use, short-lived client assertion if a
     // private_key_jwt client is configured, else a wrong secret (then only "no token" can be shown).
-    const withAssertion = run.config.capabilities.has('private_key_jwt');
-    const client = withAssertion ? run.client('private_key_jwt') : { ...run.client(), secret: 'not-the-client-secret' };
-    const draft = run.draft({ client });
+    const withAssertion = ctx.config.capabilities.has('private_key_jwt');
+    const client = withAssertion ? ctx.client('private_key_jwt') : { ...ctx.client(), secret: 'not-the-client-secret' };
+    const draft = ctx.draft({ client });
     const url = new URL(draft.url);
     url.protocol = 'http:';
     draft.url = url.href;
-    const exchange = await run.send(draft, { oauth: false, allowNoResponse: true });
-    if (!run.expectNoToken(exchange, 'MUST', `a plain-http token request (${url.origin})`)) return;
+    const exchange = await ctx.send(draft, { oauth: false, allowNoResponse: true });
+    if (!ctx.expectNoToken(exchange, 'MUST', `a plain-http token request (${url.origin})`)) return;
     const res = exchange.response;
-    run.note(res ? `plain http answered ${run.summarize(res)}` : `plain http refused (${exchange.error ?? 'no response'})`);
+    ctx.note(res ? `plain http answered ${ctx.summarize(res)}` : `plain http refused (${exchange.error ?? 'no response'})`);
     if (withAssertion) return;
-    run.note('sent with a wrong secret, so no real secret crossed plain http');
+    ctx.note('sent with a wrong secret, so no real secret crossed plain http');
     // Judging the credentials means plain http got as far as client authentication: a right secret might have had a token.
-    if (res && isObject(res.body) && res.body.error === 'invalid_client') {
-      run.finding('SHOULD', 'plain http reached client authentication (invalid_client) instead of being refused first; a right secret might have got a token', {
+    if (res && isPlainObject(res.body) && res.body.error === 'invalid_client') {
+      ctx.finding('SHOULD', 'plain http reached client authentication (invalid_client) instead of being refused first; a right secret might have got a token', {
         expected: 'a refusal of plain http itself (e.g. 400 invalid_request, a redirect to https, or no answer)',
-        received: run.summarize(res),
+        received: ctx.summarize(res),
         exchangeOf: exchange,
       });
     }
   },
 });
 
-export const ctMissing = check({
+export const ctMissing = probeCheck({
   id: 'ct-missing',
   title: 'a request without Content-Type is refused with invalid_request',
   level: 'MUST',
   reference: 'RFC 6749 §5.2',
   group: 'transport',
   requires: [],
-  async run(run) {
-    await run.sendExpectingRejection(removeHeader(run.draft(), 'Content-Type'), { error: 'invalid_request', what: 'a missing Content-Type' });
-  },
+  probes: (ctx) => [{ what: 'a missing Content-Type', request: removeHeader(ctx.draft(), 'Content-Type') }],
+  expect: rejects({ error: 'invalid_request' }),
 });
 
-export const ctWrong = check({
+export const ctWrong = probeCheck({
   id: 'ct-wrong',
   title: 'text/plain and multipart/form-data bodies are refused with invalid_request',
   level: 'MUST',
   reference: 'RFC 6749 §4.4.2, §5.2',
   group: 'transport',
   requires: [],
-  async run(run) {
-    for (const type of ['text/plain', 'multipart/form-data']) {
-      await run.sendExpectingRejection(setHeader(run.draft(), 'Content-Type', type), { error: 'invalid_request', what: `Content-Type ${type}` });
-    }
-  },
+  probes: (ctx) => ['text/plain', 'multipart/form-data'].map((type) => ({ what: `Content-Type ${type}`, request: setHeader(ctx.draft(), 'Content-Type', type) })),
+  expect: rejects({ error: 'invalid_request' }),
 });
 
 export const bodyBadJson = check({
@@ -110,19 +108,19 @@ export const bodyBadJson = check({
   reference: 'RFC 6749 §5.2',
   group: 'transport',
   requires: [],
-  async run(run) {
-    const draft = run.draft({ encoding: 'json' });
+  async run(ctx) {
+    const draft = ctx.draft({ encoding: 'json' });
     draft.encoding = 'raw';
     draft.rawBody = '{';
-    const exchange = await run.send(draft, { oauth: false });
-    if (!run.expectNoToken(exchange, 'MUST', 'a malformed JSON body')) return;
+    const exchange = await ctx.send(draft, { oauth: false });
+    if (!ctx.expectNoToken(exchange, 'MUST', 'a malformed JSON body')) return;
     const res = exchange.response!;
-    if (res.status !== 400) run.finding('SHOULD', `a malformed body is a client error and should get 400: got ${run.summarize(res)}`, { expected: '400', received: run.summarize(res), exchangeOf: exchange });
-    else run.note(run.summarize(res));
+    if (res.status !== 400) ctx.finding('SHOULD', `a malformed body is a client error and should get 400: got ${ctx.summarize(res)}`, { expected: '400', received: ctx.summarize(res), exchangeOf: exchange });
+    else ctx.note(ctx.summarize(res));
   },
 });
 
-export const queryCreds = check({
+export const queryCreds = probeCheck({
   id: 'query-creds',
   title: 'grant_type, client_id, client_secret or scope in the query string are refused',
   // RFC 6749 §2.3.1 forbids clients to put credentials in the URI; refusing them is the contract's rule.
@@ -130,44 +128,41 @@ export const queryCreds = check({
   reference: 'RFC 6749 §2.3.1, §3.2; attesto contract',
   group: 'transport',
   requires: [],
-  async run(run) {
-    const client = run.client();
+  probes: (ctx) => {
+    const client = ctx.client();
     const probes: Array<[string, string]> = [
       // A dummy secret: a real one must never travel in a URL (it ends up in logs).
       ['client_secret', 'query-secret-probe'],
       ['client_id', client.id],
-      ['grant_type', 'client_credentials'],
-      ['scope', run.config.scope ?? 'read'],
+      ['grant_type', CLIENT_CREDENTIALS_GRANT],
+      ['scope', ctx.config.scope ?? 'read'],
     ];
-    for (const [name, value] of probes) {
-      await run.sendExpectingRejection(addQuery(run.draft({ client }), name, value), { error: 'invalid_request', what: `${name} in the query string` });
-    }
+    return probes.map(([name, value]) => ({ what: `${name} in the query string`, request: addQuery(ctx.draft({ client }), name, value) }));
   },
+  expect: rejects({ error: 'invalid_request' }),
 });
 
-export const dupParam = check({
+export const dupParam = probeCheck({
   id: 'dup-param',
   title: 'a repeated parameter (grant_type, scope, client_id) is refused with invalid_request',
   level: 'MUST',
   reference: 'RFC 6749 §3.2, §5.2',
   group: 'transport',
   requires: [],
-  async run(run) {
-    const client = run.client();
-    const repeats: Array<[string, string]> = [['grant_type', 'client_credentials']];
-    if (run.config.scope) repeats.push(['scope', run.config.scope]);
+  probes: (ctx) => {
+    const client = ctx.client();
+    const repeats: Array<[string, string]> = [['grant_type', CLIENT_CREDENTIALS_GRANT]];
+    if (ctx.config.scope) repeats.push(['scope', ctx.config.scope]);
     repeats.push(['client_id', client.id]);
-    for (const [name, value] of repeats) {
-      const draft = run.draft({ client });
+    return repeats.map(([name, value]) => {
+      const draft = ctx.draft({ client });
       if (!draft.params.some(([n]) => n === name)) draft.params.push([name, value]);
       draft.params.push([name, value]);
-      await run.sendExpectingRejection(draft, { error: 'invalid_request', what: `${name} sent twice` });
-    }
+      return { what: `${name} sent twice`, request: draft };
+    });
   },
+  expect: rejects({ error: 'invalid_request' }),
 });
-
-/** RFC 6749 §5.2: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E ). */
-const ERROR_DESCRIPTION_CHARS = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
 
 export const errdescChars = check({
   id: 'errdesc-chars',
@@ -176,15 +171,15 @@ export const errdescChars = check({
   reference: 'RFC 6749 §5.2',
   group: 'transport',
   requires: [],
-  async run(run) {
+  async run(ctx) {
     for (const value of ['a"b\\c', 'gr\u00e4nt_typ\u00e9 \u2603']) {
-      const exchange = await run.send(setParam(run.draft(), 'grant_type', value));
+      const exchange = await ctx.send(setParam(ctx.draft(), 'grant_type', value));
       const res = exchange.response!;
-      if (!run.expectNoToken(exchange, 'MUST', 'an invalid grant_type')) continue;
-      const description = isObject(res.body) ? res.body.error_description : undefined;
+      if (!ctx.expectNoToken(exchange, 'MUST', 'an invalid grant_type')) continue;
+      const description = isPlainObject(res.body) ? res.body.error_description : undefined;
       if (description === undefined) continue;
-      if (typeof description !== 'string' || !ERROR_DESCRIPTION_CHARS.test(description)) {
-        run.finding('MUST', 'error_description contains characters outside %x20-21 / %x23-5B / %x5D-7E', {
+      if (typeof description !== 'string' || !isErrorDescription(description)) {
+        ctx.finding('MUST', 'error_description contains characters outside %x20-21 / %x23-5B / %x5D-7E', {
           expected: 'printable ASCII without " and \\',
           received: JSON.stringify(description),
           exchangeOf: exchange,

@@ -69,17 +69,7 @@ export class ConsoleReporter {
 /** The summary and failure details, as printed after the run. */
 export function formatConsoleSummary(report: ConformanceReport, paint: (code: string, text: string) => string = (_c, t) => t): string {
   const lines: string[] = [''];
-  for (const check of noteworthy(report.checks)) {
-    lines.push(paint(COLORS[check.status], `${STATUS_LABEL[check.status]} ${check.id} [${levelLabel(check)}] ${check.title}`), `  ${check.reference}`);
-    if (check.status === 'unexpected-pass') lines.push(`  ${check.message}`);
-    for (const finding of check.findings) {
-      lines.push('', ...findingLines(finding).map((l) => `  ${l}`));
-      if (finding.exchange) {
-        lines.push('  request sent:', indent(requestText(finding.exchange), 4), '  response:', indent(responseText(finding.exchange), 4), '  reproduce:', indent(finding.exchange.curl, 4));
-      }
-    }
-    lines.push('');
-  }
+  for (const check of noteworthy(report.checks)) lines.push(formatCheckDetails(check, paint), '');
   // Each result under the level that decided it: a MUST check failed by a CONTRACT finding is a CONTRACT failure.
   const header = ['level', 'passed', 'failed', 'warned', 'skipped', 'xfail', 'xpass'];
   const rows: Array<Array<string | number>> = levelRows(report.checks).map(({ level, counts }) => [
@@ -101,6 +91,23 @@ export function formatConsoleSummary(report: ConformanceReport, paint: (code: st
   const verdict = summary.failed === 0 ? paint('32', 'no failing check') : paint('31', `${summary.failed} failing check${summary.failed === 1 ? '' : 's'}`);
   const profileNote = report.profile === 'attesto' ? 'MUST and CONTRACT fail the run' : 'only MUST fails the run; CONTRACT warns';
   lines.push(`${verdict} (profile ${report.profile}: ${profileNote}; SHOULD/MAY warn) in ${formatMs(report.durationMs)}`, '');
+  return lines.join('\n');
+}
+
+/**
+ * One non-passing check as the summary explains it: the status line, the
+ * reference, and each finding with the request sent, the response and a
+ * curl line (the Jest entry uses it as a failing test's message).
+ */
+export function formatCheckDetails(check: CheckResult, paint: (code: string, text: string) => string = (_c, t) => t): string {
+  const lines = [paint(COLORS[check.status], `${STATUS_LABEL[check.status]} ${check.id} [${levelLabel(check)}] ${check.title}`), `  ${check.reference}`];
+  if (check.status === 'unexpected-pass') lines.push(`  ${check.message}`);
+  for (const finding of check.findings) {
+    lines.push('', ...findingLines(finding).map((l) => `  ${l}`));
+    if (finding.exchange) {
+      lines.push('  request sent:', indent(requestText(finding.exchange), 4), '  response:', indent(responseText(finding.exchange), 4), '  reproduce:', indent(finding.exchange.curl, 4));
+    }
+  }
   return lines.join('\n');
 }
 

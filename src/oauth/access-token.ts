@@ -3,7 +3,7 @@
  * DPoP binding (RFC 9449 §6.1). Decoding only: the signature is not checked.
  */
 import { decodeJwt, type JWTPayload } from 'jose';
-import { invalidArgument } from './errors';
+import { InvalidArgumentError } from '../errors';
 
 export interface AccessTokenClaims extends JWTPayload {
   /** Confirmation claim (RFC 7800); `jkt` for DPoP-bound tokens (RFC 9449 §6.1). */
@@ -18,7 +18,7 @@ export interface AccessTokenClaims extends JWTPayload {
  * Never throws on the token's content, and never echoes it.
  */
 export function decodeAccessToken(accessToken: string): AccessTokenClaims | undefined {
-  if (typeof accessToken !== 'string') throw invalidArgument('decodeAccessToken: the access token must be a string');
+  if (typeof accessToken !== 'string') throw new InvalidArgumentError('decodeAccessToken: the access token must be a string');
   if (accessToken.split('.').length !== 3) return undefined;
   try {
     return decodeJwt(accessToken) as AccessTokenClaims;

@@ -3,11 +3,17 @@
  * (RFC 7523): generation, import from a JWK or a key object, and RFC 7638
  * thumbprints. Every JOSE operation goes through `jose`.
  */
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
-import { InvalidKeyError, invalidArgument, isPlainObject } from './errors';
+import { exportJWK, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
+import { InvalidArgumentError, InvalidKeyError } from '../errors';
+import { isPlainObject } from './guards';
+import { PRIVATE_JWK_MEMBERS } from './protocol';
+import { sha256Thumbprint } from './thumbprint';
 
-/** A key pair ready to sign proofs, with its public JWK and RFC 7638 thumbprint. */
-export interface DpopKey {
+/**
+ * A key pair ready to sign: DPoP proofs (RFC 9449) and client assertions
+ * (RFC 7523) alike, with its public JWK and RFC 7638 thumbprint.
+ */
+export interface SigningKey {
   /** JWS algorithm the key signs with (`ES256`, `PS256`, `EdDSA`, ...). */
   readonly alg: string;
   readonly privateKey: KeyLike;
@@ -18,28 +24,29 @@ export interface DpopKey {
   readonly thumbprint: string;
 }
 
-/** Anything the harness accepts as a signing key: a {@link DpopKey}, a private JWK, or a private key object. */
-export type SigningKeyInput = DpopKey | JWK | KeyLike;
+/** @deprecated until 1.0: the same type as {@link SigningKey}, named for its first use. */
+export type DpopKey = SigningKey;
+
+/** Anything the harness accepts as a signing key: a {@link SigningKey}, a private JWK, or a private key object. */
+export type SigningKeyInput = SigningKey | JWK | KeyLike;
 
 /** Algorithms {@link generateDpopKey} can generate keys for. */
 export const DPOP_KEY_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA'] as const;
 export type DpopKeyAlgorithm = (typeof DPOP_KEY_ALGORITHMS)[number];
 
-/** JWK members that make a JWK private (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 /**
  * Generates a fresh extractable key pair for DPoP proofs or client
  * assertions. ES256 by default, as RFC 9449's examples and most servers use.
  */
-export async function generateDpopKey(alg: DpopKeyAlgorithm = 'ES256'): Promise<DpopKey> {
+export async function generateDpopKey(alg: DpopKeyAlgorithm = 'ES256'): Promise<SigningKey> {
   if (!(DPOP_KEY_ALGORITHMS as readonly string[]).includes(alg)) {
-    throw invalidArgument(`generateDpopKey: unsupported algorithm ${JSON.stringify(alg)}; use one of ${DPOP_KEY_ALGORITHMS.join(', ')}`);
+    throw new InvalidArgumentError(`generateDpopKey: unsupported algorithm ${JSON.stringify(alg)}; use one of ${DPOP_KEY_ALGORITHMS.join(', ')}`);
   }
   const options = alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true };
   const { privateKey, publicKey } = await generateKeyPair(alg, options);
   const publicJwk = await exportJWK(publicKey);
-  return { alg, privateKey, publicKey, publicJwk, thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
+  return { alg, privateKey, publicKey, publicJwk, thumbprint: await sha256Thumbprint(publicJwk) };
 }
 
 /**
@@ -47,24 +54,24 @@ export async function generateDpopKey(alg: DpopKeyAlgorithm = 'ES256'): Promise<
  * or private JWK, or of a key object. Only the required members count
  * (RFC 7638 §3.2), so a private JWK has the same thumbprint as its public half.
  */
-export async function jwkThumbprint(key: JWK | KeyLike | DpopKey): Promise<string> {
+export async function jwkThumbprint(key: JWK | KeyLike | SigningKey): Promise<string> {
   if (isDpopKey(key)) return key.thumbprint;
   let jwk: JWK;
   if (isJwk(key)) jwk = key;
   else if (isKeyLike(key)) jwk = await exportKey(key);
-  else throw invalidArgument('jwkThumbprint: expected a JWK object (with "kty") or a key object');
+  else throw new InvalidArgumentError('jwkThumbprint: expected a JWK object (with "kty") or a key object');
   try {
-    return await calculateJwkThumbprint(jwk, 'sha256');
+    return await sha256Thumbprint(jwk);
   } catch (cause) {
     throw new InvalidKeyError(`jwkThumbprint: ${describeJoseError(cause)}`);
   }
 }
 
 /**
- * Turns any accepted key input into a {@link DpopKey}. `alg` overrides the
+ * Turns any accepted key input into a {@link SigningKey}. `alg` overrides the
  * algorithm inferred from the key (see {@link algorithmForJwk}).
  */
-export async function importSigningKey(input: SigningKeyInput, alg?: string): Promise<DpopKey> {
+export async function importSigningKey(input: SigningKeyInput, alg?: string): Promise<SigningKey> {
   if (isDpopKey(input)) {
     if (alg === undefined || alg === input.alg) return input;
     return { ...input, alg };
@@ -83,7 +90,7 @@ export async function importSigningKey(input: SigningKeyInput, alg?: string): Pr
     } catch (cause) {
       throw new InvalidKeyError(`signing key: cannot import the ${String(input.kty)} JWK for ${algorithm}: ${describeJoseError(cause)}`);
     }
-    return { alg: algorithm, privateKey, publicKey, publicJwk, thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
+    return { alg: algorithm, privateKey, publicKey, publicJwk, thumbprint: await sha256Thumbprint(publicJwk) };
   }
   if (isKeyLike(input)) {
     if (input.type !== 'private') {
@@ -98,13 +105,13 @@ export async function importSigningKey(input: SigningKeyInput, alg?: string): Pr
     } catch (cause) {
       throw new InvalidKeyError(`signing key: cannot use the key for ${algorithm}: ${describeJoseError(cause)}`);
     }
-    return { alg: algorithm, privateKey: input, publicKey, publicJwk, thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256') };
+    return { alg: algorithm, privateKey: input, publicKey, publicJwk, thumbprint: await sha256Thumbprint(publicJwk) };
   }
-  throw invalidArgument('signing key: expected a DpopKey, a private JWK or a private key object');
+  throw new InvalidArgumentError('signing key: expected a SigningKey, a private JWK or a private key object');
 }
 
 /** The private JWK of a signing key (for tests that must put a private key where a public one belongs). */
-export async function privateJwkOf(key: DpopKey): Promise<JWK> {
+export async function privateJwkOf(key: SigningKey): Promise<JWK> {
   return exportKey(key.privateKey);
 }
 
@@ -152,7 +159,7 @@ export function publicJwkOf(jwk: JWK): JWK {
   return out as unknown as JWK;
 }
 
-export function isDpopKey(value: unknown): value is DpopKey {
+export function isDpopKey(value: unknown): value is SigningKey {
   return isPlainObject(value) && 'privateKey' in value && isPlainObject(value.publicJwk) && typeof value.alg === 'string';
 }
 

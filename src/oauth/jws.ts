@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { base64url, CompactSign, generateSecret, type JWK, type KeyLike } from 'jose';
-import { SigningError, invalidArgument } from './errors';
-import { describeJoseError, importSigningKey, type DpopKey, type SigningKeyInput } from './keys';
+import { InvalidArgumentError, SigningError } from '../errors';
+import { describeJoseError, importSigningKey, type SigningKey, type SigningKeyInput } from './keys';
 
 /** Negative overrides at the JWS level (RFC 7515), common to proofs and assertions. */
 export interface JwsOverrides {
@@ -37,7 +37,7 @@ export interface JwsOverrides {
 }
 
 export interface SignJwsInput {
-  key: DpopKey;
+  key: SigningKey;
   header: Record<string, unknown>;
   payload: Record<string, unknown>;
   overrides: JwsOverrides;
@@ -54,13 +54,13 @@ export async function signJws({ key, header, payload, overrides, what }: SignJws
   const crit = overrides.crit;
   if (crit !== undefined) {
     if (!Array.isArray(crit) || crit.length === 0 || crit.some((name) => typeof name !== 'string' || name === '')) {
-      throw invalidArgument(`${what}: crit must be a non-empty array of header names`);
+      throw new InvalidArgumentError(`${what}: crit must be a non-empty array of header names`);
     }
     protectedHeader.crit = [...crit];
     for (const name of crit) if (!(name in protectedHeader)) protectedHeader[name] = true;
   }
   for (const name of overrides.omitHeader ?? []) {
-    if (name === 'alg') throw invalidArgument(`${what}: "alg" cannot be omitted; use alg: 'none' for an unsecured JWS`);
+    if (name === 'alg') throw new InvalidArgumentError(`${what}: "alg" cannot be omitted; use alg: 'none' for an unsecured JWS`);
     delete protectedHeader[name];
   }
 

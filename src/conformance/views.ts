@@ -1,88 +1,51 @@
 /**
- * A token request as a check composes it: an otherwise valid request that
- * the check then breaks in exactly one place. Drafts are plain data with a
- * few small editing functions, serialised to the wire at send time (DPoP
- * proofs are signed then, so they carry the current nonce and a fresh jti).
+ * What a person sees of an exchange: the request as sent with secrets
+ * redacted, the response with secrets scrubbed, a `curl` line that
+ * reproduces the request with placeholders, and a response in a few words.
  */
-import { redactBody, redactForm, redactHeader, redactQuery, scrubText } from '../redact';
-import type { ProofSpec } from './jws';
-import type { WireRequest } from './http';
+import { formUrlDecode } from '../oauth/client-auth';
+import { isPlainObject } from '../oauth/guards';
+import { SECRET_PARAMETERS } from '../oauth/protocol';
+import type { SecretSet } from '../oauth/secrets';
+import { redactBody, redactForm, redactHeader, redactQuery, redactText, scrubText } from '../redact';
+import type { Exchange, WireRequest, WireResponse } from './exchange';
+import type { ExchangeView } from './types';
 
-export interface DpopPlan {
-  /** Header field name as sent (`DPoP`; `DPOP` for the case-insensitivity check). */
-  headerName: string;
-  /** One proof per header field; two entries send the field twice. */
-  proofs: ProofSpec[];
-  /** Send all proofs in one field, comma-separated (RFC 9449 §4.3 item 2 forbids). */
-  joined?: boolean;
-}
-
-export interface RequestDraft {
-  method: string;
-  /** The token endpoint URL; a check may add a query string. */
-  url: string;
-  headers: Array<[string, string]>;
-  /** Body parameters in order (duplicates allowed). */
-  params: Array<[string, string]>;
-  /** How params are encoded; `raw` sends `rawBody` as is. */
-  encoding: 'form' | 'json' | 'raw' | 'none';
-  rawBody?: string;
-  dpop?: DpopPlan;
-}
-
-export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
-
-export function setHeader(draft: RequestDraft, name: string, value: string): RequestDraft {
-  removeHeader(draft, name);
-  draft.headers.push([name, value]);
-  return draft;
-}
-
-export function removeHeader(draft: RequestDraft, name: string): RequestDraft {
-  const lower = name.toLowerCase();
-  draft.headers = draft.headers.filter(([n]) => n.toLowerCase() !== lower);
-  return draft;
-}
-
-export function getHeader(draft: RequestDraft, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return draft.headers.find(([n]) => n.toLowerCase() === lower)?.[1];
-}
-
-export function setParam(draft: RequestDraft, name: string, value: string): RequestDraft {
-  const index = draft.params.findIndex(([n]) => n === name);
-  if (index >= 0) draft.params[index] = [name, value];
-  else draft.params.push([name, value]);
-  return draft;
-}
-
-export function removeParam(draft: RequestDraft, name: string): RequestDraft {
-  draft.params = draft.params.filter(([n]) => n !== name);
-  return draft;
-}
-
-export function getParam(draft: RequestDraft, name: string): string | undefined {
-  return draft.params.find(([n]) => n === name)?.[1];
-}
-
-export function addQuery(draft: RequestDraft, name: string, value: string): RequestDraft {
-  const url = new URL(draft.url);
-  url.searchParams.append(name, value);
-  draft.url = url.href;
-  return draft;
-}
-
-export function encodeBody(draft: RequestDraft): string | undefined {
-  switch (draft.encoding) {
-    case 'form':
-      return new URLSearchParams(draft.params).toString();
-    case 'json':
-      return JSON.stringify(Object.fromEntries(draft.params));
-    case 'raw':
-      return draft.rawBody ?? '';
-    case 'none':
-      return undefined;
+/** An exchange as a report shows it: redacted, scrubbed of every secret the run has seen. */
+export function viewOf(exchange: Exchange, secrets: SecretSet): ExchangeView {
+  const view: ExchangeView = { request: redactRequest(exchange.request, secrets), curl: curlCommand(exchange.request, secrets) };
+  const res = exchange.response;
+  if (res) {
+    view.response = {
+      status: res.status,
+      headers: Object.fromEntries(Object.entries(res.headers).map(([n, v]) => [n, secrets.scrub(n === 'set-cookie' ? '[redacted]' : v)])),
+      // A non-JSON body (an error page) may echo credentials in any shape: redactText catches JWTs, header lines and secret pairs.
+      body: secrets.scrubValue(typeof res.body === 'string' ? redactText(res.body) : redactBody(res.body)),
+    };
   }
+  return view;
+}
+
+/**
+ * `400 invalid_client ("client authentication failed")`: a response in a few
+ * words, never a token. `scrub` runs before anything is cut short, so a cut
+ * never leaves half a secret behind.
+ */
+export function summarize(res: WireResponse, scrub: (text: string) => string = (text) => text): string {
+  const body = isPlainObject(res.body) ? res.body : undefined;
+  if (body && typeof body.access_token === 'string') return `${res.status} with an access token (token_type ${JSON.stringify(body.token_type)})`;
+  if (body && typeof body.error === 'string') {
+    const description = typeof body.error_description === 'string' ? ` (${JSON.stringify(cut(scrub(body.error_description), 160))})` : '';
+    return `${res.status} ${cut(scrub(body.error), 80)}${description}`;
+  }
+  const size = res.text ? `, ${res.text.length} bytes` : ', empty body';
+  // Redirects are not followed: a token request must not be replayed to another URL with its credentials.
+  if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined) return `${res.status} redirect to ${res.headers.location} (not followed)${size}`;
+  return `${res.status} ${res.headers['content-type'] ?? 'no Content-Type'}${size}`;
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** A request as the report shows it: secret header values and parameters redacted, then known secrets scrubbed. */
@@ -118,15 +81,8 @@ function decodeForm(form: string): string {
     .join('&');
 }
 
-const PLACEHOLDERS: Record<string, string> = {
-  client_secret: '<CLIENT_SECRET>',
-  client_assertion: '<CLIENT_ASSERTION_JWT>',
-  access_token: '<ACCESS_TOKEN>',
-  assertion: '<ASSERTION>',
-  refresh_token: '<REFRESH_TOKEN>',
-  password: '<PASSWORD>',
-  code: '<CODE>',
-};
+/** The placeholder a curl line shows for each secret parameter (src/oauth/protocol.ts). */
+const PLACEHOLDERS: Readonly<Record<string, string>> = SECRET_PARAMETERS;
 
 /**
  * A `curl` command that reproduces the request, with every secret replaced
@@ -223,19 +179,12 @@ function placeholderForm(form: string): string {
     .split('&')
     .map((pair) => {
       const [key = '', ...rest] = pair.split('=');
-      const name = safeDecode(key);
+      const name = formUrlDecode(key);
       return name in PLACEHOLDERS ? `${key}=${PLACEHOLDERS[name]}` : [key, ...rest].join('=');
     })
     .join('&');
 }
 
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
-  } catch {
-    return value;
-  }
-}
 
 /** POSIX shell single quotes: nothing inside is expanded. */
 function quote(value: string): string {

@@ -2,12 +2,11 @@
  * `private_key_jwt` client assertions (RFC 7523 §2.2, §3; OIDC Core §9),
  * signed with `jose`, plus the negative variants the conformance checks need.
  */
-import { invalidArgument, isPlainObject } from './errors';
+import { InvalidArgumentError } from '../errors';
+import { isPlainObject } from './guards';
 import { nowSeconds, randomJti, signJws, type JwsOverrides } from './jws';
 import { importSigningKey, type SigningKeyInput } from './keys';
 
-/** `client_assertion_type` for JWT client authentication (RFC 7523 §2.2). */
-export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** Default lifetime: well under the 300 s attesto (and many servers) accept. */
 export const DEFAULT_ASSERTION_LIFETIME_SECONDS = 60;
@@ -63,15 +62,15 @@ export interface ClientAssertionOptions extends ClientAssertionOverrides {
  * the JWK is copied into the header to help the server pick the key).
  */
 export async function createClientAssertion(options: ClientAssertionOptions): Promise<string> {
-  if (!isPlainObject(options)) throw invalidArgument('createClientAssertion: options must be an object');
+  if (!isPlainObject(options)) throw new InvalidArgumentError('createClientAssertion: options must be an object');
   const { clientId, audience } = options;
-  if (typeof clientId !== 'string' || clientId === '') throw invalidArgument('createClientAssertion: clientId must be a non-empty string');
+  if (typeof clientId !== 'string' || clientId === '') throw new InvalidArgumentError('createClientAssertion: clientId must be a non-empty string');
   if (!(typeof audience === 'string' || (Array.isArray(audience) && audience.every((a) => typeof a === 'string')))) {
-    throw invalidArgument('createClientAssertion: audience must be a string or an array of strings');
+    throw new InvalidArgumentError('createClientAssertion: audience must be a string or an array of strings');
   }
-  if (options.key === undefined || options.key === null) throw invalidArgument('createClientAssertion: key is required');
+  if (options.key === undefined || options.key === null) throw new InvalidArgumentError('createClientAssertion: key is required');
   const lifetime = options.lifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS;
-  if (typeof lifetime !== 'number' || !Number.isFinite(lifetime)) throw invalidArgument('createClientAssertion: lifetimeSeconds must be a finite number');
+  if (typeof lifetime !== 'number' || !Number.isFinite(lifetime)) throw new InvalidArgumentError('createClientAssertion: lifetimeSeconds must be a finite number');
 
   const isSpecialAlg = options.alg === 'none' || (options.alg !== undefined && /^HS\d+$/.test(options.alg));
   const key = await importSigningKey(options.key, isSpecialAlg ? undefined : options.alg);

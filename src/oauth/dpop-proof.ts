@@ -4,12 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import { base64url } from 'jose';
-import { invalidArgument, isPlainObject } from './errors';
+import { InvalidArgumentError } from '../errors';
+import { isPlainObject } from './guards';
+import { DPOP_PROOF_TYPE } from './protocol';
 import { nowSeconds, randomJti, signJws, type JwsOverrides } from './jws';
 import { importSigningKey, privateJwkOf, type SigningKeyInput } from './keys';
 
-/** The `typ` header every DPoP proof carries (RFC 9449 §4.2). */
-export const DPOP_PROOF_TYPE = 'dpop+jwt';
+export { DPOP_PROOF_TYPE };
 
 /** Claims a proof carries; names for {@link DpopProofOverrides.omit}. */
 export type DpopProofClaim = 'jti' | 'htm' | 'htu' | 'iat' | 'nonce' | 'ath';
@@ -74,11 +75,11 @@ export interface DpopProofOptions extends Omit<DpopProofOverrides, 'htm' | 'htu'
  * public JWK only, payload `{ jti, htm, htu, iat[, nonce][, ath] }`.
  */
 export async function createDpopProof(options: DpopProofOptions): Promise<string> {
-  if (!isPlainObject(options)) throw invalidArgument('createDpopProof: options must be an object');
+  if (!isPlainObject(options)) throw new InvalidArgumentError('createDpopProof: options must be an object');
   const { key: keyInput, htm, htu } = options;
-  if (keyInput === undefined || keyInput === null) throw invalidArgument('createDpopProof: key is required');
-  if (typeof htm !== 'string' || htm === '') throw invalidArgument('createDpopProof: htm must be a non-empty string');
-  if (typeof htu !== 'string') throw invalidArgument('createDpopProof: htu must be a string');
+  if (keyInput === undefined || keyInput === null) throw new InvalidArgumentError('createDpopProof: key is required');
+  if (typeof htm !== 'string' || htm === '') throw new InvalidArgumentError('createDpopProof: htm must be a non-empty string');
+  if (typeof htu !== 'string') throw new InvalidArgumentError('createDpopProof: htu must be a string');
 
   const isHmac = options.alg !== undefined && /^HS\d+$/.test(options.alg);
   const key = await importSigningKey(keyInput, options.alg === 'none' || isHmac ? undefined : options.alg);
@@ -108,7 +109,7 @@ export async function createDpopProof(options: DpopProofOptions): Promise<string
  * ASCII bytes. A plain digest, not a JOSE operation, so node:crypto.
  */
 export function accessTokenHash(accessToken: string): string {
-  if (typeof accessToken !== 'string' || accessToken === '') throw invalidArgument('accessTokenHash: access token must be a non-empty string');
+  if (typeof accessToken !== 'string' || accessToken === '') throw new InvalidArgumentError('accessTokenHash: access token must be a non-empty string');
   return base64url.encode(createHash('sha256').update(accessToken, 'ascii').digest());
 }
 
@@ -122,7 +123,7 @@ export function stripQueryAndFragment(uri: string): string {
   try {
     url = new URL(uri);
   } catch {
-    throw invalidArgument(`DPoP htu: ${JSON.stringify(uri)} is not an absolute URI (use the htu override or claims to send a broken one)`);
+    throw new InvalidArgumentError(`DPoP htu: ${JSON.stringify(uri)} is not an absolute URI (use the htu override or claims to send a broken one)`);
   }
   url.search = '';
   url.hash = '';

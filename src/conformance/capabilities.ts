@@ -1,0 +1,58 @@
+/**
+ * What a check may need from the configuration, each capability defined
+ * once: its name, the hint a skip reason gives, and how it follows from a
+ * configuration. The plan (plan.ts) skips a check whose needs are not met,
+ * with the hints as the reason; the runner, the CLI and the Jest entry all
+ * derive capabilities here.
+ */
+
+/** Each capability and how a user provides it (the skip reason names it). */
+const HINTS = {
+  client_secret_basic: 'a client_secret_basic client',
+  client_secret_post: 'a client_secret_post client',
+  private_key_jwt: 'a private_key_jwt client (--auth private_key_jwt --private-key FILE)',
+  secret_client: 'a client with a secret',
+  dpop: 'DPoP support (--dpop)',
+  dpop_nonce: 'a server requiring DPoP nonces (--dpop-nonce)',
+  invalid_scope: 'a scope no client may have (--invalid-scope)',
+  unauthorized_client: 'a client registered for no client_credentials grant (config "unauthorizedClient")',
+  dpop_required_client: 'a client that must use DPoP (config "requireDpop": true)',
+  dpop_disabled: 'a server with DPoP switched off (config "dpop": { "disabled": true })',
+  https: 'an https:// target (a plain-http loopback target cannot test TLS refusal)',
+} as const;
+
+export type Capability = keyof typeof HINTS;
+
+/** Every capability, in a stable order. */
+export const CAPABILITIES = Object.freeze(Object.keys(HINTS) as Capability[]);
+
+/** The facts of a configuration that capabilities follow from (a resolved config, or the static part of one). */
+export interface CapabilityFacts {
+  /** The token endpoint URL; absent while a lazy one is unknown (then no `https`). */
+  url?: string | undefined;
+  clients: ReadonlyArray<{ auth: string; requiresDpop?: boolean | undefined }>;
+  dpop: { enabled?: boolean | undefined; nonce?: boolean | undefined; disabled?: boolean | undefined };
+  invalidScope?: string | undefined;
+  unauthorizedClient?: unknown;
+}
+
+export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
+  const caps = new Set<Capability>();
+  for (const client of facts.clients) {
+    if (client.auth === 'client_secret_basic' || client.auth === 'client_secret_post' || client.auth === 'private_key_jwt') caps.add(client.auth);
+    if (client.auth === 'client_secret_basic' || client.auth === 'client_secret_post') caps.add('secret_client');
+    if (client.requiresDpop === true) caps.add('dpop_required_client');
+  }
+  if (facts.dpop.enabled === true || facts.dpop.nonce === true) caps.add('dpop');
+  if (facts.dpop.nonce === true) caps.add('dpop_nonce');
+  if (facts.dpop.disabled === true) caps.add('dpop_disabled');
+  if (facts.invalidScope !== undefined && facts.invalidScope.trim() !== '') caps.add('invalid_scope');
+  if (facts.unauthorizedClient !== undefined && facts.unauthorizedClient !== null) caps.add('unauthorized_client');
+  if (facts.url !== undefined && /^https:/i.test(facts.url)) caps.add('https');
+  return caps;
+}
+
+/** The words a skip reason uses for a missing capability. */
+export function describeCapability(capability: Capability): string {
+  return HINTS[capability];
+}

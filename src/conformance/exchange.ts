@@ -1,0 +1,39 @@
+/**
+ * One request a check sent and what came back: plain data, recorded in the
+ * check's context and in the run's journal (observer checks read it).
+ */
+
+export interface WireRequest {
+  method: string;
+  /** Absolute URL, query string included. */
+  url: string;
+  /** Header fields in the order they are sent; a name may repeat (RFC 9110 §5.3). */
+  headers: Array<[string, string]>;
+  body?: string;
+}
+
+export interface WireResponse {
+  status: number;
+  /** Lower-case names; repeated fields joined with ", " (RFC 9110 §5.3). */
+  headers: Record<string, string>;
+  /** Every field line as received, for rules about how many times a field appears. */
+  rawHeaders: Array<[string, string]>;
+  text: string;
+  /** The body parsed as JSON when it parses, else the raw text. */
+  body: unknown;
+}
+
+export interface Exchange {
+  checkId: string;
+  request: WireRequest;
+  response?: WireResponse;
+  /** Why there is no response (connection refused, reset, timeout). */
+  error?: string;
+  /**
+   * False for requests the token endpoint's OAuth envelope is not expected
+   * to answer (a GET, a body that does not parse): observer checks skip them.
+   */
+  oauth: boolean;
+  /** This exchange repeated the previous one with the server's fresh nonce. */
+  nonceRetry: boolean;
+}

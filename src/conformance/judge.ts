@@ -1,0 +1,242 @@
+/**
+ * Judgements: small named functions that turn one exchange into findings
+ * at the right level (the OIDF suite's conditions, Schemathesis' checks).
+ * The validation core does the contract's status/header/body rules; what a
+ * check owns (types.ts `Ownership`) is reported by that check alone.
+ *
+ * A judgement sees the check through `JudgeContext`, which the check
+ * context (context.ts) implements.
+ */
+import { isPlainObject } from '../oauth/guards';
+import { DPOP_HEADER } from '../oauth/protocol';
+import { validateTokenEndpointResponse, type Problem } from '../validate';
+import type { Exchange, WireResponse } from './exchange';
+import type { Finding, Level } from './types';
+
+export interface FindingDetails extends Omit<Finding, 'level' | 'message' | 'exchange'> {
+  /** The exchange the finding is about; shown redacted. */
+  exchangeOf?: Exchange;
+}
+
+/** What a judgement needs of the check it judges for. */
+export interface JudgeContext {
+  /** The check's level: the default level of its findings. */
+  readonly level: Level;
+  readonly checkId: string;
+  finding(level: Level, message: string, details?: FindingDetails): void;
+  /** A response in a few words, secrets scrubbed (views.ts `summarize`). */
+  summarize(res: WireResponse): string;
+  /** Whether a check owns this core problem (types.ts `Ownership`): its owner reports it for the whole run, not each check that saw it. */
+  isOwned(problem: Problem): boolean;
+}
+
+/** A judgement of one exchange; true when the answer was as expected. */
+export type Judgement = (ctx: JudgeContext, exchange: Exchange, what?: string) => boolean;
+
+export interface TokenExpectation {
+  /** Default: DPoP when the request carried a proof, else Bearer; `any` accepts either. */
+  tokenType?: 'Bearer' | 'DPoP' | 'any';
+  level?: Level;
+  /** What was sent, for messages: "a proof with iat -10 s". */
+  what?: string;
+}
+
+export interface RejectionExpectation {
+  /** Acceptable error codes (RFC 6749 §5.2; RFC 9449 §5, §8). */
+  error: string | readonly string[];
+  /** Acceptable statuses; default 400. */
+  status?: number | readonly number[];
+  /** The status the contract requires within the acceptable ones (a CONTRACT finding otherwise). */
+  contractStatus?: number;
+  /** The `WWW-Authenticate` scheme a 401 must challenge with (RFC 6749 §5.2: the scheme the client used). */
+  challenge?: string;
+  level?: Level;
+  /** What was broken, for messages: "a wrong client secret". */
+  what?: string;
+}
+
+export interface IssuedToken {
+  body: Record<string, unknown>;
+  accessToken: string;
+  tokenType: string;
+}
+
+/** The judgement "refused with one of these errors" (RFC 6749 §5.2), for a check's data form. */
+export function rejects(expectation: RejectionExpectation): Judgement {
+  return (ctx, exchange, what) => expectRejection(ctx, exchange, what === undefined ? expectation : { ...expectation, what });
+}
+
+/** The judgement "answered with a token" (RFC 6749 §5.1; RFC 9449 §5 for DPoP), for a check's data form. */
+export function issuesToken(expectation: TokenExpectation = {}): Judgement {
+  return (ctx, exchange, what) => expectToken(ctx, exchange, what === undefined ? expectation : { ...expectation, what }) !== undefined;
+}
+
+/** Expects a token response (RFC 6749 §5.1; RFC 9449 §5 for DPoP); returns the token when one was issued. */
+export function expectToken(ctx: JudgeContext, exchange: Exchange, options: TokenExpectation = {}): IssuedToken | undefined {
+  const level = options.level ?? ctx.level;
+  const res = exchange.response;
+  const dpopHeader = DPOP_HEADER.toLowerCase();
+  const tokenType = options.tokenType ?? (exchange.request.headers.some(([n]) => n.toLowerCase() === dpopHeader) ? 'DPoP' : 'Bearer');
+  const what = options.what ?? 'the request';
+  if (!res) {
+    ctx.finding(level, `${what}: no response (${exchange.error ?? 'unknown error'})`, { expected: `200 with a ${tokenType} token`, exchangeOf: exchange });
+    return undefined;
+  }
+  const body = isPlainObject(res.body) ? res.body : undefined;
+  if (res.status !== 200 || !body || typeof body.access_token !== 'string' || body.access_token === '') {
+    const received = ctx.summarize(res);
+    ctx.finding(level, `${what} was not answered with a token: got ${received}`, { expected: `200 with a ${tokenType} access token`, received, exchangeOf: exchange });
+    return undefined;
+  }
+  const received = typeof body.token_type === 'string' ? body.token_type : undefined;
+  // RFC 6749 §5.1: token_type is case-insensitive; the exact spelling is resp-token-type's (CONTRACT) concern.
+  if (tokenType !== 'any' && (received === undefined || received.toLowerCase() !== tokenType.toLowerCase())) {
+    const reference = tokenType === 'DPoP' ? 'RFC 9449 §5' : 'RFC 6749 §5.1, §7.1';
+    ctx.finding(level, `${what}: token_type must be ${tokenType}`, { expected: tokenType, received: JSON.stringify(body.token_type), reference, exchangeOf: exchange });
+  }
+  coreFindings(ctx, exchange, 'success', level);
+  return { body, accessToken: body.access_token, tokenType: received ?? '' };
+}
+
+/** Expects the request to be refused with one of the given error codes (RFC 6749 §5.2). */
+export function expectRejection(ctx: JudgeContext, exchange: Exchange, expectation: RejectionExpectation): boolean {
+  const level = expectation.level ?? ctx.level;
+  const codes = typeof expectation.error === 'string' ? [expectation.error] : expectation.error;
+  const statuses = expectation.status === undefined ? [400] : typeof expectation.status === 'number' ? [expectation.status] : expectation.status;
+  const expected = `${statuses.join(' or ')} ${codes.join(' or ')}`;
+  const what = expectation.what ? ` for ${expectation.what}` : '';
+  const res = exchange.response;
+  if (!res) {
+    ctx.finding(level, `no response${what} (${exchange.error ?? 'unknown error'})`, { expected, exchangeOf: exchange });
+    return false;
+  }
+  if (!expectNoToken(ctx, exchange, level, expectation.what, expected)) return false;
+  const body = isPlainObject(res.body) ? res.body : undefined;
+  let ok = true;
+  const code = body?.error;
+  const codeOk = typeof code === 'string' && codes.includes(code);
+  if (!statuses.includes(res.status) || !codeOk) {
+    const wrong = !statuses.includes(res.status) ? (codeOk ? 'wrong status' : 'wrong status and error code') : 'wrong error code';
+    const received = ctx.summarize(res);
+    ctx.finding(level, `${wrong}${what}: got ${received}, expected ${expected}`, { expected, received, reference: codeOk ? undefined : 'RFC 6749 §5.2', exchangeOf: exchange });
+    ok = false;
+  }
+  if (statuses.includes(res.status) && expectation.contractStatus !== undefined && res.status !== expectation.contractStatus) {
+    ctx.finding('CONTRACT', `the contract answers${what} with ${expectation.contractStatus}`, { expected: `${expectation.contractStatus} ${codes.join(' or ')}`, received: ctx.summarize(res), exchangeOf: exchange });
+    ok = false;
+  }
+  if (res.status === 401 && expectation.challenge !== undefined) {
+    const challenge = res.headers['www-authenticate'] ?? '';
+    const scheme = expectation.challenge.toLowerCase();
+    // RFC 6749 §5.2: "matching the authentication scheme used by the client"; schemes are case-insensitive (RFC 9110 §11.1).
+    if (!challengeSchemes(challenge).some((name) => name.toLowerCase() === scheme)) {
+      ctx.finding(level, `a 401 must challenge with the scheme the client used (${expectation.challenge})`, {
+        expected: `WWW-Authenticate: ${expectation.challenge} …`,
+        received: challenge ? `WWW-Authenticate: ${challenge}` : 'no WWW-Authenticate header',
+        reference: 'RFC 6749 §5.2',
+        exchangeOf: exchange,
+      });
+      ok = false;
+    }
+  }
+  // The challenge was judged above with the expected scheme; do not report its absence twice.
+  const skipRules = expectation.challenge !== undefined ? ['header.www-authenticate'] : [];
+  // Without an Authorization header, RFC 6749 §5.2 allows 401 for invalid_client but names no
+  // challenge; RFC 9110 §15.5.2 still wants one on every 401, which OAuth servers often omit
+  // (OIDF allows it), so its absence there is a SHOULD, not a MUST.
+  const softRules: Record<string, Level> = expectation.challenge === undefined ? { 'header.www-authenticate': 'SHOULD' } : {};
+  if (!coreFindings(ctx, exchange, 'error', level, skipRules, softRules)) ok = false;
+  return ok;
+}
+
+/** A response is a refusal when no token was issued and the status is not a success (a weaker expectation, for requests outside the OAuth envelope). */
+export function expectNoToken(ctx: JudgeContext, exchange: Exchange, level: Level = ctx.level, what = 'the request', expected = 'a refusal: no 2xx status, no access_token'): boolean {
+  const res = exchange.response;
+  if (!res) return true; // a closed connection issues no token
+  const body = isPlainObject(res.body) ? res.body : undefined;
+  const issued = body !== undefined && typeof body.access_token === 'string';
+  if (!issued && (res.status < 200 || res.status >= 300)) return true;
+  const message = issued ? `the server issued a token for ${what}; it must refuse the request` : `the server answered ${what} with ${res.status}, a success status; it must refuse the request`;
+  ctx.finding(level, message, { expected, received: ctx.summarize(res), exchangeOf: exchange });
+  return false;
+}
+
+/** The validation core's problems for a response, before ownership filtering. */
+export function coreProblems(exchange: Exchange, kind: 'success' | 'error' | 'any'): Problem[] {
+  const res = exchange.response;
+  if (!res) return [];
+  const result = validateTokenEndpointResponse({ status: res.status, headers: res.headers, body: res.text === '' ? undefined : res.text }, { kind, strict: true });
+  return [...result.problems];
+}
+
+/**
+ * Every check judges the status and the error code of its own answer: the
+ * core's verdict on them is never reported a second time.
+ */
+function judgedByTheCheck(problem: Problem): boolean {
+  return problem.rule.startsWith('status.') || (problem.rule === 'body.schema' && problem.pointer === '/error');
+}
+
+/** Core problems this check does not leave to another, as findings at `level`. Returns false when there were any. */
+function coreFindings(
+  ctx: JudgeContext,
+  exchange: Exchange,
+  kind: 'success' | 'error',
+  level: Level,
+  skipRules: readonly string[] = [],
+  softRules: Readonly<Record<string, Level>> = {},
+): boolean {
+  const mine = coreProblems(exchange, kind).filter((p) => !judgedByTheCheck(p) && !ctx.isOwned(p) && !skipRules.includes(p.rule));
+  for (const problem of mine) {
+    // Body members beyond RFC 6749's required ones are the contract's schema (CONTRACT), except JSON-ness itself (RFC 6749 §5.1, §5.2).
+    const contractOnly = problem.rule === 'body.schema' && !/^\/(access_token|token_type|error)?$/.test(problem.pointer);
+    const softened = softRules[problem.rule];
+    const problemLevel = softened !== undefined ? lower(level, softened) : contractOnly ? lower(level, 'CONTRACT') : level;
+    ctx.finding(problemLevel, problem.message, {
+      expected: problem.expected === undefined ? undefined : stringify(problem.expected),
+      received: stringify(problem.received),
+      exchangeOf: exchange,
+    });
+  }
+  return mine.length === 0;
+}
+
+/**
+ * The auth-scheme of each challenge in a WWW-Authenticate value (RFC 9110
+ * §11.6.1): commas inside quoted strings do not split, and `name=value`
+ * elements are parameters of the challenge before them, not schemes.
+ */
+export function challengeSchemes(value: string): string[] {
+  const elements: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]!;
+    if (quoted && ch === '\\') {
+      current += ch + (value[i + 1] ?? '');
+      i += 1;
+      continue;
+    }
+    if (ch === '"') quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      elements.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  elements.push(current.trim());
+  return elements.flatMap((element) => {
+    if (/^[^\s=]+\s*=/.test(element)) return []; // auth-param
+    const scheme = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s|$)/.exec(element)?.[1];
+    return scheme ? [scheme] : [];
+  });
+}
+
+function lower(a: Level, b: Level): Level {
+  const order: Level[] = ['MUST', 'CONTRACT', 'SHOULD', 'MAY'];
+  return order[Math.max(order.indexOf(a), order.indexOf(b))]!;
+}
+
+function stringify(value: unknown): string {
+  if (value === undefined) return 'absent';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

@@ -1,0 +1,105 @@
+/**
+ * Sending a draft: signing what is signed at send time (client assertions,
+ * DPoP proofs with the run's current nonce), the wire exchange, the DPoP
+ * nonce round trip of RFC 9449 §8 (the shared policy of src/oauth), and
+ * the record every exchange leaves in the check and in the run's journal.
+ */
+import { TargetUnreachableError } from '../errors';
+import { nonceChallenge } from '../oauth/dpop-nonce';
+import { stripQueryAndFragment } from '../oauth/dpop-proof';
+import { DPOP_NONCE_HEADER } from '../oauth/protocol';
+import { encodeBody, type RequestDraft } from './draft';
+import type { Exchange, WireRequest } from './exchange';
+import type { Session } from './session';
+import { createAssertion, createProof } from './signing';
+
+export interface SendOptions {
+  /** Retry once with the server's nonce on `use_dpop_nonce` (default: when the proofs take the run's nonce). */
+  nonceRetry?: boolean;
+  /** See {@link Exchange.oauth}. Default true. */
+  oauth?: boolean;
+  /** Resolve with an exchange without response instead of failing the check when the connection fails. */
+  allowNoResponse?: boolean;
+}
+
+/** Thrown when the target stops answering mid-check: the check fails with this message. */
+export class CheckAborted extends Error {
+  constructor(
+    message: string,
+    readonly exchange: Exchange,
+  ) {
+    super(message);
+    this.name = 'CheckAborted';
+  }
+}
+
+const NONCE_HEADER = DPOP_NONCE_HEADER.toLowerCase();
+
+/**
+ * Sends a draft for check `checkId`; on a nonce challenge retries once with
+ * the server's nonce (RFC 9449 §8), unless a proof chose its own nonce or is
+ * sent verbatim: a check that sends a stale nonce on purpose wants the
+ * challenge, not a token.
+ */
+export async function sendDraft(session: Session, checkId: string, draft: RequestDraft, options: SendOptions, record: (exchange: Exchange) => void): Promise<Exchange> {
+  const first = await sendOnce(session, checkId, draft, options, false, record);
+  const callerChoseNonce = draft.dpop === undefined || draft.dpop.proofs.some((p) => p.nonce !== undefined || p.raw !== undefined);
+  const retry = options.nonceRetry ?? !callerChoseNonce;
+  const res = first.response;
+  if (retry && res && nonceChallenge({ status: res.status, body: res.body, nonceHeader: res.headers[NONCE_HEADER] }) !== undefined) {
+    return sendOnce(session, checkId, draft, options, true, record);
+  }
+  return first;
+}
+
+async function sendOnce(session: Session, checkId: string, draft: RequestDraft, options: SendOptions, nonceRetry: boolean, record: (exchange: Exchange) => void): Promise<Exchange> {
+  const request = await materialize(session, draft);
+  const exchange: Exchange = { checkId, request, oauth: options.oauth ?? true, nonceRetry };
+  session.onRequest?.(checkId);
+  try {
+    exchange.response = await session.http.send(request);
+  } catch (error) {
+    if (!(error instanceof TargetUnreachableError)) throw error;
+    exchange.error = error.reason;
+    if (!options.allowNoResponse) {
+      record(exchange);
+      throw new CheckAborted(`no response from the target: ${error.reason}`, exchange);
+    }
+  }
+  if (exchange.response) {
+    session.secrets.addResponse(exchange.response.body);
+    // RFC 9449 §8.2: the latest nonce the server provided is the one to use.
+    session.nonces.observe(exchange.response.headers[NONCE_HEADER]);
+  }
+  record(exchange);
+  return exchange;
+}
+
+/** The draft as it goes over the wire: the assertion signed, the proofs signed with the current nonce. */
+async function materialize(session: Session, draft: RequestDraft): Promise<WireRequest> {
+  const headers = draft.headers.map(([n, v]) => [n, v] as [string, string]);
+  const params = draft.params.map(([n, v]) => [n, v] as [string, string]);
+  if (draft.assertionPlan) {
+    const value = await signAssertion(session, draft.assertionPlan.client, draft.assertionPlan.spec, session.config.url);
+    for (const pair of params) if (pair[0] === 'client_assertion' && pair[1] === '') pair[1] = value;
+  }
+  if (draft.dpop) {
+    const key = await session.dpopKey();
+    const htu = stripQueryAndFragment(draft.url);
+    const proofs = await Promise.all(draft.dpop.proofs.map((spec) => createProof(key, { htm: draft.method, htu, nonce: session.nonce }, spec)));
+    // A signed proof is a credential; a deliberate non-JWS (`not-a-jwt`) is not, and stays readable in the report.
+    for (const proof of proofs) if (proof.includes('.')) session.secrets.add(proof);
+    if (draft.dpop.joined) headers.push([draft.dpop.headerName, proofs.join(', ')]);
+    else for (const proof of proofs) headers.push([draft.dpop.headerName, proof]);
+  }
+  const body = encodeBody({ ...draft, params });
+  return { method: draft.method, url: draft.url, headers, ...(body !== undefined ? { body } : {}) };
+}
+
+/** A signed client assertion for `client` (registered as a secret, never shown); `aud` defaults to the token endpoint URL (RFC 7523 §3 item 3). */
+export async function signAssertion(session: Session, client: Parameters<Session['clientKey']>[0], spec: Parameters<typeof createAssertion>[2], tokenUrl: string): Promise<string> {
+  const key = await session.clientKey(client);
+  const value = await createAssertion(key, { clientId: client.id, audience: client.audience ?? tokenUrl }, spec);
+  session.secrets.add(value);
+  return value;
+}

@@ -1,0 +1,53 @@
+/**
+ * The DPoP nonce policy (RFC 9449 §8), one rule for the harness and the
+ * suite: which nonce is current, and when an answer asks the client to try
+ * again with a new one.
+ */
+import { isPlainObject } from './guards';
+import { isNonce } from './grammar';
+
+/** The error code of a nonce challenge (RFC 9449 §8; §12.2 registers it). */
+export const USE_DPOP_NONCE = 'use_dpop_nonce';
+
+/**
+ * The nonce a response hands out, if it carries a well-formed one. RFC 9449
+ * §8.2: a server may send a fresh `DPoP-Nonce` on any response, errors and
+ * token responses alike, and the client uses the latest. A value that is not
+ * `1*NQCHAR` (§8.1) is not a nonce; two header fields joined by the HTTP
+ * client (`a, b`) are not one either, since the space is no NQCHAR.
+ */
+export function nonceOf(header: string | undefined): string | undefined {
+  return isNonce(header) ? header : undefined;
+}
+
+/**
+ * The nonce to retry with when an answer is a nonce challenge: `error:
+ * use_dpop_nonce` with a `DPoP-Nonce` (RFC 9449 §8: 400 at the token
+ * endpoint; 401 is what resource servers send, §9, and is accepted too).
+ * `undefined` when the answer is anything else.
+ */
+export function nonceChallenge(response: { status: number; body: unknown; nonceHeader: string | undefined }): string | undefined {
+  if (response.status !== 400 && response.status !== 401) return undefined;
+  if (!isPlainObject(response.body) || response.body.error !== USE_DPOP_NONCE) return undefined;
+  return nonceOf(response.nonceHeader);
+}
+
+/** The latest nonce a target sent (RFC 9449 §8.2). */
+export class NonceTracker {
+  private latest: string | undefined;
+
+  get current(): string | undefined {
+    return this.latest;
+  }
+
+  /** Remembers the nonce a response carries, if any; other responses leave the current one. */
+  observe(header: string | undefined): void {
+    const nonce = nonceOf(header);
+    if (nonce !== undefined) this.latest = nonce;
+  }
+
+  /** Replaces or forgets the nonce (a caller provoking `use_dpop_nonce`). */
+  set(nonce: string | undefined): void {
+    this.latest = nonce;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Protocol facts of the token endpoint, each written once: media types,
+ * URNs, client-authentication methods, the members and parameters that
+ * carry secrets. The harness, the suite, the reference server, the
+ * reporters and the redaction all read them from here.
+ */
+
+/** RFC 6749 §4.4.2, Appendix B: token requests are form-encoded. */
+export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+/** RFC 6749 §5.1, §5.2: token endpoint answers are JSON (and the attesto contract also accepts JSON requests). */
+export const JSON_MEDIA_TYPE = 'application/json';
+
+/** `client_assertion_type` for JWT client authentication (RFC 7523 §2.2). */
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** The grant every check exercises (RFC 6749 §4.4). */
+export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
+
+/**
+ * Client-authentication methods at the token endpoint, by their RFC 7591
+ * §2 `token_endpoint_auth_method` names: the two client-secret methods of
+ * RFC 6749 §2.3.1, `private_key_jwt` (RFC 7523 §2.2, OIDC Core §9) and
+ * `none` (a public client sends only `client_id`).
+ */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/** The methods of confidential clients: what `client_credentials` needs (RFC 6749 §4.4). */
+export const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const satisfies readonly ClientAuthMethod[];
+export type ConfidentialAuthMethod = (typeof CONFIDENTIAL_AUTH_METHODS)[number];
+
+/** The methods that authenticate with a shared secret (RFC 6749 §2.3.1). */
+export const SECRET_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const satisfies readonly ClientAuthMethod[];
+
+export function isSecretAuthMethod(method: string): method is (typeof SECRET_AUTH_METHODS)[number] {
+  return (SECRET_AUTH_METHODS as readonly string[]).includes(method);
+}
+
+/** The `typ` header every DPoP proof carries (RFC 9449 §4.2). */
+export const DPOP_PROOF_TYPE = 'dpop+jwt';
+/** The request header carrying a DPoP proof (RFC 9449 §4.1). */
+export const DPOP_HEADER = 'DPoP';
+/** The response header carrying a server nonce (RFC 9449 §8.1). */
+export const DPOP_NONCE_HEADER = 'DPoP-Nonce';
+
+/** JWK members that make a key private or symmetric (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
+export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+/** Token-response members that carry credentials (RFC 6749 §5.1; OIDC Core §3.1.3.3 `id_token`). */
+export const TOKEN_RESPONSE_SECRETS = ['access_token', 'refresh_token', 'id_token'] as const;
+
+/**
+ * Request parameters and response members whose values are credentials: the
+ * tokens, the client secret (RFC 6749 §2.3.1), client assertions and
+ * assertion grants (RFC 7521 §4.2, §4.1), authorization codes (§4.1.3) and
+ * resource-owner passwords (§4.3.2). Each has the placeholder a reproducing
+ * `curl` line shows instead of the value.
+ */
+export const SECRET_PARAMETERS = {
+  access_token: '<ACCESS_TOKEN>',
+  refresh_token: '<REFRESH_TOKEN>',
+  id_token: '<ID_TOKEN>',
+  client_secret: '<CLIENT_SECRET>',
+  client_assertion: '<CLIENT_ASSERTION_JWT>',
+  assertion: '<ASSERTION>',
+  code: '<CODE>',
+  password: '<PASSWORD>',
+} as const satisfies Record<string, string>;
+export type SecretParameter = keyof typeof SECRET_PARAMETERS;
+
+export function isSecretParameter(name: string): name is SecretParameter {
+  return Object.prototype.hasOwnProperty.call(SECRET_PARAMETERS, name);
+}
+
+/** Header fields whose values are credentials (RFC 9110 §11.6.2, §11.7.2; RFC 9449 §4.1; RFC 6265). */
+export const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'dpop', 'cookie', 'set-cookie'] as const;
+
+export function isSecretHeader(name: string): boolean {
+  return (SECRET_HEADERS as readonly string[]).includes(name.toLowerCase());
+}
