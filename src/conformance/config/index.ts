@@ -1,75 +1,29 @@
 /**
  * Configuration of a conformance run: the public input shape (flags and
- * JSON/YAML files map onto it), its validation, and the resolved form the
- * runner uses (secrets read, keys loaded, capabilities derived).
+ * JSON/YAML files map onto it; see ./schema for the JSON Schema it comes
+ * from), its validation, and the resolved form the runner uses (secrets
+ * read, keys loaded, capabilities derived).
+ *
+ * What the schema says is checked by the schema, once (`parseConfig`);
+ * `resolveConfig` adds what a schema cannot know: the environment, files,
+ * and combinations of members.
  */
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JWK } from 'jose';
-import { ConfigError as ConformanceConfigError } from '../errors';
-import { PROFILES, type Capability, type Profile } from './types';
+import { ConfigError } from '../../errors';
+import type { Capability, Profile } from '../types';
+import { AUTH_METHODS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig } from './schema';
+import { createSchemaValidator, formatSchemaProblem, type SchemaProblem } from './schema-validator';
 
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export { AUTH_METHODS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig };
+export { formatSchemaProblem, type SchemaProblem };
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
-/** One client as the user describes it (a config file entry or the single-client flags). */
-export interface ClientConfig {
-  id: string;
-  auth: AuthMethod;
-  /** Client secret (client_secret_basic / client_secret_post). Prefer `secretEnv`. */
-  secret?: string;
-  /** Name of the environment variable holding the secret. */
-  secretEnv?: string;
-  /** private_key_jwt: a private JWK object, or a path to a JWK JSON or PKCS#8 PEM file. */
-  privateKey?: string | JWK;
-  /** private_key_jwt: the assertion's `aud` (default: the token endpoint URL; RFC 7523 §3 item 3). */
-  audience?: string;
-  /** private_key_jwt: signing algorithm (default from the key: ES256, RS256 → PS256, EdDSA). */
-  alg?: string;
-  /** The server requires DPoP from this client (attesto `client_requires_dpop?`). */
-  requiresDpop?: boolean;
-}
-
-export interface DpopConfig {
-  /** The server supports DPoP: run the DPoP checks (default false). */
-  enabled?: boolean;
-  /** The server requires DPoP nonces (RFC 9449 §8): run the nonce checks (default false). */
-  nonce?: boolean;
-  /** The server has DPoP switched off and must ignore proofs (sender-constraint check `dpop-disabled`). */
-  disabled?: boolean;
-}
-
-export interface ConformanceConfig {
-  /** Absolute token endpoint URL. Absent: start the reference server and test it. */
-  url?: string;
-  profile?: Profile;
-  /** Scope requested by success checks (must be allowed to every configured client). */
-  scope?: string;
-  /** A scope the server knows but grants to none of the clients (enables `scope-invalid`). */
-  invalidScope?: string;
-  dpop?: boolean | DpopConfig;
-  clients?: ClientConfig[];
-  /** A client registered for no `client_credentials` grant (enables `grant-not-for-client`). */
-  unauthorizedClient?: ClientConfig;
-  /** Check ids (or group names) to run; default all. */
-  only?: string[];
-  /** Check ids (or group names) to leave out. */
-  skip?: string[];
-  /** Check ids that are known to fail, or `{ id: reason }`, or a path to a file listing them. */
-  expectedFailures?: string[] | Record<string, string> | string;
-  timeoutMs?: number;
-  concurrency?: number;
-  /** Allow plain http:// to a non-loopback host (RFC 6749 §3.2 requires TLS). */
-  allowInsecureHttp?: boolean;
-  /** PEM file of the CA certificate(s) to trust for an https:// target (e.g. a staging server behind a private CA). */
-  caFile?: string;
-  /** Options for the reference server started when `url` is absent. */
-  referenceServer?: { requireNonce?: boolean };
-}
-
-export { ConformanceConfigError } from '../errors';
+/** @deprecated until 1.0: use `ConfigError` (the same class). */
+export { ConformanceConfigError } from '../../errors';
 
 export interface ResolvedClient {
   id: string;
@@ -102,25 +56,24 @@ export interface ResolvedConfig {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONCURRENCY = 4;
 
-const CONFIG_KEYS = new Set<string>([
-  'url',
-  'profile',
-  'scope',
-  'invalidScope',
-  'dpop',
-  'clients',
-  'unauthorizedClient',
-  'only',
-  'skip',
-  'expectedFailures',
-  'timeoutMs',
-  'concurrency',
-  'allowInsecureHttp',
-  'caFile',
-  'referenceServer',
-]);
-const CLIENT_KEYS = new Set<string>(['id', 'auth', 'secret', 'secretEnv', 'privateKey', 'audience', 'alg', 'requiresDpop']);
-const DPOP_KEYS = new Set<string>(['enabled', 'nonce', 'disabled']);
+/**
+ * Everything under a client may be a credential (`secret`, `privateKey`),
+ * and so may any member of that name: such values are never shown in a
+ * message, not even a wrong one (it may be the right secret in the wrong place).
+ */
+const SECRET_MEMBERS = new Set(['secret', 'privateKey']);
+const validator = createSchemaValidator(conformanceConfigSchema, {
+  isSecret: (segments) => segments[0] === 'clients' || segments[0] === 'unauthorizedClient' || segments.some((s) => SECRET_MEMBERS.has(s)),
+});
+
+/**
+ * The first schema problem of an untrusted value, or undefined when it is a
+ * valid ConformanceConfig; for callers that word the place themselves (the
+ * CLI names a flag instead of a member).
+ */
+export function checkConfigSchema(data: unknown): SchemaProblem | undefined {
+  return validator.check(data);
+}
 
 /** Reads a JSON or YAML config file; relative paths inside it resolve against its folder. */
 export async function loadConfigFile(path: string): Promise<{ config: ConformanceConfig; baseDir: string }> {
@@ -128,7 +81,7 @@ export async function loadConfigFile(path: string): Promise<{ config: Conformanc
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConformanceConfigError(`cannot read config file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(`cannot read config file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const ext = extname(path).toLowerCase();
   let data: unknown;
@@ -136,71 +89,34 @@ export async function loadConfigFile(path: string): Promise<{ config: Conformanc
     data = ext === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     const kind = ext === '.json' ? 'JSON' : 'YAML';
-    throw new ConformanceConfigError(`config file ${JSON.stringify(path)} is not valid ${kind}: ${firstLine(error)}`);
+    throw new ConfigError(`config file ${JSON.stringify(path)} is not valid ${kind}: ${firstLine(error)}`);
   }
   return { config: parseConfig(data, `config file ${JSON.stringify(path)}`), baseDir: dirname(resolve(path)) };
 }
 
-/** Validates an untrusted value as a ConformanceConfig (unknown keys are errors: a typo must not silently disable a check). */
+/**
+ * Validates an untrusted value as a ConformanceConfig against the schema
+ * (unknown members are errors: a typo must not silently disable a check).
+ * Returns a copy without `$schema` (it is for editors).
+ */
 export function parseConfig(data: unknown, where = 'config'): ConformanceConfig {
-  const obj = record(data, where);
-  for (const key of Object.keys(obj)) if (!CONFIG_KEYS.has(key)) throw new ConformanceConfigError(`${where}: unknown key ${JSON.stringify(key)}`);
-  const config: ConformanceConfig = {};
-  if (obj.url !== undefined) config.url = str(obj.url, `${where}: url`);
-  if (obj.profile !== undefined) config.profile = oneOf(obj.profile, PROFILES, `${where}: profile`);
-  if (obj.scope !== undefined) config.scope = str(obj.scope, `${where}: scope`);
-  if (obj.invalidScope !== undefined) config.invalidScope = str(obj.invalidScope, `${where}: invalidScope`);
-  if (obj.dpop !== undefined) {
-    if (typeof obj.dpop === 'boolean') config.dpop = obj.dpop;
-    else {
-      const dpop = record(obj.dpop, `${where}: dpop`);
-      for (const key of Object.keys(dpop)) if (!DPOP_KEYS.has(key)) throw new ConformanceConfigError(`${where}: dpop: unknown key ${JSON.stringify(key)}`);
-      config.dpop = {};
-      for (const key of DPOP_KEYS) {
-        if (dpop[key] !== undefined) (config.dpop as Record<string, boolean>)[key] = bool(dpop[key], `${where}: dpop.${key}`);
-      }
-    }
-  }
-  if (obj.clients !== undefined) {
-    if (!Array.isArray(obj.clients)) throw new ConformanceConfigError(`${where}: clients must be an array`);
-    config.clients = obj.clients.map((c, i) => parseClient(c, `${where}: clients[${i}]`));
-  }
-  if (obj.unauthorizedClient !== undefined) config.unauthorizedClient = parseClient(obj.unauthorizedClient, `${where}: unauthorizedClient`);
-  if (obj.only !== undefined) config.only = strings(obj.only, `${where}: only`);
-  if (obj.skip !== undefined) config.skip = strings(obj.skip, `${where}: skip`);
-  if (obj.expectedFailures !== undefined) {
-    const value = obj.expectedFailures;
-    if (typeof value === 'string' || Array.isArray(value)) config.expectedFailures = typeof value === 'string' ? value : strings(value, `${where}: expectedFailures`);
-    else {
-      const map = record(value, `${where}: expectedFailures`);
-      config.expectedFailures = Object.fromEntries(Object.entries(map).map(([id, reason]) => [id, str(reason, `${where}: expectedFailures.${id}`)]));
-    }
-  }
-  if (obj.timeoutMs !== undefined) config.timeoutMs = int(obj.timeoutMs, `${where}: timeoutMs`, 1, 600_000);
-  if (obj.concurrency !== undefined) config.concurrency = int(obj.concurrency, `${where}: concurrency`, 1, 64);
-  if (obj.allowInsecureHttp !== undefined) config.allowInsecureHttp = bool(obj.allowInsecureHttp, `${where}: allowInsecureHttp`);
-  if (obj.caFile !== undefined) config.caFile = str(obj.caFile, `${where}: caFile`);
-  if (obj.referenceServer !== undefined) {
-    const ref = record(obj.referenceServer, `${where}: referenceServer`);
-    for (const key of Object.keys(ref)) if (key !== 'requireNonce') throw new ConformanceConfigError(`${where}: referenceServer: unknown key ${JSON.stringify(key)}`);
-    config.referenceServer = ref.requireNonce === undefined ? {} : { requireNonce: bool(ref.requireNonce, `${where}: referenceServer.requireNonce`) };
-  }
+  const problem = validator.check(data);
+  if (problem !== undefined) throw new ConfigError(formatSchemaProblem(problem, where));
+  const { $schema: _editorsOnly, ...config } = data as ConformanceConfig;
+  if (config.clients !== undefined) config.clients = config.clients.map(withDpopAlias);
+  if (config.unauthorizedClient !== undefined) config.unauthorizedClient = withDpopAlias(config.unauthorizedClient);
   return config;
 }
 
-function parseClient(data: unknown, where: string): ClientConfig {
-  const obj = record(data, where);
-  for (const key of Object.keys(obj)) if (!CLIENT_KEYS.has(key)) throw new ConformanceConfigError(`${where}: unknown key ${JSON.stringify(key)}`);
-  const client: ClientConfig = { id: str(obj.id, `${where}: id`), auth: oneOf(obj.auth, AUTH_METHODS, `${where}: auth`) };
-  if (obj.secret !== undefined) client.secret = str(obj.secret, `${where}: secret`);
-  if (obj.secretEnv !== undefined) client.secretEnv = str(obj.secretEnv, `${where}: secretEnv`);
-  if (obj.privateKey !== undefined) {
-    client.privateKey = typeof obj.privateKey === 'string' ? obj.privateKey : (record(obj.privateKey, `${where}: privateKey`) as unknown as JWK);
-  }
-  if (obj.audience !== undefined) client.audience = str(obj.audience, `${where}: audience`);
-  if (obj.alg !== undefined) client.alg = str(obj.alg, `${where}: alg`);
-  if (obj.requiresDpop !== undefined) client.requiresDpop = bool(obj.requiresDpop, `${where}: requiresDpop`);
-  return client;
+/**
+ * `requireDpop` is the member's name (the reference server's too);
+ * `requiresDpop` its deprecated alias (the schema refuses both at once).
+ * The parsed config carries the alias, the name the suite's internal
+ * readers (the Jest entry's capability plan, ResolvedClient) still use.
+ */
+function withDpopAlias(client: ClientConfig): ClientConfig {
+  const { requireDpop, ...rest } = client;
+  return requireDpop === undefined ? { ...rest } : { ...rest, requiresDpop: requireDpop };
 }
 
 export interface ResolveOptions {
@@ -215,14 +131,16 @@ export interface ResolveOptions {
 export async function resolveConfig(config: ConformanceConfig, options: ResolveOptions = {}): Promise<ResolvedConfig> {
   const env = options.env ?? process.env;
   const baseDir = options.baseDir ?? process.cwd();
-  if (config.url === undefined) throw new ConformanceConfigError('no url: give --url or a config file with "url"');
+  // Programmatic callers get the schema's checks too: a clear error, never a TypeError.
+  config = parseConfig(config, 'config');
+  if (config.url === undefined) throw new ConfigError('no url: give --url or a config file with "url"');
   const url = checkTargetUrl(config.url, config.allowInsecureHttp === true);
   const dpop = typeof config.dpop === 'boolean' ? { enabled: config.dpop } : (config.dpop ?? {});
   const clients = await Promise.all((config.clients ?? []).map((c, i) => resolveClient(c, `clients[${i}]`, env, baseDir)));
   const seen = new Set<string>();
   for (const client of clients) {
     const key = `${client.id} ${client.auth}`;
-    if (seen.has(key)) throw new ConformanceConfigError(`client ${JSON.stringify(client.id)} is listed twice with auth ${client.auth}`);
+    if (seen.has(key)) throw new ConfigError(`client ${JSON.stringify(client.id)} is listed twice with auth ${client.auth}`);
     seen.add(key);
   }
   const unauthorizedClient = config.unauthorizedClient ? await resolveClient(config.unauthorizedClient, 'unauthorizedClient', env, baseDir) : undefined;
@@ -235,11 +153,11 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
       ['expectedFailures', [...expectedFailures.keys()]],
     ] as const) {
       const unknown = ids.filter((id) => !known.has(id));
-      if (unknown.length > 0) throw new ConformanceConfigError(`${field}: unknown check id ${unknown.map((id) => JSON.stringify(id)).join(', ')}`);
+      if (unknown.length > 0) throw new ConfigError(`${field}: unknown check id ${unknown.map((id) => JSON.stringify(id)).join(', ')}`);
     }
   }
-  if (dpop.nonce && dpop.enabled === false) throw new ConformanceConfigError('dpop.nonce needs dpop.enabled');
-  if (dpop.disabled && (dpop.enabled || dpop.nonce)) throw new ConformanceConfigError('dpop.disabled cannot be combined with dpop.enabled or dpop.nonce');
+  if (dpop.nonce && dpop.enabled === false) throw new ConfigError('dpop.nonce needs dpop.enabled');
+  if (dpop.disabled && (dpop.enabled || dpop.nonce)) throw new ConfigError('dpop.disabled cannot be combined with dpop.enabled or dpop.nonce');
   const resolved: ResolvedConfig = {
     url,
     profile: config.profile ?? 'attesto',
@@ -292,16 +210,16 @@ export function checkTargetUrl(url: string, allowInsecureHttp: boolean): string 
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConformanceConfigError(`url must be an absolute http(s) URL (got ${JSON.stringify(url)})`);
+    throw new ConfigError(`url must be an absolute http(s) URL (got ${JSON.stringify(url)})`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new ConformanceConfigError(`url must use https:// (got ${JSON.stringify(parsed.protocol)})`);
+    throw new ConfigError(`url must use https:// (got ${JSON.stringify(parsed.protocol)})`);
   }
-  if (parsed.username || parsed.password) throw new ConformanceConfigError('url must not carry credentials; use --client-id and --client-secret-env');
-  if (parsed.hash) throw new ConformanceConfigError('url must not have a #fragment');
-  if (parsed.search) throw new ConformanceConfigError('url must not have a query string (RFC 6749 §3.2 token endpoint URL; the query-creds check adds its own)');
+  if (parsed.username || parsed.password) throw new ConfigError('url must not carry credentials; use --client-id and --client-secret-env');
+  if (parsed.hash) throw new ConfigError('url must not have a #fragment');
+  if (parsed.search) throw new ConfigError('url must not have a query string (RFC 6749 §3.2 token endpoint URL; the query-creds check adds its own)');
   if (parsed.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(parsed.hostname)) {
-    throw new ConformanceConfigError(
+    throw new ConfigError(
       `refusing plain http:// to ${parsed.host}: the token endpoint requires TLS (RFC 6749 §3.2); use https:// or pass --allow-insecure-http`,
     );
   }
@@ -309,21 +227,20 @@ export function checkTargetUrl(url: string, allowInsecureHttp: boolean): string 
 }
 
 async function resolveClient(client: ClientConfig, where: string, env: NodeJS.ProcessEnv, baseDir: string): Promise<ResolvedClient> {
-  const resolved: ResolvedClient = { id: client.id, auth: client.auth, requiresDpop: client.requiresDpop === true };
-  if (client.id.length === 0) throw new ConformanceConfigError(`${where}: id must not be empty`);
-  if (client.secret !== undefined && client.secretEnv !== undefined) throw new ConformanceConfigError(`${where}: give secret or secretEnv, not both`);
+  const resolved: ResolvedClient = { id: client.id, auth: client.auth, requiresDpop: (client.requireDpop ?? client.requiresDpop) === true };
+  if (client.secret !== undefined && client.secretEnv !== undefined) throw new ConfigError(`${where}: give secret or secretEnv, not both`);
   if (client.secretEnv !== undefined) {
     const value = env[client.secretEnv];
-    if (value === undefined || value === '') throw new ConformanceConfigError(`${where}: environment variable ${client.secretEnv} is not set`);
+    if (value === undefined || value === '') throw new ConfigError(`${where}: environment variable ${client.secretEnv} is not set`);
     resolved.secret = value;
   } else if (client.secret !== undefined) resolved.secret = client.secret;
   if (client.auth === 'private_key_jwt') {
-    if (client.privateKey === undefined) throw new ConformanceConfigError(`${where}: private_key_jwt needs privateKey (a JWK or a key file)`);
+    if (client.privateKey === undefined) throw new ConfigError(`${where}: private_key_jwt needs privateKey (a JWK or a key file)`);
     resolved.privateJwk = await loadPrivateKey(client.privateKey, where, baseDir);
     if (client.audience !== undefined) resolved.audience = client.audience;
     if (client.alg !== undefined) resolved.alg = client.alg;
   } else if (resolved.secret === undefined) {
-    throw new ConformanceConfigError(`${where}: ${client.auth} needs a secret (secret, secretEnv, --client-secret or --client-secret-env)`);
+    throw new ConfigError(`${where}: ${client.auth} needs a secret (secret, secretEnv, --client-secret or --client-secret-env)`);
   }
   return resolved;
 }
@@ -336,25 +253,25 @@ async function loadPrivateKey(key: string | JWK, where: string, baseDir: string)
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      throw new ConformanceConfigError(`${where}: cannot read private key ${JSON.stringify(key)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      throw new ConfigError(`${where}: cannot read private key ${JSON.stringify(key)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     if (text.includes('-----BEGIN')) {
       try {
         jwk = createPrivateKey(text).export({ format: 'jwk' }) as JWK;
       } catch {
         // Never echo the file: it is a private key.
-        throw new ConformanceConfigError(`${where}: private key ${JSON.stringify(key)} is not a readable PEM private key`);
+        throw new ConfigError(`${where}: private key ${JSON.stringify(key)} is not a readable PEM private key`);
       }
     } else {
       try {
         jwk = JSON.parse(text) as JWK;
       } catch {
-        throw new ConformanceConfigError(`${where}: private key ${JSON.stringify(key)} is neither a JWK (JSON) nor a PEM file`);
+        throw new ConfigError(`${where}: private key ${JSON.stringify(key)} is neither a JWK (JSON) nor a PEM file`);
       }
     }
   } else jwk = key;
-  if (jwk === null || typeof jwk !== 'object' || typeof jwk.kty !== 'string') throw new ConformanceConfigError(`${where}: private key is not a JWK (no "kty")`);
-  if (jwk.d === undefined) throw new ConformanceConfigError(`${where}: private key is a public JWK (no "d"); private_key_jwt signs with the private key`);
+  if (jwk === null || typeof jwk !== 'object' || typeof jwk.kty !== 'string') throw new ConfigError(`${where}: private key is not a JWK (no "kty")`);
+  if (jwk.d === undefined) throw new ConfigError(`${where}: private key is a public JWK (no "d"); private_key_jwt signs with the private key`);
   return jwk;
 }
 
@@ -364,9 +281,9 @@ async function loadCaFile(file: string, baseDir: string): Promise<string> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConformanceConfigError(`cannot read caFile ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(`cannot read caFile ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConformanceConfigError(`caFile ${JSON.stringify(file)} holds no PEM certificate`);
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`caFile ${JSON.stringify(file)} holds no PEM certificate`);
   return text;
 }
 
@@ -383,7 +300,7 @@ export async function loadExpectedFailuresFile(path: string): Promise<Map<string
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConformanceConfigError(`cannot read expected failures file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(`cannot read expected failures file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   return parseExpectedFailures(text, path);
 }
@@ -395,7 +312,7 @@ export function parseExpectedFailures(text: string, where = 'expected failures')
     try {
       data = JSON.parse(trimmed);
     } catch (error) {
-      throw new ConformanceConfigError(`${where} is not valid JSON: ${firstLine(error)}`);
+      throw new ConfigError(`${where} is not valid JSON: ${firstLine(error)}`);
     }
     return fromStructured(data, where);
   }
@@ -404,7 +321,7 @@ export function parseExpectedFailures(text: string, where = 'expected failures')
   for (const line of text.split(/\r?\n/)) {
     const match = /^\s*(?:-\s*)?([A-Za-z0-9][\w.-]*)\s*(?::\s*(.*?))?\s*(?:#\s*(.*))?$/.exec(line);
     if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    if (!match) throw new ConformanceConfigError(`${where}: cannot read line ${JSON.stringify(line.trim())} (expected a check id)`);
+    if (!match) throw new ConfigError(`${where}: cannot read line ${JSON.stringify(line.trim())} (expected a check id)`);
     out.set(match[1]!, (match[2] || match[3] || '').replace(/^["']|["']$/g, ''));
   }
   return out;
@@ -425,35 +342,13 @@ function fromStructured(data: unknown, where: string): Map<string, string> {
 }
 
 function record(value: unknown, where: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConformanceConfigError(`${where} must be an object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${where} must be an object`);
   return value as Record<string, unknown>;
 }
 
 function str(value: unknown, where: string): string {
-  if (typeof value !== 'string') throw new ConformanceConfigError(`${where} must be a string`);
+  if (typeof value !== 'string') throw new ConfigError(`${where} must be a string`);
   return value;
-}
-
-function bool(value: unknown, where: string): boolean {
-  if (typeof value !== 'boolean') throw new ConformanceConfigError(`${where} must be true or false`);
-  return value;
-}
-
-function int(value: unknown, where: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConformanceConfigError(`${where} must be a whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function strings(value: unknown, where: string): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new ConformanceConfigError(`${where} must be an array of strings`);
-  return value as string[];
-}
-
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], where: string): T {
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new ConformanceConfigError(`${where} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {
