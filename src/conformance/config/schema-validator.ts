@@ -1,8 +1,8 @@
 /**
  * One validation path for a configuration written as a JSON Schema: Ajv
  * compiles the schema once (lazily, on first use) and every later call
- * reuses the compiled function. The first problem Ajv finds becomes one
- * line, built from its `instancePath`, `keyword` and `params`, never from
+ * reuses the compiled function. The most telling problem Ajv finds becomes
+ * one line, built from its `instancePath`, `keyword` and `params`, never from
  * Ajv's own English, so every configuration (suite, reference server, CLI
  * flags) words the same problem the same way.
  *
@@ -56,7 +56,7 @@ export function createSchemaValidator(schema: AnySchemaObject, options: SchemaVa
 function compile(schema: AnySchemaObject): ValidateFunction {
   // verbose: errors carry parentSchema (the range of an integer, the branches of a union) and the data.
   // strictRequired off: `not: { required: [a, b] }` (two members that exclude each other) names members defined beside it.
-  const ajv = addFormats(new Ajv({ allErrors: false, verbose: true, strict: true, strictRequired: false }));
+  const ajv = addFormats(new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false }));
   try {
     return ajv.compile(schema);
   } catch (error) {
@@ -72,17 +72,29 @@ export function formatSchemaProblem(problem: SchemaProblem, where: string): stri
 }
 
 /**
- * Ajv with allErrors off stops at the first failing keyword, but for a
- * union (anyOf/oneOf) it first records every branch's failure. The useful
- * one is a branch the value matched by type and failed further in
- * (`dpop: { enabled: "yes" }` → `dpop.enabled must be true or false`);
- * when none did, the union itself (`dpop must be true or false, or an object`).
+ * The one problem worth a line among all Ajv found (allErrors on, so an
+ * unknown member is not hidden behind a missing one: `secrets` for
+ * `secret` says more than "secret is required").
+ *
+ * For a union (anyOf/oneOf) Ajv records every branch's failure: a branch
+ * the value did not match by type is noise; a branch it matched and failed
+ * further in is the problem (`dpop: { enabled: "yes" }` → `dpop.enabled
+ * must be true or false`); when there is none, the union itself (`dpop must
+ * be true or false, or an object`).
  */
 function pickError(errors: readonly ErrorObject[]): ErrorObject {
-  const last = errors[errors.length - 1]!;
-  if (last.keyword !== 'anyOf' && last.keyword !== 'oneOf') return errors[0]!;
-  const deeper = errors.slice(0, -1).filter((e) => !(e.instancePath === last.instancePath && (e.keyword === 'type' || e.keyword === 'anyOf' || e.keyword === 'oneOf')));
-  return deeper.length > 0 ? pickError(deeper) : last;
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const isUnionAt = (path: string) => unions.some((u) => u.instancePath === path);
+  const within = (e: ErrorObject, u: ErrorObject) => e !== u && (e.instancePath === u.instancePath || e.instancePath.startsWith(`${u.instancePath}/`));
+  const relevant = errors.filter((e) => {
+    if (e.keyword === 'type' && isUnionAt(e.instancePath)) return false;
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') {
+      return !errors.some((other) => within(other, e) && !(other.keyword === 'type' && other.instancePath === e.instancePath) && other.keyword !== e.keyword);
+    }
+    return true;
+  });
+  const pool = relevant.length > 0 ? relevant : errors;
+  return pool.find((e) => e.keyword === 'additionalProperties') ?? pool[0]!;
 }
 
 function describeError(error: ErrorObject, options: SchemaValidatorOptions): SchemaProblem {
