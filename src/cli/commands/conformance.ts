@@ -44,7 +44,9 @@ Target and client:
                                 requires nonces (a config file's
                                 "referenceServer": { "requireNonce": false } turns them off)
   --config FILE                 JSON or YAML config (several clients, see the README);
-                                flags given next to it override its values
+                                flags given next to it override its values. Its JSON
+                                Schema, for editors: "$schema": "./node_modules/
+                                attesto-token-contract/dist/conformance.schema.json"
 
 Run:
   --profile attesto|rfc         attesto (default): MUST and CONTRACT fail; rfc: only MUST fails
