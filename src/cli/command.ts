@@ -4,6 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors';
+import type { SchemaProblem } from '../config-schema';
 
 export interface CliIO {
   stdout: { write(chunk: string): unknown; isTTY?: boolean };
@@ -42,13 +43,33 @@ export function choice<T extends string>(flag: string, value: unknown, allowed: 
   throw new UsageError(`--${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
 }
 
-/** Parses a whole, positive (or zero when allowed) integer flag value. */
-export function integerFlag(flag: string, value: unknown, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}): number {
-  const text = typeof value === 'string' ? value.trim() : '';
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
-  }
-  return Number(text);
+/**
+ * A flag's text as the value of the config member it sets: a number when it
+ * reads as one, so the config schema judges the range, and judges "soon" too
+ * (a string where a whole number belongs).
+ */
+export function numberOrText(text: string): number | string {
+  return /^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text;
+}
+
+/** Which flag set which member of a config built from flags. */
+export interface FlagSource {
+  flag: string;
+  /** JSON pointer of the member it set (`/concurrency`, `/clients/0/auth`). */
+  pointer: string;
+  /** The text given, shown as `(got …)`; absent for a secret or a boolean flag. */
+  shown?: string;
+}
+
+/**
+ * A schema problem of a config built from flags, worded for the flag that
+ * caused it: `--concurrency must be a whole number from 1 to 64 (got "0")`.
+ */
+export function flagProblem(problem: SchemaProblem, sources: readonly FlagSource[]): UsageError {
+  const at = problem.instancePath;
+  const source = sources.find((s) => at === s.pointer || at.startsWith(`${s.pointer}/`));
+  if (source === undefined || problem.kind === 'object') return new UsageError(`flags: ${problem.path} ${problem.problem}`);
+  return new UsageError(`--${source.flag} ${problem.problem}${source.shown === undefined ? '' : ` (got ${JSON.stringify(source.shown)})`}`);
 }
 
 export function stringFlag(values: ParsedArgs['values'], flag: string): string | undefined {

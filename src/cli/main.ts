@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runCli } from './run';
+import { exitCodeOf, runCli } from './run';
 
 // A closed pipe (`token-contract conformance --list | head`) is the reader's choice, not a crash.
 for (const stream of [process.stdout, process.stderr]) {
@@ -25,7 +25,8 @@ runCli(process.argv.slice(2), {
     process.exitCode = code;
   },
   (error: unknown) => {
+    // Only reached when the dispatcher itself fails; the exit code still follows the error's code.
     process.stderr.write(`token-contract: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOf(error);
   },
 );

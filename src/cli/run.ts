@@ -1,9 +1,10 @@
 /**
  * The `token-contract` dispatcher: picks the command, parses its flags with
- * node:util.parseArgs (strict), and turns every usage problem into one line
- * on stderr and exit code 2.
+ * node:util.parseArgs (strict), and turns every usage or configuration
+ * problem into one line on stderr and exit code 2 (any other error: exit 1).
  */
 import { parseArgs } from 'node:util';
+import { ConfigError, ServerConfigError, TargetUnreachableError } from '../errors';
 import { VERSION } from '../version';
 import { COMMANDS } from './commands';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIO, type Command } from './command';
@@ -60,10 +61,33 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     const parsed = parseCommandArgs(command, rest);
     return await command.run(parsed, io);
   } catch (error) {
-    if (error instanceof UsageError) return usageFailure(io, error.message, command, error.showHelpHint);
-    io.stderr.write(`${BIN} ${command.name}: ${errorMessage(error)}\n`);
-    return EXIT_FAILURE;
+    return reportError(io, command, error);
   }
+}
+
+/**
+ * Errors whose `code` says the run could not start as asked: the command
+ * line, a configuration (file, flags, reference server) or a target that
+ * cannot be reached. One line on stderr and exit 2; only a usage error
+ * points at --help (a config file's problem is not a flag's).
+ */
+const EXIT_USAGE_CODES: ReadonlySet<string> = new Set([UsageError.code, ConfigError.code, ServerConfigError.code, TargetUnreachableError.code]);
+
+/** The exit code for an error, by its `code` (stable), never by class or message: 2 for usage and configuration, else 1. */
+export function exitCodeOf(error: unknown): number {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && EXIT_USAGE_CODES.has(code) ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/** One line on stderr for an error that ended a command; returns its exit code. */
+export function reportError(io: CliIO, command: Command, error: unknown): number {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (exitCodeOf(error) === EXIT_USAGE) {
+    const showHelpHint = code === UsageError.code && (error as UsageError).showHelpHint !== false;
+    return usageFailure(io, errorMessage(error), command, showHelpHint);
+  }
+  io.stderr.write(`${BIN} ${command.name}: ${errorMessage(error)}\n`);
+  return EXIT_FAILURE;
 }
 
 function parseCommandArgs(command: Command, args: string[]) {

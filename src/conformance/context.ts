@@ -5,6 +5,7 @@
  * findings and notes the check collects. The seams live in those modules;
  * this class only binds them to one check of one run.
  */
+import { CONFIDENTIAL_AUTH_METHODS } from '../oauth/protocol';
 import { SkipCheck } from './skip';
 import type { AuthMethod, ResolvedClient, ResolvedConfig } from './config';
 import { draftRequest, type DraftOptions, type RequestDraft } from './draft';
@@ -28,7 +29,7 @@ import { summarize, viewOf } from './views';
 import type { Problem } from '../validate';
 
 /** The order a check that needs "a client" takes them in: Basic, then post, then private_key_jwt (RFC 6749 §2.3.1 names Basic first). */
-const PREFERRED_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+const PREFERRED_METHODS: readonly AuthMethod[] = CONFIDENTIAL_AUTH_METHODS;
 
 export class CheckContext implements JudgeContext {
   readonly findings: Finding[] = [];

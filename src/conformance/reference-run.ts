@@ -29,7 +29,7 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
       auth,
       ...(info.secret !== undefined ? { secret: info.secret } : {}),
       ...(info.privateJwk ? { privateKey: info.privateJwk } : {}),
-      ...(info.requireDpop ? { requiresDpop: true } : {}),
+      ...(info.requireDpop ? { requireDpop: true } : {}),
     };
     if (!info.grantTypes.includes('client_credentials')) unauthorizedClient ??= client;
     else if (auth !== 'private_key_jwt' || info.privateJwk) clients.push(client);

@@ -3,6 +3,7 @@
  * messages built lazily (only when a test fails), so the pass path costs
  * little more than the validation itself.
  */
+import { SecretSet } from '../oauth/secrets';
 import {
   InvalidExpectationError,
   RULES,
@@ -131,14 +132,23 @@ function failMessage(call: Call, received: unknown, result: ValidationResult): s
   const lines = [hint(call), '', `Expected ${call.spec.what(...call.args)}; found ${count} problem${count === 1 ? '' : 's'}:`, formatProblems(result.problems)];
   const view = readResponse(received);
   if ('bodyKind' in view) lines.push('', formatResponse(view, result.problems));
-  return lines.join('\n');
+  return scrubTokens(lines.join('\n'), view);
 }
 
 function passMessage(call: Call, received: unknown): string {
   const lines = [hint(call), '', `Expected the response not to be ${call.spec.what(...call.args)}, but it is.`];
   const view = readResponse(received);
   if ('bodyKind' in view) lines.push('', formatResponse(view));
-  return lines.join('\n');
+  return scrubTokens(lines.join('\n'), view);
+}
+
+/**
+ * The tokens the response carries, scrubbed from the whole message with the
+ * shared SecretSet (src/oauth/secrets.ts): shape-based redaction catches a
+ * token in its own member, this catches it quoted anywhere else.
+ */
+function scrubTokens(message: string, view: ReturnType<typeof readResponse>): string {
+  return 'bodyKind' in view ? new SecretSet().addResponse(view.body).scrub(message) : message;
 }
 
 function hint({ ctx, spec, args }: Call): string {

@@ -6,8 +6,8 @@
 
 /** RFC 9449 §8.1: `nonce = 1*NQCHAR`, NQCHAR = %x21 / %x23-5B / %x5D-7E. */
 const NQCHARS = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-/** RFC 6749 §3.3, Appendix A.4: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`. */
-const SCOPE_TOKEN = NQCHARS;
+/** RFC 6749 §3.3, Appendix A.4: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`, the NQCHAR set again. */
+export const SCOPE_TOKEN: RegExp = NQCHARS;
 /** RFC 6749 §5.2, Appendix A.7: `error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )`. */
 const ERROR_DESCRIPTION = /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/;
 const NOT_ERROR_DESCRIPTION_CHAR = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;

@@ -1,27 +1,12 @@
 /**
- * `serve --config FILE`: a server configuration in JSON or YAML. Unknown
- * members are refused so a typo never silently falls back to a default.
+ * `serve --config FILE`: a server configuration in JSON or YAML, checked by
+ * the same schema as a programmatic configuration (`assertServerConfigSchema`),
+ * so unknown members are refused and a typo never silently falls back to a
+ * default.
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { ServerConfigError, type ReferenceServerConfig } from './config';
-
-const TOP_LEVEL = new Set([
-  'issuer',
-  'clients',
-  'scopes',
-  'tokenLifetimeSeconds',
-  'dpop',
-  'maxBodyBytes',
-  'clientAssertionMaxLifetimeSeconds',
-  'replayCacheSize',
-  'audience',
-  'path',
-  'host',
-  'port',
-]);
-const DPOP = new Set(['enabled', 'requireNonce', 'iatWindowSeconds', 'nonceLifetimeSeconds']);
-const CLIENT = new Set(['id', 'secret', 'jwks', 'authMethods', 'scopes', 'grantTypes', 'requireDpop', 'privateJwk']);
+import { ServerConfigError, assertServerConfigSchema, type ReferenceServerConfig } from './config';
 
 export async function loadServerConfigFile(path: string): Promise<ReferenceServerConfig> {
   let text: string;
@@ -33,7 +18,7 @@ export async function loadServerConfigFile(path: string): Promise<ReferenceServe
   return parseServerConfig(text, path);
 }
 
-/** Parses JSON (or YAML, a superset) and checks member names; values are checked by `resolveServerConfig`. */
+/** Parses JSON (or YAML, a superset) and checks it against the schema; `resolveServerConfig` adds the checks a schema cannot make. */
 export function parseServerConfig(text: string, source = 'config'): ReferenceServerConfig {
   let value: unknown;
   try {
@@ -41,17 +26,9 @@ export function parseServerConfig(text: string, source = 'config'): ReferenceSer
   } catch (error) {
     throw new ServerConfigError(`${source} is not valid ${/\.json$/i.test(source) ? 'JSON' : 'YAML/JSON'}: ${(error as Error).message.split('\n')[0]}`);
   }
+  // An empty file is the default configuration.
   if (value === null || value === undefined) return {};
-  checkMembers(value, TOP_LEVEL, source);
-  const config = value as Record<string, unknown>;
-  if (config.dpop !== undefined) checkMembers(config.dpop, DPOP, `${source}: dpop`);
-  if (Array.isArray(config.clients)) config.clients.forEach((client, i) => checkMembers(client, CLIENT, `${source}: clients[${i}]`));
-  return config as ReferenceServerConfig;
-}
-
-function checkMembers(value: unknown, allowed: ReadonlySet<string>, where: string): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ServerConfigError(`${where} must be an object`);
-  for (const key of Object.keys(value)) {
-    if (!allowed.has(key)) throw new ServerConfigError(`${where}: unknown member ${JSON.stringify(key)} (known: ${[...allowed].join(', ')})`);
-  }
+  assertServerConfigSchema(value, source);
+  const { $schema: _editorsOnly, ...config } = value as ReferenceServerConfig & { $schema?: string };
+  return config;
 }

@@ -4,6 +4,7 @@
  * body is judged against the branch it is closest to (by `token_type`, then
  * by `cnf`), not reported as a wall of errors from both branches.
  */
+import { isPlainObject } from '../oauth/guards';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { SCHEMA_NAMES } from '../openapi';
 import { SECRET_BODY_MEMBERS, redactBody, redactValue } from '../redact';
@@ -100,9 +101,7 @@ export function safeValue(pointer: string, value: unknown): unknown {
   return redactBody(value);
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+export const isObject = isPlainObject;
 
 /** The value at a JSON pointer (RFC 6901), or undefined. */
 export function valueAt(root: unknown, pointer: string): unknown {

@@ -4,6 +4,7 @@
  * §8.3.1; RFC 9111 §5.2), so every comparison here is too. The predicates
  * are single regular-expression tests so the pass path allocates nothing.
  */
+import { isNonce } from '../oauth/grammar';
 
 /** Header maps as the HTTP clients hand them over: node/supertest/axios records, WHATWG `Headers`, `Map`. */
 export type HeaderSource = Readonly<Record<string, unknown>> | { get(name: string): unknown } | ReadonlyMap<string, unknown>;
@@ -89,15 +90,14 @@ function headerText(value: unknown): string | undefined {
 
 // RFC 9110 §8.3.1: type/subtype case-insensitive, optional whitespace before parameters.
 const JSON_MEDIA_TYPE = /^[ \t]*application\/json[ \t]*(?:;|$)/i;
-// RFC 9449 §8.1: nonce = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E.
-const NQCHARS = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 export const isJsonMediaType = (value: string | undefined): boolean => value !== undefined && JSON_MEDIA_TYPE.test(value);
 /** `Cache-Control` lists `no-store` as a directive of its own, without an argument (RFC 9111 §5.2.2.5). */
 export const hasNoStore = (value: string | undefined): boolean => value !== undefined && findDirective(value, 'no-store') === DIRECTIVE_BARE;
 /** `Pragma` lists `no-cache` (RFC 9111 §5.4). */
 export const hasNoCache = (value: string | undefined): boolean => value !== undefined && findDirective(value, 'no-cache') === DIRECTIVE_BARE;
-export const isDpopNonce = (value: string | undefined): boolean => value !== undefined && NQCHARS.test(value);
+/** RFC 9449 §8.1: nonce = 1*NQCHAR (src/oauth/grammar.ts). */
+export const isDpopNonce = (value: string | undefined): boolean => isNonce(value);
 
 /** findDirective results. */
 export const DIRECTIVE_ABSENT = 0;

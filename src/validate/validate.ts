@@ -3,6 +3,8 @@
  * the contract (shared/contract.md) and the caller's expectation, and
  * returns every problem found.
  */
+import { USE_DPOP_NONCE } from '../oauth/dpop-nonce';
+import { JSON_MEDIA_TYPE } from '../oauth/protocol';
 import { DOCUMENTED_STATUSES, TOKEN_ERROR_CODES } from '../openapi';
 import { tokenErrorProblems, tokenResponseProblems, isObject, safeValue } from './body';
 import { DIRECTIVE_WITH_ARGUMENT, findDirective, hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from './headers';
@@ -139,7 +141,7 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
   // Headers (RFC 6749 §5.1, §5.2).
   const contentType = headerValue(view.headers, 'content-type');
   if (!isJsonMediaType(contentType)) {
-    problems.push({ where: 'header', pointer: '/content-type', rule: RULES.contentType, message: `Content-Type must be application/json (parameters such as charset allowed; RFC 6749 §5.1, §5.2)${jsonLookalikeHint(contentType)}`, expected: 'application/json', received: contentType });
+    problems.push({ where: 'header', pointer: '/content-type', rule: RULES.contentType, message: `Content-Type must be application/json (parameters such as charset allowed; RFC 6749 §5.1, §5.2)${jsonLookalikeHint(contentType)}`, expected: JSON_MEDIA_TYPE, received: contentType });
   }
   if (success || expectation.strict !== false) {
     // RFC 6749 §5.1 asks this of responses carrying tokens; on every other response it is the contract's own rule.
@@ -223,7 +225,7 @@ function errorExpectationProblems(body: Record<string, unknown>, view: ResponseV
       problems.push({ where: 'body', pointer: '/error_description', rule: RULES.errorDescription, message: `expected error_description ${typeof wanted === 'string' ? JSON.stringify(wanted) : `matching ${String(wanted)}`}`, expected: typeof wanted === 'string' ? wanted : String(wanted), received: safeValue('/error_description', description) });
     }
   }
-  if (code === 'use_dpop_nonce') {
+  if (code === USE_DPOP_NONCE) {
     const nonce = headerValue(view.headers, 'dpop-nonce');
     if (!isDpopNonce(nonce)) {
       problems.push({ where: 'header', pointer: '/dpop-nonce', rule: RULES.dpopNonce, message: 'use_dpop_nonce must carry a fresh DPoP-Nonce header of NQCHARs (RFC 9449 §8, §8.1)', expected: '1*NQCHAR', received: nonce });

@@ -255,7 +255,7 @@ describe('token-contract conformance', () => {
     await writeFile(bad, JSON.stringify({ url: proxy.tokenEndpoint, clients: [{ id: 'a', auth: 'client_secret_basic', secret: 'x', colour: 'red' }] }));
     const { code, stderr } = await cli(['conformance', '--config', bad]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/clients\[0\]: unknown key "colour"/);
+    expect(stderr).toMatch(/clients\[0\]: unknown member "colour"/);
     await writeFile(bad, '{ not json');
     expect((await cli(['conformance', '--config', bad])).stderr).toMatch(/is not valid JSON/);
   });

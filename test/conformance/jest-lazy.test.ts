@@ -99,7 +99,7 @@ describe('a configuration that cannot work is one failing test, not one per chec
     ['a url that is not http(s)', { url: 'ftp://x', clients }, /url must use https:\/\/ \(got "ftp:"\)/, 'ftp://x'],
     ['plain http to a remote host', { url: 'http://auth.example.com/token', clients }, /requires TLS/, 'http://auth.example.com/token'],
     ['credentials in the url (kept out of the title)', { url: 'https://id:pa55word@as.example.com/token', clients }, /url must not carry credentials/, 'https://as.example.com/token'],
-    ['an unknown key', { colour: 'red' }, /unknown key "colour"/, 'reference server'],
+    ['an unknown member', { colour: 'red' }, /unknown member "colour"/, 'reference server'],
     ['an unknown check id', { only: ['ok-basci'] }, /only: unknown check id "ok-basci"/, 'reference server'],
     ['a missing expected-failures file', { expectedFailures: '/nonexistent/expected.txt' }, /cannot read expected failures file .*ENOENT/, 'reference server'],
   ])('%s', async (_label, config, message, where) => {

@@ -65,10 +65,10 @@ describe('configuration', () => {
     expect(() => checkTargetUrl('https://u:p@x.example/t', false)).toThrow(/credentials/);
   });
 
-  test('unknown keys, wrong types and bad values are configuration errors naming the place', () => {
-    expect(() => parseConfig({ ulr: 'x' })).toThrow(/unknown key "ulr"/);
-    expect(() => parseConfig({ clients: [{ id: 'a', auth: 'magic' }] })).toThrow(/clients\[0\]: auth must be one of/);
-    expect(() => parseConfig({ clients: [{ id: 'a', auth: 'client_secret_basic', secert: 'x' }] })).toThrow(/unknown key "secert"/);
+  test('unknown members, wrong types and bad values are configuration errors naming the place', () => {
+    expect(() => parseConfig({ ulr: 'x' })).toThrow(/unknown member "ulr"/);
+    expect(() => parseConfig({ clients: [{ id: 'a', auth: 'magic' }] })).toThrow(/clients\[0\]\.auth must be one of/);
+    expect(() => parseConfig({ clients: [{ id: 'a', auth: 'client_secret_basic', secert: 'x' }] })).toThrow(/clients\[0\]: unknown member "secert"/);
     expect(() => parseConfig({ dpop: { enabled: 'yes' } })).toThrow(/dpop.enabled must be true or false/);
     expect(() => parseConfig({ concurrency: 0 })).toThrow(/concurrency/);
     expect(() => parseConfig([])).toThrow(/must be an object/);

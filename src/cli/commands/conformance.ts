@@ -1,19 +1,15 @@
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic-write';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, choice, integerFlag, stringFlag, stringsFlag, type CliIO, type Command } from '../command';
+import { EXIT_FAILURE, EXIT_OK, UsageError, choice, flagProblem, numberOrText, stringFlag, stringsFlag, type CliIO, type Command, type FlagSource, type ParsedArgs } from '../command';
+import { checkConfigSchema } from '../../conformance/config';
 import {
-  AUTH_METHODS,
   CHECKS,
-  ConformanceConfigError,
   ConsoleReporter,
-  PROFILES,
   REPORTER_NAMES,
-  TargetUnreachableError,
   checkTargetUrl,
   formatReport,
   loadConfigFile,
   runConformance,
-  type ClientConfig,
   type ConformanceConfig,
   type ReporterName,
 } from '../../conformance';
@@ -48,7 +44,9 @@ Target and client:
                                 requires nonces (a config file's
                                 "referenceServer": { "requireNonce": false } turns them off)
   --config FILE                 JSON or YAML config (several clients, see the README);
-                                flags given next to it override its values
+                                flags given next to it override its values. Its JSON
+                                Schema, for editors: "$schema": "./node_modules/
+                                attesto-token-contract/dist/conformance.schema.json"
 
 Run:
   --profile attesto|rfc         attesto (default): MUST and CONTRACT fail; rfc: only MUST fails
@@ -127,34 +125,18 @@ configuration error, or a target that cannot be reached (one line on stderr).
     const toStdout = fileReporters.filter((_, i) => outputs[i] === undefined);
     if (toStdout.length > 1) throw new UsageError(`only one report can go to stdout: give --output for ${toStdout.slice(1).join(', ')}`);
 
-    let config: ConformanceConfig;
-    let baseDir = io.cwd;
-    try {
-      ({ config, baseDir } = await configFromFlags(values, io));
-    } catch (error) {
-      if (error instanceof ConformanceConfigError) throw new UsageError(error.message);
-      throw error;
-    }
+    // A ConfigError (ERR_CONFIG) or TargetUnreachableError goes up as it is: the dispatcher makes it one line and exit 2.
+    const { config, baseDir } = await configFromFlags(values, io);
     // Live progress goes where the machine-readable report does not.
     const consoleStream = toStdout.length > 0 ? io.stderr : io.stdout;
     const live = reporters.includes('console') ? new ConsoleReporter(consoleStream) : undefined;
-    let report;
-    try {
-      report = await runConformance(config, {
-        env: io.env,
-        baseDir,
-        signal: io.signal,
-        onStart: (info) => live?.onStart(info),
-        onResult: (result, done, total) => live?.onResult(result, done, total),
-      });
-    } catch (error) {
-      if (error instanceof ConformanceConfigError) throw new UsageError(error.message);
-      if (error instanceof TargetUnreachableError) {
-        io.stderr.write(`token-contract conformance: ${error.message}\n`);
-        return EXIT_USAGE;
-      }
-      throw error;
-    }
+    const report = await runConformance(config, {
+      env: io.env,
+      baseDir,
+      signal: io.signal,
+      onStart: (info) => live?.onStart(info),
+      onResult: (result, done, total) => live?.onResult(result, done, total),
+    });
     live?.finish(report);
     for (const [index, reporter] of fileReporters.entries()) {
       const text = formatReport(report, reporter as ReporterName);
@@ -172,60 +154,80 @@ configuration error, or a target that cannot be reached (one line on stderr).
   },
 };
 
-async function configFromFlags(values: Record<string, unknown>, io: CliIO): Promise<{ config: ConformanceConfig; baseDir: string }> {
-  const flags = values as Parameters<typeof stringFlag>[0];
-  let config: ConformanceConfig = {};
-  let baseDir = io.cwd;
-  const file = stringFlag(flags, 'config');
-  if (file !== undefined) ({ config, baseDir } = await loadConfigFile(resolve(io.cwd, file)));
-  config = { ...config };
-
-  const url = stringFlag(flags, 'url');
-  if (url !== undefined) config.url = url;
-  const profile = stringFlag(flags, 'profile');
-  if (profile !== undefined) config.profile = choice('profile', profile, PROFILES);
-  const scope = stringFlag(flags, 'scope');
-  if (scope !== undefined) config.scope = scope;
-  const invalidScope = stringFlag(flags, 'invalid-scope');
-  if (invalidScope !== undefined) config.invalidScope = invalidScope;
-  if (flags.dpop === true || flags['dpop-nonce'] === true) {
-    const base = typeof config.dpop === 'object' ? config.dpop : {};
-    config.dpop = { ...base, enabled: true, ...(flags['dpop-nonce'] === true ? { nonce: true } : {}) };
-  }
+/**
+ * The flags as a config object (the members they set, numbers parsed from
+ * their text) and which flag set which member, so a schema problem names the flag.
+ */
+function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: ConformanceConfig; sources: FlagSource[] } {
+  const config: Record<string, unknown> = {};
+  const sources: FlagSource[] = [];
+  const set = (flag: string, member: string, value: unknown, shown?: string) => {
+    config[member] = value;
+    sources.push({ flag, pointer: `/${member}`, ...(shown === undefined ? {} : { shown }) });
+  };
+  const text = (flag: string, member: string, as: (value: string) => unknown = (v) => v) => {
+    const value = stringFlag(flags, flag);
+    if (value !== undefined) set(flag, member, as(value), value);
+  };
+  text('url', 'url');
+  text('profile', 'profile');
+  text('scope', 'scope');
+  text('invalid-scope', 'invalidScope');
+  if (flags.dpop === true || flags['dpop-nonce'] === true) set(flags['dpop-nonce'] === true ? 'dpop-nonce' : 'dpop', 'dpop', { enabled: true, ...(flags['dpop-nonce'] === true ? { nonce: true } : {}) });
   const only = stringsFlag(flags, 'only').flatMap(splitIds);
-  if (only.length > 0) config.only = only;
+  if (only.length > 0) set('only', 'only', only);
   const skip = stringsFlag(flags, 'skip').flatMap(splitIds);
-  if (skip.length > 0) config.skip = skip;
-  const expected = stringFlag(flags, 'expect-failures');
-  if (expected !== undefined) config.expectedFailures = resolve(io.cwd, expected);
-  const timeout = stringFlag(flags, 'timeout-ms');
-  if (timeout !== undefined) config.timeoutMs = integerFlag('timeout-ms', timeout, { min: 1, max: 600_000 });
-  const concurrency = stringFlag(flags, 'concurrency');
-  if (concurrency !== undefined) config.concurrency = integerFlag('concurrency', concurrency, { min: 1, max: 64 });
-  if (flags['allow-insecure-http'] === true) config.allowInsecureHttp = true;
-  // The url first: a wrong scheme or host is the problem to report, not the missing client that follows from it.
-  if (config.url !== undefined) checkTargetUrl(config.url, config.allowInsecureHttp === true);
-  const caFile = stringFlag(flags, 'ca-file');
-  if (caFile !== undefined) config.caFile = resolve(io.cwd, caFile);
+  if (skip.length > 0) set('skip', 'skip', skip);
+  text('expect-failures', 'expectedFailures', (v) => resolve(cwd, v));
+  text('timeout-ms', 'timeoutMs', numberOrText);
+  text('concurrency', 'concurrency', numberOrText);
+  if (flags['allow-insecure-http'] === true) set('allow-insecure-http', 'allowInsecureHttp', true);
+  text('ca-file', 'caFile', (v) => resolve(cwd, v));
 
   const clientId = stringFlag(flags, 'client-id');
   const clientFlags = ['client-secret', 'client-secret-env', 'auth', 'private-key', 'audience'].filter((f) => flags[f] !== undefined);
   if (clientId === undefined && clientFlags.length > 0) throw new UsageError(`--${clientFlags[0]} needs --client-id`);
   if (clientId !== undefined) {
-    if (config.url === undefined) throw new UsageError('--client-id needs --url (without a url the suite tests the reference server with its own clients)');
-    const privateKey = stringFlag(flags, 'private-key');
-    const auth = choice('auth', stringFlag(flags, 'auth') ?? (privateKey !== undefined ? 'private_key_jwt' : 'client_secret_basic'), AUTH_METHODS);
-    const client: ClientConfig = { id: clientId, auth };
     const secret = stringFlag(flags, 'client-secret');
     const secretEnv = stringFlag(flags, 'client-secret-env');
     if (secret !== undefined && secretEnv !== undefined) throw new UsageError('give --client-secret or --client-secret-env, not both');
-    if (secret !== undefined) client.secret = secret;
-    if (secretEnv !== undefined) client.secretEnv = secretEnv;
-    if (privateKey !== undefined) client.privateKey = resolve(io.cwd, privateKey);
-    const audience = stringFlag(flags, 'audience');
-    if (audience !== undefined) client.audience = audience;
+    const privateKey = stringFlag(flags, 'private-key');
+    const auth = stringFlag(flags, 'auth');
+    const client: Record<string, unknown> = { id: clientId, auth: auth ?? (privateKey !== undefined ? 'private_key_jwt' : 'client_secret_basic') };
+    const member = (flag: string, name: string, value: string | undefined, shown = value) => {
+      if (value === undefined) return;
+      client[name] = value;
+      sources.push({ flag, pointer: `/clients/0/${name}`, ...(shown === undefined ? {} : { shown }) });
+    };
+    member('client-id', 'id', clientId);
+    member('auth', 'auth', auth);
+    member('client-secret', 'secret', secret, undefined); // never shown: it is the secret
+    member('client-secret-env', 'secretEnv', secretEnv);
+    member('private-key', 'privateKey', privateKey === undefined ? undefined : resolve(cwd, privateKey), privateKey);
+    member('audience', 'audience', stringFlag(flags, 'audience'));
     // The flag client replaces a config file's list: flags describe one client.
     config.clients = [client];
+  }
+  return { config: config as ConformanceConfig, sources };
+}
+
+async function configFromFlags(values: ParsedArgs['values'], io: CliIO): Promise<{ config: ConformanceConfig; baseDir: string }> {
+  const flags = configOfFlags(values, io.cwd);
+  // The flags get the config file's schema; a problem is worded for the flag.
+  const problem = checkConfigSchema(flags.config);
+  if (problem !== undefined) throw flagProblem(problem, flags.sources);
+  let config: ConformanceConfig = {};
+  let baseDir = io.cwd;
+  const file = stringFlag(values, 'config');
+  if (file !== undefined) ({ config, baseDir } = await loadConfigFile(resolve(io.cwd, file)));
+  // Flags given next to --config override its values; --dpop/--dpop-nonce add to its dpop object.
+  const fileDpop = typeof config.dpop === 'object' ? config.dpop : {};
+  config = { ...config, ...flags.config, ...(typeof flags.config.dpop === 'object' ? { dpop: { ...fileDpop, ...flags.config.dpop } } : {}) };
+
+  // The url first: a wrong scheme or host is the problem to report, not the missing client that follows from it.
+  if (config.url !== undefined) checkTargetUrl(config.url, config.allowInsecureHttp === true);
+  if (flags.config.clients !== undefined && config.url === undefined) {
+    throw new UsageError('--client-id needs --url (without a url the suite tests the reference server with its own clients)');
   }
   if (config.url !== undefined && (config.clients ?? []).length === 0) {
     throw new UsageError('no client: give --client-id with a secret or key, or "clients" in --config');

@@ -1,9 +1,10 @@
 import { chmod } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createReferenceServer, loadServerConfigFile, ServerConfigError, type ReferenceServer, type ReferenceServerConfig } from '../../server';
+import { checkServerConfigSchema } from '../../server/config';
 import { ListenError } from '../../errors';
 import { writeFileAtomic } from '../atomic-write';
-import { EXIT_OK, UsageError, integerFlag, stringFlag, type CliIO, type Command } from '../command';
+import { EXIT_OK, UsageError, flagProblem, numberOrText, stringFlag, type CliIO, type Command, type FlagSource, type ParsedArgs } from '../command';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -33,16 +34,14 @@ Options:
     'write-client-key': { type: 'string' },
   },
   async run({ values }, io) {
-    const config: ReferenceServerConfig = {};
+    const flags = configOfFlags(values);
+    // The flags get the config file's schema; a problem is worded for the flag.
+    const problem = checkServerConfigSchema(flags.config);
+    if (problem !== undefined) throw flagProblem(problem, flags.sources);
     const configPath = stringFlag(values, 'config');
-    if (configPath !== undefined) Object.assign(config, await loadConfig(resolve(io.cwd, configPath)));
-    if (values.port !== undefined) config.port = integerFlag('port', values.port, { min: 0, max: 65_535 });
-    const host = stringFlag(values, 'host');
-    if (host !== undefined) {
-      if (host.trim() === '') throw new UsageError('--host must not be empty');
-      config.host = host;
-    }
-    if (values['require-nonce'] === true) config.dpop = { ...config.dpop, requireNonce: true };
+    const fromFile = configPath === undefined ? {} : await loadConfig(resolve(io.cwd, configPath));
+    // Flags override the file; --require-nonce adds to its dpop object.
+    const config: ReferenceServerConfig = { ...fromFile, ...flags.config, ...(flags.config.dpop ? { dpop: { ...fromFile.dpop, ...flags.config.dpop } } : {}) };
     const keyFile = stringFlag(values, 'write-client-key');
     const demo = config.clients === undefined;
 
@@ -50,7 +49,7 @@ Options:
     try {
       server = await createReferenceServer(config);
     } catch (error) {
-      if (error instanceof ServerConfigError) throw new UsageError(`invalid server configuration: ${error.message}`);
+      if (codeOf(error) === ServerConfigError.code) throw new ServerConfigError(`invalid server configuration: ${(error as Error).message}`, { cause: error });
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== undefined && LISTEN_ERRORS.has(code)) {
         throw new ListenError(`cannot listen on ${config.host ?? '127.0.0.1'}:${config.port ?? 0}: ${code}`);
@@ -71,6 +70,31 @@ Options:
   },
 };
 
+/** The flags as a server config object (the port parsed from its text) and which flag set which member. */
+function configOfFlags(values: ParsedArgs['values']): { config: ReferenceServerConfig; sources: FlagSource[] } {
+  const config: ReferenceServerConfig = {};
+  const sources: FlagSource[] = [];
+  const port = stringFlag(values, 'port');
+  if (port !== undefined) {
+    (config as Record<string, unknown>).port = numberOrText(port);
+    sources.push({ flag: 'port', pointer: '/port', shown: port });
+  }
+  const host = stringFlag(values, 'host');
+  if (host !== undefined) {
+    config.host = host;
+    sources.push({ flag: 'host', pointer: '/host', shown: host });
+  }
+  if (values['require-nonce'] === true) {
+    config.dpop = { requireNonce: true };
+    sources.push({ flag: 'require-nonce', pointer: '/dpop' });
+  }
+  return { config, sources };
+}
+
+function codeOf(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
 /** Why a listen fails: the port is taken or privileged, or the host is not an address of this machine. */
 const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -78,7 +102,7 @@ async function loadConfig(path: string): Promise<ReferenceServerConfig> {
   try {
     return await loadServerConfigFile(path);
   } catch (error) {
-    if (error instanceof ServerConfigError) throw new UsageError(`--config: ${error.message}`);
+    if (codeOf(error) === ServerConfigError.code) throw new ServerConfigError(`--config: ${(error as Error).message}`, { cause: error });
     throw error;
   }
 }

@@ -1,0 +1,336 @@
+/**
+ * Configuration of a conformance run: the public input shape (flags and
+ * JSON/YAML files map onto it; see ./schema for the JSON Schema it comes
+ * from), its validation, and the resolved form the runner uses (secrets
+ * read, keys loaded, capabilities derived).
+ *
+ * What the schema says is checked by the schema, once (`parseConfig`);
+ * `resolveConfig` adds what a schema cannot know: the environment, files,
+ * and combinations of members.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { JWK } from 'jose';
+import { ConfigError } from '../../errors';
+import { DEFAULT_TIMEOUT_MS } from '../../oauth/limits';
+import { capabilitiesOf, type Capability } from '../capabilities';
+import type { Profile } from '../types';
+import { AUTH_METHODS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig } from './schema';
+import { createSchemaValidator, formatSchemaProblem, type SchemaProblem } from '../../config-schema';
+
+export { AUTH_METHODS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig };
+export { formatSchemaProblem, type SchemaProblem };
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** @deprecated until 1.0: use `ConfigError` (the same class). */
+export { ConformanceConfigError } from '../../errors';
+
+export interface ResolvedClient {
+  id: string;
+  auth: AuthMethod;
+  secret?: string;
+  privateJwk?: JWK;
+  audience?: string;
+  alg?: string;
+  requiresDpop: boolean;
+}
+
+export interface ResolvedConfig {
+  url: string;
+  profile: Profile;
+  scope?: string;
+  invalidScope?: string;
+  dpop: { enabled: boolean; nonce: boolean; disabled: boolean };
+  clients: ResolvedClient[];
+  unauthorizedClient?: ResolvedClient;
+  expectedFailures: Map<string, string>;
+  only?: string[];
+  skip: string[];
+  timeoutMs: number;
+  concurrency: number;
+  /** Extra trusted CA certificates (PEM), from `caFile`. */
+  ca?: string;
+  capabilities: Set<Capability>;
+}
+
+export { DEFAULT_TIMEOUT_MS };
+export const DEFAULT_CONCURRENCY = 4;
+
+/**
+ * Everything under a client may be a credential (`secret`, `privateKey`),
+ * and so may any member of that name: such values are never shown in a
+ * message, not even a wrong one (it may be the right secret in the wrong place).
+ */
+const SECRET_MEMBERS = new Set(['secret', 'privateKey']);
+const validator = createSchemaValidator(conformanceConfigSchema, {
+  isSecret: (segments) => segments[0] === 'clients' || segments[0] === 'unauthorizedClient' || segments.some((s) => SECRET_MEMBERS.has(s)),
+});
+
+/**
+ * The first schema problem of an untrusted value, or undefined when it is a
+ * valid ConformanceConfig; for callers that word the place themselves (the
+ * CLI names a flag instead of a member).
+ */
+export function checkConfigSchema(data: unknown): SchemaProblem | undefined {
+  return validator.check(data);
+}
+
+/** Reads a JSON or YAML config file; relative paths inside it resolve against its folder. */
+export async function loadConfigFile(path: string): Promise<{ config: ConformanceConfig; baseDir: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const ext = extname(path).toLowerCase();
+  let data: unknown;
+  try {
+    data = ext === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    const kind = ext === '.json' ? 'JSON' : 'YAML';
+    throw new ConfigError(`config file ${JSON.stringify(path)} is not valid ${kind}: ${firstLine(error)}`);
+  }
+  return { config: parseConfig(data, `config file ${JSON.stringify(path)}`), baseDir: dirname(resolve(path)) };
+}
+
+/**
+ * Validates an untrusted value as a ConformanceConfig against the schema
+ * (unknown members are errors: a typo must not silently disable a check).
+ * Returns a copy without `$schema` (it is for editors).
+ */
+export function parseConfig(data: unknown, where = 'config'): ConformanceConfig {
+  const problem = validator.check(data);
+  if (problem !== undefined) throw new ConfigError(formatSchemaProblem(problem, where));
+  const { $schema: _editorsOnly, ...config } = data as ConformanceConfig;
+  if (config.clients !== undefined) config.clients = config.clients.map(withDpopAlias);
+  if (config.unauthorizedClient !== undefined) config.unauthorizedClient = withDpopAlias(config.unauthorizedClient);
+  return config;
+}
+
+/**
+ * `requireDpop` is the member's name (the reference server's too);
+ * `requiresDpop` its deprecated alias (the schema refuses both at once).
+ * The parsed config carries the alias, the name the suite's internal
+ * readers (the Jest entry's capability plan, ResolvedClient) still use.
+ */
+function withDpopAlias(client: ClientConfig): ClientConfig {
+  const { requireDpop, ...rest } = client;
+  return requireDpop === undefined ? { ...rest } : { ...rest, requiresDpop: requireDpop };
+}
+
+export interface ResolveOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Folder that relative paths (private keys, expected-failures files) resolve against. */
+  baseDir?: string;
+}
+
+/** Resolves a config whose `url` is set: secrets from the environment, keys from files, capabilities. */
+export async function resolveConfig(config: ConformanceConfig, options: ResolveOptions = {}): Promise<ResolvedConfig> {
+  const env = options.env ?? process.env;
+  const baseDir = options.baseDir ?? process.cwd();
+  // Programmatic callers get the schema's checks too: a clear error, never a TypeError.
+  config = parseConfig(config, 'config');
+  if (config.url === undefined) throw new ConfigError('no url: give --url or a config file with "url"');
+  const url = checkTargetUrl(config.url, config.allowInsecureHttp === true);
+  const dpop = typeof config.dpop === 'boolean' ? { enabled: config.dpop } : (config.dpop ?? {});
+  const clients = await Promise.all((config.clients ?? []).map((c, i) => resolveClient(c, `clients[${i}]`, env, baseDir)));
+  const seen = new Set<string>();
+  for (const client of clients) {
+    const key = `${client.id} ${client.auth}`;
+    if (seen.has(key)) throw new ConfigError(`client ${JSON.stringify(client.id)} is listed twice with auth ${client.auth}`);
+    seen.add(key);
+  }
+  const unauthorizedClient = config.unauthorizedClient ? await resolveClient(config.unauthorizedClient, 'unauthorizedClient', env, baseDir) : undefined;
+  const expectedFailures = await resolveExpectedFailures(config.expectedFailures, baseDir);
+  // Unknown check ids in only/skip/expectedFailures are the run plan's to refuse (plan.ts).
+  if (dpop.nonce && dpop.enabled === false) throw new ConfigError('dpop.nonce needs dpop.enabled');
+  if (dpop.disabled && (dpop.enabled || dpop.nonce)) throw new ConfigError('dpop.disabled cannot be combined with dpop.enabled or dpop.nonce');
+  const resolved: ResolvedConfig = {
+    url,
+    profile: config.profile ?? 'attesto',
+    scope: emptyToUndefined(config.scope),
+    invalidScope: emptyToUndefined(config.invalidScope),
+    dpop: { enabled: dpop.enabled === true || dpop.nonce === true, nonce: dpop.nonce === true, disabled: dpop.disabled === true },
+    clients,
+    unauthorizedClient,
+    expectedFailures,
+    only: config.only,
+    skip: config.skip ?? [],
+    timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
+    capabilities: new Set(),
+  };
+  if (config.caFile !== undefined) resolved.ca = await loadCaFile(config.caFile, baseDir);
+  resolved.capabilities = capabilitiesOf(resolved);
+  return resolved;
+}
+
+export { capabilitiesOf };
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return LOOPBACK_HOSTS.has(host) || host.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The token endpoint requires TLS (RFC 6749 §3.2, §1.6): plain http:// is
+ * refused unless the host is loopback or the user insists.
+ */
+export function checkTargetUrl(url: string, allowInsecureHttp: boolean): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`url must be an absolute http(s) URL (got ${JSON.stringify(url)})`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(`url must use https:// (got ${JSON.stringify(parsed.protocol)})`);
+  }
+  if (parsed.username || parsed.password) throw new ConfigError('url must not carry credentials; use --client-id and --client-secret-env');
+  if (parsed.hash) throw new ConfigError('url must not have a #fragment');
+  if (parsed.search) throw new ConfigError('url must not have a query string (RFC 6749 §3.2 token endpoint URL; the query-creds check adds its own)');
+  if (parsed.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(parsed.hostname)) {
+    throw new ConfigError(
+      `refusing plain http:// to ${parsed.host}: the token endpoint requires TLS (RFC 6749 §3.2); use https:// or pass --allow-insecure-http`,
+    );
+  }
+  return parsed.href;
+}
+
+async function resolveClient(client: ClientConfig, where: string, env: NodeJS.ProcessEnv, baseDir: string): Promise<ResolvedClient> {
+  const resolved: ResolvedClient = { id: client.id, auth: client.auth, requiresDpop: (client.requireDpop ?? client.requiresDpop) === true };
+  if (client.secret !== undefined && client.secretEnv !== undefined) throw new ConfigError(`${where}: give secret or secretEnv, not both`);
+  if (client.secretEnv !== undefined) {
+    const value = env[client.secretEnv];
+    if (value === undefined || value === '') throw new ConfigError(`${where}: environment variable ${client.secretEnv} is not set`);
+    resolved.secret = value;
+  } else if (client.secret !== undefined) resolved.secret = client.secret;
+  if (client.auth === 'private_key_jwt') {
+    if (client.privateKey === undefined) throw new ConfigError(`${where}: private_key_jwt needs privateKey (a JWK or a key file)`);
+    resolved.privateJwk = await loadPrivateKey(client.privateKey, where, baseDir);
+    if (client.audience !== undefined) resolved.audience = client.audience;
+    if (client.alg !== undefined) resolved.alg = client.alg;
+  } else if (resolved.secret === undefined) {
+    throw new ConfigError(`${where}: ${client.auth} needs a secret (secret, secretEnv, --client-secret or --client-secret-env)`);
+  }
+  return resolved;
+}
+
+async function loadPrivateKey(key: string | JWK, where: string, baseDir: string): Promise<JWK> {
+  let jwk: JWK;
+  if (typeof key === 'string') {
+    const path = isAbsolute(key) ? key : resolve(baseDir, key);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`${where}: cannot read private key ${JSON.stringify(key)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    if (text.includes('-----BEGIN')) {
+      try {
+        jwk = createPrivateKey(text).export({ format: 'jwk' }) as JWK;
+      } catch {
+        // Never echo the file: it is a private key.
+        throw new ConfigError(`${where}: private key ${JSON.stringify(key)} is not a readable PEM private key`);
+      }
+    } else {
+      try {
+        jwk = JSON.parse(text) as JWK;
+      } catch {
+        throw new ConfigError(`${where}: private key ${JSON.stringify(key)} is neither a JWK (JSON) nor a PEM file`);
+      }
+    }
+  } else jwk = key;
+  if (jwk === null || typeof jwk !== 'object' || typeof jwk.kty !== 'string') throw new ConfigError(`${where}: private key is not a JWK (no "kty")`);
+  if (jwk.d === undefined) throw new ConfigError(`${where}: private key is a public JWK (no "d"); private_key_jwt signs with the private key`);
+  return jwk;
+}
+
+async function loadCaFile(file: string, baseDir: string): Promise<string> {
+  const path = isAbsolute(file) ? file : resolve(baseDir, file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read caFile ${JSON.stringify(file)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`caFile ${JSON.stringify(file)} holds no PEM certificate`);
+  return text;
+}
+
+/** Expected failures: an array of ids, `{ id: reason }`, or a file (JSON/YAML of either, or one id per line with `# reason`). */
+async function resolveExpectedFailures(value: ConformanceConfig['expectedFailures'], baseDir: string): Promise<Map<string, string>> {
+  if (value === undefined) return new Map();
+  if (Array.isArray(value)) return new Map(value.map((id) => [id, '']));
+  if (typeof value === 'object') return new Map(Object.entries(value));
+  return loadExpectedFailuresFile(isAbsolute(value) ? value : resolve(baseDir, value));
+}
+
+export async function loadExpectedFailuresFile(path: string): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read expected failures file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return parseExpectedFailures(text, path);
+}
+
+export function parseExpectedFailures(text: string, where = 'expected failures'): Map<string, string> {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    let data: unknown;
+    try {
+      data = JSON.parse(trimmed);
+    } catch (error) {
+      throw new ConfigError(`${where} is not valid JSON: ${firstLine(error)}`);
+    }
+    return fromStructured(data, where);
+  }
+  // One id per line, `# reason` after it; YAML lists (`- id  # reason`) read the same way.
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:-\s*)?([A-Za-z0-9][\w.-]*)\s*(?::\s*(.*?))?\s*(?:#\s*(.*))?$/.exec(line);
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    if (!match) throw new ConfigError(`${where}: cannot read line ${JSON.stringify(line.trim())} (expected a check id)`);
+    out.set(match[1]!, (match[2] || match[3] || '').replace(/^["']|["']$/g, ''));
+  }
+  return out;
+}
+
+function fromStructured(data: unknown, where: string): Map<string, string> {
+  if (Array.isArray(data)) {
+    return new Map(
+      data.map((entry, i) => {
+        if (typeof entry === 'string') return [entry, ''];
+        const obj = record(entry, `${where}[${i}]`);
+        return [str(obj.id, `${where}[${i}].id`), typeof obj.reason === 'string' ? obj.reason : ''];
+      }),
+    );
+  }
+  const obj = record(data, where);
+  return new Map(Object.entries(obj).map(([id, reason]) => [id, typeof reason === 'string' ? reason : '']));
+}
+
+function record(value: unknown, where: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${where} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function str(value: unknown, where: string): string {
+  if (typeof value !== 'string') throw new ConfigError(`${where} must be a string`);
+  return value;
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+}

@@ -1,0 +1,160 @@
+/**
+ * The suite's configuration as a JSON Schema (draft-07): the one description
+ * of what a config file, a programmatic config and the CLI flags may say.
+ * The TypeScript types come from it (json-schema-to-ts `FromSchema`), the
+ * validator compiles it, and the build publishes it as
+ * `dist/conformance.schema.json` (scripts/write-schema.js) for editors.
+ *
+ * `additionalProperties: false` on every object the suite defines: a typo
+ * must not silently disable a check. The two open objects are a private JWK
+ * (RFC 7517 §4: members an implementation does not understand are ignored)
+ * and the `{ id: reason }` map of expected failures.
+ */
+import type { FromSchema } from 'json-schema-to-ts';
+import type { JWK } from 'jose';
+import { CONFIDENTIAL_AUTH_METHODS } from '../../oauth/protocol';
+import { PROFILES } from '../types';
+
+/** The methods a suite client may use: those of confidential clients (src/oauth/protocol.ts). */
+export const AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS;
+
+const clientSchema = {
+  type: 'object',
+  description: 'One client of the token endpoint under test.',
+  additionalProperties: false,
+  required: ['id', 'auth'],
+  properties: {
+    id: { type: 'string', minLength: 1, description: 'The client_id (RFC 6749 §2.2).' },
+    auth: {
+      type: 'string',
+      enum: AUTH_METHODS,
+      description: 'How the client authenticates (RFC 6749 §2.3.1 client_secret_basic / client_secret_post; RFC 7523 private_key_jwt).',
+    },
+    secret: {
+      type: 'string',
+      description: 'Client secret for client_secret_basic / client_secret_post. Prefer secretEnv: a secret in a file is a secret in the repository.',
+    },
+    secretEnv: { type: 'string', minLength: 1, description: 'Name of the environment variable holding the client secret.' },
+    privateKey: {
+      description: 'private_key_jwt: a private JWK object, or a path (relative to the config file) to a JWK JSON or PKCS#8 PEM file.',
+      anyOf: [
+        { type: 'string', minLength: 1, description: 'Path to a private JWK (JSON) or PKCS#8 PEM file.' },
+        {
+          type: 'object',
+          description: 'A private JWK (RFC 7517); other JWK members are allowed (RFC 7517 §4).',
+          additionalProperties: true,
+          properties: { kty: { type: 'string', description: 'The key type (RFC 7517 §4.1).' } },
+        },
+      ],
+    },
+    audience: {
+      type: 'string',
+      description: "private_key_jwt: the assertion's aud (default: the token endpoint URL; RFC 7523 §3 item 3).",
+    },
+    alg: { type: 'string', description: 'private_key_jwt: signing algorithm (default from the key: ES256, RS256 → PS256, EdDSA).' },
+    requireDpop: {
+      type: 'boolean',
+      description: 'The server requires DPoP from this client (RFC 9449; attesto `client_requires_dpop?`): no Bearer tokens for it.',
+    },
+    requiresDpop: {
+      type: 'boolean',
+      description: 'Deprecated alias of requireDpop (the reference server has always said requireDpop); give one of the two, not both.',
+    },
+  },
+  // Both the name and its deprecated alias: which one wins would be a guess.
+  not: { required: ['requireDpop', 'requiresDpop'] },
+} as const;
+
+const idsSchema = (description: string) =>
+  ({ type: 'array', description, items: { type: 'string', minLength: 1, description: 'A check id or a group name (see --list).' } }) as const;
+
+export const conformanceConfigSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'token-contract conformance configuration',
+  description: 'Configuration of a token-contract conformance run (`token-contract conformance --config FILE`, runConformance, describeTokenEndpointConformance).',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string', description: 'The schema this file follows (for editors); ignored by the suite.' },
+    url: {
+      type: 'string',
+      description: 'Absolute token endpoint URL; https:// (RFC 6749 §3.2), http:// only to a loopback host or with allowInsecureHttp. Absent: the suite starts the reference server and tests it.',
+    },
+    profile: {
+      type: 'string',
+      enum: PROFILES,
+      description: 'attesto (default): MUST and CONTRACT departures fail; rfc: only MUST departures fail.',
+    },
+    scope: { type: 'string', description: 'Scope requested by the success checks; must be allowed to every configured client (RFC 6749 §3.3).' },
+    invalidScope: {
+      type: 'string',
+      description: 'A scope the server knows but grants to none of the clients (enables the scope-invalid check, RFC 6749 §5.2 invalid_scope).',
+    },
+    dpop: {
+      description: 'DPoP support of the server (RFC 9449): true runs the DPoP checks; an object says more.',
+      anyOf: [
+        { type: 'boolean', description: 'true: the server supports DPoP (same as { "enabled": true }).' },
+        {
+          type: 'object',
+          description: 'DPoP support in detail.',
+          additionalProperties: false,
+          properties: {
+            enabled: { type: 'boolean', description: 'The server supports DPoP: run the DPoP checks (default false).' },
+            nonce: { type: 'boolean', description: 'The server requires DPoP nonces (RFC 9449 §8): run the nonce checks (implies enabled; default false).' },
+            disabled: {
+              type: 'boolean',
+              description: 'The server has DPoP switched off and must ignore proofs (the dpop-disabled check); excludes enabled and nonce.',
+            },
+          },
+        },
+      ],
+    },
+    clients: { type: 'array', description: 'The clients the checks use (one per authentication method is enough).', items: clientSchema },
+    unauthorizedClient: {
+      ...clientSchema,
+      description: 'A client registered for no client_credentials grant (enables grant-not-for-client, RFC 6749 §5.2 unauthorized_client).',
+    },
+    only: idsSchema('Check ids or group names to run; default all.'),
+    skip: idsSchema('Check ids or group names to leave out.'),
+    expectedFailures: {
+      description: 'Checks known to fail: reported XFAIL instead of FAIL, XPASS once they pass.',
+      anyOf: [
+        { type: 'array', description: 'Check ids.', items: { type: 'string', minLength: 1, description: 'A check id.' } },
+        { type: 'object', description: 'Check id → why it fails.', additionalProperties: { type: 'string', description: 'Why the check fails.' } },
+        { type: 'string', minLength: 1, description: 'Path (relative to the config file) of a file listing them: one id per line with "# reason", or JSON/YAML.' },
+      ],
+    },
+    timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000, description: 'Per-request timeout in milliseconds (default 10000).' },
+    concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Checks run at once (default 4).' },
+    allowInsecureHttp: { type: 'boolean', description: 'Allow plain http:// to a non-loopback host (RFC 6749 §3.2 requires TLS; default false).' },
+    caFile: {
+      type: 'string',
+      minLength: 1,
+      description: 'PEM file (relative to the config file) of CA certificate(s) to trust for an https:// target, next to the usual roots.',
+    },
+    referenceServer: {
+      type: 'object',
+      description: 'Options for the reference server started when url is absent.',
+      additionalProperties: false,
+      properties: {
+        requireNonce: { type: 'boolean', description: 'The reference server requires DPoP nonces (RFC 9449 §8; default true).' },
+      },
+    },
+  },
+} as const;
+
+type SchemaConfig = FromSchema<typeof conformanceConfigSchema>;
+
+/**
+ * One client as the user describes it (a config file entry or the
+ * single-client flags). `privateKey` is typed as jose's `JWK` (the schema
+ * only says "an object"): callers hand over the JWKs jose gives them.
+ */
+export type ClientConfig = Omit<FromSchema<typeof clientSchema>, 'privateKey'> & { privateKey?: string | JWK };
+/** `dpop` in its object form. */
+export type DpopConfig = Exclude<NonNullable<SchemaConfig['dpop']>, boolean>;
+/** The suite's configuration (see `conformanceConfigSchema` for every member's meaning). */
+export type ConformanceConfig = Omit<SchemaConfig, 'clients' | 'unauthorizedClient'> & {
+  clients?: ClientConfig[];
+  unauthorizedClient?: ClientConfig;
+};
