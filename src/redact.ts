@@ -109,10 +109,23 @@ export function scrubText(text: string, secrets: Iterable<string | undefined>): 
   return scrubOrdered(text, longestFirst(secrets));
 }
 
+/**
+ * Each secret is first replaced by a placeholder (NUL, its index, NUL) and
+ * the markers go in at the end, so a shorter secret is never searched for
+ * inside the marker of a longer one (a marker quotes a 4-character prefix).
+ */
 function scrubOrdered(text: string, ordered: readonly string[]): string {
   let out = text;
-  for (const secret of ordered) if (out.includes(secret)) out = out.split(secret).join(redactValue(secret));
-  return out;
+  const markers: string[] = [];
+  for (const secret of ordered) {
+    if (!out.includes(secret)) continue;
+    if (secret.includes('\u0000')) out = out.split(secret).join(redactValue(secret));
+    else {
+      out = out.split(secret).join(`\u0000${markers.length}\u0000`);
+      markers.push(redactValue(secret));
+    }
+  }
+  return markers.length === 0 ? out : out.replace(/\u0000(\d+)\u0000/g, (whole, index: string) => markers[Number(index)] ?? whole);
 }
 
 /**
