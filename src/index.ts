@@ -22,4 +22,4 @@ export { VERSION } from './version';
 export * from './errors';
 // Only what a user redacts with; the secret-name sets, depth limit and JWT
 // sniffing stay internal so they can change without a breaking release.
-export { redactValue, redactBody, redactHeaders, redactText, scrubText } from './redact';
+export { redactValue, redactBody, redactHeaders, redactText, scrubText } from './oauth/redact';

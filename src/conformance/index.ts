@@ -1,5 +1,5 @@
 /**
- * The live conformance suite (issue 6): checks of the checklist, the runner,
+ * The live conformance suite: checks of the checklist, the run plan, the runner,
  * configuration, profiles, expected failures, reporters and the Jest entry.
  */
 export { runConformance, referenceTargetConfig, knownSelectors, defaultRunClients, planFor, type RunOptions, type StartInfo } from './runner';

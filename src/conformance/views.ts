@@ -7,7 +7,7 @@ import { formUrlDecode } from '../oauth/client-auth';
 import { isPlainObject } from '../oauth/guards';
 import { SECRET_PARAMETERS } from '../oauth/protocol';
 import type { SecretSet } from '../oauth/secrets';
-import { redactBody, redactForm, redactHeader, redactQuery, redactText, scrubText } from '../redact';
+import { redactBody, redactForm, redactHeader, redactQuery, redactText, scrubText } from '../oauth/redact';
 import type { Exchange, WireRequest, WireResponse } from './exchange';
 import type { ExchangeView } from './types';
 

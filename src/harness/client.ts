@@ -23,7 +23,7 @@ import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES } from '../oauth/limits';
 import { CLIENT_ASSERTION_TYPE, CLIENT_AUTH_METHODS, CLIENT_CREDENTIALS_GRANT, DPOP_HEADER, DPOP_NONCE_HEADER, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, isSecretHeader, type ClientAuthMethod } from '../oauth/protocol';
 import { SecretSet } from '../oauth/secrets';
 import { classifyTransportError } from '../oauth/transport-error';
-import { redactBody, redactHeaders, redactQuery } from '../redact';
+import { redactBody, redactHeaders, redactQuery } from '../oauth/redact';
 import { scrubAssertionError } from './secrets';
 import { describeUrl, ResolvedTarget, type TokenEndpointTarget } from './target';
 

@@ -7,7 +7,7 @@
  * (src/oauth/secrets.ts).
  */
 import type { SecretSet } from '../oauth/secrets';
-import { redactBody, redactText } from '../redact';
+import { redactBody, redactText } from '../oauth/redact';
 
 /**
  * Scrubs an assertion failure in place, keeping its class and identity:

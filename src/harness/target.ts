@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { DEFAULT_TOKEN_PATH } from '../openapi/document';
-import { redactQuery } from '../redact';
+import { redactQuery } from '../oauth/redact';
 import { HarnessTransportError, InvalidArgumentError } from '../errors';
 
 export type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;

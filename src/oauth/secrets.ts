@@ -7,7 +7,7 @@
  * built into a regular expression (a 40 KB token would exceed V8's limit,
  * and the error's message would quote the pattern).
  */
-import { scrubText, scrubValue } from '../redact';
+import { scrubText, scrubValue } from './redact';
 import { formUrlDecode, formUrlEncode } from './client-auth';
 import { isPlainObject } from './guards';
 import { isSecretParameter, PRIVATE_JWK_MEMBERS, TOKEN_RESPONSE_SECRETS } from './protocol';

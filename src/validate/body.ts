@@ -7,7 +7,7 @@
 import { isPlainObject } from '../oauth/guards';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { SCHEMA_NAMES } from '../openapi';
-import { SECRET_BODY_MEMBERS, redactBody, redactValue } from '../redact';
+import { SECRET_BODY_MEMBERS, redactBody, redactValue } from '../oauth/redact';
 import { RULES, type Problem } from './problem';
 import { contractValidators } from './schema-validators';
 

@@ -7,7 +7,7 @@
  * Everything printed goes through src/redact.ts: tokens, secrets, assertions
  * and proofs never reach a message.
  */
-import { redactBody, redactHeaders, redactText } from '../redact';
+import { redactBody, redactHeaders, redactText } from '../oauth/redact';
 import { valueAt } from './body';
 import { headerRecord } from './headers';
 import type { ResponseView } from './normalize';

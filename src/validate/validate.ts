@@ -11,7 +11,7 @@ import { DIRECTIVE_WITH_ARGUMENT, findDirective, hasNoCache, hasNoStore, headerV
 import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError, type ResponseView } from './normalize';
 import { InvalidExpectationError, RULES, resultOf, type Problem, type ValidationResult } from './problem';
 import { dpopKeyThumbprint, type DpopKeyInput } from './thumbprint';
-import { redactText } from '../redact';
+import { redactText } from '../oauth/redact';
 
 export interface TokenEndpointExpectation {
   /** The status (or statuses) expected; by default any documented status allowed by `kind`. */

@@ -10,7 +10,7 @@ import {
   tokenEndpoint,
   type DpopKey,
 } from '../../src/harness';
-import { redactValue } from '../../src/redact';
+import { redactValue } from '../../src/oauth/redact';
 
 /** What the fake token endpoint saw. */
 interface Seen {

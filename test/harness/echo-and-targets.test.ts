@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError, tokenEndpoint, type HarnessResponse } from '../../src/harness';
 import { MAX_RESPONSE_BYTES } from '../../src/oauth/limits';
-import { redactValue } from '../../src/redact';
+import { redactValue } from '../../src/oauth/redact';
 
 const SECRET = 'hunter2-very-secret';
 const ACCESS_TOKEN = 'opaque-access-token-value';

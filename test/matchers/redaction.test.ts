@@ -7,7 +7,7 @@ import { describe, expect, test } from '@jest/globals';
 import '../../src/matchers/jest';
 import { loadResponseFixtures } from '../../fixtures/responses';
 import { validateTokenEndpointResponse } from '../../src/validate';
-import { redactBody, redactText } from '../../src/redact';
+import { redactBody, redactText } from '../../src/oauth/redact';
 import { runFixtureMatcher } from './helpers';
 
 const SECRETS = ['AT-SECRET-4f9c2e7a1b', 'RT-SECRET-8d3b6a0c5e', 'CS-SECRET-hunter2-xyz'];

@@ -1,4 +1,4 @@
-import { looksLikeJwt, redactAuthorization, redactText, redactBody, redactForm, redactHeaders, redactValue, scrubText } from '../../src/redact';
+import { looksLikeJwt, redactAuthorization, redactText, redactBody, redactForm, redactHeaders, redactValue, scrubText } from '../../src/oauth/redact';
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJjbGllbnQifQ.c2lnbmF0dXJlLXZhbHVlLWhlcmU';
 const SECRET = 'super-secret-value-123';

@@ -4,8 +4,8 @@
  * its length so two values can still be told apart, never the value itself.
  */
 
-import { formUrlDecode } from './oauth/client-auth';
-import { SECRET_HEADERS as SECRET_HEADER_NAMES, SECRET_PARAMETERS } from './oauth/protocol';
+import { formUrlDecode } from './client-auth';
+import { SECRET_HEADERS as SECRET_HEADER_NAMES, SECRET_PARAMETERS } from './protocol';
 
 /** Body members and parameters that carry secrets (src/oauth/protocol.ts). */
 export const SECRET_BODY_MEMBERS: ReadonlySet<string> = new Set(Object.keys(SECRET_PARAMETERS));
