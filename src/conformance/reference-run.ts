@@ -4,6 +4,7 @@
  * provides, known before any server starts (the Jest entry registers its
  * tests from it; a test pins it to what the started servers provide).
  */
+import { CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
 import { createDemoClients, type ReferenceClientConfig, type ReferenceServer } from '../server';
 import { capabilitiesOf, type Capability } from './capabilities';
 import type { ConformanceConfig } from './config';
@@ -31,7 +32,7 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
       ...(info.privateJwk ? { privateKey: info.privateJwk } : {}),
       ...(info.requireDpop ? { requireDpop: true } : {}),
     };
-    if (!info.grantTypes.includes('client_credentials')) unauthorizedClient ??= client;
+    if (!info.grantTypes.includes(CLIENT_CREDENTIALS_GRANT)) unauthorizedClient ??= client;
     else if (auth !== 'private_key_jwt' || info.privateJwk) clients.push(client);
   }
   return {

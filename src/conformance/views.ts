@@ -77,7 +77,7 @@ export function redactRequest(request: WireRequest, secrets: Iterable<string>): 
 function decodeForm(form: string): string {
   return form
     .split('&')
-    .map((pair) => pair.split('=').map((part) => decodeURIComponent(part.replace(/\+/g, ' '))).join('='))
+    .map((pair) => pair.split('=').map(formUrlDecode).join('='))
     .join('&');
 }
 

@@ -514,7 +514,11 @@ export class TokenEndpointClient {
   private transportError(error: unknown, secrets: SecretSet, target = `POST ${this.target.describe()}`): HarnessError {
     if (error instanceof HarnessError) return error;
     const failure = classifyTransportError(error);
-    const options = { target, cause: error };
+    // What the request carried, the target's query string included: scrubbed from the message and from the cause it keeps.
+    const scrub = new SecretSet().merge(secrets);
+    const queryStart = this.target.path.indexOf('?');
+    if (queryStart !== -1) scrub.addParameters(this.target.path.slice(queryStart + 1));
+    const options = { target, cause: scrubAssertionError(error, scrub) };
     switch (failure.kind) {
       case 'timeout':
         return new HarnessTimeoutError(`${target}: no response: timeout after ${this.timeoutMs} ms`, options);
@@ -530,13 +534,9 @@ export class TokenEndpointClient {
         return new HarnessTransportError(`${target}: malformed HTTP response (${failure.code})`, options);
       case 'tls':
         return new HarnessTransportError(`${target}: TLS certificate not trusted (${failure.code}); for a URL target, trust its CA (NODE_EXTRA_CA_CERTS)`, options);
-      default: {
-        // The last resort quotes the cause: scrub what the request carried, the target's query string included.
-        const queryStart = this.target.path.indexOf('?');
-        const scrub = new SecretSet().merge(secrets);
-        if (queryStart !== -1) scrub.addParameters(this.target.path.slice(queryStart + 1));
+      default:
+        // The last resort quotes the cause.
         return new HarnessTransportError(`${target}: request failed: ${scrub.scrub(failure.code ?? failure.words)}`, options);
-      }
     }
   }
 }

@@ -4,20 +4,22 @@
  * again with a new one.
  */
 import { isPlainObject } from './guards';
-import { isNonce } from './grammar';
 
 /** The error code of a nonce challenge (RFC 9449 §8; §12.2 registers it). */
 export const USE_DPOP_NONCE = 'use_dpop_nonce';
 
 /**
- * The nonce a response hands out, if it carries a well-formed one. RFC 9449
- * §8.2: a server may send a fresh `DPoP-Nonce` on any response, errors and
- * token responses alike, and the client uses the latest. A value that is not
- * `1*NQCHAR` (§8.1) is not a nonce; two header fields joined by the HTTP
- * client (`a, b`) are not one either, since the space is no NQCHAR.
+ * The nonce a response hands out. RFC 9449 §8.2: a server may send a fresh
+ * `DPoP-Nonce` on any response, errors and token responses alike, and the
+ * client uses the latest. Two header fields joined by the HTTP client
+ * (`a, b`) are no nonce: a real one is `1*NQCHAR` (§8.1) and holds no space.
+ * Any other non-empty value is used as the server sent it: judging its
+ * grammar is the checks' job (`nonce-missing`, `isNonce`), so a malformed
+ * nonce is reported once, not as a failure of every DPoP check after it.
  */
 export function nonceOf(header: string | undefined): string | undefined {
-  return isNonce(header) ? header : undefined;
+  if (header === undefined || header === '' || header.includes(', ')) return undefined;
+  return header;
 }
 
 /**

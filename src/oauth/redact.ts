@@ -5,13 +5,13 @@
  */
 
 import { formUrlDecode } from './client-auth';
-import { SECRET_HEADERS as SECRET_HEADER_NAMES, SECRET_PARAMETERS } from './protocol';
+import { SECRET_HEADERS as SECRET_HEADER_LIST, SECRET_PARAMETERS } from './protocol';
 
 /** Body members and parameters that carry secrets (src/oauth/protocol.ts). */
 export const SECRET_BODY_MEMBERS: ReadonlySet<string> = new Set(Object.keys(SECRET_PARAMETERS));
 
 /** Header fields that carry secrets (src/oauth/protocol.ts). */
-export const SECRET_HEADERS: ReadonlySet<string> = new Set(SECRET_HEADER_NAMES);
+export const SECRET_HEADERS: ReadonlySet<string> = new Set(SECRET_HEADER_LIST);
 
 const PREFIX_LENGTH = 4;
 
@@ -175,7 +175,9 @@ const SECRET_ESCAPED_JSON_PAIR = new RegExp(`(?<!\\\\)(\\\\+"(?:${SECRET_MEMBER_
 // `access_token=...` in form-encoded or query-string text.
 const SECRET_FORM_PAIR = new RegExp(`(\\b(?:${SECRET_MEMBER_NAMES})=)(${MARKER_ALONE}|${MARKER_LOOKALIKE}[^&\\s"'<>]*|[^&\\s"'<>]*)`, 'g');
 // `Authorization: Basic ...` or `DPoP: ...` header lines echoed in a body.
-const SECRET_HEADER_LINE = new RegExp(`\\b((?:proxy-)?authorization|dpop|cookie)([ \\t]*:[ \\t]*)(?:([A-Za-z][A-Za-z0-9_-]*)[ \\t]+(?=\\S))?(${MARKER_ALONE}|${MARKER_LOOKALIKE}[^\\s,;"'<>]*|[^\\s,;"'<>]+)`, 'gi');
+// Longest names first, so `proxy-authorization` is not read as `authorization`.
+const SECRET_HEADER_NAMES = [...SECRET_HEADER_LIST].sort((a, b) => b.length - a.length).join('|');
+const SECRET_HEADER_LINE = new RegExp(`\\b(${SECRET_HEADER_NAMES})([ \\t]*:[ \\t]*)(?:([A-Za-z][A-Za-z0-9_-]*)[ \\t]+(?=\\S))?(${MARKER_ALONE}|${MARKER_LOOKALIKE}[^\\s,;"'<>]*|[^\\s,;"'<>]+)`, 'gi');
 // `Basic dXNlcjpwYXNz` or `Bearer 2YotnFZFEjr1zCsicMWpAA` quoted anywhere in text (an echoed
 // header value without its name). RFC 9110 §11.4: credentials = auth-scheme [ 1*SP token68 ].
 // Only token68 values that hold a digit or one of + / = count, so prose such as

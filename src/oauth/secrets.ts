@@ -10,7 +10,7 @@
 import { scrubText, scrubValue } from './redact';
 import { formUrlDecode, formUrlEncode } from './client-auth';
 import { isPlainObject } from './guards';
-import { isSecretParameter, PRIVATE_JWK_MEMBERS, TOKEN_RESPONSE_SECRETS } from './protocol';
+import { isSecretParameter, PRIVATE_JWK_MEMBERS } from './protocol';
 
 /** Values shorter than this are not searched for in free text: they would match ordinary words. */
 export const MIN_SCRUBBED_LENGTH = 4;
@@ -54,13 +54,14 @@ export class SecretSet implements Iterable<string> {
     return this;
   }
 
-  /** Adds the credentials of a token response (RFC 6749 §5.1): access, refresh and ID tokens. */
+  /**
+   * Adds the credentials a response body carries: its tokens (RFC 6749 §5.1)
+   * and any other secret member a server echoes (a client secret, an
+   * assertion: src/oauth/protocol.ts `SECRET_PARAMETERS`).
+   */
   addResponse(body: unknown): this {
     if (!isPlainObject(body)) return this;
-    for (const member of TOKEN_RESPONSE_SECRETS) {
-      const value = body[member];
-      if (typeof value === 'string') this.add(value);
-    }
+    for (const [member, value] of Object.entries(body)) if (isSecretParameter(member) && typeof value === 'string') this.add(value);
     return this;
   }
 

@@ -22,7 +22,8 @@ const CONNECTION_CODES: Readonly<Record<string, { kind: TransportFailureKind; wo
   EPIPE: { kind: 'reset', words: 'connection closed' },
   ENOTFOUND: { kind: 'host-not-found', words: 'host not found' },
   EAI_AGAIN: { kind: 'host-not-found', words: 'host name lookup failed' },
-  ETIMEDOUT: { kind: 'timeout', words: 'connection timed out' },
+  // The operating system's connect timeout, not the caller's deadline.
+  ETIMEDOUT: { kind: 'other', words: 'connection timed out' },
   ECONNABORTED: { kind: 'timeout', words: 'connection aborted' },
   ETIME: { kind: 'timeout', words: 'timed out' },
   EHOSTUNREACH: { kind: 'other', words: 'host unreachable' },

@@ -4,7 +4,7 @@
  * `responses/0` and `schemas/0`.
  */
 import type { OpenAPIV3, OpenAPIV3_1 } from 'openapi-types';
-import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../oauth/protocol';
+import { DPOP_NONCE_HEADER, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../oauth/protocol';
 import { COMPONENT_SCHEMAS, SCHEMA_NAMES, schemaRef } from './schemas';
 import { DEFAULT_OPENAPI_VERSION, normalizeOpenApiVersion, schemaForVersion, type OpenApiVersion } from './version';
 
@@ -98,10 +98,10 @@ export function responses(): Record<DocumentedStatus, OpenAPIV3.ResponseObject> 
       description: 'Access token response (RFC 6749 §5.1; RFC 9449 for DPoP).',
       content: { [MEDIA_TYPE_JSON]: { schema: schemaRef(SCHEMA_NAMES.tokenResponse) } },
     },
-    400: errorResponse('OAuth token endpoint error.', { 'DPoP-Nonce': dpopNonceHeader() }),
+    400: errorResponse('OAuth token endpoint error.', { [DPOP_NONCE_HEADER]: dpopNonceHeader() }),
     401: errorResponse('Client authentication or DPoP challenge.', {
       'WWW-Authenticate': stringHeader('Client-authentication challenge for 401 errors.'),
-      'DPoP-Nonce': dpopNonceHeader(),
+      [DPOP_NONCE_HEADER]: dpopNonceHeader(),
     }),
   };
 }

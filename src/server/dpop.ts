@@ -4,7 +4,8 @@
  * it broke, so a client developer sees what to fix.
  */
 import { EmbeddedJWK, decodeProtectedHeader, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import { DPOP_PROOF_TYPE, PRIVATE_JWK_MEMBERS } from '../oauth/protocol';
+import { USE_DPOP_NONCE } from '../oauth/dpop-nonce';
+import { DPOP_NONCE_HEADER, DPOP_PROOF_TYPE, PRIVATE_JWK_MEMBERS } from '../oauth/protocol';
 import { sha256Thumbprint } from '../oauth/thumbprint';
 import { DPOP_ALGORITHMS, rsaModulusBits, type ResolvedServerConfig } from './config';
 import { TokenEndpointError, describeJoseFailure, echo, invalidDpopProof } from './errors';
@@ -106,5 +107,5 @@ export function commitDpopProof(proof: VerifiedDpopProof, context: DpopContext):
 
 /** RFC 9449 §8: 400 use_dpop_nonce with a fresh nonce in `DPoP-Nonce`. */
 function useDpopNonce(context: DpopContext, description: string): TokenEndpointError {
-  return new TokenEndpointError('use_dpop_nonce', description, { headers: { 'DPoP-Nonce': context.nonces.current() } });
+  return new TokenEndpointError(USE_DPOP_NONCE, description, { headers: { [DPOP_NONCE_HEADER]: context.nonces.current() } });
 }

@@ -7,7 +7,7 @@
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLIENT_CREDENTIALS_GRANT, JSON_MEDIA_TYPE } from '../oauth/protocol';
+import { CLIENT_CREDENTIALS_GRANT, DPOP_NONCE_HEADER, JSON_MEDIA_TYPE } from '../oauth/protocol';
 import type { BearerTokenResponse, DPoPTokenResponse } from '../openapi';
 import type { AccessTokenSigner } from './access-token';
 import { authenticateClient } from './client-auth';
@@ -88,7 +88,7 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
       ? { ...base, token_type: 'DPoP', cnf: { jkt: proof.jkt } }
       : { ...base, token_type: 'Bearer' };
     // RFC 9449 §8.2: the client used last period's nonce; hand it the current one.
-    sendJson(res, 200, body, proof?.nonceStale ? { 'DPoP-Nonce': context.nonces.current() } : {});
+    sendJson(res, 200, body, proof?.nonceStale ? { [DPOP_NONCE_HEADER]: context.nonces.current() } : {});
   } catch (error) {
     respondWithError(req, res, error);
   }

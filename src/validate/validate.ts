@@ -4,7 +4,7 @@
  * returns every problem found.
  */
 import { USE_DPOP_NONCE } from '../oauth/dpop-nonce';
-import { JSON_MEDIA_TYPE } from '../oauth/protocol';
+import { DPOP_NONCE_HEADER, JSON_MEDIA_TYPE } from '../oauth/protocol';
 import { DOCUMENTED_STATUSES, TOKEN_ERROR_CODES } from '../openapi';
 import { tokenErrorProblems, tokenResponseProblems, isObject, safeValue } from './body';
 import { DIRECTIVE_WITH_ARGUMENT, findDirective, hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from './headers';
@@ -226,7 +226,7 @@ function errorExpectationProblems(body: Record<string, unknown>, view: ResponseV
     }
   }
   if (code === USE_DPOP_NONCE) {
-    const nonce = headerValue(view.headers, 'dpop-nonce');
+    const nonce = headerValue(view.headers, DPOP_NONCE_HEADER.toLowerCase());
     if (!isDpopNonce(nonce)) {
       problems.push({ where: 'header', pointer: '/dpop-nonce', rule: RULES.dpopNonce, message: 'use_dpop_nonce must carry a fresh DPoP-Nonce header of NQCHARs (RFC 9449 §8, §8.1)', expected: '1*NQCHAR', received: nonce });
     }

@@ -13,11 +13,12 @@ import { classifyTransportError, isCertificateProblem, RequestTimeout } from '..
 import { InvalidArgumentError } from '../../src/errors';
 
 describe('the DPoP nonce policy (RFC 9449 §8)', () => {
-  test('a nonce is 1*NQCHAR: a comma inside one is fine, two joined fields ("a, b") are not one', () => {
+  test('two joined fields ("a, b") and an empty value are no nonce; a comma inside one is fine; a malformed one is still used (a check judges its grammar)', () => {
     expect(nonceOf('abc,def')).toBe('abc,def');
     expect(nonceOf('abc, def')).toBeUndefined();
     expect(nonceOf('')).toBeUndefined();
-    expect(nonceOf('quote"d')).toBeUndefined();
+    expect(nonceOf('quote"d')).toBe('quote"d');
+    expect(isNonce('quote"d')).toBe(false);
     expect(nonceOf(undefined)).toBeUndefined();
   });
 
@@ -86,6 +87,8 @@ describe('transport errors', () => {
     expect(classifyTransportError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toEqual({ kind: 'refused', code: 'ECONNREFUSED', words: 'connection refused (ECONNREFUSED)' });
     expect(classifyTransportError(Object.assign(new Error('x'), { code: 'HPE_INVALID_CONSTANT' })).kind).toBe('malformed');
     expect(classifyTransportError(new Error('socket hang up')).kind).toBe('reset');
+    // The system's connect timeout is not the caller's deadline.
+    expect(classifyTransportError(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }))).toEqual({ kind: 'other', code: 'ETIMEDOUT', words: 'connection timed out (ETIMEDOUT)' });
     expect(classifyTransportError(new RequestTimeout(250))).toEqual({ kind: 'timeout', code: undefined, words: 'timeout after 250 ms' });
     expect(classifyTransportError({ timeout: 100, code: 'ECONNABORTED' }).kind).toBe('timeout');
     const cert = classifyTransportError(Object.assign(new Error('x'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }));
@@ -111,12 +114,12 @@ describe('SecretSet', () => {
     expect(secrets.scrub('echo hunter22 and client:hunter22')).not.toMatch(/hunter22/);
   });
 
-  test('tokens of a response and every private JWK member, multi-prime oth included', () => {
+  test('tokens and echoed secret members of a response, and every private JWK member, multi-prime oth included', () => {
     const secrets = new SecretSet()
-      .addResponse({ access_token: 'at-value-1234', refresh_token: 'rt-value-1234', token_type: 'Bearer' })
+      .addResponse({ access_token: 'at-value-1234', refresh_token: 'rt-value-1234', client_secret: 'echoed-secret', token_type: 'Bearer' })
       .addJwk({ kty: 'RSA', n: 'public-n', d: 'private-d-1234', oth: [{ r: 'prime-r-1234', d: 'oth-d-1234', t: 'oth-t-1234' }] });
-    const out = secrets.scrub('at-value-1234 rt-value-1234 private-d-1234 oth-d-1234 public-n Bearer');
-    expect(out).not.toMatch(/at-value|rt-value|private-d|oth-d/);
+    const out = secrets.scrub('at-value-1234 rt-value-1234 echoed-secret private-d-1234 oth-d-1234 public-n Bearer');
+    expect(out).not.toMatch(/at-value|rt-value|echoed-secret|private-d|oth-d/);
     expect(out).toContain('public-n');
     expect(out).toContain('Bearer');
   });

@@ -100,7 +100,7 @@ export const nonceRotate = check({
   async run(ctx) {
     const first = await ctx.send(ctx.draft({ dpop: true }));
     if (!ctx.expectToken(first, { tokenType: 'DPoP', level: 'MUST' })) return;
-    const rotated = first.response!.headers['dpop-nonce'];
+    const rotated = first.response!.headers[DPOP_NONCE_HEADER.toLowerCase()];
     if (rotated === undefined) return ctx.note('no DPoP-Nonce on success: the server does not rotate nonces that way');
     const next = await ctx.send(ctx.draft({ dpop: { nonce: rotated } }), { nonceRetry: false });
     ctx.expectToken(next, { tokenType: 'DPoP', what: 'a request with the nonce from the previous token response' });

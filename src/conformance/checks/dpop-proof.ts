@@ -4,6 +4,7 @@
  * (RFC 9449 §5, checks of §4.3).
  */
 import type { CheckContext } from '../context';
+import { USE_DPOP_NONCE } from '../../oauth/dpop-nonce';
 import { DPOP_HEADER } from '../../oauth/protocol';
 import type { DpopPlan } from '../draft';
 import { createProof, generateDpopKey, nowSeconds, type ProofSpec } from '../signing';
@@ -164,7 +165,7 @@ async function judgeIat(ctx: CheckContext, offsetSeconds: number, what: string):
   const res = exchange.response;
   if (ctx.profile === 'rfc') {
     if (res?.status === 200) return ctx.note(`${what} accepted: the server nonce vouches for freshness (RFC 9449 §4.3 item 11)`);
-    ctx.expectRejection(exchange, { error: ['invalid_dpop_proof', 'use_dpop_nonce'], what });
+    ctx.expectRejection(exchange, { error: ['invalid_dpop_proof', USE_DPOP_NONCE], what });
     return;
   }
   ctx.expectRejection(exchange, { error: 'invalid_dpop_proof', level: 'CONTRACT', what: `${what}, even with a valid nonce (attesto keeps its ±60 s iat window)` });
