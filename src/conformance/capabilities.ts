@@ -19,6 +19,7 @@ const HINTS = {
   dpop_required_client: 'a client that must use DPoP (config "requireDpop": true)',
   dpop_disabled: 'a server with DPoP switched off (config "dpop": { "disabled": true })',
   https: 'an https:// target (a plain-http loopback target cannot test TLS refusal)',
+  exclusive_auth_method: 'a client the server registers for one auth method alone (config "exclusiveAuthMethod": true; RFC 6749 does not require such a binding)',
 } as const;
 
 export type Capability = keyof typeof HINTS;
@@ -30,7 +31,7 @@ export const CAPABILITIES = Object.freeze(Object.keys(HINTS) as Capability[]);
 export interface CapabilityFacts {
   /** The token endpoint URL; absent while a lazy one is unknown (then no `https`). */
   url?: string | undefined;
-  clients: ReadonlyArray<{ auth: string; requiresDpop?: boolean | undefined }>;
+  clients: ReadonlyArray<{ auth: string; requiresDpop?: boolean | undefined; exclusiveAuthMethod?: boolean | undefined }>;
   dpop: { enabled?: boolean | undefined; nonce?: boolean | undefined; disabled?: boolean | undefined };
   invalidScope?: string | undefined;
   unauthorizedClient?: unknown;
@@ -42,6 +43,7 @@ export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
     if (client.auth === 'client_secret_basic' || client.auth === 'client_secret_post' || client.auth === 'private_key_jwt') caps.add(client.auth);
     if (client.auth === 'client_secret_basic' || client.auth === 'client_secret_post') caps.add('secret_client');
     if (client.requiresDpop === true) caps.add('dpop_required_client');
+    if (client.exclusiveAuthMethod === true) caps.add('exclusive_auth_method');
   }
   if (facts.dpop.enabled === true || facts.dpop.nonce === true) caps.add('dpop');
   if (facts.dpop.nonce === true) caps.add('dpop_nonce');

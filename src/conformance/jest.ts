@@ -207,7 +207,7 @@ function register(config: DescribeConformanceConfig, target: TargetKind, baseDir
   const capabilities = capabilitiesOf({
     // A lazy url is unknown while registering: not https, so `tls` (which needs an https:// target) is registered as skipped.
     url: target === 'lazy' ? undefined : statics.url,
-    clients: (statics.clients ?? []).map((c) => ({ auth: c.auth, requiresDpop: requiresDpop(c) })),
+    clients: (statics.clients ?? []).map((c) => ({ auth: c.auth, requiresDpop: requiresDpop(c), exclusiveAuthMethod: c.exclusiveAuthMethod === true })),
     dpop,
     invalidScope: statics.invalidScope,
     unauthorizedClient: statics.unauthorizedClient,

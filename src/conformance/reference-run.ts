@@ -31,6 +31,8 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
       ...(info.secret !== undefined ? { secret: info.secret } : {}),
       ...(info.privateJwk ? { privateKey: info.privateJwk } : {}),
       ...(info.requireDpop ? { requireDpop: true } : {}),
+      // The reference server registers each demo client for one method and refuses the others.
+      ...(info.authMethods.length === 1 ? { exclusiveAuthMethod: true } : {}),
     };
     if (!info.grantTypes.includes(CLIENT_CREDENTIALS_GRANT)) unauthorizedClient ??= client;
     else if (auth !== 'private_key_jwt' || info.privateJwk) clients.push(client);
@@ -52,7 +54,12 @@ export const COMPANION_CAPABILITIES: ReadonlySet<Capability> = new Set<Capabilit
 export function referenceRunCapabilities(requireNonce: boolean): Set<Capability> {
   return capabilitiesOf({
     url: 'http://127.0.0.1/oauth/token',
-    clients: [{ auth: 'client_secret_basic' }, { auth: 'client_secret_post' }, { auth: 'private_key_jwt' }, { auth: 'client_secret_basic', requiresDpop: true }],
+    clients: [
+      { auth: 'client_secret_basic', exclusiveAuthMethod: true },
+      { auth: 'client_secret_post', exclusiveAuthMethod: true },
+      { auth: 'private_key_jwt', exclusiveAuthMethod: true },
+      { auth: 'client_secret_basic', requiresDpop: true, exclusiveAuthMethod: true },
+    ],
     dpop: { enabled: true, nonce: requireNonce },
     invalidScope: REFERENCE_INVALID_SCOPE,
     unauthorizedClient: true,

@@ -143,7 +143,9 @@ describe('hostile and broken servers', () => {
     expect(results.get('nonce-missing')!.message).toMatch(/issued a token for a proof without nonce/);
     expect(results.get('dpop-required-absent')!.message).toMatch(/issued a token for no proof from a DPoP-only client/);
     // MAY/SHOULD refusals only warn.
-    for (const id of ['pkjwt-replay', 'dpop-replay', 'pkjwt-no-jti']) expect(results.get(id)!.status).toBe('warned');
+    for (const id of ['pkjwt-replay', 'pkjwt-no-jti']) expect(results.get(id)!.status).toBe('warned');
+    // An accepted DPoP replay breaks the attesto contract's replay protection (CONTRACT, the attesto profile).
+    expect(results.get('dpop-replay')).toMatchObject({ status: 'failed', decidingLevel: 'CONTRACT' });
   });
 
   test('a 404 to the probe warns that the url may not be the token endpoint; the checks still run', async () => {
@@ -161,7 +163,7 @@ describe('hostile and broken servers', () => {
     const results = byId(report);
     expect(results.get('ok-basic')!.findings[0]!.received).toBe('401 invalid_client');
     expect(results.get('basic-bad-secret')!.status).toBe('passed');
-    expect(results.get('grant-unsupported')).toMatchObject({ status: 'failed', message: '[MUST] wrong status and error code for grant_type=password: got 401 invalid_client, expected 400 unsupported_grant_type' });
+    expect(results.get('grant-unsupported')).toMatchObject({ status: 'failed', message: '[MUST] wrong status and error code for grant_type=urn:example:conformance:unsupported-grant-type: got 401 invalid_client, expected 400 unsupported_grant_type' });
     expect(report.summary.failed).toBeGreaterThan(30);
   });
 

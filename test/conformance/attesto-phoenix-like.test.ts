@@ -62,12 +62,6 @@ const DEVIATIONS: Record<string, Deviation> = {
     evidence: /^\[CONTRACT\] the response body has no cnf\.jkt$/,
     dpop: true,
   },
-  'method-get': {
-    attesto: 'warned',
-    rfc: 'warned',
-    reason: 'no GET route: the Phoenix router answers 404 with an HTML page, not 405 with Allow (checklist §9.8)',
-    evidence: /^\[SHOULD\] a GET should get 405 Method Not Allowed with Allow: POST: got 404 text\/html; charset=utf-8, \d+ bytes$/,
-  },
 };
 
 interface Mode {

@@ -136,18 +136,35 @@ describe('runs', () => {
     }
   });
 
-  test('dpop-disabled: a server without DPoP must ignore the proof and issue Bearer', async () => {
+  test('dpop-disabled: ignoring the proof (Bearer) or binding anyway (DPoP with cnf.jkt) is consistent; a token that contradicts itself fails', async () => {
     const disabled: ConformanceConfig = { ...config, dpop: { disabled: true }, only: ['dpop-disabled'] };
-    proxy.mutation = { request: (req) => withoutHeader(req, 'DPoP') };
-    try {
-      expect((await runConformance(disabled)).checks[0]!.status).toBe('passed');
-    } finally {
-      proxy.mutation = undefined;
-    }
-    // The unmutated server binds the token: claiming a DPoP-less server then fails the MUST half.
-    const bound = (await runConformance(disabled)).checks[0]!;
-    expect(bound.status).toBe('failed');
-    expect(bound.findings[0]).toMatchObject({ level: 'MUST', message: expect.stringContaining('token_type must be Bearer') });
+    const run = async (mutation: typeof proxy.mutation) => {
+      proxy.mutation = mutation;
+      try {
+        return (await runConformance(disabled)).checks[0]!;
+      } finally {
+        proxy.mutation = undefined;
+      }
+    };
+    // Ignores the proof: a Bearer token.
+    expect((await run({ request: (req) => withoutHeader(req, 'DPoP') })).status).toBe('passed');
+    // Binds the token although "DPoP is off": token_type DPoP and cnf.jkt of the proof key, consistent (RFC 9449 §5, §6.1).
+    expect(await run(undefined)).toMatchObject({ status: 'passed', message: expect.stringContaining('DPoP-bound to the proof key') });
+    const encode = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const reshape = (change: (body: Record<string, unknown>) => Record<string, unknown>) => ({
+      response: (res: { status: number; headers: Array<[string, string]>; body: string }) => {
+        const body = JSON.parse(res.body || '{}') as Record<string, unknown>;
+        return body.token_type === 'DPoP' ? { ...res, body: JSON.stringify(change(body)) } : undefined;
+      },
+    });
+    // Bearer with cnf.jkt: a binding its type denies.
+    const bearerBound = await run(reshape((body) => ({ ...body, token_type: 'Bearer' })));
+    expect(bearerBound.status).toBe('failed');
+    expect(bearerBound.findings[0]).toMatchObject({ level: 'MUST', message: expect.stringContaining('Bearer token carries cnf.jkt') });
+    // DPoP without a binding: a JWT access token without cnf.
+    const unbound = await run(reshape((body) => ({ ...body, cnf: undefined, access_token: `${encode({ alg: 'ES256', typ: 'at+jwt' })}.${encode({ sub: 'x' })}.c2ln` })));
+    expect(unbound.status).toBe('failed');
+    expect(unbound.findings[0]).toMatchObject({ level: 'MUST', message: expect.stringContaining('no cnf.jkt binding') });
   });
 
   test('dpop-jkt with an opaque access token: the JWT half is skipped with the reason, the body half still checked', async () => {

@@ -176,17 +176,20 @@ export const twoMethods = check({
 
 export const methodDisallowed = check({
   id: 'method-disallowed',
-  title: 'a client authenticating with a method it is not registered for gets invalid_client',
+  title: 'a client registered for one auth method alone is refused another with invalid_client',
   level: 'MUST',
+  // RFC 6749 §2.3 lets a server support several methods per client; only a server that binds a client to its
+  // registered method (RFC 7591 §2 token_endpoint_auth_method, config exclusiveAuthMethod) must refuse the others.
   reference: 'RFC 6749 §5.2; RFC 7591 §2 (token_endpoint_auth_method)',
   group: 'client-auth',
-  requires: [],
+  requires: ['exclusive_auth_method'],
   async run(ctx) {
-    const caps = ctx.config.capabilities;
+    const exclusive = (method: ResolvedClient['auth']) => ctx.config.clients.find((c) => c.auth === method && c.exclusiveAuthMethod && !c.requiresDpop);
     let probed = false;
-    if (caps.has('private_key_jwt')) {
+    const jwtClient = exclusive('private_key_jwt');
+    if (jwtClient) {
       // A private_key_jwt client has no secret: Basic can only fail.
-      const client: ResolvedClient = { ...ctx.client('private_key_jwt'), secret: 'not-the-registered-method' };
+      const client: ResolvedClient = { ...jwtClient, secret: 'not-the-registered-method' };
       await ctx.sendExpectingRejection(ctx.draft({ client, as: 'client_secret_basic' }), { ...headerCredentialsRefused('Basic'), what: 'Basic from a private_key_jwt client' });
       probed = true;
     }
@@ -195,13 +198,14 @@ export const methodDisallowed = check({
       ['client_secret_post', 'client_secret_basic'],
       ['client_secret_basic', 'client_secret_post'],
     ] as const) {
-      if (!caps.has(registered)) continue;
+      const client = exclusive(registered);
+      if (!client) continue;
       const expectation = used === 'client_secret_basic' ? headerCredentialsRefused('Basic') : { error: 'invalid_client', status: [400, 401] };
-      await ctx.sendExpectingRejection(ctx.draft({ client: ctx.client(registered), as: used }), { ...expectation, level: 'SHOULD', what: `${used} from a client registered for ${registered}` });
+      await ctx.sendExpectingRejection(ctx.draft({ client, as: used }), { ...expectation, what: `${used} from a client registered for ${registered} alone` });
       probed = true;
       break;
     }
-    if (!probed) ctx.skip('needs a private_key_jwt client or a secret client');
+    if (!probed) ctx.skip('needs a client marked exclusiveAuthMethod that is not bound to DPoP');
   },
 });
 

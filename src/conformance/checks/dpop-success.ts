@@ -79,7 +79,8 @@ export const dpopExtra = probeCheck({
   requires: ['dpop'],
   probes: (ctx) => {
     const now = nowSeconds();
-    const spec: ProofSpec = { header: { kid: 'conformance-extra' }, claims: { nbf: now - 5, exp: now + 60, ext: 'ignored' } };
+    // Only members that cannot change verification: not `kid`, which a server may rightly use to select the key (RFC 7515 §4.1.4).
+    const spec: ProofSpec = { header: { 'urn:example:conformance': 'ignored' }, claims: { nbf: now - 5, exp: now + 60, ext: 'ignored' } };
     return [{ what: 'the request', request: ctx.draft({ dpop: spec }) }];
   },
   expect: issuesToken({ tokenType: 'DPoP' }),

@@ -14,14 +14,23 @@ export const grantMissing = probeCheck({
   expect: rejects({ error: 'invalid_request' }),
 });
 
+/**
+ * A grant type no server supports: an absolute URI under the example
+ * namespace (RFC 6749 §4.5 extension grants are absolute URIs; RFC 6963
+ * reserves urn:example). `password` would not do: a server that supports it,
+ * only not for this client, rightly answers unauthorized_client.
+ */
+export const UNSUPPORTED_GRANT_TYPE = 'urn:example:conformance:unsupported-grant-type';
+
 export const grantUnsupported = probeCheck({
   id: 'grant-unsupported',
-  title: 'grant_type=password is refused with unsupported_grant_type',
+  title: 'a grant type the server does not support is refused with unsupported_grant_type',
   level: 'MUST',
+  // §5.2: unsupported_grant_type: "The authorization grant type is not supported by the authorization server."
   reference: 'RFC 6749 §5.2',
   group: 'grant-scope',
   requires: [],
-  probes: (ctx) => [{ what: 'grant_type=password', request: setParam(ctx.draft(), 'grant_type', 'password') }],
+  probes: (ctx) => [{ what: `grant_type=${UNSUPPORTED_GRANT_TYPE}`, request: setParam(ctx.draft(), 'grant_type', UNSUPPORTED_GRANT_TYPE) }],
   expect: rejects({ error: 'unsupported_grant_type' }),
 });
 

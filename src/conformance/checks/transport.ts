@@ -10,7 +10,7 @@ import { check, probeCheck, rejects } from './define';
 
 export const methodGet = check({
   id: 'method-get',
-  title: 'a GET with valid credentials is refused (405 with Allow: POST preferred)',
+  title: 'a GET with valid credentials is refused (405 with Allow: POST noted when absent)',
   level: 'MUST',
   reference: 'RFC 6749 §3.2; RFC 9110 §15.5.6',
   group: 'transport',
@@ -35,10 +35,12 @@ export const methodGet = check({
     const res = exchange.response;
     if (!res) return ctx.note('connection closed without a response');
     const allow = res.headers.allow;
-    if (res.status !== 405) {
-      const received = ctx.summarize(res);
-      // The token endpoint exists, only not for GET: 405 is the HTTP answer.
-      ctx.finding('SHOULD', `a GET should get 405 Method Not Allowed with Allow: POST: got ${received}`, { expected: '405 with Allow: POST', received, reference: 'RFC 9110 §15.5.6', exchangeOf: exchange });
+    if (res.status >= 500) {
+      // No token, but a server error is no refusal: RFC 9110 §15.6, the server failed to handle a request it could have refused.
+      ctx.finding('SHOULD', `a GET should be refused with a 4xx (405 Method Not Allowed), not a server error: got ${ctx.summarize(res)}`, { expected: '405 with Allow: POST', received: ctx.summarize(res), reference: 'RFC 9110 §15.5.6, §15.6', exchangeOf: exchange });
+    } else if (res.status !== 405) {
+      // A 404 (or another refusal) for GET is conformant HTTP; 405 with Allow would say why, so it is a note, not a warning.
+      ctx.note(`GET answered ${ctx.summarize(res)}, no token; 405 Method Not Allowed with Allow: POST would tell the client why (RFC 9110 §15.5.6)`);
     } else if (!allow || !/\bPOST\b/i.test(allow)) {
       // RFC 9110 §15.5.6: "The origin server MUST generate an Allow header field in a 405 response".
       ctx.finding('SHOULD', 'a 405 must list the allowed methods in Allow', { expected: 'Allow: POST', received: allow ? `Allow: ${allow}` : 'no Allow header', reference: 'RFC 9110 §15.5.6, §10.2.1', exchangeOf: exchange });

@@ -35,6 +35,8 @@ export interface ResolvedClient {
   audience?: string;
   alg?: string;
   requiresDpop: boolean;
+  /** The server accepts no other auth method from this client (config `exclusiveAuthMethod`). */
+  exclusiveAuthMethod: boolean;
 }
 
 export interface ResolvedConfig {
@@ -203,7 +205,7 @@ export function checkTargetUrl(url: string, allowInsecureHttp: boolean): string 
 }
 
 async function resolveClient(client: ClientConfig, where: string, env: NodeJS.ProcessEnv, baseDir: string): Promise<ResolvedClient> {
-  const resolved: ResolvedClient = { id: client.id, auth: client.auth, requiresDpop: (client.requireDpop ?? client.requiresDpop) === true };
+  const resolved: ResolvedClient = { id: client.id, auth: client.auth, requiresDpop: (client.requireDpop ?? client.requiresDpop) === true, exclusiveAuthMethod: client.exclusiveAuthMethod === true };
   if (client.secret !== undefined && client.secretEnv !== undefined) throw new ConfigError(`${where}: give secret or secretEnv, not both`);
   if (client.secretEnv !== undefined) {
     const value = env[client.secretEnv];

@@ -52,6 +52,11 @@ const clientSchema = {
       description: "private_key_jwt: the assertion's aud (default: the token endpoint URL; RFC 7523 §3 item 3).",
     },
     alg: { type: 'string', description: 'private_key_jwt: signing algorithm (default from the key: ES256, RS256 → PS256, EdDSA).' },
+    exclusiveAuthMethod: {
+      type: 'boolean',
+      description:
+        'The server registers this client for its `auth` method alone (RFC 7591 §2 token_endpoint_auth_method) and must refuse the others: enables method-disallowed. RFC 6749 does not require such a binding, so it is not assumed.',
+    },
     requireDpop: {
       type: 'boolean',
       description: 'The server requires DPoP from this client (RFC 9449; attesto `client_requires_dpop?`): no Bearer tokens for it.',

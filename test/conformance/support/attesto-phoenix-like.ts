@@ -142,9 +142,10 @@ export async function startAttestoPhoenixLike(certificate: LoopbackCertificate, 
       invalidScope: 'admin',
       dpop: dpopEnabled ? { enabled: true, nonce: options.requireNonce === true } : { disabled: true },
       clients: [
-        { id: AP_BASIC_CLIENT.id, secret: AP_BASIC_CLIENT.secret, auth: 'client_secret_basic' },
-        { id: 'ap-post', secret: 'ap-post-secret', auth: 'client_secret_post' },
-        { id: 'ap-jwt', privateKey: privateJwk, auth: 'private_key_jwt' },
+        // attesto_phoenix enforces each client's registered token_endpoint_auth_method.
+        { id: AP_BASIC_CLIENT.id, secret: AP_BASIC_CLIENT.secret, auth: 'client_secret_basic', exclusiveAuthMethod: true },
+        { id: 'ap-post', secret: 'ap-post-secret', auth: 'client_secret_post', exclusiveAuthMethod: true },
+        { id: 'ap-jwt', privateKey: privateJwk, auth: 'private_key_jwt', exclusiveAuthMethod: true },
         ...(dpopEnabled ? [{ id: 'ap-dpop-only', secret: 'ap-dpop-secret', auth: 'client_secret_basic' as const, requiresDpop: true }] : []),
       ],
       unauthorizedClient: { id: 'ap-no-grant', secret: 'ap-no-grant-secret', auth: 'client_secret_basic' },
