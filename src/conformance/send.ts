@@ -54,7 +54,9 @@ const NONCE_HEADER = DPOP_NONCE_HEADER.toLowerCase();
  */
 export async function sendDraft(session: Session, checkId: string, draft: RequestDraft, options: SendOptions, record: (exchange: Exchange) => void): Promise<Exchange> {
   const callerChoseNonce = draft.dpop === undefined || draft.dpop.proofs.some((p) => p.nonce !== undefined || p.raw !== undefined);
-  const retry = options.nonceRetry ?? !callerChoseNonce;
+  // A retry needs a proof it can sign with the challenge's nonce: verbatim proofs (or none) would only be sent again.
+  const signable = draft.dpop !== undefined && draft.dpop.proofs.some((p) => p.raw === undefined);
+  const retry = signable && (options.nonceRetry ?? !callerChoseNonce);
   let sent = await sendOnce(session, checkId, draft, options, undefined, record);
   for (let retries = 0; retry; retries += 1) {
     const res = sent.exchange.response;
@@ -75,7 +77,7 @@ async function sendOnce(
   retryWith: string | undefined,
   record: (exchange: Exchange) => void,
 ): Promise<{ exchange: Exchange; nonceSent: string | undefined }> {
-  const { request, nonceSent } = await materialize(session, draft, retryWith ?? session.nonce);
+  const { request, nonceSent } = await materialize(session, draft, retryWith ?? session.nonce, retryWith !== undefined);
   const exchange: Exchange = { checkId, request, oauth: options.oauth ?? true, nonceRetry: retryWith !== undefined };
   session.onRequest?.(checkId);
   try {
@@ -97,8 +99,8 @@ async function sendOnce(
   return { exchange, nonceSent };
 }
 
-/** The draft as it goes over the wire: the assertion signed, the proofs signed with `nonce` (unless a proof chose its own); and the nonce the first proof carries. */
-async function materialize(session: Session, draft: RequestDraft, nonce: string | undefined): Promise<{ request: WireRequest; nonceSent: string | undefined }> {
+/** The draft as it goes over the wire: the assertion signed, the proofs signed with `nonce` (unless a proof chose its own and this is no retry); and the nonce the first proof carries. */
+async function materialize(session: Session, draft: RequestDraft, nonce: string | undefined, retry: boolean): Promise<{ request: WireRequest; nonceSent: string | undefined }> {
   const headers = draft.headers.map(([n, v]) => [n, v] as [string, string]);
   let nonceSent: string | undefined;
   const params = draft.params.map(([n, v]) => [n, v] as [string, string]);
@@ -109,8 +111,10 @@ async function materialize(session: Session, draft: RequestDraft, nonce: string 
   if (draft.dpop) {
     const key = await session.dpopKey();
     const htu = stripQueryAndFragment(draft.url);
-    const proofs = await Promise.all(draft.dpop.proofs.map((spec) => createProof(key, { htm: draft.method, htu, nonce }, spec)));
-    const spec = draft.dpop.proofs[0];
+    // A retry answers the challenge: its nonce replaces one a proof chose (a retry forced with `nonceRetry: true`).
+    const specs = draft.dpop.proofs.map((spec) => (retry && spec.raw === undefined ? { ...spec, nonce: undefined } : spec));
+    const proofs = await Promise.all(specs.map((spec) => createProof(key, { htm: draft.method, htu, nonce }, spec)));
+    const spec = specs[0];
     nonceSent = spec === undefined || spec.raw !== undefined ? undefined : spec.nonce === undefined ? nonce : (spec.nonce ?? undefined);
     // A signed proof is a credential; a deliberate non-JWS (`not-a-jwt`) is not, and stays readable in the report.
     for (const proof of proofs) if (proof.includes('.')) session.secrets.add(proof);
