@@ -5,7 +5,7 @@
  * the record every exchange leaves in the check and in the run's journal.
  */
 import { TargetUnreachableError } from '../errors';
-import { nonceChallenge } from '../oauth/dpop-nonce';
+import { retryNonce } from '../oauth/dpop-nonce';
 import { stripQueryAndFragment } from '../oauth/dpop-proof';
 import { DPOP_NONCE_HEADER } from '../oauth/protocol';
 import { encodeBody, type RequestDraft } from './draft';
@@ -14,7 +14,12 @@ import type { Session } from './session';
 import { createAssertion, createProof } from './signing';
 
 export interface SendOptions {
-  /** Retry once with the server's nonce on `use_dpop_nonce` (default: when the proofs take the run's nonce). */
+  /**
+   * Retry with the server's nonce on `use_dpop_nonce` (default: when the
+   * proofs take the run's nonce): up to MAX_NONCE_RETRIES times while each
+   * challenge hands out a nonce other than the one just refused
+   * (src/oauth/dpop-nonce.ts).
+   */
   nonceRetry?: boolean;
   /** See {@link Exchange.oauth}. Default true. */
   oauth?: boolean;
@@ -36,25 +41,44 @@ export class CheckAborted extends Error {
 const NONCE_HEADER = DPOP_NONCE_HEADER.toLowerCase();
 
 /**
- * Sends a draft for check `checkId`; on a nonce challenge retries once with
- * the server's nonce (RFC 9449 §8), unless a proof chose its own nonce or is
- * sent verbatim: a check that sends a stale nonce on purpose wants the
- * challenge, not a token.
+ * Sends a draft for check `checkId`; on a nonce challenge retries with the
+ * nonce of that challenge (RFC 9449 §8), again on each further challenge
+ * that hands out a fresh nonce, at most MAX_NONCE_RETRIES times (the shared
+ * policy, src/oauth/dpop-nonce.ts). A server with short-lived nonces (single
+ * use, N uses) may see a concurrent check spend the nonce a proof carries:
+ * that costs a retry, not a failed check. Each retry signs a fresh proof and
+ * client assertion, and carries the challenge's own nonce, not the run's
+ * latest (which a concurrent check may be about to spend). No retry when a
+ * proof chose its own nonce or is sent verbatim: a check that sends a stale
+ * nonce on purpose wants the challenge, not a token.
  */
 export async function sendDraft(session: Session, checkId: string, draft: RequestDraft, options: SendOptions, record: (exchange: Exchange) => void): Promise<Exchange> {
-  const first = await sendOnce(session, checkId, draft, options, false, record);
   const callerChoseNonce = draft.dpop === undefined || draft.dpop.proofs.some((p) => p.nonce !== undefined || p.raw !== undefined);
-  const retry = options.nonceRetry ?? !callerChoseNonce;
-  const res = first.response;
-  if (retry && res && nonceChallenge({ status: res.status, body: res.body, nonceHeader: res.headers[NONCE_HEADER] }) !== undefined) {
-    return sendOnce(session, checkId, draft, options, true, record);
+  // A retry needs a proof it can sign with the challenge's nonce: verbatim proofs (or none) would only be sent again.
+  const signable = draft.dpop !== undefined && draft.dpop.proofs.some((p) => p.raw === undefined);
+  const retry = signable && (options.nonceRetry ?? !callerChoseNonce);
+  let sent = await sendOnce(session, checkId, draft, options, undefined, record);
+  for (let retries = 0; retry; retries += 1) {
+    const res = sent.exchange.response;
+    if (!res) break;
+    const nonce = retryNonce({ status: res.status, body: res.body, nonceHeader: res.headers[NONCE_HEADER] }, sent.nonceSent, retries);
+    if (nonce === undefined) break;
+    sent = await sendOnce(session, checkId, draft, options, nonce, record);
   }
-  return first;
+  return sent.exchange;
 }
 
-async function sendOnce(session: Session, checkId: string, draft: RequestDraft, options: SendOptions, nonceRetry: boolean, record: (exchange: Exchange) => void): Promise<Exchange> {
-  const request = await materialize(session, draft);
-  const exchange: Exchange = { checkId, request, oauth: options.oauth ?? true, nonceRetry };
+/** One request; `retryWith` is the nonce of the challenge being answered (a retry), `undefined` for the first attempt. */
+async function sendOnce(
+  session: Session,
+  checkId: string,
+  draft: RequestDraft,
+  options: SendOptions,
+  retryWith: string | undefined,
+  record: (exchange: Exchange) => void,
+): Promise<{ exchange: Exchange; nonceSent: string | undefined }> {
+  const { request, nonceSent } = await materialize(session, draft, retryWith ?? session.nonce, retryWith !== undefined);
+  const exchange: Exchange = { checkId, request, oauth: options.oauth ?? true, nonceRetry: retryWith !== undefined };
   session.onRequest?.(checkId);
   try {
     exchange.response = await session.http.send(request);
@@ -72,12 +96,13 @@ async function sendOnce(session: Session, checkId: string, draft: RequestDraft, 
     session.nonces.observe(exchange.response.headers[NONCE_HEADER]);
   }
   record(exchange);
-  return exchange;
+  return { exchange, nonceSent };
 }
 
-/** The draft as it goes over the wire: the assertion signed, the proofs signed with the current nonce. */
-async function materialize(session: Session, draft: RequestDraft): Promise<WireRequest> {
+/** The draft as it goes over the wire: the assertion signed, the proofs signed with `nonce` (unless a proof chose its own and this is no retry); and the nonce the first proof carries. */
+async function materialize(session: Session, draft: RequestDraft, nonce: string | undefined, retry: boolean): Promise<{ request: WireRequest; nonceSent: string | undefined }> {
   const headers = draft.headers.map(([n, v]) => [n, v] as [string, string]);
+  let nonceSent: string | undefined;
   const params = draft.params.map(([n, v]) => [n, v] as [string, string]);
   if (draft.assertionPlan) {
     const value = await signAssertion(session, draft.assertionPlan.client, draft.assertionPlan.spec, session.config.url);
@@ -86,14 +111,18 @@ async function materialize(session: Session, draft: RequestDraft): Promise<WireR
   if (draft.dpop) {
     const key = await session.dpopKey();
     const htu = stripQueryAndFragment(draft.url);
-    const proofs = await Promise.all(draft.dpop.proofs.map((spec) => createProof(key, { htm: draft.method, htu, nonce: session.nonce }, spec)));
+    // A retry answers the challenge: its nonce replaces one a proof chose (a retry forced with `nonceRetry: true`).
+    const specs = draft.dpop.proofs.map((spec) => (retry && spec.raw === undefined ? { ...spec, nonce: undefined } : spec));
+    const proofs = await Promise.all(specs.map((spec) => createProof(key, { htm: draft.method, htu, nonce }, spec)));
+    const spec = specs[0];
+    nonceSent = spec === undefined || spec.raw !== undefined ? undefined : spec.nonce === undefined ? nonce : (spec.nonce ?? undefined);
     // A signed proof is a credential; a deliberate non-JWS (`not-a-jwt`) is not, and stays readable in the report.
     for (const proof of proofs) if (proof.includes('.')) session.secrets.add(proof);
     if (draft.dpop.joined) headers.push([draft.dpop.headerName, proofs.join(', ')]);
     else for (const proof of proofs) headers.push([draft.dpop.headerName, proof]);
   }
   const body = encodeBody({ ...draft, params });
-  return { method: draft.method, url: draft.url, headers, ...(body !== undefined ? { body } : {}) };
+  return { request: { method: draft.method, url: draft.url, headers, ...(body !== undefined ? { body } : {}) }, nonceSent };
 }
 
 /** A signed client assertion for `client` (registered as a secret, never shown); `aud` defaults to the token endpoint URL (RFC 7523 §3 item 3). */

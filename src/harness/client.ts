@@ -15,7 +15,7 @@ import {
 } from '../errors';
 import { applyClientAuth, clientAssertionParams } from '../oauth/client-auth';
 import { createClientAssertion, type ClientAssertionOverrides } from '../oauth/client-assertion';
-import { nonceChallenge, NonceTracker } from '../oauth/dpop-nonce';
+import { MAX_NONCE_RETRIES, NonceTracker, retryNonce } from '../oauth/dpop-nonce';
 import { createDpopProof, stripQueryAndFragment, type DpopProofOverrides } from '../oauth/dpop-proof';
 import { isPlainObject } from '../oauth/guards';
 import { generateDpopKey, importSigningKey, isDpopKey, isJwk, type SigningKey, type SigningKeyInput } from '../oauth/keys';
@@ -73,9 +73,20 @@ export interface ClientCredentialsOptions {
   dpop?: DpopOption;
   /** Extra headers for this request; `null` removes a generated one (e.g. `Authorization`). */
   headers?: Record<string, HeaderValue | null | undefined>;
-  /** Retry once on `use_dpop_nonce` with a proof carrying the server's nonce (RFC 9449 §8). Default true. */
-  nonceRetry?: boolean;
-  /** Negative overrides for the generated DPoP proof. */
+  /**
+   * On `use_dpop_nonce`, retry with a fresh proof (and client assertion)
+   * carrying the challenge's nonce (RFC 9449 §8), again on each further
+   * challenge that hands out a nonce other than the one just refused (a
+   * server with single-use or N-use nonces, RFC 9449 §8.2): `true` (default)
+   * up to MAX_NONCE_RETRIES (3) retries, a number for another bound, `false`
+   * or `0` for none. Never when the caller chose the nonce: an explicit
+   * `proof.nonce` (a string, `null` or `undefined` given as a key) or an exact
+   * `dpopProof` is sent as given and its answer returned, so a negative test
+   * gets its `use_dpop_nonce`. To start from a stale nonce and let the harness
+   * recover, use `setDpopNonce('stale')` instead.
+   */
+  nonceRetry?: boolean | number;
+  /** Negative overrides for the generated DPoP proof (`nonce` here is the caller's: see `nonceRetry`). */
   proof?: DpopProofOverrides;
   /** Send these exact `DPoP` header value(s) instead of a generated proof; an array sends several header lines. */
   dpopProof?: string | string[];
@@ -99,14 +110,15 @@ export interface RedactedRequest {
 export interface TokenExchange {
   /** Token endpoint URL (query redacted). */
   url: string;
-  /** 1, or 2 when the nonce retry happened. */
+  /** Requests sent: 1, plus one per nonce retry (at most 1 + MAX_NONCE_RETRIES by default). */
   attempts: number;
+  /** Whether at least one nonce retry happened (`attempts > 1`). */
   dpopNonceRetried: boolean;
   /** The nonce carried by the last proof sent, if any. */
   dpopNonce: string | undefined;
   /** The key that signed the last proof, if one was generated. */
   dpopKey: DpopKey | undefined;
-  /** The `use_dpop_nonce` answer that caused the retry (body redacted). */
+  /** The first `use_dpop_nonce` answer, the one that started the retries (body redacted). */
   firstResponse: { status: number; headers: Record<string, unknown>; body: unknown } | undefined;
   /** The last request sent, redacted. */
   request: RedactedRequest | undefined;
@@ -237,7 +249,7 @@ export class TokenEndpointClient {
     let startedAt = Date.now();
     test.end = (fn?: EndCallback) => {
       startedAt = Date.now();
-      this.buildAttempt(request, 1, undefined).then(
+      this.buildAttempt(request, undefined).then(
         (attempt) => {
           first = attempt;
           test.url = this.url;
@@ -256,28 +268,31 @@ export class TokenEndpointClient {
         return fn?.call(test, this.transportError(resError, attempt.secrets));
       }
       this.rememberNonce(res);
-      const nonce = this.retryNonce(request, attempt, res);
-      if (nonce === undefined) {
-        return finish(resError, res, this.exchangeFor(1, attempt, undefined, attempt.secrets), attempt.secrets, fn);
-      }
-      this.buildAttempt(request, 2, nonce).then(
-        (retry) => {
-          const again = new supertest.Test(this.target.origin!, 'post', this.target.path);
-          // The retry gets what is left of the deadline: the whole call stays within timeoutMs.
-          this.configure(again, Math.max(1, this.timeoutMs - (Date.now() - startedAt)));
-          applyAttempt(again, retry);
-          again.end((error: unknown, retryRes?: supertest.Response) => {
-            const secrets = new SecretSet().merge(attempt.secrets).merge(retry.secrets);
-            if (retryRes === undefined || retryRes === null) {
-              this.lastExchange = this.exchangeFor(2, retry, res, secrets);
-              return fn?.call(test, this.transportError(error, secrets));
-            }
-            this.rememberNonce(retryRes);
-            finish(error, retryRes, this.exchangeFor(2, retry, res, secrets), secrets, fn);
-          });
-        },
-        (error: unknown) => fn?.call(test, error),
-      );
+      // One attempt after another while the answers are nonce challenges with fresh nonces (src/oauth/dpop-nonce.ts).
+      const step = (attempts: number, current: BuiltAttempt, currentRes: supertest.Response, currentError: unknown, secrets: SecretSet, challenge: supertest.Response | undefined): void => {
+        const nonce = this.retryNonce(request, current, currentRes, attempts - 1);
+        if (nonce === undefined) return finish(currentError, currentRes, this.exchangeFor(attempts, current, challenge, secrets), secrets, fn);
+        const firstChallenge = challenge ?? currentRes;
+        this.buildAttempt(request, nonce).then(
+          (retry) => {
+            const again = new supertest.Test(this.target.origin!, 'post', this.target.path);
+            // A retry gets what is left of the deadline: the whole call stays within timeoutMs.
+            this.configure(again, Math.max(1, this.timeoutMs - (Date.now() - startedAt)));
+            applyAttempt(again, retry);
+            again.end((error: unknown, retryRes?: supertest.Response) => {
+              const all = new SecretSet().merge(secrets).merge(retry.secrets);
+              if (retryRes === undefined || retryRes === null) {
+                this.lastExchange = this.exchangeFor(attempts + 1, retry, firstChallenge, all);
+                return fn?.call(test, this.transportError(error, all));
+              }
+              this.rememberNonce(retryRes);
+              step(attempts + 1, retry, retryRes, error, all, firstChallenge);
+            });
+          },
+          (error: unknown) => fn?.call(test, error),
+        );
+      };
+      step(1, attempt, res, resError, attempt.secrets, undefined);
     };
 
     const finish = (resError: unknown, res: supertest.Response, exchange: TokenExchange, secrets: SecretSet, fn: EndCallback | undefined): void => {
@@ -395,7 +410,8 @@ export class TokenEndpointClient {
     return importSigningKey(request.dpop as SigningKeyInput);
   }
 
-  private async buildAttempt(request: ClientCredentialsOptions, attemptNumber: 1 | 2, serverNonce: string | undefined): Promise<BuiltAttempt> {
+  /** One request of a `clientCredentials()` call; `retryWith` is the nonce of the challenge a retry answers. */
+  private async buildAttempt(request: ClientCredentialsOptions, retryWith: string | undefined): Promise<BuiltAttempt> {
     await this.target.ready;
     const url = this.url;
     const client = this.options.client;
@@ -445,8 +461,7 @@ export class TokenEndpointClient {
       dpopKey = await this.dpopKeyFor(request);
       if (dpopKey !== undefined) {
         const { htu, htm, nonce: nonceOverride, claims, ...overrides } = request.proof ?? {};
-        const nonce =
-          attemptNumber === 2 ? serverNonce : request.proof !== undefined && 'nonce' in request.proof ? nonceOverride : this.nonces.current;
+        const nonce = retryWith !== undefined ? retryWith : callerChoseNonce(request) ? nonceOverride : this.nonces.current;
         const proof = await createDpopProof({
           ...overrides,
           key: dpopKey,
@@ -479,10 +494,15 @@ export class TokenEndpointClient {
     return { headers, body, secrets, proofGenerated, nonceSent, dpopKey, redacted };
   }
 
-  /** The nonce to retry with (src/oauth/dpop-nonce.ts), when the answer is a nonce challenge to a proof the harness generated. */
-  private retryNonce(request: ClientCredentialsOptions, attempt: BuiltAttempt, res: supertest.Response): string | undefined {
-    if (request.nonceRetry === false || !attempt.proofGenerated) return undefined;
-    return nonceChallenge({ status: res.status, body: res.body as unknown, nonceHeader: headerOf(res, NONCE_HEADER) });
+  /**
+   * The nonce to retry with (src/oauth/dpop-nonce.ts): the answer is a nonce
+   * challenge with a fresh nonce to a proof the harness generated with a
+   * nonce the caller did not choose, and the retries left allow it.
+   */
+  private retryNonce(request: ClientCredentialsOptions, attempt: BuiltAttempt, res: supertest.Response, retriesSoFar: number): string | undefined {
+    if (!attempt.proofGenerated || callerChoseNonce(request)) return undefined;
+    const max = request.nonceRetry === undefined || request.nonceRetry === true ? MAX_NONCE_RETRIES : request.nonceRetry === false ? 0 : request.nonceRetry;
+    return retryNonce({ status: res.status, body: res.body as unknown, nonceHeader: headerOf(res, NONCE_HEADER) }, attempt.nonceSent, retriesSoFar, max);
   }
 
   private rememberNonce(res: supertest.Response): void {
@@ -490,11 +510,11 @@ export class TokenEndpointClient {
     this.nonces.observe(headerOf(res, NONCE_HEADER));
   }
 
-  private exchangeFor(attempts: 1 | 2, attempt: BuiltAttempt, firstResponse: supertest.Response | undefined, secrets: SecretSet): TokenExchange {
+  private exchangeFor(attempts: number, attempt: BuiltAttempt, firstResponse: supertest.Response | undefined, secrets: SecretSet): TokenExchange {
     return {
       url: this.target.describe(),
       attempts,
-      dpopNonceRetried: attempts === 2,
+      dpopNonceRetried: attempts > 1,
       dpopNonce: attempt.nonceSent,
       dpopKey: attempt.dpopKey,
       firstResponse:
@@ -564,6 +584,11 @@ function lenientParser(res: NodeJS.ReadableStream & { text?: string; headers?: R
     }
     done(null, body);
   });
+}
+
+/** An explicit `proof.nonce` (even `null` or `undefined`, given as a key) is the caller's: sent as given, never retried. */
+function callerChoseNonce(request: ClientCredentialsOptions): boolean {
+  return request.proof !== undefined && 'nonce' in request.proof;
 }
 
 function applyAttempt(test: supertest.Test, attempt: BuiltAttempt): void {
@@ -668,6 +693,9 @@ function validateRequest(request: ClientCredentialsOptions): void {
   validateHeaders(request.headers, 'clientCredentials: headers');
   if (request.dpopProof !== undefined && typeof request.dpopProof !== 'string' && !Array.isArray(request.dpopProof)) {
     throw new InvalidArgumentError('clientCredentials: dpopProof must be a string or an array of strings');
+  }
+  if (request.nonceRetry !== undefined && typeof request.nonceRetry !== 'boolean' && !(typeof request.nonceRetry === 'number' && Number.isInteger(request.nonceRetry) && request.nonceRetry >= 0)) {
+    throw new InvalidArgumentError('clientCredentials: nonceRetry must be a boolean or a non-negative integer (the most retries)');
   }
   if (request.proof !== undefined && !isPlainObject(request.proof)) throw new InvalidArgumentError('clientCredentials: proof must be an object');
   if (request.assertion !== undefined && !isPlainObject(request.assertion)) throw new InvalidArgumentError('clientCredentials: assertion must be an object');

@@ -34,6 +34,33 @@ export function nonceChallenge(response: { status: number; body: unknown; nonceH
   return nonceOf(response.nonceHeader);
 }
 
+/**
+ * How many times one request is retried on nonce challenges, at most: the one
+ * bound of the harness and the suite. A server may give each nonce a short
+ * life (single use, or N uses, RFC 9449 §8.2), so the nonce a retry carries
+ * can be spent by a concurrent request before it arrives; each further
+ * challenge that hands out a fresh nonce earns another retry, up to this.
+ */
+export const MAX_NONCE_RETRIES = 3;
+
+/**
+ * The nonce to retry with, or `undefined` to stop: the answer is a nonce
+ * challenge ({@link nonceChallenge}) whose nonce differs from `sent`, the one
+ * the refused proof carried (retrying with the nonce just refused cannot
+ * help), and fewer than `max` retries were made. Each retry is a new request:
+ * a fresh proof (new `jti`) and, where one is used, a fresh client assertion.
+ */
+export function retryNonce(
+  response: { status: number; body: unknown; nonceHeader: string | undefined },
+  sent: string | undefined,
+  retriesSoFar: number,
+  max: number = MAX_NONCE_RETRIES,
+): string | undefined {
+  if (retriesSoFar >= max) return undefined;
+  const nonce = nonceChallenge(response);
+  return nonce === undefined || nonce === sent ? undefined : nonce;
+}
+
 /** The latest nonce a target sent (RFC 9449 §8.2). */
 export class NonceTracker {
   private latest: string | undefined;

@@ -247,7 +247,10 @@ describe('DPoP nonces against oidc-provider with requireNonce (RFC 9449 §8)', (
     const stale = await client().clientCredentials({ proof: { nonce: 'stale' }, nonceRetry: false });
     expectRejected(stale, ['use_dpop_nonce'], [400, 401]);
     expect(stale.headers['dpop-nonce']).toBeTruthy();
-    const retried = await client().clientCredentials({ proof: { nonce: 'stale' } });
+    // An explicit proof.nonce is the caller's (never retried); a stale remembered nonce is the harness's to recover from.
+    const c = client();
+    c.setDpopNonce('stale');
+    const retried = await c.clientCredentials();
     expectToken(retried, 'DPoP');
     expect(retried.dpopNonceRetried).toBe(true);
   });

@@ -89,6 +89,24 @@ export const noncePrecedence = check({
   },
 });
 
+/** The `nonce` claim of the (first) DPoP proof a request carried, if it had one. */
+function proofNonce(exchange: Exchange): string | undefined {
+  const proof = exchange.request.headers.find(([name]) => name.toLowerCase() === 'dpop')?.[1];
+  try {
+    const claims = JSON.parse(Buffer.from(proof?.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown;
+    return isPlainObject(claims) && typeof claims.nonce === 'string' ? claims.nonce : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * RFC 9449 §8.2: a server may hand out a new nonce on a token response. One
+ * token response is one sample: a server may rotate every N uses, on a
+ * timer, or only on errors. So the note says what this sample showed (did
+ * the token response carry a DPoP-Nonce, was it the one the proof had
+ * carried, did the next request with it get a token), never "does not rotate".
+ */
 export const nonceRotate = check({
   id: 'nonce-rotate',
   title: 'a nonce sent with a token response works for the next request',
@@ -100,11 +118,18 @@ export const nonceRotate = check({
   async run(ctx) {
     const first = await ctx.send(ctx.draft({ dpop: true }));
     if (!ctx.expectToken(first, { tokenType: 'DPoP', level: 'MUST' })) return;
-    const rotated = first.response!.headers[DPOP_NONCE_HEADER.toLowerCase()];
-    if (rotated === undefined) return ctx.note('no DPoP-Nonce on success: the server does not rotate nonces that way');
-    const next = await ctx.send(ctx.draft({ dpop: { nonce: rotated } }), { nonceRetry: false });
-    ctx.expectToken(next, { tokenType: 'DPoP', what: 'a request with the nonce from the previous token response' });
-    if (isPlainObject(next.response?.body)) ctx.note('rotated nonce accepted');
+    const sent = proofNonce(first);
+    const carried = sent === undefined ? 'a proof without nonce' : 'a proof with the server nonce';
+    const handed = first.response!.headers[DPOP_NONCE_HEADER.toLowerCase()];
+    if (handed === undefined) {
+      return ctx.note(`the token response to ${carried} carried no DPoP-Nonce; one sample: the server may still hand out new nonces on other responses (every N uses, on a timer, on errors)`);
+    }
+    const which =
+      sent === undefined ? 'a DPoP-Nonce (the proof had carried none)' : handed === sent ? 'a DPoP-Nonce equal to the one the proof carried (not rotated on this response)' : 'a new DPoP-Nonce, other than the one the proof carried (rotated)';
+    const next = await ctx.send(ctx.draft({ dpop: { nonce: handed } }), { nonceRetry: false });
+    if (ctx.expectToken(next, { tokenType: 'DPoP', what: `a request with the nonce from the previous token response (${which})` })) {
+      ctx.note(`the token response carried ${which}; the next request with it got a DPoP token`);
+    }
   },
 });
 
