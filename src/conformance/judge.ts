@@ -171,7 +171,7 @@ export function expectRejection(ctx: JudgeContext, exchange: Exchange, expectati
   }
   // The challenge was judged above with the expected scheme (and a Basic one for its realm); do not report it twice.
   const skipRules: string[] = expectation.challenge !== undefined ? [RULES.wwwAuthenticate] : [];
-  if (basic) skipRules.push(RULES.basicRealm);
+  if (basic && res.status === 401) skipRules.push(RULES.basicRealm);
   // Without an Authorization header, RFC 6749 §5.2 allows 401 for invalid_client but names no
   // challenge; RFC 9110 §15.5.2 still wants one on every 401, which OAuth servers often omit
   // (OIDF allows it), so its absence there is a SHOULD, not a MUST.

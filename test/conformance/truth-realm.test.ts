@@ -70,6 +70,13 @@ describe('truth on any RFC server', () => {
       }
     });
 
+    test('a Basic challenge without realm on a refusal that is not the 401 expected is still reported (by the core)', async () => {
+      const as400: Mutation = { response: (res) => (res.status === 401 ? { ...withHeader(res, 'WWW-Authenticate', 'Basic'), status: 400 } : undefined) };
+      const result = (await run(plain, as400, ['basic-bad-secret'])).get('basic-bad-secret')!;
+      expect(result.status).toBe('failed');
+      expect(result.findings.map((f) => f.message)).toEqual([expect.stringMatching(/^wrong status/), expect.stringMatching(/^a Basic challenge must carry a realm parameter/)]);
+    });
+
     test('a Basic challenge with a charset but no realm fails too', async () => {
       const results = await run(plain, challenges(() => 'Basic charset="UTF-8"'), ['basic-bad-secret']);
       expect(results.get('basic-bad-secret')!.findings.map((f) => f.reference)).toEqual(['RFC 7617 §2']);
