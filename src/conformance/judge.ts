@@ -7,11 +7,14 @@
  * A judgement sees the check through `JudgeContext`, which the check
  * context (context.ts) implements.
  */
+import { BASIC_REALM_MESSAGE, basicChallengesWithoutRealm, challengeSchemes } from '../oauth/challenge';
+import { USE_DPOP_NONCE } from '../oauth/dpop-nonce';
 import { isPlainObject } from '../oauth/guards';
 import { DPOP_HEADER } from '../oauth/protocol';
-import { validateTokenEndpointResponse, type Problem } from '../validate';
+import { RULES, validateTokenEndpointResponse, type Problem } from '../validate';
 import type { Exchange, WireResponse } from './exchange';
 import type { Finding, Level } from './types';
+import { statedReason } from './views';
 
 export interface FindingDetails extends Omit<Finding, 'level' | 'message' | 'exchange'> {
   /** The exchange the finding is about; shown redacted. */
@@ -28,6 +31,10 @@ export interface JudgeContext {
   summarize(res: WireResponse): string;
   /** Whether a check owns this core problem (types.ts `Ownership`): its owner reports it for the whole run, not each check that saw it. */
   isOwned(problem: Problem): boolean;
+  /** Adds to why the check passed (its report line), e.g. the reason a refusal stated. */
+  note(text: string): void;
+  /** `text` with every secret the run has seen replaced by its marker. */
+  scrub(text: string): string;
 }
 
 /** A judgement of one exchange; true when the answer was as expected. */
@@ -53,7 +60,25 @@ export interface RejectionExpectation {
   level?: Level;
   /** What was broken, for messages: "a wrong client secret". */
   what?: string;
+  /**
+   * A reason the refusal may state that is not the defect sent: when the
+   * `error_description` matches `pattern`, the report line says the server
+   * refused for `topic`, not for `what`. A note, never a finding: a
+   * description is free text. Default: the nonce, when `invalid_dpop_proof`
+   * is the only acceptable code (a proof defect that is not about the
+   * nonce, RFC 9449 §4.3); `null` for none.
+   */
+  contradicts?: ContradictingReason | null;
 }
+
+/** A stated reason that contradicts the defect sent, and how the report names it. */
+export interface ContradictingReason {
+  topic: string;
+  pattern: RegExp;
+}
+
+/** A stated reason about the nonce (RFC 9449 §8), which a proof defect elsewhere (htu, typ, signature, ...) is not. */
+export const NONCE_REASON: ContradictingReason = Object.freeze({ topic: 'the nonce', pattern: /nonce/i });
 
 export interface IssuedToken {
   body: Record<string, unknown>;
@@ -125,28 +150,61 @@ export function expectRejection(ctx: JudgeContext, exchange: Exchange, expectati
     ctx.finding('CONTRACT', `the contract answers${what} with ${expectation.contractStatus}`, { expected: `${expectation.contractStatus} ${codes.join(' or ')}`, received: ctx.summarize(res), exchangeOf: exchange });
     ok = false;
   }
+  const basic = expectation.challenge?.toLowerCase() === 'basic';
   if (res.status === 401 && expectation.challenge !== undefined) {
     const challenge = res.headers['www-authenticate'] ?? '';
     const scheme = expectation.challenge.toLowerCase();
+    const received = challenge ? `WWW-Authenticate: ${challenge}` : 'no WWW-Authenticate header';
     // RFC 6749 §5.2: "matching the authentication scheme used by the client"; schemes are case-insensitive (RFC 9110 §11.1).
     if (!challengeSchemes(challenge).some((name) => name.toLowerCase() === scheme)) {
       ctx.finding(level, `a 401 must challenge with the scheme the client used (${expectation.challenge})`, {
         expected: `WWW-Authenticate: ${expectation.challenge} …`,
-        received: challenge ? `WWW-Authenticate: ${challenge}` : 'no WWW-Authenticate header',
+        received,
         reference: 'RFC 6749 §5.2',
         exchangeOf: exchange,
       });
       ok = false;
+    } else if (basic && basicChallengesWithoutRealm(challenge).length > 0) {
+      ctx.finding(level, BASIC_REALM_MESSAGE, { expected: 'WWW-Authenticate: Basic realm="…"', received, reference: 'RFC 7617 §2', exchangeOf: exchange });
+      ok = false;
     }
   }
-  // The challenge was judged above with the expected scheme; do not report its absence twice.
-  const skipRules = expectation.challenge !== undefined ? ['header.www-authenticate'] : [];
+  // The challenge was judged above with the expected scheme (and a Basic one for its realm); do not report it twice.
+  const skipRules: string[] = expectation.challenge !== undefined ? [RULES.wwwAuthenticate] : [];
+  if (basic && res.status === 401) skipRules.push(RULES.basicRealm);
   // Without an Authorization header, RFC 6749 §5.2 allows 401 for invalid_client but names no
   // challenge; RFC 9110 §15.5.2 still wants one on every 401, which OAuth servers often omit
   // (OIDF allows it), so its absence there is a SHOULD, not a MUST.
   const softRules: Record<string, Level> = expectation.challenge === undefined ? { 'header.www-authenticate': 'SHOULD' } : {};
   if (!coreFindings(ctx, exchange, 'error', level, skipRules, softRules)) ok = false;
+  if (ok) noteStatedReason(ctx, exchange, codes, expectation);
   return ok;
+}
+
+/**
+ * Where one error code covers many defects, the reason the server stated is
+ * what tells a reader why it refused: the pass line records it, and says so
+ * when that reason contradicts the defect sent.
+ */
+function noteStatedReason(ctx: JudgeContext, exchange: Exchange, codes: readonly string[], expectation: RejectionExpectation): void {
+  const reason = statedReason(exchange, (text) => ctx.scrub(text));
+  const res = exchange.response;
+  if (reason === undefined || res === undefined) return;
+  const code = isPlainObject(res.body) ? String(res.body.error) : '';
+  const what = expectation.what ?? 'the defect sent';
+  const contradicts = expectation.contradicts === undefined ? defaultContradiction(codes) : expectation.contradicts;
+  // The pattern is tested on the description as sent (scrubbed), not on the cut.
+  const full = isPlainObject(res.body) && typeof res.body.error_description === 'string' ? ctx.scrub(res.body.error_description) : reason;
+  if (contradicts && contradicts.pattern.test(full)) {
+    ctx.note(`${what}: refused with ${code}, but the stated reason is about ${contradicts.topic}, not ${what}: ${JSON.stringify(reason)}`);
+  } else {
+    ctx.note(`${what}: refused with ${code}: ${JSON.stringify(reason)}`);
+  }
+}
+
+/** A proof defect refused with invalid_dpop_proof alone is not about the nonce (a check that accepts use_dpop_nonce may be). */
+function defaultContradiction(codes: readonly string[]): ContradictingReason | undefined {
+  return codes.includes('invalid_dpop_proof') && !codes.includes(USE_DPOP_NONCE) ? NONCE_REASON : undefined;
 }
 
 /** A response is a refusal when no token was issued and the status is not a success (a weaker expectation, for requests outside the OAuth envelope). */
@@ -199,36 +257,6 @@ function coreFindings(
     });
   }
   return mine.length === 0;
-}
-
-/**
- * The auth-scheme of each challenge in a WWW-Authenticate value (RFC 9110
- * §11.6.1): commas inside quoted strings do not split, and `name=value`
- * elements are parameters of the challenge before them, not schemes.
- */
-export function challengeSchemes(value: string): string[] {
-  const elements: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i]!;
-    if (quoted && ch === '\\') {
-      current += ch + (value[i + 1] ?? '');
-      i += 1;
-      continue;
-    }
-    if (ch === '"') quoted = !quoted;
-    if (ch === ',' && !quoted) {
-      elements.push(current.trim());
-      current = '';
-    } else current += ch;
-  }
-  elements.push(current.trim());
-  return elements.flatMap((element) => {
-    if (/^[^\s=]+\s*=/.test(element)) return []; // auth-param
-    const scheme = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s|$)/.exec(element)?.[1];
-    return scheme ? [scheme] : [];
-  });
 }
 
 function lower(a: Level, b: Level): Level {

@@ -5,8 +5,8 @@
  */
 import { formUrlDecode } from '../oauth/client-auth';
 import { isPlainObject } from '../oauth/guards';
-import { SECRET_PARAMETERS } from '../oauth/protocol';
-import type { SecretSet } from '../oauth/secrets';
+import { isSecretHeader, SECRET_PARAMETERS } from '../oauth/protocol';
+import { SecretSet } from '../oauth/secrets';
 import { redactBody, redactForm, redactHeader, redactQuery, redactText, scrubText } from '../oauth/redact';
 import type { Exchange, WireRequest, WireResponse } from './exchange';
 import type { ExchangeView } from './types';
@@ -42,6 +42,30 @@ export function summarize(res: WireResponse, scrub: (text: string) => string = (
   // Redirects are not followed: a token request must not be replayed to another URL with its credentials.
   if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined) return `${res.status} redirect to ${res.headers.location} (not followed)${size}`;
   return `${res.status} ${res.headers['content-type'] ?? 'no Content-Type'}${size}`;
+}
+
+/**
+ * The refusal's stated reason (`error_description`), for a report: known
+ * secrets scrubbed and secret-shaped text redacted before it is cut to
+ * `max` characters, so a cut never leaves half a secret behind.
+ */
+export function statedReason(exchange: Exchange, scrub: (text: string) => string, max = 120): string | undefined {
+  const body = isPlainObject(exchange.response?.body) ? exchange.response.body : undefined;
+  const description = body?.error_description;
+  if (typeof description !== 'string') return undefined;
+  // What this request carried in secret places is scrubbed too, even what the run does not count as a secret (`Bearer abc`, a malformed proof).
+  return cut(redactText(requestSecrets(exchange.request).scrub(scrub(description))), max);
+}
+
+/** The values a request carries in secret headers and secret parameters (src/oauth/protocol.ts). */
+function requestSecrets(request: WireRequest): SecretSet {
+  const secrets = new SecretSet();
+  for (const [name, value] of request.headers) {
+    if (!isSecretHeader(name)) continue;
+    if (/authorization$/i.test(name)) secrets.addAuthorization(value);
+    else for (const part of [value, ...value.split(',')]) secrets.add(part.trim());
+  }
+  return secrets.addParameters(request.body);
 }
 
 function cut(text: string, max: number): string {

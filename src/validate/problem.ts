@@ -22,6 +22,8 @@ export const RULES = {
   pragmaNoCache: 'header.pragma.no-cache',
   /** A 401 carries a `WWW-Authenticate` challenge (RFC 6749 §5.2; RFC 9110 §15.5.2). */
   wwwAuthenticate: 'header.www-authenticate',
+  /** Every `Basic` challenge in `WWW-Authenticate` carries a `realm` parameter (RFC 7617 §2: "The authentication parameter 'realm' is REQUIRED"). */
+  basicRealm: 'header.www-authenticate.basic-realm',
   /** `use_dpop_nonce` carries a `DPoP-Nonce` header of NQCHARs (RFC 9449 §8, §8.1). */
   dpopNonce: 'header.dpop-nonce',
   /** The body is not empty. */

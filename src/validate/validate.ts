@@ -3,6 +3,7 @@
  * the contract (shared/contract.md) and the caller's expectation, and
  * returns every problem found.
  */
+import { basicChallengesWithoutRealm, BASIC_REALM_MESSAGE } from '../oauth/challenge';
 import { USE_DPOP_NONCE } from '../oauth/dpop-nonce';
 import { DPOP_NONCE_HEADER, JSON_MEDIA_TYPE } from '../oauth/protocol';
 import { DOCUMENTED_STATUSES, TOKEN_ERROR_CODES } from '../openapi';
@@ -157,11 +158,13 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
       problems.push({ where: 'header', pointer: '/pragma', rule: RULES.pragmaNoCache, message: `Pragma must be no-cache on ${where} (${source})${argumentHint(pragma, 'no-cache', 'RFC 9111 §5.4')}`, expected: 'no-cache', received: pragma });
     }
   }
-  if (status === 401) {
-    const challenge = headerValue(view.headers, 'www-authenticate');
-    if (challenge === undefined || challenge.trim() === '') {
-      problems.push({ where: 'header', pointer: '/www-authenticate', rule: RULES.wwwAuthenticate, message: 'a 401 must carry a WWW-Authenticate challenge (RFC 6749 §5.2, RFC 9110 §15.5.2)', expected: 'a challenge, e.g. Basic realm="OAuth"', received: challenge });
-    }
+  const challenge = headerValue(view.headers, 'www-authenticate');
+  if (status === 401 && (challenge === undefined || challenge.trim() === '')) {
+    problems.push({ where: 'header', pointer: '/www-authenticate', rule: RULES.wwwAuthenticate, message: 'a 401 must carry a WWW-Authenticate challenge (RFC 6749 §5.2, RFC 9110 §15.5.2)', expected: 'a challenge, e.g. Basic realm="OAuth"', received: challenge });
+  }
+  // On any status: a Basic challenge is only well formed with its realm.
+  if (challenge !== undefined && basicChallengesWithoutRealm(challenge).length > 0) {
+    problems.push({ where: 'header', pointer: '/www-authenticate', rule: RULES.basicRealm, message: BASIC_REALM_MESSAGE, expected: 'Basic realm="…"', received: challenge });
   }
 
   // Body.
