@@ -227,7 +227,8 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
     return resultOf(check, 'inconclusive', session.secrets.scrub(message), durationMs, findings);
   }
   const status = applyExpectation(raw, config.expectedFailures.has(check.id));
-  const message = messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + (where ? ` (${where})` : '');
+  const limitNote = limited ? `; then ${limited.message}` : '';
+  const message = messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + limitNote + (where ? ` (${where})` : '');
   return resultOf(check, status, session.secrets.scrub(message), durationMs, findings, decidingLevel(config.profile, findings));
 }
 

@@ -11,7 +11,7 @@ import { defaultRunClients, formatJson, formatJunit, formatMarkdown, formatRepor
 import { expectNoToken, expectRejection, expectToken, type JudgeContext } from '../../src/conformance/judge';
 import { rateLimitNote } from '../../src/conformance/reporters/console';
 import type { Exchange } from '../../src/conformance/exchange';
-import { errorResponse, header, startMutatingProxy, type Mutation, type MutatingProxy, type ProxyRequest, type ProxyResponse } from './support/mutating-proxy';
+import { errorResponse, fakeToken, header, startMutatingProxy, type Mutation, type MutatingProxy, type ProxyRequest, type ProxyResponse } from './support/mutating-proxy';
 
 const isToken = (req: ProxyRequest) => req.method === 'POST';
 /** Credentials on the request: not the run's preflight probe. */
@@ -182,6 +182,22 @@ describe('a rate-limiting target', () => {
     const report = await run(limitAll(429, '2'), { only: ['ok-basic'], timeoutMs: 1500 });
     expect(Date.now() - started).toBeLessThan(1500);
     expect(report.checks[0]).toMatchObject({ status: 'inconclusive', message: expect.stringMatching(/Retry-After 2, longer than the 1.5 s a check waits/) });
+  });
+
+  test('a failure judged before the limit stands: the check fails, and its message says the rest was rate limited', async () => {
+    const report = await run(
+      {
+        request: (req) => {
+          const type = header(req, 'content-type') ?? '';
+          if (/text\/plain/.test(type)) return fakeToken(req);
+          if (/multipart/.test(type)) return limitedAnswer(429, '0');
+          return undefined;
+        },
+      },
+      { only: ['ct-wrong'] },
+    );
+    expect(report.checks[0]).toMatchObject({ status: 'failed', message: expect.stringMatching(/^\[MUST\] the server issued a token .*; then rate limited: 429 with Retry-After 0 twice/) });
+    expect(report.checks[0]!.findings).toHaveLength(1);
   });
 
   test('an inconclusive check listed as an expected failure stays inconclusive (neither xfail nor xpass)', async () => {
