@@ -98,10 +98,17 @@ export class CheckContext implements JudgeContext {
 
   /** Sends a draft; on `use_dpop_nonce` retries once with the server's nonce (RFC 9449 §8). */
   send(draft: RequestDraft, options: SendOptions = {}): Promise<Exchange> {
-    return sendDraft(this.session, this.check.id, draft, options, (exchange) => {
-      this.exchanges.push(exchange);
-      this.session.journal.push(exchange);
-    });
+    return sendDraft(
+      this.session,
+      this.check.id,
+      draft,
+      options,
+      (exchange) => {
+        this.exchanges.push(exchange);
+        this.session.journal.push(exchange);
+      },
+      (text) => this.note(text),
+    );
   }
 
   // ---- findings and judgements ---------------------------------------------

@@ -25,28 +25,73 @@ export interface HttpClientOptions {
   maxSockets: number;
   /** Extra trusted CA certificates (PEM) for https targets, next to Node's defaults. */
   ca?: string;
+  /**
+   * Resend once, on a fresh connection, a request that a reused keep-alive
+   * connection lost before any response byte (default true). False only
+   * to show what happens without it (tests).
+   */
+  retryReusedSocket?: boolean;
+}
+
+/** How one attempt failed: the error, and whether a reused connection lost it before any answer (nothing was processed). */
+class AttemptFailed extends Error {
+  constructor(
+    readonly error: Error,
+    readonly lostOnReusedSocket: boolean,
+  ) {
+    super(error.message);
+  }
 }
 
 export class HttpClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  /** One connection per request, never pooled: for the resend of a request a reused connection lost. */
+  private readonly freshHttpAgent: http.Agent;
+  private readonly freshHttpsAgent: https.Agent;
 
   constructor(private readonly options: HttpClientOptions) {
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
     // Node's `ca` replaces the default roots, so the defaults are kept next to the extra ones.
     const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, options.ca];
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets, ...(ca ? { ca } : {}) });
+    this.freshHttpAgent = new http.Agent({ keepAlive: false });
+    this.freshHttpsAgent = new https.Agent({ keepAlive: false, ...(ca ? { ca } : {}) });
   }
 
-  send(request: WireRequest): Promise<WireResponse> {
+  /**
+   * Sends a request on a pooled keep-alive connection. A server may close
+   * an idle keep-alive connection at any time, so a client may reuse one
+   * just as it closes (RFC 9112 §9.6). A request lost that way, reset or
+   * closed before any response byte, was not processed (the server closed
+   * a connection it saw as idle), so it is resent once on a fresh
+   * connection, as RFC 9112 §9.3.1 allows for a request the client can tell
+   * was never applied. A failure on a fresh connection, or after an answer
+   * began, is reported as it is.
+   */
+  async send(request: WireRequest): Promise<WireResponse> {
     const url = new URL(request.url);
     const secure = url.protocol === 'https:';
-    const transport = secure ? https : http;
     const origin = `${url.protocol}//${url.host}`;
+    try {
+      try {
+        return await this.attempt(request, url, secure ? this.httpsAgent : this.httpAgent);
+      } catch (error) {
+        if (!(error instanceof AttemptFailed) || !error.lostOnReusedSocket || this.options.retryReusedSocket === false) throw error;
+        return await this.attempt(request, url, secure ? this.freshHttpsAgent : this.freshHttpAgent);
+      }
+    } catch (error) {
+      const cause = error instanceof AttemptFailed ? error.error : error;
+      throw new TargetUnreachableError(origin, classifyTransportError(cause).words, { cause });
+    }
+  }
+
+  private attempt(request: WireRequest, url: URL, agent: http.Agent): Promise<WireResponse> {
+    const transport = url.protocol === 'https:' ? https : http;
     return new Promise<WireResponse>((resolve, reject) => {
       const req = transport.request(url, {
         method: request.method,
-        agent: secure ? this.httpsAgent : this.httpAgent,
+        agent,
         timeout: this.options.timeoutMs,
       });
       // setHeader with an array sends one field line per value, which
@@ -62,13 +107,17 @@ export class HttpClient {
       if (request.body !== undefined && !grouped.has('content-length')) {
         req.setHeader('Content-Length', Buffer.byteLength(request.body));
       }
+      let answered = false;
       const timer = setTimeout(() => req.destroy(new RequestTimeout(this.options.timeoutMs)), this.options.timeoutMs);
       req.on('timeout', () => req.destroy(new RequestTimeout(this.options.timeoutMs)));
       req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new TargetUnreachableError(origin, classifyTransportError(error).words, { cause: error }));
+        // Node's own test for this race: `reusedSocket` and no response (ECONNRESET, EPIPE, or "socket hang up" for an EOF).
+        const lost = req.reusedSocket && !answered && classifyTransportError(error).kind === 'reset';
+        reject(new AttemptFailed(error, lost));
       });
       req.on('response', (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -77,7 +126,7 @@ export class HttpClient {
         });
         res.on('error', (error: NodeJS.ErrnoException) => {
           clearTimeout(timer);
-          reject(new TargetUnreachableError(origin, classifyTransportError(error).words, { cause: error }));
+          reject(new AttemptFailed(error, false));
         });
         res.on('end', () => {
           clearTimeout(timer);
@@ -98,6 +147,8 @@ export class HttpClient {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.freshHttpAgent.destroy();
+    this.freshHttpsAgent.destroy();
   }
 }
 

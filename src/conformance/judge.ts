@@ -13,6 +13,7 @@ import { isPlainObject } from '../oauth/guards';
 import { DPOP_HEADER } from '../oauth/protocol';
 import { RULES, validateTokenEndpointResponse, type Problem } from '../validate';
 import type { Exchange, WireResponse } from './exchange';
+import { describeLimit, isRateLimited, RateLimited } from './rate-limit';
 import type { Finding, Level } from './types';
 import { statedReason } from './views';
 
@@ -103,6 +104,7 @@ export function expectToken(ctx: JudgeContext, exchange: Exchange, options: Toke
   const dpopHeader = DPOP_HEADER.toLowerCase();
   const tokenType = options.tokenType ?? (exchange.request.headers.some(([n]) => n.toLowerCase() === dpopHeader) ? 'DPoP' : 'Bearer');
   const what = options.what ?? 'the request';
+  notRateLimited(exchange);
   if (!res) {
     ctx.finding(level, `${what}: no response (${exchange.error ?? 'unknown error'})`, { expected: `200 with a ${tokenType} token`, exchangeOf: exchange });
     return undefined;
@@ -131,6 +133,7 @@ export function expectRejection(ctx: JudgeContext, exchange: Exchange, expectati
   const expected = `${statuses.join(' or ')} ${codes.join(' or ')}`;
   const what = expectation.what ? ` for ${expectation.what}` : '';
   const res = exchange.response;
+  notRateLimited(exchange);
   if (!res) {
     ctx.finding(level, `no response${what} (${exchange.error ?? 'unknown error'})`, { expected, exchangeOf: exchange });
     return false;
@@ -210,6 +213,7 @@ function defaultContradiction(codes: readonly string[]): ContradictingReason | u
 /** A response is a refusal when no token was issued and the status is not a success (a weaker expectation, for requests outside the OAuth envelope). */
 export function expectNoToken(ctx: JudgeContext, exchange: Exchange, level: Level = ctx.level, what = 'the request', expected = 'a refusal: no 2xx status, no access_token'): boolean {
   const res = exchange.response;
+  notRateLimited(exchange);
   if (!res) return true; // a closed connection issues no token
   const body = isPlainObject(res.body) ? res.body : undefined;
   const issued = body !== undefined && typeof body.access_token === 'string';
@@ -217,6 +221,16 @@ export function expectNoToken(ctx: JudgeContext, exchange: Exchange, level: Leve
   const message = issued ? `the server issued a token for ${what}; it must refuse the request` : `the server answered ${what} with ${res.status}, a success status; it must refuse the request`;
   ctx.finding(level, message, { expected, received: ctx.summarize(res), exchangeOf: exchange });
   return false;
+}
+
+/**
+ * A 429 or 503 is no answer to judge (rate-limit.ts): neither the expected
+ * refusal nor a wrong one. The sender resends and throws before a judgement
+ * sees one; this guards a limited answer that reached a judgement another
+ * way (the check is inconclusive).
+ */
+function notRateLimited(exchange: Exchange): void {
+  if (isRateLimited(exchange)) throw new RateLimited(`rate limited: ${describeLimit(exchange)}, not judged; try a lower --concurrency`, exchange);
 }
 
 /** The validation core's problems for a response, before ownership filtering. */

@@ -20,6 +20,7 @@ import { OwnershipIndex } from './ownership';
 import { planRun, type RunPlan } from './plan';
 import { applyExpectation, decidingLevel, orderFindings, statusOf } from './profiles';
 import { COMPANION_CAPABILITIES, defaultRunClients, referenceTargetConfig } from './reference-run';
+import { RateLimited } from './rate-limit';
 import { CheckAborted } from './send';
 import { Session } from './session';
 import { SkipCheck } from './skip';
@@ -202,11 +203,14 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
   if (signal?.aborted) return skipped(check, 'run interrupted');
   const run = new CheckContext(session, check);
   const started = performance.now();
+  let limited: RateLimited | undefined;
   try {
     await check.run(run);
   } catch (error) {
     if (error instanceof SkipCheck) return skipped(check, error.reason, performance.now() - started);
-    if (error instanceof CheckAborted) {
+    if (error instanceof RateLimited) {
+      limited = error;
+    } else if (error instanceof CheckAborted) {
       run.finding(check.level, error.message, { exchangeOf: error.exchange });
     } else {
       // A defect of the check or the harness, not of the server: still a failure, but say so.
@@ -217,8 +221,14 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
   const durationMs = performance.now() - started;
   const findings = orderFindings(config.profile, run.findings);
   const raw = statusOf(config.profile, findings);
+  // Rate limited: no verdict, unless what was judged before the limit already fails the check (that evidence stands).
+  if (limited && raw !== 'failed') {
+    const message = limited.message + (findings.length > 0 ? ` (after ${findings.length} warning${findings.length === 1 ? '' : 's'})` : '') + (where ? ` (${where})` : '');
+    return resultOf(check, 'inconclusive', session.secrets.scrub(message), durationMs, findings);
+  }
   const status = applyExpectation(raw, config.expectedFailures.has(check.id));
-  const message = messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + (where ? ` (${where})` : '');
+  const limitNote = limited ? `; then ${limited.message}` : '';
+  const message = messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + limitNote + (where ? ` (${where})` : '');
   return resultOf(check, status, session.secrets.scrub(message), durationMs, findings, decidingLevel(config.profile, findings));
 }
 
@@ -256,6 +266,7 @@ export function summarize(checks: readonly CheckResult[]): ReportSummary {
     skipped: count('skipped'),
     expectedFailures: count('expected-failure'),
     unexpectedPasses: count('unexpected-pass'),
+    inconclusive: count('inconclusive'),
   };
 }
 

@@ -9,6 +9,7 @@ import { retryNonce } from '../oauth/dpop-nonce';
 import { stripQueryAndFragment } from '../oauth/dpop-proof';
 import { DPOP_NONCE_HEADER } from '../oauth/protocol';
 import { encodeBody, type RequestDraft } from './draft';
+import { describeLimit, DEFAULT_RETRY_DELAY_MS, isRateLimited, parseRetryAfter, RateLimited } from './rate-limit';
 import type { Exchange, WireRequest } from './exchange';
 import type { Session } from './session';
 import { createAssertion, createProof } from './signing';
@@ -52,20 +53,60 @@ const NONCE_HEADER = DPOP_NONCE_HEADER.toLowerCase();
  * proof chose its own nonce or is sent verbatim: a check that sends a stale
  * nonce on purpose wants the challenge, not a token.
  */
-export async function sendDraft(session: Session, checkId: string, draft: RequestDraft, options: SendOptions, record: (exchange: Exchange) => void): Promise<Exchange> {
+export async function sendDraft(
+  session: Session,
+  checkId: string,
+  draft: RequestDraft,
+  options: SendOptions,
+  record: (exchange: Exchange) => void,
+  note?: (text: string) => void,
+): Promise<Exchange> {
   const callerChoseNonce = draft.dpop === undefined || draft.dpop.proofs.some((p) => p.nonce !== undefined || p.raw !== undefined);
   // A retry needs a proof it can sign with the challenge's nonce: verbatim proofs (or none) would only be sent again.
   const signable = draft.dpop !== undefined && draft.dpop.proofs.some((p) => p.raw === undefined);
   const retry = signable && (options.nonceRetry ?? !callerChoseNonce);
-  let sent = await sendOnce(session, checkId, draft, options, undefined, record);
+  const attempt = (nonce: string | undefined) => sendRateLimited(session, () => sendOnce(session, checkId, draft, options, nonce, record), note);
+  let sent = await attempt(undefined);
   for (let retries = 0; retry; retries += 1) {
     const res = sent.exchange.response;
     if (!res) break;
     const nonce = retryNonce({ status: res.status, body: res.body, nonceHeader: res.headers[NONCE_HEADER] }, sent.nonceSent, retries);
     if (nonce === undefined) break;
-    sent = await sendOnce(session, checkId, draft, options, nonce, record);
+    sent = await attempt(nonce);
   }
   return sent.exchange;
+}
+
+/**
+ * One request with the rate-limit policy (rate-limit.ts): a 429 or 503 is
+ * resent once (signed afresh: `send` materializes the draft again) after the
+ * wait its `Retry-After` asks, at most the session's cap and never longer
+ * than the request timeout (a check's time budget). A wait beyond those
+ * bounds is not waited for, and a second limited answer is not resent:
+ * both throw RateLimited, which makes the check inconclusive.
+ */
+async function sendRateLimited<T extends { exchange: Exchange }>(session: Session, send: () => Promise<T>, note: ((text: string) => void) | undefined): Promise<T> {
+  const first = await send();
+  if (!isRateLimited(first.exchange)) return first;
+  const limit = Math.min(session.retryAfterCapMs, session.config.timeoutMs);
+  const asked = parseRetryAfter(first.exchange.response!.headers['retry-after']);
+  const hint = 'try a lower --concurrency';
+  if (asked !== undefined && asked > limit) {
+    throw new RateLimited(`rate limited: ${describeLimit(first.exchange)}, longer than the ${formatSeconds(limit)} a check waits; not resent; ${hint}`, first.exchange);
+  }
+  const wait = asked ?? Math.min(DEFAULT_RETRY_DELAY_MS, limit);
+  await new Promise((resolve) => setTimeout(resolve, wait));
+  const second = await send();
+  if (isRateLimited(second.exchange)) {
+    const [a, b] = [describeLimit(first.exchange), describeLimit(second.exchange)];
+    throw new RateLimited(`rate limited: ${a === b ? `${a} twice` : `${a}, then ${b}`} (resent once after ${formatSeconds(wait)}); ${hint}`, second.exchange);
+  }
+  note?.(`resent once after ${describeLimit(first.exchange)}`);
+  return second;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 /** One request; `retryWith` is the nonce of the challenge being answered (a retry), `undefined` for the first attempt. */

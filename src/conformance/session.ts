@@ -10,6 +10,7 @@ import { SecretSet } from '../oauth/secrets';
 import type { ResolvedClient, ResolvedConfig } from './config';
 import type { Exchange } from './exchange';
 import { HttpClient } from './http';
+import { DEFAULT_RETRY_AFTER_CAP_MS } from './rate-limit';
 import type { OwnershipIndex } from './ownership';
 import { generateDpopKey, importClientKey, type SigningKey } from './signing';
 
@@ -21,6 +22,8 @@ export class Session {
   readonly nonces = new NonceTracker();
   /** Observer of every request sent (benchmarks count them). */
   onRequest: ((checkId: string) => void) | undefined;
+  /** The longest a check waits for a 429/503's Retry-After before its one resend (rate-limit.ts); the request timeout bounds it too. */
+  retryAfterCapMs = DEFAULT_RETRY_AFTER_CAP_MS;
   private dpopKeyPromise: Promise<SigningKey> | undefined;
   private readonly clientKeys = new Map<string, Promise<SigningKey>>();
 

@@ -66,7 +66,12 @@ export interface CheckDescriptor {
   readonly owns?: Ownership;
 }
 
-export const STATUSES = ['passed', 'failed', 'warned', 'skipped', 'expected-failure', 'unexpected-pass'] as const;
+/**
+ * `inconclusive`: the check ran but the target would not answer it (a 429
+ * or 503 even after the one resend, src/conformance/rate-limit.ts): neither
+ * a pass nor a failure.
+ */
+export const STATUSES = ['passed', 'failed', 'warned', 'skipped', 'expected-failure', 'unexpected-pass', 'inconclusive'] as const;
 export type CheckStatus = (typeof STATUSES)[number];
 
 /** One request/response pair as the user may see it: already redacted. */
@@ -126,6 +131,8 @@ export interface ReportSummary {
   skipped: number;
   expectedFailures: number;
   unexpectedPasses: number;
+  /** Checks the target did not answer (rate limited: 429/503 after the one resend). */
+  inconclusive: number;
 }
 
 export interface ConformanceReport {

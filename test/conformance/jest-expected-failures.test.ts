@@ -15,8 +15,8 @@ import { startMutatingProxy, withoutHeader, type Mutation, type MutatingProxy } 
 
 /** Drops Pragma from every answer: resp-no-store fails (RFC 6749 §5.1). */
 const noPragma: Mutation = { response: (res) => withoutHeader(res, 'Pragma') };
-/** Answers everything 503: the observers have nothing to judge and skip. */
-const unavailable: Mutation = { request: () => ({ status: 503, headers: [['Content-Type', 'text/plain']], body: 'down for maintenance' }) };
+/** Answers everything 502: the observers have nothing to judge and skip (a 503 would be rate limiting: inconclusive, rate-limit.test.ts). */
+const unavailable: Mutation = { request: () => ({ status: 502, headers: [['Content-Type', 'text/plain']], body: 'bad gateway' }) };
 
 let proxy: MutatingProxy;
 beforeAll(async () => {

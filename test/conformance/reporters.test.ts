@@ -86,8 +86,8 @@ describe('reporters', () => {
   test('console: a live line per check, a summary grouped by level, failures with sent/received/expected/RFC/curl', () => {
     const lines = live.split('\n');
     expect(lines[0]).toMatch(/^Token endpoint conformance: \d+ checks against http:\/\/127\.0\.0\.1:\d+\/oauth\/token \(profile attesto\)$/);
-    expect(lines.filter((l) => /^\[\s*\d+\/\d+\] (PASS|FAIL|WARN|SKIP|XFAIL|XPASS) /.test(l))).toHaveLength(report.checks.length);
-    expect(live).toMatch(/^level\s+passed\s+failed\s+warned\s+skipped\s+xfail\s+xpass$/m);
+    expect(lines.filter((l) => /^\[\s*\d+\/\d+\] (PASS|FAIL|WARN|SKIP|XFAIL|XPASS|INCON) /.test(l))).toHaveLength(report.checks.length);
+    expect(live).toMatch(/^level\s+passed\s+failed\s+warned\s+skipped\s+xfail\s+xpass\s+inconclusive$/m);
     for (const level of ['MUST', 'CONTRACT', 'SHOULD', 'MAY', 'total']) expect(live).toMatch(new RegExp(`^${level}\\s+\\d+`, 'm'));
     const failure = live.slice(live.indexOf('FAIL resp-no-store'));
     expect(failure).toMatch(/a token response lacks Pragma: no-cache/);
@@ -104,12 +104,12 @@ describe('reporters', () => {
     const parsed = JSON.parse(formatJson(report)) as Record<string, unknown>;
     expect(Object.keys(parsed)).toEqual(['tool', 'version', 'target', 'profile', 'startedAt', 'durationMs', 'summary', 'checks']);
     expect(parsed).toMatchObject({ tool: 'attesto-token-contract', profile: 'attesto', target: proxy.tokenEndpoint });
-    expect(Object.keys(parsed.summary as object)).toEqual(['total', 'passed', 'failed', 'warned', 'skipped', 'expectedFailures', 'unexpectedPasses']);
+    expect(Object.keys(parsed.summary as object)).toEqual(['total', 'passed', 'failed', 'warned', 'skipped', 'expectedFailures', 'unexpectedPasses', 'inconclusive']);
     const checks = parsed.checks as Array<Record<string, unknown>>;
     expect(checks).toHaveLength(report.checks.length);
     for (const check of checks) {
       expect(check).toEqual(expect.objectContaining({ id: expect.any(String), title: expect.any(String), level: expect.any(String), reference: expect.any(String), message: expect.any(String), durationMs: expect.any(Number) }));
-      expect(['passed', 'failed', 'warned', 'skipped', 'expected-failure', 'unexpected-pass']).toContain(check.status);
+      expect(['passed', 'failed', 'warned', 'skipped', 'expected-failure', 'unexpected-pass', 'inconclusive']).toContain(check.status);
     }
     expect(new Date(parsed.startedAt as string).toISOString()).toBe(parsed.startedAt);
   });
@@ -128,7 +128,7 @@ describe('reporters', () => {
   test('markdown: a verdict, the level table, and a details block per failing check with a curl command', () => {
     const md = formatMarkdown(report);
     expect(md).toMatch(/^## Token endpoint conformance: ❌ \d+ failing checks?/);
-    expect(md).toMatch(/^\| level \| passed \| failed \| warned \| skipped \| expected failures \| unexpected passes \|$/m);
+    expect(md).toMatch(/^\| level \| passed \| failed \| warned \| skipped \| expected failures \| unexpected passes \| inconclusive \|$/m);
     expect(md).toMatch(/^\| MUST \| \d+ \| \d+ \|/m);
     expect(md).toMatch(/<details><summary><code>resp-no-store<\/code>/);
     expect(md).toMatch(/```sh\ncurl -i -X POST/);

@@ -26,6 +26,7 @@ const COLORS: Record<CheckStatus, string> = {
   skipped: '90',
   'expected-failure': '35',
   'unexpected-pass': '36',
+  inconclusive: '34',
 };
 
 export class ConsoleReporter {
@@ -71,7 +72,7 @@ export function formatConsoleSummary(report: ConformanceReport, paint: (code: st
   const lines: string[] = [''];
   for (const check of noteworthy(report.checks)) lines.push(formatCheckDetails(check, paint), '');
   // Each result under the level that decided it: a MUST check failed by a CONTRACT finding is a CONTRACT failure.
-  const header = ['level', 'passed', 'failed', 'warned', 'skipped', 'xfail', 'xpass'];
+  const header = ['level', 'passed', 'failed', 'warned', 'skipped', 'xfail', 'xpass', 'inconclusive'];
   const rows: Array<Array<string | number>> = levelRows(report.checks).map(({ level, counts }) => [
     level,
     counts.passed,
@@ -80,18 +81,33 @@ export function formatConsoleSummary(report: ConformanceReport, paint: (code: st
     counts.skipped,
     counts['expected-failure'],
     counts['unexpected-pass'],
+    counts.inconclusive,
   ]);
   const { summary } = report;
-  rows.push(['total', summary.passed, summary.failed, summary.warned, summary.skipped, summary.expectedFailures, summary.unexpectedPasses]);
+  rows.push(['total', summary.passed, summary.failed, summary.warned, summary.skipped, summary.expectedFailures, summary.unexpectedPasses, summary.inconclusive]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const row = (cells: Array<string | number>) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join('  ');
   lines.push(row(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(row));
   if (summary.expectedFailures + summary.unexpectedPasses > 0) lines.push('xfail: listed in the expected failures and still failing; xpass: listed but passing now (remove it from the list)');
+  if (summary.inconclusive > 0) lines.push('inconclusive: the target answered 429 or 503 even after one resend, so the check has no verdict');
+  const limitedNote = rateLimitNote(summary);
+  if (limitedNote) lines.push(paint('33', limitedNote));
   lines.push('');
   const verdict = summary.failed === 0 ? paint('32', 'no failing check') : paint('31', `${summary.failed} failing check${summary.failed === 1 ? '' : 's'}`);
   const profileNote = report.profile === 'attesto' ? 'MUST and CONTRACT fail the run' : 'only MUST fails the run; CONTRACT warns';
   lines.push(`${verdict} (profile ${report.profile}: ${profileNote}; SHOULD/MAY warn) in ${formatMs(report.durationMs)}`, '');
   return lines.join('\n');
+}
+
+/** Above this share of the checks that ran, the summary suggests a lower concurrency. */
+export const RATE_LIMIT_NOTE_SHARE = 0.1;
+
+/** One line when more than RATE_LIMIT_NOTE_SHARE of the checks that ran were rate limited (inconclusive). */
+export function rateLimitNote(summary: ConformanceReport['summary']): string | undefined {
+  const ran = summary.total - summary.skipped;
+  if (summary.inconclusive === 0 || summary.inconclusive <= ran * RATE_LIMIT_NOTE_SHARE) return undefined;
+  const n = summary.inconclusive;
+  return `${n} check${n === 1 ? ' was' : 's were'} rate limited: run with --concurrency 1`;
 }
 
 /**
@@ -101,7 +117,7 @@ export function formatConsoleSummary(report: ConformanceReport, paint: (code: st
  */
 export function formatCheckDetails(check: CheckResult, paint: (code: string, text: string) => string = (_c, t) => t): string {
   const lines = [paint(COLORS[check.status], `${STATUS_LABEL[check.status]} ${check.id} [${levelLabel(check)}] ${check.title}`), `  ${check.reference}`];
-  if (check.status === 'unexpected-pass') lines.push(`  ${check.message}`);
+  if (check.status === 'unexpected-pass' || check.status === 'inconclusive') lines.push(`  ${check.message}`);
   for (const finding of check.findings) {
     lines.push('', ...findingLines(finding).map((l) => `  ${l}`));
     if (finding.exchange) {

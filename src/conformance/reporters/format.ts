@@ -9,6 +9,7 @@ export const STATUS_LABEL: Record<CheckStatus, string> = {
   skipped: 'SKIP',
   'expected-failure': 'XFAIL',
   'unexpected-pass': 'XPASS',
+  inconclusive: 'INCON',
 };
 
 export interface LevelRow {
@@ -28,7 +29,7 @@ export function decidingLevelOf(check: CheckResult): Level {
  */
 export function levelRows(checks: readonly CheckResult[]): LevelRow[] {
   return LEVELS.map((level) => {
-    const counts = { passed: 0, failed: 0, warned: 0, skipped: 0, 'expected-failure': 0, 'unexpected-pass': 0 } as Record<CheckStatus, number>;
+    const counts = { passed: 0, failed: 0, warned: 0, skipped: 0, 'expected-failure': 0, 'unexpected-pass': 0, inconclusive: 0 } as Record<CheckStatus, number>;
     for (const check of checks) if (decidingLevelOf(check) === level) counts[check.status] += 1;
     return { level, counts };
   });
@@ -47,11 +48,12 @@ const STATUS_VERB: Record<CheckStatus, string> = {
   skipped: 'skipped',
   'expected-failure': 'failing',
   'unexpected-pass': 'passing',
+  inconclusive: 'inconclusive',
 };
 
-/** Non-passing checks worth explaining, failures first. */
+/** Non-passing checks worth explaining, failures first, inconclusive ones last. */
 export function noteworthy(checks: readonly CheckResult[]): CheckResult[] {
-  const order: CheckStatus[] = ['failed', 'unexpected-pass', 'expected-failure', 'warned'];
+  const order: CheckStatus[] = ['failed', 'unexpected-pass', 'expected-failure', 'warned', 'inconclusive'];
   return order.flatMap((status) => checks.filter((c) => c.status === status));
 }
 

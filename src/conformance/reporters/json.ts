@@ -2,11 +2,12 @@
  * The JSON report: a stable, documented shape for tools.
  *
  * `{ tool, version, target, profile, startedAt, durationMs,
- *    summary: { total, passed, failed, warned, skipped, expectedFailures, unexpectedPasses },
+ *    summary: { total, passed, failed, warned, skipped, expectedFailures, unexpectedPasses, inconclusive },
  *    checks: [{ id, title, level, reference, group, status, decidingLevel, message, durationMs, findings }] }`
  *
  * `status` is one of passed | failed | warned | skipped | expected-failure |
- * unexpected-pass. `level` is the check's own level; `decidingLevel` the
+ * unexpected-pass | inconclusive (the target answered 429/503 even after
+ * one resend: no verdict). `level` is the check's own level; `decidingLevel` the
  * level of the most severe finding that decided a failure, warning or
  * expected failure (a MUST check failed only by its CONTRACT half says
  * CONTRACT), else the check's level. `findings` lists what was wrong (level, message,

@@ -1,7 +1,7 @@
 /**
  * JUnit XML for CI: one testcase per check. Failures are <failure>; skipped
- * checks and expected failures are <skipped> (the run does not fail on
- * them); warnings and unexpected passes pass, with the note in <system-out>.
+ * checks, expected failures and inconclusive checks (rate limited) are
+ * <skipped> with the reason as message (the run does not fail on them); warnings and unexpected passes pass, with the note in <system-out>.
  * A failure's `type` is the level that decided it (CheckResult.decidingLevel).
  */
 import type { CheckResult, ConformanceReport } from '../types';
@@ -11,7 +11,7 @@ export function formatJunit(report: ConformanceReport): string {
   const { summary } = report;
   const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const suiteName = `token endpoint conformance (${report.profile}) ${report.target}`;
-  const skipped = summary.skipped + summary.expectedFailures;
+  const skipped = summary.skipped + summary.expectedFailures + summary.inconclusive;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${xml(suiteName)}" tests="${summary.total}" failures="${summary.failed}" errors="0" skipped="${skipped}" time="${seconds(report.durationMs)}">`,
@@ -37,6 +37,7 @@ function testcase(check: CheckResult, time: string): string {
       return `${open}>\n      <failure message="${xml(check.message)}" type="${xml(decidingLevelOf(check))}">${xml(details(check))}</failure>\n    </testcase>`;
     case 'skipped':
     case 'expected-failure':
+    case 'inconclusive':
       return `${open}>\n      <skipped message="${xml(check.message)}"/>\n    </testcase>`;
     case 'warned':
     case 'unexpected-pass':

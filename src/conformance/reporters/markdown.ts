@@ -1,24 +1,33 @@
 /** Markdown for a CI job summary (e.g. $GITHUB_STEP_SUMMARY). */
 import type { ConformanceReport } from '../types';
+import { rateLimitNote } from './console';
 import { STATUS_LABEL, findingLines, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
 export function formatMarkdown(report: ConformanceReport): string {
   const { summary } = report;
-  const verdict = summary.failed === 0 ? '✅ conformant' : `❌ ${summary.failed} failing check${summary.failed === 1 ? '' : 's'}`;
+  const plural = (n: number) => (n === 1 ? '' : 's');
+  const verdict =
+    summary.failed > 0
+      ? `❌ ${summary.failed} failing check${plural(summary.failed)}`
+      : summary.inconclusive > 0
+        ? `⚠️ no failing check, ${summary.inconclusive} inconclusive (rate limited)`
+        : '✅ conformant';
   const out: string[] = [
     `## Token endpoint conformance: ${verdict}`,
     '',
     `Target \`${report.target}\`, profile \`${report.profile}\`, ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
     '',
-    '| level | passed | failed | warned | skipped | expected failures | unexpected passes |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| level | passed | failed | warned | skipped | expected failures | unexpected passes | inconclusive |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...levelRows(report.checks).map(
       ({ level, counts }) =>
-        `| ${level} | ${counts.passed} | ${counts.failed} | ${counts.warned} | ${counts.skipped} | ${counts['expected-failure']} | ${counts['unexpected-pass']} |`,
+        `| ${level} | ${counts.passed} | ${counts.failed} | ${counts.warned} | ${counts.skipped} | ${counts['expected-failure']} | ${counts['unexpected-pass']} | ${counts.inconclusive} |`,
     ),
-    `| **total** | ${summary.passed} | ${summary.failed} | ${summary.warned} | ${summary.skipped} | ${summary.expectedFailures} | ${summary.unexpectedPasses} |`,
+    `| **total** | ${summary.passed} | ${summary.failed} | ${summary.warned} | ${summary.skipped} | ${summary.expectedFailures} | ${summary.unexpectedPasses} | ${summary.inconclusive} |`,
     '',
   ];
+  const limitedNote = rateLimitNote(summary);
+  if (limitedNote) out.push(`> ${limitedNote}`, '');
   const notes = noteworthy(report.checks);
   if (notes.length > 0) {
     out.push('| status | check | level | reference | message |', '|---|---|---|---|---|');

@@ -33,6 +33,12 @@ export interface Mutation {
   depart?(req: ProxyRequest): void;
   request?(req: ProxyRequest): ProxyRequest | ProxyResponse | void;
   response?(res: ProxyResponse, req: ProxyRequest): ProxyResponse | void;
+  /**
+   * True: close the connection right after this answer is written, without
+   * `Connection: close` (as a server that drops idle keep-alive sockets
+   * does): a client that reuses it loses its next request.
+   */
+  closeAfter?(res: ProxyResponse, req: ProxyRequest): boolean;
 }
 
 export interface MutatingProxy {
@@ -76,6 +82,7 @@ export async function startMutatingProxy(options: { requireNonce?: boolean; clie
         for (const [n, v] of response.headers) grouped.set(n, [...(grouped.get(n) ?? []), v]);
         for (const [n, v] of grouped) res.setHeader(n, v.length === 1 ? v[0]! : v);
         res.statusCode = response.status;
+        if (mutation?.closeAfter?.(response, arrived)) res.on('finish', () => setImmediate(() => req.socket.destroy()));
         res.end(response.body);
         mutation?.depart?.(arrived);
       })().catch((error: unknown) => {
