@@ -10,6 +10,7 @@ import { toMatchTokenError } from './toMatchTokenError';
 import { toMatchTokenResponse } from './toMatchTokenResponse';
 
 export { toMatchTokenResponse, toMatchBearerTokenResponse, toMatchDPoPTokenResponse, toMatchTokenError, toMatchTokenEndpointContract };
+export { configureMatchers, matcherConfiguration, type MatcherConfiguration } from './config';
 export type { MatcherContextLike, MatcherResult, TokenEndpointMatcher } from './run';
 export type * from './types';
 

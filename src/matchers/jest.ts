@@ -4,14 +4,16 @@
  * for the global `jest` namespace (`@types/jest`) and for
  * `import { expect } from '@jest/globals'` (the `expect` package).
  */
-import { matchers } from './index';
+import { configureMatchers, matchers } from './index';
 import type { TokenEndpointMatchers, TokenResponseOptions, BearerTokenResponseOptions, DPoPTokenResponseOptions, TokenErrorOptions, TokenEndpointContractOptions } from './types';
 import type { TokenErrorCode } from '../openapi';
+import type { RfcTokenErrorCode } from '../oauth/protocol';
 // The augmented module must be part of the program; a type-only import emits nothing.
 import type {} from 'expect';
 import { NoTestFrameworkError } from '../errors';
 
-export { matchers };
+export { matchers, configureMatchers };
+export type { MatcherConfiguration } from './config';
 
 const globalExpect = (globalThis as { expect?: { extend?: unknown } }).expect;
 if (globalExpect === undefined || typeof globalExpect.extend !== 'function') {
@@ -28,6 +30,8 @@ interface TokenEndpointAsymmetricMatchers<A> {
   toMatchBearerTokenResponse(options?: BearerTokenResponseOptions): A;
   toMatchDPoPTokenResponse(options?: DPoPTokenResponseOptions): A;
   toMatchTokenError(code?: TokenErrorCode, options?: TokenErrorOptions): A;
+  toMatchTokenError(code: TokenErrorCode | RfcTokenErrorCode, options: TokenErrorOptions & { profile: 'rfc' }): A;
+  toMatchTokenError(code: string, options: TokenErrorOptions & { errorCodes: readonly string[] }): A;
   toMatchTokenEndpointContract(options?: TokenEndpointContractOptions): A;
 }
 

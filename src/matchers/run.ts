@@ -18,6 +18,10 @@ import {
   type ValidationResult,
 } from '../validate';
 import { readResponse } from '../validate/normalize';
+import { withConfiguration } from './config';
+import { checkOptions } from './options';
+
+export { checkOptions };
 
 /** The parts of Jest's and Vitest's matcher context the matchers use; all optional, for direct calls. */
 export interface MatcherContextLike {
@@ -86,7 +90,7 @@ export function runMatcher<Args extends unknown[]>(
   const call: Call = { ctx: context ?? {}, spec, args };
   let result: ValidationResult;
   try {
-    const expectation = spec.expectation(...args);
+    const expectation = withConfiguration(spec.expectation(...args));
     if (expectation.dpopKey !== undefined || isFetchResponse(received)) return runAsync(call, received, expectation);
     result = validateTokenEndpointResponse(received, expectation as TokenEndpointExpectation & { dpopKey?: undefined });
   } catch (error) {
@@ -102,7 +106,7 @@ async function runAsync(call: Call, received: unknown, expectation: TokenEndpoin
       subject = await fromFetch(received);
     } catch (error) {
       if (!(error instanceof UnsupportedResponseError)) throw error;
-      return toResult(call, received, { ok: false, problems: [error.problem] });
+      return toResult(call, received, { ok: false, problems: [error.problem], warnings: [] });
     }
   }
   let result: ValidationResult;
@@ -120,7 +124,7 @@ function toResult(call: Call, received: unknown, result: ValidationResult): Matc
     // in both directions, so `.not` cannot pass on a forgotten `await` or an undefined.
     return { pass: true, message: () => notAResponseMessage(call, result) };
   }
-  return { pass: result.ok, message: () => (result.ok ? passMessage(call, received) : failMessage(call, received, result)) };
+  return { pass: result.ok, message: () => (result.ok ? passMessage(call, received, result) : failMessage(call, received, result)) };
 }
 
 function notAResponseMessage(call: Call, result: ValidationResult): string {
@@ -130,13 +134,21 @@ function notAResponseMessage(call: Call, result: ValidationResult): string {
 function failMessage(call: Call, received: unknown, result: ValidationResult): string {
   const count = result.problems.length;
   const lines = [hint(call), '', `Expected ${call.spec.what(...call.args)}; found ${count} problem${count === 1 ? '' : 's'}:`, formatProblems(result.problems)];
+  pushWarnings(lines, result);
   const view = readResponse(received);
   if ('bodyKind' in view) lines.push('', formatResponse(view, result.problems));
   return scrubTokens(lines.join('\n'), view);
 }
 
-function passMessage(call: Call, received: unknown): string {
+/** Warnings (SHOULD; CONTRACT under the rfc profile) are listed under the problems, never dropped. */
+function pushWarnings(lines: string[], result: ValidationResult): void {
+  const count = result.warnings.length;
+  if (count > 0) lines.push(`and ${count} warning${count === 1 ? '' : 's'} (not failing under this profile):`, formatProblems(result.warnings, '  ! '));
+}
+
+function passMessage(call: Call, received: unknown, result: ValidationResult): string {
   const lines = [hint(call), '', `Expected the response not to be ${call.spec.what(...call.args)}, but it is.`];
+  pushWarnings(lines, result);
   const view = readResponse(received);
   if ('bodyKind' in view) lines.push('', formatResponse(view));
   return scrubTokens(lines.join('\n'), view);
@@ -169,19 +181,6 @@ function matcherError(call: Call, error: unknown): Error {
 export function describeStatusOption(status: number | readonly number[] | undefined, fallback: string): string {
   if (status === undefined) return fallback;
   return typeof status === 'number' ? String(status) : status.join('/');
-}
-
-/** Checks an options argument: a plain object with known keys only (catches typos). */
-export function checkOptions(options: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidExpectationError(`options must be an object, received ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new InvalidExpectationError(`unknown option ${JSON.stringify(key)} (known: ${allowed.join(', ')})`);
-    }
-  }
-  return options as Record<string, unknown>;
 }
 
 /** For hints: the arguments an assertion was called with, option names only (values may be keys or secrets). */

@@ -9,6 +9,6 @@ import { defineMatcher, fromOptions } from './run';
  */
 export const toMatchDPoPTokenResponse = defineMatcher<[options?: DPoPTokenResponseOptions]>({
   name: 'toMatchDPoPTokenResponse',
-  expectation: fromOptions<DPoPTokenResponseOptions>(['key', 'scope', 'strict'], { kind: 'success', tokenType: 'DPoP' }, (o) => ({ dpopKey: o.key, scope: o.scope, strict: o.strict })),
+  expectation: fromOptions<DPoPTokenResponseOptions>(['key', 'scope', 'strict', 'profile'], { kind: 'success', tokenType: 'DPoP' }, (o) => ({ dpopKey: o.key, scope: o.scope, strict: o.strict, profile: o.profile })),
   what: (options) => `a valid DPoP token response (200, AttestoDPoPTokenResponse${options?.key ? ', cnf.jkt = thumbprint of the given key' : ''})`,
 });

@@ -7,6 +7,6 @@ import { defineMatcher, describeStatusOption, fromOptions } from './run';
  */
 export const toMatchTokenEndpointContract = defineMatcher<[options?: TokenEndpointContractOptions]>({
   name: 'toMatchTokenEndpointContract',
-  expectation: fromOptions<TokenEndpointContractOptions>(['status', 'strict'], { kind: 'any' }, (o) => ({ status: o.status, strict: o.strict })),
+  expectation: fromOptions<TokenEndpointContractOptions>(['status', 'strict', 'profile', 'errorCodes'], { kind: 'any' }, (o) => ({ status: o.status, strict: o.strict, profile: o.profile, errorCodes: o.errorCodes })),
   what: (options) => `a documented token endpoint response${options?.status === undefined ? '' : ` (status ${describeStatusOption(options.status, '')})`}, valid for its status`,
 });

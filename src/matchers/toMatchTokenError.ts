@@ -1,12 +1,15 @@
 import { InvalidExpectationError } from '../validate';
 import type { TokenErrorCode } from '../openapi';
+import type { RfcTokenErrorCode } from '../oauth/protocol';
 import type { TokenErrorOptions } from './types';
 import { defineMatcher, describeStatusOption, fromOptions } from './run';
 
-const errorOptions = fromOptions<TokenErrorOptions>(['status', 'description', 'strict'], { kind: 'error' }, (o) => ({
+const errorOptions = fromOptions<TokenErrorOptions>(['status', 'description', 'strict', 'profile', 'errorCodes'], { kind: 'error' }, (o) => ({
   status: o.status,
   errorDescription: o.description,
   strict: o.strict,
+  profile: o.profile,
+  errorCodes: o.errorCodes,
 }));
 
 /**
@@ -15,7 +18,7 @@ const errorOptions = fromOptions<TokenErrorOptions>(['status', 'description', 's
  * `AttestoTokenError` with the given code, `WWW-Authenticate` on 401 and
  * `DPoP-Nonce` with `use_dpop_nonce` (RFC 9449 §8).
  */
-export const toMatchTokenError = defineMatcher<[code?: TokenErrorCode, options?: TokenErrorOptions]>({
+export const toMatchTokenError = defineMatcher<[code?: TokenErrorCode | RfcTokenErrorCode | (string & {}), options?: TokenErrorOptions]>({
   name: 'toMatchTokenError',
   expectation(code, options) {
     if (code !== undefined && typeof code !== 'string') {

@@ -8,7 +8,8 @@ import { defineMatcher, fromOptions } from './run';
  */
 export const toMatchTokenResponse = defineMatcher<[options?: TokenResponseOptions]>({
   name: 'toMatchTokenResponse',
-  expectation: fromOptions<TokenResponseOptions>(['tokenType', 'scope', 'dpopKey', 'strict'], { kind: 'success' }, (o) => ({
+  expectation: fromOptions<TokenResponseOptions>(['tokenType', 'scope', 'dpopKey', 'strict', 'profile'], { kind: 'success' }, (o) => ({
+    profile: o.profile,
     tokenType: o.tokenType,
     scope: o.scope,
     dpopKey: o.dpopKey,

@@ -3,9 +3,24 @@
  * Vitest typings extend.
  */
 import type { TokenErrorCode } from '../openapi';
-import type { DpopKeyInput } from '../validate';
+import type { DpopKeyInput, ValidationProfile } from '../validate';
+import type { RfcTokenErrorCode } from '../oauth/protocol';
 
-export interface TokenResponseOptions {
+/**
+ * `profile` of every matcher: `attesto` (default, or the one set with configureMatchers) fails on
+ * the RFC's MUSTs and the contract's rules; `rfc` fails on MUSTs only and lists contract rules and
+ * SHOULDs as warnings (token_type case-insensitive, no body cnf needed, every registered error code).
+ */
+export interface ProfileOption {
+  profile?: ValidationProfile;
+}
+
+/** Error codes of your own (RFC 6749 §8.5 extensions) to accept besides the registered ones. */
+export interface ErrorCodesOption {
+  errorCodes?: readonly string[];
+}
+
+export interface TokenResponseOptions extends ProfileOption {
   /** Expected token_type, exactly as the contract's enum spells it. */
   tokenType?: 'Bearer' | 'DPoP';
   /** Expected granted scope (the same set of values, any order; RFC 6749 §3.3). */
@@ -16,19 +31,19 @@ export interface TokenResponseOptions {
   strict?: boolean;
 }
 
-export interface BearerTokenResponseOptions {
+export interface BearerTokenResponseOptions extends ProfileOption {
   scope?: string;
   strict?: boolean;
 }
 
-export interface DPoPTokenResponseOptions {
+export interface DPoPTokenResponseOptions extends ProfileOption {
   /** The DPoP key the token must be bound to (`cnf.jkt`); makes the matcher async: `await expect(...)`. */
   key?: DpopKeyInput;
   scope?: string;
   strict?: boolean;
 }
 
-export interface TokenErrorOptions {
+export interface TokenErrorOptions extends ProfileOption, ErrorCodesOption {
   /** Expected status (or statuses); default any documented error status (400, 401). */
   status?: number | readonly number[];
   /** Expected error_description: exact text or a pattern. */
@@ -37,7 +52,7 @@ export interface TokenErrorOptions {
   strict?: boolean;
 }
 
-export interface TokenEndpointContractOptions {
+export interface TokenEndpointContractOptions extends ProfileOption, ErrorCodesOption {
   status?: number | readonly number[];
   strict?: boolean;
 }
@@ -75,6 +90,10 @@ export interface TokenEndpointMatchers<R, T = unknown> {
   toMatchDPoPTokenResponse(options?: DPoPTokenResponseOptions): TokenMatcherReturn<R, T>;
   /** A documented error status, a valid `AttestoTokenError` with the given code, and the headers it requires. */
   toMatchTokenError(code?: TokenErrorCode, options?: TokenErrorOptions): TokenMatcherReturn<R, T>;
+  /** Under the rfc profile: any error code registered for the token endpoint (src/oauth/protocol.ts). */
+  toMatchTokenError(code: TokenErrorCode | RfcTokenErrorCode, options: TokenErrorOptions & { profile: 'rfc' }): TokenMatcherReturn<R, T>;
+  /** With `errorCodes`: one of them. */
+  toMatchTokenError(code: string, options: TokenErrorOptions & { errorCodes: readonly string[] }): TokenMatcherReturn<R, T>;
   /** Any documented outcome, valid for its status. */
   toMatchTokenEndpointContract(options?: TokenEndpointContractOptions): TokenMatcherReturn<R, T>;
 }

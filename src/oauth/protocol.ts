@@ -78,3 +78,32 @@ export const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'dpop', '
 export function isSecretHeader(name: string): boolean {
   return (SECRET_HEADERS as readonly string[]).includes(name.toLowerCase());
 }
+
+/**
+ * The error codes a token endpoint may answer with by RFC, each with the RFC
+ * that defines it for the token error response: the codes of RFC 6749 §5.2
+ * and the token-endpoint entries of the IANA "OAuth Extensions Error
+ * Registry" (RFC 6749 §11.4). The `rfc` validation profile accepts these (and
+ * a caller's own `errorCodes`); the attesto contract's enum is narrower
+ * (src/openapi/schemas.ts TOKEN_ERROR_CODES).
+ */
+export const RFC_TOKEN_ERROR_CODES = {
+  invalid_request: 'RFC 6749 §5.2',
+  invalid_client: 'RFC 6749 §5.2',
+  invalid_grant: 'RFC 6749 §5.2',
+  unauthorized_client: 'RFC 6749 §5.2',
+  unsupported_grant_type: 'RFC 6749 §5.2',
+  invalid_scope: 'RFC 6749 §5.2',
+  invalid_target: 'RFC 8707 §2',
+  authorization_pending: 'RFC 8628 §3.5',
+  slow_down: 'RFC 8628 §3.5',
+  access_denied: 'RFC 8628 §3.5',
+  expired_token: 'RFC 8628 §3.5',
+  invalid_dpop_proof: 'RFC 9449 §5',
+  use_dpop_nonce: 'RFC 9449 §8',
+} as const satisfies Record<string, string>;
+export type RfcTokenErrorCode = keyof typeof RFC_TOKEN_ERROR_CODES;
+
+export function isRfcTokenErrorCode(code: unknown): code is RfcTokenErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(RFC_TOKEN_ERROR_CODES, code);
+}

@@ -8,15 +8,22 @@ import { isPlainObject } from '../oauth/guards';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { SCHEMA_NAMES } from '../openapi';
 import { SECRET_BODY_MEMBERS, redactBody, redactValue } from '../oauth/redact';
-import { RULES, type Problem } from './problem';
+import { isRfcTokenErrorCode } from '../oauth/protocol';
+import { CONTRACT_SOURCE, RULES, type ProblemDraft } from './problem';
 import { contractValidators } from './schema-validators';
 
 const TOKEN_TYPES = ['Bearer', 'DPoP'] as const;
 
 /** Problems of a JSON token response body (status 200); none when valid. */
-export function tokenResponseProblems(body: unknown, problems: Problem[]): void {
+export function tokenResponseProblems(body: unknown, problems: ProblemDraft[]): void {
   const validators = contractValidators();
   if (validators.tokenResponse(body)) return;
+  const first = problems.length;
+  schemaTokenResponseProblems(body, problems, validators);
+  for (let i = first; i < problems.length; i++) problems[i]!.reference ??= 'RFC 6749 §5.1';
+}
+
+function schemaTokenResponseProblems(body: unknown, problems: ProblemDraft[], validators: ReturnType<typeof contractValidators>): void {
   if (!isObject(body)) {
     problems.push(schemaProblem('', `${SCHEMA_NAMES.tokenResponse}: must be a JSON object`, 'object', body));
     return;
@@ -24,7 +31,7 @@ export function tokenResponseProblems(body: unknown, problems: Problem[]): void 
   const tokenType = body.token_type;
   if (tokenType === 'Bearer' || tokenType === 'DPoP') {
     const [validate, name] = tokenType === 'Bearer' ? [validators.bearerResponse, SCHEMA_NAMES.bearerResponse] : [validators.dpopResponse, SCHEMA_NAMES.dpopResponse];
-    branchProblems(validate, `${name} (token_type "${tokenType}")`, body, problems);
+    branchProblems(validate, `${name} (token_type "${tokenType}")`, body, problems, undefined, tokenType === 'DPoP' ? markCnf : undefined);
     return;
   }
   // token_type is missing or outside the enum: judge against the closest branch.
@@ -34,36 +41,56 @@ export function tokenResponseProblems(body: unknown, problems: Problem[]): void 
     const caseHint = typeof tokenType === 'string' && TOKEN_TYPES.some((t) => t.toLowerCase() === tokenType.toLowerCase())
       ? ' (the contract enum is case-sensitive, although RFC 6749 §5.1 calls token_type case-insensitive)'
       : '';
-    problems.push(schemaProblem('/token_type', `${SCHEMA_NAMES.tokenResponse}: token_type must be exactly "Bearer" or "DPoP"${caseHint}`, TOKEN_TYPES, tokenType));
+    const problem = schemaProblem('/token_type', `${SCHEMA_NAMES.tokenResponse}: token_type must be exactly "Bearer" or "DPoP"${caseHint}`, TOKEN_TYPES, tokenType);
+    // RFC 6749 §5.1: token_type is case-insensitive, so a case variant breaks the contract only.
+    problems.push(caseHint === '' ? { ...problem, reference: 'RFC 6749 §5.1, §7.1' } : { ...problem, ...CONTRACT_SOURCE });
   }
-  branchProblems(validate, `${name} (the closest branch of ${SCHEMA_NAMES.tokenResponse})`, body, problems, (error) => !(error.instancePath === '/token_type' && error.keyword === 'enum'));
+  branchProblems(validate, `${name} (the closest branch of ${SCHEMA_NAMES.tokenResponse})`, body, problems, (error) => !(error.instancePath === '/token_type' && error.keyword === 'enum'), looksDpop ? markCnf : undefined);
 }
 
-/** Problems of a JSON error body (status 400/401); none when valid. */
-export function tokenErrorProblems(body: unknown, problems: Problem[]): void {
+/**
+ * RFC 9449 §5 defines no `cnf` member in the token response: the contract's DPoP body requires
+ * it, so problems under `/cnf` break the contract only.
+ */
+function markCnf(problem: ProblemDraft): ProblemDraft {
+  return problem.pointer === '/cnf' || problem.pointer.startsWith('/cnf/') ? { ...problem, ...CONTRACT_SOURCE } : problem;
+}
+
+/**
+ * Problems of a JSON error body (status 400/401); none when valid. An `error` outside the
+ * contract's enum but registered for the token endpoint (src/oauth/protocol.ts), or among the
+ * caller's `extraCodes`, breaks the contract only.
+ */
+export function tokenErrorProblems(body: unknown, problems: ProblemDraft[], extraCodes?: readonly string[]): void {
   const validate = contractValidators().error;
   if (validate(body)) return;
   if (!isObject(body)) {
-    problems.push(schemaProblem('', `${SCHEMA_NAMES.error}: must be a JSON object`, 'object', body));
+    problems.push({ ...schemaProblem('', `${SCHEMA_NAMES.error}: must be a JSON object`, 'object', body), reference: 'RFC 6749 §5.2' });
     return;
   }
-  branchProblems(validate, SCHEMA_NAMES.error, body, problems);
+  const code = body.error;
+  const known = isRfcTokenErrorCode(code) || (typeof code === 'string' && extraCodes !== undefined && extraCodes.includes(code));
+  branchProblems(validate, SCHEMA_NAMES.error, body, problems, undefined, (problem) => {
+    if (problem.pointer === '/error' && typeof code === 'string') return known ? { ...problem, ...CONTRACT_SOURCE } : { ...problem, reference: 'RFC 6749 §5.2, §8.5' };
+    return problem.reference === undefined ? { ...problem, reference: 'RFC 6749 §5.2' } : problem;
+  });
 }
 
 function branchProblems(
   validate: ValidateFunction<unknown> | ((data: unknown) => boolean) & { errors?: ErrorObject[] | null },
   label: string,
   body: Record<string, unknown>,
-  problems: Problem[],
+  problems: ProblemDraft[],
   keep: (error: ErrorObject) => boolean = () => true,
+  mark: (problem: ProblemDraft) => ProblemDraft = (problem) => problem,
 ): void {
   if (validate(body)) return;
   for (const error of validate.errors ?? []) {
-    if (keep(error)) problems.push(fromAjvError(error, label, body));
+    if (keep(error)) problems.push(mark(fromAjvError(error, label, body)));
   }
 }
 
-function fromAjvError(error: ErrorObject, label: string, body: unknown): Problem {
+function fromAjvError(error: ErrorObject, label: string, body: unknown): ProblemDraft {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required': {
@@ -85,7 +112,7 @@ function fromAjvError(error: ErrorObject, label: string, body: unknown): Problem
   }
 }
 
-function schemaProblem(pointer: string, message: string, expected: unknown, received: unknown): Problem {
+function schemaProblem(pointer: string, message: string, expected: unknown, received: unknown): ProblemDraft {
   return { where: 'body', pointer, message, expected, received: safeValue(pointer, received), rule: RULES.bodySchema };
 }
 

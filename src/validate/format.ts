@@ -11,7 +11,7 @@ import { redactBody, redactHeaders, redactText } from '../oauth/redact';
 import { valueAt } from './body';
 import { headerRecord } from './headers';
 import type { ResponseView } from './normalize';
-import type { Problem } from './problem';
+import { CONTRACT_REFERENCE, type Problem } from './problem';
 
 const MAX_VALUE_CHARS = 120;
 const MAX_BODY_CHARS = 1500;
@@ -19,10 +19,12 @@ const MAX_TEXT_CHARS = 300;
 
 /** `body /expires_in: AttestoBearerTokenResponse (…): must be an integer (received "3600") [body.schema]` */
 export function formatProblem(problem: Problem): string {
-  const parts = [`${location(problem)}: ${redactText(problem.message)}`];
+  // A contract-only rule says so, unless its message already does.
+  const contract = problem.level === 'CONTRACT' && !problem.message.includes(CONTRACT_REFERENCE) ? ` (${CONTRACT_REFERENCE})` : '';
+  const parts = [`${location(problem)}: ${redactText(problem.message)}${contract}`];
   // A response-shape message already says what was received; elsewhere a problem without `received` says it itself.
   if (problem.where !== 'response' && 'received' in problem) parts.push(`(received ${show(problem.received)})`);
-  parts.push(`[${problem.rule}]`);
+  parts.push(problem.level === 'SHOULD' ? `[${problem.rule}, SHOULD]` : `[${problem.rule}]`);
   return parts.join(' ');
 }
 

@@ -4,7 +4,7 @@
  */
 export { validateTokenEndpointResponse, validateTokenEndpointResponseAsync, checkExpectation, isDocumentedStatus, type TokenEndpointExpectation } from './validate';
 export { normalizeResponse, fromFetch, isFetchResponse, UnsupportedResponseError, type TokenEndpointResponse, type NormalizedResponse, type BodyKind } from './normalize';
-export { RULES, InvalidExpectationError, type Problem, type RuleId, type ValidationResult } from './problem';
+export { RULES, RULE_SOURCES, LEVELS, PROFILES, CONTRACT_REFERENCE, InvalidExpectationError, type Problem, type RuleId, type RuleSource, type Level, type ValidationProfile, type ValidationResult } from './problem';
 export { dpopKeyThumbprint, type DpopKeyInput } from './thumbprint';
 export { contractValidators, schemaValidator, type ContractValidators } from './schema-validators';
 export { formatProblem, formatProblems, formatResponse } from './format';

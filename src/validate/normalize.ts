@@ -8,7 +8,7 @@
  * Anything else is described in a problem, never a TypeError.
  */
 import { headerRecord, headerValue, isHeaderSource, isJsonMediaType, type HeaderSource } from './headers';
-import { RULES, type Problem } from './problem';
+import { RULES, RULE_SOURCES, type Problem } from './problem';
 import { AttestoError } from '../errors';
 
 /** A value that is not a response any supported HTTP client produces; `problem` says what it is instead. */
@@ -315,7 +315,7 @@ function isBinary(value: unknown): boolean {
 }
 
 function shapeProblem(message: string, received: string): Problem {
-  return { where: 'response', pointer: '', message, received, rule: RULES.responseShape };
+  return { where: 'response', pointer: '', message, received, rule: RULES.responseShape, ...RULE_SOURCES[RULES.responseShape] };
 }
 
 /** Describes a value by its type and member names only: never its content (it may hold secrets). */

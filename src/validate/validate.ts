@@ -5,12 +5,14 @@
  */
 import { basicChallengesWithoutRealm, BASIC_REALM_MESSAGE } from '../oauth/challenge';
 import { USE_DPOP_NONCE } from '../oauth/dpop-nonce';
-import { DPOP_NONCE_HEADER, JSON_MEDIA_TYPE } from '../oauth/protocol';
+import { DPOP_NONCE_HEADER, JSON_MEDIA_TYPE, isRfcTokenErrorCode, RFC_TOKEN_ERROR_CODES } from '../oauth/protocol';
+import { isErrorDescription, isErrorUri } from '../oauth/grammar';
+import { accessTokenJkt } from '../oauth/access-token';
 import { DOCUMENTED_STATUSES, TOKEN_ERROR_CODES } from '../openapi';
 import { tokenErrorProblems, tokenResponseProblems, isObject, safeValue } from './body';
 import { DIRECTIVE_WITH_ARGUMENT, findDirective, hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from './headers';
 import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError, type ResponseView } from './normalize';
-import { InvalidExpectationError, RULES, resultOf, type Problem, type ValidationResult } from './problem';
+import { CONTRACT_SOURCE, InvalidExpectationError, PROFILES, RULES, resultOf, type Problem, type ProblemDraft, type ValidationProfile, type ValidationResult } from './problem';
 import { dpopKeyThumbprint, type DpopKeyInput } from './thumbprint';
 import { redactText } from '../oauth/redact';
 
@@ -39,6 +41,16 @@ export interface TokenEndpointExpectation {
    * depth), which `strict: false` turns off.
    */
   strict?: boolean;
+  /**
+   * Which rules fail (default `attesto`, the contract). `rfc`: only what the RFCs require fails
+   * (MUST); the contract's own rules (CONTRACT) and SHOULDs are returned as `warnings`, and the
+   * RFC's readings apply: `token_type` case-insensitive (RFC 6749 §5.1), a DPoP body without
+   * `cnf` (a given `dpopKey` is then checked against the JWT access token's `cnf.jkt`), and every
+   * error code registered for the token endpoint (src/oauth/protocol.ts RFC_TOKEN_ERROR_CODES).
+   */
+  profile?: ValidationProfile;
+  /** Error codes of the caller's own (an extension, RFC 6749 §8.5) accepted besides the registered ones: outside the contract's enum they break only the contract. */
+  errorCodes?: readonly string[];
 }
 
 type SyncExpectation = TokenEndpointExpectation & { dpopKey?: undefined };
@@ -70,7 +82,7 @@ export function validateTokenEndpointResponse(
   expectation: TokenEndpointExpectation = {},
 ): ValidationResult | Promise<ValidationResult> {
   checkExpectation(expectation);
-  if (expectation.dpopKey === undefined) return resultOf(problemsOf(readResponse(response), expectation, undefined));
+  if (expectation.dpopKey === undefined) return resultOf(problemsOf(readResponse(response), expectation, undefined), expectation.profile);
   return validateAsync(response, expectation);
 }
 
@@ -95,13 +107,13 @@ async function validateAsync(response: unknown, expectation: TokenEndpointExpect
     try {
       view = await fromFetch(response);
     } catch (error) {
-      if (error instanceof UnsupportedResponseError) return resultOf([error.problem]);
+      if (error instanceof UnsupportedResponseError) return resultOf([error.problem], expectation.profile);
       throw error;
     }
   } else {
     view = readResponse(response);
   }
-  return resultOf(problemsOf(view, expectation, jkt));
+  return resultOf(problemsOf(view, expectation, jkt), expectation.profile);
 }
 
 /** Whether the status is one the contract documents (200, 400, 401). */
@@ -109,7 +121,7 @@ export function isDocumentedStatus(status: number): boolean {
   return status === 200 || status === 400 || status === 401;
 }
 
-function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpectation, jkt: string | undefined): Problem[] {
+function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpectation, jkt: string | undefined): ProblemDraft[] {
   if (!('bodyKind' in view)) return [view];
   const problems = collectProblems(view, expectation, jkt);
   // What the server sent is free text (a header, a scope, an error_description) that may quote a
@@ -120,8 +132,8 @@ function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpe
   return problems;
 }
 
-function collectProblems(view: ResponseView, expectation: TokenEndpointExpectation, jkt: string | undefined): Problem[] {
-  const problems: Problem[] = [];
+function collectProblems(view: ResponseView, expectation: TokenEndpointExpectation, jkt: string | undefined): ProblemDraft[] {
+  const problems: ProblemDraft[] = [];
   const { status } = view;
   const documented = isDocumentedStatus(status);
   const success = status === 200;
@@ -149,13 +161,15 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
     const [where, source] = success
       ? ['a token response', 'RFC 6749 §5.1']
       : [status >= 400 ? 'an error response in strict mode' : 'any token endpoint response in strict mode', CONTRACT_CACHE_RULE];
+    // On a token response the RFC's rule (RULE_SOURCES); elsewhere the contract's.
+    const reading = success ? undefined : CONTRACT_SOURCE;
     const cacheControl = headerValue(view.headers, 'cache-control');
     if (!hasNoStore(cacheControl)) {
-      problems.push({ where: 'header', pointer: '/cache-control', rule: RULES.cacheControlNoStore, message: `Cache-Control must contain the directive no-store on ${where} (${source})${argumentHint(cacheControl, 'no-store', 'RFC 9111 §5.2.2.5')}`, expected: 'no-store', received: cacheControl });
+      problems.push({ where: 'header', pointer: '/cache-control', rule: RULES.cacheControlNoStore, message: `Cache-Control must contain the directive no-store on ${where} (${source})${argumentHint(cacheControl, 'no-store', 'RFC 9111 §5.2.2.5')}`, expected: 'no-store', received: cacheControl, ...reading });
     }
     const pragma = headerValue(view.headers, 'pragma');
     if (!hasNoCache(pragma)) {
-      problems.push({ where: 'header', pointer: '/pragma', rule: RULES.pragmaNoCache, message: `Pragma must be no-cache on ${where} (${source})${argumentHint(pragma, 'no-cache', 'RFC 9111 §5.4')}`, expected: 'no-cache', received: pragma });
+      problems.push({ where: 'header', pointer: '/pragma', rule: RULES.pragmaNoCache, message: `Pragma must be no-cache on ${where} (${source})${argumentHint(pragma, 'no-cache', 'RFC 9111 §5.4')}`, expected: 'no-cache', received: pragma, ...reading });
     }
   }
   const challenge = headerValue(view.headers, 'www-authenticate');
@@ -165,6 +179,12 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
   // On any status: a Basic challenge is only well formed with its realm.
   if (challenge !== undefined && basicChallengesWithoutRealm(challenge).length > 0) {
     problems.push({ where: 'header', pointer: '/www-authenticate', rule: RULES.basicRealm, message: BASIC_REALM_MESSAGE, expected: 'Basic realm="…"', received: challenge });
+  }
+
+  // RFC 9449 §8.1, §8.2: a DPoP-Nonce, on whatever response it comes, is 1*NQCHAR (use_dpop_nonce also needs one: below).
+  const nonce = headerValue(view.headers, DPOP_NONCE_HEADER_NAME);
+  if (nonce !== undefined && !isDpopNonce(nonce) && !judgedAsUseDpopNonce(view, documented && !success)) {
+    problems.push({ where: 'header', pointer: '/dpop-nonce', rule: RULES.dpopNonce, message: 'a DPoP-Nonce header must be a nonce of NQCHARs (RFC 9449 §8.1: nonce = 1*NQCHAR)', expected: '1*NQCHAR', received: nonce });
   }
 
   // Body.
@@ -178,7 +198,7 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
     const raw = view.rawBody ?? (typeof view.body === 'string' ? view.body : '');
     const section = success ? '§5.1' : '§5.2';
     // RFC 8259 §8.1: a networked JSON text MUST NOT begin with a byte order mark.
-    const problem: Problem = raw.charCodeAt(0) === 0xfeff
+    const problem: ProblemDraft = raw.charCodeAt(0) === 0xfeff
       ? { where: 'body', pointer: '', rule: RULES.bodyJson, message: `the body must be a JSON object (RFC 6749 ${section}), and JSON text must not start with a byte order mark (RFC 8259 §8.1)`, expected: 'a JSON object', received: `${raw.length} chars starting with a byte order mark (U+FEFF)` }
       : { where: 'body', pointer: '', rule: RULES.bodyJson, message: `the body must be a JSON object (RFC 6749 ${section})`, expected: 'a JSON object', received: `${raw.length} chars of non-JSON text` };
     problems.push(problem);
@@ -189,14 +209,16 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
     tokenResponseProblems(body, problems);
     if (isObject(body)) successExpectationProblems(body, expectation, jkt, problems);
   } else {
-    tokenErrorProblems(body, problems);
+    tokenErrorProblems(body, problems, expectation.errorCodes);
     if (isObject(body)) errorExpectationProblems(body, view, expectation, problems);
   }
   return problems;
 }
 
-function successExpectationProblems(body: Record<string, unknown>, expectation: TokenEndpointExpectation, jkt: string | undefined, problems: Problem[]): void {
-  const tokenType = body.token_type;
+function successExpectationProblems(body: Record<string, unknown>, expectation: TokenEndpointExpectation, jkt: string | undefined, problems: ProblemDraft[]): void {
+  const rfc = expectation.profile === 'rfc';
+  // RFC 6749 §5.1: token_type is case-insensitive; the contract's enum is exact.
+  const tokenType = rfc ? canonicalTokenType(body.token_type) : body.token_type;
   const expectedType = expectation.tokenType ?? (jkt !== undefined ? 'DPoP' : undefined);
   if (expectedType !== undefined && (tokenType === 'Bearer' || tokenType === 'DPoP') && tokenType !== expectedType) {
     const why = expectation.tokenType === undefined ? ' (a DPoP key was given, so the token must be DPoP-bound; RFC 9449 §5)' : '';
@@ -213,9 +235,29 @@ function successExpectationProblems(body: Record<string, unknown>, expectation: 
   if (jkt !== undefined && tokenType === 'DPoP' && isObject(body.cnf) && typeof body.cnf.jkt === 'string' && body.cnf.jkt !== jkt) {
     problems.push({ where: 'body', pointer: '/cnf/jkt', rule: RULES.cnfJkt, message: `expected cnf.jkt "${jkt}", the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)`, expected: jkt, received: body.cnf.jkt });
   }
+  // rfc: without a body cnf, the binding is read from a JWT access token's cnf.jkt (RFC 9449 §6.1; opaque tokens cannot be read).
+  if (rfc && jkt !== undefined && tokenType === 'DPoP' && body.cnf === undefined && typeof body.access_token === 'string') {
+    const claimed = accessTokenJkt(body.access_token);
+    if (claimed !== undefined && claimed !== jkt) {
+      problems.push({ where: 'body', pointer: '/access_token', rule: RULES.cnfJkt, message: `expected the access token's cnf.jkt claim to be "${jkt}", the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)`, expected: jkt, received: claimed });
+    }
+  }
 }
 
-function errorExpectationProblems(body: Record<string, unknown>, view: ResponseView, expectation: TokenEndpointExpectation, problems: Problem[]): void {
+/** A use_dpop_nonce error body: its DPoP-Nonce is judged with the error (errorExpectationProblems). */
+function judgedAsUseDpopNonce(view: ResponseView, documentedError: boolean): boolean {
+  return documentedError && view.bodyKind === 'json' && isObject(view.body) && view.body.error === USE_DPOP_NONCE;
+}
+
+const DPOP_NONCE_HEADER_NAME = DPOP_NONCE_HEADER.toLowerCase();
+
+function canonicalTokenType(value: unknown): unknown {
+  if (typeof value !== 'string' || (value.length !== 6 && value.length !== 4)) return value;
+  const lower = value.toLowerCase();
+  return lower === 'bearer' ? 'Bearer' : lower === 'dpop' ? 'DPoP' : value;
+}
+
+function errorExpectationProblems(body: Record<string, unknown>, view: ResponseView, expectation: TokenEndpointExpectation, problems: ProblemDraft[]): void {
   const code = body.error;
   if (expectation.error !== undefined && code !== expectation.error && typeof code === 'string') {
     problems.push({ where: 'body', pointer: '/error', rule: RULES.errorCode, message: `expected error "${expectation.error}"`, expected: expectation.error, received: code });
@@ -228,8 +270,19 @@ function errorExpectationProblems(body: Record<string, unknown>, view: ResponseV
       problems.push({ where: 'body', pointer: '/error_description', rule: RULES.errorDescription, message: `expected error_description ${typeof wanted === 'string' ? JSON.stringify(wanted) : `matching ${String(wanted)}`}`, expected: typeof wanted === 'string' ? wanted : String(wanted), received: safeValue('/error_description', description) });
     }
   }
+  // RFC 6749 §5.2 (Appendix A.7, A.8): the character sets of error_description and error_uri.
+  if (typeof description === 'string' && !isErrorDescription(description)) {
+    problems.push({ where: 'body', pointer: '/error_description', rule: RULES.errorDescriptionCharset, message: 'error_description must be one or more characters of %x20-21 / %x23-5B / %x5D-7E: printable ASCII without " and \\ (RFC 6749 §5.2)', expected: '1*( %x20-21 / %x23-5B / %x5D-7E )', received: safeValue('/error_description', description) });
+  }
+  const uri = body.error_uri;
+  if (uri !== undefined && (typeof uri !== 'string' || !isErrorUri(uri))) {
+    problems.push({ where: 'body', pointer: '/error_uri', rule: RULES.errorUriCharset, message: 'error_uri must be a URI reference of %x21 / %x23-5B / %x5D-7E characters (RFC 6749 §5.2)', expected: '1*( %x21 / %x23-5B / %x5D-7E )', received: safeValue('/error_uri', uri) });
+  }
   if (code === USE_DPOP_NONCE) {
-    const nonce = headerValue(view.headers, DPOP_NONCE_HEADER.toLowerCase());
+    if (view.status !== 400) {
+      problems.push({ where: 'status', pointer: '', rule: RULES.useDpopNonceStatus, message: 'use_dpop_nonce at the token endpoint must be a 400, not a 401 (RFC 9449 §8; a 401 with use_dpop_nonce is the resource server\'s answer, §9)', expected: 400, received: view.status });
+    }
+    const nonce = headerValue(view.headers, DPOP_NONCE_HEADER_NAME);
     if (!isDpopNonce(nonce)) {
       problems.push({ where: 'header', pointer: '/dpop-nonce', rule: RULES.dpopNonce, message: 'use_dpop_nonce must carry a fresh DPoP-Nonce header of NQCHARs (RFC 9449 §8, §8.1)', expected: '1*NQCHAR', received: nonce });
     }
@@ -285,6 +338,12 @@ function describeStatuses(statuses: readonly number[]): string {
 
 const KINDS = ['success', 'error', 'any'];
 
+function acceptedErrorCode(code: unknown, rfc: boolean, extra: readonly string[] | undefined): boolean {
+  if ((TOKEN_ERROR_CODES as readonly unknown[]).includes(code)) return true;
+  if (rfc && isRfcTokenErrorCode(code)) return true;
+  return typeof code === 'string' && extra !== undefined && extra.includes(code);
+}
+
 /** Throws InvalidExpectationError naming the first malformed member. */
 export function checkExpectation(expectation: unknown): asserts expectation is TokenEndpointExpectation {
   if (expectation === null || typeof expectation !== 'object' || Array.isArray(expectation)) {
@@ -300,8 +359,13 @@ export function checkExpectation(expectation: unknown): asserts expectation is T
     throw new InvalidExpectationError('"tokenType" must be exactly "Bearer" or "DPoP" (the contract\'s enum)');
   }
   if (e.scope !== undefined && typeof e.scope !== 'string') throw new InvalidExpectationError('"scope" must be a space-delimited string');
-  if (e.error !== undefined && !(TOKEN_ERROR_CODES as readonly unknown[]).includes(e.error)) {
-    throw new InvalidExpectationError(`"error" must be one of the contract's error codes (${TOKEN_ERROR_CODES.join(', ')}), received ${typeof e.error === 'string' ? JSON.stringify(e.error.slice(0, 40)) : typeof e.error}`);
+  if (e.profile !== undefined && !(PROFILES as readonly unknown[]).includes(e.profile)) throw new InvalidExpectationError(`"profile" must be one of ${PROFILES.join(', ')}`);
+  if (e.errorCodes !== undefined && (!Array.isArray(e.errorCodes) || !e.errorCodes.every((code) => typeof code === 'string' && code !== ''))) {
+    throw new InvalidExpectationError('"errorCodes" must be an array of error code strings');
+  }
+  if (e.error !== undefined && !acceptedErrorCode(e.error, e.profile === 'rfc', e.errorCodes as readonly string[] | undefined)) {
+    const codes = e.profile === 'rfc' ? `the contract's or a registered token endpoint error code (${[...new Set([...TOKEN_ERROR_CODES, ...Object.keys(RFC_TOKEN_ERROR_CODES)])].join(', ')}), or one of "errorCodes"` : `one of the contract's error codes (${TOKEN_ERROR_CODES.join(', ')}) or of "errorCodes"`;
+    throw new InvalidExpectationError(`"error" must be ${codes}, received ${typeof e.error === 'string' ? JSON.stringify(e.error.slice(0, 40)) : typeof e.error}`);
   }
   if (e.errorDescription !== undefined && typeof e.errorDescription !== 'string' && !(e.errorDescription instanceof RegExp)) {
     throw new InvalidExpectationError('"errorDescription" must be a string or a RegExp');

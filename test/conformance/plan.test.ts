@@ -73,10 +73,10 @@ describe('ownership is declared by the checks', () => {
     ['body.schema', '/scope', 'resp-scope'],
     ['body.schema', '/cnf/jkt', 'dpop-jkt'],
   ])('%s %s is reported by %s', (rule, pointer, owner) => {
-    expect(owners.ownerOf({ where: 'body', rule: rule as never, pointer, message: '' })).toBe(owner);
+    expect(owners.ownerOf({ where: 'body', rule: rule as never, pointer, message: '', level: 'MUST', reference: 'RFC 6749 §5.1' })).toBe(owner);
   });
   test('a problem no check declares has no owner (each check that sees it reports it)', () => {
-    expect(owners.ownerOf({ where: 'body', rule: 'body.schema' as never, pointer: '/access_token', message: '' })).toBeUndefined();
-    expect(owners.ownerOf({ where: 'body', rule: 'body.schema' as never, pointer: '/cnfx', message: '' })).toBeUndefined();
+    expect(owners.ownerOf({ where: 'body', rule: 'body.schema' as never, pointer: '/access_token', message: '', level: 'MUST', reference: 'RFC 6749 §5.1' })).toBeUndefined();
+    expect(owners.ownerOf({ where: 'body', rule: 'body.schema' as never, pointer: '/cnfx', message: '', level: 'MUST', reference: 'RFC 6749 §5.1' })).toBeUndefined();
   });
 });

@@ -26,6 +26,7 @@ export const EXPECTED_NAMES: Record<string, readonly string[]> = {
     'normalizeResponse',
     'fromFetch',
     'RULES',
+    'RULE_SOURCES',
     'contractValidators',
     'dpopKeyThumbprint',
     'formatProblems',
@@ -34,9 +35,9 @@ export const EXPECTED_NAMES: Record<string, readonly string[]> = {
     'InvalidExpectationError',
     'TargetUnreachableError',
   ],
-  'attesto-token-contract/matchers': ['matchers', 'toMatchTokenResponse', 'toMatchBearerTokenResponse', 'toMatchDPoPTokenResponse', 'toMatchTokenError', 'toMatchTokenEndpointContract'],
-  'attesto-token-contract/vitest': ['matchers', 'toMatchTokenResponse', 'toMatchTokenError'],
-  'attesto-token-contract/jest': ['matchers'],
+  'attesto-token-contract/matchers': ['matchers', 'configureMatchers', 'toMatchTokenResponse', 'toMatchBearerTokenResponse', 'toMatchDPoPTokenResponse', 'toMatchTokenError', 'toMatchTokenEndpointContract'],
+  'attesto-token-contract/vitest': ['matchers', 'configureMatchers', 'toMatchTokenResponse', 'toMatchTokenError'],
+  'attesto-token-contract/jest': ['matchers', 'configureMatchers'],
   // What src/harness/index.ts exports today (formUrlEncode left out: an internal the barrel may drop).
   'attesto-token-contract/harness': [
     'tokenEndpoint',
@@ -305,6 +306,17 @@ describe('@jest/globals expect', () => {
     expect(() => expect(challenge).toMatchTokenError('access_denied')).toThrow(/Matcher error/);
     // @ts-expect-error unknown option
     expect(() => expect(bearer).toMatchTokenResponse({ tokentype: 'Bearer' })).toThrow(/unknown option/);
+    // @ts-expect-error the profiles are attesto and rfc
+    expect(() => expect(bearer).toMatchTokenResponse({ profile: 'loose' })).toThrow(/Matcher error/);
+    // @ts-expect-error a code of your own needs errorCodes
+    expect(() => expect(challenge).toMatchTokenError('quota_exceeded', { profile: 'rfc' })).toThrow(/Matcher error/);
+  });
+
+  test('profiles: registered codes under rfc, errorCodes for your own', () => {
+    expect(bearer).toMatchBearerTokenResponse({ profile: 'rfc' });
+    expect(challenge).toMatchTokenEndpointContract({ profile: 'attesto', errorCodes: ['quota_exceeded'] });
+    expect(challenge).not.toMatchTokenError('access_denied', { profile: 'rfc' });
+    expect(challenge).not.toMatchTokenError('quota_exceeded', { errorCodes: ['quota_exceeded'] });
   });
 });
 `;
@@ -319,7 +331,10 @@ test('global expect: matchers are typed and run', async () => {
   expect(noPragma).not.toMatchTokenResponse();
   expect([challenge]).toEqual([expect.toMatchTokenError('invalid_client')]);
   expect({ token: noPragma }).toEqual({ token: expect.not.toMatchTokenEndpointContract() });
-  await expect(Promise.resolve(bearer)).resolves.toMatchTokenResponse();
+  await expect(Promise.resolve(bearer)).resolves.toMatchTokenResponse({ profile: 'rfc' });
+  expect(challenge).not.toMatchTokenError('invalid_target', { profile: 'rfc' });
+  // @ts-expect-error the profiles are attesto and rfc
+  expect(() => expect(bearer).toMatchDPoPTokenResponse({ profile: 'RFC' })).toThrow(/Matcher error/);
   // @ts-expect-error the options are typed
   expect(() => expect(bearer).toMatchTokenError('invalid_client', { status: 'x' })).toThrow(/Matcher error/);
 });
@@ -345,6 +360,10 @@ test('vitest: typings refuse what the contract refuses', () => {
   expect(() => expect(challenge).toMatchTokenError('access_denied')).toThrow(/Matcher error/);
   // @ts-expect-error unknown option
   expect(() => expect(bearer).toMatchBearerTokenResponse({ tokenType: 'Bearer' })).toThrow(/unknown option/);
+  // @ts-expect-error the profiles are attesto and rfc
+  expect(() => expect(bearer).toMatchBearerTokenResponse({ profile: 'loose' })).toThrow(/Matcher error/);
+  expect(bearer).toMatchBearerTokenResponse({ profile: 'rfc' });
+  expect(challenge).not.toMatchTokenError('slow_down', { profile: 'rfc' });
 });
 
 test('vitest: fetch Response through the async matcher', async () => {

@@ -122,8 +122,8 @@ describe('rules that depend on the expectation', () => {
     const dpop = { status: 200, headers: json, body: { access_token: 'a', token_type: 'DPoP', cnf: { jkt } } };
     const pending = validateTokenEndpointResponse(dpop, { dpopKey: jwk });
     expect(pending).toBeInstanceOf(Promise);
-    await expect(pending).resolves.toEqual({ ok: true, problems: [] });
-    expect(validateTokenEndpointResponse(dpop)).toEqual({ ok: true, problems: [] });
+    await expect(pending).resolves.toEqual({ ok: true, problems: [], warnings: [] });
+    expect(validateTokenEndpointResponse(dpop)).toEqual({ ok: true, problems: [], warnings: [] });
   });
 
   test('what the doc comments promise: fetch Responses, malformed expectations and keys, sync or async', async () => {
@@ -134,7 +134,7 @@ describe('rules that depend on the expectation', () => {
     expect(sync.problems).toEqual([expect.objectContaining({ rule: 'response.shape', message: expect.stringContaining('validateTokenEndpointResponseAsync') })]);
     // The async function reads it from a clone: the caller can still read the body.
     const res = fetched();
-    await expect(validateTokenEndpointResponseAsync(res)).resolves.toEqual({ ok: true, problems: [] });
+    await expect(validateTokenEndpointResponseAsync(res)).resolves.toEqual({ ok: true, problems: [], warnings: [] });
     await expect(res.json()).resolves.toMatchObject({ token_type: 'Bearer' });
     // With a dpopKey, the Promise reads a fetch Response too.
     const { publicKey } = await generateKeyPair('ES256');
