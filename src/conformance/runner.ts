@@ -15,6 +15,7 @@ import type { Check } from './checks/define';
 import { capabilitiesOf, type Capability } from './capabilities';
 import { parseConfig, resolveConfig, type ConformanceConfig, type ResolvedConfig } from './config';
 import { CheckContext } from './context';
+import { shapedHeaders } from './draft';
 import type { WireResponse } from './exchange';
 import { OwnershipIndex } from './ownership';
 import { planRun, type RunPlan } from './plan';
@@ -308,14 +309,13 @@ function probeWarning(res: WireResponse): string | undefined {
 }
 
 function probe(session: Session): Promise<WireResponse> {
+  const config = session.config;
   return session.http.send({
     method: 'POST',
-    url: session.config.url,
-    headers: [
-      ['Content-Type', FORM_MEDIA_TYPE],
-      ['Accept', JSON_MEDIA_TYPE],
-    ],
-    body: `grant_type=${CLIENT_CREDENTIALS_GRANT}`,
+    url: config.url,
+    // Shaped like every request of the run (a gateway in front of the endpoint may refuse anything else).
+    headers: [['Content-Type', FORM_MEDIA_TYPE], ['Accept', JSON_MEDIA_TYPE], ...shapedHeaders(config, null)],
+    body: new URLSearchParams([['grant_type', CLIENT_CREDENTIALS_GRANT], ...config.extraParams]).toString(),
   });
 }
 

@@ -34,7 +34,10 @@ export class Session {
     this.http = new HttpClient({ timeoutMs: config.timeoutMs, maxSockets: config.concurrency, ...(config.ca !== undefined ? { ca: config.ca } : {}) });
     for (const client of [...config.clients, ...(config.unauthorizedClient ? [config.unauthorizedClient] : [])]) {
       this.secrets.add(client.secret).addJwk(client.privateJwk);
+      for (const [, value] of client.headers) this.secrets.add(value);
     }
+    // A shaped header (a gateway key) is a credential whether it came from the environment or the file.
+    for (const [, value] of config.headers) this.secrets.add(value);
   }
 
   /** The latest nonce the server sent. */

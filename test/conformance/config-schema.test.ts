@@ -38,7 +38,7 @@ const FULL_EXAMPLE = {
   invalidScope: 'admin',
   dpop: { enabled: true, nonce: true, disabled: false },
   clients: [
-    { id: 'basic-client', auth: 'client_secret_basic', secretEnv: 'BASIC_SECRET', requireDpop: false },
+    { id: 'basic-client', auth: 'client_secret_basic', secretEnv: 'BASIC_SECRET', requireDpop: false, headers: { 'X-Client-Tenant': 'basic' } },
     { id: 'post-client', auth: 'client_secret_post', secret: 'post-secret', requiresDpop: true },
     { id: 'jwt-client', auth: 'private_key_jwt', privateKey: 'keys/jwt.json', audience: 'https://auth.example.com', alg: 'ES256' },
     { id: 'jwk-client', auth: 'private_key_jwt', privateKey: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd', kid: 'k1' } },
@@ -47,6 +47,8 @@ const FULL_EXAMPLE = {
   only: ['success', 'ok-post'],
   skip: ['tls'],
   expectedFailures: { 'resp-no-store': 'Cache-Control not sent yet' },
+  headers: { 'X-Api-Key': { env: 'GATEWAY_KEY' }, 'X-Tenant': 'qa' },
+  extraParams: { audience: 'https://api.example.com/', resource: 'https://api.example.com/v1' },
   timeoutMs: 5000,
   concurrency: 8,
   allowInsecureHttp: false,
