@@ -23,6 +23,7 @@ import { applyExpectation, decidingLevel, orderFindings, statusOf } from './prof
 import { COMPANION_CAPABILITIES, defaultRunClients, referenceTargetConfig } from './reference-run';
 import { RateLimited } from './rate-limit';
 import { CheckAborted } from './send';
+import type { Pacer } from './pacing';
 import { Session } from './session';
 import { SkipCheck } from './skip';
 import type { CheckResult, CheckStatus, ConformanceReport, Finding, Level, ReportSummary } from './types';
@@ -115,9 +116,13 @@ async function runAgainstReferenceServer(
     return server;
   };
   // The reference server's clients and DPoP settings replace the user's `dpop` (which describes a --url target).
+  // One pace for the run: the companion's requests take their turn after the main session's.
+  let pacer: Pacer | undefined;
   const sessionFor = async (server: ReferenceServer) => {
     const target = referenceTargetConfig(server);
-    return new Session(await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, resolveOptions), owners);
+    const session = new Session(await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, resolveOptions), owners, pacer);
+    pacer ??= session.pacer;
+    return session;
   };
   const sessions: Session[] = [];
   try {

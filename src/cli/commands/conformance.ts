@@ -60,7 +60,7 @@ Run:
                                 (a staging server behind a private CA), next to the usual roots
   --list                        list the checks and exit
 
-Request shaping (a staging gateway in front of the endpoint):
+Request shaping and pacing (a staging gateway in front of the endpoint):
   --header 'Name: value'        add a header field to every request (repeatable); the value
                                 is redacted in every report. Authorization, DPoP, Content-Type
                                 and the other fields the suite generates are refused
@@ -68,6 +68,8 @@ Request shaping (a staging gateway in front of the endpoint):
                                 (prefer it for a gateway key; repeatable)
   --param name=value            add a parameter to every token request body (repeatable),
                                 e.g. audience=... or resource=... (RFC 8707)
+  --rate N                      at most N requests per second across the run (the probe and
+                                every retry included; N may be a fraction); default: no pacing
 
 Reports:
   --reporter NAME               console (default) | json | junit | markdown; repeatable
@@ -116,6 +118,7 @@ configuration error, or a target that cannot be reached (one line on stderr).
     header: { type: 'string', multiple: true },
     'header-env': { type: 'string', multiple: true },
     param: { type: 'string', multiple: true },
+    rate: { type: 'string' },
     'allow-insecure-http': { type: 'boolean' },
     'ca-file': { type: 'string' },
     config: { type: 'string' },
@@ -193,6 +196,7 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
   text('expect-failures', 'expectedFailures', (v) => resolve(cwd, v));
   text('timeout-ms', 'timeoutMs', numberOrText);
   text('concurrency', 'concurrency', numberOrText);
+  text('rate', 'rate', numberOrText);
   const headers = headersOfFlags(flags);
   if (Object.keys(headers).length > 0) {
     config.headers = headers;

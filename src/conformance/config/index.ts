@@ -58,6 +58,8 @@ export interface ResolvedConfig {
   headers: Array<[string, string]>;
   /** Parameters every token request body carries (config `extraParams`). */
   extraParams: Array<[string, string]>;
+  /** Requests per second across the run (config `rate`); undefined: no pacing. */
+  rate?: number;
   /** Extra trusted CA certificates (PEM), from `caFile`. */
   ca?: string;
   capabilities: Set<Capability>;
@@ -175,6 +177,7 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
     extraParams,
     capabilities: new Set(),
   };
+  if (config.rate !== undefined) resolved.rate = config.rate;
   if (config.caFile !== undefined) resolved.ca = await loadCaFile(config.caFile, baseDir);
   resolved.capabilities = capabilitiesOf(resolved);
   return resolved;

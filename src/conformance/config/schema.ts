@@ -164,6 +164,11 @@ export const conformanceConfigSchema = {
         'Parameters added to every token request body (e.g. audience, or resource of RFC 8707). The parameters the suite generates (grant_type, scope, client credentials) are refused; a check that removes or changes one still does.',
       additionalProperties: { type: 'string', description: 'The parameter value.' },
     },
+    rate: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      description: 'At most this many requests per second across the run (every request: the probe, retries, nonce round trips); default: no pacing.',
+    },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000, description: 'Per-request timeout in milliseconds (default 10000).' },
     concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Checks run at once (default 4).' },
     allowInsecureHttp: { type: 'boolean', description: 'Allow plain http:// to a non-loopback host (RFC 6749 §3.2 requires TLS; default false).' },
