@@ -104,13 +104,13 @@ describe('pacing', () => {
     };
   }, 30_000);
 
-  test('without rate nothing waits: the same run is far shorter than a paced one', async () => {
+  test('without rate nothing waits: concurrent checks’ requests arrive closer together than any pacing allows', async () => {
     arrivals = [];
     const report = await run({});
     expect(report.summary.passed).toBe(5);
     expect(arrivals).toHaveLength(21);
-    // Paced at 20/s it would take 1 s; unpaced, loopback requests with 4 at once take a small part of that.
-    expect(arrivals[20]! - arrivals[0]!).toBeLessThan(500);
+    // No wall-clock bound (a loaded machine is slow, not wrong): four checks at once send requests that arrive
+    // together, which a pacer at 20/s would space by 50 ms.
     expect(Math.min(...gaps(arrivals))).toBeLessThan(50 - JITTER_MS);
   }, 30_000);
 
