@@ -153,7 +153,7 @@ function describeError(error: ErrorObject, options: SchemaValidatorOptions): Sch
 
 function typePredicate(schema: AnySchemaObject): string {
   if (schema.type === 'boolean') return 'must be true or false';
-  if (schema.type === 'integer') return rangePredicate(schema);
+  if (schema.type === 'integer' || schema.type === 'number') return rangePredicate(schema);
   return `must be ${noun(schema)}`;
 }
 
@@ -162,6 +162,7 @@ function rangePredicate(schema: AnySchemaObject): string {
   const kind = whole ? 'a whole number' : 'a number';
   if (typeof schema.minimum === 'number' && typeof schema.maximum === 'number') return `must be ${kind} from ${schema.minimum} to ${schema.maximum}`;
   if (typeof schema.minimum === 'number') return `must be ${kind} of at least ${schema.minimum}`;
+  if (typeof schema.exclusiveMinimum === 'number') return `must be ${kind} greater than ${schema.exclusiveMinimum}`;
   if (typeof schema.maximum === 'number') return `must be ${kind} of at most ${schema.maximum}`;
   return `must be ${kind}`;
 }

@@ -77,6 +77,9 @@ export function draftRequest(config: ResolvedConfig, client: ResolvedClient | nu
   };
   const scope = options.scope === undefined ? config.scope : options.scope;
   if (scope !== null && scope !== undefined) draft.params.push(['scope', scope]);
+  // Request shaping (config headers, extraParams) goes in first: the check edits the draft after, so its defect wins.
+  draft.headers.push(...shapedHeaders(config, client));
+  draft.params.push(...config.extraParams);
   if (client) {
     const method = options.as ?? client.auth;
     // The assertion is signed at send time (a fresh jti per attempt): its parameter is a placeholder until then.
@@ -89,6 +92,17 @@ export function draftRequest(config: ResolvedConfig, client: ResolvedClient | nu
   const dpop = options.dpop ?? client?.requiresDpop === true;
   if (dpop !== false) draft.dpop = toDpopPlan(dpop);
   return draft;
+}
+
+/**
+ * The shaped header fields of a request from `client` (null: none): the
+ * global ones, then the client's (the same name, case-insensitive: the
+ * client's wins). Their values are registered as secrets by the session.
+ */
+export function shapedHeaders(config: Pick<ResolvedConfig, 'headers'>, client: Pick<ResolvedClient, 'headers'> | null): Array<[string, string]> {
+  const own = client?.headers ?? [];
+  const overridden = new Set(own.map(([name]) => name.toLowerCase()));
+  return [...config.headers.filter(([name]) => !overridden.has(name.toLowerCase())), ...own].map(([n, v]) => [n, v] as [string, string]);
 }
 
 /** `true`, one proof's defects, or a whole plan, as a plan. */

@@ -12,6 +12,7 @@ import { TargetUnreachableError } from '../errors';
 import { MAX_RESPONSE_BYTES } from '../oauth/limits';
 import { classifyTransportError, RequestTimeout } from '../oauth/transport-error';
 import type { WireRequest, WireResponse } from './exchange';
+import type { Pacer } from './pacing';
 
 export type { WireRequest, WireResponse };
 
@@ -31,6 +32,8 @@ export interface HttpClientOptions {
    * to show what happens without it (tests).
    */
   retryReusedSocket?: boolean;
+  /** Paces every attempt, a resend included (config `rate`); absent: requests leave at once. */
+  pacer?: Pacer;
 }
 
 /** How one attempt failed: the error, and whether a reused connection lost it before any answer (nothing was processed). */
@@ -86,7 +89,13 @@ export class HttpClient {
     }
   }
 
-  private attempt(request: WireRequest, url: URL, agent: http.Agent): Promise<WireResponse> {
+  private async attempt(request: WireRequest, url: URL, agent: http.Agent): Promise<WireResponse> {
+    // The wait comes before the request's timer: pacing is not the target's slowness.
+    if (this.options.pacer !== undefined) await this.options.pacer.wait();
+    return this.attemptNow(request, url, agent);
+  }
+
+  private attemptNow(request: WireRequest, url: URL, agent: http.Agent): Promise<WireResponse> {
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise<WireResponse>((resolve, reject) => {
       const req = transport.request(url, {

@@ -230,7 +230,7 @@ export function expectNoToken(ctx: JudgeContext, exchange: Exchange, level: Leve
  * way (the check is inconclusive).
  */
 function notRateLimited(exchange: Exchange): void {
-  if (isRateLimited(exchange)) throw new RateLimited(`rate limited: ${describeLimit(exchange)}, not judged; try a lower --concurrency`, exchange);
+  if (isRateLimited(exchange)) throw new RateLimited(`rate limited: ${describeLimit(exchange)}, not judged; try a lower --concurrency, or a --rate`, exchange);
 }
 
 /** The validation core's problems for a response, before ownership filtering. */

@@ -15,6 +15,7 @@ import type { Check } from './checks/define';
 import { capabilitiesOf, type Capability } from './capabilities';
 import { parseConfig, resolveConfig, type ConformanceConfig, type ResolvedConfig } from './config';
 import { CheckContext } from './context';
+import { shapedHeaders } from './draft';
 import type { WireResponse } from './exchange';
 import { OwnershipIndex } from './ownership';
 import { planRun, type RunPlan } from './plan';
@@ -22,6 +23,7 @@ import { applyExpectation, decidingLevel, orderFindings, statusOf } from './prof
 import { COMPANION_CAPABILITIES, defaultRunClients, referenceTargetConfig } from './reference-run';
 import { RateLimited } from './rate-limit';
 import { CheckAborted } from './send';
+import type { Pacer } from './pacing';
 import { Session } from './session';
 import { SkipCheck } from './skip';
 import type { CheckResult, CheckStatus, ConformanceReport, Finding, Level, ReportSummary } from './types';
@@ -114,9 +116,13 @@ async function runAgainstReferenceServer(
     return server;
   };
   // The reference server's clients and DPoP settings replace the user's `dpop` (which describes a --url target).
+  // One pace for the run: the companion's requests take their turn after the main session's.
+  let pacer: Pacer | undefined;
   const sessionFor = async (server: ReferenceServer) => {
     const target = referenceTargetConfig(server);
-    return new Session(await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, resolveOptions), owners);
+    const session = new Session(await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, resolveOptions), owners, pacer);
+    pacer ??= session.pacer;
+    return session;
   };
   const sessions: Session[] = [];
   try {
@@ -308,14 +314,13 @@ function probeWarning(res: WireResponse): string | undefined {
 }
 
 function probe(session: Session): Promise<WireResponse> {
+  const config = session.config;
   return session.http.send({
     method: 'POST',
-    url: session.config.url,
-    headers: [
-      ['Content-Type', FORM_MEDIA_TYPE],
-      ['Accept', JSON_MEDIA_TYPE],
-    ],
-    body: `grant_type=${CLIENT_CREDENTIALS_GRANT}`,
+    url: config.url,
+    // Shaped like every request of the run (a gateway in front of the endpoint may refuse anything else).
+    headers: [['Content-Type', FORM_MEDIA_TYPE], ['Accept', JSON_MEDIA_TYPE], ...shapedHeaders(config, null)],
+    body: new URLSearchParams([['grant_type', CLIENT_CREDENTIALS_GRANT], ...config.extraParams]).toString(),
   });
 }
 

@@ -90,7 +90,7 @@ async function sendRateLimited<T extends { exchange: Exchange }>(session: Sessio
   if (!isRateLimited(first.exchange)) return first;
   const limit = Math.min(session.retryAfterCapMs, session.config.timeoutMs);
   const asked = parseRetryAfter(first.exchange.response!.headers['retry-after']);
-  const hint = 'try a lower --concurrency';
+  const hint = 'try a lower --concurrency, or a --rate';
   if (asked !== undefined && asked > limit) {
     throw new RateLimited(`rate limited: ${describeLimit(first.exchange)}, longer than the ${formatSeconds(limit)} a check waits; not resent; ${hint}`, first.exchange);
   }

@@ -10,6 +10,7 @@ import { SecretSet } from '../oauth/secrets';
 import type { ResolvedClient, ResolvedConfig } from './config';
 import type { Exchange } from './exchange';
 import { HttpClient } from './http';
+import { Pacer } from './pacing';
 import { DEFAULT_RETRY_AFTER_CAP_MS } from './rate-limit';
 import type { OwnershipIndex } from './ownership';
 import { generateDpopKey, importClientKey, type SigningKey } from './signing';
@@ -27,14 +28,27 @@ export class Session {
   private dpopKeyPromise: Promise<SigningKey> | undefined;
   private readonly clientKeys = new Map<string, Promise<SigningKey>>();
 
+  /** Paces every request of the session (config `rate`); shared by the sessions of one run. */
+  readonly pacer: Pacer | undefined;
+
   constructor(
     readonly config: ResolvedConfig,
     readonly owners: OwnershipIndex,
+    pacer?: Pacer,
   ) {
-    this.http = new HttpClient({ timeoutMs: config.timeoutMs, maxSockets: config.concurrency, ...(config.ca !== undefined ? { ca: config.ca } : {}) });
+    this.pacer = pacer ?? (config.rate !== undefined ? new Pacer(config.rate) : undefined);
+    this.http = new HttpClient({
+      timeoutMs: config.timeoutMs,
+      maxSockets: config.concurrency,
+      ...(config.ca !== undefined ? { ca: config.ca } : {}),
+      ...(this.pacer !== undefined ? { pacer: this.pacer } : {}),
+    });
     for (const client of [...config.clients, ...(config.unauthorizedClient ? [config.unauthorizedClient] : [])]) {
       this.secrets.add(client.secret).addJwk(client.privateJwk);
+      for (const [, value] of client.headers) this.secrets.add(value);
     }
+    // A shaped header (a gateway key) is a credential whether it came from the environment or the file.
+    for (const [, value] of config.headers) this.secrets.add(value);
   }
 
   /** The latest nonce the server sent. */

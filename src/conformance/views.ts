@@ -115,6 +115,7 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = SECRET_PARAMETERS;
  */
 export function curlCommand(request: WireRequest, secrets: Iterable<string>): string {
   const secretList = [...secrets];
+  const known = new Set(secretList);
   const url = new URL(request.url);
   // Spliced by hand: assigning url.search would percent-encode the placeholders' angle brackets.
   const target = url.search ? `${url.origin}${url.pathname}?${placeholderForm(url.search.slice(1))}` : url.href;
@@ -126,7 +127,8 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>): st
     const user = single && name.toLowerCase() === 'authorization' ? curlUser(value) : undefined;
     if (user !== undefined) parts.push('-u', quote(user));
     else {
-      const shown = placeholderHeader(name, value);
+      // A header whose whole value is a known secret (a shaped gateway key) is a placeholder to fill in.
+      const shown = known.has(value) && !PLACEHOLDER_HEADERS.has(name.toLowerCase()) ? HEADER_PLACEHOLDER : placeholderHeader(name, value);
       basicNote ||= shown === BASIC_PLACEHOLDER;
       parts.push('-H', quote(`${name}: ${shown}`));
     }
@@ -153,6 +155,9 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>): st
   return basicNote ? `${command} ${BASIC_NOTE}` : command;
 }
 
+const HEADER_PLACEHOLDER = '<HEADER_VALUE>';
+/** Fields with a placeholder of their own (placeholderHeader). */
+const PLACEHOLDER_HEADERS = new Set(['authorization', 'dpop', 'cookie']);
 const BASIC_PLACEHOLDER = 'Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>';
 /** Said once, after the command (a shell comment), when `-u` could not be used. */
 const BASIC_NOTE = '# BASE64 of the form-urlencoded id ":" form-urlencoded secret (RFC 6749 §2.3.1); curl -u would not encode them';

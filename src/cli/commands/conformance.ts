@@ -60,6 +60,17 @@ Run:
                                 (a staging server behind a private CA), next to the usual roots
   --list                        list the checks and exit
 
+Request shaping and pacing (a staging gateway in front of the endpoint):
+  --header 'Name: value'        add a header field to every request (repeatable); the value
+                                is redacted in every report. Authorization, DPoP, Content-Type
+                                and the other fields the suite generates are refused
+  --header-env 'Name=VAR'       the same, the value read from environment variable VAR
+                                (prefer it for a gateway key; repeatable)
+  --param name=value            add a parameter to every token request body (repeatable),
+                                e.g. audience=... or resource=... (RFC 8707)
+  --rate N                      at most N requests per second across the run (the probe and
+                                every retry included; N may be a fraction); default: no pacing
+
 Reports:
   --reporter NAME               console (default) | json | junit | markdown; repeatable
   --output FILE                 write the n-th json/junit/markdown reporter to FILE (repeatable);
@@ -104,6 +115,10 @@ configuration error, or a target that cannot be reached (one line on stderr).
     output: { type: 'string', multiple: true },
     'timeout-ms': { type: 'string' },
     concurrency: { type: 'string' },
+    header: { type: 'string', multiple: true },
+    'header-env': { type: 'string', multiple: true },
+    param: { type: 'string', multiple: true },
+    rate: { type: 'string' },
     'allow-insecure-http': { type: 'boolean' },
     'ca-file': { type: 'string' },
     config: { type: 'string' },
@@ -181,6 +196,14 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
   text('expect-failures', 'expectedFailures', (v) => resolve(cwd, v));
   text('timeout-ms', 'timeoutMs', numberOrText);
   text('concurrency', 'concurrency', numberOrText);
+  text('rate', 'rate', numberOrText);
+  const headers = headersOfFlags(flags);
+  if (Object.keys(headers).length > 0) {
+    config.headers = headers;
+    sources.push({ flag: 'header', pointer: '/headers' });
+  }
+  const params = paramsOfFlags(flags);
+  if (Object.keys(params).length > 0) set('param', 'extraParams', params);
   if (flags['allow-insecure-http'] === true) set('allow-insecure-http', 'allowInsecureHttp', true);
   text('ca-file', 'caFile', (v) => resolve(cwd, v));
 
@@ -222,7 +245,11 @@ async function configFromFlags(values: ParsedArgs['values'], io: CliIO): Promise
   if (file !== undefined) ({ config, baseDir } = await loadConfigFile(resolve(io.cwd, file)));
   // Flags given next to --config override its values; --dpop/--dpop-nonce add to its dpop object.
   const fileDpop = typeof config.dpop === 'object' ? config.dpop : {};
+  const { headers: fileHeaders = {}, extraParams: fileParams = {} } = config;
   config = { ...config, ...flags.config, ...(typeof flags.config.dpop === 'object' ? { dpop: { ...fileDpop, ...flags.config.dpop } } : {}) };
+  // --header and --param add to the file's headers and extraParams; the same name given by a flag wins.
+  if (flags.config.headers !== undefined) config.headers = mergeByName(fileHeaders, flags.config.headers, true);
+  if (flags.config.extraParams !== undefined) config.extraParams = mergeByName(fileParams, flags.config.extraParams, false);
 
   // The url first: a wrong scheme or host is the problem to report, not the missing client that follows from it.
   if (config.url !== undefined) checkTargetUrl(config.url, config.allowInsecureHttp === true);
@@ -233,6 +260,50 @@ async function configFromFlags(values: ParsedArgs['values'], io: CliIO): Promise
     throw new UsageError('no client: give --client-id with a secret or key, or "clients" in --config');
   }
   return { config, baseDir };
+}
+
+/**
+ * `--header 'Name: value'` and `--header-env 'Name=VAR'` as the config's
+ * `headers`. A malformed flag is a usage error that never quotes the text
+ * (a header value may be a key).
+ */
+function headersOfFlags(flags: ParsedArgs['values']): NonNullable<ConformanceConfig['headers']> {
+  const out: Record<string, string | { env: string }> = {};
+  const add = (flag: string, name: string, value: string | { env: string }) => {
+    if (Object.keys(out).some((n) => n.toLowerCase() === name.toLowerCase())) throw new UsageError(`--${flag}: header ${JSON.stringify(name)} is given twice`);
+    out[name] = value;
+  };
+  for (const text of stringsFlag(flags, 'header')) {
+    const colon = text.indexOf(':');
+    const name = colon < 0 ? '' : text.slice(0, colon).trim();
+    if (colon < 0 || name === '' || /\s/.test(name)) throw new UsageError(`--header must be 'Name: value' (a header name, a colon, the value)`);
+    add('header', name, text.slice(colon + 1).trim());
+  }
+  for (const text of stringsFlag(flags, 'header-env')) {
+    const match = /^([^\s=:]+)=([A-Za-z_][A-Za-z0-9_]*)$/.exec(text.trim());
+    if (!match) throw new UsageError(`--header-env must be 'Name=VAR' (a header name, =, an environment variable name; got ${JSON.stringify(text)})`);
+    add('header-env', match[1]!, { env: match[2]! });
+  }
+  return out;
+}
+
+/** `--param name=value` as the config's `extraParams`. */
+function paramsOfFlags(flags: ParsedArgs['values']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const text of stringsFlag(flags, 'param')) {
+    const eq = text.indexOf('=');
+    const name = eq < 0 ? '' : text.slice(0, eq).trim();
+    if (name === '') throw new UsageError(`--param must be name=value (got ${JSON.stringify(text)})`);
+    if (name in out) throw new UsageError(`--param: ${JSON.stringify(name)} is given twice`);
+    out[name] = text.slice(eq + 1);
+  }
+  return out;
+}
+
+function mergeByName<V>(base: Record<string, V>, over: Record<string, V>, caseInsensitive: boolean): Record<string, V> {
+  const key = (name: string) => (caseInsensitive ? name.toLowerCase() : name);
+  const replaced = new Set(Object.keys(over).map(key));
+  return { ...Object.fromEntries(Object.entries(base).filter(([name]) => !replaced.has(key(name)))), ...over };
 }
 
 function splitIds(value: string): string[] {

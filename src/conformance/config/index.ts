@@ -37,6 +37,8 @@ export interface ResolvedClient {
   requiresDpop: boolean;
   /** The server accepts no other auth method from this client (config `exclusiveAuthMethod`). */
   exclusiveAuthMethod: boolean;
+  /** Header fields this client's requests carry (config `clients[].headers`), after the global ones. */
+  headers: Array<[string, string]>;
 }
 
 export interface ResolvedConfig {
@@ -52,6 +54,12 @@ export interface ResolvedConfig {
   skip: string[];
   timeoutMs: number;
   concurrency: number;
+  /** Header fields every request carries (config `headers`, values read from the environment). */
+  headers: Array<[string, string]>;
+  /** Parameters every token request body carries (config `extraParams`). */
+  extraParams: Array<[string, string]>;
+  /** Requests per second across the run (config `rate`); undefined: no pacing. */
+  rate?: number;
   /** Extra trusted CA certificates (PEM), from `caFile`. */
   ca?: string;
   capabilities: Set<Capability>;
@@ -67,7 +75,7 @@ export const DEFAULT_CONCURRENCY = 4;
  */
 const SECRET_MEMBERS = new Set(['secret', 'privateKey']);
 const validator = createSchemaValidator(conformanceConfigSchema, {
-  isSecret: (segments) => segments[0] === 'clients' || segments[0] === 'unauthorizedClient' || segments.some((s) => SECRET_MEMBERS.has(s)),
+  isSecret: (segments) => segments[0] === 'clients' || segments[0] === 'headers' || segments[0] === 'unauthorizedClient' || segments.some((s) => SECRET_MEMBERS.has(s)),
 });
 
 /**
@@ -146,6 +154,8 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
     seen.add(key);
   }
   const unauthorizedClient = config.unauthorizedClient ? await resolveClient(config.unauthorizedClient, 'unauthorizedClient', env, baseDir) : undefined;
+  const headers = resolveHeaders(config.headers, 'headers', env);
+  const extraParams = resolveExtraParams(config.extraParams);
   const expectedFailures = await resolveExpectedFailures(config.expectedFailures, baseDir);
   // Unknown check ids in only/skip/expectedFailures are the run plan's to refuse (plan.ts).
   if (dpop.nonce && dpop.enabled === false) throw new ConfigError('dpop.nonce needs dpop.enabled');
@@ -163,8 +173,11 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
     skip: config.skip ?? [],
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
+    headers,
+    extraParams,
     capabilities: new Set(),
   };
+  if (config.rate !== undefined) resolved.rate = config.rate;
   if (config.caFile !== undefined) resolved.ca = await loadCaFile(config.caFile, baseDir);
   resolved.capabilities = capabilitiesOf(resolved);
   return resolved;
@@ -205,7 +218,13 @@ export function checkTargetUrl(url: string, allowInsecureHttp: boolean): string 
 }
 
 async function resolveClient(client: ClientConfig, where: string, env: NodeJS.ProcessEnv, baseDir: string): Promise<ResolvedClient> {
-  const resolved: ResolvedClient = { id: client.id, auth: client.auth, requiresDpop: (client.requireDpop ?? client.requiresDpop) === true, exclusiveAuthMethod: client.exclusiveAuthMethod === true };
+  const resolved: ResolvedClient = {
+    id: client.id,
+    auth: client.auth,
+    requiresDpop: (client.requireDpop ?? client.requiresDpop) === true,
+    exclusiveAuthMethod: client.exclusiveAuthMethod === true,
+    headers: resolveHeaders(client.headers, `${where}.headers`, env),
+  };
   if (client.secret !== undefined && client.secretEnv !== undefined) throw new ConfigError(`${where}: give secret or secretEnv, not both`);
   if (client.secretEnv !== undefined) {
     const value = env[client.secretEnv];
@@ -221,6 +240,55 @@ async function resolveClient(client: ClientConfig, where: string, env: NodeJS.Pr
     throw new ConfigError(`${where}: ${client.auth} needs a secret (secret, secretEnv, --client-secret or --client-secret-env)`);
   }
   return resolved;
+}
+
+/**
+ * Header fields the suite writes itself: a shaped header must not replace
+ * them (a check's defect lives there), and framing fields are node:http's.
+ */
+const GENERATED_HEADERS = new Set(['authorization', 'dpop', 'content-type', 'accept', 'content-length', 'transfer-encoding', 'host', 'connection']);
+/** RFC 9110 §5.1 field-name: a token (§5.6.2). */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** RFC 9110 §5.5 field-value: visible characters, spaces and tabs inside; no CR, LF or NUL. */
+const FIELD_VALUE = /^[\x21-\x7e\x80-\xff]([\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?$/;
+
+/** Shaped header fields (config `headers`, `clients[].headers`): names checked, values read from the environment, never shown in a message. */
+export function resolveHeaders(headers: ConformanceConfig['headers'], where: string, env: NodeJS.ProcessEnv): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  for (const [name, spec] of Object.entries(headers ?? {})) {
+    const at = `${where}[${JSON.stringify(name)}]`;
+    if (!FIELD_NAME.test(name)) throw new ConfigError(`${at}: not a header field name (RFC 9110 §5.1: letters, digits and !#$%&'*+.^_\`|~-)`);
+    const lower = name.toLowerCase();
+    if (GENERATED_HEADERS.has(lower)) throw new ConfigError(`${at}: ${name} is a header the suite generates (and a check may break on purpose); it cannot be shaped`);
+    if (seen.has(lower)) throw new ConfigError(`${at}: the header is given twice (header names are case-insensitive)`);
+    seen.add(lower);
+    let value: string;
+    if (typeof spec === 'string') value = spec;
+    else {
+      const found = env[spec.env];
+      if (found === undefined || found === '') throw new ConfigError(`${at}: environment variable ${spec.env} is not set`);
+      value = found;
+    }
+    // The value may be a secret: say what is wrong with it, never what it is.
+    if (!FIELD_VALUE.test(value)) throw new ConfigError(`${at}: the value is empty or holds characters a header field cannot carry (CR, LF, NUL, control characters, or leading/trailing whitespace)`);
+    out.push([name, value]);
+  }
+  return out;
+}
+
+/** Token request parameters the suite writes itself (RFC 6749 §4.4.2, §2.3.1; RFC 7523 §2.2): not shapeable. */
+const GENERATED_PARAMS = new Set(['grant_type', 'scope', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type']);
+
+function resolveExtraParams(params: ConformanceConfig['extraParams']): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(params ?? {})) {
+    const at = `extraParams[${JSON.stringify(name)}]`;
+    if (name === '') throw new ConfigError('extraParams: a parameter name must not be empty');
+    if (GENERATED_PARAMS.has(name)) throw new ConfigError(`${at}: ${name} is a parameter the suite generates (and a check may break on purpose); it cannot be shaped`);
+    out.push([name, value]);
+  }
+  return out;
 }
 
 async function loadPrivateKey(key: string | JWK, where: string, baseDir: string): Promise<JWK> {

@@ -18,6 +18,29 @@ import { PROFILES } from '../types';
 /** The methods a suite client may use: those of confidential clients (src/oauth/protocol.ts). */
 export const AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS;
 
+/** One shaped header value: literal text, or the name of the environment variable that holds it (a gateway key is a secret). */
+const headerValueSchema = {
+  description: 'A header value: the text, or { "env": "VAR" } to read it from the environment when the run starts.',
+  anyOf: [
+    { type: 'string', description: 'The header value as sent.' },
+    {
+      type: 'object',
+      description: 'Read the value from an environment variable.',
+      additionalProperties: false,
+      required: ['env'],
+      properties: { env: { type: 'string', minLength: 1, description: 'Name of the environment variable holding the value.' } },
+    },
+  ],
+} as const;
+
+/** Extra header fields for every request (a gateway's API key, a tenant header); values are redacted in every report. */
+const headersSchema = (description: string) =>
+  ({
+    type: 'object',
+    description,
+    additionalProperties: headerValueSchema,
+  }) as const;
+
 const clientSchema = {
   type: 'object',
   description: 'One client of the token endpoint under test.',
@@ -65,6 +88,9 @@ const clientSchema = {
       type: 'boolean',
       description: 'Deprecated alias of requireDpop (the reference server has always said requireDpop); give one of the two, not both.',
     },
+    headers: headersSchema(
+      "Header fields added to this client's requests, after the global headers (same name: this one wins). Authorization, DPoP, Content-Type and the other fields the suite generates are refused.",
+    ),
   },
   // Both the name and its deprecated alias: which one wins would be a guess.
   not: { required: ['requireDpop', 'requiresDpop'] },
@@ -128,6 +154,20 @@ export const conformanceConfigSchema = {
         { type: 'object', description: 'Check id → why it fails.', additionalProperties: { type: 'string', description: 'Why the check fails.' } },
         { type: 'string', minLength: 1, description: 'Path (relative to the config file) of a file listing them: one id per line with "# reason", or JSON/YAML.' },
       ],
+    },
+    headers: headersSchema(
+      'Header fields added to every request the suite sends (a gateway API key, a tenant header); each value is registered as a secret and redacted in every report. Authorization, DPoP, Content-Type and the other fields the suite generates are refused; a check that removes or changes one still does.',
+    ),
+    extraParams: {
+      type: 'object',
+      description:
+        'Parameters added to every token request body (e.g. audience, or resource of RFC 8707). The parameters the suite generates (grant_type, scope, client credentials) are refused; a check that removes or changes one still does.',
+      additionalProperties: { type: 'string', description: 'The parameter value.' },
+    },
+    rate: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      description: 'At most this many requests per second across the run (every request: the probe, retries, nonce round trips); default: no pacing.',
     },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000, description: 'Per-request timeout in milliseconds (default 10000).' },
     concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Checks run at once (default 4).' },
