@@ -46,6 +46,9 @@ class AttemptFailed extends Error {
   }
 }
 
+/** Sockets that have carried a request: a request given one of these runs on a reused connection. */
+const usedSockets = new WeakSet<object>();
+
 export class HttpClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
@@ -117,12 +120,19 @@ export class HttpClient {
         req.setHeader('Content-Length', Buffer.byteLength(request.body));
       }
       let answered = false;
+      let reused = false;
+      req.on('socket', (socket) => {
+        reused = usedSockets.has(socket);
+        usedSockets.add(socket);
+      });
       const timer = setTimeout(() => req.destroy(new RequestTimeout(this.options.timeoutMs)), this.options.timeoutMs);
       req.on('timeout', () => req.destroy(new RequestTimeout(this.options.timeoutMs)));
       req.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        // Node's own test for this race: `reusedSocket` and no response (ECONNRESET, EPIPE, or "socket hang up" for an EOF).
-        const lost = req.reusedSocket && !answered && classifyTransportError(error).kind === 'reset';
+        // Node's own test for this race is `reusedSocket` and no response (ECONNRESET, EPIPE, or "socket hang up" for an EOF);
+        // but Node sets `reusedSocket` only when a request finds a free socket, not when a queued request is handed one
+        // that just came free, so the client keeps its own record of the sockets that carried a request before.
+        const lost = (req.reusedSocket || reused) && !answered && classifyTransportError(error).kind === 'reset';
         reject(new AttemptFailed(error, lost));
       });
       req.on('response', (res) => {

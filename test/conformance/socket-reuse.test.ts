@@ -93,6 +93,17 @@ describe('a server that closes keep-alive connections right after its answer', (
     }
   });
 
+  test('a request queued behind a busy connection and handed it as it comes free is resent too (Node leaves reusedSocket false there)', async () => {
+    // One socket, many requests at once: every request after the first waits in the agent's queue for the socket.
+    const client = new HttpClient({ timeoutMs: 5000, maxSockets: 1 });
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => client.send(request(server.url))));
+      expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    } finally {
+      client.close();
+    }
+  });
+
   test('a reset on a fresh connection is reported as today, not resent', async () => {
     let connections = 0;
     const resetting = http.createServer();
