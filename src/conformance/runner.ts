@@ -162,21 +162,48 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
   const started = Date.now();
   const plan = planFor(config, catalogue, companion?.capabilities);
   const { selected } = plan;
-  // Probe first: an unreachable target prints one line, not a header and then an error.
-  const warning = probeWarning(await preflight(session));
-  options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce, ...(warning ? { warning } : {}) });
 
   const results = new Map<string, CheckResult>();
   let done = 0;
-  const finish = (result: CheckResult) => {
-    results.set(result.id, result);
+  // Results wait for the probe's verdict: onStart (with the probe's warning) comes first.
+  let pending: CheckResult[] | undefined = [];
+  const report = (result: CheckResult) => {
     done += 1;
     options.onResult?.(result, done, selected.length);
   };
+  const finish = (result: CheckResult) => {
+    results.set(result.id, result);
+    if (pending) pending.push(result);
+    else report(result);
+  };
+
+  // The probe goes out with the first checks, not one round trip before them
+  // (a distant target costs a round trip per step). If it finds the target
+  // unreachable, the checks not yet started are not started, and the run
+  // ends with the probe's one-line error; the results of the checks that
+  // ran meanwhile are dropped with it.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const probed = preflight(session).then(
+    (response) => {
+      const warning = probeWarning(response);
+      options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce, ...(warning ? { warning } : {}) });
+      const ready = pending ?? [];
+      pending = undefined;
+      for (const result of ready) report(result);
+      return undefined;
+    },
+    (error: unknown) => {
+      stop.abort();
+      return { error };
+    },
+  );
 
   for (const { check, reason } of plan.skipped) finish(skipped(check, reason));
   const { concurrent, ordered, observers, elsewhere } = plan;
-  await pool(concurrent, config.concurrency, async (check) => finish(await runOne(session, check, options.signal)));
+  await pool(concurrent, config.concurrency, async (check) => finish(await runOne(session, check, signal)));
+  const unreachable = await probed;
+  if (unreachable) throw unreachable.error;
   if (companion && elsewhere.length > 0) {
     const other = await companion.open();
     for (const check of elsewhere) finish(await runOne(other, check, options.signal, companion.note));

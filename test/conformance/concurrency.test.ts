@@ -1,8 +1,8 @@
 /**
  * Scheduling (issue 6): independent checks run in a pool bounded by
- * `concurrency` (default 4); checks that depend on server state (`ordered`:
- * the DPoP nonce checks) run one at a time after the pool, overlapping
- * nothing; observers last. Seen from both sides: the server counts requests
+ * `concurrency` (default 4); checks that carry server state from one
+ * request to the next (`ordered`: dpop-replay, nonce-rotate) run one at a
+ * time after the pool, overlapping nothing; observers last. Seen from both sides: the server counts requests
  * in flight (a proxy holds each one a little so that overlaps, when the
  * runner allows them, really happen), and the runner's own hooks give each
  * check's first request and its result, in order.
@@ -34,7 +34,7 @@ describe('scheduling: a bounded pool, then the ordered checks one by one', () =>
   let proxy: MutatingProxy;
   let config: ConformanceConfig;
   beforeAll(async () => {
-    // Nonces required, so the ordered (dpop-nonce) checks are selected and run.
+    // Nonces required, so every ordered check (nonce-rotate needs them) is selected and run.
     proxy = await startMutatingProxy({ requireNonce: true, clients: await defaultRunClients() });
     config = { ...proxy.config, skip: ['tls'] };
   });

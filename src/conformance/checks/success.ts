@@ -217,18 +217,26 @@ function answeredWithToken(exchange: Exchange): boolean {
   return res !== undefined && res.status === 200 && isPlainObject(res.body) && typeof res.body.access_token === 'string';
 }
 
+/** An answer in the token endpoint's own envelope: what the observers judge. */
+function inEnvelope(exchange: Exchange): boolean {
+  return exchange.oauth && exchange.response !== undefined && [200, 400, 401].includes(exchange.response.status);
+}
+
 /**
  * The responses an observer judges: every answer in the token endpoint's
- * own envelope (200, 400, 401) the run saw, after this check's samples (a
- * baseline request, and with `errors` an unsupported grant too); with
- * `tokens` only those that issued a token. Nothing to judge skips the check
- * rather than passing it on no evidence.
+ * own envelope (200, 400, 401) the run saw; with `tokens` only those that
+ * issued a token. The observer sends its own samples (a baseline request,
+ * and with `all` an unsupported grant for an error answer) only when the run
+ * has none of that kind yet (a run of the observer alone, `--only
+ * resp-ctype`): in a full run they would add a round trip each and no new
+ * evidence. Nothing to judge skips the check rather than passing it on no
+ * evidence.
  */
 async function observe(ctx: CheckContext, what: 'all' | 'tokens'): Promise<Exchange[]> {
-  await ctx.send(ctx.draft());
-  if (what === 'all') await ctx.send(setParam(ctx.draft(), 'grant_type', UNSUPPORTED_GRANT_TYPE));
-  const seen = ctx.session.journal.filter((e) => e.oauth && e.response && [200, 400, 401].includes(e.response.status));
-  const judged = what === 'all' ? seen : seen.filter(answeredWithToken);
+  const seen = () => ctx.session.journal.filter(inEnvelope);
+  if (!seen().some(answeredWithToken)) await ctx.send(ctx.draft());
+  if (what === 'all' && !seen().some((e) => e.response!.status !== 200)) await ctx.send(setParam(ctx.draft(), 'grant_type', UNSUPPORTED_GRANT_TYPE));
+  const judged = what === 'all' ? seen() : seen().filter(answeredWithToken);
   if (judged.length === 0) ctx.skip(what === 'all' ? 'nothing to judge: no 200, 400 or 401 answer from the token endpoint' : 'nothing to judge: no token was issued in the whole run');
   return judged;
 }
