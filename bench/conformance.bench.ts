@@ -4,12 +4,19 @@
  * number of plain `fetch` requests take against it (the floor: same
  * server, same concurrency, a valid Basic request each, no checking).
  * Targets: the suite costs at most 2x the floor, and a full default run
- * (reference server start included) finishes in under 2 s. Prints figures;
- * asserts nothing.
+ * (reference server start included) finishes in under 2 s. Then the same
+ * run against a target 50 ms away (a relay on loopback delaying every byte
+ * by 25 ms each way, test/support/delaying-proxy.ts) next to its floor,
+ * max(longest chain of dependent requests, requests / concurrency) x RTT;
+ * target <= 1.3x. Prints figures; asserts nothing.
  */
 import { createReferenceServer } from '../src/server';
 import { defaultRunClients, referenceTargetConfig, runConformance, DEFAULT_CONCURRENCY } from '../src/conformance';
 import { basicAuthorization } from '../src/oauth/client-auth';
+import { CHECKS } from '../src/conformance/checks';
+import { startDelayingProxy } from '../test/support/delaying-proxy';
+
+const RTT_MS = 50;
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
@@ -88,6 +95,42 @@ async function main(): Promise<void> {
     console.log(`  suite / floor                           ${(suiteMs / floorMs).toFixed(2)}x   (target <= 2x)`);
     console.log(`  default run (starts the servers too)    ${median(defaultRuns).toFixed(1)} ms   (target < 2000 ms; reference server + DPoP-off companion)`);
   } finally {
+    await server.close();
+  }
+  await latency();
+}
+
+/** Warm runs against the reference server behind a relay RTT_MS away, next to the floor of the same run's requests. */
+async function latency(): Promise<void> {
+  let target: URL | undefined;
+  const relay = await startDelayingProxy(() => ({ host: target!.hostname, port: Number(target!.port) }), RTT_MS);
+  // The issuer is the relay's origin: DPoP htu and assertion aud name the URL the suite sends to.
+  const server = await createReferenceServer({ clients: await defaultRunClients(), dpop: { requireNonce: true }, issuer: relay.origin });
+  target = new URL(server.url);
+  const base = referenceTargetConfig(server);
+  const config = { ...base, url: new URL(new URL(base.url).pathname, relay.origin).href };
+  try {
+    const mode = new Map(CHECKS.map((c) => [c.id, c.mode ?? 'concurrent']));
+    const perCheck = new Map<string, number>();
+    await runConformance(config, { onRequest: (id) => perCheck.set(id, (perCheck.get(id) ?? 0) + 1) });
+    const total = [...perCheck.values()].reduce((a, b) => a + b, 0);
+    let longestPooled = 0;
+    let serial = 0;
+    for (const [id, n] of perCheck) {
+      if (!mode.has(id) || mode.get(id) === 'concurrent') longestPooled = Math.max(longestPooled, n);
+      else serial += n;
+    }
+    const chain = longestPooled + serial;
+    const floorMs = Math.max(chain, total / DEFAULT_CONCURRENCY) * RTT_MS;
+    const runs: number[] = [];
+    for (let i = 0; i < Math.min(ROUNDS, 5); i++) runs.push((await measured(() => runConformance(config))).ms);
+    const wall = median(runs);
+    console.log(`a target ${RTT_MS} ms away (relay on loopback; ${Math.min(ROUNDS, 5)} warm runs, median)`);
+    console.log(`  full run                                ${wall.toFixed(1)} ms  (${total} requests, concurrency ${DEFAULT_CONCURRENCY})`);
+    console.log(`  floor: max(chain ${chain}, ${total}/${DEFAULT_CONCURRENCY}) x ${RTT_MS} ms      ${floorMs.toFixed(1)} ms`);
+    console.log(`  run / floor                             ${(wall / floorMs).toFixed(2)}x   (target <= 1.3x)`);
+  } finally {
+    await relay.close();
     await server.close();
   }
 }
