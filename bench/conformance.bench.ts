@@ -108,7 +108,7 @@ async function latency(): Promise<void> {
   const server = await createReferenceServer({ clients: await defaultRunClients(), dpop: { requireNonce: true }, issuer: relay.origin });
   target = new URL(server.url);
   const base = referenceTargetConfig(server);
-  const config = { ...base, url: new URL(new URL(base.url).pathname, relay.origin).href };
+  const config = { ...base, url: new URL(new URL(server.tokenEndpoint).pathname, relay.origin).href };
   try {
     const mode = new Map(CHECKS.map((c) => [c.id, c.mode ?? 'concurrent']));
     const perCheck = new Map<string, number>();

@@ -26,11 +26,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { CHECKS } from './checks';
 import type { Check } from './checks/define';
-import { capabilitiesOf } from './capabilities';
-import { planRun, type RunPlan } from './plan';
-import { COMPANION_CAPABILITIES, referenceRunCapabilities } from './reference-run';
+import type { RunPlan } from './plan';
+import { planOfConfig } from './static-plan';
 import { formatCheckDetails } from './reporters/console';
 import { ConformanceCheckFailure, ExpectedFailureSkipped, NoTestFrameworkError } from '../errors';
 import { ConformanceConfigError, checkTargetUrl, parseConfig, parseExpectedFailures, type ClientConfig, type ConformanceConfig } from './config';
@@ -199,20 +197,8 @@ function register(config: DescribeConformanceConfig, target: TargetKind, baseDir
   if (target === 'static') checkTargetUrl(config.url as string, config.allowInsecureHttp === true);
   if (target !== 'reference' && config.referenceServer !== undefined) throw new ConformanceConfigError('referenceServer applies only without a url (the reference server run)');
   const expectedFailures = expectedFailuresOf(statics, baseDir);
-  const common = { only: statics.only, skip: statics.skip, expectedFailures };
-  if (target === 'reference') {
-    return planRun({ ...common, capabilities: referenceRunCapabilities(statics.referenceServer?.requireNonce !== false), companion: COMPANION_CAPABILITIES }, CHECKS);
-  }
-  const dpop = typeof statics.dpop === 'boolean' ? { enabled: statics.dpop } : (statics.dpop ?? {});
-  const capabilities = capabilitiesOf({
-    // A lazy url is unknown while registering: not https, so `tls` (which needs an https:// target) is registered as skipped.
-    url: target === 'lazy' ? undefined : statics.url,
-    clients: (statics.clients ?? []).map((c) => ({ auth: c.auth, requiresDpop: requiresDpop(c), exclusiveAuthMethod: c.exclusiveAuthMethod === true })),
-    dpop,
-    invalidScope: statics.invalidScope,
-    unauthorizedClient: statics.unauthorizedClient,
-  });
-  return planRun({ ...common, capabilities }, CHECKS);
+  // A lazy url is unknown while registering: not https, so `tls` (which needs an https:// target) is registered as skipped.
+  return planOfConfig(target === 'reference' ? { ...statics, url: undefined } : statics, { expectedFailures, urlKnown: target !== 'lazy' });
 }
 
 /** Stands in for a lazy url while the static shape is validated. */
@@ -269,11 +255,6 @@ function describe(result: CheckResult): string {
   return formatCheckDetails({ ...result, status: result.status === 'expected-failure' ? 'failed' : result.status }).trim() || result.message;
 }
 
-/** The config member that says a client must use DPoP (`requireDpop`; `requiresDpop` is its older spelling). */
-function requiresDpop(client: ClientConfig): boolean {
-  const flags = client as { requireDpop?: boolean; requiresDpop?: boolean };
-  return flags.requireDpop === true || flags.requiresDpop === true;
-}
 
 function expectedFailuresOf(config: ConformanceConfig, baseDir: string | undefined): Map<string, string> {
   const value = config.expectedFailures;

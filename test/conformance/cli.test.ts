@@ -214,11 +214,41 @@ describe('token-contract conformance', () => {
     expect(stdout).toMatch(/XPASS[\s\S]*does not fail the run here \(exit 0\)[\s\S]*test\.failing[\s\S]*fails the test run/);
   });
 
-  test('--list prints the catalogue', async () => {
+  test('--list prints the catalogue with each check\'s reference', async () => {
     const { code, stdout } = await cli(['conformance', '--list']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^ok-basic\s+MUST\s+success/m);
+    expect(stdout).toMatch(/^ok-basic\s+MUST\s+success\s+.*\(RFC 6749 §2\.3\.1, §4\.4\.2–4\.4\.3, §5\.1\)$/m);
     expect(stdout).toMatch(/^dpop-jkt\s+MUST\s+dpop-success/m);
+    // The default run: only tls cannot run against the loopback reference server.
+    expect(stdout).toMatch(/^\s+skipped: needs an https:\/\/ target/m);
+    expect(stdout).toMatch(/checks selected, \d+ would run, 1 skipped \(against the reference server\)/);
+  });
+
+  test('--list honours --only and --skip, and says what the given target and client would skip', async () => {
+    const { code, stdout } = await cli(['conformance', '--list', '--only', 'success', '--skip', 'resp-scope', '--url', 'https://as.example/token', '--client-id', 'a', '--client-secret', 'b']);
+    expect(code).toBe(0);
+    const ids = stdout.split('\n').filter((l) => /^[a-z]/.test(l)).map((l) => l.split(/\s+/)[0]);
+    expect(ids).toContain('ok-basic');
+    expect(ids).not.toContain('resp-scope');
+    expect(ids).not.toContain('ct-missing');
+    expect(stdout).toMatch(/^ok-post .*\n\s+skipped: needs a client_secret_post client$/m);
+  });
+
+  test('--list --reporter json is the same plan as JSON', async () => {
+    const { code, stdout } = await cli(['conformance', '--list', '--only', 'ok-basic,dpop-ok', '--reporter', 'json', '--url', 'https://as.example/token', '--client-id', 'a', '--client-secret', 'b']);
+    expect(code).toBe(0);
+    const listed = JSON.parse(stdout) as { target: string; checks: Array<{ id: string; reference: string; skipped?: string }> };
+    expect(listed.target).toBe('https://as.example/token');
+    expect(listed.checks.map((c) => c.id)).toEqual(['ok-basic', 'dpop-ok']);
+    expect(listed.checks[0]).toMatchObject({ reference: 'RFC 6749 §2.3.1, §4.4.2–4.4.3, §5.1' });
+    expect(listed.checks[0]!.skipped).toBeUndefined();
+    expect(listed.checks[1]!.skipped).toMatch(/DPoP/);
+  });
+
+  test('--list with a report format it cannot print is a usage error', async () => {
+    const { code, stderr } = await cli(['conformance', '--list', '--reporter', 'junit']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--list prints text .* or JSON \(--reporter json\)/);
   });
 
   test.each([

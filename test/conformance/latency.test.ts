@@ -65,7 +65,7 @@ describe('a target one 50 ms round trip away', () => {
     served = [];
     const perCheck = new Map<string, number>();
     const config = referenceTargetConfig(server);
-    const url = new URL(new URL(config.url).pathname, proxy.origin).href;
+    const url = new URL(new URL(server.tokenEndpoint).pathname, proxy.origin).href;
     const report = await runConformance({ ...config, url }, { onRequest: (id) => perCheck.set(id, (perCheck.get(id) ?? 0) + 1) });
     expect(report.checks.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.message}`)).toEqual([]);
 

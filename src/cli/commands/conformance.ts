@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic-write';
 import { EXIT_FAILURE, EXIT_OK, UsageError, choice, flagProblem, numberOrText, stringFlag, stringsFlag, type CliIO, type Command, type FlagSource, type ParsedArgs } from '../command';
 import { checkConfigSchema } from '../../conformance/config';
+import { planOfConfig } from '../../conformance/static-plan';
 import {
-  CHECKS,
   ConsoleReporter,
   REPORTER_NAMES,
   checkTargetUrl,
@@ -58,7 +58,9 @@ Run:
   --allow-insecure-http         allow http:// to a non-loopback host (RFC 6749 §3.2 requires TLS)
   --ca-file FILE                PEM CA certificate(s) to trust for an https:// target
                                 (a staging server behind a private CA), next to the usual roots
-  --list                        list the checks and exit
+  --list                        list the checks this run would make (honours --only, --skip,
+                                the target and clients given) with level, group, reference,
+                                and why a check would be skipped; --reporter json for JSON
 
 Request shaping and pacing (a staging gateway in front of the endpoint):
   --header 'Name: value'        add a header field to every request (repeatable); the value
@@ -125,11 +127,8 @@ configuration error, or a target that cannot be reached (one line on stderr).
     list: { type: 'boolean' },
   },
   async run({ values }, io) {
-    if (values.list === true) {
-      for (const check of CHECKS) io.stdout.write(`${check.id.padEnd(22)} ${check.level.padEnd(8)} ${check.group.padEnd(17)} ${check.title}\n`);
-      return EXIT_OK;
-    }
     const reporters = stringsFlag(values, 'reporter').map((r) => choice('reporter', r, REPORTER_NAMES));
+    if (values.list === true) return listChecks(values, reporters, io);
     if (reporters.length === 0) reporters.push('console');
     const fileReporters = reporters.filter((r) => r !== 'console');
     const outputs = stringsFlag(values, 'output');
@@ -234,7 +233,44 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
   return { config: config as ConformanceConfig, sources };
 }
 
-async function configFromFlags(values: ParsedArgs['values'], io: CliIO): Promise<{ config: ConformanceConfig; baseDir: string }> {
+/**
+ * `--list`: the plan of the run the same flags would start (planOfConfig:
+ * nothing resolved, nothing sent), each check with its level, group,
+ * reference and title, and the reason a check would be skipped.
+ */
+async function listChecks(values: ParsedArgs['values'], reporters: readonly ReporterName[], io: CliIO): Promise<number> {
+  const format = reporters.length === 0 ? 'console' : reporters.length === 1 && ['console', 'json'].includes(reporters[0]!) ? reporters[0]! : undefined;
+  if (format === undefined) throw new UsageError('--list prints text (the console reporter) or JSON (--reporter json)');
+  if (values.output !== undefined) throw new UsageError('--list prints to stdout: --output does not apply');
+  const { config } = await configFromFlags(values, io, { forList: true });
+  const plan = planOfConfig(config);
+  const skipped = new Map(plan.skipped.map((s) => [s.check.id, s.reason]));
+  const rows = plan.selected.map((check) => ({
+    id: check.id,
+    title: check.title,
+    level: check.level,
+    group: check.group,
+    reference: check.reference,
+    mode: check.mode ?? 'concurrent',
+    requires: [...check.requires],
+    ...(skipped.has(check.id) ? { skipped: skipped.get(check.id)! } : {}),
+  }));
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify({ target: config.url ?? 'reference server', checks: rows }, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  const width = (pick: (row: (typeof rows)[number]) => string) => Math.max(0, ...rows.map((r) => pick(r).length));
+  const [id, level, group] = [width((r) => r.id), width((r) => r.level), width((r) => r.group)];
+  for (const row of rows) {
+    const skip = row.skipped === undefined ? '' : `\n${' '.repeat(id + level + group + 6)}skipped: ${row.skipped}`;
+    io.stdout.write(`${row.id.padEnd(id)}  ${row.level.padEnd(level)}  ${row.group.padEnd(group)}  ${row.title} (${row.reference})${skip}\n`);
+  }
+  const runs = rows.length - skipped.size;
+  io.stdout.write(`\n${rows.length} check${rows.length === 1 ? '' : 's'} selected, ${runs} would run${skipped.size > 0 ? `, ${skipped.size} skipped` : ''}${config.url === undefined ? ' (against the reference server)' : ''}\n`);
+  return EXIT_OK;
+}
+
+async function configFromFlags(values: ParsedArgs['values'], io: CliIO, { forList = false } = {}): Promise<{ config: ConformanceConfig; baseDir: string }> {
   const flags = configOfFlags(values, io.cwd);
   // The flags get the config file's schema; a problem is worded for the flag.
   const problem = checkConfigSchema(flags.config);
@@ -253,6 +289,8 @@ async function configFromFlags(values: ParsedArgs['values'], io: CliIO): Promise
 
   // The url first: a wrong scheme or host is the problem to report, not the missing client that follows from it.
   if (config.url !== undefined) checkTargetUrl(config.url, config.allowInsecureHttp === true);
+  // A listing needs no client: it says which checks a missing one would skip.
+  if (forList) return { config, baseDir };
   if (flags.config.clients !== undefined && config.url === undefined) {
     throw new UsageError('--client-id needs --url (without a url the suite tests the reference server with its own clients)');
   }
