@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
+  ConsoleReporter,
   defaultRunClients,
   formatConsoleSummary,
   formatJson,
@@ -71,6 +72,16 @@ describe('a MUST check failed only by its CONTRACT half', () => {
     const rfc = formatConsoleSummary(reports.rfc!);
     expect(tableRow(rfc, 'MUST')).toEqual([1, 0, 0, 0, 0, 0, 0]);
     expect(tableRow(rfc, 'CONTRACT')).toEqual([0, 0, 1, 0, 0, 0, 0]);
+  });
+
+  test('console, live: each result line shows the deciding level; a pass names its title', async () => {
+    let live = '';
+    const reporter = new ConsoleReporter({ write: (text: string) => (live += text) }, { color: false });
+    for (const [i, check] of reports.attesto!.checks.entries()) reporter.onResult(check, i + 1, reports.attesto!.checks.length);
+    const okBasic = reports.attesto!.checks.find((c) => c.id === 'ok-basic')!;
+    expect(live).toMatch(/^\[\d\/2\] FAIL  auth-none\s+CONTRACT\s/m);
+    expect(live).toContain(`PASS  ok-basic`);
+    expect(live).toMatch(new RegExp(`PASS  ok-basic\\s+MUST\\s+\\d+ ms  ${okBasic.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   });
 
   test('json: level stays the check level, decidingLevel is added', () => {

@@ -1,13 +1,15 @@
 /**
- * The console reporter: one line per finished check as the run goes, then
- * a summary table grouped by level, then each failure and warning with
+ * The console reporter: one line per finished check as the run goes (a
+ * pass with the check's title, anything else with why), then the failures
+ * that share one answer once per answer (causes.ts), then each other failure and warning with
  * what was sent (redacted), what came back, what was expected, the RFC
  * section and a `curl` command that reproduces it (secrets as placeholders).
  */
-import type { CheckResult, CheckStatus, ConformanceReport } from '../types';
+import type { CheckResult, CheckStatus, ConformanceReport, ExchangeView } from '../types';
 import type { StartInfo } from '../runner';
 
-import { STATUS_LABEL, findingLines, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
+import { describeAnswer, sharedCauses, type SharedCause } from './causes';
+import { STATUS_LABEL, decidingLevelOf, findingLines, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
 export interface ConsoleReporterOptions {
   /** ANSI colours (default: when the stream is a TTY and NO_COLOR is unset). */
@@ -54,8 +56,9 @@ export class ConsoleReporter {
     const width = String(total).length;
     const counter = this.paint('90', `[${String(done).padStart(width)}/${total}]`);
     const label = this.paint(COLORS[result.status], STATUS_LABEL[result.status].padEnd(5));
-    const note = result.status === 'passed' ? '' : `  ${this.paint('90', result.message)}`;
-    this.out.write(`${counter} ${label} ${result.id.padEnd(22)} ${result.level.padEnd(8)} ${formatMs(result.durationMs).padStart(7)}${note}\n`);
+    // A pass says what was shown; anything else says why. The level is the one that decided the status.
+    const note = result.status === 'passed' ? result.title : this.paint('90', result.message);
+    this.out.write(`${counter} ${label} ${result.id.padEnd(22)} ${decidingLevelOf(result).padEnd(8)} ${formatMs(result.durationMs).padStart(7)}  ${note}\n`);
   }
 
   finish(report: ConformanceReport): void {
@@ -70,7 +73,9 @@ export class ConsoleReporter {
 /** The summary and failure details, as printed after the run. */
 export function formatConsoleSummary(report: ConformanceReport, paint: (code: string, text: string) => string = (_c, t) => t): string {
   const lines: string[] = [''];
-  for (const check of noteworthy(report.checks)) lines.push(formatCheckDetails(check, paint), '');
+  const { causes, alone } = sharedCauses(noteworthy(report.checks));
+  for (const cause of causes) lines.push(formatSharedCause(cause, paint), '');
+  for (const check of alone) lines.push(formatCheckDetails(check, paint), '');
   // Each result under the level that decided it: a MUST check failed by a CONTRACT finding is a CONTRACT failure.
   const header = ['level', 'passed', 'failed', 'warned', 'skipped', 'xfail', 'xpass', 'inconclusive'];
   const rows: Array<Array<string | number>> = levelRows(report.checks).map(({ level, counts }) => [
@@ -107,7 +112,37 @@ export function rateLimitNote(summary: ConformanceReport['summary']): string | u
   const ran = summary.total - summary.skipped;
   if (summary.inconclusive === 0 || summary.inconclusive <= ran * RATE_LIMIT_NOTE_SHARE) return undefined;
   const n = summary.inconclusive;
-  return `${n} check${n === 1 ? ' was' : 's were'} rate limited: run with --concurrency 1`;
+  return `${n} check${n === 1 ? ' was' : 's were'} rate limited (429 or 503 even after one resend): pace the run with --rate N, N requests per second below the server's limit (or a lower --concurrency)`;
+}
+
+/**
+ * Checks that fail on one and the same answer (causes.ts): the cause in one
+ * line, each check with its findings, then the answer once, with the request
+ * that got it and a curl line.
+ */
+export function formatSharedCause(cause: SharedCause, paint: (code: string, text: string) => string = (_c, t) => t): string {
+  const lines = [paint(COLORS.failed, cause.summary)];
+  for (const check of cause.checks) {
+    lines.push(`  ${paint(COLORS[check.status], STATUS_LABEL[check.status])} ${check.id} [${levelLabel(check)}] ${check.title} (${check.reference})`);
+    for (const finding of check.findings) {
+      // A finding about the shared answer: what was wrong and what was expected (what was received is the answer shown below).
+      if (finding.exchange === undefined || describeAnswer(finding.exchange) === cause.answer) {
+        lines.push(`      [${finding.level}] ${finding.message}`);
+        if (finding.expected !== undefined && !finding.message.includes(finding.expected)) lines.push(`        expected: ${finding.expected}`);
+      } else {
+        // About another answer: in full, as any failure.
+        lines.push(...findingLines(finding).map((l) => `      ${l}`), ...exchangeLines(finding.exchange, 6));
+      }
+    }
+  }
+  const first = cause.checks[0]!;
+  lines.push('', `  the answer, as ${first.id} got it:`, ...exchangeLines(cause.example, 2));
+  return lines.join('\n');
+}
+
+function exchangeLines(exchange: ExchangeView, spaces: number): string[] {
+  const pad = ' '.repeat(spaces);
+  return [`${pad}request sent:`, indent(requestText(exchange), spaces + 2), `${pad}response:`, indent(responseText(exchange), spaces + 2), `${pad}reproduce:`, indent(exchange.curl, spaces + 2)];
 }
 
 /**
@@ -120,9 +155,7 @@ export function formatCheckDetails(check: CheckResult, paint: (code: string, tex
   if (check.status === 'unexpected-pass' || check.status === 'inconclusive') lines.push(`  ${check.message}`);
   for (const finding of check.findings) {
     lines.push('', ...findingLines(finding).map((l) => `  ${l}`));
-    if (finding.exchange) {
-      lines.push('  request sent:', indent(requestText(finding.exchange), 4), '  response:', indent(responseText(finding.exchange), 4), '  reproduce:', indent(finding.exchange.curl, 4));
-    }
+    if (finding.exchange) lines.push(...exchangeLines(finding.exchange, 2));
   }
   return lines.join('\n');
 }

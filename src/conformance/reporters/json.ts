@@ -12,10 +12,13 @@
  * expected failure (a MUST check failed only by its CONTRACT half says
  * CONTRACT), else the check's level. `findings` lists what was wrong (level, message,
  * expected, received, reference, and the redacted exchange with a `curl`).
+ * `causes` lists the failures that share one answer (same status, media
+ * type and body shape; reporters/causes.ts): `{ answer, summary, checks: [ids] }`.
  * Fields are only ever added, never renamed or removed.
  */
 import type { ConformanceReport } from '../types';
-import { decidingLevelOf } from './format';
+import { sharedCauses } from './causes';
+import { decidingLevelOf, noteworthy } from './format';
 
 export function formatJson(report: ConformanceReport): string {
   const out = {
@@ -38,6 +41,7 @@ export function formatJson(report: ConformanceReport): string {
       durationMs: c.durationMs,
       findings: c.findings,
     })),
+    causes: sharedCauses(noteworthy(report.checks)).causes.map((cause) => ({ answer: cause.answer, summary: cause.summary, checks: cause.checks.map((c) => c.id) })),
   };
   return `${JSON.stringify(out, null, 2)}\n`;
 }

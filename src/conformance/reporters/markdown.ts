@@ -1,5 +1,6 @@
 /** Markdown for a CI job summary (e.g. $GITHUB_STEP_SUMMARY). */
 import type { ConformanceReport } from '../types';
+import { sharedCauses } from './causes';
 import { rateLimitNote } from './console';
 import { STATUS_LABEL, findingLines, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
@@ -29,6 +30,9 @@ export function formatMarkdown(report: ConformanceReport): string {
   const limitedNote = rateLimitNote(summary);
   if (limitedNote) out.push(`> ${limitedNote}`, '');
   const notes = noteworthy(report.checks);
+  for (const cause of sharedCauses(notes).causes) {
+    out.push(`> **${cell(cause.summary)}**: ${cause.checks.map((c) => `\`${c.id}\``).join(', ')}`, '');
+  }
   if (notes.length > 0) {
     out.push('| status | check | level | reference | message |', '|---|---|---|---|---|');
     for (const check of notes) out.push(`| ${STATUS_LABEL[check.status]} | \`${check.id}\` | ${levelLabel(check)} | ${cell(check.reference)} | ${cell(check.message)} |`);
