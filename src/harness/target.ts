@@ -6,7 +6,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
-import { DEFAULT_TOKEN_PATH } from '../openapi/document';
+import { DEFAULT_TOKEN_PATH, isBareOrigin } from '../oauth/protocol';
 import { redactQuery } from '../oauth/redact';
 import { HarnessTransportError, InvalidArgumentError } from '../errors';
 
@@ -35,7 +35,7 @@ export class ResolvedTarget {
       const url = parseTargetUrl(target);
       this.origin = url.origin;
       // A bare origin names the server, not a root endpoint: use the default path (`path: '/'` targets the root).
-      this.path = path ?? (url.pathname === '/' && url.search === '' ? DEFAULT_TOKEN_PATH : `${url.pathname}${url.search}`);
+      this.path = path ?? (isBareOrigin(url) ? DEFAULT_TOKEN_PATH : `${url.pathname}${url.search}`);
       this.ready = Promise.resolve(url.origin);
       this.ownedServer = undefined;
       this.isLocalTls = false;

@@ -16,6 +16,19 @@ export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-typ
 /** The grant every check exercises (RFC 6749 §4.4). */
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
 
+/** The token endpoint's path in the attesto contract (and the fragment's default): `POST /oauth/token`. */
+export const DEFAULT_TOKEN_PATH = '/oauth/token';
+
+/**
+ * A URL that is a bare origin (`https://as.example`, path `/`, no query)
+ * names the server, not an endpoint at its root: the harness and the suite
+ * both read it as the server's DEFAULT_TOKEN_PATH. Any other path is taken as
+ * written.
+ */
+export function isBareOrigin(url: URL): boolean {
+  return url.pathname === '/' && url.search === '';
+}
+
 /**
  * Client-authentication methods at the token endpoint, by their RFC 7591
  * §2 `token_endpoint_auth_method` names: the two client-secret methods of

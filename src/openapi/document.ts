@@ -7,10 +7,11 @@ import type { OpenAPIV3, OpenAPIV3_1 } from 'openapi-types';
 import { operation, pickOperationOptions, schemas, type Operation, type OperationOptions, type VersionOption } from './operation';
 import { normalizeOpenApiVersion, type OpenApiVersion } from './version';
 import { FragmentConflictError } from '../errors';
+import { DEFAULT_TOKEN_PATH } from '../oauth/protocol';
 
 export { FragmentConflictError };
 
-export const DEFAULT_TOKEN_PATH = '/oauth/token';
+export { DEFAULT_TOKEN_PATH };
 
 export const DEFAULT_INFO: Readonly<OpenAPIV3.InfoObject> = Object.freeze({
   title: 'OAuth 2.0 token endpoint',

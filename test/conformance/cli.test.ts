@@ -46,6 +46,21 @@ describe('token-contract conformance', () => {
     expect(stdout).toMatch(/PASS  nonce-retry/);
   });
 
+  test('a bare-origin --url means its /oauth/token, as in the harness', async () => {
+    const origin = new URL(proxy.tokenEndpoint).origin;
+    const paths: string[] = [];
+    proxy.mutation = { request: (req) => void paths.push(req.path) };
+    try {
+      const { code, stdout } = await cli(['conformance', '--url', origin, '--client-id', 'basic-client', '--client-secret-env', 'BASIC_SECRET', '--only', 'ok-basic'], { env: { BASIC_SECRET: basicSecret } });
+      expect(code).toBe(0);
+      expect(stdout).toContain(`against ${origin}/oauth/token`);
+      expect(paths.length).toBeGreaterThan(0);
+      expect(new Set(paths)).toEqual(new Set(['/oauth/token']));
+    } finally {
+      proxy.mutation = undefined;
+    }
+  });
+
   test('one client from flags, secret from the environment; a failing check exits 1', async () => {
     const args = ['conformance', '--url', proxy.tokenEndpoint, '--client-id', 'basic-client', '--client-secret-env', 'BASIC_SECRET', '--only', 'ok-basic,resp-no-store'];
     const env = { BASIC_SECRET: basicSecret };

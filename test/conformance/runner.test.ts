@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { ResolvedTarget } from '../../src/harness/target';
 import {
   ConformanceConfigError,
   TargetUnreachableError,
@@ -59,6 +60,11 @@ describe('configuration', () => {
   test('plain http is refused unless the host is loopback or --allow-insecure-http (RFC 6749 §3.2)', () => {
     expect(() => checkTargetUrl('http://auth.example.com/oauth/token', false)).toThrow(/requires TLS \(RFC 6749 §3\.2\)/);
     expect(checkTargetUrl('http://auth.example.com/oauth/token', true)).toBe('http://auth.example.com/oauth/token');
+    // A bare origin names the server: its token endpoint is the contract's /oauth/token, as the harness reads it.
+    expect(checkTargetUrl('https://auth.example.com', false)).toBe('https://auth.example.com/oauth/token');
+    expect(new ResolvedTarget('https://auth.example.com', undefined).path).toBe('/oauth/token');
+    expect(checkTargetUrl('https://auth.example.com/token', false)).toBe('https://auth.example.com/token');
+    expect(checkTargetUrl('https://auth.example.com/tenant/', false)).toBe('https://auth.example.com/tenant/');
     for (const url of ['http://127.0.0.1:4000/t', 'http://localhost/t', 'http://[::1]:8080/t', 'https://auth.example.com/t']) expect(() => checkTargetUrl(url, false)).not.toThrow();
     expect(() => checkTargetUrl('ftp://x/y', false)).toThrow(/https/);
     expect(() => checkTargetUrl('not a url', false)).toThrow(/absolute/);

@@ -28,7 +28,9 @@ server with DPoP switched off. Only tls is skipped (the servers speak plain
 http on loopback).
 
 Target and client:
-  --url URL                     token endpoint URL (https://; http:// only for loopback)
+  --url URL                     token endpoint URL (https://; http:// only for loopback);
+                                a bare origin (https://as.example) means its /oauth/token,
+                                as in the harness
   --client-id ID                client for the checks (with one of the credentials below)
   --client-secret S             client secret (prefer --client-secret-env)
   --client-secret-env VAR       read the client secret from environment variable VAR
@@ -288,7 +290,7 @@ async function configFromFlags(values: ParsedArgs['values'], io: CliIO, { forLis
   if (flags.config.extraParams !== undefined) config.extraParams = mergeByName(fileParams, flags.config.extraParams, false);
 
   // The url first: a wrong scheme or host is the problem to report, not the missing client that follows from it.
-  if (config.url !== undefined) checkTargetUrl(config.url, config.allowInsecureHttp === true);
+  if (config.url !== undefined) config = { ...config, url: checkTargetUrl(config.url, config.allowInsecureHttp === true) };
   // A listing needs no client: it says which checks a missing one would skip.
   if (forList) return { config, baseDir };
   if (flags.config.clients !== undefined && config.url === undefined) {

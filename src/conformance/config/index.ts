@@ -15,6 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import type { JWK } from 'jose';
 import { ConfigError } from '../../errors';
 import { DEFAULT_TIMEOUT_MS } from '../../oauth/limits';
+import { DEFAULT_TOKEN_PATH, isBareOrigin } from '../../oauth/protocol';
 import { capabilitiesOf, type Capability } from '../capabilities';
 import type { Profile } from '../types';
 import { AUTH_METHODS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig } from './schema';
@@ -214,7 +215,8 @@ export function checkTargetUrl(url: string, allowInsecureHttp: boolean): string 
       `refusing plain http:// to ${parsed.host}: the token endpoint requires TLS (RFC 6749 §3.2); use https:// or pass --allow-insecure-http`,
     );
   }
-  return parsed.href;
+  // A bare origin means the server's token endpoint at the contract's path, as in the harness (src/harness/target.ts).
+  return isBareOrigin(parsed) ? new URL(DEFAULT_TOKEN_PATH, parsed).href : parsed.href;
 }
 
 async function resolveClient(client: ClientConfig, where: string, env: NodeJS.ProcessEnv, baseDir: string): Promise<ResolvedClient> {
