@@ -47,6 +47,8 @@ export interface TokenExpectation {
   level?: Level;
   /** What was sent, for messages: "a proof with iat -10 s". */
   what?: string;
+  /** A hint for the finding when no token came back (see Finding.hint), from the answer. */
+  hintWhenRefused?: (exchange: Exchange) => string | undefined;
 }
 
 export interface RejectionExpectation {
@@ -112,7 +114,8 @@ export function expectToken(ctx: JudgeContext, exchange: Exchange, options: Toke
   const body = isPlainObject(res.body) ? res.body : undefined;
   if (res.status !== 200 || !body || typeof body.access_token !== 'string' || body.access_token === '') {
     const received = ctx.summarize(res);
-    ctx.finding(level, `${what} was not answered with a token: got ${received}`, { expected: `200 with a ${tokenType} access token`, received, exchangeOf: exchange });
+    const hint = options.hintWhenRefused?.(exchange);
+    ctx.finding(level, `${what} was not answered with a token: got ${received}`, { expected: `200 with a ${tokenType} access token`, received, exchangeOf: exchange, ...(hint ? { hint } : {}) });
     return undefined;
   }
   const received = typeof body.token_type === 'string' ? body.token_type : undefined;

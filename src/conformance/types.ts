@@ -99,6 +99,8 @@ export interface Finding {
   received?: string;
   /** A more precise reference than the check's, when the finding comes from another rule. */
   reference?: string;
+  /** What to try when the likely cause is the run's configuration, not the server (`set "audience" on the client`). */
+  hint?: string;
   exchange?: ExchangeView;
 }
 

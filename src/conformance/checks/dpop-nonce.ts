@@ -9,10 +9,10 @@
  * single-use nonce would see a concurrent check spend it in between (the
  * `shared` gate of test/conformance/rotating-nonce.test.ts).
  */
+import { decodeJwt } from 'jose';
 import { USE_DPOP_NONCE } from '../../oauth/dpop-nonce';
 import { isNonce } from '../../oauth/grammar';
-import { isPlainObject } from '../../oauth/guards';
-import { DPOP_NONCE_HEADER } from '../../oauth/protocol';
+import { DPOP_HEADER, DPOP_NONCE_HEADER } from '../../oauth/protocol';
 import type { CheckContext } from '../context';
 import type { Exchange } from '../exchange';
 import { check } from './define';
@@ -98,10 +98,10 @@ export const noncePrecedence = check({
 
 /** The `nonce` claim of the (first) DPoP proof a request carried, if it had one. */
 function proofNonce(exchange: Exchange): string | undefined {
-  const proof = exchange.request.headers.find(([name]) => name.toLowerCase() === 'dpop')?.[1];
+  const proof = exchange.request.headers.find(([name]) => name.toLowerCase() === DPOP_HEADER.toLowerCase())?.[1];
   try {
-    const claims = JSON.parse(Buffer.from(proof?.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown;
-    return isPlainObject(claims) && typeof claims.nonce === 'string' ? claims.nonce : undefined;
+    const { nonce } = decodeJwt(proof ?? '');
+    return typeof nonce === 'string' ? nonce : undefined;
   } catch {
     return undefined;
   }

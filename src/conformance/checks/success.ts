@@ -4,6 +4,7 @@
  * send their own request and also judge every token endpoint response the
  * run saw, so a framing defect on any path is reported once, here.
  */
+import { decodeJwt } from 'jose';
 import { formUrlEncode } from '../../oauth/client-auth';
 import { isPlainObject } from '../../oauth/guards';
 import type { CheckContext } from '../context';
@@ -85,8 +86,27 @@ export const okPkjwt = probeCheck({
   group: 'success',
   requires: ['private_key_jwt'],
   probes: (ctx) => [{ what: 'the request', request: ctx.draft({ client: ctx.client('private_key_jwt') }) }],
-  expect: issuesToken(),
+  expect: issuesToken({ hintWhenRefused: audienceHint }),
 });
+
+/**
+ * A valid assertion refused with invalid_client is most often an audience
+ * mismatch: RFC 7523 §3 item 3 lets the server name what it accepts ("the
+ * token endpoint URL ... or the issuer identifier"), and servers differ. The
+ * hint says which `aud` was sent and how to send another.
+ */
+function audienceHint(exchange: Exchange): string | undefined {
+  const body = exchange.response?.body;
+  if (!isPlainObject(body) || body.error !== 'invalid_client') return undefined;
+  const assertion = new URLSearchParams(exchange.request.body ?? '').get('client_assertion');
+  let aud: unknown;
+  try {
+    aud = (decodeJwt(assertion ?? '') as { aud?: unknown }).aud;
+  } catch {
+    return undefined;
+  }
+  return `the assertion's aud was ${JSON.stringify(aud)}; servers differ in the audience they accept (the token endpoint URL or the issuer identifier, RFC 7523 §3 item 3): if this server expects another, set "audience" on the client in the config file (or --audience)`;
+}
 
 export const okBasicBodyId = probeCheck({
   id: 'ok-basic-bodyid',

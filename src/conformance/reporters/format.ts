@@ -81,6 +81,7 @@ export function findingLines(finding: Finding): string[] {
   if (finding.expected !== undefined) lines.push(`expected: ${finding.expected}`);
   if (finding.received !== undefined) lines.push(`received: ${finding.received}`);
   if (finding.reference) lines.push(`see: ${finding.reference}`);
+  if (finding.hint) lines.push(`hint: ${finding.hint}`);
   return lines;
 }
 
