@@ -12,6 +12,7 @@ import { TargetUnreachableError } from '../errors';
 import { MAX_RESPONSE_BYTES } from '../oauth/limits';
 import { classifyTransportError, RequestTimeout } from '../oauth/transport-error';
 import type { WireRequest, WireResponse } from './exchange';
+import { RunInterrupted } from './interrupt';
 import type { Pacer } from './pacing';
 
 export type { WireRequest, WireResponse };
@@ -34,6 +35,8 @@ export interface HttpClientOptions {
   retryReusedSocket?: boolean;
   /** Paces every attempt, a resend included (config `rate`); absent: requests leave at once. */
   pacer?: Pacer;
+  /** The run's stop signal: a request waiting for its turn or in flight ends at once with RunInterrupted. */
+  signal?: AbortSignal;
 }
 
 /** How one attempt failed: the error, and whether a reused connection lost it before any answer (nothing was processed). */
@@ -87,6 +90,9 @@ export class HttpClient {
         return await this.attempt(request, url, secure ? this.freshHttpsAgent : this.freshHttpAgent);
       }
     } catch (error) {
+      if (error instanceof RunInterrupted) throw error;
+      // A request destroyed because the run stopped is no fault of the target.
+      if (this.options.signal?.aborted) throw new RunInterrupted();
       const cause = error instanceof AttemptFailed ? error.error : error;
       throw new TargetUnreachableError(origin, classifyTransportError(cause).words, { cause });
     }
@@ -94,7 +100,8 @@ export class HttpClient {
 
   private async attempt(request: WireRequest, url: URL, agent: http.Agent): Promise<WireResponse> {
     // The wait comes before the request's timer: pacing is not the target's slowness.
-    if (this.options.pacer !== undefined) await this.options.pacer.wait();
+    if (this.options.pacer !== undefined) await this.options.pacer.wait(this.options.signal);
+    if (this.options.signal?.aborted) throw new RunInterrupted();
     return this.attemptNow(request, url, agent);
   }
 
@@ -105,6 +112,7 @@ export class HttpClient {
         method: request.method,
         agent,
         timeout: this.options.timeoutMs,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
       // setHeader with an array sends one field line per value, which
       // is how a check sends two DPoP headers.

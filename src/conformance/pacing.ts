@@ -1,3 +1,5 @@
+import { interruptibleDelay } from './interrupt';
+
 /**
  * Pacing of one run (config `rate`, `--rate N`): requests leave at most
  * `rate` per second, each at least 1/rate s after the one before left, in
@@ -23,17 +25,19 @@ export class Pacer {
   /**
    * Resolves when the caller's request may leave: `intervalMs` after the
    * previous one actually left (not after its planned slot, so a late timer
-   * never lets two requests leave close together).
+   * never lets two requests leave close together). Rejects with
+   * RunInterrupted as soon as `signal` aborts.
    */
-  wait(): Promise<void> {
+  wait(signal?: AbortSignal): Promise<void> {
     const turn = this.tail.then(async () => {
       // A timer may fire a little early against a fresh clock (libuv's cached loop time): wait until the time has come.
       for (let left = this.last + this.intervalMs - performance.now(); left > 0; left = this.last + this.intervalMs - performance.now()) {
-        await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
+        await interruptibleDelay(Math.ceil(left), signal);
       }
       this.last = performance.now();
     });
-    this.tail = turn;
+    // An interrupted turn must not hold up the ones behind it (they end at once too, on the same signal).
+    this.tail = turn.catch(() => undefined);
     return turn;
   }
 }

@@ -25,6 +25,7 @@ import { RateLimited } from './rate-limit';
 import { CheckAborted } from './send';
 import type { Pacer } from './pacing';
 import { Session } from './session';
+import { RunInterrupted } from './interrupt';
 import { SkipCheck } from './skip';
 import type { CheckResult, CheckStatus, ConformanceReport, Finding, Level, ReportSummary } from './types';
 
@@ -76,7 +77,7 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
   const resolveOptions = { env: options.env ?? process.env, baseDir: options.baseDir ?? process.cwd() };
   if (config.url !== undefined) {
     if (config.referenceServer !== undefined) throw new ConfigError('referenceServer applies only to the default run, without a url');
-    const session = new Session(await resolveConfig(config, resolveOptions), owners);
+    const session = new Session(await resolveConfig(config, resolveOptions), owners, undefined, options.signal);
     session.onRequest = options.onRequest;
     try {
       return await runResolved(session, checks, options, undefined);
@@ -120,7 +121,7 @@ async function runAgainstReferenceServer(
   let pacer: Pacer | undefined;
   const sessionFor = async (server: ReferenceServer) => {
     const target = referenceTargetConfig(server);
-    const session = new Session(await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, resolveOptions), owners, pacer);
+    const session = new Session(await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, resolveOptions), owners, pacer, options.signal);
     pacer ??= session.pacer;
     return session;
   };
@@ -184,16 +185,20 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
   // ran meanwhile are dropped with it.
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const start = (warning: string | undefined) => {
+    options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce, ...(warning ? { warning } : {}) });
+    const ready = pending ?? [];
+    pending = undefined;
+    for (const result of ready) report(result);
+  };
   const probed = preflight(session).then(
     (response) => {
-      const warning = probeWarning(response);
-      options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce, ...(warning ? { warning } : {}) });
-      const ready = pending ?? [];
-      pending = undefined;
-      for (const result of ready) report(result);
+      start(probeWarning(response));
       return undefined;
     },
     (error: unknown) => {
+      // Stopped by the user before the probe's answer: no verdict on the target; the checks end as "run interrupted".
+      if (error instanceof RunInterrupted) return start(undefined);
       stop.abort();
       return { error };
     },
@@ -241,6 +246,7 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
     await check.run(run);
   } catch (error) {
     if (error instanceof SkipCheck) return skipped(check, error.reason, performance.now() - started);
+    if (error instanceof RunInterrupted) return skipped(check, error.message, performance.now() - started);
     if (error instanceof RateLimited) {
       limited = error;
     } else if (error instanceof CheckAborted) {

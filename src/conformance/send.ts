@@ -9,6 +9,7 @@ import { retryNonce } from '../oauth/dpop-nonce';
 import { stripQueryAndFragment } from '../oauth/dpop-proof';
 import { DPOP_NONCE_HEADER } from '../oauth/protocol';
 import { encodeBody, type RequestDraft } from './draft';
+import { interruptibleDelay } from './interrupt';
 import { describeLimit, DEFAULT_RETRY_DELAY_MS, isRateLimited, parseRetryAfter, RateLimited } from './rate-limit';
 import type { Exchange, WireRequest } from './exchange';
 import type { Session } from './session';
@@ -95,7 +96,7 @@ async function sendRateLimited<T extends { exchange: Exchange }>(session: Sessio
     throw new RateLimited(`rate limited: ${describeLimit(first.exchange)}, longer than the ${formatSeconds(limit)} a check waits; not resent; ${hint}`, first.exchange);
   }
   const wait = asked ?? Math.min(DEFAULT_RETRY_DELAY_MS, limit);
-  await new Promise((resolve) => setTimeout(resolve, wait));
+  await interruptibleDelay(wait, session.signal);
   const second = await send();
   if (isRateLimited(second.exchange)) {
     const [a, b] = [describeLimit(first.exchange), describeLimit(second.exchange)];

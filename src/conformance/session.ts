@@ -35,6 +35,8 @@ export class Session {
     readonly config: ResolvedConfig,
     readonly owners: OwnershipIndex,
     pacer?: Pacer,
+    /** The run's stop signal (RunOptions.signal): waits and requests in flight end at once (interrupt.ts). */
+    readonly signal?: AbortSignal,
   ) {
     this.pacer = pacer ?? (config.rate !== undefined ? new Pacer(config.rate) : undefined);
     this.http = new HttpClient({
@@ -42,6 +44,7 @@ export class Session {
       maxSockets: config.concurrency,
       ...(config.ca !== undefined ? { ca: config.ca } : {}),
       ...(this.pacer !== undefined ? { pacer: this.pacer } : {}),
+      ...(signal !== undefined ? { signal } : {}),
     });
     for (const client of [...config.clients, ...(config.unauthorizedClient ? [config.unauthorizedClient] : [])]) {
       this.secrets.add(client.secret).addJwk(client.privateJwk);
