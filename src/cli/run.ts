@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, ServerConfigError, TargetUnreachableError } from '../errors';
+import { printable } from '../conformance/reporters/safe-text';
 import { VERSION } from '../version';
 import { COMMANDS } from './commands';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIO, type Command } from './command';
@@ -129,6 +130,7 @@ function usageFailure(io: CliIO, message: string, command?: Command, showHelpHin
   return EXIT_USAGE;
 }
 
+/** An error's message for the terminal: it may quote the target (a TLS error, a proxy's answer), so no control character passes. */
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return printable(error instanceof Error ? error.message : String(error), { oneLine: true });
 }

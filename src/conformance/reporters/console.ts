@@ -9,6 +9,7 @@ import type { CheckResult, CheckStatus, ConformanceReport, ExchangeView } from '
 import type { StartInfo } from '../runner';
 
 import { describeAnswer, sharedCauses, type SharedCause } from './causes';
+import { printable, printableValue } from './safe-text';
 import { STATUS_LABEL, decidingLevelOf, findingLines, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
 export interface ConsoleReporterOptions {
@@ -41,7 +42,9 @@ export class ConsoleReporter {
     this.color = options.color ?? (out.isTTY === true && !process.env.NO_COLOR);
   }
 
-  onStart(info: StartInfo): void {
+  onStart(start: StartInfo): void {
+    // The target's own words (a redirect's Location in the warning) reach a terminal: no control character passes.
+    const info = printableValue(start);
     const where = info.referenceServer ? `the reference server at ${info.target}` : info.target;
     this.out.write(`Token endpoint conformance: ${info.total} checks against ${where} (profile ${info.profile})\n`);
     if (info.referenceServer) {
@@ -52,12 +55,13 @@ export class ConsoleReporter {
     this.out.write('\n');
   }
 
-  onResult(result: CheckResult, done: number, total: number): void {
+  onResult(unsafe: CheckResult, done: number, total: number): void {
+    const result = printableValue(unsafe);
     const width = String(total).length;
     const counter = this.paint('90', `[${String(done).padStart(width)}/${total}]`);
     const label = this.paint(COLORS[result.status], STATUS_LABEL[result.status].padEnd(5));
     // A pass says what was shown; anything else says why. The level is the one that decided the status.
-    const note = result.status === 'passed' ? result.title : this.paint('90', result.message);
+    const note = result.status === 'passed' ? result.title : this.paint('90', printable(result.message, { oneLine: true }));
     this.out.write(`${counter} ${label} ${result.id.padEnd(22)} ${decidingLevelOf(result).padEnd(8)} ${formatMs(result.durationMs).padStart(7)}  ${note}\n`);
   }
 
@@ -71,7 +75,9 @@ export class ConsoleReporter {
 }
 
 /** The summary and failure details, as printed after the run. */
-export function formatConsoleSummary(report: ConformanceReport, paint: (code: string, text: string) => string = (_c, t) => t): string {
+export function formatConsoleSummary(unsafe: ConformanceReport, paint: (code: string, text: string) => string = (_c, t) => t): string {
+  // Every string may quote the target: none may carry a control character to the terminal (safe-text.ts).
+  const report = printableValue(unsafe);
   const lines: string[] = [''];
   const { causes, alone } = sharedCauses(noteworthy(report.checks));
   for (const cause of causes) lines.push(formatSharedCause(cause, paint), '');
@@ -150,7 +156,8 @@ function exchangeLines(exchange: ExchangeView, spaces: number): string[] {
  * reference, and each finding with the request sent, the response and a
  * curl line (the Jest entry uses it as a failing test's message).
  */
-export function formatCheckDetails(check: CheckResult, paint: (code: string, text: string) => string = (_c, t) => t): string {
+export function formatCheckDetails(unsafe: CheckResult, paint: (code: string, text: string) => string = (_c, t) => t): string {
+  const check = printableValue(unsafe);
   const lines = [paint(COLORS[check.status], `${STATUS_LABEL[check.status]} ${check.id} [${levelLabel(check)}] ${check.title}`), `  ${check.reference}`];
   if (check.status === 'unexpected-pass' || check.status === 'inconclusive') lines.push(`  ${check.message}`);
   for (const finding of check.findings) {

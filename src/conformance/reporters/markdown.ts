@@ -2,9 +2,12 @@
 import type { ConformanceReport } from '../types';
 import { sharedCauses } from './causes';
 import { rateLimitNote } from './console';
+import { fencedBlock, markdownText, printableValue } from './safe-text';
 import { STATUS_LABEL, findingLines, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
-export function formatMarkdown(report: ConformanceReport): string {
+export function formatMarkdown(unsafe: ConformanceReport): string {
+  // Target text never becomes markup: controls escaped, cells escaped, code fenced by a fence it cannot close (safe-text.ts).
+  const report = printableValue(unsafe);
   const { summary } = report;
   const plural = (n: number) => (n === 1 ? '' : 's');
   const verdict =
@@ -16,7 +19,7 @@ export function formatMarkdown(report: ConformanceReport): string {
   const out: string[] = [
     `## Token endpoint conformance: ${verdict}`,
     '',
-    `Target \`${report.target}\`, profile \`${report.profile}\`, ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
+    `Target ${markdownText(report.target)}, profile \`${report.profile}\`, ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
     '',
     '| level | passed | failed | warned | skipped | expected failures | unexpected passes | inconclusive |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -40,9 +43,9 @@ export function formatMarkdown(report: ConformanceReport): string {
     for (const check of notes.filter((c) => c.findings.length > 0)) {
       out.push(`<details><summary><code>${check.id}</code> ${escapeHtml(check.title)}</summary>`, '');
       for (const finding of check.findings) {
-        out.push('```text', ...findingLines(finding), '```');
+        out.push(fencedBlock(findingLines(finding).join('\n')));
         if (finding.exchange) {
-          out.push('Request sent:', '```http', requestText(finding.exchange), '```', 'Response:', '```http', responseText(finding.exchange), '```', 'Reproduce:', '```sh', finding.exchange.curl, '```');
+          out.push('Request sent:', fencedBlock(requestText(finding.exchange), 'http'), 'Response:', fencedBlock(responseText(finding.exchange), 'http'), 'Reproduce:', fencedBlock(finding.exchange.curl, 'sh'));
         }
       }
       out.push('</details>', '');
@@ -51,9 +54,7 @@ export function formatMarkdown(report: ConformanceReport): string {
   return `${out.join('\n')}\n`;
 }
 
-function cell(text: string): string {
-  return escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
+const cell = markdownText;
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
