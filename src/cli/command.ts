@@ -36,6 +36,9 @@ export { UsageError };
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** A run stopped by SIGINT or SIGTERM: 128 + the signal number, as a shell reports death by that signal. */
+export const EXIT_SIGINT = 130;
+export const EXIT_SIGTERM = 143;
 
 /** Returns `value` if it is one of `allowed`, else raises a UsageError naming the flag. */
 export function choice<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T {

@@ -6,10 +6,13 @@
  * failure of the server.
  */
 
+/** A skipped check's message when the run was stopped before or while it ran. */
+export const INTERRUPTED_MESSAGE = 'run interrupted';
+
 /** Thrown inside a check when the run's signal aborts it. */
 export class RunInterrupted extends Error {
   constructor() {
-    super('run interrupted');
+    super(INTERRUPTED_MESSAGE);
     this.name = 'RunInterrupted';
   }
 }

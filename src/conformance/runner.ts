@@ -25,7 +25,7 @@ import { RateLimited } from './rate-limit';
 import { CheckAborted } from './send';
 import type { Pacer } from './pacing';
 import { Session } from './session';
-import { RunInterrupted } from './interrupt';
+import { INTERRUPTED_MESSAGE, RunInterrupted } from './interrupt';
 import { SkipCheck } from './skip';
 import type { CheckResult, CheckStatus, ConformanceReport, Finding, Level, ReportSummary } from './types';
 
@@ -228,6 +228,7 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
     durationMs: Date.now() - started,
     summary: summarize(checks),
     checks,
+    ...(options.signal?.aborted ? { interrupted: true } : {}),
   };
 }
 
@@ -238,7 +239,7 @@ export function planFor(config: ResolvedConfig, catalogue: readonly Check[] = CH
 
 async function runOne(session: Session, check: Check, signal: AbortSignal | undefined, where?: string): Promise<CheckResult> {
   const config = session.config;
-  if (signal?.aborted) return skipped(check, 'run interrupted');
+  if (signal?.aborted) return skipped(check, INTERRUPTED_MESSAGE);
   const run = new CheckContext(session, check);
   const started = performance.now();
   let limited: RateLimited | undefined;

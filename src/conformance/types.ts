@@ -147,4 +147,6 @@ export interface ConformanceReport {
   durationMs: number;
   summary: ReportSummary;
   checks: CheckResult[];
+  /** The run was stopped (RunOptions.signal: SIGINT, SIGTERM) before every check ran; those are skipped, "run interrupted". */
+  interrupted?: boolean;
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic-write';
-import { EXIT_FAILURE, EXIT_OK, UsageError, choice, flagProblem, numberOrText, stringFlag, stringsFlag, type CliIO, type Command, type FlagSource, type ParsedArgs } from '../command';
+import { EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, UsageError, choice, flagProblem, numberOrText, stringFlag, stringsFlag, type CliIO, type Command, type FlagSource, type ParsedArgs } from '../command';
 import { checkConfigSchema } from '../../conformance/config';
 import { planOfConfig } from '../../conformance/static-plan';
 import {
@@ -166,6 +166,8 @@ configuration error, or a target that cannot be reached (one line on stderr).
         }
       }
     }
+    // Stopped: the shell's convention for death by signal (128 + SIGINT 2 / SIGTERM 15), whatever the checks that finished said.
+    if (report.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
     return report.summary.failed > 0 ? EXIT_FAILURE : EXIT_OK;
   },
 };

@@ -10,7 +10,7 @@ import type { StartInfo } from '../runner';
 
 import { describeAnswer, sharedCauses, type SharedCause } from './causes';
 import { printable, printableValue } from './safe-text';
-import { STATUS_LABEL, decidingLevelOf, findingLines, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
+import { STATUS_LABEL, decidingLevelOf, findingLines, formatMs, interruptedNote, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
 export interface ConsoleReporterOptions {
   /** ANSI colours (default: when the stream is a TTY and NO_COLOR is unset). */
@@ -103,8 +103,11 @@ export function formatConsoleSummary(unsafe: ConformanceReport, paint: (code: st
   if (summary.inconclusive > 0) lines.push('inconclusive: the target answered 429 or 503 even after one resend, so the check has no verdict');
   const limitedNote = rateLimitNote(summary);
   if (limitedNote) lines.push(paint('33', limitedNote));
+  const stopped = interruptedNote(report);
+  if (stopped) lines.push(paint('33', stopped));
   lines.push('');
-  const verdict = summary.failed === 0 ? paint('32', 'no failing check') : paint('31', `${summary.failed} failing check${summary.failed === 1 ? '' : 's'}`);
+  const failing = summary.failed === 0 ? 'no failing check' : `${summary.failed} failing check${summary.failed === 1 ? '' : 's'}`;
+  const verdict = report.interrupted ? paint('33', `interrupted, ${failing} among those that finished`) : summary.failed === 0 ? paint('32', failing) : paint('31', failing);
   const profileNote = report.profile === 'attesto' ? 'MUST and CONTRACT fail the run' : 'only MUST fails the run; CONTRACT warns';
   lines.push(`${verdict} (profile ${report.profile}: ${profileNote}; SHOULD/MAY warn) in ${formatMs(report.durationMs)}`, '');
   return lines.join('\n');

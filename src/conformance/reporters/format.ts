@@ -1,5 +1,6 @@
 /** Small text helpers shared by the reporters. */
-import type { CheckResult, CheckStatus, ExchangeView, Finding, Level } from '../types';
+import { INTERRUPTED_MESSAGE } from '../interrupt';
+import type { CheckResult, CheckStatus, ConformanceReport, ExchangeView, Finding, Level } from '../types';
 import { LEVELS } from '../types';
 
 export const STATUS_LABEL: Record<CheckStatus, string> = {
@@ -91,4 +92,16 @@ export function truncate(text: string, max: number): string {
 
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** The checks a stopped run did not run (or cut short). */
+export function interruptedCount(report: ConformanceReport): number {
+  return report.interrupted ? report.checks.filter((c) => c.status === 'skipped' && c.message === INTERRUPTED_MESSAGE).length : 0;
+}
+
+/** One line on a stopped run, for every reporter. */
+export function interruptedNote(report: ConformanceReport): string | undefined {
+  if (!report.interrupted) return undefined;
+  const n = interruptedCount(report);
+  return `run interrupted: ${n} check${n === 1 ? ' was' : 's were'} not run or cut short; the verdict covers only the checks that finished`;
 }

@@ -12,6 +12,8 @@
  * expected failure (a MUST check failed only by its CONTRACT half says
  * CONTRACT), else the check's level. `findings` lists what was wrong (level, message,
  * expected, received, reference, and the redacted exchange with a `curl`).
+ * `interrupted` is true when the run was stopped (SIGINT, SIGTERM) before
+ * every check finished: those are skipped, "run interrupted".
  * `causes` lists the failures that share one answer (same status, media
  * type and body shape; reporters/causes.ts): `{ answer, summary, checks: [ids] }`.
  * Fields are only ever added, never renamed or removed.
@@ -42,6 +44,7 @@ export function formatJson(report: ConformanceReport): string {
       findings: c.findings,
     })),
     causes: sharedCauses(noteworthy(report.checks)).causes.map((cause) => ({ answer: cause.answer, summary: cause.summary, checks: cause.checks.map((c) => c.id) })),
+    interrupted: report.interrupted === true,
   };
   return `${JSON.stringify(out, null, 2)}\n`;
 }

@@ -5,21 +5,26 @@
  * A failure's `type` is the level that decided it (CheckResult.decidingLevel).
  */
 import type { CheckResult, ConformanceReport } from '../types';
-import { decidingLevelOf, findingLines, requestText, responseText } from './format';
+import { decidingLevelOf, findingLines, interruptedNote, requestText, responseText } from './format';
 
 export function formatJunit(report: ConformanceReport): string {
   const { summary } = report;
   const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const suiteName = `token endpoint conformance (${report.profile}) ${report.target}`;
   const skipped = summary.skipped + summary.expectedFailures + summary.inconclusive;
+  // A stopped run is an error of the run, not a failure of a check: one <error> testcase says so, and CI shows it red.
+  const stopped = interruptedNote(report);
+  const [tests, errors] = [summary.total + (stopped ? 1 : 0), stopped ? 1 : 0];
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xml(suiteName)}" tests="${summary.total}" failures="${summary.failed}" errors="0" skipped="${skipped}" time="${seconds(report.durationMs)}">`,
-    `  <testsuite name="${xml(suiteName)}" tests="${summary.total}" failures="${summary.failed}" errors="0" skipped="${skipped}" time="${seconds(report.durationMs)}" timestamp="${xml(report.startedAt)}">`,
+    `<testsuites name="${xml(suiteName)}" tests="${tests}" failures="${summary.failed}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}">`,
+    `  <testsuite name="${xml(suiteName)}" tests="${tests}" failures="${summary.failed}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}" timestamp="${xml(report.startedAt)}">`,
     '    <properties>',
     `      <property name="tool" value="${xml(`${report.tool} ${report.version}`)}"/>`,
     `      <property name="profile" value="${xml(report.profile)}"/>`,
+    ...(stopped ? ['      <property name="interrupted" value="true"/>'] : []),
     '    </properties>',
+    ...(stopped ? [`    <testcase classname="conformance.run" name="run" time="0">\n      <error message="${xml(stopped)}" type="interrupted"/>\n    </testcase>`] : []),
     ...report.checks.map((check) => testcase(check, seconds(check.durationMs))),
     '  </testsuite>',
     '</testsuites>',

@@ -3,15 +3,16 @@ import type { ConformanceReport } from '../types';
 import { sharedCauses } from './causes';
 import { rateLimitNote } from './console';
 import { fencedBlock, markdownText, printableValue } from './safe-text';
-import { STATUS_LABEL, findingLines, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
+import { STATUS_LABEL, findingLines, interruptedNote, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
 export function formatMarkdown(unsafe: ConformanceReport): string {
   // Target text never becomes markup: controls escaped, cells escaped, code fenced by a fence it cannot close (safe-text.ts).
   const report = printableValue(unsafe);
   const { summary } = report;
   const plural = (n: number) => (n === 1 ? '' : 's');
-  const verdict =
-    summary.failed > 0
+  const verdict = report.interrupted
+    ? `⏹️ interrupted${summary.failed > 0 ? `, ${summary.failed} failing check${plural(summary.failed)}` : ''}`
+    : summary.failed > 0
       ? `❌ ${summary.failed} failing check${plural(summary.failed)}`
       : summary.inconclusive > 0
         ? `⚠️ no failing check, ${summary.inconclusive} inconclusive (rate limited)`
@@ -32,6 +33,8 @@ export function formatMarkdown(unsafe: ConformanceReport): string {
   ];
   const limitedNote = rateLimitNote(summary);
   if (limitedNote) out.push(`> ${limitedNote}`, '');
+  const stopped = interruptedNote(report);
+  if (stopped) out.push(`> ${stopped}`, '');
   const notes = noteworthy(report.checks);
   for (const cause of sharedCauses(notes).causes) {
     out.push(`> **${cell(cause.summary)}**: ${cause.checks.map((c) => `\`${c.id}\``).join(', ')}`, '');
