@@ -190,6 +190,22 @@ describe('hostile and broken servers', () => {
     expect(urls[0]).not.toContain('post-secret-value');
   });
 
+  test('method-get never puts a redeemable client assertion in a URL (a private_key_jwt-only client sends an expired one)', async () => {
+    const { decodeJwt } = await import('jose');
+    const urls: string[] = [];
+    stub.handler = (req) => {
+      if (req.method === 'GET') urls.push(req.url ?? '');
+      return jsonAnswer(req.method === 'GET' ? 405 : 400, { error: 'invalid_request' }, req.method === 'GET' ? { Allow: 'POST' } : {});
+    };
+    const jwtClient = base.clients!.find((c) => c.auth === 'private_key_jwt')!;
+    const result = (await runConformance({ ...base, only: ['method-get'], clients: [jwtClient], unauthorizedClient: undefined })).checks[0]!;
+    expect(result.status).toBe('passed');
+    expect(urls).toHaveLength(1);
+    const assertion = new URL(urls[0]!, 'http://x').searchParams.get('client_assertion')!;
+    // RFC 7523 §3 item 4: past its exp, no server may accept it.
+    expect(decodeJwt(assertion).exp!).toBeLessThan(Date.now() / 1000);
+  });
+
   test('302 redirects are not followed; the report says where they point', async () => {
     let start: StartInfo | undefined;
     stub.handler = () => ({ status: 302, headers: { Location: 'https://login.example.com/oauth/token' } });

@@ -108,18 +108,30 @@ const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status ==
     expect(result).toMatchObject({ status: 'warned', message: expect.stringMatching(/^\[SHOULD\] plain http reached client authentication/) });
   });
 
-  test('with a private_key_jwt client, the plain-http request carries a single-use assertion and no secret', async () => {
+  test('with a private_key_jwt client only, the plain-http request carries an expired assertion: nothing a listener could redeem', async () => {
     plain = token;
+    const { generateKeyPair, exportJWK, decodeJwt } = await import('jose');
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const clients: ConformanceConfig['clients'] = [{ id: 'jwt-client', auth: 'private_key_jwt', privateKey: await exportJWK(privateKey) }];
+    const result = (await runConformance(config({ clients }))).checks[0]!;
+    expect(result.status).toBe('failed');
+    expect(plainAuthorizations.at(-1)).toBe('');
+    const assertion = new URLSearchParams(plainBodies.at(-1)).get('client_assertion')!;
+    // RFC 7523 §3 item 4: an assertion past its exp must be rejected, so none can redeem this one.
+    expect(decodeJwt(assertion).exp!).toBeLessThan(Date.now() / 1000);
+  });
+
+  test('with secret and private_key_jwt clients, the plain-http request carries a wrong secret and no assertion', async () => {
+    plain = refuse(400, 'invalid_request');
     const { generateKeyPair, exportJWK } = await import('jose');
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const clients: ConformanceConfig['clients'] = [
       { id: 'basic-client', secret: 'the-real-secret', auth: 'client_secret_basic' },
       { id: 'jwt-client', auth: 'private_key_jwt', privateKey: await exportJWK(privateKey) },
     ];
-    const result = (await runConformance(config({ clients }))).checks[0]!;
-    expect(result.status).toBe('failed');
-    expect(plainAuthorizations.at(-1)).toBe('');
-    expect(plainBodies.at(-1)).toMatch(/client_assertion=/);
+    await runConformance(config({ clients }));
+    expect(plainAuthorizations.at(-1)).toBe(`Basic ${Buffer.from('basic-client:not-the-client-secret').toString('base64')}`);
+    expect(plainBodies.at(-1)).not.toMatch(/client_assertion=/);
     expect(plainBodies.join('\n')).not.toContain('the-real-secret');
   });
 

@@ -4,9 +4,15 @@
  */
 import { isErrorDescription } from '../../oauth/grammar';
 import { isPlainObject } from '../../oauth/guards';
-import { CLIENT_CREDENTIALS_GRANT } from '../../oauth/protocol';
+import { CLIENT_CREDENTIALS_GRANT, isSecretAuthMethod } from '../../oauth/protocol';
+import type { AssertionSpec } from '../signing';
 import { addQuery, removeHeader, setHeader, setParam, type RequestDraft } from '../draft';
 import { check, probeCheck, rejects } from './define';
+
+/** A secret no client has: what a probe sends where a reader could take it (a URL, plain http). */
+const NOT_THE_CLIENT_SECRET = 'not-the-client-secret';
+/** A client assertion that expired 5 minutes ago: signed by the client's key, yet no one can redeem it. */
+const UNREDEEMABLE_ASSERTION: AssertionSpec = { expired: true };
 
 export const methodGet = check({
   id: 'method-get',
@@ -17,9 +23,11 @@ export const methodGet = check({
   requires: [],
   async run(ctx) {
     const preferred = ctx.client('client_secret_basic', 'private_key_jwt', 'client_secret_post');
-    // A GET carries its parameters in the URL, which ends up in access logs: never a real client_secret there.
-    const client = preferred.auth === 'client_secret_post' ? { ...preferred, secret: 'not-the-client-secret' } : preferred;
-    const draft = ctx.draft({ client });
+    // A GET carries its parameters in the URL, which ends up in access logs: nothing redeemable may travel there.
+    // Basic keeps its valid credentials in the Authorization header; a body secret is replaced by a wrong one, and
+    // an assertion is one that expired 5 minutes ago (RFC 7523 §3 item 4: no server may accept it; no reader can redeem it).
+    const client = preferred.auth === 'client_secret_post' ? { ...preferred, secret: NOT_THE_CLIENT_SECRET } : preferred;
+    const draft = ctx.draft({ client, ...(client.auth === 'private_key_jwt' ? { assertion: UNREDEEMABLE_ASSERTION } : {}) });
     // The parameters travel in the query string, as a GET would carry them.
     const get: RequestDraft = { ...draft, method: 'GET', encoding: 'none', params: [] };
     for (const [name, value] of draft.params) addQuery(get, name, value);
@@ -56,11 +64,12 @@ export const tls = check({
   group: 'transport',
   requires: ['https'],
   async run(ctx) {
-    // No real secret may cross plain http: a single-use, short-lived client assertion if a
-    // private_key_jwt client is configured, else a wrong secret (then only "no token" can be shown).
-    const withAssertion = ctx.config.capabilities.has('private_key_jwt');
-    const client = withAssertion ? ctx.client('private_key_jwt') : { ...ctx.client(), secret: 'not-the-client-secret' };
-    const draft = ctx.draft({ client });
+    // Nothing redeemable may cross plain http, where anyone on the path reads it: a wrong secret, or for a
+    // private_key_jwt client an assertion that expired 5 minutes ago (no server may accept it, RFC 7523 §3
+    // item 4). Either way only "no token" can be shown, and an invalid_client answer says plain http got as
+    // far as client authentication.
+    const client = ctx.client();
+    const draft = isSecretAuthMethod(client.auth) ? ctx.draft({ client: { ...client, secret: NOT_THE_CLIENT_SECRET } }) : ctx.draft({ client, assertion: UNREDEEMABLE_ASSERTION });
     const url = new URL(draft.url);
     url.protocol = 'http:';
     draft.url = url.href;
@@ -68,8 +77,7 @@ export const tls = check({
     if (!ctx.expectNoToken(exchange, 'MUST', `a plain-http token request (${url.origin})`)) return;
     const res = exchange.response;
     ctx.note(res ? `plain http answered ${ctx.summarize(res)}` : `plain http refused (${exchange.error ?? 'no response'})`);
-    if (withAssertion) return;
-    ctx.note('sent with a wrong secret, so no real secret crossed plain http');
+    ctx.note(`sent with ${isSecretAuthMethod(client.auth) ? 'a wrong secret' : 'an expired client assertion'}, so nothing redeemable crossed plain http`);
     // Judging the credentials means plain http got as far as client authentication: a right secret might have had a token.
     if (res && isPlainObject(res.body) && res.body.error === 'invalid_client') {
       ctx.finding('SHOULD', 'plain http reached client authentication (invalid_client) instead of being refused first; a right secret might have got a token', {
