@@ -1,4 +1,3 @@
-import { chmod } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createReferenceServer, loadServerConfigFile, ServerConfigError, type ReferenceServer, type ReferenceServerConfig } from '../../server';
 import { checkServerConfigSchema } from '../../server/config';
@@ -112,8 +111,8 @@ async function writeClientKey(server: ReferenceServer, path: string, shown: stri
   if (!client) throw new UsageError('--write-client-key: no client has a generated private key (the demo jwt-client exists when --config lists no clients)');
   const text = `${JSON.stringify({ client_id: client.id, ...client.privateJwk }, null, 2)}\n`;
   try {
-    await writeFileAtomic(path, text);
-    await chmod(path, 0o600);
+    // Private from its first byte: created 0600, never world-readable until a later chmod.
+    await writeFileAtomic(path, text, { mode: 0o600 });
   } catch (error) {
     throw new UsageError(`cannot write --write-client-key ${JSON.stringify(shown)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
