@@ -15,7 +15,7 @@ export function formatMarkdown(report: ConformanceReport): string {
   const out: string[] = [
     `## Token endpoint conformance: ${verdict}`,
     '',
-    `Target \`${report.target}\`, profile \`${report.profile}\`, ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
+    `Target \`${report.target}\`${report.proxy === undefined ? '' : ` through the proxy \`${report.proxy}\``}, profile \`${report.profile}\`, ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
     '',
     '| level | passed | failed | warned | skipped | expected failures | unexpected passes | inconclusive |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
