@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic-write';
 import { EXIT_FAILURE, EXIT_OK, UsageError, choice, flagProblem, numberOrText, stringFlag, stringsFlag, type CliIO, type Command, type FlagSource, type ParsedArgs } from '../command';
 import { checkConfigSchema } from '../../conformance/config';
+import { parseProxyUrl } from '../../conformance/proxy';
+import { ConfigError } from '../../errors';
 import {
   CHECKS,
   ConsoleReporter,
@@ -60,7 +62,8 @@ Run:
                                 (a staging server behind a private CA), next to the usual roots
   --list                        list the checks and exit
 
-Request shaping and pacing (a staging gateway in front of the endpoint):
+Request shaping, pacing and proxy (a staging gateway in front of the endpoint, a
+corporate proxy between you and it):
   --header 'Name: value'        add a header field to every request (repeatable); the value
                                 is redacted in every report. Authorization, DPoP, Content-Type
                                 and the other fields the suite generates are refused
@@ -70,6 +73,14 @@ Request shaping and pacing (a staging gateway in front of the endpoint):
                                 e.g. audience=... or resource=... (RFC 8707)
   --rate N                      at most N requests per second across the run (the probe and
                                 every retry included; N may be a fraction); default: no pacing
+  --proxy URL                   send every request through this HTTP proxy, in a CONNECT
+                                tunnel (https and http targets alike): http://host:port,
+                                http://user:password@host:port, or https://... for a proxy
+                                spoken to over TLS. The credentials are redacted everywhere.
+                                Default: https_proxy/HTTPS_PROXY for an https:// target,
+                                http_proxy/HTTP_PROXY for an http:// one, unless
+                                no_proxy/NO_PROXY names the host (--proxy ignores NO_PROXY)
+  --no-proxy                    go direct: ignore config "proxy" and the proxy variables
 
 Reports:
   --reporter NAME               console (default) | json | junit | markdown; repeatable
@@ -119,6 +130,8 @@ configuration error, or a target that cannot be reached (one line on stderr).
     'header-env': { type: 'string', multiple: true },
     param: { type: 'string', multiple: true },
     rate: { type: 'string' },
+    proxy: { type: 'string' },
+    'no-proxy': { type: 'boolean' },
     'allow-insecure-http': { type: 'boolean' },
     'ca-file': { type: 'string' },
     config: { type: 'string' },
@@ -204,6 +217,11 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
   }
   const params = paramsOfFlags(flags);
   if (Object.keys(params).length > 0) set('param', 'extraParams', params);
+  const proxy = stringFlag(flags, 'proxy');
+  if (proxy !== undefined && flags['no-proxy'] === true) throw new UsageError('give --proxy or --no-proxy, not both');
+  // Never shown: a proxy URL may carry a password.
+  if (proxy !== undefined) set('proxy', 'proxy', proxy);
+  if (flags['no-proxy'] === true) set('no-proxy', 'proxy', false);
   if (flags['allow-insecure-http'] === true) set('allow-insecure-http', 'allowInsecureHttp', true);
   text('ca-file', 'caFile', (v) => resolve(cwd, v));
 
@@ -239,6 +257,15 @@ async function configFromFlags(values: ParsedArgs['values'], io: CliIO): Promise
   // The flags get the config file's schema; a problem is worded for the flag.
   const problem = checkConfigSchema(flags.config);
   if (problem !== undefined) throw flagProblem(problem, flags.sources);
+  if (typeof flags.config.proxy === 'string') {
+    // What the schema cannot say (a path, a bad percent-encoding, no host), worded for the flag.
+    try {
+      parseProxyUrl(flags.config.proxy, '--proxy', 'config');
+    } catch (error) {
+      if (error instanceof ConfigError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
   let config: ConformanceConfig = {};
   let baseDir = io.cwd;
   const file = stringFlag(values, 'config');
