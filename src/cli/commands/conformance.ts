@@ -104,7 +104,7 @@ reproduces it (fill in the <PLACEHOLDERS>), then a table by level.
          so there it fails the test run until it is removed from the list
 
 Exit codes: 0 no failing check, 1 at least one failing check, 2 usage or
-configuration error, or a target that cannot be reached (one line on stderr).
+configuration error, or a target or proxy that cannot be reached (one line on stderr).
 `,
   options: {
     url: { type: 'string' },
