@@ -86,10 +86,15 @@ function pickError(errors: readonly ErrorObject[]): ErrorObject {
   const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
   const isUnionAt = (path: string) => unions.some((u) => u.instancePath === path);
   const within = (e: ErrorObject, u: ErrorObject) => e !== u && (e.instancePath === u.instancePath || e.instancePath.startsWith(`${u.instancePath}/`));
+  // A union branch's schema path (`#/properties/proxy/anyOf/1`), from one of its keywords' (`…/anyOf/1/const`).
+  const branchOf = (e: ErrorObject) => e.schemaPath.slice(0, e.schemaPath.lastIndexOf('/'));
+  const mismatchedBranches = new Set(errors.filter((e) => e.keyword === 'type' && isUnionAt(e.instancePath)).map(branchOf));
+  // Noise: a branch the value did not match by type, and whatever else that branch said about it (`proxy: 42` is no `false` either).
+  const noise = (e: ErrorObject) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf' && isUnionAt(e.instancePath) && mismatchedBranches.has(branchOf(e));
   const relevant = errors.filter((e) => {
-    if (e.keyword === 'type' && isUnionAt(e.instancePath)) return false;
+    if (noise(e)) return false;
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') {
-      return !errors.some((other) => within(other, e) && !(other.keyword === 'type' && other.instancePath === e.instancePath) && other.keyword !== e.keyword);
+      return !errors.some((other) => within(other, e) && !noise(other) && other.keyword !== e.keyword);
     }
     return true;
   });
@@ -168,6 +173,8 @@ function rangePredicate(schema: AnySchemaObject): string {
 }
 
 function noun(schema: AnySchemaObject): string {
+  // A branch that allows one value (`proxy`: a URL or false) is named by that value, not by its type.
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
   switch (schema.type) {
     case 'boolean':
       return 'true or false';

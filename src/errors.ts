@@ -144,6 +144,34 @@ export class TargetUnreachableError extends AttestoError {
   }
 }
 
+/**
+ * The proxy the run goes through (config `proxy`, --proxy, HTTPS_PROXY /
+ * HTTP_PROXY) did not open the tunnel to the target (RFC 9110 §9.3.6
+ * CONNECT): it cannot be reached, refused (407, 403, 502, …), or never
+ * answered. The target was never asked, so the message names the proxy:
+ * `proxy http://proxy.example:3128 refused the tunnel to staging.example:443:
+ * 407 Proxy Authentication Required`. A TargetUnreachableError: the run
+ * cannot start either way.
+ */
+export class ProxyTunnelError extends TargetUnreachableError {
+  static override code = 'ERR_PROXY_TUNNEL';
+  /** The status of the proxy's answer to CONNECT, when it answered one. */
+  readonly status: number | undefined;
+
+  constructor(
+    /** The proxy without credentials (`http://proxy.example:3128`). */
+    readonly proxy: string,
+    target: string,
+    /** What the proxy did, after its name: `refused the tunnel to staging.example:443: 407 Proxy Authentication Required`. */
+    reason: string,
+    options: AttestoErrorOptions & { status?: number } = {},
+  ) {
+    super(target, reason, options);
+    this.status = options.status;
+    this.message = `proxy ${proxy} ${reason}`;
+  }
+}
+
 /** A failing conformance check in the Jest entry: its findings (redacted) are the message. */
 export class ConformanceCheckFailure extends AttestoError {
   static override code = 'ERR_CONFORMANCE_CHECK_FAILED';

@@ -4,7 +4,7 @@
  * problem into one line on stderr and exit code 2 (any other error: exit 1).
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, ServerConfigError, TargetUnreachableError } from '../errors';
+import { ConfigError, ProxyTunnelError, ServerConfigError, TargetUnreachableError } from '../errors';
 import { printable } from '../conformance/reporters/safe-text';
 import { VERSION } from '../version';
 import { COMMANDS } from './commands';
@@ -68,11 +68,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
 /**
  * Errors whose `code` says the run could not start as asked: the command
- * line, a configuration (file, flags, reference server) or a target that
- * cannot be reached. One line on stderr and exit 2; only a usage error
- * points at --help (a config file's problem is not a flag's).
+ * line, a configuration (file, flags, reference server), a target that
+ * cannot be reached or a proxy that will not tunnel to it. One line on
+ * stderr and exit 2; only a usage error points at --help (a config file's
+ * problem is not a flag's).
  */
-const EXIT_USAGE_CODES: ReadonlySet<string> = new Set([UsageError.code, ConfigError.code, ServerConfigError.code, TargetUnreachableError.code]);
+const EXIT_USAGE_CODES: ReadonlySet<string> = new Set([UsageError.code, ConfigError.code, ServerConfigError.code, TargetUnreachableError.code, ProxyTunnelError.code]);
 
 /** The exit code for an error, by its `code` (stable), never by class or message: 2 for usage and configuration, else 1. */
 export function exitCodeOf(error: unknown): number {

@@ -6,7 +6,7 @@
  * expected-failures list.
  */
 import { PACKAGE_NAME, VERSION } from '../version';
-import { ConfigError, TargetUnreachableError } from '../errors';
+import { ConfigError, ProxyTunnelError, TargetUnreachableError } from '../errors';
 import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
 import { isCertificateProblem } from '../oauth/transport-error';
 import { createReferenceServer, type ReferenceServer } from '../server';
@@ -44,10 +44,12 @@ export interface StartInfo {
   dpopNonce: boolean;
   /** Set when the probe's answer suggests the URL is not a token endpoint (a 404, a redirect). */
   warning?: string;
+  /** The proxy the run goes through (its URL without credentials) and where it came from (`config`, `HTTPS_PROXY`, …). */
+  proxy?: { url: string; source: string };
 }
 
 export interface RunOptions {
-  /** Environment for `secretEnv` (default process.env). */
+  /** Environment for `secretEnv`, header values and HTTPS_PROXY / HTTP_PROXY / NO_PROXY (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Folder that relative key and expected-failures paths resolve against (default cwd). */
   baseDir?: string;
@@ -65,7 +67,8 @@ export interface RunOptions {
 
 /**
  * Runs the suite. Without `config.url`, starts the reference server on an
- * ephemeral loopback port, runs against it and stops it.
+ * ephemeral loopback port, runs against it and stops it (a configured
+ * `proxy` applies to it too; the environment's proxy variables do not).
  * Throws ConformanceConfigError for a bad configuration and
  * TargetUnreachableError when the target cannot be reached at all.
  */
@@ -121,7 +124,9 @@ async function runAgainstReferenceServer(
   let pacer: Pacer | undefined;
   const sessionFor = async (server: ReferenceServer) => {
     const target = referenceTargetConfig(server);
-    const session = new Session(await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, resolveOptions), owners, pacer, options.signal);
+    // The environment's proxy is for the user's targets: a corporate proxy cannot reach the loopback server started here.
+    const resolved = await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, { ...resolveOptions, proxyFromEnv: false });
+    const session = new Session(resolved, owners, pacer, options.signal);
     pacer ??= session.pacer;
     return session;
   };
@@ -185,8 +190,9 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
   // ran meanwhile are dropped with it.
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const proxy = config.proxy === undefined ? {} : { proxy: { url: config.proxy.url, source: config.proxy.source } };
   const start = (warning: string | undefined) => {
-    options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce, ...(warning ? { warning } : {}) });
+    options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce, ...(warning ? { warning } : {}), ...proxy });
     const ready = pending ?? [];
     pending = undefined;
     for (const result of ready) report(result);
@@ -200,6 +206,8 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
       // Stopped by the user before the probe's answer: no verdict on the target; the checks end as "run interrupted".
       if (error instanceof RunInterrupted) return start(undefined);
       stop.abort();
+      // The checks already sent would only wait for the same failure (their own timeouts): end them now.
+      session.http.halt();
       return { error };
     },
   );
@@ -223,6 +231,7 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
     tool: PACKAGE_NAME,
     version: VERSION,
     target: config.url,
+    ...(config.proxy === undefined ? {} : { proxy: config.proxy.url }),
     profile: config.profile,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
@@ -332,7 +341,10 @@ async function preflight(session: Session): Promise<WireResponse> {
   try {
     return await probe(session);
   } catch (error) {
-    // A staging server behind a private CA is the usual case: say how to trust it.
+    // A staging server behind a private CA is the usual case: say how to trust it (a TLS-speaking proxy's CA too).
+    if (error instanceof ProxyTunnelError && isCertificateProblem(error.reason)) {
+      throw new ProxyTunnelError(error.proxy, error.target, `${error.reason} (the proxy's TLS certificate is not trusted; give its CA with --ca-file, config "caFile")`, { cause: error });
+    }
     if (error instanceof TargetUnreachableError && isCertificateProblem(error.reason)) {
       throw new TargetUnreachableError(error.target, `${error.reason} (the TLS certificate is not trusted; give its CA with --ca-file, config "caFile")`, { cause: error });
     }

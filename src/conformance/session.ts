@@ -45,6 +45,7 @@ export class Session {
       ...(config.ca !== undefined ? { ca: config.ca } : {}),
       ...(this.pacer !== undefined ? { pacer: this.pacer } : {}),
       ...(signal !== undefined ? { signal } : {}),
+      ...(config.proxy !== undefined ? { proxy: { url: config.proxy.url, ...(config.proxy.credentials ? { authorization: config.proxy.credentials.authorization } : {}) } } : {}),
     });
     for (const client of [...config.clients, ...(config.unauthorizedClient ? [config.unauthorizedClient] : [])]) {
       this.secrets.add(client.secret).addJwk(client.privateJwk);
@@ -52,6 +53,9 @@ export class Session {
     }
     // A shaped header (a gateway key) is a credential whether it came from the environment or the file.
     for (const [, value] of config.headers) this.secrets.add(value);
+    // The proxy's password, as given (percent-encoded in the URL) and decoded, and the Basic credential it makes, raw and decoded.
+    const proxyCredentials = config.proxy?.credentials;
+    if (proxyCredentials !== undefined) this.secrets.addAuthorization(proxyCredentials.authorization).add(proxyCredentials.password).add(proxyCredentials.rawPassword);
   }
 
   /** The latest nonce the server sent. */

@@ -142,6 +142,8 @@ export interface ConformanceReport {
   version: string;
   /** The token endpoint URL the suite ran against. */
   target: string;
+  /** The proxy every request went through (CONNECT tunnels), without credentials; absent: direct. */
+  proxy?: string;
   profile: Profile;
   startedAt: string;
   durationMs: number;

@@ -9,11 +9,12 @@ import { isSecretHeader, SECRET_PARAMETERS } from '../oauth/protocol';
 import { SecretSet } from '../oauth/secrets';
 import { redactBody, redactForm, redactHeader, redactQuery, redactText, scrubText } from '../oauth/redact';
 import type { Exchange, WireRequest, WireResponse } from './exchange';
+import type { ProxyRoute } from './proxy';
 import type { ExchangeView } from './types';
 
-/** An exchange as a report shows it: redacted, scrubbed of every secret the run has seen. */
-export function viewOf(exchange: Exchange, secrets: SecretSet): ExchangeView {
-  const view: ExchangeView = { request: redactRequest(exchange.request, secrets), curl: curlCommand(exchange.request, secrets) };
+/** An exchange as a report shows it: redacted, scrubbed of every secret the run has seen; `proxy`: the run's, for the curl line. */
+export function viewOf(exchange: Exchange, secrets: SecretSet, proxy?: ProxyRoute): ExchangeView {
+  const view: ExchangeView = { request: redactRequest(exchange.request, secrets), curl: curlCommand(exchange.request, secrets, proxy) };
   const res = exchange.response;
   if (res) {
     view.response = {
@@ -112,14 +113,23 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = SECRET_PARAMETERS;
  * A `curl` command that reproduces the request, with every secret replaced
  * by a placeholder (`<CLIENT_SECRET>`, `<DPOP_PROOF>`, ...): the user fills
  * them in; the report never carries the values.
+ *
+ * Through a proxy: `--proxy` with its URL without credentials,
+ * `--proxytunnel` (the suite tunnels http targets too; curl tunnels https
+ * ones anyway), and `--proxy-user` with placeholders when it needs them.
  */
-export function curlCommand(request: WireRequest, secrets: Iterable<string>): string {
+export function curlCommand(request: WireRequest, secrets: Iterable<string>, proxy?: Pick<ProxyRoute, 'url' | 'credentials'>): string {
   const secretList = [...secrets];
   const known = new Set(secretList);
   const url = new URL(request.url);
   // Spliced by hand: assigning url.search would percent-encode the placeholders' angle brackets.
   const target = url.search ? `${url.origin}${url.pathname}?${placeholderForm(url.search.slice(1))}` : url.href;
-  const parts = ['curl', '-i', '-X', request.method, quote(target)];
+  const parts = ['curl', '-i'];
+  if (proxy !== undefined) {
+    parts.push('--proxy', quote(proxy.url), '--proxytunnel');
+    if (proxy.credentials !== undefined) parts.push('--proxy-user', quote(PROXY_USER_PLACEHOLDER));
+  }
+  parts.push('-X', request.method, quote(target));
   let basicNote = false;
   // curl sends one -u: a request with several Authorization fields keeps them as -H.
   const single = request.headers.filter(([n]) => n.toLowerCase() === 'authorization').length === 1;
@@ -156,6 +166,7 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>): st
 }
 
 const HEADER_PLACEHOLDER = '<HEADER_VALUE>';
+const PROXY_USER_PLACEHOLDER = '<PROXY_USER>:<PROXY_PASSWORD>';
 /** Fields with a placeholder of their own (placeholderHeader). */
 const PLACEHOLDER_HEADERS = new Set(['authorization', 'dpop', 'cookie']);
 const BASIC_PLACEHOLDER = 'Basic <BASE64(CLIENT_ID:CLIENT_SECRET)>';

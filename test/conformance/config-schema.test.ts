@@ -50,6 +50,7 @@ const FULL_EXAMPLE = {
   headers: { 'X-Api-Key': { env: 'GATEWAY_KEY' }, 'X-Tenant': 'qa' },
   extraParams: { audience: 'https://api.example.com/', resource: 'https://api.example.com/v1' },
   rate: 2.5,
+  proxy: 'http://proxy.example:3128',
   timeoutMs: 5000,
   concurrency: 8,
   allowInsecureHttp: false,
@@ -99,6 +100,10 @@ describe('parseConfig: the schema, member by member', () => {
     [{ expectedFailures: { 'ok basic': 1 } }, 'config: expectedFailures["ok basic"] must be a string (got 1)'],
     [{ expectedFailures: 5 }, 'config: expectedFailures must be an array of strings, an object, or a string (got 5)'],
     [{ referenceServer: { requireNonce: 'no' } }, 'config: referenceServer.requireNonce must be true or false (got "no")'],
+    // No (got …) for a proxy: its URL may carry a password. A branch of one value is named by it.
+    [{ proxy: 'proxy.example:3128' }, 'config: proxy must be an http:// or https:// proxy URL (http://host:port or http://user:password@host:port)'],
+    [{ proxy: 3128 }, 'config: proxy must be a string or false'],
+    [{ proxy: true }, 'config: proxy must be false'],
     [[], 'config must be an object (got an array)'],
   ])('wrong types, enums and ranges are reported from the instance path: %j', (data, message) => {
     expect(problemOf(data).message).toBe(message);

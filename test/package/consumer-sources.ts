@@ -127,6 +127,7 @@ export const EXPECTED_NAMES: Record<string, readonly string[]> = {
     'HarnessHostNotFoundError',
     'HarnessTransportError',
     'TargetUnreachableError',
+    'ProxyTunnelError',
     'ConformanceCheckFailure',
     'ExpectedFailureSkipped',
     'NoTestFrameworkError',

@@ -3,6 +3,8 @@ import { writeFileAtomic } from '../atomic-write';
 import { EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, UsageError, choice, flagProblem, numberOrText, stringFlag, stringsFlag, type CliIO, type Command, type FlagSource, type ParsedArgs } from '../command';
 import { checkConfigSchema } from '../../conformance/config';
 import { planOfConfig } from '../../conformance/static-plan';
+import { parseProxyUrl } from '../../conformance/proxy';
+import { ConfigError } from '../../errors';
 import {
   ConsoleReporter,
   REPORTER_NAMES,
@@ -64,7 +66,8 @@ Run:
                                 the target and clients given) with level, group, reference,
                                 and why a check would be skipped; --reporter json for JSON
 
-Request shaping and pacing (a staging gateway in front of the endpoint):
+Request shaping, pacing and proxy (a staging gateway in front of the endpoint, a
+corporate proxy between you and it):
   --header 'Name: value'        add a header field to every request (repeatable); the value
                                 is redacted in every report. Authorization, DPoP, Content-Type
                                 and the other fields the suite generates are refused
@@ -74,6 +77,14 @@ Request shaping and pacing (a staging gateway in front of the endpoint):
                                 e.g. audience=... or resource=... (RFC 8707)
   --rate N                      at most N requests per second across the run (the probe and
                                 every retry included; N may be a fraction); default: no pacing
+  --proxy URL                   send every request through this HTTP proxy, in a CONNECT
+                                tunnel (https and http targets alike): http://host:port,
+                                http://user:password@host:port, or https://... for a proxy
+                                spoken to over TLS. The credentials are redacted everywhere.
+                                Default: https_proxy/HTTPS_PROXY for an https:// target,
+                                http_proxy/HTTP_PROXY for an http:// one, unless
+                                no_proxy/NO_PROXY names the host (--proxy ignores NO_PROXY)
+  --no-proxy                    go direct: ignore config "proxy" and the proxy variables
 
 Reports:
   --reporter NAME               console (default) | json | junit | markdown; repeatable
@@ -97,7 +108,7 @@ reproduces it (fill in the <PLACEHOLDERS>), then a table by level.
          so there it fails the test run until it is removed from the list
 
 Exit codes: 0 no failing check, 1 at least one failing check, 2 usage or
-configuration error, or a target that cannot be reached (one line on stderr).
+configuration error, or a target or proxy that cannot be reached (one line on stderr).
 `,
   options: {
     url: { type: 'string' },
@@ -123,6 +134,8 @@ configuration error, or a target that cannot be reached (one line on stderr).
     'header-env': { type: 'string', multiple: true },
     param: { type: 'string', multiple: true },
     rate: { type: 'string' },
+    proxy: { type: 'string' },
+    'no-proxy': { type: 'boolean' },
     'allow-insecure-http': { type: 'boolean' },
     'ca-file': { type: 'string' },
     config: { type: 'string' },
@@ -207,6 +220,11 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
   }
   const params = paramsOfFlags(flags);
   if (Object.keys(params).length > 0) set('param', 'extraParams', params);
+  const proxy = stringFlag(flags, 'proxy');
+  if (proxy !== undefined && flags['no-proxy'] === true) throw new UsageError('give --proxy or --no-proxy, not both');
+  // Never shown: a proxy URL may carry a password.
+  if (proxy !== undefined) set('proxy', 'proxy', proxy);
+  if (flags['no-proxy'] === true) set('no-proxy', 'proxy', false);
   if (flags['allow-insecure-http'] === true) set('allow-insecure-http', 'allowInsecureHttp', true);
   text('ca-file', 'caFile', (v) => resolve(cwd, v));
 
@@ -279,6 +297,15 @@ async function configFromFlags(values: ParsedArgs['values'], io: CliIO, { forLis
   // The flags get the config file's schema; a problem is worded for the flag.
   const problem = checkConfigSchema(flags.config);
   if (problem !== undefined) throw flagProblem(problem, flags.sources);
+  if (typeof flags.config.proxy === 'string') {
+    // What the schema cannot say (a path, a bad percent-encoding, no host), worded for the flag.
+    try {
+      parseProxyUrl(flags.config.proxy, '--proxy', 'config');
+    } catch (error) {
+      if (error instanceof ConfigError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
   let config: ConformanceConfig = {};
   let baseDir = io.cwd;
   const file = stringFlag(values, 'config');

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { createReferenceServer, loadServerConfigFile, ServerConfigError, type ReferenceServer, type ReferenceServerConfig } from '../../server';
 import { checkServerConfigSchema } from '../../server/config';
 import { ListenError } from '../../errors';
+import { isLoopbackHost } from '../../oauth/loopback';
 import { writeFileAtomic } from '../atomic-write';
 import { EXIT_OK, UsageError, flagProblem, numberOrText, stringFlag, type CliIO, type Command, type FlagSource, type ParsedArgs } from '../command';
 
@@ -150,8 +151,7 @@ export function describeServer(server: ReferenceServer, demo: boolean, keyFile: 
  * loopback only. A warning (not a refusal) for any other listen address.
  */
 export function plainHttpWarning(host: string): string | undefined {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare)) return undefined;
+  if (isLoopbackHost(host)) return undefined;
   return `warning: serving plain http on ${host}, reachable beyond this machine; RFC 6749 §3.2 requires TLS for a token endpoint (use loopback, or put TLS in front)`;
 }
 

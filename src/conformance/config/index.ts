@@ -15,13 +15,15 @@ import { parse as parseYaml } from 'yaml';
 import type { JWK } from 'jose';
 import { ConfigError } from '../../errors';
 import { DEFAULT_TIMEOUT_MS } from '../../oauth/limits';
+import { isLoopbackHost } from '../../oauth/loopback';
 import { DEFAULT_TOKEN_PATH, isBareOrigin } from '../../oauth/protocol';
 import { capabilitiesOf, type Capability } from '../capabilities';
 import type { Profile } from '../types';
-import { AUTH_METHODS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig } from './schema';
+import { resolveProxy, type ProxyRoute } from '../proxy';
+import { AUTH_METHODS, PATTERN_WORDS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig } from './schema';
 import { createSchemaValidator, formatSchemaProblem, type SchemaProblem } from '../../config-schema';
 
-export { AUTH_METHODS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig };
+export { AUTH_METHODS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig, type ProxyRoute };
 export { formatSchemaProblem, type SchemaProblem };
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
@@ -63,6 +65,8 @@ export interface ResolvedConfig {
   rate?: number;
   /** Extra trusted CA certificates (PEM), from `caFile`. */
   ca?: string;
+  /** The proxy every request goes through (config `proxy`, or the environment's for this target); undefined: direct. */
+  proxy?: ProxyRoute;
   capabilities: Set<Capability>;
 }
 
@@ -76,7 +80,10 @@ export const DEFAULT_CONCURRENCY = 4;
  */
 const SECRET_MEMBERS = new Set(['secret', 'privateKey']);
 const validator = createSchemaValidator(conformanceConfigSchema, {
-  isSecret: (segments) => segments[0] === 'clients' || segments[0] === 'headers' || segments[0] === 'unauthorizedClient' || segments.some((s) => SECRET_MEMBERS.has(s)),
+  // A proxy URL may carry a password: never shown either.
+  isSecret: (segments) =>
+    segments[0] === 'clients' || segments[0] === 'headers' || segments[0] === 'unauthorizedClient' || segments[0] === 'proxy' || segments.some((s) => SECRET_MEMBERS.has(s)),
+  patternWords: PATTERN_WORDS,
 });
 
 /**
@@ -136,6 +143,13 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
   /** Folder that relative paths (private keys, expected-failures files) resolve against. */
   baseDir?: string;
+  /**
+   * Whether HTTPS_PROXY / HTTP_PROXY (with NO_PROXY) in `env` apply when
+   * no `proxy` is configured (default true). The default run sets false:
+   * its target is the reference server it started on loopback, which a
+   * corporate proxy cannot reach.
+   */
+  proxyFromEnv?: boolean;
 }
 
 /** Resolves a config whose `url` is set: secrets from the environment, keys from files, capabilities. */
@@ -180,18 +194,16 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
   };
   if (config.rate !== undefined) resolved.rate = config.rate;
   if (config.caFile !== undefined) resolved.ca = await loadCaFile(config.caFile, baseDir);
+  // One route for the run, decided for the target url (a check's request to the same host on another scheme takes it too).
+  const proxy = resolveProxy(config.proxy, new URL(url), env, options.proxyFromEnv !== false);
+  if (proxy !== undefined) resolved.proxy = proxy;
   resolved.capabilities = capabilitiesOf(resolved);
   return resolved;
 }
 
 export { capabilitiesOf };
 
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return LOOPBACK_HOSTS.has(host) || host.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(host);
-}
+export { isLoopbackHost };
 
 /**
  * The token endpoint requires TLS (RFC 6749 §3.2, §1.6): plain http:// is

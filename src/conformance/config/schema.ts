@@ -18,6 +18,13 @@ import { PROFILES } from '../types';
 /** The methods a suite client may use: those of confidential clients (src/oauth/protocol.ts). */
 export const AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS;
 
+/** A proxy URL's start (parseProxyUrl in ../proxy.ts reads the rest); the validator words it with PATTERN_WORDS. */
+export const PROXY_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$';
+/** How a problem with each pattern is worded (`proxy must be …`). */
+export const PATTERN_WORDS: Readonly<Record<string, string>> = {
+  [PROXY_URL_PATTERN]: 'be an http:// or https:// proxy URL (http://host:port or http://user:password@host:port)',
+};
+
 /** One shaped header value: literal text, or the name of the environment variable that holds it (a gateway key is a secret). */
 const headerValueSchema = {
   description: 'A header value: the text, or { "env": "VAR" } to read it from the environment when the run starts.',
@@ -168,6 +175,14 @@ export const conformanceConfigSchema = {
       type: 'number',
       exclusiveMinimum: 0,
       description: 'At most this many requests per second across the run (every request: the probe, retries, nonce round trips); default: no pacing.',
+    },
+    proxy: {
+      description:
+        'The HTTP proxy every request goes through, each in a CONNECT tunnel (RFC 9110 §9.3.6), https and http targets alike: http://host:port, http://user:password@host:port (percent-encode reserved characters), or https://… for a proxy spoken to over TLS. It applies to every target, NO_PROXY notwithstanding. false: no proxy, HTTPS_PROXY and HTTP_PROXY ignored. Absent: https_proxy/HTTPS_PROXY for an https:// target, http_proxy/HTTP_PROXY for an http:// one, unless no_proxy/NO_PROXY names the host. The credentials are secrets: no report shows them.',
+      anyOf: [
+        { type: 'string', pattern: PROXY_URL_PATTERN, description: 'The proxy URL.' },
+        { type: 'boolean', const: false, description: 'No proxy: the proxy environment variables are ignored.' },
+      ],
     },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000, description: 'Per-request timeout in milliseconds (default 10000).' },
     concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Checks run at once (default 4).' },

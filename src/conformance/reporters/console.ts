@@ -47,6 +47,7 @@ export class ConsoleReporter {
     const info = printableValue(start);
     const where = info.referenceServer ? `the reference server at ${info.target}` : info.target;
     this.out.write(`Token endpoint conformance: ${info.total} checks against ${where} (profile ${info.profile})\n`);
+    if (info.proxy) this.out.write(`(through the proxy ${info.proxy.url}${info.proxy.source === 'config' ? '' : `, from ${info.proxy.source}`})\n`);
     if (info.referenceServer) {
       const nonce = info.dpopNonce ? 'it requires DPoP nonces' : 'it does not require DPoP nonces';
       this.out.write(`(started for this run: ${nonce}; dpop-disabled runs against a second one with DPoP off)\n`);

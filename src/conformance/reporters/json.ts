@@ -1,7 +1,7 @@
 /**
  * The JSON report: a stable, documented shape for tools.
  *
- * `{ tool, version, target, profile, startedAt, durationMs,
+ * `{ tool, version, target, proxy?, profile, startedAt, durationMs,
  *    summary: { total, passed, failed, warned, skipped, expectedFailures, unexpectedPasses, inconclusive },
  *    checks: [{ id, title, level, reference, group, status, decidingLevel, message, durationMs, findings }] }`
  *
@@ -10,7 +10,8 @@
  * one resend: no verdict). `level` is the check's own level; `decidingLevel` the
  * level of the most severe finding that decided a failure, warning or
  * expected failure (a MUST check failed only by its CONTRACT half says
- * CONTRACT), else the check's level. `findings` lists what was wrong (level, message,
+ * CONTRACT), else the check's level. `proxy`, present when the run went
+ * through one, is its URL without credentials. `findings` lists what was wrong (level, message,
  * expected, received, reference, and the redacted exchange with a `curl`).
  * `interrupted` is true when the run was stopped (SIGINT, SIGTERM) before
  * every check finished: those are skipped, "run interrupted".
@@ -27,6 +28,7 @@ export function formatJson(report: ConformanceReport): string {
     tool: report.tool,
     version: report.version,
     target: report.target,
+    ...(report.proxy === undefined ? {} : { proxy: report.proxy }),
     profile: report.profile,
     startedAt: report.startedAt,
     durationMs: report.durationMs,

@@ -20,7 +20,7 @@ export function formatMarkdown(unsafe: ConformanceReport): string {
   const out: string[] = [
     `## Token endpoint conformance: ${verdict}`,
     '',
-    `Target ${markdownText(report.target)}, profile \`${report.profile}\`, ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
+    `Target ${markdownText(report.target)}${report.proxy === undefined ? '' : ` through the proxy ${markdownText(report.proxy)}`}, profile \`${report.profile}\`, ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
     '',
     '| level | passed | failed | warned | skipped | expected failures | unexpected passes | inconclusive |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
