@@ -7,7 +7,7 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../openapi';
 import type { RegisteredClient, ResolvedServerConfig } from './config';
-import { CLIENT_AUTHENTICATION_FAILED, describeJoseFailure, invalidClient } from './errors';
+import { CLIENT_AUTHENTICATION_FAILED, describeJoseFailure, invalidClient, replayCacheFull } from './errors';
 import type { ReplayCache } from './replay-cache';
 
 export interface ClientAssertionContext {
@@ -89,8 +89,10 @@ export async function verifyClientAssertion(
   }
   // Item 7 and OIDC Core §9: jti is required and may be used once.
   if (typeof payload.jti !== 'string' || payload.jti === '') throw invalidClient('client assertion has no jti');
-  if (!context.replay.add(`${clientId}\u0000${payload.jti}`, payload.exp * 1000)) {
-    throw invalidClient('client assertion jti was already used (replay)');
-  }
+  // Remembered until exp: after it, the assertion is refused as expired, so it cannot be replayed.
+  // Rounded up, as exp may be fractional (RFC 7519 §2 NumericDate) and jose compares whole seconds.
+  const outcome = context.replay.add(`${clientId}\u0000${payload.jti}`, Math.ceil(payload.exp) * 1000);
+  if (outcome === 'replay') throw invalidClient('client assertion jti was already used (replay)');
+  if (outcome === 'full') throw replayCacheFull(context.replay.retryAfterSeconds());
   return client;
 }

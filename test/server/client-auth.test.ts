@@ -188,6 +188,40 @@ describe('private_key_jwt (RFC 7523 §3)', () => {
   });
 });
 
+describe('a full assertion replay cache (RFC 7523 §3 item 7)', () => {
+  // The server's clock, moved by hand: entries expire without the test sleeping.
+  let now = Math.floor(Date.now() / 1000) * 1000;
+  const full = useReferenceServer({ replayCacheSize: 2, clock: () => now });
+  const assertion = (lifetimeSeconds: number) => {
+    const iat = Math.floor(now / 1000);
+    return createClientAssertion({ clientId: 'jwt-client', key: full.server.clients['jwt-client']!.privateJwk!, audience: full.server.tokenEndpoint, iat, exp: iat + lifetimeSeconds });
+  };
+  const send = (clientAssertion: string) => clientFor(full.server, 'jwt-client').clientCredentials({ clientAssertion });
+
+  it('refuses new assertions with 503 temporarily_unavailable rather than forget a used one; frees up as entries expire', async () => {
+    const first = await assertion(30);
+    await expectContract(await send(first), { status: 200 });
+    await expectContract(await send(await assertion(60)), { status: 200 });
+    // A flood of fresh assertions finds the cache full: each is refused, none pushes `first` out.
+    for (let i = 0; i < 5; i++) {
+      const busy = await send(await assertion(60));
+      expect([busy.status, busy.body]).toEqual([503, { error: 'temporarily_unavailable', error_description: 'replay cache full; retry later' }]);
+      expect(busy.headers['retry-after']).toBe('30'); // when `first` expires
+      expect([busy.headers['cache-control'], busy.headers.pragma, busy.headers['content-type']]).toEqual(['no-store', 'no-cache', 'application/json']);
+    }
+    const replay = await send(first);
+    await expectError(replay, 'invalid_client');
+    expect(replay.body.error_description).toMatch(/replay/);
+    // Once `first` has expired it cannot be replayed anyway (the server refuses it as expired), and its slot is free.
+    now += 30_000;
+    const late = await send(first);
+    await expectError(late, 'invalid_client');
+    expect(late.body.error_description).toMatch(/expired/);
+    await expectContract(await send(await assertion(60)), { status: 200 });
+    expect((await send(await assertion(60))).status).toBe(503);
+  });
+});
+
 describe('a configured issuer (e.g. the public URL behind a proxy)', () => {
   const behind = useReferenceServer({ issuer: 'https://as.example' });
   it('accepts assertions addressed to the issuer or to its token endpoint, as well as to the local URL', async () => {
