@@ -13,6 +13,7 @@ import { answerClientError, handleTokenRequest, refuseConnect, respondWithError,
 import { normalizeHtu } from './htu';
 import { DpopNonces } from './nonce';
 import { ReplayCache } from './replay-cache';
+import { hostHeaderProblem } from './request';
 
 export interface ReferenceServer {
   /** Origin the server listens on, e.g. `http://127.0.0.1:54321`. */
@@ -112,10 +113,9 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, config: ResolvedServerConfig, context: TokenEndpointContext, metadata: Record<string, unknown>): Promise<void> {
-  // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400.
-  if (req.httpVersion === '1.1' && req.headers.host === undefined) {
-    return sendJson(res, 400, { error: 'invalid_request', error_description: 'missing Host header (RFC 9112 3.2)' }, { Connection: 'close' });
-  }
+  // RFC 9112 §3.2: no Host in HTTP/1.1, more than one, or an invalid one is answered 400.
+  const hostProblem = hostHeaderProblem(req);
+  if (hostProblem !== undefined) return sendJson(res, 400, { error: 'invalid_request', error_description: hostProblem }, { Connection: 'close' });
   let target = req.url ?? '/';
   // absolute-form request targets (RFC 9112 §3.2.2), as sent through proxies
   if (!target.startsWith('/')) target = URL.canParse(target) ? (({ pathname, search }) => pathname + search)(new URL(target)) : '/';

@@ -158,6 +158,29 @@ describe('requests Node would answer on its own', () => {
     expect(JSON.parse(res.body).error_description).toMatch(/missing Host/);
   });
 
+  // Node keeps one of repeated Host lines in req.headers; the raw lines show them all.
+  it.each([
+    ['two identical Host lines', 'HTTP/1.1', 'Host: x\r\nHost: x\r\n'],
+    ['two different Host lines', 'HTTP/1.1', 'Host: x\r\nHost: evil.example\r\n'],
+    ['two Host lines in HTTP/1.0', 'HTTP/1.0', 'Host: x\r\nhost: x\r\n'],
+  ])('%s → 400 with the OAuth envelope (RFC 9112 §3.2)', async (_, version, hosts) => {
+    const res = await onTheWire(`POST /oauth/token ${version}\r\n${hosts}Content-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials`);
+    expectEnvelope(res, 400);
+    expect(JSON.parse(res.body).error_description).toBe('more than one Host header (RFC 9112 3.2)');
+    expect(res.headers.connection).toBe('close');
+  });
+
+  it.each(['a b', 'x/y', 'x@y', '[::1', 'x:80:80', 'x:port', 'a"b'])('Host: %s (an invalid field value) → 400 with the OAuth envelope (RFC 9112 §3.2)', async (host) => {
+    const res = await onTheWire(`POST /oauth/token HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials`);
+    expectEnvelope(res, 400);
+    expect(JSON.parse(res.body).error_description).toBe('invalid Host header (RFC 9112 3.2)');
+  });
+
+  it.each(['x', '127.0.0.1:8080', '[::1]:80', 'as.example', 'xn--bcher-kva.example:443', 'x:', ''])('control: Host: %s is served', async (host) => {
+    const res = await onTheWire(`POST /oauth/token HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nConnection: close\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials`);
+    expect(res.status).toBe(200);
+  });
+
   it('control: HTTP/1.0 needs no Host and is served', async () => {
     const res = await onTheWire(`POST /oauth/token HTTP/1.0\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials`);
     expect(res.status).toBe(200);
