@@ -87,6 +87,20 @@ export function hostHeaderProblem(req: Pick<IncomingMessage, 'httpVersion' | 'ra
   return undefined;
 }
 
+/**
+ * The expectations of the request's Expect lines (RFC 9110 §10.1.1:
+ * `Expect = #expectation`), lower-cased; empty list members are dropped.
+ * Node hands a request to `checkContinue` whenever "100-continue" appears
+ * anywhere in the value (even as "100-continue-please"), so the list is
+ * read here exactly.
+ */
+export function expectations(rawHeaders: readonly string[]): string[] {
+  return headerLines(rawHeaders, 'expect')
+    .flatMap((line) => line.split(','))
+    .map((member) => member.trim().toLowerCase())
+    .filter((member) => member !== '');
+}
+
 /** Reads the body up to `limit` bytes; rejects with `BodyTooLargeError` as soon as it is exceeded. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

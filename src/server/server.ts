@@ -9,7 +9,7 @@ import { CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
 import type { JWK } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
 import { ACCESS_TOKEN_ALG, createAccessTokenSigner } from './access-token';
-import { answerClientError, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
+import { answerClientError, handleExpectation, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
 import { DpopNonces } from './nonce';
 import { ReplayCache } from './replay-cache';
@@ -56,13 +56,11 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', answerClientError);
   server.on('connect', refuseConnect);
-  // RFC 9110 §10.1.1: a client that asks before sending an oversized body gets the 413 instead of an
-  // invitation; whatever answers it, the connection then closes, as the unsent body cannot be skipped.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (Number(req.headers['content-length'] ?? 0) <= resolved.maxBodyBytes) res.writeContinue();
-    else res.setHeader('Connection', 'close');
-    server.emit('request', req, res);
-  });
+  // Requests with Expect (RFC 9110 §10.1.1): 100-continue is invited unless the body is too large;
+  // any other expectation gets 417 in the OAuth envelope instead of Node's bare one.
+  const onExpectation = (req: IncomingMessage, res: ServerResponse) => handleExpectation(req, res, resolved.maxBodyBytes, () => server.emit('request', req, res));
+  server.on('checkContinue', onExpectation);
+  server.on('checkExpectation', onExpectation);
   // Slow or stalled clients cannot hold a request open for long.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
