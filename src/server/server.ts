@@ -9,6 +9,7 @@ import { CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
 import type { JWK } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
 import { ACCESS_TOKEN_ALG, createAccessTokenSigner } from './access-token';
+import { prepareStandInKeys } from './client-assertion';
 import { answerClientError, handleExpectation, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
 import { DpopNonces } from './nonce';
@@ -42,6 +43,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   const clientConfigs = config.clients ?? (await createDemoClients());
   const resolved = await resolveServerConfig({ ...config, clients: clientConfigs });
   const signer = await createAccessTokenSigner();
+  await prepareStandInKeys();
   let context: TokenEndpointContext | undefined;
   let metadata: Record<string, unknown> = {};
 
