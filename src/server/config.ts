@@ -150,7 +150,8 @@ export const referenceServerConfigSchema = {
       type: 'integer',
       minimum: 1,
       maximum: 10_000_000,
-      description: 'Entries kept per replay cache (DPoP jti, assertion jti); oldest evicted first. Default 10000.',
+      description:
+        'Most live entries per replay cache (DPoP jti, assertion jti). An entry lives until its credential expires and is never evicted early; when full, new proofs and assertions get 503 temporarily_unavailable with Retry-After. Default 10000.',
     },
     audience: { type: 'string', minLength: 1, description: 'Access-token aud (RFC 9068 §2.2). Default the issuer.' },
     path: { type: 'string', pattern: PATH_PATTERN, description: 'Token endpoint path. Default /oauth/token.' },

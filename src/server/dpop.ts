@@ -8,7 +8,7 @@ import { USE_DPOP_NONCE } from '../oauth/dpop-nonce';
 import { DPOP_NONCE_HEADER, DPOP_PROOF_TYPE, PRIVATE_JWK_MEMBERS } from '../oauth/protocol';
 import { sha256Thumbprint } from '../oauth/thumbprint';
 import { DPOP_ALGORITHMS, rsaModulusBits, type ResolvedServerConfig } from './config';
-import { TokenEndpointError, describeJoseFailure, echo, invalidDpopProof } from './errors';
+import { TokenEndpointError, describeJoseFailure, echo, invalidDpopProof, replayCacheFull } from './errors';
 import { htuMatches } from './htu';
 import type { DpopNonces } from './nonce';
 import type { ReplayCache } from './replay-cache';
@@ -24,7 +24,11 @@ export interface DpopContext {
 export interface VerifiedDpopProof {
   /** RFC 7638 SHA-256 thumbprint of the proof's `jwk` (RFC 9449 §6.1 `cnf.jkt`). */
   jkt: string;
-  /** Replay-cache key and expiry, committed once the whole request is valid. */
+  /**
+   * Replay-cache key and expiry, committed once the whole request is valid.
+   * The expiry is the end of the iat window (§11.1): after it the proof is
+   * refused as too old, so the entry is no longer needed.
+   */
   replayKey: string;
   replayExpiresAt: number;
   /** A nonce from the previous rotation was used: send the current one back (§8.2). */
@@ -102,7 +106,9 @@ export async function verifyDpopProof(proof: string, context: DpopContext): Prom
 
 /** Records the proof's jti; a concurrent request that got there first makes this a replay. */
 export function commitDpopProof(proof: VerifiedDpopProof, context: DpopContext): void {
-  if (!context.replay.add(proof.replayKey, proof.replayExpiresAt)) throw invalidDpopProof('jti was already used (replay)');
+  const outcome = context.replay.add(proof.replayKey, proof.replayExpiresAt);
+  if (outcome === 'replay') throw invalidDpopProof('jti was already used (replay)');
+  if (outcome === 'full') throw replayCacheFull(context.replay.retryAfterSeconds());
 }
 
 /** RFC 9449 §8: 400 use_dpop_nonce with a fresh nonce in `DPoP-Nonce`. */

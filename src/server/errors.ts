@@ -31,6 +31,28 @@ export const invalidClient = (description: string) => new TokenEndpointError('in
 export const invalidDpopProof = (description: string) => new TokenEndpointError('invalid_dpop_proof', `invalid DPoP proof: ${description}`);
 
 /**
+ * The answer when a replay cache is full of live entries (src/server/replay-cache.ts):
+ * 503 with `Retry-After` and `{"error":"temporarily_unavailable"}`.
+ *
+ * RFC 6749 §5.2 has no "busy, retry later" code for the token endpoint;
+ * `temporarily_unavailable` is defined for the authorization endpoint
+ * (§4.1.2.1), as the stand-in for a 503 that cannot travel through a
+ * redirect. The token endpoint answers directly, so it can send the 503
+ * itself, with `Retry-After` (RFC 9110 §15.6.4, §10.2.3), and the OAuth code
+ * whose meaning fits in the body, so a client reading `error` learns the
+ * same. Neither `invalid_client` nor `invalid_request` would be honest: the
+ * request is fine, and a client told so would not retry. Forgetting a live
+ * entry instead would let a used credential be replayed (RFC 7523 §3 item 7,
+ * RFC 9449 §11.1).
+ */
+export function replayCacheFull(retryAfterSeconds: number): TokenEndpointError {
+  return new TokenEndpointError('temporarily_unavailable', 'replay cache full; retry later', {
+    status: 503,
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
+}
+
+/**
  * RFC 6749 §5.2: `error_description` values MUST NOT include characters
  * outside %x20-21 / %x23-5B / %x5D-7E. Descriptions that echo request input
  * pass through here, so `"`, `\`, control and non-ASCII characters become `?`.

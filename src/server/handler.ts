@@ -16,7 +16,7 @@ import { commitDpopProof, verifyDpopProof, type VerifiedDpopProof } from './dpop
 import { TokenEndpointError, echo, invalidDpopProof, invalidRequest } from './errors';
 import type { DpopNonces } from './nonce';
 import type { ReplayCache } from './replay-cache';
-import { BodyTooLargeError, headerLines, parseParameters, readBody, rejectQueryParameters, requestMediaType } from './request';
+import { BodyTooLargeError, expectations, headerLines, hostHeaderProblem, parseParameters, readBody, rejectQueryParameters, requestMediaType } from './request';
 import { grantScopes } from './scope';
 
 export interface TokenEndpointContext {
@@ -138,6 +138,37 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   }
   const [status, description] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'malformed HTTP request'];
   answerOnSocket(socket, status, description);
+}
+
+/**
+ * A request with an Expect header, which Node hands to the `checkContinue`
+ * or `checkExpectation` listener instead of the request handler (and would
+ * otherwise answer with a bare 417 for anything but 100-continue).
+ * RFC 9110 §10.1.1: "100-continue" is the only expectation defined, and "A
+ * server that receives an Expect field value containing a member other than
+ * 100-continue MAY respond with a 417 (Expectation Failed) status code to
+ * indicate that the unexpected expectation cannot be met." That 417 carries
+ * the OAuth envelope and no-store like every other answer, and closes the
+ * connection, as the body may follow unread. A client that asks before
+ * sending an oversized body gets the 413 instead of an invitation; the
+ * connection then closes too, as the unsent body cannot be skipped. Anything
+ * else goes on to `serve`, where a bad Host is answered before any body is
+ * invited.
+ */
+export function handleExpectation(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number, serve: () => void): void {
+  if (hostHeaderProblem(req) === undefined) {
+    const asked = expectations(req.rawHeaders);
+    const unsupported = asked.find((expectation) => expectation !== '100-continue');
+    if (unsupported !== undefined) {
+      sendJson(res, 417, { error: 'invalid_request', error_description: `unsupported expectation ${echo(unsupported)}: only 100-continue is supported (RFC 9110 10.1.1)` }, { Connection: 'close' });
+      return;
+    }
+    if (asked.length > 0) {
+      if (Number(req.headers['content-length'] ?? 0) <= maxBodyBytes) res.writeContinue();
+      else res.setHeader('Connection', 'close');
+    }
+  }
+  serve();
 }
 
 /** CONNECT never reaches the request handler either (Node hands over the raw socket): refuse it in the same framing. */

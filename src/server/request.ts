@@ -62,6 +62,45 @@ export function headerLines(rawHeaders: readonly string[], name: string): string
   return values;
 }
 
+/**
+ * A Host field value (RFC 9110 §7.2): `uri-host [ ":" port ]` with the
+ * RFC 3986 §3.2.2 host forms: an IP-literal in brackets, or a reg-name
+ * (which also covers IPv4). Empty is allowed (§7.2: a target without
+ * an authority).
+ */
+const HOST_FIELD_VALUE =
+  /^(?:\[(?:[0-9A-Fa-f:.]+|v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::[0-9]*)?$/;
+
+/**
+ * What is wrong with the request's Host header, if anything. RFC 9112 §3.2:
+ * "A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1
+ * request message that lacks a Host header field and to any request message
+ * that contains more than one Host header field line or a Host header field
+ * with an invalid field value." Lines are counted in `rawHeaders`: Node keeps
+ * only the first of repeated Host lines in `req.headers`.
+ */
+export function hostHeaderProblem(req: Pick<IncomingMessage, 'httpVersion' | 'rawHeaders'>): string | undefined {
+  const hosts = headerLines(req.rawHeaders, 'host');
+  if (hosts.length === 0) return req.httpVersion === '1.1' ? 'missing Host header (RFC 9112 3.2)' : undefined;
+  if (hosts.length > 1) return 'more than one Host header (RFC 9112 3.2)';
+  if (!HOST_FIELD_VALUE.test(hosts[0]!)) return 'invalid Host header (RFC 9112 3.2)';
+  return undefined;
+}
+
+/**
+ * The expectations of the request's Expect lines (RFC 9110 §10.1.1:
+ * `Expect = #expectation`), lower-cased; empty list members are dropped.
+ * Node hands a request to `checkContinue` whenever "100-continue" appears
+ * anywhere in the value (even as "100-continue-please"), so the list is
+ * read here exactly.
+ */
+export function expectations(rawHeaders: readonly string[]): string[] {
+  return headerLines(rawHeaders, 'expect')
+    .flatMap((line) => line.split(','))
+    .map((member) => member.trim().toLowerCase())
+    .filter((member) => member !== '');
+}
+
 /** Reads the body up to `limit` bytes; rejects with `BodyTooLargeError` as soon as it is exceeded. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -9,10 +9,12 @@ import { CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
 import type { JWK } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
 import { ACCESS_TOKEN_ALG, createAccessTokenSigner } from './access-token';
-import { answerClientError, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
+import { prepareStandInKeys } from './client-assertion';
+import { answerClientError, handleExpectation, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
 import { DpopNonces } from './nonce';
 import { ReplayCache } from './replay-cache';
+import { hostHeaderProblem } from './request';
 
 export interface ReferenceServer {
   /** Origin the server listens on, e.g. `http://127.0.0.1:54321`. */
@@ -41,6 +43,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   const clientConfigs = config.clients ?? (await createDemoClients());
   const resolved = await resolveServerConfig({ ...config, clients: clientConfigs });
   const signer = await createAccessTokenSigner();
+  await prepareStandInKeys();
   let context: TokenEndpointContext | undefined;
   let metadata: Record<string, unknown> = {};
 
@@ -55,13 +58,11 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.on('clientError', answerClientError);
   server.on('connect', refuseConnect);
-  // RFC 9110 §10.1.1: a client that asks before sending an oversized body gets the 413 instead of an
-  // invitation; whatever answers it, the connection then closes, as the unsent body cannot be skipped.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (Number(req.headers['content-length'] ?? 0) <= resolved.maxBodyBytes) res.writeContinue();
-    else res.setHeader('Connection', 'close');
-    server.emit('request', req, res);
-  });
+  // Requests with Expect (RFC 9110 §10.1.1): 100-continue is invited unless the body is too large;
+  // any other expectation gets 417 in the OAuth envelope instead of Node's bare one.
+  const onExpectation = (req: IncomingMessage, res: ServerResponse) => handleExpectation(req, res, resolved.maxBodyBytes, () => server.emit('request', req, res));
+  server.on('checkContinue', onExpectation);
+  server.on('checkExpectation', onExpectation);
   // Slow or stalled clients cannot hold a request open for long.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
@@ -112,10 +113,9 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, config: ResolvedServerConfig, context: TokenEndpointContext, metadata: Record<string, unknown>): Promise<void> {
-  // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400.
-  if (req.httpVersion === '1.1' && req.headers.host === undefined) {
-    return sendJson(res, 400, { error: 'invalid_request', error_description: 'missing Host header (RFC 9112 3.2)' }, { Connection: 'close' });
-  }
+  // RFC 9112 §3.2: no Host in HTTP/1.1, more than one, or an invalid one is answered 400.
+  const hostProblem = hostHeaderProblem(req);
+  if (hostProblem !== undefined) return sendJson(res, 400, { error: 'invalid_request', error_description: hostProblem }, { Connection: 'close' });
   let target = req.url ?? '/';
   // absolute-form request targets (RFC 9112 §3.2.2), as sent through proxies
   if (!target.startsWith('/')) target = URL.canParse(target) ? (({ pathname, search }) => pathname + search)(new URL(target)) : '/';

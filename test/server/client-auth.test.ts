@@ -139,6 +139,7 @@ describe('private_key_jwt (RFC 7523 §3)', () => {
   });
 
   const otherKey = generateDpopKey('ES256');
+  const SIGNATURE_FAILED = /^client assertion signature does not verify with a private_key_jwt key registered for its iss$/;
   const cases: Array<[string, RegExp, () => Promise<Parameters<ReturnType<typeof jwt>['clientCredentials']>[0]>]> = [
     ['pkjwt-aud: aud is another URL', /aud must be the issuer/, async () => ({ assertion: { audience: 'https://other.example/token' } })],
     ['pkjwt-aud-array: aud is an array holding the issuer', /single string/, async () => ({ assertion: { audience: [ctx.server.issuer] } })],
@@ -154,8 +155,11 @@ describe('private_key_jwt (RFC 7523 §3)', () => {
     ['pkjwt-sig: altered signature', /signature/, async () => ({ assertion: { badSignature: true } })],
     ['pkjwt-sub: sub missing', /sub must equal iss/, async () => ({ assertion: { omit: ['sub'] } })],
     ['pkjwt-sub: sub differs from iss', /sub must equal iss/, async () => ({ assertion: { subject: 'post-client' } })],
-    ['pkjwt-iss: iss of an unknown client', /^client authentication failed$/, async () => ({ assertion: { issuer: 'nobody', subject: 'nobody' } })],
-    ['pkjwt-iss: iss of a client not registered for private_key_jwt', /^client authentication failed$/, async () => ({ assertion: { issuer: 'post-client', subject: 'post-client' } })],
+    // No registered key to check with: worded (and timed, test/server/timing.test.ts) like a wrong signature, so iss values cannot be probed.
+    ['pkjwt-iss: iss of an unknown client', SIGNATURE_FAILED, async () => ({ assertion: { issuer: 'nobody', subject: 'nobody' } })],
+    ['pkjwt-iss: iss of a client not registered for private_key_jwt', SIGNATURE_FAILED, async () => ({ assertion: { issuer: 'post-client', subject: 'post-client' } })],
+    ['pkjwt-alg: an allowed algorithm the client has no key for (ES384)', SIGNATURE_FAILED, async () => ({ assertion: { signWith: await generateDpopKey('ES384') } })],
+    ['pkjwt-kid: a kid naming no registered key', SIGNATURE_FAILED, async () => ({ assertion: { header: { kid: 'no-such-key' } } })],
     ['pkjwt-type: wrong client_assertion_type', /client_assertion_type must be/, async () => ({ assertion: { clientAssertionType: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' } })],
     ['pkjwt-type: client_assertion_type missing', /client_assertion_type is required/, async () => ({ params: { client_assertion_type: null } })],
     ['pkjwt-malformed: client_assertion is not a JWT', /not a signed JWT/, async () => ({ clientAssertion: 'not-a-jwt' })],
@@ -185,6 +189,40 @@ describe('private_key_jwt (RFC 7523 §3)', () => {
 
   it('a body client_id equal to iss is accepted', async () => {
     await expectContract(await jwt().clientCredentials({ params: { client_id: 'jwt-client' } }), { status: 200 });
+  });
+});
+
+describe('a full assertion replay cache (RFC 7523 §3 item 7)', () => {
+  // The server's clock, moved by hand: entries expire without the test sleeping.
+  let now = Math.floor(Date.now() / 1000) * 1000;
+  const full = useReferenceServer({ replayCacheSize: 2, clock: () => now });
+  const assertion = (lifetimeSeconds: number) => {
+    const iat = Math.floor(now / 1000);
+    return createClientAssertion({ clientId: 'jwt-client', key: full.server.clients['jwt-client']!.privateJwk!, audience: full.server.tokenEndpoint, iat, exp: iat + lifetimeSeconds });
+  };
+  const send = (clientAssertion: string) => clientFor(full.server, 'jwt-client').clientCredentials({ clientAssertion });
+
+  it('refuses new assertions with 503 temporarily_unavailable rather than forget a used one; frees up as entries expire', async () => {
+    const first = await assertion(30);
+    await expectContract(await send(first), { status: 200 });
+    await expectContract(await send(await assertion(60)), { status: 200 });
+    // A flood of fresh assertions finds the cache full: each is refused, none pushes `first` out.
+    for (let i = 0; i < 5; i++) {
+      const busy = await send(await assertion(60));
+      expect([busy.status, busy.body]).toEqual([503, { error: 'temporarily_unavailable', error_description: 'replay cache full; retry later' }]);
+      expect(busy.headers['retry-after']).toBe('30'); // when `first` expires
+      expect([busy.headers['cache-control'], busy.headers.pragma, busy.headers['content-type']]).toEqual(['no-store', 'no-cache', 'application/json']);
+    }
+    const replay = await send(first);
+    await expectError(replay, 'invalid_client');
+    expect(replay.body.error_description).toMatch(/replay/);
+    // Once `first` has expired it cannot be replayed anyway (the server refuses it as expired), and its slot is free.
+    now += 30_000;
+    const late = await send(first);
+    await expectError(late, 'invalid_client');
+    expect(late.body.error_description).toMatch(/expired/);
+    await expectContract(await send(await assertion(60)), { status: 200 });
+    expect((await send(await assertion(60))).status).toBe(503);
   });
 });
 

@@ -45,6 +45,7 @@ describe('reference server config schema', () => {
     [{ clients: [{ id: 'a', authMethods: [], secret: 's' }] }, ': clients[0].authMethods must list at least one entry'],
     [{ clients: [{ authMethods: ['client_secret_basic'], secret: 's' }] }, ': clients[0].id is required'],
     [{ issuer: 'not a url' }, ': issuer must be an absolute URI (got "not a url")'],
+    [{ replayCacheSize: 0 }, ': replayCacheSize must be a whole number from 1 to 10000000 (got 0)'],
   ])('%j: the same message from a JSON file, a YAML file and a programmatic config', async (config, rest) => {
     expect(fileProblem(JSON.stringify(config), 'c.json')).toBe(`c.json${rest}`);
     expect(fileProblem(toYaml(config), 'c.yaml')).toBe(`c.yaml${rest}`);

@@ -133,19 +133,31 @@ describe('dpop proof negatives → 400 invalid_dpop_proof (checklist section 6)'
   });
 });
 
-describe('replay cache size cap', () => {
-  const small = useReferenceServer({ replayCacheSize: 2 });
-  it('holds at most replayCacheSize proofs: past the cap the oldest is forgotten (memory stays bounded)', async () => {
+describe('replay cache size cap (RFC 9449 §11.1)', () => {
+  // The server's clock, moved by hand: entries expire without the test sleeping.
+  let now = Math.floor(Date.now() / 1000) * 1000;
+  const small = useReferenceServer({ replayCacheSize: 2, clock: () => now });
+  it('full of live proofs: a new proof gets 503 temporarily_unavailable, a used one stays refused until its iat window has passed', async () => {
     const key = await generateDpopKey('ES256');
-    const make = () => createDpopProof({ key, htm: 'POST', htu: small.server.tokenEndpoint });
-    const first = await make();
+    const make = () => createDpopProof({ key, htm: 'POST', htu: small.server.tokenEndpoint, iat: Math.floor(now / 1000) });
     const client = clientFor(small.server, 'basic-client', { dpop: key });
+    const first = await make();
     await expectContract(await client.clientCredentials({ dpopProof: first }), { status: 200 });
-    await expectError(await client.clientCredentials({ dpopProof: first }), 'invalid_dpop_proof'); // remembered
-    await client.clientCredentials({ dpopProof: await make() });
-    await client.clientCredentials({ dpopProof: await make() });
-    // Two newer entries pushed the first out of a cache of two.
-    await expectContract(await client.clientCredentials({ dpopProof: first }), { status: 200 });
+    now += 5_000;
+    await expectContract(await client.clientCredentials({ dpopProof: await make() }), { status: 200 });
+    for (let i = 0; i < 5; i++) {
+      const busy = await client.clientCredentials({ dpopProof: await make() });
+      expect([busy.status, busy.body]).toEqual([503, { error: 'temporarily_unavailable', error_description: 'replay cache full; retry later' }]);
+      // `first` is remembered for the 60 s window after its iat plus a second: 56 s from now.
+      expect(busy.headers['retry-after']).toBe('56');
+      expect([busy.headers['cache-control'], busy.headers.pragma]).toEqual(['no-store', 'no-cache']);
+    }
+    const replay = await client.clientCredentials({ dpopProof: first });
+    await expectError(replay, 'invalid_dpop_proof');
+    expect(replay.body.error_description).toMatch(/replay/);
+    now += 56_000;
+    await expectError(await client.clientCredentials({ dpopProof: first }), 'invalid_dpop_proof'); // outside the iat window now
+    await expectContract(await client.clientCredentials({ dpopProof: await make() }), { status: 200 });
   });
 });
 

@@ -107,7 +107,7 @@ describe('bodies over the limit (64 KiB) → 413 without reading the rest', () =
     expect(res.bodyBytesSent).toBe(0);
   });
 
-  it('control: Expect: 100-continue with a body under the limit is invited, read and served', async () => {
+  it.each(['100-continue', '100-Continue'])('control: Expect: %s with a body under the limit is invited, read and served', async (expectation) => {
     const body = 'grant_type=client_credentials';
     const { port } = new URL(ctx.server.url);
     const socket = net.connect(Number(port), '127.0.0.1');
@@ -120,10 +120,26 @@ describe('bodies over the limit (64 KiB) → 413 without reading the rest', () =
         if (/\r\n\r\n\{/.test(received)) resolve();
       });
     });
-    socket.write(`POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`);
+    socket.write(`POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nExpect: ${expectation}\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`);
     await answered;
     socket.destroy();
     expect(received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+  });
+
+  it.each(['200-ok', 'x-custom=1', '100-continue-please', '100-continue, x-other'])('Expect: %s (not 100-continue) → 417 with the OAuth envelope, and the server keeps serving (RFC 9110 §10.1.1)', async (expectation) => {
+    const body = 'grant_type=client_credentials';
+    const res = await onTheWire(`POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nExpect: ${expectation}\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    expectEnvelope(res, 417);
+    expect(JSON.parse(res.body).error_description).toMatch(/^unsupported expectation '.*': only 100-continue is supported \(RFC 9110 10\.1\.1\)$/);
+    expect(res.closed).toBe(true);
+    await expectContract(await clientFor(ctx.server, 'basic-client').clientCredentials(), { status: 200 });
+  });
+
+  it('Expect: 100-continue with two Host lines → the 400, never an invitation', async () => {
+    const res = await onTheWire(`POST /oauth/token HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nExpect: 100-continue\r\nContent-Length: 29\r\n\r\n`);
+    expectEnvelope(res, 400);
+    expect(res.body).not.toContain('100 Continue');
+    expect(JSON.parse(res.body).error_description).toMatch(/more than one Host/);
   });
 
   it('control: a chunked body under the limit is read to its end and served', async () => {
@@ -156,6 +172,29 @@ describe('requests Node would answer on its own', () => {
     const res = await onTheWire(`POST /oauth/token HTTP/1.1\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials`);
     expectEnvelope(res, 400);
     expect(JSON.parse(res.body).error_description).toMatch(/missing Host/);
+  });
+
+  // Node keeps one of repeated Host lines in req.headers; the raw lines show them all.
+  it.each([
+    ['two identical Host lines', 'HTTP/1.1', 'Host: x\r\nHost: x\r\n'],
+    ['two different Host lines', 'HTTP/1.1', 'Host: x\r\nHost: evil.example\r\n'],
+    ['two Host lines in HTTP/1.0', 'HTTP/1.0', 'Host: x\r\nhost: x\r\n'],
+  ])('%s → 400 with the OAuth envelope (RFC 9112 §3.2)', async (_, version, hosts) => {
+    const res = await onTheWire(`POST /oauth/token ${version}\r\n${hosts}Content-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials`);
+    expectEnvelope(res, 400);
+    expect(JSON.parse(res.body).error_description).toBe('more than one Host header (RFC 9112 3.2)');
+    expect(res.headers.connection).toBe('close');
+  });
+
+  it.each(['a b', 'x/y', 'x@y', '[::1', 'x:80:80', 'x:port', 'a"b'])('Host: %s (an invalid field value) → 400 with the OAuth envelope (RFC 9112 §3.2)', async (host) => {
+    const res = await onTheWire(`POST /oauth/token HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials`);
+    expectEnvelope(res, 400);
+    expect(JSON.parse(res.body).error_description).toBe('invalid Host header (RFC 9112 3.2)');
+  });
+
+  it.each(['x', '127.0.0.1:8080', '[::1]:80', 'as.example', 'xn--bcher-kva.example:443', 'x:', ''])('control: Host: %s is served', async (host) => {
+    const res = await onTheWire(`POST /oauth/token HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${FORM}\r\nAuthorization: ${basic()}\r\nConnection: close\r\nContent-Length: 29\r\n\r\ngrant_type=client_credentials`);
+    expect(res.status).toBe(200);
   });
 
   it('control: HTTP/1.0 needs no Host and is served', async () => {

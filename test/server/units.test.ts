@@ -20,29 +20,50 @@ describe('ReplayCache', () => {
   it('refuses a key seen before, until it expires', () => {
     let now = 1_000_000;
     const cache = new ReplayCache(10, () => now);
-    expect(cache.add('a', now + 1000)).toBe(true);
-    expect(cache.add('a', now + 1000)).toBe(false);
-    now += 1001;
+    expect(cache.add('a', now + 1000)).toBe('recorded');
+    expect(cache.add('a', now + 1000)).toBe('replay');
+    now += 1000;
     expect(cache.has('a')).toBe(false);
-    expect(cache.add('a', now + 1000)).toBe(true);
+    expect(cache.add('a', now + 1000)).toBe('recorded');
   });
 
-  it('never holds more than maxEntries, evicting the entry that expires first', () => {
-    const now = 0;
-    const cache = new ReplayCache(100, () => now);
-    for (let i = 0; i < 10_000; i++) cache.add(`k${i}`, 1_000_000 + i);
-    expect(cache.size).toBe(100);
-    expect(cache.has('k9999')).toBe(true);
-    expect(cache.has('k0')).toBe(false);
-  });
-
-  it('sweeps expired entries as new ones arrive', () => {
+  it('full of live entries: refuses new keys and forgets none, so nothing recorded can be replayed (RFC 7523 §3 item 7)', () => {
     let now = 0;
-    const cache = new ReplayCache(1000, () => now);
-    for (let i = 0; i < 50; i++) cache.add(`old${i}`, 10);
+    const cache = new ReplayCache(100, () => now);
+    for (let i = 0; i < 100; i++) expect(cache.add(`k${i}`, 1_000_000 + i)).toBe('recorded');
+    for (let i = 0; i < 10_000; i++) expect(cache.add(`flood${i}`, 2_000_000)).toBe('full');
+    expect(cache.size).toBe(100);
+    for (let i = 0; i < 100; i++) expect(cache.add(`k${i}`, 1_000_000 + i)).toBe('replay');
+    now = 999_999;
+    expect(cache.has('k0')).toBe(true);
+  });
+
+  it('a full cache says when the first entry expires (Retry-After), then takes new keys once it has', () => {
+    let now = 0;
+    const cache = new ReplayCache(3, () => now);
+    cache.add('a', 30_000);
+    cache.add('b', 12_500);
+    cache.add('c', 60_000);
+    expect(cache.add('d', 60_000)).toBe('full');
+    expect(cache.retryAfterSeconds()).toBe(13);
+    now = 12_499;
+    expect(cache.add('d', 60_000)).toBe('full');
+    expect(cache.retryAfterSeconds()).toBe(1);
+    now = 12_500; // b's credential can no longer be accepted
+    expect(cache.add('d', 60_000)).toBe('recorded');
+    expect(cache.size).toBe(3);
+    expect(cache.add('a', 60_000)).toBe('replay');
+  });
+
+  it('sweeps in expiry order: a long-lived first entry does not keep expired later ones in the cache', () => {
+    let now = 0;
+    const cache = new ReplayCache(50, () => now);
+    cache.add('long', 1_000_000);
+    for (let i = 0; i < 49; i++) cache.add(`short${i}`, 10);
     now = 20;
-    cache.add('new', 100);
-    expect(cache.size).toBe(1);
+    expect(cache.add('new', 100)).toBe('recorded');
+    expect(cache.size).toBe(2);
+    expect(cache.has('long')).toBe(true);
   });
 
   it('rejects a nonsensical size', () => {
