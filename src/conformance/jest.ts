@@ -112,8 +112,18 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
       }
     }, options.timeoutMs ?? 120_000);
 
+    // A run that could not happen (an unreachable target) is one failure with the whole story, in the first test
+    // to ask; every other test says in one line that it did not run, instead of repeating it.
+    let runErrorShown = false;
     const resultOf = (check: Check): CheckResult => {
-      if (runError !== undefined) throw runError instanceof Error ? runError : new ConformanceCheckFailure(String(runError));
+      if (runError !== undefined) {
+        if (!runErrorShown) {
+          runErrorShown = true;
+          throw runError instanceof Error ? runError : new ConformanceCheckFailure(String(runError));
+        }
+        const code = (runError as { code?: unknown }).code;
+        throw new ConformanceCheckFailure(`${check.id}: not run: the run stopped before its checks${typeof code === 'string' ? ` (${code})` : ''}; the first failing test of this suite says why`);
+      }
       const result = report?.checks.find((c) => c.id === check.id);
       if (!result) throw new ConformanceCheckFailure(`${check.id}: no result (the run did not complete)`);
       return result;

@@ -4,7 +4,9 @@
  * how skips, expected failures and failures are registered and behave.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { defaultRunClients, describeTokenEndpointConformance, type ConformanceConfig } from '../../src/conformance';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_CONCURRENCY, defaultRunClients, describeTokenEndpointConformance, type ConformanceConfig } from '../../src/conformance';
 import { recordingApi } from './support/recording-api';
 import { startMutatingProxy, withoutHeader, type MutatingProxy } from './support/mutating-proxy';
 
@@ -51,6 +53,27 @@ describe('registration', () => {
       expect(xOutcomes.get('ok-basic')).toBe('ok'); // test.failing: "passed unexpectedly" → the list is stale
     } finally {
       proxy.mutation = undefined;
+    }
+  });
+
+  test('a target that never answers fails fast, once: the first test has the error, the others one line; one timeout, not one per check', async () => {
+    const connections: Array<import('node:net').Socket> = [];
+    const hung = http.createServer(() => undefined);
+    hung.on('connection', (socket) => connections.push(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/oauth/token`;
+      const run = recordingApi();
+      describeTokenEndpointConformance({ ...config, url, timeoutMs: 300, only: ['client-auth'] }, { api: run.api });
+      const outcomes = [...(await run.run()).values()] as Error[];
+      expect(outcomes.length).toBeGreaterThan(5);
+      expect(outcomes[0]!.message).toMatch(/^cannot reach http:\/\/127\.0\.0\.1:\d+: timeout after 300 ms$/);
+      for (const later of outcomes.slice(1)) expect(later.message).toMatch(/^[\w-]+: not run: the run stopped before its checks \(ERR_TARGET_UNREACHABLE\); the first failing test of this suite says why$/);
+      // The probe and the first checks, sent together, and nothing after the probe's timeout.
+      expect(connections.length).toBeLessThanOrEqual(DEFAULT_CONCURRENCY + 1);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
     }
   });
 
