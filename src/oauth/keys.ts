@@ -80,7 +80,7 @@ export async function importSigningKey(input: SigningKeyInput, alg?: string): Pr
     if (!hasPrivateMembers(input)) {
       throw new InvalidKeyError('signing key: the JWK has no private members ("d"); a private key is needed to sign');
     }
-    const algorithm = alg ?? algorithmForJwk(input);
+    const algorithm = signingAlgorithm(alg ?? algorithmForJwk(input));
     const publicJwk = publicJwkOf(input);
     let privateKey: KeyLike;
     let publicKey: KeyLike;
@@ -90,6 +90,7 @@ export async function importSigningKey(input: SigningKeyInput, alg?: string): Pr
     } catch (cause) {
       throw new InvalidKeyError(`signing key: cannot import the ${String(input.kty)} JWK for ${algorithm}: ${describeJoseError(cause)}`);
     }
+    checkKeyStrength(publicKey, algorithm);
     return { alg: algorithm, privateKey, publicKey, publicJwk, thumbprint: await sha256Thumbprint(publicJwk) };
   }
   if (isKeyLike(input)) {
@@ -97,7 +98,7 @@ export async function importSigningKey(input: SigningKeyInput, alg?: string): Pr
       throw new InvalidKeyError(`signing key: expected a private key object, got a ${String(input.type)} key`);
     }
     const privateJwk = await exportKey(input);
-    const algorithm = alg ?? algorithmForJwk(privateJwk);
+    const algorithm = signingAlgorithm(alg ?? algorithmForJwk(privateJwk));
     const publicJwk = publicJwkOf(privateJwk);
     let publicKey: KeyLike;
     try {
@@ -105,9 +106,32 @@ export async function importSigningKey(input: SigningKeyInput, alg?: string): Pr
     } catch (cause) {
       throw new InvalidKeyError(`signing key: cannot use the key for ${algorithm}: ${describeJoseError(cause)}`);
     }
+    checkKeyStrength(publicKey, algorithm);
     return { alg: algorithm, privateKey: input, publicKey, publicJwk, thumbprint: await sha256Thumbprint(publicJwk) };
   }
   throw new InvalidArgumentError('signing key: expected a SigningKey, a private JWK or a private key object');
+}
+
+/**
+ * An algorithm a signing key may be made for: asymmetric only. `none` signs
+ * nothing and the HMAC algorithms need a shared secret, which DPoP (RFC 9449
+ * §4.2: "MUST NOT be none or an identifier for a symmetric algorithm") and
+ * private_key_jwt (RFC 7523 §3 item 9, OIDC Core §9: a public-key signature)
+ * both exclude. (The harness writes deliberately unsigned or HS256 proofs by
+ * hand, as negative overrides; that path never makes a signing key.)
+ */
+function signingAlgorithm(alg: string): string {
+  if (alg === 'none' || /^HS\d+$/.test(alg)) throw new InvalidKeyError(`signing key: alg ${JSON.stringify(alg)} is not an asymmetric signature algorithm (DPoP and private_key_jwt sign with a private key)`);
+  return alg;
+}
+
+/** RFC 7518 §3.3 and §3.5: "A key of size 2048 bits or larger MUST be used" with the RSA algorithms. */
+const MIN_RSA_BITS = 2048;
+
+function checkKeyStrength(publicKey: KeyLike, alg: string): void {
+  const details = (publicKey as { asymmetricKeyDetails?: { modulusLength?: number } }).asymmetricKeyDetails;
+  const bits = details?.modulusLength;
+  if (bits !== undefined && bits < MIN_RSA_BITS) throw new InvalidKeyError(`signing key: a ${bits}-bit RSA key is too short for ${alg}; RFC 7518 §3.3 requires ${MIN_RSA_BITS} bits or more`);
 }
 
 /** The private JWK of a signing key (for tests that must put a private key where a public one belongs). */

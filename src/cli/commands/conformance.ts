@@ -205,9 +205,9 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
   text('scope', 'scope');
   text('invalid-scope', 'invalidScope');
   if (flags.dpop === true || flags['dpop-nonce'] === true) set(flags['dpop-nonce'] === true ? 'dpop-nonce' : 'dpop', 'dpop', { enabled: true, ...(flags['dpop-nonce'] === true ? { nonce: true } : {}) });
-  const only = stringsFlag(flags, 'only').flatMap(splitIds);
+  const only = stringsFlag(flags, 'only').flatMap((text) => idsOf('only', text));
   if (only.length > 0) set('only', 'only', only);
-  const skip = stringsFlag(flags, 'skip').flatMap(splitIds);
+  const skip = stringsFlag(flags, 'skip').flatMap((text) => idsOf('skip', text));
   if (skip.length > 0) set('skip', 'skip', skip);
   text('expect-failures', 'expectedFailures', (v) => resolve(cwd, v));
   text('timeout-ms', 'timeoutMs', numberOrText);
@@ -238,14 +238,15 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
     const privateKey = stringFlag(flags, 'private-key');
     const auth = stringFlag(flags, 'auth');
     const client: Record<string, unknown> = { id: clientId, auth: auth ?? (privateKey !== undefined ? 'private_key_jwt' : 'client_secret_basic') };
-    const member = (flag: string, name: string, value: string | undefined, shown = value) => {
+    // `shown: null`: the value is a secret, never quoted in a message (a default parameter would replace an explicit undefined).
+    const member = (flag: string, name: string, value: string | undefined, shown: string | null | undefined = value) => {
       if (value === undefined) return;
       client[name] = value;
-      sources.push({ flag, pointer: `/clients/0/${name}`, ...(shown === undefined ? {} : { shown }) });
+      sources.push({ flag, pointer: `/clients/0/${name}`, ...(shown === undefined || shown === null ? {} : { shown }) });
     };
     member('client-id', 'id', clientId);
     member('auth', 'auth', auth);
-    member('client-secret', 'secret', secret, undefined); // never shown: it is the secret
+    member('client-secret', 'secret', secret, null); // never shown: it is the secret
     member('client-secret-env', 'secretEnv', secretEnv);
     member('private-key', 'privateKey', privateKey === undefined ? undefined : resolve(cwd, privateKey), privateKey);
     member('audience', 'audience', stringFlag(flags, 'audience'));
@@ -375,9 +376,12 @@ function mergeByName<V>(base: Record<string, V>, over: Record<string, V>, caseIn
   return { ...Object.fromEntries(Object.entries(base).filter(([name]) => !replaced.has(key(name)))), ...over };
 }
 
-function splitIds(value: string): string[] {
-  return value
+/** A flag's comma-separated ids; one that names none (`--only ,,,`) is a usage error, never "every check". */
+function idsOf(flag: string, value: string): string[] {
+  const ids = value
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean);
+  if (ids.length === 0) throw new UsageError(`--${flag} needs check ids or groups, comma-separated (got ${JSON.stringify(value)})`);
+  return ids;
 }

@@ -13,7 +13,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JWK } from 'jose';
-import { ConfigError } from '../../errors';
+import { ConfigError, InvalidKeyError } from '../../errors';
+import { importClientKey } from '../signing';
 import { DEFAULT_TIMEOUT_MS } from '../../oauth/limits';
 import { isLoopbackHost } from '../../oauth/loopback';
 import { DEFAULT_TOKEN_PATH, isBareOrigin } from '../../oauth/protocol';
@@ -248,6 +249,13 @@ async function resolveClient(client: ClientConfig, where: string, env: NodeJS.Pr
   if (client.auth === 'private_key_jwt') {
     if (client.privateKey === undefined) throw new ConfigError(`${where}: private_key_jwt needs privateKey (a JWK or a key file)`);
     resolved.privateJwk = await loadPrivateKey(client.privateKey, where, baseDir);
+    // Judged now, with the algorithm it will sign with: a key no check could use is one line at load, not a failure in every check.
+    try {
+      await importClientKey(resolved.privateJwk, client.alg);
+    } catch (error) {
+      if (!(error instanceof InvalidKeyError)) throw error;
+      throw new ConfigError(`${where}.privateKey: ${error.message.replace(/^signing key: /, '')}`, { cause: error });
+    }
     if (client.audience !== undefined) resolved.audience = client.audience;
     if (client.alg !== undefined) resolved.alg = client.alg;
   } else if (resolved.secret === undefined) {

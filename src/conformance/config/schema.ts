@@ -62,6 +62,7 @@ const clientSchema = {
     },
     secret: {
       type: 'string',
+      minLength: 1,
       description: 'Client secret for client_secret_basic / client_secret_post. Prefer secretEnv: a secret in a file is a secret in the repository.',
     },
     secretEnv: { type: 'string', minLength: 1, description: 'Name of the environment variable holding the client secret.' },
