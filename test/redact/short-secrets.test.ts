@@ -5,6 +5,7 @@
  * (12 characters or fewer), whatever form of it was found.
  */
 import { describe, expect, test } from '@jest/globals';
+import { curlCommand } from '../../src/conformance/views';
 import { scrubText } from '../../src/oauth/redact';
 import { MIN_SCRUBBED_LENGTH, SecretSet } from '../../src/oauth/secrets';
 
@@ -74,5 +75,15 @@ describe('the list forms the views use', () => {
     expect(scrubText(echo, [first])).toBe(echo);
     expect(scrubText(echo, [second])).toMatch(/^x \[redacted/);
     expect(scrubText(echo, [first])).toBe(echo);
+  });
+});
+
+describe('redaction by position', () => {
+  test("a curl line shows a placeholder for a shaped header whose value is a 1–3 character secret (views.ts asks the set's iteration)", () => {
+    const secrets = new SecretSet().add('k3y');
+    const request = { method: 'POST', url: 'https://as.example/oauth/token', headers: [['X-Api-Key', 'k3y'], ['Accept', 'application/json']] as Array<[string, string]>, body: 'grant_type=client_credentials' };
+    const curl = curlCommand(request, secrets);
+    expect(curl).toContain(`-H 'X-Api-Key: <HEADER_VALUE>'`);
+    expect(curl).toContain(`-H 'Accept: application/json'`);
   });
 });
