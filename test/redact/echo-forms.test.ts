@@ -92,3 +92,14 @@ describe('latin1 mojibake of a non-ASCII secret', () => {
     expect(new SecretSet().add('sécret').scrub('got sÃ©cret')).toBe('got [redacted, 7 chars]');
   });
 });
+
+describe('a hostile token with a lone surrogate', () => {
+  test('is registered without a URIError and scrubbed, raw and encoded', () => {
+    const token = 'issued-by-a-hostile-server-\ud800-token';
+    const secrets = new SecretSet();
+    expect(() => secrets.addResponse({ access_token: token, token_type: 'Bearer' })).not.toThrow();
+    expect(secrets.scrub(`x ${token} y`)).toMatch(/^x \[redacted "issu…", 34 chars\] y$/);
+    expect(secrets.scrub(`x ${Buffer.from(token).toString('base64')} y`)).toMatch(/^x \[redacted/);
+    expect(secrets.scrub(`x ${JSON.stringify(token).slice(1, -1)} y`)).toMatch(/^x \[redacted/);
+  });
+});
