@@ -6,6 +6,9 @@
 
 import { formUrlDecode } from './client-auth';
 import { SECRET_HEADERS as SECRET_HEADER_LIST, SECRET_PARAMETERS } from './protocol';
+import { marker, MAX_REDACT_DEPTH, PREFIX_LENGTH, scrubberFor, SHORT_SECRET_LENGTH } from './scrubber';
+
+export { MAX_REDACT_DEPTH };
 
 /** Body members and parameters that carry secrets (src/oauth/protocol.ts). */
 export const SECRET_BODY_MEMBERS: ReadonlySet<string> = new Set(Object.keys(SECRET_PARAMETERS));
@@ -13,12 +16,9 @@ export const SECRET_BODY_MEMBERS: ReadonlySet<string> = new Set(Object.keys(SECR
 /** Header fields that carry secrets (src/oauth/protocol.ts). */
 export const SECRET_HEADERS: ReadonlySet<string> = new Set(SECRET_HEADER_LIST);
 
-const PREFIX_LENGTH = 4;
-
-/** `"eyJh…" (812 chars, redacted)`: a short prefix and the length, never the value. */
+/** `[redacted "eyJh…", 812 chars]`: a short prefix (none for a value of 12 characters or fewer) and the length, never the value. */
 export function redactValue(value: string): string {
-  const prefix = value.length > PREFIX_LENGTH * 3 ? value.slice(0, PREFIX_LENGTH) : '';
-  return `[redacted${prefix ? ` "${prefix}…"` : ''}, ${value.length} ${value.length === 1 ? 'char' : 'chars'}]`;
+  return marker(value.length, value.length > SHORT_SECRET_LENGTH ? value.slice(0, PREFIX_LENGTH) : undefined);
 }
 
 /** Redacts an `Authorization` header value but keeps its scheme (`Basic [redacted, 20 chars]`). */
@@ -66,9 +66,6 @@ export function redactBody(value: unknown, seen = new WeakSet<object>(), depth =
   return out;
 }
 
-/** How deep redactBody copies; deeper values are replaced by a marker (they are shown, never judged). */
-export const MAX_REDACT_DEPTH = 64;
-
 /** Redacts secret parameters in a form-urlencoded string (request bodies, query strings). */
 export function redactForm(form: string): string {
   const params = new URLSearchParams(form);
@@ -98,34 +95,20 @@ export function redactQuery(query: string): string {
 
 
 /**
- * Replaces every occurrence of the given secret strings in free text, the
- * longest first (so a secret that holds another is replaced whole), by
- * split/join: no secret is ever built into a regular expression. Use it as
- * the last line of defence on text that may echo a request (an error page,
- * a server's error_description). Values under 4 characters are left alone:
- * they would match ordinary words.
+ * Replaces every occurrence of the given secrets in free text, in each form
+ * a server may echo them (src/oauth/echo-forms.ts: form- and
+ * percent-encoded, JSON- and HTML-escaped, base64, base64url and hex, also
+ * inside a longer base64 text, and as mojibake), by redaction markers.
+ * Overlapping occurrences become one marker, so a secret that holds another
+ * is replaced whole. No secret is ever built into a regular expression. Use
+ * it as the last line of defence on text that may echo a request (an error
+ * page, a server's error_description). Values under 4 characters
+ * (MIN_SCRUBBED_LENGTH) are left alone: they would match ordinary words, so
+ * they are redacted where they were sent, never searched for. A marker
+ * quotes no prefix of a secret of 12 characters or fewer, in any form.
  */
 export function scrubText(text: string, secrets: Iterable<string | undefined>): string {
-  return scrubOrdered(text, longestFirst(secrets));
-}
-
-/**
- * Each secret is first replaced by a placeholder (NUL, its index, NUL) and
- * the markers go in at the end, so a shorter secret is never searched for
- * inside the marker of a longer one (a marker quotes a 4-character prefix).
- */
-function scrubOrdered(text: string, ordered: readonly string[]): string {
-  let out = text;
-  const markers: string[] = [];
-  for (const secret of ordered) {
-    if (!out.includes(secret)) continue;
-    if (secret.includes('\u0000')) out = out.split(secret).join(redactValue(secret));
-    else {
-      out = out.split(secret).join(`\u0000${markers.length}\u0000`);
-      markers.push(redactValue(secret));
-    }
-  }
-  return markers.length === 0 ? out : out.replace(/\u0000(\d+)\u0000/g, (whole, index: string) => markers[Number(index)] ?? whole);
+  return scrubberFor(secrets).scrub(text);
 }
 
 /**
@@ -133,20 +116,7 @@ function scrubOrdered(text: string, ordered: readonly string[]): string {
  * secrets replaced in its strings and its member names (see `scrubText`).
  */
 export function scrubValue(value: unknown, secrets: Iterable<string | undefined>): unknown {
-  const ordered = longestFirst(secrets);
-  const walk = (member: unknown, depth: number): unknown => {
-    if (typeof member === 'string') return scrubOrdered(member, ordered);
-    if (member === null || typeof member !== 'object') return member;
-    if (depth >= MAX_REDACT_DEPTH) return '[nested too deep]';
-    if (Array.isArray(member)) return member.map((item) => walk(item, depth + 1));
-    return Object.fromEntries(Object.entries(member).map(([key, item]) => [scrubOrdered(key, ordered), walk(item, depth + 1)]));
-  };
-  return walk(value, 0);
-}
-
-function longestFirst(secrets: Iterable<string | undefined>): string[] {
-  const list = [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length >= 4))];
-  return list.sort((a, b) => b.length - a.length);
+  return scrubberFor(secrets).scrubValue(value);
 }
 
 // A compact JWS/JWE (RFC 7515 §7.1, RFC 7516 §7.1) starts with the base64url of a JSON

@@ -1,34 +1,46 @@
 /**
- * The secrets one run (or one request) has handled, in every form a server
- * might echo them, so nothing a user reads carries one: the harness, the
- * suite, its reporters and the Jest entry all scrub through a `SecretSet`.
+ * The secrets one run (or one request) has handled, so nothing a user reads
+ * carries one: the harness, the suite, its reporters and the Jest entry all
+ * scrub through a `SecretSet`.
  *
- * Scrubbing is split/join per secret, longest first: no secret is ever
- * built into a regular expression (a 40 KB token would exceed V8's limit,
- * and the error's message would quote the pattern).
+ * A secret of MIN_SCRUBBED_LENGTH characters or more is searched for in
+ * every form a server might echo it (src/oauth/echo-forms.ts), computed
+ * once when it is added; the search itself is one indexed pass per text
+ * (src/oauth/scrubber.ts), no secret ever built into a regular expression.
+ * A shorter secret would match ordinary words: it is kept (`isSecret`,
+ * `shortSecrets`, iteration) so the places that carried it can be redacted
+ * by position, and never searched for.
  */
-import { scrubText, scrubValue } from './redact';
-import { formUrlDecode, formUrlEncode } from './client-auth';
+import { formUrlDecode } from './client-auth';
 import { isPlainObject } from './guards';
 import { isSecretParameter, PRIVATE_JWK_MEMBERS } from './protocol';
+import { MIN_SCRUBBED_LENGTH, SCRUBBER, Scrubber, type HasScrubber } from './scrubber';
 
-/** Values shorter than this are not searched for in free text: they would match ordinary words. */
-export const MIN_SCRUBBED_LENGTH = 4;
+export { MIN_SCRUBBED_LENGTH };
 
-export class SecretSet implements Iterable<string> {
+export class SecretSet implements Iterable<string>, HasScrubber {
+  /** Every secret as added, short ones included, in the order added. */
   private readonly values = new Set<string>();
+  private readonly short = new Set<string>();
+  private readonly scrubber = new Scrubber();
 
   constructor(secrets: Iterable<string | undefined> = []) {
-    for (const secret of secrets) this.add(secret);
+    if (secrets instanceof SecretSet) this.merge(secrets);
+    else for (const secret of secrets) this.add(secret);
   }
 
   /**
-   * Adds a secret as sent and as a server may echo it: form-urlencoded
-   * (RFC 6749 Appendix B) and percent-encoded.
+   * Adds a secret. From MIN_SCRUBBED_LENGTH characters on, scrubs search
+   * for it as sent and as a server may echo it: form- and percent-encoded,
+   * JSON- and HTML-escaped, base64/base64url (also inside a longer base64
+   * text) and hex of its bytes, and as latin1 mojibake. A shorter one is
+   * only remembered, for redaction by position (`isSecret`).
    */
   add(value: string | undefined): this {
-    if (typeof value !== 'string' || value.length < MIN_SCRUBBED_LENGTH) return this;
-    for (const form of [value, formUrlEncode(value), encodeURIComponent(value)]) this.values.add(form);
+    if (typeof value !== 'string' || value.length === 0 || this.values.has(value)) return this;
+    this.values.add(value);
+    if (value.length < MIN_SCRUBBED_LENGTH) this.short.add(value);
+    this.scrubber.add(value);
     return this;
   }
 
@@ -97,31 +109,59 @@ export class SecretSet implements Iterable<string> {
     return this;
   }
 
-  /** Adds every secret of another set. */
+  /** Adds every secret of another set (another SecretSet's forms are taken over, not computed again). */
   merge(other: Iterable<string>): this {
-    for (const value of other) this.add(value);
+    if (!(other instanceof SecretSet)) {
+      for (const value of other) this.add(value);
+      return this;
+    }
+    for (const value of other.values) this.values.add(value);
+    for (const value of other.short) this.short.add(value);
+    this.scrubber.merge(other.scrubber);
     return this;
   }
 
-  has(value: string): boolean {
-    return this.values.has(value);
+  /**
+   * Whether `value` must not be shown where it stands: a secret as added
+   * (of any length, short ones included) or exactly one of the forms scrubs
+   * search for. For redaction by position: a header value or form field
+   * the package sent.
+   */
+  isSecret(value: string): boolean {
+    return this.values.has(value) || this.scrubber.hasForm(value);
   }
 
+  /** Same as `isSecret`. */
+  has(value: string): boolean {
+    return this.isSecret(value);
+  }
+
+  /** The secrets shorter than MIN_SCRUBBED_LENGTH: never searched for in text, to be redacted where they were sent. */
+  get shortSecrets(): ReadonlySet<string> {
+    return this.short;
+  }
+
+  /** How many secrets were added (short ones included). */
   get size(): number {
     return this.values.size;
   }
 
+  /** The secrets as added, short ones included (scrubText and scrubValue skip those and search for the forms of the others). */
   [Symbol.iterator](): Iterator<string> {
     return this.values[Symbol.iterator]();
   }
 
-  /** Every occurrence of every secret in `text` replaced by its redaction marker, the longest secrets first. */
+  [SCRUBBER](): Scrubber {
+    return this.scrubber;
+  }
+
+  /** `text` with every occurrence of every secret, in every echo form, replaced by a redaction marker (overlapping ones by one). */
   scrub(text: string): string {
-    return scrubText(text, this.values);
+    return this.scrubber.scrub(text);
   }
 
   /** A deep copy of a JSON-like value with every string scrubbed, member names included. */
   scrubValue(value: unknown): unknown {
-    return scrubValue(value, this.values);
+    return this.scrubber.scrubValue(value);
   }
 }

@@ -134,7 +134,8 @@ describe('SecretSet', () => {
 
   test('the longest secret is replaced first, so a secret holding another is replaced whole', () => {
     const secrets = new SecretSet().add('abcd').add('abcdefgh-long');
-    expect(secrets.scrub('abcdefgh-long')).toMatch(/^\[redacted "abcd…", 13 chars\]$/);
+    // No prefix: "abcd" would be the whole of the shorter secret.
+    expect(secrets.scrub('abcdefgh-long')).toBe('[redacted, 13 chars]');
   });
 
   test('secret parameters of a form, a JSON text or an object', () => {
