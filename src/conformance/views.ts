@@ -7,7 +7,7 @@ import { formUrlDecode } from '../oauth/client-auth';
 import { isPlainObject } from '../oauth/guards';
 import { isSecretHeader, SECRET_PARAMETERS } from '../oauth/protocol';
 import { SecretSet } from '../oauth/secrets';
-import { redactBody, redactForm, redactHeader, redactQuery, redactText, scrubText } from '../oauth/redact';
+import { redactBody, redactForm, redactHeader, redactQuery, redactText, redactValue, scrubText } from '../oauth/redact';
 import type { Exchange, WireRequest, WireResponse } from './exchange';
 import type { ProxyRoute } from './proxy';
 import type { ExchangeView } from './types';
@@ -89,12 +89,14 @@ export function redactRequest(request: WireRequest, secrets: Iterable<string>): 
       }
     } else if (/x-www-form-urlencoded/i.test(contentType) || contentType === '') body = decodeForm(redactForm(body));
   }
-  const secretList = [...secrets];
+  // A registered secret sent as a whole header value (a shaped gateway key) is redacted where it was sent, whatever
+  // its length: a value of 1-3 characters is too short to be searched for in text (src/oauth/secrets.ts).
+  const known = new Set(secrets);
   return {
     method: request.method,
-    url: scrubText(shownUrl, secretList),
-    headers: request.headers.map(([n, v]) => [n, scrubText(redactHeader(n, v), secretList)]),
-    body: body === undefined ? undefined : scrubText(body, secretList),
+    url: scrubText(shownUrl, secrets),
+    headers: request.headers.map(([n, v]) => [n, known.has(v) ? redactValue(v) : scrubText(redactHeader(n, v), secrets)]),
+    body: body === undefined ? undefined : scrubText(body, secrets),
   };
 }
 
@@ -119,8 +121,7 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = SECRET_PARAMETERS;
  * ones anyway), and `--proxy-user` with placeholders when it needs them.
  */
 export function curlCommand(request: WireRequest, secrets: Iterable<string>, proxy?: Pick<ProxyRoute, 'url' | 'credentials'>): string {
-  const secretList = [...secrets];
-  const known = new Set(secretList);
+  const known = new Set(secrets);
   const url = new URL(request.url);
   // Spliced by hand: assigning url.search would percent-encode the placeholders' angle brackets.
   const target = url.search ? `${url.origin}${url.pathname}?${placeholderForm(url.search.slice(1))}` : url.href;
@@ -160,7 +161,7 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>, pro
     } else if (body.includes('=')) body = placeholderForm(body);
     parts.push('--data-raw', quote(body));
   }
-  const command = scrubText(parts.join(' '), secretList);
+  const command = scrubText(parts.join(' '), secrets);
   // Fixed text, added after the scrub so a secret that happens to be a common word cannot mangle it.
   return basicNote ? `${command} ${BASIC_NOTE}` : command;
 }
