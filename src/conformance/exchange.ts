@@ -18,9 +18,17 @@ export interface WireResponse {
   headers: Record<string, string>;
   /** Every field line as received, for rules about how many times a field appears. */
   rawHeaders: Array<[string, string]>;
+  /** The body as text: at most MAX_KEPT_BODY_BYTES of it (src/oauth/limits.ts). */
   text: string;
-  /** The body parsed as JSON when it parses, else the raw text. */
+  /**
+   * The body parsed as JSON when it parses (nested at most MAX_JSON_DEPTH
+   * deep, and complete), else the raw text.
+   */
   body: unknown;
+  /** Set when the body went on past MAX_KEPT_BODY_BYTES: `text` is its start, not parsed, and the rest was not read. */
+  truncated?: true;
+  /** Set when the body is JSON nested deeper than MAX_JSON_DEPTH: kept as text, not parsed. */
+  tooDeep?: true;
 }
 
 export interface Exchange {

@@ -19,7 +19,8 @@ import type net from 'node:net';
 import tls from 'node:tls';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { ProxyTunnelError, TargetUnreachableError } from '../errors';
-import { MAX_RESPONSE_BYTES } from '../oauth/limits';
+import { parseBoundedJson } from '../oauth/bounded-json';
+import { MAX_KEPT_BODY_BYTES } from '../oauth/limits';
 import { SecretSet } from '../oauth/secrets';
 import { classifyTransportError, RequestTimeout } from '../oauth/transport-error';
 import type { WireRequest, WireResponse } from './exchange';
@@ -299,25 +300,28 @@ export class HttpClient {
         answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
+        let settled = false;
+        const settle = (truncated: boolean) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).subarray(0, MAX_KEPT_BODY_BYTES).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: joinHeaders(res.rawHeaders), rawHeaders: pairs(res.rawHeaders), text, ...bodyOf(text, truncated) });
+        };
         res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
           size += chunk.length;
-          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
+          // Past what is kept: the rest is not read (a body without end costs nothing more); the connection goes with it.
+          if (size > MAX_KEPT_BODY_BYTES) {
+            settle(true);
+            res.destroy();
+          }
         });
         res.on('error', (error: NodeJS.ErrnoException) => {
           clearTimeout(timer);
           reject(new AttemptFailed(error, false));
         });
-        res.on('end', () => {
-          clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: joinHeaders(res.rawHeaders),
-            rawHeaders: pairs(res.rawHeaders),
-            text,
-            body: parseBody(text),
-          });
-        });
+        res.on('end', () => settle(false));
       });
       req.end(request.body);
     });
@@ -355,11 +359,11 @@ function joinHeaders(raw: string[]): Record<string, string> {
   return out;
 }
 
-function parseBody(text: string): unknown {
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+/** The body as judged: parsed JSON when complete, JSON and nested at most MAX_JSON_DEPTH deep; else the text, marked. */
+function bodyOf(text: string, truncated: boolean): Pick<WireResponse, 'body' | 'truncated' | 'tooDeep'> {
+  if (truncated) return { body: text, truncated: true };
+  if (text.length === 0) return { body: undefined };
+  const parsed = parseBoundedJson(text);
+  if (parsed.ok) return { body: parsed.value };
+  return parsed.reason === 'too-deep' ? { body: text, tooDeep: true } : { body: text };
 }

@@ -7,6 +7,7 @@ import { formUrlDecode } from '../oauth/client-auth';
 import { isPlainObject } from '../oauth/guards';
 import { isSecretHeader, SECRET_PARAMETERS } from '../oauth/protocol';
 import { SecretSet } from '../oauth/secrets';
+import { MAX_JSON_DEPTH, MAX_KEPT_BODY_BYTES } from '../oauth/limits';
 import { redactBody, redactForm, redactHeader, redactQuery, redactText, redactValue, scrubText } from '../oauth/redact';
 import type { Exchange, WireRequest, WireResponse } from './exchange';
 import type { ProxyRoute } from './proxy';
@@ -21,10 +22,21 @@ export function viewOf(exchange: Exchange, secrets: SecretSet, proxy?: ProxyRout
       status: res.status,
       headers: Object.fromEntries(Object.entries(res.headers).map(([n, v]) => [n, secrets.scrub(n === 'set-cookie' ? '[redacted]' : v)])),
       // A non-JSON body (an error page) may echo credentials in any shape: redactText catches JWTs, header lines and secret pairs.
-      body: secrets.scrubValue(typeof res.body === 'string' ? redactText(res.body) : redactBody(res.body)),
+      body: shownBody(secrets.scrubValue(typeof res.body === 'string' ? redactText(res.body) : redactBody(res.body))),
     };
   }
   return view;
+}
+
+/** The most of one response body a report shows: enough to see what came back, bounded however much did. */
+export const MAX_SHOWN_BODY_CHARS = 8 * 1024;
+
+/** A body for the report: as it is when small, else its start as text (scrubbed first: a cut never leaves half a secret). */
+function shownBody(body: unknown): unknown {
+  if (body === undefined) return undefined;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  if (text.length <= MAX_SHOWN_BODY_CHARS) return body;
+  return `${text.slice(0, MAX_SHOWN_BODY_CHARS)}… (cut: ${text.length} characters in all)`;
 }
 
 /**
@@ -39,7 +51,13 @@ export function summarize(res: WireResponse, scrub: (text: string) => string = (
     const description = typeof body.error_description === 'string' ? ` (${JSON.stringify(cut(scrub(body.error_description), 160))})` : '';
     return `${res.status} ${cut(scrub(body.error), 80)}${description}`;
   }
-  const size = res.text ? `, ${res.text.length} bytes` : ', empty body';
+  const size = res.truncated
+    ? `, more than ${MAX_KEPT_BODY_BYTES / 1024} KiB (the rest not read)`
+    : res.tooDeep
+      ? `, JSON nested deeper than ${MAX_JSON_DEPTH} levels (not parsed)`
+      : res.text
+        ? `, ${res.text.length} bytes`
+        : ', empty body';
   // Redirects are not followed: a token request must not be replayed to another URL with its credentials.
   if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined) return `${res.status} redirect to ${res.headers.location} (not followed)${size}`;
   return `${res.status} ${res.headers['content-type'] ?? 'no Content-Type'}${size}`;
