@@ -33,16 +33,23 @@ async function serve(args: string[]): Promise<Running> {
   let stdout = '';
   let stderr = '';
   const controller = new AbortController();
+  // Ready when the endpoint line is written (or serve ended): no deadline of our own, Jest's timeout bounds it.
+  let ready!: () => void;
+  const started = new Promise<void>((resolve) => (ready = resolve));
   const exit = runCli(['serve', ...args], {
-    stdout: { write: (s: string) => (stdout += s) },
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+        if (/token endpoint: (\S+)/.test(stdout)) ready();
+      },
+    },
     stderr: { write: (s: string) => (stderr += s) },
     env: {},
     cwd: dir,
     signal: controller.signal,
   });
-  let settled: number | undefined;
-  void exit.then((code) => (settled = code));
-  for (let i = 0; i < 200 && !/token endpoint: (\S+)/.test(stdout) && settled === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+  void exit.then(ready, ready);
+  await started;
   const match = /token endpoint: (\S+)/.exec(stdout);
   if (!match) {
     controller.abort();
@@ -188,8 +195,14 @@ async function stopBinaryWith(signal: NodeJS.Signals): Promise<{ status: number;
   let stalled: net.Socket | undefined;
   try {
     let stdout = '';
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-    for (let i = 0; i < 500 && !/token endpoint: \S+/.test(stdout) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 20));
+    // Ready when the endpoint line arrives (or the child ends): waited for, not polled against a deadline.
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (data: Buffer) => {
+        stdout += data.toString();
+        if (/token endpoint: \S+/.test(stdout)) resolve();
+      });
+      void exited.then(() => resolve());
+    });
     const endpoint = /token endpoint: (\S+)/.exec(stdout)?.[1];
     if (endpoint === undefined) throw new Error(`serve did not start: ${stdout}`);
     // A keep-alive connection stays open while the signal arrives.
