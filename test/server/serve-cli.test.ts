@@ -222,7 +222,8 @@ async function stopBinaryWith(signal: NodeJS.Signals): Promise<{ status: number;
     await new Promise<void>((resolve) => stalled!.write('POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=', () => resolve()));
     await new Promise((r) => setTimeout(r, 50));
     child.kill(signal);
-    const hung = new Promise<{ code: null; signal: null }>((resolve) => setTimeout(() => resolve({ code: null, signal: null }), 5000).unref());
+    // Generous: a loaded machine may take seconds to schedule the child; a server that hangs on close never exits at all.
+    const hung = new Promise<{ code: null; signal: null }>((resolve) => setTimeout(() => resolve({ code: null, signal: null }), 20_000).unref());
     return { status, exit: await Promise.race([exited, hung]) };
   } finally {
     agent.destroy();
