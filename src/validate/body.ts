@@ -6,7 +6,7 @@
  */
 import { isPlainObject } from '../oauth/guards';
 import type { ErrorObject } from 'ajv';
-import { SCHEMA_NAMES } from '../openapi';
+import { SCHEMA_NAMES } from '../openapi/schemas';
 import { SECRET_BODY_MEMBERS, redactBody, redactValue } from '../oauth/redact';
 import { isRfcTokenErrorCode } from '../oauth/protocol';
 import { CONTRACT_SOURCE, RULES, type ProblemDraft } from './problem';

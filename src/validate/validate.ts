@@ -7,13 +7,14 @@ import { basicChallengesWithoutRealm, BASIC_REALM_MESSAGE } from '../oauth/chall
 import { USE_DPOP_NONCE } from '../oauth/dpop-nonce';
 import { DPOP_NONCE_HEADER, JSON_MEDIA_TYPE, isRfcTokenErrorCode, RFC_TOKEN_ERROR_CODES } from '../oauth/protocol';
 import { isErrorDescription, isErrorUri } from '../oauth/grammar';
-import { accessTokenJkt } from '../oauth/access-token';
-import { DOCUMENTED_STATUSES, TOKEN_ERROR_CODES } from '../openapi';
+// The modules, not the ../openapi barrel: it would load the document builder and yaml too.
+import { DOCUMENTED_STATUSES } from '../openapi/operation';
+import { TOKEN_ERROR_CODES } from '../openapi/schemas';
 import { tokenErrorProblems, tokenResponseProblems, isObject, safeValue } from './body';
 import { DIRECTIVE_WITH_ARGUMENT, findDirective, hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from './headers';
 import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError, type ResponseView } from './normalize';
 import { CONTRACT_SOURCE, InvalidExpectationError, PROFILES, RULES, resultOf, type Problem, type ProblemDraft, type ValidationProfile, type ValidationResult } from './problem';
-import { dpopKeyThumbprint, type DpopKeyInput } from './thumbprint';
+import type { DpopKeyInput } from './thumbprint';
 import { redactText } from '../oauth/redact';
 
 export interface TokenEndpointExpectation {
@@ -100,8 +101,23 @@ export async function validateTokenEndpointResponseAsync(
   return validateAsync(response, expectation);
 }
 
+/**
+ * What a DPoP key binds: its thumbprint, and the reader of a JWT access
+ * token's `cnf.jkt` (jose's decoder, loaded here on first use: the
+ * synchronous path, which every assertion without a key takes, never needs it).
+ */
+interface KeyBinding {
+  jkt: string;
+  tokenJkt(accessToken: string): string | undefined;
+}
+
+async function keyBinding(key: DpopKeyInput): Promise<KeyBinding> {
+  const [{ dpopKeyThumbprint }, { accessTokenJkt }] = await Promise.all([import('./thumbprint'), import('../oauth/access-token')]);
+  return { jkt: await dpopKeyThumbprint(key), tokenJkt: accessTokenJkt };
+}
+
 async function validateAsync(response: unknown, expectation: TokenEndpointExpectation): Promise<ValidationResult> {
-  const jkt = expectation.dpopKey === undefined ? undefined : await dpopKeyThumbprint(expectation.dpopKey);
+  const binding = expectation.dpopKey === undefined ? undefined : await keyBinding(expectation.dpopKey);
   let view: ResponseView | Problem;
   if (isFetchResponse(response)) {
     try {
@@ -113,7 +129,7 @@ async function validateAsync(response: unknown, expectation: TokenEndpointExpect
   } else {
     view = readResponse(response);
   }
-  return resultOf(problemsOf(view, expectation, jkt), expectation.profile);
+  return resultOf(problemsOf(view, expectation, binding), expectation.profile);
 }
 
 /** Whether the status is one the contract documents (200, 400, 401). */
@@ -121,9 +137,9 @@ export function isDocumentedStatus(status: number): boolean {
   return status === 200 || status === 400 || status === 401;
 }
 
-function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpectation, jkt: string | undefined): ProblemDraft[] {
+function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpectation, binding: KeyBinding | undefined): ProblemDraft[] {
   if (!('bodyKind' in view)) return [view];
-  const problems = collectProblems(view, expectation, jkt);
+  const problems = collectProblems(view, expectation, binding);
   // What the server sent is free text (a header, a scope, an error_description) that may quote a
   // secret pair or a JWT: problems reach reports and logs, so they carry it redacted.
   for (const problem of problems) {
@@ -132,7 +148,7 @@ function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpe
   return problems;
 }
 
-function collectProblems(view: ResponseView, expectation: TokenEndpointExpectation, jkt: string | undefined): ProblemDraft[] {
+function collectProblems(view: ResponseView, expectation: TokenEndpointExpectation, binding: KeyBinding | undefined): ProblemDraft[] {
   const problems: ProblemDraft[] = [];
   const { status } = view;
   const documented = isDocumentedStatus(status);
@@ -207,7 +223,7 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
   const body = view.body;
   if (success) {
     tokenResponseProblems(body, problems);
-    if (isObject(body)) successExpectationProblems(body, expectation, jkt, problems);
+    if (isObject(body)) successExpectationProblems(body, expectation, binding, problems);
   } else {
     tokenErrorProblems(body, problems, expectation.errorCodes);
     if (isObject(body)) errorExpectationProblems(body, view, expectation, problems);
@@ -215,7 +231,8 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
   return problems;
 }
 
-function successExpectationProblems(body: Record<string, unknown>, expectation: TokenEndpointExpectation, jkt: string | undefined, problems: ProblemDraft[]): void {
+function successExpectationProblems(body: Record<string, unknown>, expectation: TokenEndpointExpectation, binding: KeyBinding | undefined, problems: ProblemDraft[]): void {
+  const jkt = binding?.jkt;
   const rfc = expectation.profile === 'rfc';
   // RFC 6749 §5.1: token_type is case-insensitive; the contract's enum is exact.
   const tokenType = rfc ? canonicalTokenType(body.token_type) : body.token_type;
@@ -236,8 +253,8 @@ function successExpectationProblems(body: Record<string, unknown>, expectation: 
     problems.push({ where: 'body', pointer: '/cnf/jkt', rule: RULES.cnfJkt, message: `expected cnf.jkt "${jkt}", the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)`, expected: jkt, received: body.cnf.jkt });
   }
   // rfc: without a body cnf, the binding is read from a JWT access token's cnf.jkt (RFC 9449 §6.1; opaque tokens cannot be read).
-  if (rfc && jkt !== undefined && tokenType === 'DPoP' && body.cnf === undefined && typeof body.access_token === 'string') {
-    const claimed = accessTokenJkt(body.access_token);
+  if (rfc && binding !== undefined && tokenType === 'DPoP' && body.cnf === undefined && typeof body.access_token === 'string') {
+    const claimed = binding.tokenJkt(body.access_token);
     if (claimed !== undefined && claimed !== jkt) {
       problems.push({ where: 'body', pointer: '/access_token', rule: RULES.cnfJkt, message: `expected the access token's cnf.jkt claim to be "${jkt}", the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)`, expected: jkt, received: claimed });
     }
