@@ -11,7 +11,7 @@ import { isErrorDescription, isErrorUri } from '../oauth/grammar';
 import { DOCUMENTED_STATUSES } from '../openapi/operation';
 import { TOKEN_ERROR_CODES } from '../openapi/schemas';
 import { tokenErrorProblems, tokenResponseProblems, isObject, safeValue } from './body';
-import { DIRECTIVE_WITH_ARGUMENT, findDirective, hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from './headers';
+import { DIRECTIVE_WITH_ARGUMENT, contractHeaders, findDirective, hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from './headers';
 import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError, type ResponseView } from './normalize';
 import { CONTRACT_SOURCE, InvalidExpectationError, PROFILES, RULES, resultOf, type Problem, type ProblemDraft, type ValidationProfile, type ValidationResult } from './problem';
 import type { DpopKeyInput } from './thumbprint';
@@ -168,27 +168,23 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
   }
 
   // Headers (RFC 6749 §5.1, §5.2).
-  const contentType = headerValue(view.headers, 'content-type');
+  const headers = contractHeaders(view.headers);
+  const contentType = headers.contentType;
   if (!isJsonMediaType(contentType)) {
     problems.push({ where: 'header', pointer: '/content-type', rule: RULES.contentType, message: `Content-Type must be application/json (parameters such as charset allowed; RFC 6749 §5.1, §5.2)${jsonLookalikeHint(contentType)}`, expected: JSON_MEDIA_TYPE, received: contentType });
   }
   if (success || expectation.strict !== false) {
-    // RFC 6749 §5.1 asks this of responses carrying tokens; on every other response it is the contract's own rule.
-    const [where, source] = success
-      ? ['a token response', 'RFC 6749 §5.1']
-      : [status >= 400 ? 'an error response in strict mode' : 'any token endpoint response in strict mode', CONTRACT_CACHE_RULE];
-    // On a token response the RFC's rule (RULE_SOURCES); elsewhere the contract's.
-    const reading = success ? undefined : CONTRACT_SOURCE;
-    const cacheControl = headerValue(view.headers, 'cache-control');
+    const { cacheControl, pragma } = headers;
     if (!hasNoStore(cacheControl)) {
+      const { where, source, reading } = cacheRuleReading(status);
       problems.push({ where: 'header', pointer: '/cache-control', rule: RULES.cacheControlNoStore, message: `Cache-Control must contain the directive no-store on ${where} (${source})${argumentHint(cacheControl, 'no-store', 'RFC 9111 §5.2.2.5')}`, expected: 'no-store', received: cacheControl, ...reading });
     }
-    const pragma = headerValue(view.headers, 'pragma');
     if (!hasNoCache(pragma)) {
+      const { where, source, reading } = cacheRuleReading(status);
       problems.push({ where: 'header', pointer: '/pragma', rule: RULES.pragmaNoCache, message: `Pragma must be no-cache on ${where} (${source})${argumentHint(pragma, 'no-cache', 'RFC 9111 §5.4')}`, expected: 'no-cache', received: pragma, ...reading });
     }
   }
-  const challenge = headerValue(view.headers, 'www-authenticate');
+  const challenge = headers.wwwAuthenticate;
   if (status === 401 && (challenge === undefined || challenge.trim() === '')) {
     problems.push({ where: 'header', pointer: '/www-authenticate', rule: RULES.wwwAuthenticate, message: 'a 401 must carry a WWW-Authenticate challenge (RFC 6749 §5.2, RFC 9110 §15.5.2)', expected: 'a challenge, e.g. Basic realm="OAuth"', received: challenge });
   }
@@ -198,7 +194,7 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
   }
 
   // RFC 9449 §8.1, §8.2: a DPoP-Nonce, on whatever response it comes, is 1*NQCHAR (use_dpop_nonce also needs one: below).
-  const nonce = headerValue(view.headers, DPOP_NONCE_HEADER_NAME);
+  const nonce = headers.dpopNonce;
   if (nonce !== undefined && !isDpopNonce(nonce) && !judgedAsUseDpopNonce(view, documented && !success)) {
     problems.push({ where: 'header', pointer: '/dpop-nonce', rule: RULES.dpopNonce, message: 'a DPoP-Nonce header must be a nonce of NQCHARs (RFC 9449 §8.1: nonce = 1*NQCHAR)', expected: '1*NQCHAR', received: nonce });
   }
@@ -304,6 +300,16 @@ function errorExpectationProblems(body: Record<string, unknown>, view: ResponseV
       problems.push({ where: 'header', pointer: '/dpop-nonce', rule: RULES.dpopNonce, message: 'use_dpop_nonce must carry a fresh DPoP-Nonce header of NQCHARs (RFC 9449 §8, §8.1)', expected: '1*NQCHAR', received: nonce });
     }
   }
+}
+
+/**
+ * How a missing no-store/no-cache is described, and whose rule it is: RFC 6749 §5.1 asks it of
+ * responses carrying tokens (the rule's own source, RULE_SOURCES); on every other response it is
+ * the contract's own rule. Built only for a problem: the pass path allocates nothing for it.
+ */
+function cacheRuleReading(status: number): { where: string; source: string; reading: typeof CONTRACT_SOURCE | undefined } {
+  if (status === 200) return { where: 'a token response', source: 'RFC 6749 §5.1', reading: undefined };
+  return { where: status >= 400 ? 'an error response in strict mode' : 'any token endpoint response in strict mode', source: CONTRACT_CACHE_RULE, reading: CONTRACT_SOURCE };
 }
 
 /**
