@@ -11,7 +11,7 @@
 import { InvalidExpectationError } from '../errors';
 import { RULES, type ValidationResult } from '../validate/problem';
 import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError } from '../validate/normalize';
-import { validateTokenEndpointResponse, validateTokenEndpointResponseAsync, type TokenEndpointExpectation } from '../validate/validate';
+import { checkExpectation, validateTokenEndpointResponse, validateTokenEndpointResponseAsync, validateWithCheckedExpectation, type TokenEndpointExpectation } from '../validate/validate';
 import { withConfiguration } from './config';
 import { checkOptions } from './options';
 
@@ -67,8 +67,23 @@ export function fromOptions<O extends object>(
   defaults: TokenEndpointExpectation,
   build: (options: O) => TokenEndpointExpectation,
 ): (options?: O) => TokenEndpointExpectation {
-  const frozen = Object.freeze({ ...defaults });
+  const frozen = checkedDefaults(defaults);
   return (options) => (options === undefined ? frozen : { ...frozen, ...build(checkOptions(options, allowed) as O) });
+}
+
+/**
+ * Marks an expectation checked when it was built: a matcher's frozen
+ * defaults, checked once at definition instead of on every call.
+ * Non-enumerable, so a spread copy (given options, run-wide settings) is not
+ * marked and is checked as usual.
+ */
+const CHECKED = Symbol('attesto.checkedExpectation');
+
+function checkedDefaults(defaults: TokenEndpointExpectation): TokenEndpointExpectation {
+  const expectation = { ...defaults };
+  checkExpectation(expectation);
+  Object.defineProperty(expectation, CHECKED, { value: true });
+  return Object.freeze(expectation);
 }
 
 /**
@@ -87,7 +102,8 @@ export function runMatcher<Args extends unknown[]>(
     // Spread of an empty array costs more than the rest of this function: the usual call has no arguments.
     const expectation = withConfiguration(args.length === 0 ? (spec.expectation as () => TokenEndpointExpectation)() : spec.expectation(...args));
     if (expectation.dpopKey !== undefined || isFetchResponse(received)) return runAsync(call, received, expectation);
-    result = validateTokenEndpointResponse(received, expectation as TokenEndpointExpectation & { dpopKey?: undefined });
+    const sync = expectation as TokenEndpointExpectation & { dpopKey?: undefined };
+    result = (expectation as { [CHECKED]?: true })[CHECKED] === true ? validateWithCheckedExpectation(received, sync) : validateTokenEndpointResponse(received, sync);
   } catch (error) {
     throw matcherError(call, error);
   }

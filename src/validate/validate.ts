@@ -83,8 +83,17 @@ export function validateTokenEndpointResponse(
   expectation: TokenEndpointExpectation = {},
 ): ValidationResult | Promise<ValidationResult> {
   checkExpectation(expectation);
-  if (expectation.dpopKey === undefined) return resultOf(problemsOf(readResponse(response), expectation, undefined), expectation.profile);
+  if (expectation.dpopKey === undefined) return validateWithCheckedExpectation(response, expectation as SyncExpectation);
   return validateAsync(response, expectation);
+}
+
+/**
+ * validateTokenEndpointResponse without checking the expectation, for one
+ * checked once already (a matcher's frozen defaults, src/matchers/run.ts):
+ * the matchers' pass path. Internal: not exported by the package.
+ */
+export function validateWithCheckedExpectation(response: unknown, expectation: SyncExpectation): ValidationResult {
+  return resultOf(problemsOf(readResponse(response), expectation, undefined), expectation.profile);
 }
 
 /**
