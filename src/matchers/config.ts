@@ -3,7 +3,8 @@
  * (e.g. in a setup file), instead of `{ profile: 'rfc' }` on every call.
  * Options given to a matcher call win over these.
  */
-import { checkExpectation, type TokenEndpointExpectation, type ValidationProfile } from '../validate';
+import type { ValidationProfile } from '../validate/problem';
+import { checkExpectation, type TokenEndpointExpectation } from '../validate/validate';
 import { checkOptions } from './options';
 
 export interface MatcherConfiguration {

@@ -1,5 +1,5 @@
 /** The options check every matcher (and configureMatchers) shares. */
-import { InvalidExpectationError } from '../validate';
+import { InvalidExpectationError } from '../errors';
 
 /** Checks an options argument: a plain object with known keys only (catches typos). */
 export function checkOptions(options: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {

@@ -2,22 +2,16 @@
  * What every matcher shares: validation, the result object, and failure
  * messages built lazily (only when a test fails), so the pass path costs
  * little more than the validation itself.
+ *
+ * Jest loads the setup entry again for every test file, so this module
+ * imports the validator's modules themselves, not the ../validate barrel,
+ * and loads what only a failure message needs (formatting, the SecretSet)
+ * on the first failure.
  */
-import { SecretSet } from '../oauth/secrets';
-import {
-  InvalidExpectationError,
-  RULES,
-  formatProblems,
-  formatResponse,
-  fromFetch,
-  isFetchResponse,
-  validateTokenEndpointResponse,
-  validateTokenEndpointResponseAsync,
-  UnsupportedResponseError,
-  type TokenEndpointExpectation,
-  type ValidationResult,
-} from '../validate';
-import { readResponse } from '../validate/normalize';
+import { InvalidExpectationError } from '../errors';
+import { RULES, type ValidationResult } from '../validate/problem';
+import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError } from '../validate/normalize';
+import { checkExpectation, validateTokenEndpointResponse, validateTokenEndpointResponseAsync, validateWithCheckedExpectation, type TokenEndpointExpectation } from '../validate/validate';
 import { withConfiguration } from './config';
 import { checkOptions } from './options';
 
@@ -73,8 +67,23 @@ export function fromOptions<O extends object>(
   defaults: TokenEndpointExpectation,
   build: (options: O) => TokenEndpointExpectation,
 ): (options?: O) => TokenEndpointExpectation {
-  const frozen = Object.freeze({ ...defaults });
+  const frozen = checkedDefaults(defaults);
   return (options) => (options === undefined ? frozen : { ...frozen, ...build(checkOptions(options, allowed) as O) });
+}
+
+/**
+ * Marks an expectation checked when it was built: a matcher's frozen
+ * defaults, checked once at definition instead of on every call.
+ * Non-enumerable, so a spread copy (given options, run-wide settings) is not
+ * marked and is checked as usual.
+ */
+const CHECKED = Symbol('attesto.checkedExpectation');
+
+function checkedDefaults(defaults: TokenEndpointExpectation): TokenEndpointExpectation {
+  const expectation = { ...defaults };
+  checkExpectation(expectation);
+  Object.defineProperty(expectation, CHECKED, { value: true });
+  return Object.freeze(expectation);
 }
 
 /**
@@ -90,9 +99,11 @@ export function runMatcher<Args extends unknown[]>(
   const call: Call = { ctx: context ?? {}, spec, args };
   let result: ValidationResult;
   try {
-    const expectation = withConfiguration(spec.expectation(...args));
+    // Spread of an empty array costs more than the rest of this function: the usual call has no arguments.
+    const expectation = withConfiguration(args.length === 0 ? (spec.expectation as () => TokenEndpointExpectation)() : spec.expectation(...args));
     if (expectation.dpopKey !== undefined || isFetchResponse(received)) return runAsync(call, received, expectation);
-    result = validateTokenEndpointResponse(received, expectation as TokenEndpointExpectation & { dpopKey?: undefined });
+    const sync = expectation as TokenEndpointExpectation & { dpopKey?: undefined };
+    result = (expectation as { [CHECKED]?: true })[CHECKED] === true ? validateWithCheckedExpectation(received, sync) : validateTokenEndpointResponse(received, sync);
   } catch (error) {
     throw matcherError(call, error);
   }
@@ -127,30 +138,42 @@ function toResult(call: Call, received: unknown, result: ValidationResult): Matc
   return { pass: result.ok, message: () => (result.ok ? passMessage(call, received, result) : failMessage(call, received, result)) };
 }
 
+type Format = typeof import('../validate/format');
+type Secrets = typeof import('../oauth/secrets');
+let formatModule: Format | undefined;
+let secretsModule: Secrets | undefined;
+
+/** The message formatters, loaded on the first message: a passing assertion never builds one. */
+function format(): Format {
+  // A synchronous lazy load: messages are built synchronously, when Jest asks for them.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (formatModule ??= require('../validate/format') as Format);
+}
+
 function notAResponseMessage(call: Call, result: ValidationResult): string {
-  return [hint(call), '', 'The received value is not an HTTP response, so .not cannot judge it:', formatProblems(result.problems)].join('\n');
+  return [hint(call), '', 'The received value is not an HTTP response, so .not cannot judge it:', format().formatProblems(result.problems)].join('\n');
 }
 
 function failMessage(call: Call, received: unknown, result: ValidationResult): string {
   const count = result.problems.length;
-  const lines = [hint(call), '', `Expected ${call.spec.what(...call.args)}; found ${count} problem${count === 1 ? '' : 's'}:`, formatProblems(result.problems)];
+  const lines = [hint(call), '', `Expected ${call.spec.what(...call.args)}; found ${count} problem${count === 1 ? '' : 's'}:`, format().formatProblems(result.problems)];
   pushWarnings(lines, result);
   const view = readResponse(received);
-  if ('bodyKind' in view) lines.push('', formatResponse(view, result.problems));
+  if ('bodyKind' in view) lines.push('', format().formatResponse(view, result.problems));
   return scrubTokens(lines.join('\n'), view);
 }
 
 /** Warnings (SHOULD; CONTRACT under the rfc profile) are listed under the problems, never dropped. */
 function pushWarnings(lines: string[], result: ValidationResult): void {
   const count = result.warnings.length;
-  if (count > 0) lines.push(`and ${count} warning${count === 1 ? '' : 's'} (not failing under this profile):`, formatProblems(result.warnings, '  ! '));
+  if (count > 0) lines.push(`and ${count} warning${count === 1 ? '' : 's'} (not failing under this profile):`, format().formatProblems(result.warnings, '  ! '));
 }
 
 function passMessage(call: Call, received: unknown, result: ValidationResult): string {
   const lines = [hint(call), '', `Expected the response not to be ${call.spec.what(...call.args)}, but it is.`];
   pushWarnings(lines, result);
   const view = readResponse(received);
-  if ('bodyKind' in view) lines.push('', formatResponse(view));
+  if ('bodyKind' in view) lines.push('', format().formatResponse(view));
   return scrubTokens(lines.join('\n'), view);
 }
 
@@ -160,7 +183,10 @@ function passMessage(call: Call, received: unknown, result: ValidationResult): s
  * token in its own member, this catches it quoted anywhere else.
  */
 function scrubTokens(message: string, view: ReturnType<typeof readResponse>): string {
-  return 'bodyKind' in view ? new SecretSet().addResponse(view.body).scrub(message) : message;
+  if (!('bodyKind' in view)) return message;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SecretSet } = (secretsModule ??= require('../oauth/secrets') as Secrets);
+  return new SecretSet().addResponse(view.body).scrub(message);
 }
 
 function hint({ ctx, spec, args }: Call): string {

@@ -1,5 +1,5 @@
-import { InvalidExpectationError } from '../validate';
-import type { TokenErrorCode } from '../openapi';
+import { InvalidExpectationError } from '../errors';
+import type { TokenErrorCode } from '../openapi/schemas';
 import type { RfcTokenErrorCode } from '../oauth/protocol';
 import type { TokenErrorOptions } from './types';
 import { defineMatcher, describeStatusOption, fromOptions } from './run';

@@ -5,12 +5,12 @@
  * by `cnf`), not reported as a wall of errors from both branches.
  */
 import { isPlainObject } from '../oauth/guards';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { SCHEMA_NAMES } from '../openapi';
+import type { ErrorObject } from 'ajv';
+import { SCHEMA_NAMES } from '../openapi/schemas';
 import { SECRET_BODY_MEMBERS, redactBody, redactValue } from '../oauth/redact';
 import { isRfcTokenErrorCode } from '../oauth/protocol';
 import { CONTRACT_SOURCE, RULES, type ProblemDraft } from './problem';
-import { contractValidators } from './schema-validators';
+import { contractValidators, type ContractValidateFunction } from './schema-validators';
 
 const TOKEN_TYPES = ['Bearer', 'DPoP'] as const;
 
@@ -77,7 +77,7 @@ export function tokenErrorProblems(body: unknown, problems: ProblemDraft[], extr
 }
 
 function branchProblems(
-  validate: ValidateFunction<unknown> | ((data: unknown) => boolean) & { errors?: ErrorObject[] | null },
+  validate: ContractValidateFunction<unknown>,
   label: string,
   body: Record<string, unknown>,
   problems: ProblemDraft[],

@@ -5,6 +5,8 @@
  * are single regular-expression tests so the pass path allocates nothing.
  */
 import { isNonce } from '../oauth/grammar';
+import { DPOP_NONCE_HEADER } from '../oauth/protocol';
+import { InternalError } from '../errors';
 
 /** Header maps as the HTTP clients hand them over: node/supertest/axios records, WHATWG `Headers`, `Map`. */
 export type HeaderSource = Readonly<Record<string, unknown>> | { get(name: string): unknown } | ReadonlyMap<string, unknown>;
@@ -27,6 +29,82 @@ export function headerValue(headers: HeaderSource | undefined, name: string): st
   }
   return undefined;
 }
+
+/** The headers the contract judges, each read as headerValue reads it. */
+export interface ContractHeaders {
+  contentType: string | undefined;
+  cacheControl: string | undefined;
+  pragma: string | undefined;
+  wwwAuthenticate: string | undefined;
+  dpopNonce: string | undefined;
+}
+
+/**
+ * The five headers the contract judges, with the result headerValue gives
+ * for each. One pass for all five: on a plain record (node, supertest), the
+ * names not found as lower-case own properties are looked for among the
+ * other names in one walk over the keys, not one walk per missing header
+ * (a token response normally lacks two of them). It runs on every assertion.
+ */
+export function contractHeaders(headers: HeaderSource | undefined): ContractHeaders {
+  if (headers === undefined || headers instanceof Map || isHeadersLike(headers)) {
+    return {
+      contentType: headerValue(headers, 'content-type'),
+      cacheControl: headerValue(headers, 'cache-control'),
+      pragma: headerValue(headers, 'pragma'),
+      wwwAuthenticate: headerValue(headers, 'www-authenticate'),
+      dpopNonce: headerValue(headers, DPOP_NONCE),
+    };
+  }
+  const record = headers as Readonly<Record<string, unknown>>;
+  const contentType = record['content-type'];
+  const cacheControl = record['cache-control'];
+  const pragma = record.pragma;
+  const wwwAuthenticate = record['www-authenticate'];
+  const dpopNonce = record[DPOP_NONCE];
+  const found: ContractHeaders = {
+    contentType: contentType === undefined ? undefined : headerText(contentType),
+    cacheControl: cacheControl === undefined ? undefined : headerText(cacheControl),
+    pragma: pragma === undefined ? undefined : headerText(pragma),
+    wwwAuthenticate: wwwAuthenticate === undefined ? undefined : headerText(wwwAuthenticate),
+    dpopNonce: dpopNonce === undefined ? undefined : headerText(dpopNonce),
+  };
+  let missing = (contentType === undefined ? 1 : 0) | (cacheControl === undefined ? 2 : 0) | (pragma === undefined ? 4 : 0) | (wwwAuthenticate === undefined ? 8 : 0) | (dpopNonce === undefined ? 16 : 0);
+  if (missing === 0) return found;
+  // As headerValue: a name missing in lower case is the first own key equal to it case-insensitively.
+  // for-in (own keys first, in Object.keys order) allocates no key array; inherited keys are skipped.
+  for (const key in record) {
+    const bit = missingBit(key, missing);
+    if (bit === 0 || !Object.prototype.hasOwnProperty.call(record, key)) continue;
+    missing &= ~bit;
+    const text = headerText(record[key]);
+    if (bit === 1) found.contentType = text;
+    else if (bit === 2) found.cacheControl = text;
+    else if (bit === 4) found.pragma = text;
+    else if (bit === 8) found.wwwAuthenticate = text;
+    else found.dpopNonce = text;
+    if (missing === 0) break;
+  }
+  return found;
+}
+
+/** The bit of the missing contract header `key` names in another case, or 0; by length first, so most keys cost one comparison. */
+function missingBit(key: string, missing: number): number {
+  const index = CONTRACT_HEADER_INDEX_BY_LENGTH[key.length];
+  if (index === undefined) return 0;
+  const bit = 1 << index;
+  return (missing & bit) !== 0 && sameLetters(key, 0, CONTRACT_HEADER_NAMES[index]!) ? bit : 0;
+}
+
+const DPOP_NONCE = DPOP_NONCE_HEADER.toLowerCase();
+/** In the bit order of contractHeaders' `missing`. */
+const CONTRACT_HEADER_NAMES: readonly string[] = ['content-type', 'cache-control', 'pragma', 'www-authenticate', DPOP_NONCE];
+/** Their lengths differ: a key's length names the one header it may be. */
+const CONTRACT_HEADER_INDEX_BY_LENGTH: readonly (number | undefined)[] = CONTRACT_HEADER_NAMES.reduce<(number | undefined)[]>((byLength, name, index) => {
+  if (byLength[name.length] !== undefined) throw new InternalError(`internal: two contract headers of length ${name.length}`);
+  byLength[name.length] = index;
+  return byLength;
+}, []);
 
 /** A plain copy with lower-case names and string values. */
 export function headerRecord(headers: HeaderSource | undefined): Record<string, string> {
@@ -91,11 +169,30 @@ function headerText(value: unknown): string | undefined {
 // RFC 9110 §8.3.1: type/subtype case-insensitive, optional whitespace before parameters.
 const JSON_MEDIA_TYPE = /^[ \t]*application\/json[ \t]*(?:;|$)/i;
 
-export const isJsonMediaType = (value: string | undefined): boolean => value !== undefined && JSON_MEDIA_TYPE.test(value);
-/** `Cache-Control` lists `no-store` as a directive of its own, without an argument (RFC 9111 §5.2.2.5). */
-export const hasNoStore = (value: string | undefined): boolean => value !== undefined && findDirective(value, 'no-store') === DIRECTIVE_BARE;
-/** `Pragma` lists `no-cache` (RFC 9111 §5.4). */
-export const hasNoCache = (value: string | undefined): boolean => value !== undefined && findDirective(value, 'no-cache') === DIRECTIVE_BARE;
+let lastMediaType: string | undefined;
+let lastMediaTypeIsJson = false;
+
+/**
+ * The media type is application/json, parameters allowed. Each assertion asks
+ * this twice of the same string (reading the body, then judging the
+ * header), so the last answer is kept: strings are immutable, and the
+ * regular expression is the larger cost of a passing check.
+ */
+export function isJsonMediaType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (value !== lastMediaType) {
+    lastMediaTypeIsJson = JSON_MEDIA_TYPE.test(value);
+    lastMediaType = value;
+  }
+  return lastMediaTypeIsJson;
+}
+/**
+ * `Cache-Control` lists `no-store` as a directive of its own, without an argument (RFC 9111 §5.2.2.5).
+ * The field holding only that directive, the usual case, needs no scan.
+ */
+export const hasNoStore = (value: string | undefined): boolean => value !== undefined && (value === 'no-store' || findDirective(value, 'no-store') === DIRECTIVE_BARE);
+/** `Pragma` lists `no-cache` (RFC 9111 §5.4); `no-cache` alone needs no scan. */
+export const hasNoCache = (value: string | undefined): boolean => value !== undefined && (value === 'no-cache' || findDirective(value, 'no-cache') === DIRECTIVE_BARE);
 /** RFC 9449 §8.1: nonce = 1*NQCHAR (src/oauth/grammar.ts). */
 export const isDpopNonce = (value: string | undefined): boolean => isNonce(value);
 

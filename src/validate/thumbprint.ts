@@ -4,8 +4,11 @@
  * jose; the key may be a public or private JWK, a KeyObject or CryptoKey,
  * a key pair holder (`{ publicJwk }`, `{ jwk }`, `{ publicKey }`), or an
  * already computed thumbprint string.
+ *
+ * jose is loaded on the first key, not with this module: the validator and
+ * the matchers load this module on every test file, and most never see a key.
  */
-import { exportJWK, type JWK, type KeyLike } from 'jose';
+import type { JWK, KeyLike } from 'jose';
 import { KeyObject } from 'node:crypto';
 import { sha256Thumbprint } from '../oauth/thumbprint';
 import { InvalidExpectationError } from './problem';
@@ -53,6 +56,7 @@ async function computeThumbprint(key: object): Promise<string> {
 
 async function toJwk(key: object, depth = 0): Promise<JWK> {
   if (isCryptoKeyLike(key)) {
+    const { exportJWK } = await import('jose');
     try {
       return await exportJWK(key as KeyLike);
     } catch (error) {

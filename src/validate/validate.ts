@@ -7,13 +7,14 @@ import { basicChallengesWithoutRealm, BASIC_REALM_MESSAGE } from '../oauth/chall
 import { USE_DPOP_NONCE } from '../oauth/dpop-nonce';
 import { DPOP_NONCE_HEADER, JSON_MEDIA_TYPE, isRfcTokenErrorCode, RFC_TOKEN_ERROR_CODES } from '../oauth/protocol';
 import { isErrorDescription, isErrorUri } from '../oauth/grammar';
-import { accessTokenJkt } from '../oauth/access-token';
-import { DOCUMENTED_STATUSES, TOKEN_ERROR_CODES } from '../openapi';
+// The modules, not the ../openapi barrel: it would load the document builder and yaml too.
+import { DOCUMENTED_STATUSES } from '../openapi/operation';
+import { TOKEN_ERROR_CODES } from '../openapi/schemas';
 import { tokenErrorProblems, tokenResponseProblems, isObject, safeValue } from './body';
-import { DIRECTIVE_WITH_ARGUMENT, findDirective, hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from './headers';
+import { DIRECTIVE_WITH_ARGUMENT, contractHeaders, findDirective, hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from './headers';
 import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError, type ResponseView } from './normalize';
 import { CONTRACT_SOURCE, InvalidExpectationError, PROFILES, RULES, resultOf, type Problem, type ProblemDraft, type ValidationProfile, type ValidationResult } from './problem';
-import { dpopKeyThumbprint, type DpopKeyInput } from './thumbprint';
+import type { DpopKeyInput } from './thumbprint';
 import { redactText } from '../oauth/redact';
 
 export interface TokenEndpointExpectation {
@@ -82,8 +83,17 @@ export function validateTokenEndpointResponse(
   expectation: TokenEndpointExpectation = {},
 ): ValidationResult | Promise<ValidationResult> {
   checkExpectation(expectation);
-  if (expectation.dpopKey === undefined) return resultOf(problemsOf(readResponse(response), expectation, undefined), expectation.profile);
+  if (expectation.dpopKey === undefined) return validateWithCheckedExpectation(response, expectation as SyncExpectation);
   return validateAsync(response, expectation);
+}
+
+/**
+ * validateTokenEndpointResponse without checking the expectation, for one
+ * checked once already (a matcher's frozen defaults, src/matchers/run.ts):
+ * the matchers' pass path. Internal: not exported by the package.
+ */
+export function validateWithCheckedExpectation(response: unknown, expectation: SyncExpectation): ValidationResult {
+  return resultOf(problemsOf(readResponse(response), expectation, undefined), expectation.profile);
 }
 
 /**
@@ -100,8 +110,23 @@ export async function validateTokenEndpointResponseAsync(
   return validateAsync(response, expectation);
 }
 
+/**
+ * What a DPoP key binds: its thumbprint, and the reader of a JWT access
+ * token's `cnf.jkt` (jose's decoder, loaded here on first use: the
+ * synchronous path, which every assertion without a key takes, never needs it).
+ */
+interface KeyBinding {
+  jkt: string;
+  tokenJkt(accessToken: string): string | undefined;
+}
+
+async function keyBinding(key: DpopKeyInput): Promise<KeyBinding> {
+  const [{ dpopKeyThumbprint }, { accessTokenJkt }] = await Promise.all([import('./thumbprint'), import('../oauth/access-token')]);
+  return { jkt: await dpopKeyThumbprint(key), tokenJkt: accessTokenJkt };
+}
+
 async function validateAsync(response: unknown, expectation: TokenEndpointExpectation): Promise<ValidationResult> {
-  const jkt = expectation.dpopKey === undefined ? undefined : await dpopKeyThumbprint(expectation.dpopKey);
+  const binding = expectation.dpopKey === undefined ? undefined : await keyBinding(expectation.dpopKey);
   let view: ResponseView | Problem;
   if (isFetchResponse(response)) {
     try {
@@ -113,7 +138,7 @@ async function validateAsync(response: unknown, expectation: TokenEndpointExpect
   } else {
     view = readResponse(response);
   }
-  return resultOf(problemsOf(view, expectation, jkt), expectation.profile);
+  return resultOf(problemsOf(view, expectation, binding), expectation.profile);
 }
 
 /** Whether the status is one the contract documents (200, 400, 401). */
@@ -121,9 +146,9 @@ export function isDocumentedStatus(status: number): boolean {
   return status === 200 || status === 400 || status === 401;
 }
 
-function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpectation, jkt: string | undefined): ProblemDraft[] {
+function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpectation, binding: KeyBinding | undefined): ProblemDraft[] {
   if (!('bodyKind' in view)) return [view];
-  const problems = collectProblems(view, expectation, jkt);
+  const problems = collectProblems(view, expectation, binding);
   // What the server sent is free text (a header, a scope, an error_description) that may quote a
   // secret pair or a JWT: problems reach reports and logs, so they carry it redacted.
   for (const problem of problems) {
@@ -132,7 +157,7 @@ function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpe
   return problems;
 }
 
-function collectProblems(view: ResponseView, expectation: TokenEndpointExpectation, jkt: string | undefined): ProblemDraft[] {
+function collectProblems(view: ResponseView, expectation: TokenEndpointExpectation, binding: KeyBinding | undefined): ProblemDraft[] {
   const problems: ProblemDraft[] = [];
   const { status } = view;
   const documented = isDocumentedStatus(status);
@@ -152,27 +177,23 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
   }
 
   // Headers (RFC 6749 §5.1, §5.2).
-  const contentType = headerValue(view.headers, 'content-type');
+  const headers = contractHeaders(view.headers);
+  const contentType = headers.contentType;
   if (!isJsonMediaType(contentType)) {
     problems.push({ where: 'header', pointer: '/content-type', rule: RULES.contentType, message: `Content-Type must be application/json (parameters such as charset allowed; RFC 6749 §5.1, §5.2)${jsonLookalikeHint(contentType)}`, expected: JSON_MEDIA_TYPE, received: contentType });
   }
   if (success || expectation.strict !== false) {
-    // RFC 6749 §5.1 asks this of responses carrying tokens; on every other response it is the contract's own rule.
-    const [where, source] = success
-      ? ['a token response', 'RFC 6749 §5.1']
-      : [status >= 400 ? 'an error response in strict mode' : 'any token endpoint response in strict mode', CONTRACT_CACHE_RULE];
-    // On a token response the RFC's rule (RULE_SOURCES); elsewhere the contract's.
-    const reading = success ? undefined : CONTRACT_SOURCE;
-    const cacheControl = headerValue(view.headers, 'cache-control');
+    const { cacheControl, pragma } = headers;
     if (!hasNoStore(cacheControl)) {
+      const { where, source, reading } = cacheRuleReading(status);
       problems.push({ where: 'header', pointer: '/cache-control', rule: RULES.cacheControlNoStore, message: `Cache-Control must contain the directive no-store on ${where} (${source})${argumentHint(cacheControl, 'no-store', 'RFC 9111 §5.2.2.5')}`, expected: 'no-store', received: cacheControl, ...reading });
     }
-    const pragma = headerValue(view.headers, 'pragma');
     if (!hasNoCache(pragma)) {
+      const { where, source, reading } = cacheRuleReading(status);
       problems.push({ where: 'header', pointer: '/pragma', rule: RULES.pragmaNoCache, message: `Pragma must be no-cache on ${where} (${source})${argumentHint(pragma, 'no-cache', 'RFC 9111 §5.4')}`, expected: 'no-cache', received: pragma, ...reading });
     }
   }
-  const challenge = headerValue(view.headers, 'www-authenticate');
+  const challenge = headers.wwwAuthenticate;
   if (status === 401 && (challenge === undefined || challenge.trim() === '')) {
     problems.push({ where: 'header', pointer: '/www-authenticate', rule: RULES.wwwAuthenticate, message: 'a 401 must carry a WWW-Authenticate challenge (RFC 6749 §5.2, RFC 9110 §15.5.2)', expected: 'a challenge, e.g. Basic realm="OAuth"', received: challenge });
   }
@@ -182,7 +203,7 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
   }
 
   // RFC 9449 §8.1, §8.2: a DPoP-Nonce, on whatever response it comes, is 1*NQCHAR (use_dpop_nonce also needs one: below).
-  const nonce = headerValue(view.headers, DPOP_NONCE_HEADER_NAME);
+  const nonce = headers.dpopNonce;
   if (nonce !== undefined && !isDpopNonce(nonce) && !judgedAsUseDpopNonce(view, documented && !success)) {
     problems.push({ where: 'header', pointer: '/dpop-nonce', rule: RULES.dpopNonce, message: 'a DPoP-Nonce header must be a nonce of NQCHARs (RFC 9449 §8.1: nonce = 1*NQCHAR)', expected: '1*NQCHAR', received: nonce });
   }
@@ -207,7 +228,7 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
   const body = view.body;
   if (success) {
     tokenResponseProblems(body, problems);
-    if (isObject(body)) successExpectationProblems(body, expectation, jkt, problems);
+    if (isObject(body)) successExpectationProblems(body, expectation, binding, problems);
   } else {
     tokenErrorProblems(body, problems, expectation.errorCodes);
     if (isObject(body)) errorExpectationProblems(body, view, expectation, problems);
@@ -215,7 +236,8 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
   return problems;
 }
 
-function successExpectationProblems(body: Record<string, unknown>, expectation: TokenEndpointExpectation, jkt: string | undefined, problems: ProblemDraft[]): void {
+function successExpectationProblems(body: Record<string, unknown>, expectation: TokenEndpointExpectation, binding: KeyBinding | undefined, problems: ProblemDraft[]): void {
+  const jkt = binding?.jkt;
   const rfc = expectation.profile === 'rfc';
   // RFC 6749 §5.1: token_type is case-insensitive; the contract's enum is exact.
   const tokenType = rfc ? canonicalTokenType(body.token_type) : body.token_type;
@@ -236,8 +258,8 @@ function successExpectationProblems(body: Record<string, unknown>, expectation: 
     problems.push({ where: 'body', pointer: '/cnf/jkt', rule: RULES.cnfJkt, message: `expected cnf.jkt "${jkt}", the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)`, expected: jkt, received: body.cnf.jkt });
   }
   // rfc: without a body cnf, the binding is read from a JWT access token's cnf.jkt (RFC 9449 §6.1; opaque tokens cannot be read).
-  if (rfc && jkt !== undefined && tokenType === 'DPoP' && body.cnf === undefined && typeof body.access_token === 'string') {
-    const claimed = accessTokenJkt(body.access_token);
+  if (rfc && binding !== undefined && tokenType === 'DPoP' && body.cnf === undefined && typeof body.access_token === 'string') {
+    const claimed = binding.tokenJkt(body.access_token);
     if (claimed !== undefined && claimed !== jkt) {
       problems.push({ where: 'body', pointer: '/access_token', rule: RULES.cnfJkt, message: `expected the access token's cnf.jkt claim to be "${jkt}", the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)`, expected: jkt, received: claimed });
     }
@@ -287,6 +309,16 @@ function errorExpectationProblems(body: Record<string, unknown>, view: ResponseV
       problems.push({ where: 'header', pointer: '/dpop-nonce', rule: RULES.dpopNonce, message: 'use_dpop_nonce must carry a fresh DPoP-Nonce header of NQCHARs (RFC 9449 §8, §8.1)', expected: '1*NQCHAR', received: nonce });
     }
   }
+}
+
+/**
+ * How a missing no-store/no-cache is described, and whose rule it is: RFC 6749 §5.1 asks it of
+ * responses carrying tokens (the rule's own source, RULE_SOURCES); on every other response it is
+ * the contract's own rule. Built only for a problem: the pass path allocates nothing for it.
+ */
+function cacheRuleReading(status: number): { where: string; source: string; reading: typeof CONTRACT_SOURCE | undefined } {
+  if (status === 200) return { where: 'a token response', source: 'RFC 6749 §5.1', reading: undefined };
+  return { where: status >= 400 ? 'an error response in strict mode' : 'any token endpoint response in strict mode', source: CONTRACT_CACHE_RULE, reading: CONTRACT_SOURCE };
 }
 
 /**

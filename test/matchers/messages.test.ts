@@ -148,6 +148,8 @@ describe('misuse of the matcher is a Matcher error, not an assertion result', ()
     ['an error code outside the contract', () => expect(response('valid-error-invalid-request')).toMatchTokenError('access_denied' as never), /"error" must be one of/],
     ['options that are not an object', () => expect(response('valid-bearer-full')).toMatchBearerTokenResponse('read' as never), /options must be an object/],
     ['a bad status', () => expect(response('valid-error-invalid-request')).toMatchTokenError('invalid_request', { status: 'x' as never }), /"status" must be/],
+    // The defaults are checked once; options given on top of them are checked on every call.
+    ['a scope that is not a string', () => expect(response('valid-bearer-full')).toMatchTokenResponse({ scope: 42 as never }), /"scope" must be a space-delimited string/],
   ])('%s', (_what, run, pattern) => {
     const message = failureOf(run);
     expect(message).toContain('Matcher error: ');

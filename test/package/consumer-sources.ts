@@ -446,5 +446,7 @@ const entry = process.argv[2];
 require(entry);
 const loaded = Object.keys(require.cache).map((path) => path.split(require('node:path').sep).join('/'));
 const heavy = /\\/(supertest|superagent|formidable)\\/|\\/attesto-token-contract\\/dist\\/src\\/(server|harness|conformance)\\//;
-process.stdout.write(JSON.stringify({ entry, modules: loaded.length, heavy: loaded.filter((path) => heavy.test(path)) }));
+// Dependencies the matchers do without: Ajv's compiler (precompiled validators), jose (loaded with a DPoP key), yaml (export).
+const dependencies = /\\/node_modules\\/(ajv|ajv-formats|jose|yaml)\\//;
+process.stdout.write(JSON.stringify({ entry, modules: loaded.length, heavy: loaded.filter((path) => heavy.test(path)), dependencies: loaded.filter((path) => dependencies.test(path)) }));
 `;

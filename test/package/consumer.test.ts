@@ -167,6 +167,8 @@ describe('entry points from the installed tarball', () => {
       for (const file of typeof target === 'string' ? [target] : [target.types, target.default]) expect(packedFiles).toContain(file.replace(/^\.\//, ''));
     }
     expect(packedFiles.filter((file) => /^(test|fixtures|bench)\/|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
+    // The precompiled validators are generated JavaScript, put into dist by the build (tsc compiles TypeScript only).
+    expect(packedFiles).toEqual(expect.arrayContaining(['dist/src/validate/precompiled/validators.js', 'dist/src/validate/precompiled/validators.d.ts']));
   });
 
   test('the token-contract bin runs from the install', async () => {
@@ -196,6 +198,7 @@ interface LoadCheck {
   entry: string;
   modules: number;
   heavy: string[];
+  dependencies: string[];
 }
 
 async function loadCheck(entry: string): Promise<LoadCheck> {
@@ -208,6 +211,17 @@ describe('light entries load no HTTP stack, harness, server or conformance code'
     const out = await loadCheck(entry);
     expect(out.modules).toBeGreaterThan(1); // the entry itself was loaded and seen
     expect({ entry, heavy: out.heavy }).toEqual({ entry, heavy: [] });
+  });
+
+  // Jest loads the setup entry once per test file: the validators are precompiled, jose and yaml load only when used.
+  test.each(['attesto-token-contract/matchers', 'attesto-token-contract/jest'])('%s loads no ajv, ajv-formats, jose or yaml', async (entry) => {
+    const out = await loadCheck(entry);
+    expect({ entry, dependencies: out.dependencies }).toEqual({ entry, dependencies: [] });
+  });
+
+  test('the dependency check finds them where they are: the root entry loads yaml (schema export)', async () => {
+    const out = await loadCheck('attesto-token-contract');
+    expect(out.dependencies).toContainEqual(expect.stringMatching(/\/node_modules\/yaml\//));
   });
 
   test('the check finds them where they are: ./harness loads supertest and superagent, ./server our server code', async () => {

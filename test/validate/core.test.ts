@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import Ajv from 'ajv';
 import { COMPONENT_SCHEMAS } from '../../src/openapi';
-import { toAjvSchema } from '../../src/validate/schema-validators';
+import { toAjvSchema } from '../../src/validate/compile-validators';
 import {
   checkExpectation,
   contractValidators,

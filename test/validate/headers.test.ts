@@ -1,7 +1,8 @@
 /** The header predicates: case-insensitive where HTTP says so, and strict on the rest. */
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
 import { hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from '../../src/validate';
-import { DIRECTIVE_ABSENT, DIRECTIVE_BARE, DIRECTIVE_WITH_ARGUMENT, findDirective } from '../../src/validate/headers';
+import { contractHeaders, DIRECTIVE_ABSENT, DIRECTIVE_BARE, DIRECTIVE_WITH_ARGUMENT, findDirective } from '../../src/validate/headers';
 
 describe('Content-Type is application/json (RFC 9110 §8.3.1)', () => {
   test.each(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8', 'Application/JSON;charset=UTF-8', ' application/json ; charset="utf-8"'])('accepts %j', (value) => {
@@ -83,5 +84,53 @@ describe('headerValue reads every header map case-insensitively', () => {
   test('values that are not text count as absent', () => {
     expect(headerValue({ pragma: { nested: true } }, 'pragma')).toBeUndefined();
     expect(headerValue({ pragma: null }, 'pragma')).toBeUndefined();
+  });
+});
+
+describe('contractHeaders reads the five contract headers as headerValue does', () => {
+  const NAMES = ['content-type', 'cache-control', 'pragma', 'www-authenticate', 'dpop-nonce'] as const;
+  const perName = (headers: Parameters<typeof headerValue>[0]) => ({
+    contentType: headerValue(headers, NAMES[0]),
+    cacheControl: headerValue(headers, NAMES[1]),
+    pragma: headerValue(headers, NAMES[2]),
+    wwwAuthenticate: headerValue(headers, NAMES[3]),
+    dpopNonce: headerValue(headers, NAMES[4]),
+  });
+  // Names in any case (the five, names of the same lengths, others), values of every kind headerValue reads or refuses.
+  const name = fc.oneof(
+    fc.constantFrom(...NAMES, 'connection', 'keep-alive', 'content-length', 'x-request-id-1', 'date', 'set-cookie'),
+    fc.string({ maxLength: 17 }),
+  ).chain((base) => fc.array(fc.boolean(), { minLength: base.length, maxLength: base.length }).map((upper) => [...base].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('')));
+  const value = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { maxLength: 3 }), fc.constant({ nested: true }));
+  const record = fc.array(fc.tuple(name, value), { maxLength: 10 }).map((entries) => Object.fromEntries(entries));
+
+  test('on plain records (random names, cases and values)', () => {
+    fc.assert(fc.property(record, (headers) => expect(contractHeaders(headers)).toEqual(perName(headers))), { numRuns: 2000 });
+  });
+
+  test('the first key in another case wins, as in headerValue; inherited keys do not count', () => {
+    const headers = { 'WWW-Authenticate': 'Basic realm="a"', 'www-Authenticate': 'Bearer', 'Dpop-Nonce': 'n1', 'DPOP-NONCE': 'n2' };
+    expect(contractHeaders(headers)).toEqual({ ...perName(headers), wwwAuthenticate: 'Basic realm="a"', dpopNonce: 'n1' });
+    const inherited = Object.create({ 'Cache-Control': 'no-store' }) as Record<string, string>;
+    inherited.pragma = 'no-cache';
+    expect(contractHeaders(inherited)).toEqual(perName(inherited));
+    expect(contractHeaders(inherited).cacheControl).toBeUndefined();
+  });
+
+  test('on Headers, Map, header-like objects and no headers', () => {
+    const sources = [new Headers({ 'Content-Type': 'application/json', 'DPoP-Nonce': 'n' }), new Map<string, unknown>([['Cache-Control', 'no-store'], ['pragma', ['no-cache', 'x']]]), undefined];
+    for (const headers of sources) expect(contractHeaders(headers)).toEqual(perName(headers));
+  });
+});
+
+describe('isJsonMediaType keeps its last answer only for the same text', () => {
+  test('alternating values are each judged', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(isJsonMediaType('application/json')).toBe(true);
+      expect(isJsonMediaType('text/html')).toBe(false);
+      expect(isJsonMediaType('text/html')).toBe(false);
+      expect(isJsonMediaType('Application/JSON; charset=utf-8')).toBe(true);
+      expect(isJsonMediaType(undefined)).toBe(false);
+    }
   });
 });
