@@ -135,7 +135,20 @@ function toResult(call: Call, received: unknown, result: ValidationResult): Matc
     // in both directions, so `.not` cannot pass on a forgotten `await` or an undefined.
     return { pass: true, message: () => notAResponseMessage(call, result) };
   }
-  return { pass: result.ok, message: () => (result.ok ? passMessage(call, received, result) : failMessage(call, received, result)) };
+  return { pass: result.ok, message: () => messageOrFallback(call, result, () => (result.ok ? passMessage(call, received, result) : failMessage(call, received, result))) };
+}
+
+/**
+ * The message, or, when the received value throws while it is shown again
+ * (a getter, a Proxy: reading it for the problems already went through),
+ * the problems alone: the user's error never escapes from a message.
+ */
+function messageOrFallback(call: Call, result: ValidationResult, build: () => string): string {
+  try {
+    return build();
+  } catch {
+    return [hint(call), '', format().formatProblems(result.problems.length > 0 ? result.problems : result.warnings), '', 'The received response cannot be shown: reading it threw.'].join('\n');
+  }
 }
 
 type Format = typeof import('../validate/format');

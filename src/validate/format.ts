@@ -35,6 +35,16 @@ export function formatProblems(problems: readonly Problem[], prefix = '  ✕ '):
 
 /** Status, the headers the contract cares about, and the body: redacted and truncated. */
 export function formatResponse(view: ResponseView, problems: readonly Problem[] = []): string {
+  try {
+    return formatReadableResponse(view, problems);
+  } catch (error) {
+    // Its headers or body threw when read (a throwing getter, a Proxy): the message says so, by the error's name only.
+    const name = error instanceof Error && /^\w{1,60}$/.test(error.name) ? error.name : 'an exception';
+    return `Received a response that cannot be shown: reading it threw ${name}`;
+  }
+}
+
+function formatReadableResponse(view: ResponseView, problems: readonly Problem[]): string {
   const headers = redactHeaders(headerRecord(view.headers));
   const shown = ['content-type', 'cache-control', 'pragma', 'www-authenticate', 'dpop-nonce']
     .filter((name) => headers[name] !== undefined)

@@ -10,6 +10,7 @@
 import { headerRecord, headerValue, isHeaderSource, isJsonMediaType, type HeaderSource } from './headers';
 import { RULES, RULE_SOURCES, type Problem } from './problem';
 import { AttestoError } from '../errors';
+import { MAX_RESPONSE_BYTES } from '../oauth/limits';
 
 /** A value that is not a response any supported HTTP client produces; `problem` says what it is instead. */
 export class UnsupportedResponseError extends AttestoError {
@@ -77,13 +78,57 @@ export async function fromFetch(response: unknown): Promise<TokenEndpointRespons
   }
   let text: string;
   try {
-    text = await response.clone().text();
+    text = await boundedText(response.clone());
   } catch (error) {
-    const cause = error instanceof Error ? error.name : 'unknown error';
+    if (error instanceof UnsupportedResponseError) throw error;
+    const cause = error instanceof Error && /^\w{1,60}$/.test(error.name) ? error.name : 'unknown error';
     throw new UnsupportedResponseError(shapeProblem(`reading the fetch Response body failed (${cause})`, 'an unreadable Response'));
   }
   const headers = headerRecord(response.headers as HeaderSource);
   return parseInto<TokenEndpointResponse>({ status: response.status, headers, body: undefined, bodyKind: 'empty' }, text);
+}
+
+/**
+ * How long a fetch Response body may take to end once validation reads it.
+ * The response has arrived (its status and headers are there); a body that
+ * never ends (a hostile or broken stream) must fail the assertion with a
+ * clear message well inside a test's timeout, not hang every matcher.
+ */
+export const FETCH_BODY_TIMEOUT_MS = 2000;
+
+/** The body as text, at most MAX_RESPONSE_BYTES and within FETCH_BODY_TIMEOUT_MS; a body that breaks either is a problem. */
+async function boundedText(response: FetchResponseLike): Promise<string> {
+  const stream = (response as { body?: { getReader?: () => ReadableStreamDefaultReader<Uint8Array> } | null }).body;
+  if (!stream || typeof stream.getReader !== 'function') return withDeadline(response.text(), () => undefined);
+  const reader = stream.getReader();
+  const read = (async () => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_RESPONSE_BYTES) {
+        void reader.cancel().catch(() => undefined);
+        throw new UnsupportedResponseError(shapeProblem(`the fetch Response body is larger than ${MAX_RESPONSE_BYTES} bytes: not a token endpoint answer`, 'an oversized Response'));
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  })();
+  return withDeadline(read, () => void reader.cancel().catch(() => undefined));
+}
+
+function withDeadline<T>(work: Promise<T>, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new UnsupportedResponseError(shapeProblem(`the fetch Response body did not end within ${FETCH_BODY_TIMEOUT_MS} ms`, 'a Response whose body does not end')));
+    }, FETCH_BODY_TIMEOUT_MS);
+    timer.unref?.();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 export interface FetchResponseLike {

@@ -148,7 +148,15 @@ export function isDocumentedStatus(status: number): boolean {
 
 function problemsOf(view: ResponseView | Problem, expectation: TokenEndpointExpectation, binding: KeyBinding | undefined): ProblemDraft[] {
   if (!('bodyKind' in view)) return [view];
-  const problems = collectProblems(view, expectation, binding);
+  let problems: ProblemDraft[];
+  try {
+    problems = collectProblems(view, expectation, binding);
+  } catch (error) {
+    // The received value's headers or body threw while read (a throwing getter, a Proxy): an assertion failure
+    // that says so, never the user's error escaping raw from inside a matcher. Only its name: its message may quote anything.
+    const name = error instanceof Error && /^\w{1,60}$/.test(error.name) ? error.name : 'an exception';
+    return [{ where: 'response', pointer: '', rule: RULES.responseShape, message: `reading the received response's headers or body threw ${name}: it is not an HTTP response this validator can read`, received: 'a response whose members throw when read' }];
+  }
   // What the server sent is free text (a header, a scope, an error_description) that may quote a
   // secret pair or a JWT: problems reach reports and logs, so they carry it redacted.
   for (const problem of problems) {
