@@ -4,7 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors';
-import type { SchemaProblem } from '../config-schema';
+import { isPlainText, type SchemaProblem } from '../config-schema';
 
 export interface CliIO {
   stdout: { write(chunk: string): unknown; isTTY?: boolean };
@@ -43,7 +43,7 @@ export const EXIT_SIGTERM = 143;
 /** Returns `value` if it is one of `allowed`, else raises a UsageError naming the flag. */
 export function choice<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`--${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
+  throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}${gotFlagText(value)}`);
 }
 
 /**
@@ -60,7 +60,7 @@ export interface FlagSource {
   flag: string;
   /** JSON pointer of the member it set (`/concurrency`, `/clients/0/auth`). */
   pointer: string;
-  /** The text given, shown as `(got …)`; absent for a secret or a boolean flag. */
+  /** The text given, shown as `(got …)` when plainly no secret (isPlainText); absent for a secret or a boolean flag. */
   shown?: string;
 }
 
@@ -72,7 +72,16 @@ export function flagProblem(problem: SchemaProblem, sources: readonly FlagSource
   const at = problem.instancePath;
   const source = sources.find((s) => at === s.pointer || at.startsWith(`${s.pointer}/`));
   if (source === undefined || problem.kind === 'object') return new UsageError(`flags: ${problem.path} ${problem.problem}`);
-  return new UsageError(`--${source.flag} ${problem.problem}${source.shown === undefined ? '' : ` (got ${JSON.stringify(source.shown)})`}`);
+  return new UsageError(`--${source.flag} ${problem.problem}${gotFlagText(source.shown)}`);
+}
+
+/**
+ * ` (got "…")` for a flag's text, by the rule of every config message
+ * (isPlainText): a secret pasted into the wrong flag (`--auth R8S3cret…`)
+ * is not quoted, a typo (`--auth magic`) is.
+ */
+function gotFlagText(text: unknown): string {
+  return typeof text === 'string' && isPlainText(text) ? ` (got ${JSON.stringify(text)})` : '';
 }
 
 export function stringFlag(values: ParsedArgs['values'], flag: string): string | undefined {

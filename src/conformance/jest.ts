@@ -160,15 +160,34 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
 type TargetKind = 'reference' | 'static' | 'lazy';
 
 /** The url for a test title: credentials and a query string (both refused anyway) are not repeated into every test report. */
+/**
+ * The url for a describe title, which Jest prints whatever happens: never
+ * credentials, a query or a fragment. A password with an unencoded "/",
+ * "?", "#" or "@" moves where the authority ends: such a url does not
+ * parse, or parses with part of the password as its host or path. Then
+ * only the scheme and host are shown, the host taken after the last "@"
+ * and only when it reads as one.
+ */
 function titleUrl(url: unknown): string {
   if (typeof url !== 'string') return `url of type ${typeof url}`;
+  let parsed: URL | undefined;
   try {
-    const parsed = new URL(url);
-    if (parsed.username || parsed.password || parsed.search) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-    return url;
+    parsed = new URL(url);
   } catch {
+    parsed = undefined;
+  }
+  const userinfo = parsed !== undefined && (parsed.username !== '' || parsed.password !== '');
+  // Without a host (`user:s3cret` parses, "user" its scheme) nothing of it is shown.
+  if (parsed !== undefined && parsed.host !== '' && !`${parsed.search}${parsed.hash}`.includes('@') && !(userinfo && parsed.pathname.includes('@'))) {
+    if (userinfo || parsed.search || parsed.hash) return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
     return url;
   }
+  const scheme = /^([a-z][a-z0-9+.-]{0,15}):\/\//i.exec(url);
+  const unparsed = parsed === undefined ? ' (a url that does not parse)' : '';
+  if (scheme === null) return parsed === undefined ? 'a url that does not parse' : 'a url without a host';
+  const authority = url.slice(url.lastIndexOf('@') + 1 || scheme[0].length).split(/[/?#\\]/)[0]!;
+  const host = /^([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$/i.test(authority) ? authority : '…';
+  return `${scheme[1]!.toLowerCase()}://${host}${unparsed}`;
 }
 
 function targetKind(url: unknown): TargetKind {

@@ -5,7 +5,7 @@
  * default.
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { parseConfigText } from '../config-schema';
 import { ServerConfigError, assertServerConfigSchema, type ReferenceServerConfig } from './config';
 
 export async function loadServerConfigFile(path: string): Promise<ReferenceServerConfig> {
@@ -20,12 +20,11 @@ export async function loadServerConfigFile(path: string): Promise<ReferenceServe
 
 /** Parses JSON (or YAML, a superset) and checks it against the schema; `resolveServerConfig` adds the checks a schema cannot make. */
 export function parseServerConfig(text: string, source = 'config'): ReferenceServerConfig {
-  let value: unknown;
-  try {
-    value = /\.json$/i.test(source) ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new ServerConfigError(`${source} is not valid ${/\.json$/i.test(source) ? 'JSON' : 'YAML/JSON'}: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const json = /\.json$/i.test(source);
+  // Never the parser's message, nor its error as a cause: both quote the text (a client secret's line); yaml's warnings are collected, not printed.
+  const parsed = parseConfigText(text, json ? 'json' : 'yaml');
+  if (!parsed.ok) throw new ServerConfigError(`${source} is not valid ${json ? 'JSON' : 'YAML/JSON'}: ${parsed.problem}`);
+  const value = parsed.value;
   // An empty file is the default configuration.
   if (value === null || value === undefined) return {};
   assertServerConfigSchema(value, source);

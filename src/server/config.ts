@@ -5,7 +5,7 @@
  */
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { FromSchema } from 'json-schema-to-ts';
-import { createSchemaValidator, formatSchemaProblem, type SchemaProblem } from '../config-schema';
+import { createSchemaValidator, formatSchemaProblem, isPlainText, type SchemaProblem } from '../config-schema';
 import { ServerConfigError } from '../errors';
 import { SCOPE_TOKEN } from '../oauth/grammar';
 import { sha256Thumbprint } from '../oauth/thumbprint';
@@ -324,7 +324,9 @@ async function resolveClient(client: ReferenceClientConfig, where: string, known
   }
   const scopes = typeof client.scopes === 'string' ? client.scopes.split(' ').filter(Boolean) : (client.scopes ?? []);
   for (const scope of scopes) {
-    if (!knownScopes.has(scope)) throw new ServerConfigError(`${where}.scopes names ${JSON.stringify(scope)}, which is not in the server's scopes`);
+    // A scope is no secret, but this list sits under a client, where a misplaced secret may land: quoted only when plainly none.
+    const named = isPlainText(scope) ? ` ${JSON.stringify(scope)}` : ' a scope (not shown)';
+    if (!knownScopes.has(scope)) throw new ServerConfigError(`${where}.scopes names${named}, which is not in the server's scopes`);
   }
   const grantTypes = client.grantTypes ?? [...SUPPORTED_GRANT_TYPES];
   let assertionAlgorithms: string[] = [];

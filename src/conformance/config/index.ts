@@ -11,7 +11,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { JWK } from 'jose';
 import { ConfigError, InvalidKeyError } from '../../errors';
 import { importClientKey } from '../signing';
@@ -22,7 +21,7 @@ import { capabilitiesOf, type Capability } from '../capabilities';
 import type { Profile } from '../types';
 import { resolveProxy, type ProxyRoute } from '../proxy';
 import { AUTH_METHODS, PATTERN_WORDS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig } from './schema';
-import { createSchemaValidator, formatSchemaProblem, type SchemaProblem } from '../../config-schema';
+import { createSchemaValidator, formatSchemaProblem, isPlainText, parseConfigText, type SchemaProblem } from '../../config-schema';
 
 export { AUTH_METHODS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig, type ProxyRoute };
 export { formatSchemaProblem, type SchemaProblem };
@@ -104,15 +103,11 @@ export async function loadConfigFile(path: string): Promise<{ config: Conformanc
   } catch (error) {
     throw new ConfigError(`cannot read config file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const ext = extname(path).toLowerCase();
-  let data: unknown;
-  try {
-    data = ext === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    const kind = ext === '.json' ? 'JSON' : 'YAML';
-    throw new ConfigError(`config file ${JSON.stringify(path)} is not valid ${kind}: ${firstLine(error)}`);
-  }
-  return { config: parseConfig(data, `config file ${JSON.stringify(path)}`), baseDir: dirname(resolve(path)) };
+  const format = extname(path).toLowerCase() === '.json' ? 'json' : 'yaml';
+  // Never the parser's own message (it quotes the text: a secret's line), nor the parser's error as a cause.
+  const parsed = parseConfigText(text, format);
+  if (!parsed.ok) throw new ConfigError(`config file ${JSON.stringify(path)} is not valid ${format === 'json' ? 'JSON' : 'YAML'}: ${parsed.problem}`);
+  return { config: parseConfig(parsed.value, `config file ${JSON.stringify(path)}`), baseDir: dirname(resolve(path)) };
 }
 
 /**
@@ -215,10 +210,14 @@ export function checkTargetUrl(url: string, allowInsecureHttp: boolean): string 
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError(`url must be an absolute http(s) URL (got ${JSON.stringify(url)})`);
+    // Never the text: an unparsable URL may still carry credentials (`https://user:pa ss@host/`).
+    const why = url.trim() === '' ? 'it is empty' : /^[A-Za-z][A-Za-z0-9+.-]*:/.test(url) ? 'it does not parse as one' : 'it has no scheme: start it with https://';
+    throw new ConfigError(`url must be an absolute http(s) URL (${why}; the value is not shown, it may carry credentials)`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new ConfigError(`url must use https:// (got ${JSON.stringify(parsed.protocol)})`);
+    // `client:s3cret` parses too, its "scheme" a user name: a scheme is named only when it is plainly one.
+    const scheme = /^[a-z][a-z0-9+.-]{0,15}:$/.test(parsed.protocol) && isPlainText(parsed.protocol) ? ` (got ${JSON.stringify(parsed.protocol)})` : '';
+    throw new ConfigError(`url must use https://${scheme}`);
   }
   if (parsed.username || parsed.password) throw new ConfigError('url must not carry credentials; use --client-id and --client-secret-env');
   if (parsed.hash) throw new ConfigError('url must not have a #fragment');
@@ -243,7 +242,7 @@ async function resolveClient(client: ClientConfig, where: string, env: NodeJS.Pr
   if (client.secret !== undefined && client.secretEnv !== undefined) throw new ConfigError(`${where}: give secret or secretEnv, not both`);
   if (client.secretEnv !== undefined) {
     const value = env[client.secretEnv];
-    if (value === undefined || value === '') throw new ConfigError(`${where}: environment variable ${client.secretEnv} is not set`);
+    if (value === undefined || value === '') throw new ConfigError(`${where}: ${unsetVariable(client.secretEnv, 'secretEnv')}`);
     resolved.secret = value;
   } else if (client.secret !== undefined) resolved.secret = client.secret;
   if (client.auth === 'private_key_jwt') {
@@ -289,7 +288,7 @@ export function resolveHeaders(headers: ConformanceConfig['headers'], where: str
     if (typeof spec === 'string') value = spec;
     else {
       const found = env[spec.env];
-      if (found === undefined || found === '') throw new ConfigError(`${at}: environment variable ${spec.env} is not set`);
+      if (found === undefined || found === '') throw new ConfigError(`${at}: ${unsetVariable(spec.env, 'env')}`);
       value = found;
     }
     // The value may be a secret: say what is wrong with it, never what it is.
@@ -316,6 +315,11 @@ function resolveExtraParams(params: ConformanceConfig['extraParams']): Array<[st
 async function loadPrivateKey(key: string | JWK, where: string, baseDir: string): Promise<JWK> {
   let jwk: JWK;
   if (typeof key === 'string') {
+    // The key itself pasted where its path belongs: never read as a path (the "cannot read" message would quote it).
+    // (A flag's text arrives resolved against the cwd: `/cwd/{"kty":…}`, so JSON is looked for anywhere.)
+    if (/-----BEGIN|[\r\n]|\{\s*"|"kty"/.test(key)) {
+      throw new ConfigError(`${where}.privateKey holds key text, not a path (not shown): give the path of a JWK or PEM file, or the JWK as an object`);
+    }
     const path = isAbsolute(key) ? key : resolve(baseDir, key);
     let text: string;
     try {
@@ -331,11 +335,10 @@ async function loadPrivateKey(key: string | JWK, where: string, baseDir: string)
         throw new ConfigError(`${where}: private key ${JSON.stringify(key)} is not a readable PEM private key`);
       }
     } else {
-      try {
-        jwk = JSON.parse(text) as JWK;
-      } catch {
-        throw new ConfigError(`${where}: private key ${JSON.stringify(key)} is neither a JWK (JSON) nor a PEM file`);
-      }
+      // Never JSON.parse's message: it quotes the file, a private key.
+      const parsed = parseConfigText(text, 'json');
+      if (!parsed.ok) throw new ConfigError(`${where}: private key ${JSON.stringify(key)} is neither a JWK (JSON: ${parsed.problem}) nor a PEM file`);
+      jwk = parsed.value as JWK;
     }
   } else jwk = key;
   if (jwk === null || typeof jwk !== 'object' || typeof jwk.kty !== 'string') throw new ConfigError(`${where}: private key is not a JWK (no "kty")`);
@@ -376,20 +379,18 @@ export async function loadExpectedFailuresFile(path: string): Promise<Map<string
 export function parseExpectedFailures(text: string, where = 'expected failures'): Map<string, string> {
   const trimmed = text.trim();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    let data: unknown;
-    try {
-      data = JSON.parse(trimmed);
-    } catch (error) {
-      throw new ConfigError(`${where} is not valid JSON: ${firstLine(error)}`);
-    }
-    return fromStructured(data, where);
+    // Positions in the whole text (JSON allows the whitespace around), so the line numbers are the file's.
+    const parsed = parseConfigText(text, 'json');
+    if (!parsed.ok) throw new ConfigError(`${where} is not valid JSON: ${parsed.problem}`);
+    return fromStructured(parsed.value, where);
   }
   // One id per line, `# reason` after it; YAML lists (`- id  # reason`) read the same way.
   const out = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
+  for (const [index, line] of text.split(/\r?\n/).entries()) {
     const match = /^\s*(?:-\s*)?([A-Za-z0-9][\w.-]*)\s*(?::\s*(.*?))?\s*(?:#\s*(.*))?$/.exec(line);
     if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    if (!match) throw new ConfigError(`${where}: cannot read line ${JSON.stringify(line.trim())} (expected a check id)`);
+    // The line's number, never its text: the wrong file passed (a .env) has a secret on every line.
+    if (!match) throw new ConfigError(`${where}: cannot read line ${index + 1} (expected a check id: "id", "id # reason", "id: reason" or "- id"; is this an expected-failures file?)`);
     out.set(match[1]!, (match[2] || match[3] || '').replace(/^["']|["']$/g, ''));
   }
   return out;
@@ -423,6 +424,12 @@ function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+/**
+ * "environment variable X is not set", naming X when it reads as a
+ * variable name (upper case, `_`-separated words, digits only at a word's end):
+ * a secret typed where its variable's name belongs is not set either.
+ */
+function unsetVariable(name: string, member: string): string {
+  if (/^[A-Z]+[0-9]*(_([A-Z]+[0-9]*|[0-9]+))*$/.test(name) && name.length <= 64) return `environment variable ${name} is not set`;
+  return `the environment variable named by ${member} is not set (the name is not shown: it does not read as a variable name; is it the value itself?)`;
 }
