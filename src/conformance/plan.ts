@@ -5,6 +5,7 @@
  * (and on which target), which are skipped and why, and which are listed as
  * expected failures.
  */
+import { isPlainText } from '../config-schema';
 import { ConfigError } from '../errors';
 import { describeCapability, type Capability } from './capabilities';
 import type { Check } from './checks/define';
@@ -62,7 +63,8 @@ export function planRun(input: PlanInput, catalogue: readonly Check[]): RunPlan 
     ['expectedFailures', [...expectedFailures.keys()]],
   ] as const) {
     const unknown = ids.filter((id) => !known.has(id));
-    if (unknown.length > 0) throw new ConfigError(`${field}: unknown check id ${unknown.map((id) => JSON.stringify(id)).join(', ')}`);
+    // A typo is quoted; text that may be a secret (a line of the wrong file) is not (src/config-schema.ts isPlainText).
+    if (unknown.length > 0) throw new ConfigError(`${field}: unknown check id ${unknown.map((id) => (isPlainText(id) ? JSON.stringify(id) : `(${id.length} characters, not shown)`)).join(', ')}`);
   }
   const matches = (check: Check, selectors: readonly string[]) => selectors.includes(check.id) || selectors.includes(check.group);
   const only = input.only ?? [];
