@@ -247,5 +247,7 @@ function placeholderForm(form: string): string {
 
 /** POSIX shell single quotes: nothing inside is expanded. */
 function quote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+  // Each ' closes the quoting, adds an escaped quote, and reopens it.
+  const escaped = value.split("'").join("'\\''");
+  return `'${escaped}'`;
 }
