@@ -6,7 +6,17 @@
 
 import { formUrlDecode } from './client-auth';
 import { SECRET_HEADERS as SECRET_HEADER_LIST, SECRET_PARAMETERS } from './protocol';
-import { marker, MAX_REDACT_DEPTH, PREFIX_LENGTH, scrubberFor, SHORT_SECRET_LENGTH } from './scrubber';
+import { marker, MAX_REDACT_DEPTH, PREFIX_LENGTH, SHORT_SECRET_LENGTH } from './marker';
+
+type ScrubberModule = typeof import('./scrubber');
+let scrubberModule: ScrubberModule | undefined;
+
+/** The scrubber, loaded on the first scrub: redaction by position (a matcher's path) never needs its echo forms. */
+function scrubberFor(secrets: Iterable<string | undefined>): ReturnType<ScrubberModule['scrubberFor']> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  scrubberModule ??= require('./scrubber') as ScrubberModule;
+  return scrubberModule.scrubberFor(secrets);
+}
 
 export { MAX_REDACT_DEPTH };
 

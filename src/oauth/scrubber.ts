@@ -11,23 +11,9 @@
  * longer.
  */
 import { echoForms } from './echo-forms';
+import { MAX_REDACT_DEPTH, MIN_SCRUBBED_LENGTH, PREFIX_LENGTH, SHORT_SECRET_LENGTH, marker } from './marker';
 
-/** Secrets shorter than this are not searched for in free text: they would match ordinary words. Redact them where they were sent. */
-export const MIN_SCRUBBED_LENGTH = 4;
-
-/** How deep scrubs and redactBody copy; deeper values are replaced by a marker (they are shown, never judged). */
-export const MAX_REDACT_DEPTH = 64;
-
-/** How many leading characters a marker may quote. */
-export const PREFIX_LENGTH = 4;
-
-/** A secret at most this long is short: no marker quotes its first characters (they would be a third of it or more). */
-export const SHORT_SECRET_LENGTH = PREFIX_LENGTH * 3;
-
-/** `[redacted "eyJh…", 812 chars]`, or `[redacted, 9 chars]` without a prefix: the one marker format. */
-export function marker(length: number, prefix?: string): string {
-  return `[redacted${prefix ? ` "${prefix}…"` : ''}, ${length} ${length === 1 ? 'char' : 'chars'}]`;
-}
+export { MAX_REDACT_DEPTH, MIN_SCRUBBED_LENGTH, PREFIX_LENGTH, SHORT_SECRET_LENGTH, marker };
 
 // A quoted prefix must not break the marker's own shape (redact.ts MARKER: no quote or
 // backslash) nor carry control characters or half of a surrogate pair.
