@@ -4,9 +4,9 @@
  * again with a new one.
  */
 import { isPlainObject } from './guards';
+import { USE_DPOP_NONCE } from './protocol';
 
-/** The error code of a nonce challenge (RFC 9449 §8; §12.2 registers it). */
-export const USE_DPOP_NONCE = 'use_dpop_nonce';
+export { USE_DPOP_NONCE };
 
 /**
  * The nonce a response hands out. RFC 9449 §8.2: a server may send a fresh

@@ -56,6 +56,9 @@ export const DPOP_HEADER = 'DPoP';
 /** The response header carrying a server nonce (RFC 9449 §8.1). */
 export const DPOP_NONCE_HEADER = 'DPoP-Nonce';
 
+/** The error code of a nonce challenge (RFC 9449 §8; §12.2 registers it). */
+export const USE_DPOP_NONCE = 'use_dpop_nonce';
+
 /** JWK members that make a key private or symmetric (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
 export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 

@@ -5,7 +5,7 @@
  */
 import type { OpenAPIV3, OpenAPIV3_1 } from 'openapi-types';
 import { DPOP_NONCE_HEADER, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../oauth/protocol';
-import { COMPONENT_SCHEMAS, SCHEMA_NAMES, schemaRef } from './schemas';
+import { COMPONENT_SCHEMAS, DOCUMENTED_STATUSES, SCHEMA_NAMES, schemaRef, type DocumentedStatus } from './schemas';
 import { DEFAULT_OPENAPI_VERSION, normalizeOpenApiVersion, schemaForVersion, type OpenApiVersion } from './version';
 
 /** The request and response media types (src/oauth/protocol.ts). */
@@ -88,8 +88,7 @@ function errorResponse(description: string, headers: Record<string, OpenAPIV3.He
   return { description, headers, content: { [MEDIA_TYPE_JSON]: { schema: schemaRef(SCHEMA_NAMES.error) } } };
 }
 
-export type DocumentedStatus = 200 | 400 | 401;
-export const DOCUMENTED_STATUSES: readonly DocumentedStatus[] = [200, 400, 401];
+export { DOCUMENTED_STATUSES, type DocumentedStatus };
 
 /** Token endpoint responses keyed by HTTP status. */
 export function responses(): Record<DocumentedStatus, OpenAPIV3.ResponseObject> {

@@ -187,3 +187,7 @@ export type TokenResponse = BearerTokenResponse | DPoPTokenResponse;
 export type TokenError = FromSchema<typeof tokenErrorSchema>;
 export type TokenErrorCode = (typeof TOKEN_ERROR_CODES)[number];
 export type TokenType = TokenResponse['token_type'];
+
+/** The statuses the operation documents (200, 400, 401); here with the schemas so validation reads them without the operation builder. */
+export type DocumentedStatus = 200 | 400 | 401;
+export const DOCUMENTED_STATUSES: readonly DocumentedStatus[] = [200, 400, 401];

@@ -3,13 +3,10 @@
  * the contract (shared/contract.md) and the caller's expectation, and
  * returns every problem found.
  */
-import { basicChallengesWithoutRealm, BASIC_REALM_MESSAGE } from '../oauth/challenge';
-import { USE_DPOP_NONCE } from '../oauth/dpop-nonce';
-import { DPOP_NONCE_HEADER, JSON_MEDIA_TYPE, isRfcTokenErrorCode, RFC_TOKEN_ERROR_CODES } from '../oauth/protocol';
+import { DPOP_NONCE_HEADER, JSON_MEDIA_TYPE, USE_DPOP_NONCE, isRfcTokenErrorCode, RFC_TOKEN_ERROR_CODES } from '../oauth/protocol';
 import { isErrorDescription, isErrorUri } from '../oauth/grammar';
 // The modules, not the ../openapi barrel: it would load the document builder and yaml too.
-import { DOCUMENTED_STATUSES } from '../openapi/operation';
-import { TOKEN_ERROR_CODES } from '../openapi/schemas';
+import { DOCUMENTED_STATUSES, TOKEN_ERROR_CODES } from '../openapi/schemas';
 import { tokenErrorProblems, tokenResponseProblems, isObject, safeValue } from './body';
 import { DIRECTIVE_WITH_ARGUMENT, contractHeaders, findDirective, hasNoCache, hasNoStore, headerValue, isDpopNonce, isJsonMediaType } from './headers';
 import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError, type ResponseView } from './normalize';
@@ -141,6 +138,15 @@ async function validateAsync(response: unknown, expectation: TokenEndpointExpect
   return resultOf(problemsOf(view, expectation, binding), expectation.profile);
 }
 
+type ChallengeModule = typeof import('../oauth/challenge');
+let challengeModule: ChallengeModule | undefined;
+
+/** The WWW-Authenticate parser (RFC 9110 §11.6.1), loaded with the first challenge to judge: most assertions have none. */
+function challengeParser(): ChallengeModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (challengeModule ??= require('../oauth/challenge') as ChallengeModule);
+}
+
 /** Whether the status is one the contract documents (200, 400, 401). */
 export function isDocumentedStatus(status: number): boolean {
   return status === 200 || status === 400 || status === 401;
@@ -206,8 +212,8 @@ function collectProblems(view: ResponseView, expectation: TokenEndpointExpectati
     problems.push({ where: 'header', pointer: '/www-authenticate', rule: RULES.wwwAuthenticate, message: 'a 401 must carry a WWW-Authenticate challenge (RFC 6749 §5.2, RFC 9110 §15.5.2)', expected: 'a challenge, e.g. Basic realm="OAuth"', received: challenge });
   }
   // On any status: a Basic challenge is only well formed with its realm.
-  if (challenge !== undefined && basicChallengesWithoutRealm(challenge).length > 0) {
-    problems.push({ where: 'header', pointer: '/www-authenticate', rule: RULES.basicRealm, message: BASIC_REALM_MESSAGE, expected: 'Basic realm="…"', received: challenge });
+  if (challenge !== undefined && challengeParser().basicChallengesWithoutRealm(challenge).length > 0) {
+    problems.push({ where: 'header', pointer: '/www-authenticate', rule: RULES.basicRealm, message: challengeParser().BASIC_REALM_MESSAGE, expected: 'Basic realm="…"', received: challenge });
   }
 
   // RFC 9449 §8.1, §8.2: a DPoP-Nonce, on whatever response it comes, is 1*NQCHAR (use_dpop_nonce also needs one: below).
