@@ -46,7 +46,7 @@ const FACTS: ReadonlyArray<[string, RegExp, string]> = [
   ['the certificate-error pattern', /CERT\|SELF_SIGNED/, 'src/oauth/transport-error.ts'],
   ['the transport-error words', /['"]connection refused['"]/, 'src/oauth/transport-error.ts'],
   ['the RFC 7638 thumbprint computation', /calculateJwkThumbprint\(/, 'src/oauth/thumbprint.ts'],
-  ['the nonce-challenge error code', /['"]use_dpop_nonce['"]\s*(?![,\]])/, 'src/oauth/dpop-nonce.ts'],
+  ['the nonce-challenge error code', /['"]use_dpop_nonce['"]\s*(?![,\]])/, 'src/oauth/protocol.ts'],
 ];
 
 describe('each protocol fact is defined in one place', () => {
