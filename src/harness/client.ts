@@ -1,7 +1,9 @@
 /**
  * `tokenEndpoint(target, options)`: a supertest-based client for
  * `POST /oauth/token` with client authentication (RFC 6749 §2.3, RFC 7523),
- * DPoP proofs (RFC 9449) and the DPoP nonce retry of RFC 9449 §8.
+ * DPoP proofs (RFC 9449) and the DPoP nonce retry of RFC 9449 §8, for the
+ * client_credentials (RFC 6749 §4.4), authorization_code (§4.1.3, with
+ * PKCE, RFC 7636 §4.5) and refresh_token (§6) grants.
  */
 import supertest from 'supertest';
 import {
@@ -18,9 +20,23 @@ import { createClientAssertion, type ClientAssertionOverrides } from '../oauth/c
 import { MAX_NONCE_RETRIES, NonceTracker, retryNonce } from '../oauth/dpop-nonce';
 import { createDpopProof, stripQueryAndFragment, type DpopProofOverrides } from '../oauth/dpop-proof';
 import { isPlainObject } from '../oauth/guards';
+import { createCodeVerifier } from '../oauth/pkce';
 import { generateDpopKey, importSigningKey, isDpopKey, isJwk, type SigningKey, type SigningKeyInput } from '../oauth/keys';
 import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES } from '../oauth/limits';
-import { CLIENT_ASSERTION_TYPE, CLIENT_AUTH_METHODS, CLIENT_CREDENTIALS_GRANT, DPOP_HEADER, DPOP_NONCE_HEADER, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, isSecretHeader, type ClientAuthMethod } from '../oauth/protocol';
+import {
+  AUTHORIZATION_CODE_GRANT,
+  CLIENT_AUTH_METHODS,
+  CLIENT_CREDENTIALS_GRANT,
+  DPOP_HEADER,
+  DPOP_NONCE_HEADER,
+  FORM_MEDIA_TYPE,
+  JSON_MEDIA_TYPE,
+  OAUTH_PARAMETERS,
+  REFRESH_TOKEN_GRANT,
+  isSecretHeader,
+  isSecretParameter,
+  type ClientAuthMethod,
+} from '../oauth/protocol';
 import { SecretSet } from '../oauth/secrets';
 import { classifyTransportError } from '../oauth/transport-error';
 import { redactBody, redactHeaders, redactQuery } from '../oauth/redact';
@@ -62,9 +78,14 @@ export interface TokenEndpointOptions {
   headers?: Record<string, HeaderValue | null | undefined>;
 }
 
-export interface ClientCredentialsOptions {
-  /** `scope` parameter (RFC 6749 §3.3); omitted when undefined, sent empty when `''`. */
-  scope?: string;
+/** What every token request takes: `clientCredentials()`, `authorizationCode()` and `refreshToken()`. */
+export interface TokenRequestOptions {
+  /**
+   * Authenticate as this client for this request only, instead of the
+   * configured one: e.g. to redeem a code or refresh token issued to
+   * another client (RFC 6749 §4.1.3, §6: refused with invalid_grant).
+   */
+  client?: ClientOptions;
   /** Extra or replaced body parameters; `null`/`undefined` removes one (e.g. `grant_type`); arrays repeat it. */
   params?: Record<string, ParamValue | null | undefined>;
   /** Request body encoding (default `form`; `json` is an attesto extension). */
@@ -98,6 +119,48 @@ export interface ClientCredentialsOptions {
   clientAssertion?: string;
 }
 
+export interface ClientCredentialsOptions extends TokenRequestOptions {
+  /** `scope` parameter (RFC 6749 §3.3); omitted when undefined, sent empty when `''`. */
+  scope?: string;
+}
+
+/**
+ * One thing an `authorizationCode()` request can break, each refused by a
+ * server that checks it: a verifier that is well-formed but not the one of
+ * the challenge (RFC 7636 §4.6, invalid_grant), no verifier (§4.5,
+ * invalid_request), a redirect_uri other than the authorization request's
+ * (RFC 6749 §4.1.3, invalid_grant), or none when it was in that request
+ * (§4.1.3, invalid_request). To redeem with another client, give `client`;
+ * any other fault, `params`.
+ */
+export const AUTHORIZATION_CODE_BREAKS = ['wrong-code-verifier', 'no-code-verifier', 'other-redirect-uri', 'no-redirect-uri'] as const;
+export type AuthorizationCodeBreak = (typeof AUTHORIZATION_CODE_BREAKS)[number];
+
+export interface AuthorizationCodeOptions extends TokenRequestOptions {
+  /** The authorization code (RFC 6749 §4.1.2). */
+  code: string;
+  /** The PKCE code verifier whose challenge went to the authorization endpoint (RFC 7636 §4.5). */
+  codeVerifier: string;
+  /** The redirect_uri of the authorization request, if it named one (RFC 6749 §4.1.3: then it is required, and identical). */
+  redirectUri?: string;
+  /** Break one thing of the request (see AUTHORIZATION_CODE_BREAKS). */
+  break?: AuthorizationCodeBreak;
+}
+
+export interface RefreshTokenOptions extends TokenRequestOptions {
+  /** `scope` (RFC 6749 §6): narrower than the grant's, or omitted for all of it; a wider one is refused (invalid_scope). */
+  scope?: string;
+}
+
+/** One token request: its grant, the grant's parameters in order, and the common options. */
+interface GrantSpec {
+  /** The method name, for messages. */
+  what: string;
+  grantType: string;
+  params: Array<[string, string]>;
+  options: TokenRequestOptions;
+}
+
 /** A redacted record of a request, safe to print. */
 export interface RedactedRequest {
   method: string;
@@ -106,7 +169,7 @@ export interface RedactedRequest {
   body: string;
 }
 
-/** What happened during one `clientCredentials()` call. */
+/** What happened during one token request (`clientCredentials()`, `authorizationCode()`, `refreshToken()`). */
 export interface TokenExchange {
   /** Token endpoint URL (query redacted). */
   url: string;
@@ -167,7 +230,7 @@ export function tokenEndpoint(target: TokenEndpointTarget, options: TokenEndpoin
 }
 
 export class TokenEndpointClient {
-  /** Details of the last completed `clientCredentials()` call. */
+  /** Details of the last completed token request. */
   lastExchange: TokenExchange | undefined;
   readonly timeoutMs: number;
   private readonly target: ResolvedTarget;
@@ -236,8 +299,66 @@ export class TokenEndpointClient {
    * supertest `Test`: chain `.expect(...)`, then `await` it.
    */
   clientCredentials(request: ClientCredentialsOptions = {}): TokenRequest {
-    validateRequest(request);
-    this.rejectVacuousOverrides(request);
+    const what = 'clientCredentials';
+    validateRequest(request, what);
+    if (request.scope !== undefined && typeof request.scope !== 'string') throw new InvalidArgumentError('clientCredentials: scope must be a string');
+    return this.send({ what, grantType: CLIENT_CREDENTIALS_GRANT, params: request.scope !== undefined ? [[OAUTH_PARAMETERS.scope, request.scope]] : [], options: request });
+  }
+
+  /**
+   * An `authorization_code` token request (RFC 6749 §4.1.3) with its PKCE
+   * verifier (RFC 7636 §4.5): `code`, `redirect_uri` when given and
+   * `code_verifier`, then client authentication (a public client, `auth:
+   * 'none'`, sends its client_id) and DPoP as for `clientCredentials()`.
+   * `break` spoils one of them. `authorizeWithReferenceServer()` returns a
+   * `{ code, codeVerifier, redirectUri }` to pass here.
+   */
+  authorizationCode(request: AuthorizationCodeOptions): TokenRequest {
+    const what = 'authorizationCode';
+    validateRequest(request, what);
+    if (typeof request.code !== 'string' || request.code === '') throw new InvalidArgumentError('authorizationCode: code must be a non-empty string');
+    if (typeof request.codeVerifier !== 'string' || request.codeVerifier === '') throw new InvalidArgumentError('authorizationCode: codeVerifier must be a non-empty string (RFC 7636 4.5)');
+    if (request.redirectUri !== undefined && (typeof request.redirectUri !== 'string' || request.redirectUri === '')) throw new InvalidArgumentError('authorizationCode: redirectUri must be a non-empty string');
+    const broken = request.break;
+    if (broken !== undefined && !(AUTHORIZATION_CODE_BREAKS as readonly string[]).includes(broken)) {
+      throw new InvalidArgumentError(`authorizationCode: break must be one of ${AUTHORIZATION_CODE_BREAKS.join(', ')}, got ${JSON.stringify(broken)}`);
+    }
+    // Breaking a redirect_uri that is not sent would send the same request as an honest one.
+    if ((broken === 'other-redirect-uri' || broken === 'no-redirect-uri') && request.redirectUri === undefined) {
+      throw new InvalidArgumentError(`authorizationCode: break "${broken}" needs a redirectUri`);
+    }
+    const params: Array<[string, string]> = [[OAUTH_PARAMETERS.code, request.code]];
+    if (request.redirectUri !== undefined && broken !== 'no-redirect-uri') {
+      // Still well-formed, only not the one of the authorization request (exact match, RFC 9700 §4.1.3).
+      params.push([OAUTH_PARAMETERS.redirectUri, broken === 'other-redirect-uri' ? `${request.redirectUri}-other` : request.redirectUri]);
+    }
+    if (broken !== 'no-code-verifier') {
+      // A fresh verifier: well-formed (RFC 7636 §4.1), so the server refuses it for the mismatch alone.
+      params.push([OAUTH_PARAMETERS.codeVerifier, broken === 'wrong-code-verifier' ? otherCodeVerifier(request.codeVerifier) : request.codeVerifier]);
+    }
+    return this.send({ what, grantType: AUTHORIZATION_CODE_GRANT, params, options: request });
+  }
+
+  /**
+   * A `refresh_token` token request (RFC 6749 §6): `refresh_token` and
+   * `scope` when given, then client authentication and DPoP as for
+   * `clientCredentials()`. A refresh token bound to a DPoP key (RFC 9449 §5)
+   * needs the same key: the client's `dpop` key, or `dpop` here.
+   */
+  refreshToken(refreshToken: string, request: RefreshTokenOptions = {}): TokenRequest {
+    const what = 'refreshToken';
+    if (typeof refreshToken !== 'string' || refreshToken === '') throw new InvalidArgumentError('refreshToken: the refresh token must be a non-empty string');
+    validateRequest(request, what);
+    if (request.scope !== undefined && typeof request.scope !== 'string') throw new InvalidArgumentError('refreshToken: scope must be a string');
+    const params: Array<[string, string]> = [[OAUTH_PARAMETERS.refreshToken, refreshToken]];
+    if (request.scope !== undefined) params.push([OAUTH_PARAMETERS.scope, request.scope]);
+    return this.send({ what, grantType: REFRESH_TOKEN_GRANT, params, options: request });
+  }
+
+  /** Sends one token request: built per attempt, retried on a DPoP nonce challenge, every failure scrubbed. */
+  private send(spec: GrantSpec): TokenRequest {
+    const request = spec.options;
+    this.rejectVacuousOverrides(request, spec.what);
     const tokenTest = new supertest.Test(this.target.origin ?? 'http://127.0.0.1', 'post', this.target.path);
     this.configure(tokenTest, this.timeoutMs);
     const test = tokenTest as unknown as PatchableTest;
@@ -249,7 +370,7 @@ export class TokenEndpointClient {
     let startedAt = Date.now();
     test.end = (fn?: EndCallback) => {
       startedAt = Date.now();
-      this.buildAttempt(request, undefined).then(
+      this.buildAttempt(spec, undefined).then(
         (attempt) => {
           first = attempt;
           test.url = this.url;
@@ -273,7 +394,7 @@ export class TokenEndpointClient {
         const nonce = this.retryNonce(request, current, currentRes, attempts - 1);
         if (nonce === undefined) return finish(currentError, currentRes, this.exchangeFor(attempts, current, challenge, secrets), secrets, fn);
         const firstChallenge = challenge ?? currentRes;
-        this.buildAttempt(request, nonce).then(
+        this.buildAttempt(spec, nonce).then(
           (retry) => {
             const again = new supertest.Test(this.target.origin!, 'post', this.target.path);
             // A retry gets what is left of the deadline: the whole call stays within timeoutMs.
@@ -311,16 +432,16 @@ export class TokenEndpointClient {
    * An override that cannot apply would silently turn a negative test into a
    * positive one, so it is a usage error instead.
    */
-  private rejectVacuousOverrides(request: ClientCredentialsOptions): void {
-    if (request.assertion !== undefined && this.options.client?.auth !== 'private_key_jwt') {
-      throw new InvalidArgumentError('clientCredentials: assertion overrides need client.auth "private_key_jwt" (use clientAssertion to add an assertion to another method)');
+  private rejectVacuousOverrides(request: TokenRequestOptions, what: string): void {
+    if (request.assertion !== undefined && (request.client ?? this.options.client)?.auth !== 'private_key_jwt') {
+      throw new InvalidArgumentError(`${what}: assertion overrides need client.auth "private_key_jwt" (use clientAssertion to add an assertion to another method)`);
     }
     const dpop = request.dpop ?? this.options.dpop;
     if (request.proof !== undefined && (dpop === undefined || dpop === false)) {
-      throw new InvalidArgumentError('clientCredentials: proof overrides need DPoP: set dpop (true or a key) on the client or the request');
+      throw new InvalidArgumentError(`${what}: proof overrides need DPoP: set dpop (true or a key) on the client or the request`);
     }
     if (request.proof !== undefined && request.dpopProof !== undefined) {
-      throw new InvalidArgumentError('clientCredentials: give either proof overrides or an exact dpopProof, not both');
+      throw new InvalidArgumentError(`${what}: give either proof overrides or an exact dpopProof, not both`);
     }
   }
 
@@ -403,31 +524,36 @@ export class TokenEndpointClient {
     return this.clientKeyPromise;
   }
 
-  private async dpopKeyFor(request: ClientCredentialsOptions): Promise<DpopKey | undefined> {
+  /** The assertion key of `client`: the configured client's, imported once, or a per-request client's. */
+  private signingKeyOf(client: ClientOptions): Promise<DpopKey> {
+    return client === this.options.client ? this.clientSigningKey() : importSigningKey(client.privateKey!, client.alg);
+  }
+
+  private async dpopKeyFor(request: TokenRequestOptions): Promise<DpopKey | undefined> {
     const option = request.dpop ?? this.options.dpop;
     if (option === undefined || option === false) return undefined;
     if (request.dpop === undefined || request.dpop === true) return this.clientDpopKey();
     return importSigningKey(request.dpop as SigningKeyInput);
   }
 
-  /** One request of a `clientCredentials()` call; `retryWith` is the nonce of the challenge a retry answers. */
-  private async buildAttempt(request: ClientCredentialsOptions, retryWith: string | undefined): Promise<BuiltAttempt> {
+  /** One request of a token request; `retryWith` is the nonce of the challenge a retry answers. */
+  private async buildAttempt(spec: GrantSpec, retryWith: string | undefined): Promise<BuiltAttempt> {
+    const request = spec.options;
     await this.target.ready;
     const url = this.url;
-    const client = this.options.client;
+    const client = request.client ?? this.options.client;
     const secrets = new SecretSet();
     const generated: Record<string, HeaderValue> = {};
 
-    // Body parameters, in the order of RFC 6749 §4.4.2 then client authentication (src/oauth/client-auth.ts).
-    const params = new Map<string, ParamValue>([['grant_type', CLIENT_CREDENTIALS_GRANT]]);
-    if (request.scope !== undefined) params.set('scope', request.scope);
+    // Body parameters, in the order of RFC 6749 §4.4.2 (§4.1.3, §6) then client authentication (src/oauth/client-auth.ts).
+    const params = new Map<string, ParamValue>([[OAUTH_PARAMETERS.grantType, spec.grantType], ...spec.params]);
     if (client !== undefined) {
       let assertion: string | undefined;
       if (client.auth === 'private_key_jwt') {
         const { clientAssertionType: _type, ...overrides } = request.assertion ?? {};
         assertion =
           request.clientAssertion ??
-          (await createClientAssertion({ audience: client.audience ?? url, alg: client.alg, ...overrides, clientId: client.id, key: await this.clientSigningKey() }));
+          (await createClientAssertion({ audience: client.audience ?? url, alg: client.alg, ...overrides, clientId: client.id, key: await this.signingKeyOf(client) }));
         secrets.add(assertion);
       }
       const auth = applyClientAuth(client.auth, { id: client.id, secret: client.secret, assertion });
@@ -444,6 +570,11 @@ export class TokenEndpointClient {
     for (const [name, value] of Object.entries(request.params ?? {})) {
       if (value === null || value === undefined) params.delete(name);
       else params.set(name, value);
+    }
+    // A code, its verifier, a refresh token (src/oauth/protocol.ts SECRET_PARAMETERS): scrubbed wherever the server echoes them.
+    for (const [name, value] of params) {
+      if (!isSecretParameter(name)) continue;
+      for (const item of Array.isArray(value) ? value : [value]) if (typeof item === 'string') secrets.add(item);
     }
     const contentType = request.contentType ?? 'form';
     const body = contentType === 'json' ? JSON.stringify(Object.fromEntries(params)) : encodeForm(params);
@@ -499,7 +630,7 @@ export class TokenEndpointClient {
    * challenge with a fresh nonce to a proof the harness generated with a
    * nonce the caller did not choose, and the retries left allow it.
    */
-  private retryNonce(request: ClientCredentialsOptions, attempt: BuiltAttempt, res: supertest.Response, retriesSoFar: number): string | undefined {
+  private retryNonce(request: TokenRequestOptions, attempt: BuiltAttempt, res: supertest.Response, retriesSoFar: number): string | undefined {
     if (!attempt.proofGenerated || callerChoseNonce(request)) return undefined;
     const max = request.nonceRetry === undefined || request.nonceRetry === true ? MAX_NONCE_RETRIES : request.nonceRetry === false ? 0 : request.nonceRetry;
     return retryNonce({ status: res.status, body: res.body as unknown, nonceHeader: headerOf(res, NONCE_HEADER) }, attempt.nonceSent, retriesSoFar, max);
@@ -587,7 +718,7 @@ function lenientParser(res: NodeJS.ReadableStream & { text?: string; headers?: R
 }
 
 /** An explicit `proof.nonce` (even `null` or `undefined`, given as a key) is the caller's: sent as given, never retried. */
-function callerChoseNonce(request: ClientCredentialsOptions): boolean {
+function callerChoseNonce(request: TokenRequestOptions): boolean {
   return request.proof !== undefined && 'nonce' in request.proof;
 }
 
@@ -648,21 +779,21 @@ function scrubbingFailures(fn: EndCallback | undefined, secrets: SecretSet): End
   };
 }
 
-function validateClient(client: ClientOptions | undefined): void {
+function validateClient(client: ClientOptions | undefined, where = 'tokenEndpoint: client'): void {
   if (client === undefined) return;
-  if (!isPlainObject(client)) throw new InvalidArgumentError('tokenEndpoint: client must be an object');
-  if (typeof client.id !== 'string' || client.id === '') throw new InvalidArgumentError('tokenEndpoint: client.id must be a non-empty string');
+  if (!isPlainObject(client)) throw new InvalidArgumentError(`${where} must be an object`);
+  if (typeof client.id !== 'string' || client.id === '') throw new InvalidArgumentError(`${where}.id must be a non-empty string`);
   if (!(CLIENT_AUTH_METHODS as readonly string[]).includes(client.auth)) {
-    throw new InvalidArgumentError(`tokenEndpoint: client.auth must be one of ${CLIENT_AUTH_METHODS.join(', ')}, got ${JSON.stringify(client.auth)}`);
+    throw new InvalidArgumentError(`${where}.auth must be one of ${CLIENT_AUTH_METHODS.join(', ')}, got ${JSON.stringify(client.auth)}`);
   }
   if ((client.auth === 'client_secret_basic' || client.auth === 'client_secret_post') && typeof client.secret !== 'string') {
-    throw new InvalidArgumentError(`tokenEndpoint: client.secret (a string) is required for ${client.auth}`);
+    throw new InvalidArgumentError(`${where}.secret (a string) is required for ${client.auth}`);
   }
   if (client.auth === 'private_key_jwt' && !(isDpopKey(client.privateKey) || isJwk(client.privateKey) || isKeyObjectLike(client.privateKey))) {
-    throw new InvalidArgumentError('tokenEndpoint: client.privateKey (a private JWK or key object) is required for private_key_jwt');
+    throw new InvalidArgumentError(`${where}.privateKey (a private JWK or key object) is required for private_key_jwt`);
   }
   if (client.audience !== undefined && typeof client.audience !== 'string' && !Array.isArray(client.audience)) {
-    throw new InvalidArgumentError('tokenEndpoint: client.audience must be a string or an array of strings');
+    throw new InvalidArgumentError(`${where}.audience must be a string or an array of strings`);
   }
 }
 
@@ -682,23 +813,30 @@ function validateHeaders(headers: unknown, where: string): void {
   }
 }
 
-function validateRequest(request: ClientCredentialsOptions): void {
-  if (!isPlainObject(request)) throw new InvalidArgumentError('clientCredentials: options must be an object');
-  if (request.scope !== undefined && typeof request.scope !== 'string') throw new InvalidArgumentError('clientCredentials: scope must be a string');
+function validateRequest(request: TokenRequestOptions, what: string): void {
+  if (!isPlainObject(request)) throw new InvalidArgumentError(`${what}: options must be an object`);
   if (request.contentType !== undefined && request.contentType !== 'form' && request.contentType !== 'json') {
-    throw new InvalidArgumentError('clientCredentials: contentType must be "form" or "json" (use raw() for any other media type)');
+    throw new InvalidArgumentError(`${what}: contentType must be "form" or "json" (use raw() for any other media type)`);
   }
-  if (request.params !== undefined && !isPlainObject(request.params)) throw new InvalidArgumentError('clientCredentials: params must be an object');
-  validateDpopOption(request.dpop, 'clientCredentials: dpop');
-  validateHeaders(request.headers, 'clientCredentials: headers');
+  if (request.params !== undefined && !isPlainObject(request.params)) throw new InvalidArgumentError(`${what}: params must be an object`);
+  validateDpopOption(request.dpop, `${what}: dpop`);
+  validateHeaders(request.headers, `${what}: headers`);
   if (request.dpopProof !== undefined && typeof request.dpopProof !== 'string' && !Array.isArray(request.dpopProof)) {
-    throw new InvalidArgumentError('clientCredentials: dpopProof must be a string or an array of strings');
+    throw new InvalidArgumentError(`${what}: dpopProof must be a string or an array of strings`);
   }
   if (request.nonceRetry !== undefined && typeof request.nonceRetry !== 'boolean' && !(typeof request.nonceRetry === 'number' && Number.isInteger(request.nonceRetry) && request.nonceRetry >= 0)) {
-    throw new InvalidArgumentError('clientCredentials: nonceRetry must be a boolean or a non-negative integer (the most retries)');
+    throw new InvalidArgumentError(`${what}: nonceRetry must be a boolean or a non-negative integer (the most retries)`);
   }
-  if (request.proof !== undefined && !isPlainObject(request.proof)) throw new InvalidArgumentError('clientCredentials: proof must be an object');
-  if (request.assertion !== undefined && !isPlainObject(request.assertion)) throw new InvalidArgumentError('clientCredentials: assertion must be an object');
+  if (request.proof !== undefined && !isPlainObject(request.proof)) throw new InvalidArgumentError(`${what}: proof must be an object`);
+  if (request.assertion !== undefined && !isPlainObject(request.assertion)) throw new InvalidArgumentError(`${what}: assertion must be an object`);
+  if (request.client !== undefined) validateClient(request.client as ClientOptions, `${what}: client`);
+}
+
+/** A well-formed code verifier (RFC 7636 §4.1) that is not `verifier`. */
+function otherCodeVerifier(verifier: string): string {
+  let other = createCodeVerifier();
+  while (other === verifier) other = createCodeVerifier();
+  return other;
 }
 
 function isKeyObjectLike(value: unknown): boolean {

@@ -1,15 +1,20 @@
 /**
  * The request harness: how tests talk to a token endpoint. Client
  * authentication (RFC 6749 §2.3.1, RFC 7523), DPoP proofs (RFC 9449) and the
- * nonce retry (RFC 9449 §8), on top of supertest. The signing functions and
- * protocol facts are the shared OAuth layer's (src/oauth), re-exported here
- * for tests that build proofs and assertions by hand.
+ * nonce retry (RFC 9449 §8), on top of supertest, for client_credentials,
+ * authorization_code with PKCE (RFC 7636) and refresh_token. The signing
+ * functions and protocol facts are the shared OAuth layer's (src/oauth),
+ * re-exported here for tests that build proofs and assertions by hand.
  */
-export { tokenEndpoint, TokenEndpointClient, CLIENT_AUTH_METHODS, DEFAULT_TIMEOUT_MS } from './client';
+export { tokenEndpoint, TokenEndpointClient, CLIENT_AUTH_METHODS, DEFAULT_TIMEOUT_MS, AUTHORIZATION_CODE_BREAKS } from './client';
 export type {
+  AuthorizationCodeBreak,
+  AuthorizationCodeOptions,
   ClientAuthMethod,
   ClientOptions,
   ClientCredentialsOptions,
+  RefreshTokenOptions,
+  TokenRequestOptions,
   DpopOption,
   HeaderValue,
   ParamValue,
@@ -21,6 +26,10 @@ export type {
   HarnessResponse,
 } from './client';
 export type { TokenEndpointTarget, RequestListener } from './target';
+export { authorizeWithReferenceServer } from './authorize';
+export type { AuthorizationResult, AuthorizationServerTarget, AuthorizeOptions } from './authorize';
+export { createPkcePair, createCodeVerifier, s256Challenge } from '../oauth/pkce';
+export type { PkcePair } from '../oauth/pkce';
 export { basicAuthorization } from '../oauth/client-auth';
 export { createDpopProof, accessTokenHash, stripQueryAndFragment, DPOP_PROOF_TYPE } from '../oauth/dpop-proof';
 export type { DpopProofOptions, DpopProofOverrides, DpopProofClaim } from '../oauth/dpop-proof';

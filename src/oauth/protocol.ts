@@ -16,6 +16,61 @@ export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-typ
 /** The grant every check exercises (RFC 6749 §4.4). */
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
 
+/** The authorization code grant (RFC 6749 §4.1.3). */
+export const AUTHORIZATION_CODE_GRANT = 'authorization_code';
+/** The refresh token grant (RFC 6749 §6). */
+export const REFRESH_TOKEN_GRANT = 'refresh_token';
+
+/** `response_type` of the authorization code flow (RFC 6749 §4.1.1). */
+export const CODE_RESPONSE_TYPE = 'code';
+
+/**
+ * PKCE `code_challenge_method` values (RFC 7636 §4.3, §4.2): `S256` is the
+ * one a client that can hash MUST use; `plain` is defined, and refused by
+ * servers that follow RFC 9700 §2.1.1.
+ */
+export const PKCE_S256 = 'S256';
+export const PKCE_PLAIN = 'plain';
+export const PKCE_METHODS = [PKCE_S256, PKCE_PLAIN] as const;
+export type PkceMethod = (typeof PKCE_METHODS)[number];
+
+/**
+ * Parameter names of the authorization code and refresh token flows: the
+ * authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 9449 §10), its
+ * answer (§4.1.2) and the token requests (§4.1.3, RFC 7636 §4.5, §6).
+ */
+export const OAUTH_PARAMETERS = {
+  grantType: 'grant_type',
+  responseType: 'response_type',
+  clientId: 'client_id',
+  scope: 'scope',
+  state: 'state',
+  code: 'code',
+  codeVerifier: 'code_verifier',
+  codeChallenge: 'code_challenge',
+  codeChallengeMethod: 'code_challenge_method',
+  redirectUri: 'redirect_uri',
+  refreshToken: 'refresh_token',
+  dpopJkt: 'dpop_jkt',
+  error: 'error',
+  errorDescription: 'error_description',
+} as const;
+
+/**
+ * The error codes of an authorization response (RFC 6749 §4.1.2.1), sent to
+ * the client's redirect URI in the query.
+ */
+export const AUTHORIZATION_ERROR_CODES = [
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+  'server_error',
+  'temporarily_unavailable',
+] as const;
+export type AuthorizationErrorCode = (typeof AUTHORIZATION_ERROR_CODES)[number];
+
 /** The token endpoint's path in the attesto contract (and the fragment's default): `POST /oauth/token`. */
 export const DEFAULT_TOKEN_PATH = '/oauth/token';
 
@@ -68,9 +123,10 @@ export const TOKEN_RESPONSE_SECRETS = ['access_token', 'refresh_token', 'id_toke
 /**
  * Request parameters and response members whose values are credentials: the
  * tokens, the client secret (RFC 6749 §2.3.1), client assertions and
- * assertion grants (RFC 7521 §4.2, §4.1), authorization codes (§4.1.3) and
- * resource-owner passwords (§4.3.2). Each has the placeholder a reproducing
- * `curl` line shows instead of the value.
+ * assertion grants (RFC 7521 §4.2, §4.1), authorization codes (§4.1.3),
+ * PKCE code verifiers (RFC 7636 §4.5: with an intercepted code, the verifier
+ * is what redeems it) and resource-owner passwords (§4.3.2). Each has the
+ * placeholder a reproducing `curl` line shows instead of the value.
  */
 export const SECRET_PARAMETERS = {
   access_token: '<ACCESS_TOKEN>',
@@ -80,6 +136,7 @@ export const SECRET_PARAMETERS = {
   client_assertion: '<CLIENT_ASSERTION_JWT>',
   assertion: '<ASSERTION>',
   code: '<CODE>',
+  code_verifier: '<CODE_VERIFIER>',
   password: '<PASSWORD>',
 } as const satisfies Record<string, string>;
 export type SecretParameter = keyof typeof SECRET_PARAMETERS;

@@ -19,6 +19,8 @@ export interface AccessTokenClaims {
   issuer: string;
   audience: string;
   clientId: string;
+  /** `sub` (RFC 9068 §2.2): the resource owner for authorization_code and refresh_token; default the client (client_credentials). */
+  subject?: string;
   scopes: readonly string[];
   lifetimeSeconds: number;
   nowSeconds: number;
@@ -42,7 +44,7 @@ function signAccessToken(claims: AccessTokenClaims, key: KeyLike, kid: string): 
     .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: 'at+jwt', kid })
     .setIssuer(claims.issuer)
     .setAudience(claims.audience)
-    .setSubject(claims.clientId)
+    .setSubject(claims.subject ?? claims.clientId)
     .setIssuedAt(claims.nowSeconds)
     .setExpirationTime(claims.nowSeconds + claims.lifetimeSeconds)
     .setJti(randomUUID())

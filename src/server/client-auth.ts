@@ -1,7 +1,10 @@
 /**
  * Client authentication at the token endpoint (RFC 6749 §2.3): HTTP Basic
  * (`client_secret_basic`), body credentials (`client_secret_post`) and
- * `private_key_jwt` (RFC 7523), exactly one per request.
+ * `private_key_jwt` (RFC 7523), exactly one per request; or none, for a
+ * client registered as public (RFC 6749 §2.1, §4.1.3: it sends its
+ * `client_id` and nothing else). A confidential client's id alone
+ * authenticates nothing.
  *
  * Failures: an attempt through the `Authorization` header → 401 with a
  * `WWW-Authenticate` challenge for the scheme used (RFC 6749 §5.2); anything
@@ -10,14 +13,17 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ClientAuthMethod, RegisteredClient } from './config';
+import type { ClientAuthMethod as ProtocolClientAuthMethod } from '../oauth/protocol';
+import type { RegisteredClient } from './config';
 import { verifyClientAssertion, type ClientAssertionContext } from './client-assertion';
 import { CLIENT_AUTHENTICATION_FAILED, TokenEndpointError, invalidClient, invalidRequest } from './errors';
 
 export interface AuthenticatedClient {
   client: RegisteredClient;
-  method: ClientAuthMethod;
+  method: ProtocolClientAuthMethod;
 }
+
+type SecretMethod = 'client_secret_basic' | 'client_secret_post';
 
 export const CHALLENGE_REALM = 'OAuth';
 /** RFC 9110 §5.6.2 token: what an auth-scheme may be. */
@@ -47,6 +53,9 @@ export async function authenticateClient(
     const client = await verifyClientAssertion(params.get('client_assertion_type'), params.get('client_assertion'), bodyClientId, context);
     return { client, method: 'private_key_jwt' };
   }
+  // RFC 6749 §2.1, §4.1.3: a public client identifies itself by client_id alone (what it may do is the grant's business).
+  const publicClient = bodyClientId === undefined ? undefined : context.config.clients.get(bodyClientId);
+  if (publicClient?.isPublic === true) return { client: publicClient, method: 'none' };
   // RFC 6749 §4.4: client_credentials is for confidential clients only.
   throw new TokenEndpointError(
     'invalid_client',
@@ -72,7 +81,7 @@ function authenticateWithHeader(authorization: string, bodyClientId: string | un
   }
 }
 
-function verifySecret(clientId: string | undefined, secret: string, method: ClientAuthMethod, context: ClientAssertionContext): RegisteredClient {
+function verifySecret(clientId: string | undefined, secret: string, method: SecretMethod, context: ClientAssertionContext): RegisteredClient {
   if (clientId === undefined) throw new TokenEndpointError('invalid_client', 'client_id is required with client_secret');
   const client = context.config.clients.get(clientId);
   // Compare against a dummy when the client is unknown or has no secret, so

@@ -9,14 +9,32 @@ import { createSchemaValidator, formatSchemaProblem, isPlainText, type SchemaPro
 import { ServerConfigError } from '../errors';
 import { SCOPE_TOKEN } from '../oauth/grammar';
 import { sha256Thumbprint } from '../oauth/thumbprint';
-import { CLIENT_CREDENTIALS_GRANT, CONFIDENTIAL_AUTH_METHODS, PRIVATE_JWK_MEMBERS } from '../oauth/protocol';
+import {
+  AUTHORIZATION_CODE_GRANT,
+  CLIENT_AUTH_METHODS as ALL_CLIENT_AUTH_METHODS,
+  CLIENT_CREDENTIALS_GRANT,
+  CONFIDENTIAL_AUTH_METHODS,
+  PRIVATE_JWK_MEMBERS,
+  REFRESH_TOKEN_GRANT,
+} from '../oauth/protocol';
 
-/** The methods a reference-server client may be registered for: those of confidential clients (src/oauth/protocol.ts). */
+/**
+ * The methods a confidential reference-server client authenticates with
+ * (src/oauth/protocol.ts). A public client is registered with `none`
+ * instead (REGISTRABLE_AUTH_METHODS) and has none of these.
+ */
 export const CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
-/** Grant types the server implements (RFC 6749 §4.4 only). */
-export const SUPPORTED_GRANT_TYPES = [CLIENT_CREDENTIALS_GRANT] as const;
+/** What `authMethods` may list: the confidential methods, or `none` alone for a public client (RFC 7591 §2, RFC 6749 §2.1). */
+export const REGISTRABLE_AUTH_METHODS = ALL_CLIENT_AUTH_METHODS;
+
+/** Grant types the server implements: RFC 6749 §4.4, §4.1 (with PKCE, RFC 7636) and §6. */
+export const SUPPORTED_GRANT_TYPES = [CLIENT_CREDENTIALS_GRANT, AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT] as const;
+
+/** A client registered without `grantTypes`: a confidential one keeps client_credentials, as before; a public one gets the grants it may use. */
+const DEFAULT_CONFIDENTIAL_GRANTS = [CLIENT_CREDENTIALS_GRANT] as const;
+const DEFAULT_PUBLIC_GRANTS = [AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT] as const;
 
 /**
  * Asymmetric JWS algorithms accepted for DPoP proofs (RFC 9449 §4.2: "MUST
@@ -64,8 +82,9 @@ const clientSchema = {
     authMethods: {
       type: 'array',
       minItems: 1,
-      description: 'Authentication methods this client may use (RFC 7591 token_endpoint_auth_method, several allowed).',
-      items: { type: 'string', enum: CLIENT_AUTH_METHODS, description: 'An authentication method.' },
+      description:
+        'Authentication methods this client may use (RFC 7591 token_endpoint_auth_method, several allowed); ["none"] alone registers a public client (RFC 6749 §2.1), for authorization_code and refresh_token only.',
+      items: { type: 'string', enum: REGISTRABLE_AUTH_METHODS, description: 'An authentication method.' },
     },
     scopes: {
       description: 'Scopes the client may be granted; also its default when a request names none (RFC 6749 §3.3).',
@@ -76,8 +95,14 @@ const clientSchema = {
     },
     grantTypes: {
       type: 'array',
-      description: 'Grant types registered for the client; default ["client_credentials"]. [] → unauthorized_client (RFC 6749 §5.2).',
+      description:
+        'Grant types registered for the client (client_credentials, authorization_code, refresh_token); default ["client_credentials"], for a public client ["authorization_code", "refresh_token"]. [] → unauthorized_client (RFC 6749 §5.2). Refresh tokens are issued with authorization_code to clients registered for refresh_token.',
       items: { type: 'string', description: 'A grant type.' },
+    },
+    redirectUris: {
+      type: 'array',
+      description: 'Registered redirect URIs (RFC 6749 §3.1.2, RFC 7591 redirect_uris), compared by exact string match (RFC 9700 §4.1.3); required with authorization_code.',
+      items: { type: 'string', format: 'uri', description: 'An absolute URI without a fragment (RFC 6749 §3.1.2).' },
     },
     requireDpop: { type: 'boolean', description: 'Refuse Bearer tokens: a request without a DPoP proof gets invalid_request (RFC 9449 §5).' },
     privateJwk: { ...jwkSchema, description: "Demo only: the client's private JWK, handed back to the caller, never used by the server." },
@@ -102,6 +127,31 @@ const dpopSchema = {
       minimum: 1,
       maximum: 86_400,
       description: 'How long an issued nonce stays valid; nonces rotate at this period. Default 300.',
+    },
+  },
+} as const;
+
+const refreshTokensSchema = {
+  type: 'object',
+  description: 'Refresh tokens (RFC 6749 §6), issued with authorization_code to clients registered for refresh_token.',
+  additionalProperties: false,
+  properties: {
+    rotate: {
+      type: 'boolean',
+      description: 'Issue a new refresh token on every refresh and retire the old one; reuse of a retired one revokes its whole family (RFC 9700 §4.14.2). Default true.',
+    },
+    graceSeconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 3600,
+      description:
+        'After a rotation, a retry with the same refresh token returns the same successor for this long instead of revoking the family (attesto behaviour); 0 = no grace. Default 60.',
+    },
+    lifetimeSeconds: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 31_536_000,
+      description: 'How long each refresh token can be used, from its issue. Default 86400.',
     },
   },
 } as const;
@@ -154,6 +204,25 @@ export const referenceServerConfigSchema = {
         'Most live entries per replay cache (DPoP jti, assertion jti). An entry lives until its credential expires and is never evicted early; when full, new proofs and assertions get 503 temporarily_unavailable with Retry-After. Default 10000.',
     },
     audience: { type: 'string', minLength: 1, description: 'Access-token aud (RFC 9068 §2.2). Default the issuer.' },
+    codeLifetimeSeconds: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 600,
+      description: 'How long an authorization code can be redeemed (RFC 6749 §4.1.2: short, at most 10 minutes recommended). Default 60.',
+    },
+    refreshTokens: refreshTokensSchema,
+    grantStoreSize: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 10_000_000,
+      description:
+        'Most live entries in each grant store (authorization codes, refresh tokens). Entries live until they expire, used codes and rotated refresh tokens too (to recognise reuse); when full, new ones get 503 temporarily_unavailable with Retry-After. Default 10000.',
+    },
+    demoUser: {
+      type: 'string',
+      minLength: 1,
+      description: 'Test only: the resource owner /authorize approves without asking, the sub of tokens issued by authorization_code. Default "demo-user".',
+    },
     path: { type: 'string', pattern: PATH_PATTERN, description: 'Token endpoint path. Default /oauth/token.' },
     host: { type: 'string', minLength: 1, pattern: HOST_PATTERN, description: 'Listen address; default 127.0.0.1.' },
     port: { type: 'integer', minimum: 0, maximum: 65_535, description: 'Listen port; default 0 (ephemeral).' },
@@ -169,6 +238,7 @@ export type ReferenceClientConfig = Omit<FromSchema<typeof clientSchema>, 'jwks'
 };
 
 export type ReferenceDpopConfig = FromSchema<typeof dpopSchema>;
+export type ReferenceRefreshTokenConfig = FromSchema<typeof refreshTokensSchema>;
 
 export type ReferenceServerConfig = Omit<SchemaServerConfig, 'clients' | '$schema'> & {
   clients?: ReferenceClientConfig[];
@@ -215,13 +285,22 @@ export interface RegisteredClient {
   readonly requireDpop: boolean;
   /** Assertion algorithms usable with this client's registered keys. */
   readonly assertionAlgorithms: readonly string[];
+  /** Registered with `none`: a public client (RFC 6749 §2.1), identified by client_id alone; `authMethods` is then empty. */
+  readonly isPublic: boolean;
+  /** Registered redirect URIs, exactly as configured (RFC 6749 §3.1.2). */
+  readonly redirectUris: readonly string[];
 }
 
 /** A client as reported back to the caller (the demo config's credentials included). */
 export interface ReferenceClientInfo {
   id: string;
   secret?: string;
+  /** The confidential methods it authenticates with; empty for a public client (see `publicClient`). */
   authMethods: ClientAuthMethod[];
+  /** Registered with `none` (RFC 6749 §2.1): sends its client_id and no credential; authorization_code and refresh_token only. */
+  publicClient: boolean;
+  /** Registered redirect URIs (RFC 6749 §3.1.2). */
+  redirectUris: string[];
   scopes: string[];
   grantTypes: string[];
   /** The client must present a DPoP proof (no Bearer tokens). */
@@ -241,6 +320,12 @@ export interface ResolvedServerConfig {
   readonly maxBodyBytes: number;
   readonly clientAssertionMaxLifetimeSeconds: number;
   readonly replayCacheSize: number;
+  readonly codeLifetimeSeconds: number;
+  readonly refreshTokenRotation: boolean;
+  readonly refreshTokenGraceSeconds: number;
+  readonly refreshTokenLifetimeSeconds: number;
+  readonly grantStoreSize: number;
+  readonly demoUser: string;
   readonly path: string;
   readonly host: string;
   readonly port: number;
@@ -253,10 +338,17 @@ export { ServerConfigError };
 
 export const DEFAULT_SCOPES = ['read', 'write', 'admin'] as const;
 
+/** Where the demo authorization-code clients are sent back to; nothing listens there, the code is read from the redirect's Location. */
+export const DEMO_REDIRECT_URI = 'http://127.0.0.1/callback';
+
 /**
  * The demo clients of shared-apis.md: one per authentication method, one
- * registered for no grant type, and one that must use DPoP. The `jwt-client`
- * key is generated per call.
+ * registered for no grant type, and one that must use DPoP; then, for
+ * authorization_code (with refresh tokens), a public client and a
+ * confidential one. The `jwt-client` key is generated per call. The
+ * conformance suite's default run tests the client_credentials clients
+ * (src/conformance/reference-run.ts): the authorization-code clients come
+ * last, have no client_credentials grant and no scope it treats as invalid.
  */
 export async function createDemoClients(): Promise<ReferenceClientConfig[]> {
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
@@ -276,6 +368,16 @@ export async function createDemoClients(): Promise<ReferenceClientConfig[]> {
     { id: 'no-grant-client', secret: 'no-grant-secret', authMethods: ['client_secret_basic'], scopes: ['read', 'write'], grantTypes: [] },
     // Sender-constrained only: without a DPoP proof it gets invalid_request, never a Bearer token.
     { id: 'dpop-client', secret: 'dpop-secret', authMethods: ['client_secret_basic'], scopes: ['read', 'write'], requireDpop: true },
+    // RFC 6749 §2.1 public client: client_id alone, PKCE, and refresh tokens bound to its DPoP key (RFC 9449 §5).
+    { id: 'public-client', authMethods: ['none'], scopes: ['read', 'write'], grantTypes: [AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT], redirectUris: [DEMO_REDIRECT_URI] },
+    {
+      id: 'code-client',
+      secret: 'code-secret',
+      authMethods: ['client_secret_basic'],
+      scopes: ['read', 'write'],
+      grantTypes: [AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT],
+      redirectUris: [DEMO_REDIRECT_URI],
+    },
   ];
 }
 
@@ -295,6 +397,7 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
   const dpop = config.dpop ?? {};
   if (dpop.enabled === false && dpop.requireNonce === true) throw new ServerConfigError('dpop.requireNonce needs DPoP enabled');
   if (config.issuer !== undefined) absoluteHttpUrl(config.issuer, 'issuer');
+  const refresh = config.refreshTokens ?? {};
   return Object.freeze({
     clients,
     scopes: knownScopes,
@@ -306,6 +409,12 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
     maxBodyBytes: config.maxBodyBytes ?? 65_536,
     clientAssertionMaxLifetimeSeconds: config.clientAssertionMaxLifetimeSeconds ?? 300,
     replayCacheSize: config.replayCacheSize ?? 10_000,
+    codeLifetimeSeconds: config.codeLifetimeSeconds ?? 60,
+    refreshTokenRotation: refresh.rotate ?? true,
+    refreshTokenGraceSeconds: refresh.graceSeconds ?? 60,
+    refreshTokenLifetimeSeconds: refresh.lifetimeSeconds ?? 86_400,
+    grantStoreSize: config.grantStoreSize ?? 10_000,
+    demoUser: config.demoUser ?? 'demo-user',
     path: config.path ?? '/oauth/token',
     host: config.host ?? '127.0.0.1',
     port: config.port ?? 0,
@@ -315,9 +424,17 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
   });
 }
 
-/** What the schema cannot say about a client: a secret for the secret methods, scopes the server knows, usable public keys. */
+/**
+ * What the schema cannot say about a client: a secret for the secret
+ * methods, scopes the server knows, usable public keys, a public client
+ * that is only public, and redirect URIs for authorization_code.
+ */
 async function resolveClient(client: ReferenceClientConfig, where: string, knownScopes: ReadonlySet<string>): Promise<RegisteredClient> {
-  const authMethods = client.authMethods;
+  const isPublic = client.authMethods.includes('none');
+  // RFC 6749 §2.1: a client is confidential or public, not both; a public client holds no credential.
+  if (isPublic && client.authMethods.length > 1) throw new ServerConfigError(`${where}.authMethods: "none" (a public client) cannot be combined with another method (RFC 6749 2.1)`);
+  if (isPublic && (client.secret !== undefined || client.jwks !== undefined)) throw new ServerConfigError(`${where}: a public client ("none") has no secret or jwks (RFC 6749 2.1)`);
+  const authMethods = client.authMethods.filter((method): method is ClientAuthMethod => method !== 'none');
   const usesSecret = authMethods.includes('client_secret_basic') || authMethods.includes('client_secret_post');
   if (usesSecret && client.secret === undefined) {
     throw new ServerConfigError(`${where}.secret is required for client_secret_basic / client_secret_post`);
@@ -328,7 +445,18 @@ async function resolveClient(client: ReferenceClientConfig, where: string, known
     const named = isPlainText(scope) ? ` ${JSON.stringify(scope)}` : ' a scope (not shown)';
     if (!knownScopes.has(scope)) throw new ServerConfigError(`${where}.scopes names${named}, which is not in the server's scopes`);
   }
-  const grantTypes = client.grantTypes ?? [...SUPPORTED_GRANT_TYPES];
+  const grantTypes = client.grantTypes ?? [...(isPublic ? DEFAULT_PUBLIC_GRANTS : DEFAULT_CONFIDENTIAL_GRANTS)];
+  // RFC 6749 §4.4: "The client credentials grant type MUST only be used by confidential clients."
+  if (isPublic && grantTypes.includes(CLIENT_CREDENTIALS_GRANT)) throw new ServerConfigError(`${where}.grantTypes: a public client ("none") cannot use client_credentials (RFC 6749 4.4)`);
+  const redirectUris = client.redirectUris ?? [];
+  for (const [index, uri] of redirectUris.entries()) {
+    // RFC 6749 §3.1.2: "The endpoint URI MUST NOT include a fragment component."
+    if (uri.includes('#')) throw new ServerConfigError(`${where}.redirectUris[${index}] must not have a fragment (RFC 6749 3.1.2)`);
+  }
+  // RFC 6749 §3.1.2.2 requires registration for public clients; this server requires it of every client, so matching is always exact.
+  if (grantTypes.includes(AUTHORIZATION_CODE_GRANT) && redirectUris.length === 0) {
+    throw new ServerConfigError(`${where}.redirectUris must list at least one URI for authorization_code (RFC 6749 3.1.2.2)`);
+  }
   let assertionAlgorithms: string[] = [];
   if (authMethods.includes('private_key_jwt')) {
     assertionAlgorithms = await checkClientJwks(client.jwks, `${where}.jwks`);
@@ -342,6 +470,8 @@ async function resolveClient(client: ReferenceClientConfig, where: string, known
     grantTypes: new Set(grantTypes),
     requireDpop: client.requireDpop ?? false,
     assertionAlgorithms: Object.freeze(assertionAlgorithms),
+    isPublic,
+    redirectUris: Object.freeze([...redirectUris]),
   });
 }
 
@@ -415,6 +545,8 @@ export function describeClients(configs: readonly ReferenceClientConfig[], resol
       id: client.id,
       ...(client.secret !== undefined ? { secret: client.secret } : {}),
       authMethods: [...client.authMethods],
+      publicClient: client.isPublic,
+      redirectUris: [...client.redirectUris],
       scopes: [...client.scopes],
       grantTypes: [...client.grantTypes],
       requireDpop: client.requireDpop,

@@ -53,6 +53,22 @@ export function replayCacheFull(retryAfterSeconds: number): TokenEndpointError {
 }
 
 /**
+ * The same answer when a grant store (src/server/expiring-store.ts: codes,
+ * refresh tokens) is full of live entries: nothing is forgotten to make
+ * room, since a used code or a rotated refresh token must stay known for
+ * its reuse to be caught (RFC 6749 §4.1.2, RFC 9700 §4.14.2).
+ */
+export function grantStoreFull(what: string, retryAfterSeconds: number): TokenEndpointError {
+  return new TokenEndpointError('temporarily_unavailable', `${what} store full; retry later`, {
+    status: 503,
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
+}
+
+/** RFC 6749 §5.2 invalid_grant: the code or refresh token is invalid, expired, revoked, used, or was issued to another client or redirect URI. */
+export const invalidGrant = (description: string) => new TokenEndpointError('invalid_grant', description);
+
+/**
  * RFC 6749 §5.2: `error_description` values MUST NOT include characters
  * outside %x20-21 / %x23-5B / %x5D-7E. Descriptions that echo request input
  * pass through here, so `"`, `\`, control and non-ASCII characters become `?`.

@@ -2,19 +2,27 @@
  * The token endpoint pipeline, in the order of the attesto_phoenix controller
  * (checklist "AP check order"): method → body size → Content-Type → query
  * string → DPoP header count → body → client authentication → grant type →
- * DPoP proof → scope → DPoP jti commit → token. Each step throws a
- * `TokenEndpointError`; `respondWithError` writes it.
+ * DPoP proof → scope (for authorization_code and refresh_token: the grant's
+ * own checks, src/server/authorization-code.ts and refresh-token.ts) → DPoP
+ * jti commit → token. Each step throws a `TokenEndpointError`;
+ * `respondWithError` writes it.
+ *
+ * From the grant's checks to its store changes nothing is awaited, so
+ * concurrent requests for one code or refresh token are decided one after
+ * the other.
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLIENT_CREDENTIALS_GRANT, DPOP_NONCE_HEADER, JSON_MEDIA_TYPE } from '../oauth/protocol';
+import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, DPOP_NONCE_HEADER, JSON_MEDIA_TYPE, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT } from '../oauth/protocol';
 import type { BearerTokenResponse, DPoPTokenResponse } from '../openapi';
 import type { AccessTokenSigner } from './access-token';
+import type { AuthorizationCodes } from './authorization-code';
 import { authenticateClient } from './client-auth';
-import type { ResolvedServerConfig } from './config';
+import type { RegisteredClient, ResolvedServerConfig } from './config';
 import { commitDpopProof, verifyDpopProof, type VerifiedDpopProof } from './dpop';
 import { TokenEndpointError, echo, invalidDpopProof, invalidRequest } from './errors';
 import type { DpopNonces } from './nonce';
+import type { RefreshTokens } from './refresh-token';
 import type { ReplayCache } from './replay-cache';
 import { BodyTooLargeError, expectations, headerLines, hostHeaderProblem, parseParameters, readBody, rejectQueryParameters, requestMediaType } from './request';
 import { grantScopes } from './scope';
@@ -31,6 +39,19 @@ export interface TokenEndpointContext {
   dpopReplay: ReplayCache;
   assertionReplay: ReplayCache;
   signer: AccessTokenSigner;
+  codes: AuthorizationCodes;
+  refreshTokens: RefreshTokens;
+}
+
+/** The grants of the token endpoint (RFC 6749 §4.4, §4.1.3, §6). */
+const GRANT_TYPES: ReadonlySet<string> = new Set([CLIENT_CREDENTIALS_GRANT, AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT]);
+
+/** What a grant settles before the token is signed. */
+interface Issuance {
+  scopes: readonly string[];
+  /** `sub` of the access token; the client itself for client_credentials. */
+  subject?: string;
+  refreshToken?: string;
 }
 
 /** Headers on every response (RFC 6749 §5.1; on errors too, as defence in depth). */
@@ -59,38 +80,75 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
       replay: context.assertionReplay,
     });
 
-    const grantType = params.get('grant_type');
+    const grantType = params.get(OAUTH_PARAMETERS.grantType);
     if (grantType === undefined) throw invalidRequest('missing grant_type');
-    if (grantType !== CLIENT_CREDENTIALS_GRANT) throw new TokenEndpointError('unsupported_grant_type', `unsupported grant_type ${echo(grantType)}`);
-    // RFC 6749 §5.2: a grant the client is not registered for is unauthorized_client.
-    if (!client.grantTypes.has(grantType)) throw new TokenEndpointError('unauthorized_client', 'client is not authorized to use the client_credentials grant');
+    if (!GRANT_TYPES.has(grantType)) throw new TokenEndpointError('unsupported_grant_type', `unsupported grant_type ${echo(grantType)}`);
+    // RFC 6749 §5.2: a grant the client is not registered for is unauthorized_client (a public client never has client_credentials, §4.4).
+    if (!client.grantTypes.has(grantType)) throw new TokenEndpointError('unauthorized_client', `client is not authorized to use the ${grantType} grant`);
 
     const dpopContext = { config: context.config, endpoints: context.endpoints, nonces: context.nonces, replay: context.dpopReplay };
     let proof: VerifiedDpopProof | undefined;
     if (proofs.length === 1) proof = await verifyDpopProof(proofs[0]!, dpopContext);
     else if (client.requireDpop && context.config.dpopEnabled) throw invalidRequest('DPoP proof required for this client (RFC 9449 5)');
 
-    const scopes = grantScopes(params.get('scope'), client, context.config.scopes);
+    // Synchronous from here to the end of `issue`: the grant's checks, the jti commit and the store changes.
+    const issue = grantChecks(grantType, params, client, proof, context);
     if (proof) commitDpopProof(proof, dpopContext);
+    const { scopes, subject, refreshToken } = issue();
 
     const nowSeconds = Math.floor(context.config.clock() / 1000);
     const accessToken = await context.signer.sign({
       issuer: context.issuer,
       audience: context.audience,
       clientId: client.id,
+      ...(subject !== undefined ? { subject } : {}),
       scopes,
       lifetimeSeconds: context.config.tokenLifetimeSeconds,
       nowSeconds,
       jkt: proof?.jkt,
     });
-    const base = { access_token: accessToken, expires_in: context.config.tokenLifetimeSeconds, ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}) };
-    const body: BearerTokenResponse | DPoPTokenResponse = proof
+    const base = {
+      access_token: accessToken,
+      expires_in: context.config.tokenLifetimeSeconds,
+      ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+      ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+    };
+    const body: (BearerTokenResponse | DPoPTokenResponse) & { refresh_token?: string } = proof
       ? { ...base, token_type: 'DPoP', cnf: { jkt: proof.jkt } }
       : { ...base, token_type: 'Bearer' };
     // RFC 9449 §8.2: the client used last period's nonce; hand it the current one.
     sendJson(res, 200, body, proof?.nonceStale ? { [DPOP_NONCE_HEADER]: context.nonces.current() } : {});
   } catch (error) {
     respondWithError(req, res, error);
+  }
+}
+
+/**
+ * The grant's checks, run now (they may throw), and the function that then
+ * changes the stores and says what to issue. Between the two only the DPoP
+ * jti is committed, so a replayed proof changes nothing.
+ */
+function grantChecks(grantType: string, params: ReadonlyMap<string, string>, client: RegisteredClient, proof: VerifiedDpopProof | undefined, context: TokenEndpointContext): () => Issuance {
+  switch (grantType) {
+    case AUTHORIZATION_CODE_GRANT: {
+      const plan = context.codes.check(params, client, proof?.jkt);
+      return () => {
+        const { family, refreshToken } = context.codes.redeem(plan, client, proof?.jkt, context.refreshTokens);
+        return { scopes: family.scopes, subject: family.subject, ...(refreshToken !== undefined ? { refreshToken } : {}) };
+      };
+    }
+    case REFRESH_TOKEN_GRANT: {
+      const plan = context.refreshTokens.check(params.get(OAUTH_PARAMETERS.refreshToken), client, proof?.jkt, params.get(OAUTH_PARAMETERS.scope));
+      return () => {
+        const refreshToken = context.refreshTokens.apply(plan, client, proof?.jkt);
+        return { scopes: plan.scopes, subject: plan.record.family.subject, ...(refreshToken !== undefined ? { refreshToken } : {}) };
+      };
+    }
+    default: {
+      // RFC 6749 §4.4.3: no refresh token with client_credentials.
+      const scopes = grantScopes(params.get(OAUTH_PARAMETERS.scope), client, context.config.scopes);
+      return () => ({ scopes });
+    }
   }
 }
 

@@ -5,13 +5,20 @@
  * pipeline's business.
  */
 import type { IncomingMessage } from 'node:http';
-import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../oauth/protocol';
+import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, OAUTH_PARAMETERS } from '../oauth/protocol';
 import { echo, invalidRequest } from './errors';
 
 export const TOKEN_REQUEST_PARAMETERS = ['grant_type', 'scope', 'client_id', 'client_secret', 'client_assertion_type', 'client_assertion'] as const;
 
-/** Parameters that must never travel in the request URI (RFC 6749 §2.3.1, §3.2). */
-const BODY_ONLY_PARAMETERS = new Set<string>(TOKEN_REQUEST_PARAMETERS);
+/** The parameters of the authorization_code and refresh_token requests (RFC 6749 §4.1.3, §6; RFC 7636 §4.5). */
+export const GRANT_REQUEST_PARAMETERS = [OAUTH_PARAMETERS.code, OAUTH_PARAMETERS.redirectUri, OAUTH_PARAMETERS.codeVerifier, OAUTH_PARAMETERS.refreshToken] as const;
+
+/**
+ * Parameters that must never travel in the request URI (RFC 6749 §2.3.1,
+ * §3.2): credentials and the grant's own parameters, a code, its verifier
+ * and a refresh token among them (URIs end up in logs).
+ */
+const BODY_ONLY_PARAMETERS = new Set<string>([...TOKEN_REQUEST_PARAMETERS, ...GRANT_REQUEST_PARAMETERS]);
 
 export type MediaType = 'form' | 'json';
 

@@ -1,18 +1,24 @@
 /**
  * `createReferenceServer`: a small, faithful token endpoint on Node `http`,
  * listening on 127.0.0.1 and an ephemeral port by default. Plain http is the
- * usual loopback exception to RFC 6749 §3.2's TLS requirement.
+ * usual loopback exception to RFC 6749 §3.2's TLS requirement. Beside the
+ * token endpoint: RFC 8414 metadata, the JWKS of its access tokens, and a
+ * test-only `/authorize` that approves a demo user without asking
+ * (src/server/authorize.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
+import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, CODE_RESPONSE_TYPE, PKCE_S256 } from '../oauth/protocol';
 import type { JWK } from 'jose';
-import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
+import { AuthorizationCodes } from './authorization-code';
+import { AUTHORIZE_PATH, handleAuthorizeRequest } from './authorize';
+import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, SUPPORTED_GRANT_TYPES, ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
 import { ACCESS_TOKEN_ALG, createAccessTokenSigner } from './access-token';
 import { prepareStandInKeys } from './client-assertion';
 import { answerClientError, handleExpectation, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
 import { DpopNonces } from './nonce';
+import { RefreshTokens } from './refresh-token';
 import { ReplayCache } from './replay-cache';
 import { hostHeaderProblem } from './request';
 
@@ -21,6 +27,12 @@ export interface ReferenceServer {
   url: string;
   /** Absolute token endpoint URL (also the DPoP `htu`). */
   tokenEndpoint: string;
+  /**
+   * Absolute URL of the test-only authorization endpoint: a GET with a
+   * valid authorization request is approved at once for the demo user and
+   * answered with a 302 carrying the code (src/server/authorize.ts).
+   */
+  authorizationEndpoint: string;
   issuer: string;
   /** The registered clients by id, with their credentials (the demo `jwt-client` includes its private JWK). */
   clients: Record<string, ReferenceClientInfo>;
@@ -91,13 +103,28 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
     dpopReplay: new ReplayCache(resolved.replayCacheSize, resolved.clock),
     assertionReplay: new ReplayCache(resolved.replayCacheSize, resolved.clock),
     signer,
+    codes: new AuthorizationCodes(resolved.grantStoreSize, resolved.codeLifetimeSeconds, resolved.clock),
+    refreshTokens: new RefreshTokens({
+      rotation: resolved.refreshTokenRotation,
+      graceSeconds: resolved.refreshTokenGraceSeconds,
+      lifetimeSeconds: resolved.refreshTokenLifetimeSeconds,
+      storeSize: resolved.grantStoreSize,
+      clock: resolved.clock,
+    }),
   };
-  metadata = authorizationServerMetadata(issuer, issuerEndpoint, `${issuerBase}${JWKS_PATH}`, resolved);
+  metadata = authorizationServerMetadata({
+    issuer,
+    tokenEndpoint: issuerEndpoint,
+    authorizationEndpoint: `${issuerBase}${AUTHORIZE_PATH}`,
+    jwksUri: `${issuerBase}${JWKS_PATH}`,
+    config: resolved,
+  });
 
   let closing: Promise<void> | undefined;
   return {
     url,
     tokenEndpoint,
+    authorizationEndpoint: `${url}${AUTHORIZE_PATH}`,
     issuer,
     clients: describeClients(clientConfigs, resolved),
     jwks: signer.jwks,
@@ -123,6 +150,7 @@ async function route(req: IncomingMessage, res: ServerResponse, config: Resolved
   const path = queryStart === -1 ? target : target.slice(0, queryStart);
   const search = queryStart === -1 ? '' : target.slice(queryStart + 1);
   if (path === config.path) return handleTokenRequest(req, res, search, context);
+  if (path === AUTHORIZE_PATH) return handleAuthorizeRequest(req, res, search, context);
   if ((path === METADATA_PATH || path === JWKS_PATH) && (req.method === 'GET' || req.method === 'HEAD')) {
     return sendJson(res, 200, path === JWKS_PATH ? context.signer.jwks : metadata);
   }
@@ -132,15 +160,35 @@ async function route(req: IncomingMessage, res: ServerResponse, config: Resolved
   sendJson(res, 404, { error: 'invalid_request', error_description: 'not found' });
 }
 
-/** RFC 8414 §2 metadata, so clients can discover what this server supports. */
-function authorizationServerMetadata(issuer: string, tokenEndpoint: string, jwksUri: string, config: ResolvedServerConfig): Record<string, unknown> {
+/**
+ * RFC 8414 §2 metadata, so clients can discover what this server supports:
+ * the grants and authentication methods its registered clients use (a
+ * server whose clients all use client_credentials describes itself as
+ * before), and with authorization_code the authorization endpoint, the
+ * `code` response type and PKCE S256 only (RFC 7636 §4.4.1, RFC 8414 §2
+ * code_challenge_methods_supported).
+ */
+function authorizationServerMetadata(where: { issuer: string; tokenEndpoint: string; authorizationEndpoint: string; jwksUri: string; config: ResolvedServerConfig }): Record<string, unknown> {
+  const { config } = where;
   const methods = new Set<string>();
-  for (const client of config.clients.values()) client.authMethods.forEach((m) => methods.add(m));
+  // client_credentials is always advertised, as before; the other grants when a client is registered for them.
+  const grants = new Set<string>([CLIENT_CREDENTIALS_GRANT]);
+  for (const client of config.clients.values()) {
+    client.authMethods.forEach((m) => methods.add(m));
+    if (client.isPublic) methods.add('none');
+    client.grantTypes.forEach((grant) => grants.add(grant));
+  }
+  // In the server's order, and only those it implements (a client may be registered for others).
+  const grantTypes = SUPPORTED_GRANT_TYPES.filter((grant) => grants.has(grant));
+  const codeFlow = grants.has(AUTHORIZATION_CODE_GRANT);
   return {
-    issuer,
-    token_endpoint: tokenEndpoint,
-    jwks_uri: jwksUri,
-    grant_types_supported: [CLIENT_CREDENTIALS_GRANT],
+    issuer: where.issuer,
+    ...(codeFlow ? { authorization_endpoint: where.authorizationEndpoint } : {}),
+    token_endpoint: where.tokenEndpoint,
+    jwks_uri: where.jwksUri,
+    ...(codeFlow ? { response_types_supported: [CODE_RESPONSE_TYPE] } : {}),
+    grant_types_supported: grantTypes,
+    ...(codeFlow ? { code_challenge_methods_supported: [PKCE_S256] } : {}),
     token_endpoint_auth_methods_supported: [...methods],
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     scopes_supported: [...config.scopes],

@@ -31,7 +31,8 @@ export function clientOptions(server: ReferenceServer, id: string, overrides: Pa
   if (!client) throw new Error(`no client ${id}`);
   return {
     id,
-    auth: client.authMethods[0]!,
+    // A public client (RFC 6749 §2.1) authenticates with none: its client_id alone.
+    auth: client.publicClient ? 'none' : client.authMethods[0]!,
     ...(client.secret !== undefined ? { secret: client.secret } : {}),
     ...(client.privateJwk !== undefined ? { privateKey: client.privateJwk } : {}),
     ...overrides,

@@ -33,7 +33,13 @@ describe('success (checklist section 1)', () => {
   it('the JWKS and RFC 8414 metadata are served and describe the endpoint', async () => {
     const metadata = await raw().get('/.well-known/oauth-authorization-server');
     expect(metadata.status).toBe(200);
-    expect(metadata.body).toMatchObject({ issuer: ctx.server.issuer, token_endpoint: ctx.server.tokenEndpoint, grant_types_supported: ['client_credentials'] });
+    expect(metadata.body).toMatchObject({
+      issuer: ctx.server.issuer,
+      token_endpoint: ctx.server.tokenEndpoint,
+      // The demo clients include authorization_code ones (src/server/config.ts createDemoClients).
+      grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token'],
+      authorization_endpoint: ctx.server.authorizationEndpoint,
+    });
     const jwks = await raw().get('/jwks');
     expect(jwks.body).toEqual(ctx.server.jwks);
     expect(jwks.headers['cache-control']).toBe('no-store');
@@ -189,8 +195,14 @@ describe('grant and scope (checklist section 4)', () => {
     await expectError(await client.clientCredentials({ params: { grant_type: null } }), 'invalid_client', 401);
   });
 
-  it.each(['password', 'authorization_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'])('grant-unsupported: %s → unsupported_grant_type', async (grantType) => {
+  it.each(['password', 'implicit', 'urn:ietf:params:oauth:grant-type:jwt-bearer'])('grant-unsupported: %s → unsupported_grant_type', async (grantType) => {
     await expectError(await clientFor(ctx.server, 'basic-client').clientCredentials({ params: { grant_type: grantType } }), 'unsupported_grant_type');
+  });
+
+  it.each(['authorization_code', 'refresh_token'])('grant-not-for-client: %s, supported but not registered for basic-client → unauthorized_client', async (grantType) => {
+    const res = await clientFor(ctx.server, 'basic-client').clientCredentials({ params: { grant_type: grantType } });
+    await expectError(res, 'unauthorized_client');
+    expect(res.body.error_description).toBe(`client is not authorized to use the ${grantType} grant`);
   });
 
   it('grant-not-for-client: a client registered for no grant → unauthorized_client (RFC 6749 §5.2)', async () => {

@@ -203,10 +203,15 @@ describe('scope (RFC 6749 §3.3)', () => {
 describe('configuration', () => {
   it('resolves the demo configuration with the documented defaults', async () => {
     const config = await resolveServerConfig();
-    expect([...config.clients.keys()]).toEqual(['basic-client', 'post-client', 'jwt-client', 'no-grant-client', 'dpop-client']);
+    expect([...config.clients.keys()]).toEqual(['basic-client', 'post-client', 'jwt-client', 'no-grant-client', 'dpop-client', 'public-client', 'code-client']);
     expect(config.clients.get('dpop-client')!.requireDpop).toBe(true);
     expect(config).toMatchObject({ tokenLifetimeSeconds: 900, maxBodyBytes: 65_536, iatWindowSeconds: 60, requireNonce: false, path: '/oauth/token', host: '127.0.0.1', port: 0 });
+    expect(config).toMatchObject({ codeLifetimeSeconds: 60, refreshTokenRotation: true, refreshTokenGraceSeconds: 60, refreshTokenLifetimeSeconds: 86_400, grantStoreSize: 10_000, demoUser: 'demo-user' });
     expect([...config.clients.get('no-grant-client')!.grantTypes]).toEqual([]);
+    expect([...config.clients.get('basic-client')!.grantTypes]).toEqual(['client_credentials']);
+    const publicClient = config.clients.get('public-client')!;
+    expect({ isPublic: publicClient.isPublic, authMethods: [...publicClient.authMethods], grantTypes: [...publicClient.grantTypes] }).toEqual({ isPublic: true, authMethods: [], grantTypes: ['authorization_code', 'refresh_token'] });
+    expect([...config.clients.get('code-client')!.grantTypes]).toEqual(['authorization_code', 'refresh_token']);
   });
 
   it('gives the demo jwt-client a public JWKS and keeps the private JWK apart', async () => {
