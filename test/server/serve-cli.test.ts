@@ -84,6 +84,8 @@ describe('token-contract serve', () => {
       expect(out).toContain('basic-secret');
       expect(out).toContain('DPoP:           enabled, nonces not required');
       expect(out).toMatch(/dpop-client .*DPoP required/);
+      // A public client (authorization_code with PKCE) says so, not "public keys from --config".
+      expect(out).toMatch(/^ {2}public-client +none +no credential \(public client: PKCE, and DPoP-bound refresh tokens\) .*grants authorization_code refresh_token/m);
       expect(out + running.stderr()).not.toMatch(/"d"|"kty"/);
       const client = tokenEndpoint(running.tokenEndpoint, { client: { id: 'basic-client', secret: 'basic-secret', auth: 'client_secret_basic' } });
       await expectContract(await client.clientCredentials(), { status: 200 });

@@ -133,14 +133,17 @@ export function describeServer(server: ReferenceServer, demo: boolean, keyFile: 
   const clients = Object.values(server.clients);
   const width = Math.max(...clients.map((c) => c.id.length));
   for (const client of clients) {
-    const credential = client.secret !== undefined
-      ? demo ? `secret ${client.secret}` : 'secret (from --config)'
-      : client.privateJwk !== undefined
-        ? keyFile !== undefined ? `private key in ${keyFile}` : 'private key not shown (use --write-client-key FILE)'
-        : 'public keys from --config';
+    const credential = client.publicClient === true
+      ? 'no credential (public client: PKCE, and DPoP-bound refresh tokens)'
+      : client.secret !== undefined
+        ? demo ? `secret ${client.secret}` : 'secret (from --config)'
+        : client.privateJwk !== undefined
+          ? keyFile !== undefined ? `private key in ${keyFile}` : 'private key not shown (use --write-client-key FILE)'
+          : 'public keys from --config';
     const grants = client.grantTypes.length > 0 ? `grants ${client.grantTypes.join(' ')}` : 'no grant types';
     const dpop = client.requireDpop ? '  DPoP required' : '';
-    lines.push(`  ${client.id.padEnd(width)}  ${client.authMethods.join(', ')}  ${credential}  scopes ${client.scopes.join(' ') || '(none)'}  ${grants}${dpop}`);
+    const methods = client.publicClient === true ? 'none' : client.authMethods.join(', ');
+    lines.push(`  ${client.id.padEnd(width)}  ${methods}  ${credential}  scopes ${client.scopes.join(' ') || '(none)'}  ${grants}${dpop}`);
   }
   lines.push('', 'Press Ctrl+C to stop.', '');
   return lines.join('\n');
