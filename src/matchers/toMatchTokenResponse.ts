@@ -2,19 +2,20 @@ import type { TokenResponseOptions } from './types';
 import { defineMatcher, fromOptions } from './run';
 
 /**
- * `expect(res).toMatchTokenResponse({ tokenType?, scope?, dpopKey?, strict? })`:
+ * `expect(res).toMatchTokenResponse({ tokenType?, scope?, dpopKey?, refreshToken?, strict? })`:
  * status 200, JSON, `Cache-Control: no-store` and `Pragma: no-cache`
  * (RFC 6749 §5.1), and a body valid against `AttestoTokenResponse`.
  */
 export const toMatchTokenResponse = defineMatcher<[options?: TokenResponseOptions]>({
   name: 'toMatchTokenResponse',
-  expectation: fromOptions<TokenResponseOptions>(['tokenType', 'scope', 'dpopKey', 'strict', 'profile'], { kind: 'success' }, (o) => ({
+  expectation: fromOptions<TokenResponseOptions>(['tokenType', 'scope', 'dpopKey', 'refreshToken', 'strict', 'profile'], { kind: 'success' }, (o) => ({
     profile: o.profile,
     tokenType: o.tokenType,
     scope: o.scope,
     dpopKey: o.dpopKey,
+    refreshToken: o.refreshToken,
     strict: o.strict,
   })),
   what: (options) =>
-    `a valid token response (200, AttestoTokenResponse${options?.tokenType ? `, token_type ${options.tokenType}` : ''}${options?.dpopKey ? ', bound to the given DPoP key' : ''})`,
+    `a valid token response (200, AttestoTokenResponse${options?.tokenType ? `, token_type ${options.tokenType}` : ''}${options?.dpopKey ? ', bound to the given DPoP key' : ''}${options?.refreshToken === true ? ', with a refresh_token' : options?.refreshToken === false ? ', without a refresh_token' : ''})`,
 });

@@ -27,6 +27,8 @@ export interface TokenResponseOptions extends ProfileOption {
   scope?: string;
   /** The DPoP key the token must be bound to (`cnf.jkt`); makes the matcher async: `await expect(...)`. */
   dpopKey?: DpopKeyInput;
+  /** `true`: a refresh_token must be issued (a code or refresh grant); `false`: none may be (RFC 6749 §4.4.3); absent: either. */
+  refreshToken?: boolean;
   /** Default true: no-store/no-cache are required on errors too (the attesto contract's rule; RFC 6749 §5.1 covers token responses). */
   strict?: boolean;
 }

@@ -36,6 +36,10 @@ export const RULES = {
   tokenType: 'body.token_type.expected',
   /** The granted `scope` is the one the caller expected (RFC 6749 §3.3: a set, order-free). */
   scope: 'body.scope.expected',
+  /** A `refresh_token` is issued, or not, as the caller expected (`refreshToken: true | false`). */
+  refreshToken: 'body.refresh_token.expected',
+  /** A `refresh_token`, when issued, is a string of 1*VSCHAR (RFC 6749 §5.1, Appendix A.17). */
+  refreshTokenSyntax: 'body.refresh_token.syntax',
   /** `error` is the code the caller expected. */
   errorCode: 'body.error.expected',
   /** `error_description` is the one the caller expected. */
@@ -101,6 +105,8 @@ export const RULE_SOURCES: Readonly<Record<RuleId, RuleSource>> = Object.freeze(
   [RULES.bodySchema]: { level: 'MUST', reference: 'RFC 6749 §5.1, §5.2' },
   [RULES.tokenType]: { level: 'MUST', reference: 'RFC 6749 §5.1' },
   [RULES.scope]: { level: 'MUST', reference: 'RFC 6749 §3.3' },
+  [RULES.refreshToken]: { level: 'MUST', reference: 'RFC 6749 §5.1, §6' },
+  [RULES.refreshTokenSyntax]: { level: 'MUST', reference: 'RFC 6749 §5.1, Appendix A.17' },
   [RULES.errorCode]: { level: 'MUST', reference: 'RFC 6749 §5.2' },
   [RULES.errorDescription]: { level: 'MUST', reference: 'RFC 6749 §5.2' },
   [RULES.cnfJkt]: { level: 'MUST', reference: 'RFC 9449 §6.1' },

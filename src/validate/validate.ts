@@ -23,6 +23,13 @@ export interface TokenEndpointExpectation {
   tokenType?: 'Bearer' | 'DPoP';
   /** Expected granted scope: the same set of space-delimited values, in any order (RFC 6749 §3.3). */
   scope?: string;
+  /**
+   * `true`: the success must issue a `refresh_token` (an authorization_code or
+   * refresh_token grant of a server that issues them, RFC 6749 §5.1, §6);
+   * `false`: it must not (RFC 6749 §4.4.3: SHOULD NOT for client_credentials).
+   * Absent: either. Issued or not, a refresh token is a string of 1*VSCHAR.
+   */
+  refreshToken?: boolean;
   /** Expected error code of an error response. */
   error?: string;
   /** Expected `error_description`: the exact text, or a pattern it must match. */
@@ -50,6 +57,9 @@ export interface TokenEndpointExpectation {
   /** Error codes of the caller's own (an extension, RFC 6749 §8.5) accepted besides the registered ones: outside the contract's enum they break only the contract. */
   errorCodes?: readonly string[];
 }
+
+/** RFC 6749 Appendix A.17: refresh-token = 1*VSCHAR, VSCHAR = %x20-7E. */
+const VSCHARS = /^[\x20-\x7e]+$/;
 
 type SyncExpectation = TokenEndpointExpectation & { dpopKey?: undefined };
 
@@ -268,6 +278,16 @@ function successExpectationProblems(body: Record<string, unknown>, expectation: 
       problems.push({ where: 'body', pointer: '/scope', rule: RULES.scope, message: `expected the same set of scope values as "${expectation.scope}" (order-free, RFC 6749 §3.3)`, expected: expectation.scope, received: scope });
     }
   }
+  const refresh = body.refresh_token;
+  if (refresh !== undefined && !(typeof refresh === 'string' && VSCHARS.test(refresh))) {
+    // Never the value: a refresh token is a credential. Its type and length say enough.
+    problems.push({ where: 'body', pointer: '/refresh_token', rule: RULES.refreshTokenSyntax, message: 'refresh_token must be a string of one or more printable ASCII characters (1*VSCHAR, %x20-7E)', expected: '1*VSCHAR', received: typeof refresh === 'string' ? `a string of ${refresh.length} characters, not all VSCHAR` : `a JSON ${refresh === null ? 'null' : typeof refresh}` });
+  }
+  if (expectation.refreshToken === true && refresh === undefined) {
+    problems.push({ where: 'body', pointer: '/refresh_token', rule: RULES.refreshToken, message: 'expected a refresh_token in the token response', expected: 'a refresh_token', received: undefined });
+  } else if (expectation.refreshToken === false && refresh !== undefined) {
+    problems.push({ where: 'body', pointer: '/refresh_token', rule: RULES.refreshToken, message: 'expected no refresh_token in the token response', expected: 'no refresh_token', received: 'a refresh_token' });
+  }
   if (jkt !== undefined && tokenType === 'DPoP' && isObject(body.cnf) && typeof body.cnf.jkt === 'string' && body.cnf.jkt !== jkt) {
     problems.push({ where: 'body', pointer: '/cnf/jkt', rule: RULES.cnfJkt, message: `expected cnf.jkt "${jkt}", the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)`, expected: jkt, received: body.cnf.jkt });
   }
@@ -405,6 +425,7 @@ export function checkExpectation(expectation: unknown): asserts expectation is T
     throw new InvalidExpectationError('"tokenType" must be exactly "Bearer" or "DPoP" (the contract\'s enum)');
   }
   if (e.scope !== undefined && typeof e.scope !== 'string') throw new InvalidExpectationError('"scope" must be a space-delimited string');
+  if (e.refreshToken !== undefined && typeof e.refreshToken !== 'boolean') throw new InvalidExpectationError('"refreshToken" must be true (one must be issued) or false (none may be)');
   if (e.profile !== undefined && !(PROFILES as readonly unknown[]).includes(e.profile)) throw new InvalidExpectationError(`"profile" must be one of ${PROFILES.join(', ')}`);
   if (e.errorCodes !== undefined && (!Array.isArray(e.errorCodes) || !e.errorCodes.every((code) => typeof code === 'string' && code !== ''))) {
     throw new InvalidExpectationError('"errorCodes" must be an array of error code strings');

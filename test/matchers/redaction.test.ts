@@ -41,7 +41,8 @@ describe('secret redaction', () => {
     expect(result.ok).toBe(false);
     expectNoSecrets(JSON.stringify(result.problems));
     const jwtScope = validateTokenEndpointResponse({ ...response, body: { ...response.body, scope: { leaked: 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' } } });
-    expect(jwtScope.problems.map((p) => p.pointer)).toEqual(['/scope']);
+    // The base body's refresh_token is an array: itself a problem (RFC 6749 Appendix A.17), described by its type only.
+    expect(jwtScope.problems.map((p) => p.pointer)).toEqual(['/scope', '/refresh_token']);
     expect(JSON.stringify(jwtScope.problems)).not.toContain('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl');
     let message = '';
     try {
