@@ -1,9 +1,9 @@
 /**
  * A bounded, expiring map of secrets to their records: the reference
- * server's authorization codes and refresh tokens.
+ * server's authorization codes and refresh tokens, and under the replay
+ * caches (src/server/replay-cache.ts) the seen `jti` values.
  *
- * The rule is the replay cache's (src/server/replay-cache.ts): an entry
- * lives until its own expiry and is never evicted early, so a full store
+ * An entry lives until its own expiry and is never evicted early, so a full store
  * refuses new entries (`'full'`) instead of forgetting a live one. Forgetting
  * would be unsafe here too: a used code or a rotated refresh token is kept
  * so that its reuse is recognised (RFC 6749 §4.1.2, RFC 9700 §4.14.2), and
@@ -67,6 +67,12 @@ export class ExpiringStore<V> {
     return Math.max(1, Math.ceil((soonest.expiresAt - this.clock()) / 1000));
   }
 
+  /**
+   * Drops every expired entry, soonest first. Each entry is removed once, so
+   * the cost is O(log n) per entry over its lifetime, however uneven the
+   * lifetimes (assertions choose their own `exp`), unlike a sweep in
+   * insertion order, which a single long-lived entry at the front would stop.
+   */
   private sweep(now: number): void {
     while (this.heap.length > 0 && this.heap[0]!.expiresAt <= now) {
       this.entries.delete(this.pop()!.id);

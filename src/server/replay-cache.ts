@@ -13,32 +13,29 @@
  * are swept in expiry order before every insertion, so a full cache frees up
  * as time passes.
  */
-import { createHash } from 'node:crypto';
+import { ExpiringStore } from './expiring-store';
 
 /** `recorded`: first use; `replay`: seen and not expired; `full`: first use, but no room until an entry expires. */
 export type ReplayCacheOutcome = 'recorded' | 'replay' | 'full';
 
+/** The seen identifiers, in the server's one bounded expiring store (digests, expiry-ordered sweep, never an early eviction). */
 export class ReplayCache {
-  /** digest → expiry (ms). */
-  private readonly entries = new Map<string, number>();
-  /** The same entries as a binary min-heap on expiry, so the sweep finds the next one to expire in O(log n). */
-  private readonly heap: Array<{ expiresAt: number; id: string }> = [];
+  private readonly store: ExpiringStore<true>;
 
   constructor(
     readonly maxEntries: number,
     private readonly clock: () => number = Date.now,
   ) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer');
+    this.store = new ExpiringStore<true>(maxEntries, clock);
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.store.size;
   }
 
   /** True if `key` was recorded and has not expired yet. */
   has(key: string): boolean {
-    const expiry = this.entries.get(digest(key));
-    return expiry !== undefined && expiry > this.clock();
+    return this.store.get(key) !== undefined;
   }
 
   /**
@@ -47,70 +44,13 @@ export class ReplayCache {
    * at `expiresAt` needs no record: the credential can no longer be accepted.
    */
   add(key: string, expiresAt: number): ReplayCacheOutcome {
-    const id = digest(key);
-    const now = this.clock();
-    this.sweep(now);
-    // After the sweep every entry left is live.
-    if (this.entries.has(id)) return 'replay';
-    if (expiresAt <= now) return 'recorded';
-    if (this.entries.size >= this.maxEntries) return 'full';
-    this.entries.set(id, expiresAt);
-    this.push({ expiresAt, id });
-    return 'recorded';
+    if (this.has(key)) return 'replay';
+    if (expiresAt <= this.clock()) return 'recorded';
+    return this.store.set(key, true, expiresAt) === 'stored' ? 'recorded' : 'full';
   }
 
   /** Whole seconds until the soonest entry expires and frees a slot (at least 1): a `Retry-After` value (RFC 9110 §10.2.3). */
   retryAfterSeconds(): number {
-    const soonest = this.heap[0];
-    if (soonest === undefined) return 1;
-    return Math.max(1, Math.ceil((soonest.expiresAt - this.clock()) / 1000));
+    return this.store.retryAfterSeconds();
   }
-
-  /**
-   * Drops every expired entry, soonest first. Each entry is removed once, so
-   * the cost is O(log n) per entry over its lifetime, however uneven the
-   * lifetimes (assertions choose their own `exp`), unlike a sweep in
-   * insertion order, which a single long-lived entry at the front would stop.
-   */
-  private sweep(now: number): void {
-    while (this.heap.length > 0 && this.heap[0]!.expiresAt <= now) {
-      this.entries.delete(this.pop()!.id);
-    }
-  }
-
-  private push(item: { expiresAt: number; id: string }): void {
-    const heap = this.heap;
-    heap.push(item);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]!.expiresAt <= item.expiresAt) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = item;
-  }
-
-  private pop(): { expiresAt: number; id: string } | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (top === undefined || last === undefined || heap.length === 0) return top;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= heap.length) break;
-      const right = left + 1;
-      const child = right < heap.length && heap[right]!.expiresAt < heap[left]!.expiresAt ? right : left;
-      if (heap[child]!.expiresAt >= last.expiresAt) break;
-      heap[i] = heap[child]!;
-      i = child;
-    }
-    heap[i] = last;
-    return top;
-  }
-}
-
-function digest(key: string): string {
-  return createHash('sha256').update(key).digest('base64url');
 }
