@@ -9,43 +9,22 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ConfigError } from '../../src/errors';
 import { checkTargetUrl, loadConfigFile, loadExpectedFailuresFile, parseConfig, parseExpectedFailures, resolveConfig } from '../../src/conformance/config';
 import { describeTokenEndpointConformance } from '../../src/conformance/jest';
 import { cli } from '../support/cli';
+import { expectNoLeak, recordPrinted } from '../support/leaks';
 import { recordingApi } from './support/recording-api';
 
 const SECRET = 'R8S3cretZq7xWv2Lp9Kd';
 const URL_OK = 'https://auth.example.com/oauth/token';
 
-/** The secret as it may leak: raw, its first characters, percent-, JSON-, base64-, base64url- and hex-encoded. */
-function leakForms(secret: string): string[] {
-  const bytes = Buffer.from(secret, 'utf8');
-  return [secret, secret.slice(0, 8), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex')];
-}
-
 function expectNoSecret(text: string, secret = SECRET): void {
-  for (const form of leakForms(secret)) expect(text).not.toContain(form);
+  expectNoLeak(text, secret);
 }
 
-/** What Node would print on its own: process warnings and direct stderr writes, recorded while each test runs. */
-let printed: string[];
-beforeEach(() => {
-  printed = [];
-  jest.spyOn(process, 'emitWarning').mockImplementation((warning: string | Error, ...rest: unknown[]) => {
-    printed.push(String(warning instanceof Error ? `${warning.name}: ${warning.message}` : warning), ...rest.map(String));
-  });
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
-    printed.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  // Nothing printed behind the CLI's back, secret or not.
-  expectNoSecret(printed.join('\n'));
-});
+recordPrinted(SECRET);
 
 let dir: string;
 beforeAll(async () => {

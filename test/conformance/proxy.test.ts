@@ -27,6 +27,7 @@ import { createReferenceServer, type ReferenceServer } from '../../src/server';
 import { cli } from '../support/cli';
 import { closedPort, startConnectProxy, type ConnectProxy } from './support/connect-proxy';
 import { errorResponse, startMutatingProxy, withHeader } from './support/mutating-proxy';
+import { startClosingServer, type ClosingServer } from './support/closing-server';
 
 /** A few checks of each kind that a reference server passes: success, refusals, the three auth methods, DPoP. */
 const ONLY = ['ok-basic', 'ok-post', 'ok-pkjwt', 'ct-missing', 'dup-param', 'basic-bad-secret', 'dpop-ok'];
@@ -345,31 +346,9 @@ describe('a proxy that will not tunnel: one line naming the proxy, no hang', () 
   });
 });
 
-/** A server that answers, then closes the connection without saying so: a client reusing it loses its next request. */
-async function startClosingServer(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
-  let requests = 0;
-  const server = http.createServer((req, res) => {
-    requests += 1;
-    req.resume();
-    req.on('end', () => {
-      res.on('finish', () => setImmediate(() => req.socket.destroy()));
-      res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-      res.end('{"error":"invalid_request"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/oauth/token`,
-    requests: () => requests,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describe('a target that closes reused connections, through the proxy', () => {
-  let server: Awaited<ReturnType<typeof startClosingServer>>;
+  let server: ClosingServer;
   let proxy: ConnectProxy;
   beforeAll(async () => {
     server = await startClosingServer();

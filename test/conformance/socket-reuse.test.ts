@@ -12,29 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { defaultRunClients, runConformance } from '../../src/conformance';
 import { HttpClient, TargetUnreachableError } from '../../src/conformance/http';
 import { startMutatingProxy, type MutatingProxy } from './support/mutating-proxy';
+import { startClosingServer, type ClosingServer } from './support/closing-server';
 
-/** Answers every request with a small JSON error, then closes the connection (keep-alive announced, never honoured). */
-async function startClosingServer(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
-  let requests = 0;
-  const server = http.createServer((req, res) => {
-    requests += 1;
-    req.resume();
-    req.on('end', () => {
-      res.on('finish', () => setImmediate(() => req.socket.destroy()));
-      res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-      res.end('{"error":"invalid_request"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/token`,
-    requests: () => requests,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const request = (url: string) => ({ method: 'POST', url, headers: [['Content-Type', 'application/x-www-form-urlencoded']] as Array<[string, string]>, body: 'grant_type=client_credentials' });
 
@@ -59,7 +38,7 @@ async function burst(client: HttpClient, url: string, count: number): Promise<{ 
 }
 
 describe('a server that closes keep-alive connections right after its answer', () => {
-  let server: Awaited<ReturnType<typeof startClosingServer>>;
+  let server: ClosingServer;
   beforeAll(async () => {
     server = await startClosingServer();
   });

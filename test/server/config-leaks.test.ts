@@ -7,34 +7,20 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, jest, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ServerConfigError } from '../../src/errors';
 import { parseServerConfig } from '../../src/server/config-file';
 import { resolveServerConfig } from '../../src/server/config';
 import { runCli } from '../../src/cli/run';
+import { expectNoLeak, recordPrinted } from '../support/leaks';
 
 const SECRET = 'R8S3cretZq7xWv2Lp9Kd';
 
 function expectNoSecret(text: string): void {
-  const bytes = Buffer.from(SECRET, 'utf8');
-  for (const form of [SECRET, SECRET.slice(0, 8), encodeURIComponent(SECRET), bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex')]) expect(text).not.toContain(form);
+  expectNoLeak(text, SECRET);
 }
 
-let printed: string[];
-beforeEach(() => {
-  printed = [];
-  jest.spyOn(process, 'emitWarning').mockImplementation((warning: string | Error) => {
-    printed.push(String(warning instanceof Error ? warning.message : warning));
-  });
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
-    printed.push(String(chunk));
-    return true;
-  });
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  expectNoSecret(printed.join('\n'));
-});
+recordPrinted(SECRET);
 
 let dir: string;
 beforeAll(async () => {
