@@ -186,6 +186,15 @@ export class ExpectedFailureSkipped extends AttestoError {
   static override code = 'ERR_EXPECTED_FAILURE_SKIPPED';
 }
 
+/**
+ * A configured source of authorization codes or refresh tokens (a command,
+ * a function) did not give one: the check that asked cannot run. The
+ * message never holds what the source printed (it carries credentials).
+ */
+export class GrantSourceError extends AttestoError {
+  static override code = 'ERR_GRANT_SOURCE';
+}
+
 /** The Jest entry was called where there is no test framework (outside a test file, without `options.api`). */
 export class NoTestFrameworkError extends AttestoError {
   static override code = 'ERR_NO_TEST_FRAMEWORK';

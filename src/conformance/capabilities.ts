@@ -5,6 +5,7 @@
  * with the hints as the reason; the runner, the CLI and the Jest entry all
  * derive capabilities here.
  */
+import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, REFRESH_TOKEN_GRANT } from '../oauth/protocol';
 
 /** Each capability and how a user provides it (the skip reason names it). */
 const HINTS = {
@@ -20,6 +21,13 @@ const HINTS = {
   dpop_disabled: 'a server with DPoP switched off (config "dpop": { "disabled": true })',
   https: 'an https:// target (a plain-http loopback target cannot test TLS refusal)',
   exclusive_auth_method: 'a client the server registers for one auth method alone (config "exclusiveAuthMethod": true; RFC 6749 does not require such a binding)',
+  authorization_code: 'a client with "grantTypes": ["authorization_code", …] and a source of codes (config "grants.authorizationCode.command", or a source function)',
+  refresh_token: 'a client with "grantTypes": […, "refresh_token"] and a source of refresh tokens (authorization codes, or config "grants.refreshToken.command")',
+  public_refresh_client: 'a public client (auth "none") with "grantTypes": ["authorization_code", "refresh_token"]',
+  confidential_refresh_client: 'a confidential client with "grantTypes": […, "refresh_token"]',
+  second_client: 'a second configured client besides the one holding the code or refresh token',
+  code_lifetime: 'the server\'s code lifetime (config "grants.authorizationCode.lifetimeSeconds")',
+  wider_scope: 'a scope beyond the refresh token\'s grant (config "grants.refreshToken.widerScope", or --invalid-scope)',
 } as const;
 
 export type Capability = keyof typeof HINTS;
@@ -31,15 +39,26 @@ export const CAPABILITIES = Object.freeze(Object.keys(HINTS) as Capability[]);
 export interface CapabilityFacts {
   /** The token endpoint URL; absent while a lazy one is unknown (then no `https`). */
   url?: string | undefined;
-  clients: ReadonlyArray<{ auth: string; requiresDpop?: boolean | undefined; exclusiveAuthMethod?: boolean | undefined }>;
+  clients: ReadonlyArray<{
+    auth: string;
+    requiresDpop?: boolean | undefined;
+    exclusiveAuthMethod?: boolean | undefined;
+    /** Default client_credentials. */
+    grantTypes?: Iterable<string> | undefined;
+  }>;
   dpop: { enabled?: boolean | undefined; nonce?: boolean | undefined; disabled?: boolean | undefined };
   invalidScope?: string | undefined;
   unauthorizedClient?: unknown;
+  /** Where codes and refresh tokens come from (a command, a function, the reference server). */
+  sources?: { authorizationCode?: boolean; refreshToken?: boolean } | undefined;
+  grants?: { authorizationCode?: { lifetimeSeconds?: number | undefined } | undefined; refreshToken?: { widerScope?: string | undefined } | undefined } | undefined;
 }
 
 export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
   const caps = new Set<Capability>();
-  for (const client of facts.clients) {
+  const grantsOf = (client: CapabilityFacts['clients'][number]) => new Set(client.grantTypes ?? [CLIENT_CREDENTIALS_GRANT]);
+  // The client_credentials checks use the clients registered for it; the others are the lifecycle checks'.
+  for (const client of facts.clients.filter((c) => grantsOf(c).has(CLIENT_CREDENTIALS_GRANT))) {
     if (client.auth === 'client_secret_basic' || client.auth === 'client_secret_post' || client.auth === 'private_key_jwt') caps.add(client.auth);
     if (client.auth === 'client_secret_basic' || client.auth === 'client_secret_post') caps.add('secret_client');
     if (client.requiresDpop === true) caps.add('dpop_required_client');
@@ -51,6 +70,19 @@ export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
   if (facts.invalidScope !== undefined && facts.invalidScope.trim() !== '') caps.add('invalid_scope');
   if (facts.unauthorizedClient !== undefined && facts.unauthorizedClient !== null) caps.add('unauthorized_client');
   if (facts.url !== undefined && /^https:/i.test(facts.url)) caps.add('https');
+  const codeClients = facts.clients.filter((c) => grantsOf(c).has(AUTHORIZATION_CODE_GRANT));
+  const refreshClients = facts.clients.filter((c) => grantsOf(c).has(REFRESH_TOKEN_GRANT));
+  const codes = facts.sources?.authorizationCode === true && codeClients.length > 0;
+  if (codes) caps.add('authorization_code');
+  // A refresh token comes from its own source, or from redeeming a code of a client that has both grants.
+  const refreshable = refreshClients.filter((c) => facts.sources?.refreshToken === true || (codes && grantsOf(c).has(AUTHORIZATION_CODE_GRANT)));
+  if (refreshable.length > 0) caps.add('refresh_token');
+  if (codes && refreshable.some((c) => c.auth === 'none' && grantsOf(c).has(AUTHORIZATION_CODE_GRANT))) caps.add('public_refresh_client');
+  if (refreshable.some((c) => c.auth !== 'none')) caps.add('confidential_refresh_client');
+  if (facts.clients.length >= 2 && (codes || refreshable.length > 0)) caps.add('second_client');
+  if (facts.grants?.authorizationCode?.lifetimeSeconds !== undefined) caps.add('code_lifetime');
+  const wider = facts.grants?.refreshToken?.widerScope ?? facts.invalidScope;
+  if (wider !== undefined && wider.trim() !== '') caps.add('wider_scope');
   return caps;
 }
 

@@ -5,7 +5,7 @@
  * findings and notes the check collects. The seams live in those modules;
  * this class only binds them to one check of one run.
  */
-import { CONFIDENTIAL_AUTH_METHODS } from '../oauth/protocol';
+import { CLIENT_CREDENTIALS_GRANT, CONFIDENTIAL_AUTH_METHODS } from '../oauth/protocol';
 import { SkipCheck } from './skip';
 import type { AuthMethod, ResolvedClient, ResolvedConfig } from './config';
 import { draftRequest, type DraftOptions, type RequestDraft } from './draft';
@@ -75,11 +75,17 @@ export class CheckContext implements JudgeContext {
     throw new SkipCheck(reason);
   }
 
-  /** A configured client, by method (or the preferred one); skips the check when there is none. */
+  /** The clients registered for client_credentials: the ones the checks of that grant use (the others are the lifecycle checks', grants.ts). */
+  get clientCredentialsClients(): ResolvedClient[] {
+    return this.config.clients.filter((c) => c.grantTypes.has(CLIENT_CREDENTIALS_GRANT));
+  }
+
+  /** A configured client_credentials client, by method (or the preferred one); skips the check when there is none. */
   client(...methods: AuthMethod[]): ResolvedClient {
     const order = methods.length > 0 ? methods : PREFERRED_METHODS;
+    const clients = this.clientCredentialsClients;
     for (const method of order) {
-      const client = this.config.clients.find((c) => c.auth === method && !c.requiresDpop) ?? this.config.clients.find((c) => c.auth === method);
+      const client = clients.find((c) => c.auth === method && !c.requiresDpop) ?? clients.find((c) => c.auth === method);
       if (client) return client;
     }
     return this.skip(`needs a client using ${order.join(' or ')}`);

@@ -46,8 +46,14 @@ export interface DraftOptions {
   client?: ResolvedClient | null;
   /** Authenticate with this method instead of the client's own (for `method-disallowed`). */
   as?: AuthMethod;
-  /** Requested scope; `null` sends none. Default: the configured scope. */
+  /** Requested scope; `null` sends none. Default: the configured scope for client_credentials, none for another grant. */
   scope?: string | null;
+  /**
+   * Another grant's parameters instead of `grant_type=client_credentials`,
+   * `grant_type` first: the authorization code (RFC 6749 §4.1.3) or refresh
+   * token (§6) request of grants.ts.
+   */
+  grant?: ReadonlyArray<readonly [string, string]>;
   /** A DPoP proof: `true` for a valid one, a spec for one defect, or a full plan. Default: only for clients that require DPoP. */
   dpop?: boolean | ProofSpec | DpopPlan;
   /** Defects of the client assertion (private_key_jwt). */
@@ -59,9 +65,10 @@ export interface DraftOptions {
 const NOT_A_SECRET = 'not-a-secret-client';
 
 /**
- * An otherwise valid `client_credentials` token request (RFC 6749 §4.4.2)
- * for `client` (null: no client authentication). Credentials it carries are
- * registered in `secrets` before anyone can print the draft.
+ * An otherwise valid token request for `client` (null: no client
+ * authentication): `client_credentials` (RFC 6749 §4.4.2) unless
+ * `options.grant` gives another grant's parameters. Credentials it carries
+ * are registered in `secrets` before anyone can print the draft.
  */
 export function draftRequest(config: ResolvedConfig, client: ResolvedClient | null, options: DraftOptions, secrets: SecretSet): RequestDraft {
   const encoding = options.encoding ?? 'form';
@@ -72,10 +79,10 @@ export function draftRequest(config: ResolvedConfig, client: ResolvedClient | nu
       ['Content-Type', encoding === 'json' ? JSON_MEDIA_TYPE : FORM_MEDIA_TYPE],
       ['Accept', JSON_MEDIA_TYPE],
     ],
-    params: [['grant_type', CLIENT_CREDENTIALS_GRANT]],
+    params: options.grant ? options.grant.map(([n, v]) => [n, v] as [string, string]) : [['grant_type', CLIENT_CREDENTIALS_GRANT]],
     encoding,
   };
-  const scope = options.scope === undefined ? config.scope : options.scope;
+  const scope = options.scope === undefined ? (options.grant ? undefined : config.scope) : options.scope;
   if (scope !== null && scope !== undefined) draft.params.push(['scope', scope]);
   // Request shaping (config headers, extraParams) goes in first: the check edits the draft after, so its defect wins.
   draft.headers.push(...shapedHeaders(config, client));

@@ -44,4 +44,6 @@ export interface Exchange {
   oauth: boolean;
   /** This exchange repeated the previous one with the server's fresh nonce. */
   nonceRetry: boolean;
+  /** The `grant_type` the request carried (observers judge some rules for one grant only). */
+  grantType?: string;
 }

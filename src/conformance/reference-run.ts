@@ -4,27 +4,57 @@
  * provides, known before any server starts (the Jest entry registers its
  * tests from it; a test pins it to what the started servers provide).
  */
-import { CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
-import { createDemoClients, type ReferenceClientConfig, type ReferenceServer } from '../server';
+import { authorizeWithReferenceServer } from '../harness/authorize';
+import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, REFRESH_TOKEN_GRANT, type TokenGrantType } from '../oauth/protocol';
+import { createDemoClients, type ReferenceClientConfig, type ReferenceServer, type ReferenceServerConfig } from '../server';
 import { capabilitiesOf, type Capability } from './capabilities';
 import type { ConformanceConfig } from './config';
+import type { CodeSource } from './grant-sources';
 
 /** The scope the default run requests, and the one no demo client may have. */
 const REFERENCE_SCOPE = 'read';
 const REFERENCE_INVALID_SCOPE = 'admin';
+/** A scope the code clients may have but their codes are not asked for: what rt-scope-widen adds. */
+const REFERENCE_WIDER_SCOPE = 'write';
+
+/**
+ * The default run's reference server keeps codes and the refresh grace
+ * window short, so code-expired and rt-grace wait seconds, not the
+ * server's one-minute defaults. Long enough that a slow machine redeems a
+ * code well inside it.
+ */
+export const DEFAULT_RUN_SERVER: Pick<ReferenceServerConfig, 'codeLifetimeSeconds' | 'refreshTokens'> = Object.freeze({
+  codeLifetimeSeconds: 5,
+  refreshTokens: { graceSeconds: 5 },
+});
 
 /** The clients of the default run: the reference server's demo clients. */
 export async function defaultRunClients(): Promise<ReferenceClientConfig[]> {
   return createDemoClients();
 }
 
-/** The configuration that tests a reference server with its demo clients. */
+/**
+ * The configuration that tests a reference server with its demo clients:
+ * the client_credentials ones, the one registered for no grant
+ * (`unauthorizedClient`), and the authorization-code clients with what the
+ * server promises about their codes and refresh tokens. Codes come from
+ * `referenceCodeSource(server)`.
+ */
 export function referenceTargetConfig(server: ReferenceServer): ConformanceConfig {
   const clients: NonNullable<ConformanceConfig['clients']> = [];
   let unauthorizedClient: ConformanceConfig['unauthorizedClient'];
   for (const info of Object.values(server.clients)) {
+    const lifecycle = info.grantTypes.filter((g): g is TokenGrantType => g === AUTHORIZATION_CODE_GRANT || g === REFRESH_TOKEN_GRANT);
+    if (info.publicClient) {
+      if (lifecycle.length > 0) clients.push({ id: info.id, auth: 'none', grantTypes: lifecycle });
+      continue;
+    }
     const auth = info.authMethods[0];
     if (auth === undefined) continue;
+    if (!info.grantTypes.includes(CLIENT_CREDENTIALS_GRANT) && lifecycle.length > 0) {
+      clients.push({ id: info.id, auth, ...(info.secret !== undefined ? { secret: info.secret } : {}), ...(info.privateJwk ? { privateKey: info.privateJwk } : {}), grantTypes: lifecycle });
+      continue;
+    }
     const client = {
       id: info.id,
       auth,
@@ -37,6 +67,8 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
     if (!info.grantTypes.includes(CLIENT_CREDENTIALS_GRANT)) unauthorizedClient ??= client;
     else if (auth !== 'private_key_jwt' || info.privateJwk) clients.push(client);
   }
+  const { codeLifetimeSeconds, refreshTokens } = server.grants;
+  const grace = refreshTokens.rotate && refreshTokens.graceSeconds > 0;
   return {
     url: server.tokenEndpoint,
     scope: REFERENCE_SCOPE,
@@ -44,6 +76,28 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
     dpop: server.dpopEnabled ? { enabled: true, nonce: server.requireNonce } : { disabled: true },
     clients,
     ...(unauthorizedClient ? { unauthorizedClient } : {}),
+    grants: {
+      authorizationCode: { lifetimeSeconds: codeLifetimeSeconds },
+      refreshToken: {
+        rotation: refreshTokens.rotate ? 'required' : 'forbidden',
+        // attesto's behaviour: a retry within the window gets the same successor back.
+        ...(grace ? { grace: 'same-successor', graceSeconds: refreshTokens.graceSeconds } : {}),
+        widerScope: REFERENCE_WIDER_SCOPE,
+      },
+    },
+  };
+}
+
+/**
+ * Codes from the reference server's test-only `/authorize` (it approves its
+ * demo user at once), for the client's first registered redirect URI, sent
+ * explicitly so the token request must repeat it (RFC 6749 §4.1.3).
+ */
+export function referenceCodeSource(server: ReferenceServer): CodeSource {
+  return async ({ clientId, scope }) => {
+    const redirectUri = server.clients[clientId]?.redirectUris[0];
+    const result = await authorizeWithReferenceServer(server, { clientId, ...(redirectUri !== undefined ? { redirectUri } : {}), ...(scope !== undefined ? { scope } : {}) });
+    return { code: result.code, codeVerifier: result.codeVerifier, ...(result.redirectUri !== undefined ? { redirectUri: result.redirectUri } : {}) };
   };
 }
 
@@ -59,9 +113,13 @@ export function referenceRunCapabilities(requireNonce: boolean): Set<Capability>
       { auth: 'client_secret_post', exclusiveAuthMethod: true },
       { auth: 'private_key_jwt', exclusiveAuthMethod: true },
       { auth: 'client_secret_basic', requiresDpop: true, exclusiveAuthMethod: true },
+      { auth: 'none', grantTypes: [AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT] },
+      { auth: 'client_secret_basic', grantTypes: [AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT] },
     ],
     dpop: { enabled: true, nonce: requireNonce },
     invalidScope: REFERENCE_INVALID_SCOPE,
     unauthorizedClient: true,
+    sources: { authorizationCode: true },
+    grants: { authorizationCode: { lifetimeSeconds: DEFAULT_RUN_SERVER.codeLifetimeSeconds }, refreshToken: { widerScope: REFERENCE_WIDER_SCOPE } },
   });
 }

@@ -20,7 +20,8 @@ import type { WireResponse } from './exchange';
 import { OwnershipIndex } from './ownership';
 import { planRun, type RunPlan } from './plan';
 import { applyExpectation, decidingLevel, orderFindings, statusOf } from './profiles';
-import { COMPANION_CAPABILITIES, defaultRunClients, referenceTargetConfig } from './reference-run';
+import { COMPANION_CAPABILITIES, DEFAULT_RUN_SERVER, defaultRunClients, referenceCodeSource, referenceTargetConfig } from './reference-run';
+import { commandCodeSource, commandRefreshTokenSource, type GrantSources } from './grant-sources';
 import { RateLimited } from './rate-limit';
 import { CheckAborted } from './send';
 import type { Pacer } from './pacing';
@@ -63,6 +64,12 @@ export interface RunOptions {
   onRequest?: (checkId: string) => void;
   /** The catalogue to run (tests pass a subset or extra checks). Default: every check. */
   checks?: readonly Check[];
+  /**
+   * Functions that give authorization codes and refresh tokens for the
+   * lifecycle checks (grant-sources.ts), instead of or besides the config's
+   * `grants.*.command`; a function wins over a command.
+   */
+  grantSources?: GrantSources;
 }
 
 /**
@@ -82,6 +89,7 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
     if (config.referenceServer !== undefined) throw new ConfigError('referenceServer applies only to the default run, without a url');
     const session = new Session(await resolveConfig(config, resolveOptions), owners, undefined, options.signal);
     session.onRequest = options.onRequest;
+    useSources(session, options.grantSources, resolveOptions.env);
     try {
       return await runResolved(session, checks, options, undefined);
     } finally {
@@ -115,7 +123,7 @@ async function runAgainstReferenceServer(
   const clients = await defaultRunClients();
   const servers: ReferenceServer[] = [];
   const start = async (dpop: { enabled: boolean; requireNonce: boolean }) => {
-    const server = await createReferenceServer({ clients, dpop });
+    const server = await createReferenceServer({ clients, dpop, ...DEFAULT_RUN_SERVER });
     servers.push(server);
     return server;
   };
@@ -128,6 +136,7 @@ async function runAgainstReferenceServer(
     const resolved = await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, { ...resolveOptions, proxyFromEnv: false });
     const session = new Session(resolved, owners, pacer, options.signal);
     pacer ??= session.pacer;
+    useSources(session, { authorizationCode: referenceCodeSource(server), ...options.grantSources }, resolveOptions.env);
     return session;
   };
   const sessions: Session[] = [];
@@ -150,6 +159,24 @@ async function runAgainstReferenceServer(
     for (const session of sessions) session.close();
     await Promise.all(servers.map((server) => server.close()));
   }
+}
+
+/**
+ * The run's sources of codes and refresh tokens: the functions given, else
+ * the configured commands (run in the config file's folder, with the run's
+ * environment). The configuration then says which exist, for the plan.
+ */
+function useSources(session: Session, functions: GrantSources | undefined, env: NodeJS.ProcessEnv): void {
+  const { grants, baseDir, timeoutMs } = session.config;
+  const command = { env, cwd: baseDir, signal: session.signal, timeoutMs: Math.max(timeoutMs, 30_000) };
+  const sources: GrantSources = {};
+  const code = functions?.authorizationCode ?? (grants.authorizationCode.command !== undefined ? commandCodeSource(grants.authorizationCode.command, command) : undefined);
+  const refresh = functions?.refreshToken ?? (grants.refreshToken.command !== undefined ? commandRefreshTokenSource(grants.refreshToken.command, command) : undefined);
+  if (code) sources.authorizationCode = code;
+  if (refresh) sources.refreshToken = refresh;
+  session.sources = sources;
+  session.config.sources = { authorizationCode: code !== undefined, refreshToken: refresh !== undefined };
+  session.config.capabilities = capabilitiesOf(session.config);
 }
 
 /**

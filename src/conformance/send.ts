@@ -8,7 +8,7 @@ import { TargetUnreachableError } from '../errors';
 import { retryNonce } from '../oauth/dpop-nonce';
 import { stripQueryAndFragment } from '../oauth/dpop-proof';
 import { DPOP_NONCE_HEADER } from '../oauth/protocol';
-import { encodeBody, type RequestDraft } from './draft';
+import { encodeBody, getParam, type RequestDraft } from './draft';
 import { interruptibleDelay } from './interrupt';
 import { describeLimit, DEFAULT_RETRY_DELAY_MS, isRateLimited, parseRetryAfter, RateLimited } from './rate-limit';
 import type { Exchange, WireRequest } from './exchange';
@@ -121,6 +121,8 @@ async function sendOnce(
 ): Promise<{ exchange: Exchange; nonceSent: string | undefined }> {
   const { request, nonceSent } = await materialize(session, draft, retryWith ?? session.nonce, retryWith !== undefined);
   const exchange: Exchange = { checkId, request, oauth: options.oauth ?? true, nonceRetry: retryWith !== undefined };
+  const grantType = getParam(draft, 'grant_type');
+  if (grantType !== undefined) exchange.grantType = grantType;
   session.onRequest?.(checkId);
   try {
     exchange.response = await session.http.send(request);

@@ -13,6 +13,7 @@ import { HttpClient } from './http';
 import { Pacer } from './pacing';
 import { DEFAULT_RETRY_AFTER_CAP_MS } from './rate-limit';
 import type { OwnershipIndex } from './ownership';
+import type { GrantSources } from './grant-sources';
 import { generateDpopKey, importClientKey, type SigningKey } from './signing';
 
 export class Session {
@@ -21,6 +22,8 @@ export class Session {
   readonly secrets = new SecretSet();
   /** The latest `DPoP-Nonce` the server sent (RFC 9449 §8, §8.2). */
   readonly nonces = new NonceTracker();
+  /** Where the lifecycle checks get codes and refresh tokens (grant-sources.ts); set by the runner. */
+  sources: GrantSources = {};
   /** Observer of every request sent (benchmarks count them). */
   onRequest: ((checkId: string) => void) | undefined;
   /** The longest a check waits for a 429/503's Retry-After before its one resend (rate-limit.ts); the request timeout bounds it too. */

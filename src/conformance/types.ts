@@ -29,6 +29,8 @@ export const CHECK_GROUPS = [
   'dpop-proof',
   'dpop-nonce',
   'sender-constraint',
+  'authorization-code',
+  'refresh-token',
 ] as const;
 export type CheckGroup = (typeof CHECK_GROUPS)[number];
 

@@ -21,6 +21,10 @@ export const AUTHORIZATION_CODE_GRANT = 'authorization_code';
 /** The refresh token grant (RFC 6749 §6). */
 export const REFRESH_TOKEN_GRANT = 'refresh_token';
 
+/** The grants this toolkit knows, by their RFC 7591 §2 `grant_types` names: what the reference server serves and the suite tests. */
+export const TOKEN_GRANT_TYPES = [CLIENT_CREDENTIALS_GRANT, AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT] as const;
+export type TokenGrantType = (typeof TOKEN_GRANT_TYPES)[number];
+
 /** `response_type` of the authorization code flow (RFC 6749 §4.1.1). */
 export const CODE_RESPONSE_TYPE = 'code';
 

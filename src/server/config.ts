@@ -13,6 +13,7 @@ import {
   AUTHORIZATION_CODE_GRANT,
   CLIENT_AUTH_METHODS as ALL_CLIENT_AUTH_METHODS,
   CLIENT_CREDENTIALS_GRANT,
+  TOKEN_GRANT_TYPES,
   CONFIDENTIAL_AUTH_METHODS,
   PRIVATE_JWK_MEMBERS,
   REFRESH_TOKEN_GRANT,
@@ -30,7 +31,7 @@ export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 export const REGISTRABLE_AUTH_METHODS = ALL_CLIENT_AUTH_METHODS;
 
 /** Grant types the server implements: RFC 6749 §4.4, §4.1 (with PKCE, RFC 7636) and §6. */
-export const SUPPORTED_GRANT_TYPES = [CLIENT_CREDENTIALS_GRANT, AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT] as const;
+export const SUPPORTED_GRANT_TYPES = TOKEN_GRANT_TYPES;
 
 /** A client registered without `grantTypes`: a confidential one keeps client_credentials, as before; a public one gets the grants it may use. */
 const DEFAULT_CONFIDENTIAL_GRANTS = [CLIENT_CREDENTIALS_GRANT] as const;

@@ -42,6 +42,11 @@ export interface ReferenceServer {
   dpopEnabled: boolean;
   /** Whether DPoP proofs must carry a server nonce. */
   requireNonce: boolean;
+  /** How it treats authorization codes and refresh tokens (config `codeLifetimeSeconds`, `refreshTokens`). */
+  grants: {
+    codeLifetimeSeconds: number;
+    refreshTokens: { rotate: boolean; graceSeconds: number; lifetimeSeconds: number };
+  };
   /** The underlying Node server, e.g. as a harness target. */
   server: Server;
   close(): Promise<void>;
@@ -130,6 +135,10 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
     jwks: signer.jwks,
     dpopEnabled: resolved.dpopEnabled,
     requireNonce: resolved.requireNonce,
+    grants: {
+      codeLifetimeSeconds: resolved.codeLifetimeSeconds,
+      refreshTokens: { rotate: resolved.refreshTokenRotation, graceSeconds: resolved.refreshTokenGraceSeconds, lifetimeSeconds: resolved.refreshTokenLifetimeSeconds },
+    },
     server,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {

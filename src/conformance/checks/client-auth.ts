@@ -184,7 +184,7 @@ export const methodDisallowed = check({
   group: 'client-auth',
   requires: ['exclusive_auth_method'],
   async run(ctx) {
-    const exclusive = (method: ResolvedClient['auth']) => ctx.config.clients.find((c) => c.auth === method && c.exclusiveAuthMethod && !c.requiresDpop);
+    const exclusive = (method: ResolvedClient['auth']) => ctx.clientCredentialsClients.find((c) => c.auth === method && c.exclusiveAuthMethod && !c.requiresDpop);
     let probed = false;
     const jwtClient = exclusive('private_key_jwt');
     if (jwtClient) {

@@ -11,7 +11,7 @@ export const dpopRequiredAbsent = check({
   group: 'sender-constraint',
   requires: ['dpop_required_client'],
   async run(ctx) {
-    const client = ctx.config.clients.find((c) => c.requiresDpop)!;
+    const client = ctx.clientCredentialsClients.find((c) => c.requiresDpop)!;
     const what = 'no proof from a DPoP-only client';
     const exchange = await ctx.send(ctx.draft({ client, dpop: false }));
     // RFC 9449 §5 requires the refusal but names no error code; 400 invalid_request is the contract's.

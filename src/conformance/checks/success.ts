@@ -7,6 +7,7 @@
 import { decodeJwt } from 'jose';
 import { formUrlEncode } from '../../oauth/client-auth';
 import { isPlainObject } from '../../oauth/guards';
+import { CLIENT_CREDENTIALS_GRANT } from '../../oauth/protocol';
 import type { CheckContext } from '../context';
 import { setParam } from '../draft';
 import type { Exchange } from '../exchange';
@@ -363,7 +364,8 @@ export const respNoRefresh = check({
   requires: [],
   mode: 'observer',
   async run(ctx) {
-    const offenders = (await observe(ctx, 'tokens')).filter((e) => (e.response!.body as Record<string, unknown>).refresh_token !== undefined);
+    // RFC 6749 §4.4.3 is about client_credentials; authorization_code and refresh_token answers may carry one (§4.1.4, §6).
+    const offenders = (await observe(ctx, 'tokens')).filter((e) => e.grantType === CLIENT_CREDENTIALS_GRANT && (e.response!.body as Record<string, unknown>).refresh_token !== undefined);
     reportGrouped(ctx, 'SHOULD', 'a refresh_token was issued ("SHOULD NOT be included")', offenders, { expected: 'no refresh_token', received: () => 'refresh_token present' });
   },
 });

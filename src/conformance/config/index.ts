@@ -16,14 +16,15 @@ import { ConfigError, InvalidKeyError } from '../../errors';
 import { importClientKey } from '../signing';
 import { DEFAULT_TIMEOUT_MS } from '../../oauth/limits';
 import { isLoopbackHost } from '../../oauth/loopback';
-import { DEFAULT_TOKEN_PATH, isBareOrigin } from '../../oauth/protocol';
+import { CLIENT_CREDENTIALS_GRANT, DEFAULT_TOKEN_PATH, isBareOrigin, type TokenGrantType } from '../../oauth/protocol';
+import type { GrantCommand } from '../grant-sources';
 import { capabilitiesOf, type Capability } from '../capabilities';
 import type { Profile } from '../types';
 import { resolveProxy, type ProxyRoute } from '../proxy';
-import { AUTH_METHODS, PATTERN_WORDS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig } from './schema';
+import { AUTH_METHODS, GRACE_POLICIES, PATTERN_WORDS, ROTATION_POLICIES, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig } from './schema';
 import { createSchemaValidator, formatSchemaProblem, isPlainText, parseConfigText, type SchemaProblem } from '../../config-schema';
 
-export { AUTH_METHODS, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig, type ProxyRoute };
+export { AUTH_METHODS, GRACE_POLICIES, ROTATION_POLICIES, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig, type ProxyRoute };
 export { formatSchemaProblem, type SchemaProblem };
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
@@ -42,6 +43,31 @@ export interface ResolvedClient {
   exclusiveAuthMethod: boolean;
   /** Header fields this client's requests carry (config `clients[].headers`), after the global ones. */
   headers: Array<[string, string]>;
+  /** The grants the suite uses this client with (config `grantTypes`; default client_credentials). */
+  grantTypes: ReadonlySet<TokenGrantType>;
+}
+
+export type RotationPolicy = (typeof ROTATION_POLICIES)[number];
+export type GracePolicy = (typeof GRACE_POLICIES)[number];
+
+/** The authorization_code and refresh_token grants as configured (config `grants`). */
+export interface ResolvedGrants {
+  authorizationCode: {
+    command?: GrantCommand;
+    /** The scope codes are asked for; default the run's scope. */
+    scope?: string;
+    /** The server's code lifetime: enables code-expired. */
+    lifetimeSeconds?: number;
+  };
+  refreshToken: {
+    command?: GrantCommand;
+    rotation: RotationPolicy;
+    grace: GracePolicy;
+    /** The grace window; 0 with grace `none`. */
+    graceSeconds: number;
+    /** A scope beyond the refresh token's grant, for rt-scope-widen; default invalidScope. */
+    widerScope?: string;
+  };
 }
 
 export interface ResolvedConfig {
@@ -67,6 +93,11 @@ export interface ResolvedConfig {
   ca?: string;
   /** The proxy every request goes through (config `proxy`, or the environment's for this target); undefined: direct. */
   proxy?: ProxyRoute;
+  grants: ResolvedGrants;
+  /** Which sources of codes and refresh tokens the run has (commands here; the runner adds functions and the reference server's). */
+  sources: { authorizationCode: boolean; refreshToken: boolean };
+  /** Folder a grant command runs in (the config file's). */
+  baseDir: string;
   capabilities: Set<Capability>;
 }
 
@@ -186,6 +217,9 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
     concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
     headers,
     extraParams,
+    grants: resolveGrants(config.grants),
+    sources: { authorizationCode: config.grants?.authorizationCode?.command !== undefined, refreshToken: config.grants?.refreshToken?.command !== undefined },
+    baseDir,
     capabilities: new Set(),
   };
   if (config.rate !== undefined) resolved.rate = config.rate;
@@ -238,7 +272,16 @@ async function resolveClient(client: ClientConfig, where: string, env: NodeJS.Pr
     requiresDpop: (client.requireDpop ?? client.requiresDpop) === true,
     exclusiveAuthMethod: client.exclusiveAuthMethod === true,
     headers: resolveHeaders(client.headers, `${where}.headers`, env),
+    grantTypes: new Set(client.grantTypes ?? [CLIENT_CREDENTIALS_GRANT]),
   };
+  if (client.auth === 'none') {
+    // RFC 6749 §2.1: a public client has no credential; RFC 6749 §4.4: client_credentials is for confidential clients only.
+    if (client.secret !== undefined || client.secretEnv !== undefined || client.privateKey !== undefined) throw new ConfigError(`${where}: a public client (auth "none") has no secret or private key`);
+    if (resolved.grantTypes.has(CLIENT_CREDENTIALS_GRANT)) {
+      throw new ConfigError(`${where}: a public client (auth "none") cannot use client_credentials (RFC 6749 §4.4); give grantTypes, e.g. ["authorization_code", "refresh_token"]`);
+    }
+    return resolved;
+  }
   if (client.secret !== undefined && client.secretEnv !== undefined) throw new ConfigError(`${where}: give secret or secretEnv, not both`);
   if (client.secretEnv !== undefined) {
     const value = env[client.secretEnv];
@@ -310,6 +353,29 @@ function resolveExtraParams(params: ConformanceConfig['extraParams']): Array<[st
     out.push([name, value]);
   }
   return out;
+}
+
+function resolveGrants(grants: ConformanceConfig['grants']): ResolvedGrants {
+  const code = grants?.authorizationCode ?? {};
+  const refresh = grants?.refreshToken ?? {};
+  const grace = refresh.grace ?? 'none';
+  if (grace !== 'none' && refresh.graceSeconds === undefined) throw new ConfigError(`grants.refreshToken: grace ${JSON.stringify(grace)} needs graceSeconds (the window's length)`);
+  if (grace === 'none' && refresh.graceSeconds !== undefined) throw new ConfigError('grants.refreshToken: graceSeconds needs grace "same-successor" or "new-successor"');
+  if (grace !== 'none' && refresh.rotation === 'forbidden') throw new ConfigError('grants.refreshToken: a grace window needs rotation (rotation "forbidden" never retires a token)');
+  return {
+    authorizationCode: {
+      ...(code.command !== undefined ? { command: code.command } : {}),
+      ...(emptyToUndefined(code.scope) !== undefined ? { scope: code.scope } : {}),
+      ...(code.lifetimeSeconds !== undefined ? { lifetimeSeconds: code.lifetimeSeconds } : {}),
+    },
+    refreshToken: {
+      ...(refresh.command !== undefined ? { command: refresh.command } : {}),
+      rotation: refresh.rotation ?? 'any',
+      grace,
+      graceSeconds: refresh.graceSeconds ?? 0,
+      ...(emptyToUndefined(refresh.widerScope) !== undefined ? { widerScope: refresh.widerScope } : {}),
+    },
+  };
 }
 
 async function loadPrivateKey(key: string | JWK, where: string, baseDir: string): Promise<JWK> {

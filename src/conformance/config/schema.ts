@@ -12,11 +12,16 @@
  */
 import type { FromSchema } from 'json-schema-to-ts';
 import type { JWK } from 'jose';
-import { CONFIDENTIAL_AUTH_METHODS } from '../../oauth/protocol';
+import { CLIENT_AUTH_METHODS, TOKEN_GRANT_TYPES } from '../../oauth/protocol';
 import { PROFILES } from '../types';
 
-/** The methods a suite client may use: those of confidential clients (src/oauth/protocol.ts). */
-export const AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS;
+/** The methods a suite client may use (src/oauth/protocol.ts): the confidential ones, and `none` for a public client of the authorization_code grant. */
+export const AUTH_METHODS = CLIENT_AUTH_METHODS;
+
+/** How the server treats a refresh token it has just rotated (`grants.refreshToken.rotation`, RFC 6749 §6, RFC 9700 §4.14.2). */
+export const ROTATION_POLICIES = ['required', 'forbidden', 'any'] as const;
+/** What a retry with a just-rotated refresh token gets within the grace window (`grants.refreshToken.grace`). */
+export const GRACE_POLICIES = ['same-successor', 'new-successor', 'none'] as const;
 
 /** A proxy URL's start (parseProxyUrl in ../proxy.ts reads the rest); the validator words it with PATTERN_WORDS. */
 export const PROXY_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$';
@@ -58,7 +63,16 @@ const clientSchema = {
     auth: {
       type: 'string',
       enum: AUTH_METHODS,
-      description: 'How the client authenticates (RFC 6749 §2.3.1 client_secret_basic / client_secret_post; RFC 7523 private_key_jwt).',
+      description:
+        'How the client authenticates (RFC 6749 §2.3.1 client_secret_basic / client_secret_post; RFC 7523 private_key_jwt; none: a public client, RFC 6749 §2.1, which sends its client_id alone and cannot use client_credentials).',
+    },
+    grantTypes: {
+      type: 'array',
+      description:
+        'The grants the server registers this client for and the suite uses it with (RFC 7591 §2 grant_types); default ["client_credentials"]. Add authorization_code (and refresh_token) for the checks of those grants (config "grants" says where codes come from).',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', enum: TOKEN_GRANT_TYPES, description: 'A grant type.' },
     },
     secret: {
       type: 'string',
@@ -102,6 +116,69 @@ const clientSchema = {
   },
   // Both the name and its deprecated alias: which one wins would be a guess.
   not: { required: ['requireDpop', 'requiresDpop'] },
+} as const;
+
+/** A command the suite runs to obtain a credential: one string for the shell, or the program and its arguments. */
+const commandSchema = (description: string) =>
+  ({
+    description,
+    anyOf: [
+      { type: 'string', minLength: 1, description: 'A command line, run by the shell (sh -c).' },
+      { type: 'array', minItems: 1, items: { type: 'string' }, description: 'The program and its arguments, run without a shell.' },
+    ],
+  }) as const;
+
+/** Where the suite gets authorization codes and refresh tokens, and what the server promises about them. */
+const grantsSchema = {
+  type: 'object',
+  description:
+    'The authorization_code and refresh_token grants (RFC 6749 §4.1, §6): where codes come from and how the server treats refresh tokens. Their checks use the clients whose grantTypes name the grant. Absent: those checks are skipped.',
+  additionalProperties: false,
+  properties: {
+    authorizationCode: {
+      type: 'object',
+      description: 'The authorization_code grant with PKCE (RFC 6749 §4.1.3, RFC 7636).',
+      additionalProperties: false,
+      properties: {
+        command: commandSchema(
+          'Prints one fresh authorization code as JSON: {"code": "…", "code_verifier": "…", "redirect_uri": "…", "scope": "…"} (redirect_uri when the authorization request sent one; scope when it is not the one asked). Run once per code, with TOKEN_CONTRACT_CLIENT_ID (and TOKEN_CONTRACT_SCOPE when a scope is asked) in its environment; the code must have been issued for an S256 challenge of code_verifier. Its output and stderr are never shown: they carry credentials.',
+        ),
+        scope: { type: 'string', description: 'The scope codes are asked for (TOKEN_CONTRACT_SCOPE); default the run\'s scope.' },
+        lifetimeSeconds: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 600,
+          description: "The server's authorization code lifetime (RFC 6749 §4.1.2: at most 10 minutes recommended): enables code-expired, which waits this long plus 2 s.",
+        },
+      },
+    },
+    refreshToken: {
+      type: 'object',
+      description: 'The refresh_token grant (RFC 6749 §6) and what the server promises about rotation (RFC 9700 §4.14.2).',
+      additionalProperties: false,
+      properties: {
+        command: commandSchema(
+          'Prints one fresh refresh token as JSON: {"refresh_token": "…", "scope": "…"}, run once per token with TOKEN_CONTRACT_CLIENT_ID in its environment. Absent: refresh tokens come from redeemed authorization codes.',
+        ),
+        rotation: {
+          type: 'string',
+          enum: ROTATION_POLICIES,
+          description: 'required: every refresh returns a new refresh token; forbidden: never; any (default): either (RFC 6749 §6: the server MAY issue a new one).',
+        },
+        grace: {
+          type: 'string',
+          enum: GRACE_POLICIES,
+          description:
+            "What a retry with a just-rotated refresh token gets within graceSeconds: the same successor again (attesto), a new successor that replaces the first, or none (default: a reuse, refused). After the window every reuse is refused and revokes the token's family.",
+        },
+        graceSeconds: { type: 'integer', minimum: 1, maximum: 600, description: 'The grace window in seconds (needed with grace same-successor or new-successor).' },
+        widerScope: {
+          type: 'string',
+          description: 'A scope the client may have but its refresh token was not granted (rt-scope-widen asks for it on top); default invalidScope.',
+        },
+      },
+    },
+  },
 } as const;
 
 const idsSchema = (description: string) =>
@@ -153,6 +230,7 @@ export const conformanceConfigSchema = {
       ...clientSchema,
       description: 'A client registered for no client_credentials grant (enables grant-not-for-client, RFC 6749 §5.2 unauthorized_client).',
     },
+    grants: grantsSchema,
     only: idsSchema('Check ids or group names to run; default all.'),
     skip: idsSchema('Check ids or group names to leave out.'),
     expectedFailures: {

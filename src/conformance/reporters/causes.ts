@@ -72,6 +72,8 @@ const GROUP_WORDS: Record<CheckGroup, string> = {
   'dpop-proof': 'DPoP proof',
   'dpop-nonce': 'DPoP nonce',
   'sender-constraint': 'sender constraint',
+  'authorization-code': 'authorization code',
+  'refresh-token': 'refresh token',
 };
 
 function summaryOf(answer: string, checks: readonly CheckResult[]): string {

@@ -1,0 +1,234 @@
+/**
+ * Where the checks of the authorization_code and refresh_token grants get
+ * their credentials. A token endpoint cannot be asked for an authorization
+ * code: the code comes from the authorization endpoint, after a person
+ * logged in and consented (RFC 6749 §4.1.1–4.1.2). So the user says how to
+ * get one, and the suite asks once per code it needs:
+ *
+ * - a command (config `grants.authorizationCode.command`) that prints one
+ *   fresh code as JSON; `grants.refreshToken.command` likewise for refresh
+ *   tokens;
+ * - a function (RunOptions.grantSources, or `source` in the Jest entry's
+ *   `grants`), e.g. one that drives a headless browser through the login;
+ * - in the default run, the reference server's test-only `/authorize`
+ *   (reference-run.ts).
+ *
+ * What a source gives is checked (schema below) and then registered as a
+ * secret before anyone can print it. What it printed is never shown, not
+ * even when it is wrong: it is a code, a verifier or a token.
+ */
+import { spawn } from 'node:child_process';
+import { GrantSourceError } from '../errors';
+import { createSchemaValidator } from '../config-schema';
+import { parseBoundedJson } from '../oauth/bounded-json';
+import { MAX_KEPT_BODY_BYTES } from '../oauth/limits';
+import { interruptibleDelay, RunInterrupted } from './interrupt';
+
+/** What a check asks a code source for. */
+export interface CodeRequest {
+  /** The client the code must be issued to (RFC 6749 §4.1.1 `client_id`). */
+  clientId: string;
+  /** The scope to ask for (RFC 6749 §3.3); absent: the client's default. */
+  scope?: string;
+}
+
+/**
+ * One fresh authorization code, issued for an S256 challenge of
+ * `codeVerifier` (RFC 7636 §4.3) — the shape `authorizeWithReferenceServer`
+ * returns, so its result can be handed over as it is.
+ */
+export interface IssuedCode {
+  code: string;
+  codeVerifier: string;
+  /** The `redirect_uri` the authorization request sent (the token request repeats it, RFC 6749 §4.1.3); absent when none was sent. */
+  redirectUri?: string;
+  /** The scope granted, when not the one asked for. */
+  scope?: string;
+}
+
+export type CodeSource = (request: CodeRequest) => Promise<IssuedCode> | IssuedCode;
+
+export interface RefreshTokenRequest {
+  clientId: string;
+  scope?: string;
+}
+
+export interface IssuedRefreshToken {
+  refreshToken: string;
+  /** The scope the refresh token was granted (RFC 6749 §6), when known. */
+  scope?: string;
+}
+
+export type RefreshTokenSource = (request: RefreshTokenRequest) => Promise<IssuedRefreshToken> | IssuedRefreshToken;
+
+/** The sources of one run. */
+export interface GrantSources {
+  authorizationCode?: CodeSource;
+  refreshToken?: RefreshTokenSource;
+}
+
+/** A command as configured: a line for the shell, or a program and its arguments. */
+export type GrantCommand = string | readonly string[];
+
+/** The environment variables a command is run with (besides the run's environment). */
+export const COMMAND_ENV = { clientId: 'TOKEN_CONTRACT_CLIENT_ID', scope: 'TOKEN_CONTRACT_SCOPE' } as const;
+
+/** How long a command may take (a headless login is slow, but a run is bounded). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
+
+// ---- what a source must give ------------------------------------------------
+
+/** RFC 7636 §4.1: code-verifier = 43*128unreserved. */
+const CODE_VERIFIER_PATTERN = '^[A-Za-z0-9._~-]{43,128}$';
+/** RFC 6749 Appendix A.11 (code) and A.17 (refresh-token): 1*VSCHAR. */
+const VSCHAR_PATTERN = '^[\\x20-\\x7e]+$';
+
+const codeSchema = (names: { code: string; verifier: string; redirect: string }) => ({
+  type: 'object',
+  required: [names.code, names.verifier],
+  properties: {
+    [names.code]: { type: 'string', minLength: 1, pattern: VSCHAR_PATTERN },
+    [names.verifier]: { type: 'string', pattern: CODE_VERIFIER_PATTERN },
+    [names.redirect]: { type: 'string', minLength: 1 },
+    scope: { type: 'string' },
+  },
+});
+const refreshSchema = (name: string) => ({
+  type: 'object',
+  required: [name],
+  properties: { [name]: { type: 'string', minLength: 1, pattern: VSCHAR_PATTERN }, scope: { type: 'string' } },
+});
+
+/** Everything a source gives may be a credential: no value is ever quoted. */
+const NEVER_SHOWN = { isSecret: () => true, patternWords: { [CODE_VERIFIER_PATTERN]: 'be 43 to 128 unreserved characters (RFC 7636 §4.1)', [VSCHAR_PATTERN]: 'be printable ASCII (RFC 6749 Appendix A)' } };
+const COMMAND_CODE = createSchemaValidator(codeSchema({ code: 'code', verifier: 'code_verifier', redirect: 'redirect_uri' }), NEVER_SHOWN);
+const FUNCTION_CODE = createSchemaValidator(codeSchema({ code: 'code', verifier: 'codeVerifier', redirect: 'redirectUri' }), NEVER_SHOWN);
+const COMMAND_REFRESH = createSchemaValidator(refreshSchema('refresh_token'), NEVER_SHOWN);
+const FUNCTION_REFRESH = createSchemaValidator(refreshSchema('refreshToken'), NEVER_SHOWN);
+
+function checked<T>(value: unknown, validator: typeof COMMAND_CODE, where: string): T {
+  let problem;
+  try {
+    problem = validator.check(value);
+  } catch {
+    // A hostile value (a getter that throws, a Proxy) is a wrong answer, not a crash.
+    throw new GrantSourceError(`${where} gave a value that cannot be read`);
+  }
+  if (problem !== undefined) throw new GrantSourceError(`${where} gave no usable answer: ${problem.path === '' ? 'the answer' : problem.path} ${problem.problem} (values are not shown: they are credentials)`);
+  return value as T;
+}
+
+/** A code from a function source, checked (the function's own error is wrapped, never its value). */
+export async function codeFrom(source: CodeSource, request: CodeRequest, where: string): Promise<IssuedCode> {
+  const value = await callSource(() => source(request), where);
+  const out = checked<IssuedCode>(value, FUNCTION_CODE, where);
+  return pick({ code: out.code, codeVerifier: out.codeVerifier, redirectUri: out.redirectUri, scope: out.scope });
+}
+
+export async function refreshTokenFrom(source: RefreshTokenSource, request: RefreshTokenRequest, where: string): Promise<IssuedRefreshToken> {
+  const value = await callSource(() => source(request), where);
+  const out = checked<IssuedRefreshToken>(value, FUNCTION_REFRESH, where);
+  return pick({ refreshToken: out.refreshToken, scope: out.scope });
+}
+
+async function callSource(call: () => unknown, where: string): Promise<unknown> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof GrantSourceError) throw error;
+    // Its message is the user's own words; it could quote what it was handling, so it is the cause, not the message.
+    throw new GrantSourceError(`${where} failed (${error instanceof Error ? error.name : typeof error}); its message is not shown, it may carry credentials`, { cause: error });
+  }
+}
+
+// ---- commands ---------------------------------------------------------------
+
+export interface CommandOptions {
+  env: NodeJS.ProcessEnv;
+  /** The folder the command runs in (the config file's). */
+  cwd: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A code source that runs `command` once per code. */
+export function commandCodeSource(command: GrantCommand, options: CommandOptions, where = 'grants.authorizationCode.command'): CodeSource {
+  return async (request) => {
+    const printed = await runCommand(command, request, options, where);
+    const out = checked<{ code: string; code_verifier: string; redirect_uri?: string; scope?: string }>(printed, COMMAND_CODE, where);
+    return pick({ code: out.code, codeVerifier: out.code_verifier, redirectUri: out.redirect_uri, scope: out.scope });
+  };
+}
+
+/** A refresh token source that runs `command` once per token. */
+export function commandRefreshTokenSource(command: GrantCommand, options: CommandOptions, where = 'grants.refreshToken.command'): RefreshTokenSource {
+  return async (request) => {
+    const printed = await runCommand(command, request, options, where);
+    const out = checked<{ refresh_token: string; scope?: string }>(printed, COMMAND_REFRESH, where);
+    return pick({ refreshToken: out.refresh_token, scope: out.scope });
+  };
+}
+
+/**
+ * Runs the command, bounded in time (killed after `timeoutMs`, or when the
+ * run stops) and in memory (its output beyond MAX_KEPT_BODY_BYTES ends it),
+ * and parses what it printed as JSON. Neither its output nor its stderr is
+ * ever quoted: the answer says how it ended and how many bytes it wrote.
+ */
+async function runCommand(command: GrantCommand, request: { clientId: string; scope?: string }, options: CommandOptions, where: string): Promise<unknown> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const env: NodeJS.ProcessEnv = { ...options.env, [COMMAND_ENV.clientId]: request.clientId };
+  if (request.scope !== undefined) env[COMMAND_ENV.scope] = request.scope;
+  else delete env[COMMAND_ENV.scope];
+  const [file, args, shell] = typeof command === 'string' ? [command, [], true] : [command[0]!, command.slice(1), false];
+  const child = spawn(file, args, { cwd: options.cwd, env, shell, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  const stdout: Buffer[] = [];
+  let stdoutBytes = 0;
+  let stderrBytes = 0;
+  let overflow = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdoutBytes += chunk.length;
+    if (stdoutBytes > MAX_KEPT_BODY_BYTES) {
+      overflow = true;
+      child.kill('SIGKILL');
+    } else stdout.push(chunk);
+  });
+  // Read (so the child never blocks on a full pipe) and counted, never kept: it may carry credentials.
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderrBytes += chunk.length;
+  });
+  const stopped = new AbortController();
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  const timer = interruptibleDelay(timeoutMs, AbortSignal.any([stopped.signal, ...(options.signal ? [options.signal] : [])])).then(
+    () => 'timeout' as const,
+    () => 'stopped' as const,
+  );
+  const outcome = await Promise.race([ended, timer]);
+  stopped.abort();
+  if (outcome === 'timeout' || outcome === 'stopped') {
+    child.kill('SIGKILL');
+    await ended;
+    if (outcome === 'stopped') throw new RunInterrupted();
+    throw new GrantSourceError(`${where} did not finish within ${Math.round(timeoutMs / 1000)} s (killed)`);
+  }
+  const stderr = stderrBytes > 0 ? `; it wrote ${stderrBytes} bytes to stderr (not shown: they may carry credentials; run the command yourself to read them)` : '';
+  if (outcome.error) {
+    const code = (outcome.error as NodeJS.ErrnoException).code;
+    throw new GrantSourceError(`${where} could not be started${code ? ` (${code})` : ''}`);
+  }
+  if (overflow) throw new GrantSourceError(`${where} printed more than ${MAX_KEPT_BODY_BYTES} bytes (killed)${stderr}`);
+  if (outcome.code !== 0) throw new GrantSourceError(`${where} ${outcome.signal ? `was killed by ${outcome.signal}` : `exited with status ${outcome.code}`}${stderr}`);
+  const text = Buffer.concat(stdout).toString('utf8').trim();
+  if (text === '') throw new GrantSourceError(`${where} printed nothing; it must print one JSON object${stderr}`);
+  const parsed = parseBoundedJson(text);
+  if (!parsed.ok) throw new GrantSourceError(`${where} did not print ${parsed.reason === 'too-deep' ? 'a JSON object of reasonable depth' : 'one JSON object'} (${text.length} characters, not shown)${stderr}`);
+  return parsed.value;
+}
+
+/** The object without its undefined members (exactOptionalPropertyTypes). */
+function pick<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

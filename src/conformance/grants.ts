@@ -1,0 +1,178 @@
+/**
+ * What the checks of the authorization_code and refresh_token grants share
+ * (checks/authorization-code.ts, checks/refresh-token.ts): the clients
+ * registered for a grant, a fresh code or refresh token from the run's
+ * sources (grant-sources.ts), and the token requests of RFC 6749 §4.1.3 and
+ * §6, otherwise valid, for a check to break in one place.
+ *
+ * Everything a source gives and every token the server answers with is a
+ * secret of the run (the session's SecretSet) before a check can print it.
+ */
+import { GrantSourceError } from '../errors';
+import { isPlainObject } from '../oauth/guards';
+import { AUTHORIZATION_CODE_GRANT, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT, type TokenGrantType } from '../oauth/protocol';
+import type { ResolvedClient } from './config';
+import type { CheckContext } from './context';
+import type { DraftOptions, RequestDraft } from './draft';
+import type { Exchange } from './exchange';
+import { codeFrom, refreshTokenFrom, type IssuedCode } from './grant-sources';
+
+/** A code as a check holds it: for whom it was issued, and what it was granted. */
+export interface HeldCode extends IssuedCode {
+  client: ResolvedClient;
+}
+
+/** A refresh token as a check holds it. */
+export interface HeldRefreshToken {
+  refreshToken: string;
+  client: ResolvedClient;
+  /** The scope its grant carries (RFC 6749 §6): from the token response, or the source; absent when unknown. */
+  scope?: string;
+  /** The answer that issued it (a redeemed code); absent when it came from a refresh token source. */
+  issuedBy?: Exchange;
+  /** The DPoP key's proofs it was obtained with: the run's key (a public client's token is bound to it, RFC 9449 §5). */
+  dpop: boolean;
+}
+
+export type ClientKind = 'any' | 'confidential' | 'public';
+
+/** The clients registered for `grant`, of `kind`, confidential ones first. */
+export function grantClients(ctx: CheckContext, grant: TokenGrantType, kind: ClientKind = 'any'): ResolvedClient[] {
+  const clients = ctx.config.clients.filter((c) => c.grantTypes.has(grant) && (kind === 'any' || (kind === 'public') === (c.auth === 'none')));
+  return [...clients.filter((c) => c.auth !== 'none'), ...clients.filter((c) => c.auth === 'none')];
+}
+
+/** The first client for `grant` (of `kind`); skips the check when there is none. */
+export function grantClient(ctx: CheckContext, grant: TokenGrantType, kind: ClientKind = 'any'): ResolvedClient {
+  const client = grantClients(ctx, grant, kind)[0];
+  return client ?? ctx.skip(`needs a ${kind === 'any' ? '' : `${kind} `}client with "grantTypes" holding ${grant}`);
+}
+
+/** A refresh-capable client: one with refresh_token whose tokens the run can get (its own source, or codes). */
+export function refreshClient(ctx: CheckContext, kind: ClientKind = 'any'): ResolvedClient {
+  const viaCodes = ctx.session.sources.authorizationCode !== undefined;
+  const usable = grantClients(ctx, REFRESH_TOKEN_GRANT, kind).filter((c) => ctx.session.sources.refreshToken !== undefined || (viaCodes && c.grantTypes.has(AUTHORIZATION_CODE_GRANT)));
+  return usable[0] ?? ctx.skip(`needs a ${kind === 'any' ? '' : `${kind} `}client with "grantTypes" holding refresh_token and a source of its refresh tokens`);
+}
+
+/** Another configured client than `client` (any grant: a client_credentials client trying someone's code must be refused too). */
+export function otherClient(ctx: CheckContext, client: ResolvedClient): ResolvedClient {
+  const others = ctx.config.clients.filter((c) => c.id !== client.id);
+  // One that can authenticate on its own (a confidential client) says the most: it is a known, authenticated other client.
+  return others.find((c) => c.auth !== 'none' && !c.requiresDpop) ?? others[0] ?? ctx.skip('needs a second configured client');
+}
+
+/** A fresh authorization code for `client`, from the run's code source; its code and verifier become secrets of the run. */
+export async function obtainCode(ctx: CheckContext, client: ResolvedClient, scope = codeScope(ctx)): Promise<HeldCode> {
+  const source = ctx.session.sources.authorizationCode;
+  if (!source) return ctx.skip('needs a source of authorization codes (config "grants.authorizationCode.command")');
+  const code = await codeFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'authorizationCode'));
+  ctx.session.secrets.add(code.code).add(code.codeVerifier);
+  return { ...code, client, ...(code.scope === undefined && scope !== undefined ? { scope } : {}) };
+}
+
+/** The scope codes are asked for: `grants.authorizationCode.scope`, else the run's. */
+export function codeScope(ctx: CheckContext): string | undefined {
+  return ctx.config.grants.authorizationCode.scope ?? ctx.config.scope;
+}
+
+export interface CodeRequestOptions extends Omit<DraftOptions, 'grant'> {
+  /** Parameters replaced (a wrong verifier, another redirect_uri) or removed (`null`). */
+  set?: Readonly<Record<string, string | null>>;
+}
+
+/**
+ * The token request that redeems `held` (RFC 6749 §4.1.3, RFC 7636 §4.5):
+ * grant_type, code, redirect_uri when the authorization request had one,
+ * code_verifier, and the client's authentication (a public client sends
+ * its client_id, §3.2.1).
+ */
+export function codeDraft(ctx: CheckContext, held: HeldCode, options: CodeRequestOptions = {}): RequestDraft {
+  const params: Array<[string, string]> = [
+    [OAUTH_PARAMETERS.grantType, AUTHORIZATION_CODE_GRANT],
+    [OAUTH_PARAMETERS.code, held.code],
+  ];
+  if (held.redirectUri !== undefined) params.push([OAUTH_PARAMETERS.redirectUri, held.redirectUri]);
+  params.push([OAUTH_PARAMETERS.codeVerifier, held.codeVerifier]);
+  const { set, ...draft } = options;
+  return ctx.draft({ client: held.client, ...draft, grant: edited(params, set) });
+}
+
+export interface RefreshRequestOptions extends Omit<DraftOptions, 'grant'> {
+  set?: Readonly<Record<string, string | null>>;
+}
+
+/** The refresh request for `token` (RFC 6749 §6): grant_type, refresh_token, an optional scope, and client authentication. */
+export function refreshDraft(ctx: CheckContext, held: Pick<HeldRefreshToken, 'refreshToken' | 'client'>, options: RefreshRequestOptions = {}): RequestDraft {
+  const params: Array<[string, string]> = [
+    [OAUTH_PARAMETERS.grantType, REFRESH_TOKEN_GRANT],
+    [OAUTH_PARAMETERS.refreshToken, held.refreshToken],
+  ];
+  const { set, ...draft } = options;
+  return ctx.draft({ client: held.client, ...draft, grant: edited(params, set) });
+}
+
+function edited(params: Array<[string, string]>, set: Readonly<Record<string, string | null>> | undefined): Array<[string, string]> {
+  if (!set) return params;
+  const out = params.filter(([name]) => !(name in set) || set[name] !== null).map(([name, value]): [string, string] => [name, name in set ? (set[name] as string) : value]);
+  for (const [name, value] of Object.entries(set)) if (value !== null && !out.some(([n]) => n === name)) out.push([name, value]);
+  return out;
+}
+
+/**
+ * Redeems a fresh code for `client` and expects a token (RFC 6749 §4.1.4).
+ * Returns the exchange and the token's body; undefined (with a finding at
+ * `level`) when the server gave none.
+ */
+export async function redeemFreshCode(ctx: CheckContext, client: ResolvedClient, options: { level?: CheckContext['level']; dpop?: boolean; scope?: string; what?: string } = {}) {
+  const held = await obtainCode(ctx, client, options.scope ?? codeScope(ctx));
+  const exchange = await ctx.send(codeDraft(ctx, held, { dpop: options.dpop ?? wantsDpop(ctx, client) }));
+  const token = ctx.expectToken(exchange, { level: options.level ?? ctx.level, what: options.what ?? 'the redemption of a fresh authorization code' });
+  return { held, exchange, token };
+}
+
+/**
+ * A fresh refresh token for `client`: from the refresh token source when
+ * there is one, else by redeeming a fresh code (a token response without
+ * `refresh_token` skips the check: RFC 6749 §4.1.4 makes it optional).
+ * `level` is the level of a failed redemption.
+ */
+export async function obtainRefreshToken(ctx: CheckContext, client: ResolvedClient, options: { level?: CheckContext['level']; scope?: string } = {}): Promise<HeldRefreshToken> {
+  const dpop = wantsDpop(ctx, client);
+  const source = ctx.session.sources.refreshToken;
+  if (source) {
+    const scope = options.scope ?? codeScope(ctx);
+    const issued = await refreshTokenFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'refreshToken'));
+    ctx.session.secrets.add(issued.refreshToken);
+    return { refreshToken: issued.refreshToken, client, ...(issued.scope !== undefined ? { scope: issued.scope } : {}), dpop };
+  }
+  const { held, exchange, token } = await redeemFreshCode(ctx, client, { ...options, dpop, what: 'the redemption of a fresh authorization code (to get a refresh token)' });
+  if (!token) throw new GrantSourceError('could not get a refresh token: the authorization code was not redeemed (see the finding)');
+  const refreshToken = token.body.refresh_token;
+  if (typeof refreshToken !== 'string' || refreshToken === '') {
+    return ctx.skip(`the server issued no refresh_token when ${client.id} redeemed a code (RFC 6749 §4.1.4: optional); nothing to refresh`);
+  }
+  const scope = typeof token.body.scope === 'string' ? token.body.scope : held.scope;
+  return { refreshToken, client, ...(scope !== undefined ? { scope } : {}), issuedBy: exchange, dpop };
+}
+
+/** A public client proves possession with the run's DPoP key when DPoP is on (RFC 9449 §5 binds its refresh token to it); a DPoP-only client always does. */
+export function wantsDpop(ctx: CheckContext, client: ResolvedClient): boolean {
+  return client.requiresDpop || (client.auth === 'none' && ctx.config.dpop.enabled);
+}
+
+/** The refresh token a token response carries, when it carries one. */
+export function refreshTokenOf(exchange: Exchange): string | undefined {
+  const body = exchange.response?.body;
+  return isPlainObject(body) && typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : undefined;
+}
+
+/** The scope tokens of a scope value (RFC 6749 §3.3: space-delimited, order irrelevant). */
+export function scopeTokens(scope: string | undefined): Set<string> {
+  return new Set((scope ?? '').split(' ').filter((s) => s !== ''));
+}
+
+function sourceName(ctx: CheckContext, grant: 'authorizationCode' | 'refreshToken'): string {
+  const command = ctx.config.grants[grant].command;
+  return command !== undefined ? `grants.${grant}.command` : `the ${grant === 'authorizationCode' ? 'authorization code' : 'refresh token'} source`;
+}
