@@ -11,10 +11,12 @@ export const serveCommand: Command = {
   summary: 'run the reference token endpoint (demo clients, DPoP) on loopback',
   help: `Usage: token-contract serve [options]
 
-Run the reference OAuth 2.0 token endpoint (POST /oauth/token,
-client_credentials, Basic / client_secret_post / private_key_jwt, DPoP) on
-plain http, 127.0.0.1 and an ephemeral port by default. Prints the token
-endpoint URL and the clients, then serves until SIGINT/SIGTERM.
+Run the reference OAuth 2.0 token endpoint (POST /oauth/token:
+client_credentials, authorization_code with PKCE, refresh_token; Basic /
+client_secret_post / private_key_jwt / public clients; DPoP) and its
+test-only GET /authorize, on plain http, 127.0.0.1 and an ephemeral port by
+default. Prints the endpoints and the clients, then serves until
+SIGINT/SIGTERM.
 
 Options:
   --port N                  listen port (default 0: any free port)
@@ -127,6 +129,8 @@ export function describeServer(server: ReferenceServer, demo: boolean, keyFile: 
     `issuer:         ${server.issuer}`,
     `metadata:       ${server.url}/.well-known/oauth-authorization-server`,
     `DPoP:           ${!server.dpopEnabled ? 'disabled (proofs ignored, Bearer tokens only)' : server.requireNonce ? 'enabled, nonces required' : 'enabled, nonces not required'}`,
+    `authorize:      ${server.authorizationEndpoint} (test only: approves the demo user at once; token-contract authorize --url ${server.url} --client-id ID prints a code)`,
+    `codes:          live ${server.grants.codeLifetimeSeconds} s; refresh tokens ${server.grants.refreshTokens.rotate ? `rotate, ${server.grants.refreshTokens.graceSeconds > 0 ? `${server.grants.refreshTokens.graceSeconds} s grace (a retry gets the same successor)` : 'no grace'}` : 'do not rotate'}`,
     '',
     'clients:',
   ];
