@@ -145,6 +145,15 @@ describe('the correct server', () => {
 
 /** What one scenario shows: the correct server's answer, and the defect's. */
 const SCENARIOS: Record<Defect, { what: string; run: (s: LifecycleServer, advance: (seconds: number) => void) => Promise<unknown>; clean: unknown; broken: unknown }> = {
+  codeBearerTokenType: {
+    what: 'token_type of a code redeemed with DPoP, and of its refresh',
+    run: async (s) => {
+      const { endpoint, refreshToken, res } = await tokens(s, SPA, await generateDpopKey());
+      return [res.body.token_type, (await endpoint.refreshToken(refreshToken).expect(200)).body.token_type];
+    },
+    clean: ['DPoP', 'DPoP'],
+    broken: ['Bearer', 'DPoP'],
+  },
   reusableCodes: {
     what: 'a second redemption',
     run: async (s) => {
@@ -219,6 +228,15 @@ const SCENARIOS: Record<Defect, { what: string; run: (s: LifecycleServer, advanc
     },
     clean: [400, 'invalid_grant'],
     broken: 200,
+  },
+  refreshBearerTokenType: {
+    what: 'token_type of a code redeemed with DPoP, and of its refresh',
+    run: async (s) => {
+      const { endpoint, refreshToken, res } = await tokens(s, SPA, await generateDpopKey());
+      return [res.body.token_type, (await endpoint.refreshToken(refreshToken).expect(200)).body.token_type];
+    },
+    clean: ['DPoP', 'DPoP'],
+    broken: ['DPoP', 'Bearer'],
   },
   noRotation: {
     what: 'whether a refresh returns a new refresh token',
@@ -354,6 +372,16 @@ const SCENARIOS: Record<Defect, { what: string; run: (s: LifecycleServer, advanc
     },
     clean: false,
     broken: true,
+  },
+  race503: {
+    what: 'five concurrent refreshes: the statuses',
+    run: async (s) => {
+      const { endpoint, refreshToken } = await tokens(s);
+      const answers = await Promise.all(Array.from({ length: 5 }, () => endpoint.refreshToken(refreshToken)));
+      return [...new Set(answers.map((r) => (r.status === 503 ? `503 Retry-After ${r.headers['retry-after']}` : r.status)))].sort();
+    },
+    clean: [200],
+    broken: [200, '503 Retry-After 1'],
   },
 };
 

@@ -50,6 +50,8 @@ export const TOKEN_PATH = '/oauth/token';
 /** One switch per rule; each breaks exactly that rule. */
 export const DEFECTS = [
   // authorization_code
+  /** A code redeemed with a DPoP proof is answered with token_type Bearer (the token is still bound: only the answer is wrong). */
+  'codeBearerTokenType',
   /** A redeemed code can be redeemed again. */
   'reusableCodes',
   /** A second redemption is refused, but the tokens of the first stay valid (RFC 6749 §4.1.2 SHOULD). */
@@ -67,6 +69,8 @@ export const DEFECTS = [
   /** Codes never expire. */
   'noCodeExpiry',
   // refresh_token
+  /** A refresh with a DPoP proof is answered with token_type Bearer (as codeBearerTokenType). */
+  'refreshBearerTokenType',
   /** No rotation: the refresh token stays the same (no new one in the answer). */
   'noRotation',
   /** A new refresh token is issued, but the old one stays valid. */
@@ -93,6 +97,8 @@ export const DEFECTS = [
   'raceReadThenWrite',
   /** Concurrent refreshes of one token answer 500. */
   'race500',
+  /** Concurrent refreshes of one token answer 503 with Retry-After: 1 ("busy"). */
+  'race503',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
@@ -305,7 +311,7 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
     if (!record.family) record.family = family;
     const jkt = client.secret === undefined && !defect('unboundPublicRefresh') ? proof?.jkt : undefined;
     const refreshToken = store({ clientId: client.id, family, scopes: record.scopes, jkt });
-    return tokenResponse(record.scopes, proof, refreshToken);
+    return tokenResponse(record.scopes, proof, refreshToken, defect('codeBearerTokenType'));
   }
 
   async function refresh(client: RegisteredClient, params: Map<string, string>, proof: { jkt: string } | undefined): Promise<Record<string, unknown>> {
@@ -313,16 +319,18 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
     if (token === undefined) throw invalidRequest('missing refresh_token');
 
     let release = () => {};
-    if (defect('race500')) {
+    const locking = defect('race500') || defect('race503');
+    if (locking) {
       if (inFlight.has(token)) {
         overlap.arrive(token);
+        if (defect('race503')) throw new OAuthError(503, 'temporarily_unavailable', 'refresh token is locked by another request', { 'Retry-After': '1' });
         throw new OAuthError(500, 'server_error', 'refresh token is locked by another request');
       }
       inFlight.add(token);
       release = () => inFlight.delete(token);
     }
     try {
-      if (defect('race500')) await overlap.wait(token, settings.raceWindowMs);
+      if (locking) await overlap.wait(token, settings.raceWindowMs);
       const decision = decideRefresh(client, token, params.get('scope'), proof);
       // The defect: the state read above is acted on after an await, when a concurrent refresh may have read it too.
       if (defect('raceReadThenWrite')) await overlap.wait(token, settings.raceWindowMs);
@@ -356,14 +364,15 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
     const successorScopes = defect('narrowSuccessor') ? scopes : record.scopes;
     // What was read: a retry in the grace window, or a first use.
     const graceSuccessor = record.rotated?.successor;
+    const answer = (refreshToken: string | undefined) => tokenResponse(scopes, proof, refreshToken, defect('refreshBearerTokenType'));
 
     return () => {
-      if (graceSuccessor !== undefined && !defect('graceNewSuccessor')) return tokenResponse(scopes, proof, graceSuccessor);
+      if (graceSuccessor !== undefined && !defect('graceNewSuccessor')) return answer(graceSuccessor);
       if (graceSuccessor !== undefined) refreshTokens.get(graceSuccessor)!.replaced = true;
-      if (defect('noRotation')) return tokenResponse(scopes, proof, undefined);
+      if (defect('noRotation')) return answer(undefined);
       const successor = store({ clientId: record.clientId, family: record.family, scopes: successorScopes, jkt });
       if (!defect('rotateButKeepOld')) record.rotated = { successor, at: now() };
-      return tokenResponse(scopes, proof, successor);
+      return answer(successor);
     };
   }
 
@@ -385,10 +394,11 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
     return token;
   }
 
-  function tokenResponse(scopes: readonly string[], proof: { jkt: string } | undefined, refreshToken: string | undefined): Record<string, unknown> {
+  function tokenResponse(scopes: readonly string[], proof: { jkt: string } | undefined, refreshToken: string | undefined, sayBearer: boolean): Record<string, unknown> {
     return {
       access_token: opaque(),
-      token_type: proof ? 'DPoP' : 'Bearer',
+      // RFC 9449 §5: a DPoP-bound token is token_type DPoP.
+      token_type: proof && !sayBearer ? 'DPoP' : 'Bearer',
       expires_in: ACCESS_TOKEN_SECONDS,
       scope: scopes.join(' '),
       ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
