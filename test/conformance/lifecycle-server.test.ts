@@ -351,6 +351,50 @@ const SCENARIOS: Record<Defect, { what: string; run: (s: LifecycleServer, advanc
     clean: [[400, 'invalid_grant'], [400, 'invalid_grant']],
     broken: [200, 200],
   },
+  unboundFirstPublicRefresh: {
+    what: "the public client's first refresh token without a proof; its successor without a proof",
+    run: async (s) => {
+      const { endpoint, refreshToken } = await tokens(s, SPA, await generateDpopKey());
+      const unbound = outcome(await endpoint.refreshToken(refreshToken, { dpop: false }));
+      const { endpoint: again, refreshToken: second } = await tokens(s, SPA, await generateDpopKey());
+      const successor = (await again.refreshToken(second).expect(200)).body.refresh_token as string;
+      return [unbound, outcome(await again.refreshToken(successor, { dpop: false }))];
+    },
+    clean: [[400, 'invalid_grant'], [400, 'invalid_grant']],
+    broken: [200, [400, 'invalid_grant']],
+  },
+  revokeDirectSuccessorOnly: {
+    what: 'RT0 → RT1 → RT2, then RT0 again: RT0, and RT2',
+    run: async (s, advance) => {
+      const { endpoint, refreshToken } = await tokens(s);
+      const rt1 = (await endpoint.refreshToken(refreshToken).expect(200)).body.refresh_token as string;
+      const rt2 = (await endpoint.refreshToken(rt1).expect(200)).body.refresh_token as string;
+      advance(3);
+      return [outcome(await endpoint.refreshToken(refreshToken)), outcome(await endpoint.refreshToken(rt2))];
+    },
+    clean: [[400, 'invalid_grant'], [400, 'invalid_grant']],
+    broken: [[400, 'invalid_grant'], 200],
+  },
+  refreshAnyClientAsPublic: {
+    what: "web-app's refresh token from the public client, and from other-app",
+    run: async (s) => {
+      const { endpoint, refreshToken } = await tokens(s);
+      return [outcome(await endpoint.refreshToken(refreshToken, { client: SPA })), outcome(await endpoint.refreshToken(refreshToken, { client: OTHER }))];
+    },
+    clean: [[400, 'invalid_grant'], [400, 'invalid_grant']],
+    broken: [200, [400, 'invalid_grant']],
+  },
+  graceRetryRevokes: {
+    what: 'a retry in the window: the same successor? does it refresh?',
+    run: async (s) => {
+      const { endpoint, refreshToken } = await tokens(s);
+      const first = (await endpoint.refreshToken(refreshToken).expect(200)).body.refresh_token as string;
+      const retry = (await endpoint.refreshToken(refreshToken).expect(200)).body.refresh_token as string;
+      return [retry === first, outcome(await endpoint.refreshToken(first))];
+    },
+    clean: [true, 200],
+    broken: [true, [400, 'invalid_grant']],
+  },
   raceReadThenWrite: {
     what: 'five concurrent refreshes: distinct successors, and how many of them refresh',
     run: async (s) => {

@@ -81,8 +81,12 @@ export const DEFECTS = [
   'graceNewSuccessor',
   /** No grace window: a retry right after rotation is a reuse (refused, family revoked). */
   'noGrace',
+  /** A retry in the grace window gets the same successor back, but revokes the family (as a reuse): the successor it hands back is dead. */
+  'graceRetryRevokes',
   /** Any authenticated client may use any client's refresh token. */
   'refreshAnyClient',
+  /** The client binding of a refresh token is not checked when the requesting client is public (client_id only). */
+  'refreshAnyClientAsPublic',
   /** A confidential client may refresh with its client_id alone. */
   'refreshWithoutClientAuth',
   /** A wider scope than the refresh token's is granted (when the client may have it). */
@@ -93,6 +97,10 @@ export const DEFECTS = [
   'narrowSuccessor',
   /** Public clients' refresh tokens are not bound to a DPoP key. */
   'unboundPublicRefresh',
+  /** The refresh token a public client gets with its code is not bound; its successors are, to the key of the refresh that got them. */
+  'unboundFirstPublicRefresh',
+  /** A reuse revokes only the reused token's direct successor, not the family (a later descendant stays live). */
+  'revokeDirectSuccessorOnly',
   /** An await between reading a refresh token's state and writing it: concurrent refreshes each mint a live successor. */
   'raceReadThenWrite',
   /** Concurrent refreshes of one token answer 500. */
@@ -141,8 +149,10 @@ export const WIDER_SCOPE = 'write';
 export interface LifecycleServer {
   url: string;
   options: Required<Omit<LifecycleServerOptions, 'defect' | 'clock'>> & { defect: Defect | undefined };
-  /** A fresh code for the client (a CodeSource for runConformance's grantSources). */
+  /** A fresh code for the client (a CodeSource for runConformance's grantSources), as for an authorization request that named its redirect_uri. */
   issueCode: CodeSource;
+  /** The same for an authorization request without redirect_uri (the registered one is used; the token request need not repeat it, RFC 6749 §4.1.3). */
+  issueCodeWithoutRedirect: CodeSource;
   /** The run configuration for this server (clients, DPoP, grants as the server behaves without a defect). */
   config: ConformanceConfig;
   close(): Promise<void>;
@@ -158,7 +168,8 @@ interface Family {
 
 interface CodeRecord {
   clientId: string;
-  redirectUri: string;
+  /** The redirect_uri the authorization request named; undefined when it named none. */
+  redirectUri: string | undefined;
   challenge: string;
   scopes: readonly string[];
   expiresAt: number;
@@ -296,8 +307,9 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
     if (now() >= record.expiresAt && !defect('noCodeExpiry')) throw invalidGrant('authorization code expired');
     const redirectUri = params.get('redirect_uri');
     if (!defect('ignoreRedirectUri')) {
-      if (redirectUri === undefined) throw invalidRequest('missing redirect_uri: the authorization request had one');
-      if (redirectUri !== record.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
+      // RFC 6749 §4.1.3: present if the authorization request had it, and then identical (a given one is compared with the registered URI otherwise).
+      if (redirectUri === undefined && record.redirectUri !== undefined) throw invalidRequest('missing redirect_uri: the authorization request had one');
+      if (redirectUri !== undefined && redirectUri !== (record.redirectUri ?? client.redirectUri)) throw invalidGrant('redirect_uri does not match the authorization request');
     }
     const verifier = params.get('code_verifier');
     if (verifier === undefined) {
@@ -309,7 +321,7 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
     }
     const family: Family = { clientId: client.id, revoked: false };
     if (!record.family) record.family = family;
-    const jkt = client.secret === undefined && !defect('unboundPublicRefresh') ? proof?.jkt : undefined;
+    const jkt = client.secret === undefined && !defect('unboundPublicRefresh') && !defect('unboundFirstPublicRefresh') ? proof?.jkt : undefined;
     const refreshToken = store({ clientId: client.id, family, scopes: record.scopes, jkt });
     return tokenResponse(record.scopes, proof, refreshToken, defect('codeBearerTokenType'));
   }
@@ -345,7 +357,8 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
     const record = refreshTokens.get(token);
     if (!record || record.replaced) throw invalidGrant('unknown refresh token');
     // RFC 6749 §6: issued to the authenticated client.
-    if (record.clientId !== client.id && !defect('refreshAnyClient')) throw invalidGrant('refresh token was issued to another client');
+    const bindingChecked = !defect('refreshAnyClient') && !(defect('refreshAnyClientAsPublic') && client.secret === undefined);
+    if (record.clientId !== client.id && bindingChecked) throw invalidGrant('refresh token was issued to another client');
     if (record.family.revoked) throw invalidGrant('refresh token was revoked');
     // RFC 9449 §5: a bound token needs a proof of its key (a request without it is not a use).
     if (record.jkt !== undefined && proof?.jkt !== record.jkt) throw invalidGrant(proof ? 'refresh token is bound to another DPoP key' : 'refresh token is bound to a DPoP key: send a proof');
@@ -355,7 +368,8 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
       const inGrace = now() - record.rotated.at < settings.graceSeconds * 1000 && successor !== undefined && !successor.rotated && !successor.replaced && !successor.family.revoked;
       if (!inGrace || defect('noGrace')) {
         // RFC 9700 §4.14.2: a retired token used again: two parties hold it, so the whole family goes.
-        if (!defect('noFamilyRevocation')) record.family.revoked = true;
+        if (defect('revokeDirectSuccessorOnly')) refreshTokens.get(record.rotated.successor)!.replaced = true;
+        else if (!defect('noFamilyRevocation')) record.family.revoked = true;
         throw invalidGrant('refresh token was already used; its family is revoked');
       }
     }
@@ -367,6 +381,7 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
     const answer = (refreshToken: string | undefined) => tokenResponse(scopes, proof, refreshToken, defect('refreshBearerTokenType'));
 
     return () => {
+      if (graceSuccessor !== undefined && defect('graceRetryRevokes')) record.family.revoked = true;
       if (graceSuccessor !== undefined && !defect('graceNewSuccessor')) return answer(graceSuccessor);
       if (graceSuccessor !== undefined) refreshTokens.get(graceSuccessor)!.replaced = true;
       if (defect('noRotation')) return answer(undefined);
@@ -422,20 +437,23 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}${TOKEN_PATH}`;
 
-  const issueCode: CodeSource = ({ clientId, scope }) => {
-    const client = clients.get(clientId);
-    if (!client) throw new Error(`no client ${clientId}`);
-    const pkce = createPkcePair();
-    const code = opaque();
-    const scopes = scopeList(scope ?? CODE_SCOPE);
-    codes.set(code, { clientId, redirectUri: client.redirectUri, challenge: pkce.codeChallenge, scopes, expiresAt: now() + settings.codeLifetimeSeconds * 1000 });
-    return { code, codeVerifier: pkce.codeVerifier, redirectUri: client.redirectUri };
-  };
+  const codeSource =
+    (withRedirect: boolean): CodeSource =>
+    ({ clientId, scope }) => {
+      const client = clients.get(clientId);
+      if (!client) throw new Error(`no client ${clientId}`);
+      const pkce = createPkcePair();
+      const code = opaque();
+      const redirectUri = withRedirect ? client.redirectUri : undefined;
+      codes.set(code, { clientId, redirectUri, challenge: pkce.codeChallenge, scopes: scopeList(scope ?? CODE_SCOPE), expiresAt: now() + settings.codeLifetimeSeconds * 1000 });
+      return { code, codeVerifier: pkce.codeVerifier, ...(redirectUri !== undefined ? { redirectUri } : {}) };
+    };
 
   return {
     url: endpoint,
     options: settings,
-    issueCode,
+    issueCode: codeSource(true),
+    issueCodeWithoutRedirect: codeSource(false),
     config: lifecycleConfig(endpoint, settings),
     async close() {
       overlap.release();
