@@ -60,16 +60,20 @@ export function refreshClient(ctx: CheckContext, kind: ClientKind = 'any'): Reso
 }
 
 /**
- * Another configured client than `client`, to present its code or refresh
- * token. One registered for the same grant says the most (the server must
- * refuse for the binding, §4.1.3, §6, not because the grant is not the
- * client's), and a confidential one is known and authenticated; failing
- * those, any other client (then unauthorized_client is as right).
+ * Other configured clients than `client`, to present its code or refresh
+ * token: the best confidential one and the best public one, each kind
+ * there is. One registered for the same grant says the most (the server
+ * must refuse for the binding, §4.1.3, §6, not because the grant is not
+ * the client's); a public one tries the case a server may forget, a client
+ * that merely names itself (§6 "issued to the authenticated client" holds
+ * for it too). Skips the check when there is no other client.
  */
-export function otherClient(ctx: CheckContext, client: ResolvedClient, grant: TokenGrantType): ResolvedClient {
+export function otherClients(ctx: CheckContext, client: ResolvedClient, grant: TokenGrantType): ResolvedClient[] {
   const others = ctx.config.clients.filter((c) => c.id !== client.id && !c.requiresDpop);
-  const rank = (c: ResolvedClient) => (c.grantTypes.has(grant) ? 0 : 2) + (c.auth === 'none' ? 1 : 0);
-  return [...others].sort((a, b) => rank(a) - rank(b))[0] ?? ctx.config.clients.find((c) => c.id !== client.id) ?? ctx.skip('needs a second configured client');
+  const best = (kind: 'confidential' | 'public') =>
+    others.filter((c) => (c.auth === 'none') === (kind === 'public')).sort((a, b) => Number(!a.grantTypes.has(grant)) - Number(!b.grantTypes.has(grant)))[0];
+  const chosen = [best('confidential'), best('public')].filter((c): c is ResolvedClient => c !== undefined);
+  return chosen.length > 0 ? chosen : [ctx.config.clients.find((c) => c.id !== client.id) ?? ctx.skip('needs a second configured client')];
 }
 
 /** A fresh authorization code for `client`, from the run's code source; its code and verifier become secrets of the run. */

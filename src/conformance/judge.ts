@@ -221,7 +221,9 @@ export function expectNoToken(ctx: JudgeContext, exchange: Exchange, level: Leve
   const body = isPlainObject(res.body) ? res.body : undefined;
   const issued = body !== undefined && typeof body.access_token === 'string';
   if (!issued && (res.status < 200 || res.status >= 300)) return true;
-  const message = issued ? `the server issued a token for ${what}; it must refuse the request` : `the server answered ${what} with ${res.status}, a success status; it must refuse the request`;
+  // The finding's words follow its level: a SHOULD finding says "should".
+  const must = level === 'SHOULD' || level === 'MAY' ? 'should' : 'must';
+  const message = issued ? `the server issued a token for ${what}; it ${must} refuse the request` : `the server answered ${what} with ${res.status}, a success status; it ${must} refuse the request`;
   ctx.finding(level, message, { expected, received: ctx.summarize(res), exchangeOf: exchange });
   return false;
 }

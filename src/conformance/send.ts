@@ -29,6 +29,8 @@ export interface SendOptions {
   allowNoResponse?: boolean;
   /** Send on a connection of its own, outside the pool (HttpClient.send). */
   freshConnection?: boolean;
+  /** What a rate-limited answer's message suggests (default: a lower concurrency or a rate). */
+  limitHint?: string;
 }
 
 /** Thrown when the target stops answering mid-check: the check fails with this message. */
@@ -68,7 +70,7 @@ export async function sendDraft(
   // A retry needs a proof it can sign with the challenge's nonce: verbatim proofs (or none) would only be sent again.
   const signable = draft.dpop !== undefined && draft.dpop.proofs.some((p) => p.raw === undefined);
   const retry = signable && (options.nonceRetry ?? !callerChoseNonce);
-  const attempt = (nonce: string | undefined) => sendRateLimited(session, () => sendOnce(session, checkId, draft, options, nonce, record), note);
+  const attempt = (nonce: string | undefined) => sendRateLimited(session, () => sendOnce(session, checkId, draft, options, nonce, record), note, options.limitHint);
   let sent = await attempt(undefined);
   for (let retries = 0; retry; retries += 1) {
     const res = sent.exchange.response;
@@ -88,12 +90,11 @@ export async function sendDraft(
  * bounds is not waited for, and a second limited answer is not resent:
  * both throw RateLimited, which makes the check inconclusive.
  */
-async function sendRateLimited<T extends { exchange: Exchange }>(session: Session, send: () => Promise<T>, note: ((text: string) => void) | undefined): Promise<T> {
+async function sendRateLimited<T extends { exchange: Exchange }>(session: Session, send: () => Promise<T>, note: ((text: string) => void) | undefined, hint = 'try a lower --concurrency, or a --rate'): Promise<T> {
   const first = await send();
   if (!isRateLimited(first.exchange)) return first;
   const limit = Math.min(session.retryAfterCapMs, session.config.timeoutMs);
   const asked = parseRetryAfter(first.exchange.response!.headers['retry-after']);
-  const hint = 'try a lower --concurrency, or a --rate';
   if (asked !== undefined && asked > limit) {
     throw new RateLimited(`rate limited: ${describeLimit(first.exchange)}, longer than the ${formatSeconds(limit)} a check waits; not resent; ${hint}`, first.exchange);
   }

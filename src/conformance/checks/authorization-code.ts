@@ -9,7 +9,7 @@
 import { AUTHORIZATION_CODE_GRANT, OAUTH_PARAMETERS } from '../../oauth/protocol';
 import { createCodeVerifier, s256Challenge } from '../../oauth/pkce';
 import type { CheckContext } from '../context';
-import { codeDraft, grantClient, grantClients, obtainCode, otherClient, refreshDraft, refreshTokenOf, wantsDpop, type CodeRequestOptions, type HeldCode } from '../grants';
+import { codeDraft, grantClient, grantClients, obtainCode, otherClients, refreshDraft, refreshTokenOf, wantsDpop, type CodeRequestOptions, type HeldCode } from '../grants';
 import { interruptibleDelay } from '../interrupt';
 import type { RejectionExpectation } from '../judge';
 import { check, type Check } from './define';
@@ -120,13 +120,15 @@ export const codeOtherClient = check({
   requires: ['authorization_code', 'second_client'],
   async run(ctx) {
     const client = grantClient(ctx, AUTHORIZATION_CODE_GRANT);
-    const other = otherClient(ctx, client, AUTHORIZATION_CODE_GRANT);
-    const held = await obtainCode(ctx, client);
-    // The other client may lack the grant: unauthorized_client (§5.2) is as right as invalid_grant.
-    await ctx.sendExpectingRejection(codeDraft(ctx, held, { client: other, dpop: wantsDpop(ctx, other) }), {
-      error: ['invalid_grant', 'unauthorized_client'],
-      what: `${client.id}'s code redeemed by ${other.id}`,
-    });
+    // A confidential other client and a public one (which only names itself), each with a fresh code.
+    for (const other of otherClients(ctx, client, AUTHORIZATION_CODE_GRANT)) {
+      const held = await obtainCode(ctx, client);
+      // The other client may lack the grant: unauthorized_client (§5.2) is as right as invalid_grant.
+      await ctx.sendExpectingRejection(codeDraft(ctx, held, { client: other, dpop: wantsDpop(ctx, other) }), {
+        error: ['invalid_grant', 'unauthorized_client'],
+        what: `${client.id}'s code redeemed by ${other.auth === 'none' ? 'public client ' : ''}${other.id}`,
+      });
+    }
   },
 });
 

@@ -12,7 +12,7 @@
  */
 import type { CheckContext } from '../context';
 import type { Exchange } from '../exchange';
-import { obtainRefreshToken, otherClient, refreshClient, refreshClients, refreshDraft, refreshTokenOf, scopeTokens, type HeldRefreshToken, type RefreshRequestOptions } from '../grants';
+import { obtainRefreshToken, otherClients, refreshClient, refreshClients, refreshDraft, wantsDpop, refreshTokenOf, scopeTokens, type HeldRefreshToken, type RefreshRequestOptions } from '../grants';
 import { interruptibleDelay } from '../interrupt';
 import type { RejectionExpectation } from '../judge';
 import { generateDpopKey } from '../signing';
@@ -117,12 +117,17 @@ export const rtReuseRevokesFamily = check({
     const held = await freshToken(ctx);
     const rotated = await rotateOnce(ctx, held);
     if (!rotated) return;
+    // Rotated twice (RT0 -> RT1 -> RT2), so revoking the family is told apart from revoking the direct successor:
+    // the token to revoke is the active one, RT2 ("it will revoke the active refresh token").
+    const second = await refresh(ctx, { ...held, refreshToken: rotated.successor });
+    if (!ctx.expectToken(second.exchange, { what: 'a refresh with the successor' })) return;
+    const active = refreshTokenOf(second.exchange) ?? rotated.successor;
     await outlastGrace(ctx, rotated.rotation);
-    const reused = await ctx.sendExpectingRejection(refreshDraft(ctx, held, { dpop: held.dpop }), { ...INVALID_GRANT, what: 'the rotated-out refresh token presented again' });
+    const reused = await ctx.sendExpectingRejection(refreshDraft(ctx, held, { dpop: held.dpop }), { ...INVALID_GRANT, what: 'the first, rotated-out refresh token presented again' });
     if (!reused) return;
-    await ctx.sendExpectingRejection(refreshDraft(ctx, { ...held, refreshToken: rotated.successor }, { dpop: held.dpop }), {
+    await ctx.sendExpectingRejection(refreshDraft(ctx, { ...held, refreshToken: active }, { dpop: held.dpop }), {
       ...INVALID_GRANT,
-      what: 'its successor, after the reuse (the family must be revoked)',
+      what: `the family's active refresh token (${active === rotated.successor ? 'its successor' : 'two rotations on'}), after the reuse (the family must be revoked)`,
     });
   },
 });
@@ -158,7 +163,10 @@ export const rtGrace = check({
         ctx.finding('CONTRACT', `the retry within the grace window was answered with ${received}; grace "same-successor" hands back the same successor`, { expected: 'the same successor refresh_token', received, exchangeOf: retry.exchange });
         return;
       }
-      ctx.note('the retry got the same successor back');
+      // The window exists so the client can go on: the successor handed back must still work.
+      const onward = await refresh(ctx, { ...held, refreshToken: rotated.successor });
+      if (!ctx.expectToken(onward.exchange, { level: 'CONTRACT', what: 'the successor handed back by the retry, refreshed' })) return;
+      ctx.note('the retry got the same successor back, and it still refreshes');
     } else {
       if (again === undefined || again === rotated.successor) {
         ctx.finding('CONTRACT', `the retry within the grace window was answered with ${again === undefined ? 'no refresh_token' : 'the same successor'}; grace "new-successor" issues a new one`, { expected: 'a new successor refresh_token', exchangeOf: retry.exchange });
@@ -181,12 +189,15 @@ export const rtOtherClient = check({
   group: 'refresh-token',
   requires: ['refresh_token', 'second_client'],
   async run(ctx) {
-    const held = await freshToken(ctx);
-    const other = otherClient(ctx, held.client, REFRESH_TOKEN_GRANT);
-    await ctx.sendExpectingRejection(refreshDraft(ctx, held, { client: other, dpop: held.dpop || other.requiresDpop }), {
-      error: ['invalid_grant', 'unauthorized_client'],
-      what: `${held.client.id}'s refresh token from ${other.id}`,
-    });
+    const client = refreshClient(ctx);
+    // A confidential other client and a public one (which only names itself), each with a fresh token.
+    for (const other of otherClients(ctx, client, REFRESH_TOKEN_GRANT)) {
+      const held = await obtainRefreshToken(ctx, client);
+      await ctx.sendExpectingRejection(refreshDraft(ctx, held, { client: other, dpop: held.dpop || other.requiresDpop || wantsDpop(ctx, other) }), {
+        error: ['invalid_grant', 'unauthorized_client'],
+        what: `${held.client.id}'s refresh token from ${other.auth === 'none' ? 'public client ' : ''}${other.id}`,
+      });
+    }
   },
 });
 
@@ -285,15 +296,21 @@ export const rtPublicDpopBound = check({
   group: 'refresh-token',
   requires: ['refresh_token', 'public_refresh_client', 'dpop'],
   async run(ctx) {
+    const otherKey = await generateDpopKey('ES256');
+    const misuse = async (token: Pick<HeldRefreshToken, 'refreshToken' | 'client' | 'dpop'>, which: string) => {
+      await ctx.sendExpectingRejection(refreshDraft(ctx, token, { dpop: false }), { ...BINDING_REFUSED, what: `${which} without a proof` });
+      await ctx.sendExpectingRejection(refreshDraft(ctx, token, { dpop: { key: otherKey } }), { ...BINDING_REFUSED, what: `${which} with a proof of another key` });
+    };
+    // Every refresh token of the client is bound: the one issued with the code, and a successor.
+    const first = await freshToken(ctx, 'public');
+    if (!first.dpop) ctx.skip('the public client\'s refresh token was not obtained with DPoP');
+    await misuse(first, 'the refresh token issued with the code');
+    // The positive control before its successor's misuse: a server that revokes a token after a misuse must not fail it.
     const held = await freshToken(ctx, 'public');
-    if (!held.dpop) ctx.skip('the public client\'s refresh token was not obtained with DPoP');
-    // The positive control first: a server that revokes a token after a misuse must not fail it.
     const proper = await refresh(ctx, held);
     if (!ctx.expectToken(proper.exchange, { what: 'a refresh with a proof of the same DPoP key' })) return;
-    const live: Pick<HeldRefreshToken, 'refreshToken' | 'client' | 'dpop'> = { ...held, refreshToken: refreshTokenOf(proper.exchange) ?? held.refreshToken };
-    await ctx.sendExpectingRejection(refreshDraft(ctx, live, { dpop: false }), { ...BINDING_REFUSED, what: 'the DPoP-bound refresh token without a proof' });
-    const otherKey = await generateDpopKey('ES256');
-    await ctx.sendExpectingRejection(refreshDraft(ctx, live, { dpop: { key: otherKey } }), { ...BINDING_REFUSED, what: 'the DPoP-bound refresh token with a proof of another key' });
+    const successor = refreshTokenOf(proper.exchange);
+    await misuse({ ...held, refreshToken: successor ?? held.refreshToken }, successor === undefined ? 'the refresh token, once used,' : 'its successor');
   },
 });
 
@@ -313,7 +330,8 @@ export const rtRace = check({
   mode: 'ordered',
   async run(ctx) {
     const held = await freshToken(ctx);
-    const answers = await Promise.all(Array.from({ length: RACE_WIDTH }, () => ctx.send(refreshDraft(ctx, held, { dpop: held.dpop }), { freshConnection: true, allowNoResponse: true })));
+    const sent = { freshConnection: true, allowNoResponse: true, limitHint: `rt-race sends ${RACE_WIDTH} refreshes of one token at once: a server that answers that with 429 or 503 gives no verdict` };
+    const answers = await Promise.all(Array.from({ length: RACE_WIDTH }, () => ctx.send(refreshDraft(ctx, held, { dpop: held.dpop }), sent)));
     const failed = answers.filter((e) => e.response !== undefined && e.response.status >= 500);
     for (const exchange of failed.slice(0, 1)) {
       ctx.finding('MUST', `${failed.length} of ${RACE_WIDTH} concurrent refreshes of one token were answered with a server error`, {
