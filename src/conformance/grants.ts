@@ -48,11 +48,15 @@ export function grantClient(ctx: CheckContext, grant: TokenGrantType, kind: Clie
   return client ?? ctx.skip(`needs a ${kind === 'any' ? '' : `${kind} `}client with "grantTypes" holding ${grant}`);
 }
 
-/** A refresh-capable client: one with refresh_token whose tokens the run can get (its own source, or codes). */
-export function refreshClient(ctx: CheckContext, kind: ClientKind = 'any'): ResolvedClient {
+/** The refresh-capable clients: with refresh_token, and tokens the run can get (their own source, or codes), confidential first. */
+export function refreshClients(ctx: CheckContext, kind: ClientKind = 'any'): ResolvedClient[] {
   const viaCodes = ctx.session.sources.authorizationCode !== undefined;
-  const usable = grantClients(ctx, REFRESH_TOKEN_GRANT, kind).filter((c) => ctx.session.sources.refreshToken !== undefined || (viaCodes && c.grantTypes.has(AUTHORIZATION_CODE_GRANT)));
-  return usable[0] ?? ctx.skip(`needs a ${kind === 'any' ? '' : `${kind} `}client with "grantTypes" holding refresh_token and a source of its refresh tokens`);
+  return grantClients(ctx, REFRESH_TOKEN_GRANT, kind).filter((c) => ctx.session.sources.refreshToken !== undefined || (viaCodes && c.grantTypes.has(AUTHORIZATION_CODE_GRANT)));
+}
+
+/** The first refresh-capable client (of `kind`); skips the check when there is none. */
+export function refreshClient(ctx: CheckContext, kind: ClientKind = 'any'): ResolvedClient {
+  return refreshClients(ctx, kind)[0] ?? ctx.skip(`needs a ${kind === 'any' ? '' : `${kind} `}client with "grantTypes" holding refresh_token and a source of its refresh tokens`);
 }
 
 /** Another configured client than `client` (any grant: a client_credentials client trying someone's code must be refused too). */

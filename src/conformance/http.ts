@@ -188,15 +188,18 @@ export class HttpClient {
    * a connection it saw as idle), so it is resent once on a fresh
    * connection, as RFC 9112 §9.3.1 allows for a request the client can tell
    * was never applied. A failure on a fresh connection, or after an answer
-   * began, is reported as it is.
+   * began, is reported as it is. `freshConnection` sends on a connection of
+   * its own at once, outside the pool's limit (requests meant to arrive
+   * together, rt-race).
    */
-  async send(request: WireRequest): Promise<WireResponse> {
+  async send(request: WireRequest, options: { freshConnection?: boolean } = {}): Promise<WireResponse> {
     const url = new URL(request.url);
     const secure = url.protocol === 'https:';
     const origin = `${url.protocol}//${url.host}`;
     const tunnels = this.tunnels;
     try {
       try {
+        if (options.freshConnection === true) return await this.attempt(request, url, tunnels?.fresh ?? (secure ? this.freshHttpsAgent : this.freshHttpAgent));
         return await this.attempt(request, url, tunnels?.pooled ?? (secure ? this.httpsAgent : this.httpAgent));
       } catch (error) {
         if (!(error instanceof AttemptFailed) || !error.lostOnReusedSocket || this.options.retryReusedSocket === false) throw error;

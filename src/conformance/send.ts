@@ -27,6 +27,8 @@ export interface SendOptions {
   oauth?: boolean;
   /** Resolve with an exchange without response instead of failing the check when the connection fails. */
   allowNoResponse?: boolean;
+  /** Send on a connection of its own, outside the pool (HttpClient.send). */
+  freshConnection?: boolean;
 }
 
 /** Thrown when the target stops answering mid-check: the check fails with this message. */
@@ -125,7 +127,7 @@ async function sendOnce(
   if (grantType !== undefined) exchange.grantType = grantType;
   session.onRequest?.(checkId);
   try {
-    exchange.response = await session.http.send(request);
+    exchange.response = await session.http.send(request, options.freshConnection === true ? { freshConnection: true } : {});
   } catch (error) {
     if (!(error instanceof TargetUnreachableError)) throw error;
     exchange.error = error.reason;

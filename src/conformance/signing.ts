@@ -17,17 +17,19 @@ export { DPOP_KEY_ALGORITHMS, generateDpopKey, type DpopKeyAlgorithm, type Signi
 /** A DPoP proof plan: the harness's negative overrides, or `raw` text that is not a JWS at all. */
 export interface ProofSpec extends DpopProofOverrides {
   raw?: string;
+  /** A whole other key than the run's (its `jwk` header and its signature): a valid proof of someone else's key. */
+  key?: SigningKey;
 }
 
 export type AssertionSpec = ClientAssertionOverrides;
 
 /** Builds a proof for one request; `spec.nonce === undefined` means "the run's current nonce, if any". */
 export async function createProof(key: SigningKey, base: { htm: string; htu: string; nonce?: string | undefined }, spec: ProofSpec = {}): Promise<string> {
-  const { raw, htm, htu, nonce, ...overrides } = spec;
+  const { raw, htm, htu, nonce, key: own, ...overrides } = spec;
   if (raw !== undefined) return raw;
   return createDpopProof({
     ...overrides,
-    key,
+    key: own ?? key,
     htm: htm ?? base.htm,
     htu: htu ?? base.htu,
     nonce: nonce === undefined ? base.nonce : nonce,

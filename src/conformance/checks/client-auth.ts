@@ -17,7 +17,7 @@ import { check, probeCheck, rejects } from './define';
  * body credentials (or none) with 400, keeping 401 for a failed
  * Authorization header.
  */
-const BODY_CREDENTIALS_REFUSED = { error: 'invalid_client', status: [400, 401], contractStatus: 400 } as const satisfies RejectionExpectation;
+export const BODY_CREDENTIALS_REFUSED = { error: 'invalid_client', status: [400, 401], contractStatus: 400 } as const satisfies RejectionExpectation;
 
 /** RFC 6749 §5.2: a failed Authorization-header attempt is 401 with a challenge "matching the authentication scheme used". */
 function headerCredentialsRefused(scheme: string): RejectionExpectation {

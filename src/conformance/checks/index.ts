@@ -1,5 +1,7 @@
 /** The catalogue: every check, in checklist order. */
 import type { Check } from './define';
+import { AUTHORIZATION_CODE_CHECKS } from './authorization-code';
+import { REFRESH_TOKEN_CHECKS } from './refresh-token';
 import { CLIENT_AUTH_CHECKS } from './client-auth';
 import { DPOP_NONCE_CHECKS } from './dpop-nonce';
 import { DPOP_PROOF_CHECKS } from './dpop-proof';
@@ -18,10 +20,12 @@ export const CHECKS: readonly Check[] = Object.freeze([
   ...DPOP_PROOF_CHECKS,
   ...DPOP_NONCE_CHECKS,
   ...SENDER_CONSTRAINT_CHECKS,
+  ...AUTHORIZATION_CODE_CHECKS,
+  ...REFRESH_TOKEN_CHECKS,
 ]);
 
 export function findCheck(id: string): Check | undefined {
   return CHECKS.find((c) => c.id === id);
 }
 
-export { SUCCESS_CHECKS, TRANSPORT_CHECKS, CLIENT_AUTH_CHECKS, GRANT_SCOPE_CHECKS, DPOP_SUCCESS_CHECKS, DPOP_PROOF_CHECKS, DPOP_NONCE_CHECKS, SENDER_CONSTRAINT_CHECKS };
+export { SUCCESS_CHECKS, TRANSPORT_CHECKS, CLIENT_AUTH_CHECKS, GRANT_SCOPE_CHECKS, DPOP_SUCCESS_CHECKS, DPOP_PROOF_CHECKS, DPOP_NONCE_CHECKS, SENDER_CONSTRAINT_CHECKS, AUTHORIZATION_CODE_CHECKS, REFRESH_TOKEN_CHECKS };

@@ -7,10 +7,13 @@
  */
 import type { CheckResult, CheckStatus, ConformanceReport, ExchangeView } from '../types';
 import type { StartInfo } from '../runner';
-
+import { CHECKS } from '../checks';
 import { describeAnswer, sharedCauses, type SharedCause } from './causes';
 import { printable, printableValue } from './safe-text';
 import { STATUS_LABEL, decidingLevelOf, findingLines, formatMs, interruptedNote, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
+
+/** The id column: as wide as the longest check id of the catalogue, so the columns line up. */
+const ID_WIDTH = Math.max(...CHECKS.map((c) => c.id.length));
 
 export interface ConsoleReporterOptions {
   /** ANSI colours (default: when the stream is a TTY and NO_COLOR is unset). */
@@ -63,7 +66,7 @@ export class ConsoleReporter {
     const label = this.paint(COLORS[result.status], STATUS_LABEL[result.status].padEnd(5));
     // A pass says what was shown; anything else says why. The level is the one that decided the status.
     const note = result.status === 'passed' ? result.title : this.paint('90', printable(result.message, { oneLine: true }));
-    this.out.write(`${counter} ${label} ${result.id.padEnd(22)} ${decidingLevelOf(result).padEnd(8)} ${formatMs(result.durationMs).padStart(7)}  ${note}\n`);
+    this.out.write(`${counter} ${label} ${result.id.padEnd(ID_WIDTH)} ${decidingLevelOf(result).padEnd(8)} ${formatMs(result.durationMs).padStart(7)}  ${note}\n`);
   }
 
   finish(report: ConformanceReport): void {
