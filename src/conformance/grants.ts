@@ -59,11 +59,17 @@ export function refreshClient(ctx: CheckContext, kind: ClientKind = 'any'): Reso
   return refreshClients(ctx, kind)[0] ?? ctx.skip(`needs a ${kind === 'any' ? '' : `${kind} `}client with "grantTypes" holding refresh_token and a source of its refresh tokens`);
 }
 
-/** Another configured client than `client` (any grant: a client_credentials client trying someone's code must be refused too). */
-export function otherClient(ctx: CheckContext, client: ResolvedClient): ResolvedClient {
-  const others = ctx.config.clients.filter((c) => c.id !== client.id);
-  // One that can authenticate on its own (a confidential client) says the most: it is a known, authenticated other client.
-  return others.find((c) => c.auth !== 'none' && !c.requiresDpop) ?? others[0] ?? ctx.skip('needs a second configured client');
+/**
+ * Another configured client than `client`, to present its code or refresh
+ * token. One registered for the same grant says the most (the server must
+ * refuse for the binding, §4.1.3, §6, not because the grant is not the
+ * client's), and a confidential one is known and authenticated; failing
+ * those, any other client (then unauthorized_client is as right).
+ */
+export function otherClient(ctx: CheckContext, client: ResolvedClient, grant: TokenGrantType): ResolvedClient {
+  const others = ctx.config.clients.filter((c) => c.id !== client.id && !c.requiresDpop);
+  const rank = (c: ResolvedClient) => (c.grantTypes.has(grant) ? 0 : 2) + (c.auth === 'none' ? 1 : 0);
+  return [...others].sort((a, b) => rank(a) - rank(b))[0] ?? ctx.config.clients.find((c) => c.id !== client.id) ?? ctx.skip('needs a second configured client');
 }
 
 /** A fresh authorization code for `client`, from the run's code source; its code and verifier become secrets of the run. */

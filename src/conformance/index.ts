@@ -3,6 +3,18 @@
  * configuration, profiles, expected failures, reporters and the Jest entry.
  */
 export { runConformance, referenceTargetConfig, knownSelectors, defaultRunClients, planFor, type RunOptions, type StartInfo } from './runner';
+export { referenceCodeSource } from './reference-run';
+export {
+  COMMAND_ENV,
+  type CodeRequest,
+  type CodeSource,
+  type GrantCommand,
+  type GrantSources,
+  type IssuedCode,
+  type IssuedRefreshToken,
+  type RefreshTokenRequest,
+  type RefreshTokenSource,
+} from './grant-sources';
 export { planRun, type PlanInput, type RunPlan, type SkippedCheck } from './plan';
 export { CAPABILITIES, capabilitiesOf, describeCapability, type Capability, type CapabilityFacts } from './capabilities';
 export { CHECKS, findCheck } from './checks';
@@ -22,8 +34,10 @@ export {
   type ConformanceConfig,
   type DpopConfig as ConformanceDpopConfig,
   type ResolvedConfig,
+  type GracePolicy,
+  type RotationPolicy,
 } from './config';
-export { TargetUnreachableError } from '../errors';
+export { GrantSourceError, TargetUnreachableError } from '../errors';
 export { failsUnder, statusOf, applyExpectation } from './profiles';
 export { REPORTER_NAMES, formatReport, formatJson, formatJunit, formatMarkdown, formatConsoleSummary, ConsoleReporter, type ReporterName } from './reporters';
 export { describeTokenEndpointConformance, type DescribeConformanceOptions, type DescribeConformanceConfig, type LazyClientConfig, type LazyValue } from './jest';

@@ -7,7 +7,7 @@
 import { TargetUnreachableError } from '../errors';
 import { retryNonce } from '../oauth/dpop-nonce';
 import { stripQueryAndFragment } from '../oauth/dpop-proof';
-import { DPOP_NONCE_HEADER } from '../oauth/protocol';
+import { DPOP_NONCE_HEADER, isSecretParameter } from '../oauth/protocol';
 import { encodeBody, getParam, type RequestDraft } from './draft';
 import { interruptibleDelay } from './interrupt';
 import { describeLimit, DEFAULT_RETRY_DELAY_MS, isRateLimited, parseRetryAfter, RateLimited } from './rate-limit';
@@ -167,6 +167,9 @@ async function materialize(session: Session, draft: RequestDraft, nonce: string 
     if (draft.dpop.joined) headers.push([draft.dpop.headerName, proofs.join(', ')]);
     else for (const proof of proofs) headers.push([draft.dpop.headerName, proof]);
   }
+  // Every value sent as a secret parameter is a secret of the run, a deliberately wrong one too (pkce-wrong's verifier):
+  // a server that echoes the request must not get it into a report.
+  for (const [name, value] of params) if (isSecretParameter(name)) session.secrets.add(value);
   const body = encodeBody({ ...draft, params });
   return { request: { method: draft.method, url: draft.url, headers, ...(body !== undefined ? { body } : {}) }, nonceSent };
 }

@@ -10,7 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { decodeProtectedHeader } from 'jose';
-import { ConsoleReporter, defaultRunClients, formatReport, runConformance, type ConformanceReport } from '../../src/conformance';
+import { DEFAULT_RUN_SERVER } from '../../src/conformance/reference-run';
+import { ConsoleReporter, defaultRunClients, formatReport, referenceCodeSource, runConformance, type CodeSource, type ConformanceReport } from '../../src/conformance';
 import { dpopProofs, form, header, json, startMutatingProxy, withHeader, withJson, withoutHeader, type MutatingProxy, type ProxyRequest, type ProxyResponse } from './support/mutating-proxy';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
@@ -55,7 +56,8 @@ describe('secrets never reach a report', () => {
 
   beforeAll(async () => {
     const clients = await defaultRunClients();
-    proxy = await startMutatingProxy({ clients, requireNonce: true });
+    // The default run's short code lifetime and grace window: the lifecycle checks that wait for them wait seconds.
+    proxy = await startMutatingProxy({ clients, requireNonce: true, server: DEFAULT_RUN_SERVER });
     for (const client of clients) {
       remember(client.secret);
       rememberJwk(client.privateJwk);
@@ -83,6 +85,8 @@ describe('secrets never reach a report', () => {
         const params = /json/.test(header(req, 'content-type') ?? '') ? new URLSearchParams(Object.entries((JSON.parse(req.body || '{}') as Record<string, string>) ?? {})) : form(req);
         remember(params.get('client_assertion'));
         remember(params.get('client_secret'));
+        // The lifecycle checks' credentials: codes, verifiers (a wrong one is still a verifier) and refresh tokens.
+        for (const name of ['code', 'code_verifier', 'refresh_token']) remember(params.get(name));
         if (req.method === 'GET') return { status: 404, headers: [['Content-Type', 'text/html']], body: `<html><pre>${echo(req)}</pre></html>` };
         return undefined;
       },
@@ -91,6 +95,7 @@ describe('secrets never reach a report', () => {
         let out = withoutHeader(res, 'Pragma');
         if (typeof body?.access_token === 'string') {
           remember(body.access_token);
+          remember(body.refresh_token);
           out = withJson(out, { ...body, debug: echo(req) });
           const issued = body.access_token;
           out = echoHeaders(out, req);
@@ -103,7 +108,15 @@ describe('secrets never reach a report', () => {
       },
     };
     const reporter = new ConsoleReporter({ write: (s: string) => (live += s) }, { color: false });
-    report = await runConformance(proxy.config, { onStart: (i) => reporter.onStart(i), onResult: (r, d, t) => reporter.onResult(r, d, t) });
+    // Codes straight from the reference server behind the proxy (the proxy answers every GET with an echoing 404).
+    const codes = referenceCodeSource(proxy.server);
+    const authorizationCode: CodeSource = async (request) => {
+      const issued = await codes(request);
+      remember(issued.code);
+      remember(issued.codeVerifier);
+      return issued;
+    };
+    report = await runConformance(proxy.config, { grantSources: { authorizationCode }, onStart: (i) => reporter.onStart(i), onResult: (r, d, t) => reporter.onResult(r, d, t) });
     reporter.finish(report);
   });
   afterAll(async () => {
@@ -112,6 +125,8 @@ describe('secrets never reach a report', () => {
 
   test('the echoing server fails nearly every check, so every reporter renders its exchanges', () => {
     expect(report.summary.failed).toBeGreaterThan(35);
+    // The lifecycle checks ran (and fail on the echoing answers), so codes, verifiers and refresh tokens were on the wire.
+    expect(report.checks.filter((c) => (c.group === 'authorization-code' || c.group === 'refresh-token') && c.status === 'failed').length).toBeGreaterThan(8);
     // Every kind of secret was seen on the wire: client secrets, Basic values, assertions, proofs, tokens, private keys.
     expect(secrets.size).toBeGreaterThan(100);
     // The late-learnt secret path is exercised: earlier tokens come back in later responses' headers.

@@ -1,9 +1,18 @@
 // panva oidc-provider as a real client_credentials token endpoint, in its own
 // process (it is ESM-only and wants Node 22; every path used here runs on 20).
 //
-// Input: env PEER_CONFIG = JSON { requireNonce: boolean, clients: [...] }.
+// Input: env PEER_CONFIG = JSON { requireNonce: boolean, clients: [...], codeLifetimeSeconds?: number }.
 // Output: one line `READY <port>` on stdout once listening on 127.0.0.1.
 // The process exits when its parent closes stdin (parent exit or crash).
+//
+// Test-only control path (no browser, no extra port): the parent writes one
+// JSON request a line on stdin, `{"id":1,"op":"issueCode","clientId":...,
+// "scope":...,"redirectUri":...,"codeChallenge":...,"dpopJkt"?:...}`, and the
+// child answers with one line `REPLY {"id":1,"ok":true,"result":{...}}` (or
+// `"ok":false,"error":"..."`) on stdout. issueCode does what the provider's
+// own authorization endpoint does after login and consent: it saves a Grant
+// for the client and an AuthorizationCode bound to the S256 challenge, the
+// redirect URI and the grant, through the provider's models.
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -12,10 +21,74 @@ import Provider from 'oidc-provider';
 const config = JSON.parse(process.env.PEER_CONFIG ?? '{}');
 const RESOURCE = 'urn:attesto:peer:api';
 
+const ACCOUNT_ID = 'peer-user';
+
 // Exit with the parent: stdin is a pipe the parent holds open.
 process.stdin.on('end', () => process.exit(0));
 process.stdin.on('error', () => process.exit(0));
 process.stdin.resume();
+
+/** Set once the provider exists; requests before that are refused. */
+let control;
+let pending = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  const lines = (pending + chunk).split('\n');
+  pending = lines.pop();
+  for (const line of lines) if (line.trim() !== '') void answer(line);
+});
+
+async function answer(line) {
+  let id = null;
+  try {
+    const request = JSON.parse(line);
+    id = request.id ?? null;
+    if (!control) throw new Error('provider not started');
+    const handler = control[request.op];
+    if (typeof handler !== 'function') throw new Error(`unknown op ${JSON.stringify(request.op)}`);
+    reply({ id, ok: true, result: await handler(request) });
+  } catch (error) {
+    reply({ id, ok: false, error: String(error?.message ?? error) });
+  }
+}
+
+function reply(message) {
+  process.stdout.write(`REPLY ${JSON.stringify(message)}\n`);
+}
+
+/** The control operations, on a started provider. */
+function controlFor(provider) {
+  return {
+    /**
+     * A Grant and an AuthorizationCode as the authorization endpoint would save them after consent
+     * (RFC 6749 §4.1.2), for an S256 challenge (RFC 7636 §4.3) the parent made.
+     */
+    async issueCode({ clientId, scope, redirectUri, codeChallenge, dpopJkt }) {
+      const client = await provider.Client.find(String(clientId));
+      if (!client) throw new Error(`no client ${JSON.stringify(clientId)}`);
+      if (typeof codeChallenge !== 'string' || codeChallenge === '') throw new Error('codeChallenge (S256) is required');
+      const allowed = new Set((client.scope ?? '').split(' ').filter(Boolean));
+      const granted = (typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [...allowed]).filter((s) => allowed.has(s)).join(' ');
+      const grant = new provider.Grant({ accountId: ACCOUNT_ID, clientId: client.clientId });
+      if (granted !== '') grant.addResourceScope(RESOURCE, granted);
+      const grantId = await grant.save();
+      const code = new provider.AuthorizationCode({
+        accountId: ACCOUNT_ID,
+        client,
+        grantId,
+        scope: granted,
+        resource: RESOURCE,
+        redirectUri,
+        codeChallenge,
+        codeChallengeMethod: 'S256',
+        authTime: Math.floor(Date.now() / 1000),
+        ...(typeof dpopJkt === 'string' ? { dpopJkt } : {}),
+        ...(config.codeLifetimeSeconds ? { expiresIn: config.codeLifetimeSeconds } : {}),
+      });
+      return { code: await code.save(), scope: granted };
+    },
+  };
+}
 
 const server = http.createServer();
 server.listen(0, '127.0.0.1', async () => {
@@ -31,6 +104,13 @@ server.listen(0, '127.0.0.1', async () => {
       clientDefaults: { id_token_signed_response_alg: 'ES256' },
       jwks: { keys: [signingJwk] },
       scopes: ['read', 'write', 'admin'],
+      // Codes are issued only through the control path above (no login, no consent pages).
+      // A refresh token for every code redemption by a client registered for refresh_token
+      // (the default wants the offline_access scope), and a new one on every refresh.
+      issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      rotateRefreshToken: true,
+      // PKCE for every client at the authorization endpoint; 9.x knows only S256 (plain is refused).
+      pkce: { required: () => true },
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
@@ -57,6 +137,7 @@ server.listen(0, '127.0.0.1', async () => {
       },
     });
     server.on('request', provider.callback());
+    control = controlFor(provider);
     process.stdout.write(`READY ${port}\n`);
   } catch (error) {
     process.stderr.write(`peer failed to start: ${error?.stack ?? error}\n`);

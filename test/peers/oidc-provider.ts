@@ -5,10 +5,28 @@
  *
  * The child is stopped by `stop()`, when the parent process exits, and
  * (through its stdin pipe) when the parent dies without running handlers.
+ *
+ * Besides client_credentials it serves authorization_code (PKCE S256) and
+ * refresh_token (rotated on every use) for `clients.code` and `clients.spa`.
+ * Their codes come without a browser: `issueCode` asks the child, over its
+ * stdin/stdout, to save a Grant and an AuthorizationCode through the
+ * provider's own models for a PKCE pair made here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { CodeRequest, IssuedCode } from '../../src/conformance/grant-sources';
+import { createPkcePair } from '../../src/oauth/pkce';
+
+/** The one redirect URI the code clients register (never contacted: codes are minted, not redirected). */
+export const PEER_REDIRECT_URI = 'http://127.0.0.1/callback';
+
+export interface PeerCodeRequest extends CodeRequest {
+  /** Binds the code to this DPoP key thumbprint (RFC 9449 §10, `dpop_jkt`). */
+  dpopJkt?: string;
+  /** Another redirect URI to bind the code to (default: the client's registered one). */
+  redirectUri?: string;
+}
 
 export interface OidcProviderPeer {
   issuer: string;
@@ -27,7 +45,20 @@ export interface OidcProviderPeer {
     jwt: { id: string; privateJwk: JWK; publicJwk: JWK };
     /** `client_secret_basic`, registered for no grant type at all. */
     noGrant: { id: string; secret: string };
+    /** Confidential, `client_secret_basic`: authorization_code + refresh_token, scope `read write`. */
+    code: { id: string; secret: string; redirectUri: string };
+    /** Public (`none`): authorization_code + refresh_token; with DPoP its refresh tokens are bound to the key. */
+    spa: { id: string; redirectUri: string };
   };
+  /** Lifetime of minted codes in seconds. */
+  codeLifetimeSeconds: number;
+  /**
+   * A fresh authorization code for `clientId` (a `CodeSource`, see
+   * src/conformance/grant-sources.ts): a new S256 PKCE pair, the challenge
+   * stored with the code, the verifier returned. `scope` defaults to the
+   * client's registered scope and is cut to it; the granted scope is returned.
+   */
+  issueCode(request: PeerCodeRequest): Promise<IssuedCode & { redirectUri: string; scope: string }>;
   requireNonce: boolean;
   /** Process id of the child running the provider. */
   pid: number;
@@ -52,6 +83,8 @@ export interface StartOidcProviderOptions {
   debug?: boolean;
   /** Start-up deadline (default 15 000 ms). */
   timeoutMs?: number;
+  /** Lifetime of minted authorization codes (default 60 s, oidc-provider's default). */
+  codeLifetimeSeconds?: number;
 }
 
 /** The child's entry script (exported for lifecycle tests). */
@@ -68,16 +101,22 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
     post: { id: 'post-client', secret: 'post-secret' },
     jwt: { id: 'jwt-client', privateJwk, publicJwk },
     noGrant: { id: 'no-grant-client', secret: 'no-grant-secret' },
+    code: { id: 'code-client', secret: 'code-secret-1', redirectUri: PEER_REDIRECT_URI },
+    spa: { id: 'spa-client', redirectUri: PEER_REDIRECT_URI },
   };
+  const codeLifetimeSeconds = options.codeLifetimeSeconds ?? 60;
   const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'read write' };
+  const codeCommon = { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: [PEER_REDIRECT_URI], scope: 'read write' };
   const registered = [
     { ...common, client_id: clients.basic.id, client_secret: clients.basic.secret, token_endpoint_auth_method: 'client_secret_basic' },
     { ...common, client_id: clients.post.id, client_secret: clients.post.secret, token_endpoint_auth_method: 'client_secret_post' },
     { ...common, client_id: clients.jwt.id, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [publicJwk] } },
     { ...common, grant_types: [], client_id: clients.noGrant.id, client_secret: clients.noGrant.secret, token_endpoint_auth_method: 'client_secret_basic' },
+    { ...codeCommon, client_id: clients.code.id, client_secret: clients.code.secret, token_endpoint_auth_method: 'client_secret_basic' },
+    { ...codeCommon, client_id: clients.spa.id, token_endpoint_auth_method: 'none' },
   ];
 
-  const env: NodeJS.ProcessEnv = { ...process.env, PEER_CONFIG: JSON.stringify({ requireNonce, clients: registered }) };
+  const env: NodeJS.ProcessEnv = { ...process.env, PEER_CONFIG: JSON.stringify({ requireNonce, clients: registered, codeLifetimeSeconds }) };
   env.DEBUG = 'oidc-provider:error';
   delete env.DEBUG_COLORS;
   const child = spawn(process.execPath, ['--no-warnings', OIDC_PROVIDER_PEER_SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -109,6 +148,12 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
     throw error;
   }
 
+  const control = controlChannel(child);
+  const redirectUris = new Map<string, string>([
+    [clients.code.id, clients.code.redirectUri],
+    [clients.spa.id, clients.spa.redirectUri],
+  ]);
+
   const issuer = `http://127.0.0.1:${port}`;
   return {
     issuer,
@@ -116,6 +161,13 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
     introspectionEndpoint: `${issuer}/token/introspection`,
     clients,
     requireNonce,
+    codeLifetimeSeconds,
+    async issueCode({ clientId, scope, dpopJkt, redirectUri }) {
+      const pkce = createPkcePair();
+      const uri = redirectUri ?? redirectUris.get(clientId) ?? PEER_REDIRECT_URI;
+      const result = (await control.call('issueCode', { clientId, scope, redirectUri: uri, codeChallenge: pkce.codeChallenge, dpopJkt })) as { code: string; scope: string };
+      return { code: result.code, codeVerifier: pkce.codeVerifier, redirectUri: uri, scope: result.scope };
+    },
     pid: child.pid!,
     errorLog,
     nextError(since, mustContain, timeoutMs = 2000) {
@@ -140,6 +192,41 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
     async stop() {
       process.removeListener('exit', killOnExit);
       await stopChild(child);
+    },
+  };
+}
+
+/** The child's control path: one JSON request a line on stdin, one `REPLY <json>` line back on stdout. */
+function controlChannel(child: ChildProcess): { call(op: string, params: Record<string, unknown>): Promise<unknown> } {
+  let nextId = 1;
+  let partial = '';
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  const failAll = (error: Error): void => {
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+  child.stdout!.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (!line.startsWith('REPLY ')) continue;
+      const message = JSON.parse(line.slice('REPLY '.length)) as { id: number; ok: boolean; result?: unknown; error?: string };
+      const waiter = pending.get(message.id);
+      if (!waiter) continue;
+      pending.delete(message.id);
+      if (message.ok) waiter.resolve(message.result);
+      else waiter.reject(new Error(`oidc-provider peer: ${message.error}`));
+    }
+  });
+  child.once('exit', () => failAll(new Error('oidc-provider peer exited')));
+  return {
+    call(op, params) {
+      if (child.exitCode !== null || child.signalCode !== null || !child.stdin!.writable) return Promise.reject(new Error('oidc-provider peer is not running'));
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        child.stdin!.write(`${JSON.stringify({ id, op, ...params })}\n`);
+      });
     },
   };
 }

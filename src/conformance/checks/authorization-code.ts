@@ -120,7 +120,7 @@ export const codeOtherClient = check({
   requires: ['authorization_code', 'second_client'],
   async run(ctx) {
     const client = grantClient(ctx, AUTHORIZATION_CODE_GRANT);
-    const other = otherClient(ctx, client);
+    const other = otherClient(ctx, client, AUTHORIZATION_CODE_GRANT);
     const held = await obtainCode(ctx, client);
     // The other client may lack the grant: unauthorized_client (§5.2) is as right as invalid_grant.
     await ctx.sendExpectingRejection(codeDraft(ctx, held, { client: other, dpop: wantsDpop(ctx, other) }), {

@@ -16,6 +16,7 @@ import { obtainRefreshToken, otherClient, refreshClient, refreshClients, refresh
 import { interruptibleDelay } from '../interrupt';
 import type { RejectionExpectation } from '../judge';
 import { generateDpopKey } from '../signing';
+import { REFRESH_TOKEN_GRANT } from '../../oauth/protocol';
 import { BODY_CREDENTIALS_REFUSED } from './client-auth';
 import { check } from './define';
 
@@ -181,7 +182,7 @@ export const rtOtherClient = check({
   requires: ['refresh_token', 'second_client'],
   async run(ctx) {
     const held = await freshToken(ctx);
-    const other = otherClient(ctx, held.client);
+    const other = otherClient(ctx, held.client, REFRESH_TOKEN_GRANT);
     await ctx.sendExpectingRejection(refreshDraft(ctx, held, { client: other, dpop: held.dpop || other.requiresDpop }), {
       error: ['invalid_grant', 'unauthorized_client'],
       what: `${held.client.id}'s refresh token from ${other.id}`,

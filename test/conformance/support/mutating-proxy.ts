@@ -51,7 +51,9 @@ export interface MutatingProxy {
   close(): Promise<void>;
 }
 
-export async function startMutatingProxy(options: { requireNonce?: boolean; clients?: ReferenceServerConfig['clients'] } = {}): Promise<MutatingProxy> {
+export async function startMutatingProxy(
+  options: { requireNonce?: boolean; clients?: ReferenceServerConfig['clients']; server?: Pick<ReferenceServerConfig, 'codeLifetimeSeconds' | 'refreshTokens'> } = {},
+): Promise<MutatingProxy> {
   const upstream = new HttpClient({ timeoutMs: 10_000, maxSockets: 8 });
   let target = '';
   const state: { mutation: Mutation | undefined } = { mutation: undefined };
@@ -93,7 +95,7 @@ export async function startMutatingProxy(options: { requireNonce?: boolean; clie
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  const server = await createReferenceServer({ issuer: origin, dpop: { requireNonce: options.requireNonce === true }, ...(options.clients ? { clients: options.clients } : {}) });
+  const server = await createReferenceServer({ issuer: origin, dpop: { requireNonce: options.requireNonce === true }, ...(options.clients ? { clients: options.clients } : {}), ...options.server });
   target = server.url;
   return {
     tokenEndpoint: `${origin}/oauth/token`,
