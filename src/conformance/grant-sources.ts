@@ -17,7 +17,8 @@
  * secret before anyone can print it. What it printed is never shown, not
  * even when it is wrong: it is a code, a verifier or a token.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { GrantSourceError } from '../errors';
 import { createSchemaValidator } from '../config-schema';
 import { parseBoundedJson } from '../oauth/bounded-json';
@@ -106,38 +107,88 @@ const FUNCTION_CODE = createSchemaValidator(codeSchema({ code: 'code', verifier:
 const COMMAND_REFRESH = createSchemaValidator(refreshSchema('refresh_token'), NEVER_SHOWN);
 const FUNCTION_REFRESH = createSchemaValidator(refreshSchema('refreshToken'), NEVER_SHOWN);
 
-function checked<T>(value: unknown, validator: typeof COMMAND_CODE, where: string): T {
+/** The members each answer is read for (once each, into a plain object: a getter is not asked twice). */
+const CODE_MEMBERS = { command: ['code', 'code_verifier', 'redirect_uri', 'scope'], function: ['code', 'codeVerifier', 'redirectUri', 'scope'] } as const;
+const REFRESH_MEMBERS = { command: ['refresh_token', 'scope'], function: ['refreshToken', 'scope'] } as const;
+
+/**
+ * The answer, copied member by member and then checked. A hostile value (a
+ * getter that throws, a Proxy, a getter that answers differently the second
+ * time) is a wrong answer, not a crash: each member is read exactly once,
+ * here, and only the copy is used afterwards.
+ */
+function checked<T>(value: unknown, validator: typeof COMMAND_CODE, members: readonly string[], where: string): T {
+  let copy: unknown;
   let problem;
   try {
-    problem = validator.check(value);
+    copy = plainCopy(value, members);
+    problem = validator.check(copy);
   } catch {
-    // A hostile value (a getter that throws, a Proxy) is a wrong answer, not a crash.
     throw new GrantSourceError(`${where} gave a value that cannot be read`);
   }
   if (problem !== undefined) throw new GrantSourceError(`${where} gave no usable answer: ${problem.path === '' ? 'the answer' : problem.path} ${problem.problem} (values are not shown: they are credentials)`);
-  return value as T;
+  return copy as T;
+}
+
+/** An object's `members` (those not undefined) in a plain object; anything else as it is (the schema refuses it by type). */
+function plainCopy(value: unknown, members: readonly string[]): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const name of members) {
+    const member = (value as Record<string, unknown>)[name];
+    if (member !== undefined) out[name] = member;
+  }
+  return out;
 }
 
 /** A code from a function source, checked (the function's own error is wrapped, never its value). */
 export async function codeFrom(source: CodeSource, request: CodeRequest, where: string): Promise<IssuedCode> {
-  const value = await callSource(() => source(request), where);
-  const out = checked<IssuedCode>(value, FUNCTION_CODE, where);
+  const value = await callSource(source, request, where);
+  const out = checked<IssuedCode>(value, FUNCTION_CODE, CODE_MEMBERS.function, where);
   return pick({ code: out.code, codeVerifier: out.codeVerifier, redirectUri: out.redirectUri, scope: out.scope });
 }
 
 export async function refreshTokenFrom(source: RefreshTokenSource, request: RefreshTokenRequest, where: string): Promise<IssuedRefreshToken> {
-  const value = await callSource(() => source(request), where);
-  const out = checked<IssuedRefreshToken>(value, FUNCTION_REFRESH, where);
+  const value = await callSource(source, request, where);
+  const out = checked<IssuedRefreshToken>(value, FUNCTION_REFRESH, REFRESH_MEMBERS.function, where);
   return pick({ refreshToken: out.refreshToken, scope: out.scope });
 }
 
-async function callSource(call: () => unknown, where: string): Promise<unknown> {
+async function callSource(source: unknown, request: CodeRequest | RefreshTokenRequest, where: string): Promise<unknown> {
+  if (typeof source !== 'function') throw new GrantSourceError(`${where} is not a function (got ${source === null ? 'null' : typeof source})`);
   try {
-    return await call();
+    return await (source as (request: unknown) => unknown)({ ...request });
   } catch (error) {
-    if (error instanceof GrantSourceError) throw error;
+    // The suite's own errors pass (a command source's GrantSourceError; RunInterrupted when the run stops).
+    if (isOneOf(error, [GrantSourceError, RunInterrupted])) throw error;
     // Its message is the user's own words; it could quote what it was handling, so it is the cause, not the message.
-    throw new GrantSourceError(`${where} failed (${error instanceof Error ? error.name : typeof error}); its message is not shown, it may carry credentials`, { cause: error });
+    throw new GrantSourceError(`${where} failed (${thrownKind(error)}); its message is not shown, it may carry credentials`, { cause: error });
+  }
+}
+
+/** `error instanceof` one of `classes`, false for a value that cannot even say (a Proxy whose getPrototypeOf throws). */
+function isOneOf(error: unknown, classes: ReadonlyArray<abstract new (...args: never[]) => unknown>): boolean {
+  try {
+    return classes.some((c) => error instanceof c);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What was thrown, in words safe to print: an error's class name when it
+ * reads as one (`TypeError`, `TimeoutError`), else only its kind. A name is
+ * the thrower's to choose: anything else (a token set as `name`) is not shown.
+ */
+function thrownKind(error: unknown): string {
+  try {
+    if (error instanceof Error) {
+      const name: unknown = error.name;
+      return typeof name === 'string' && /^([A-Z][A-Za-z]{0,40})?(Error|Exception)$/.test(name) ? name : 'an error';
+    }
+    return error === null ? 'threw null' : `threw ${typeof error === 'object' ? 'an object' : `a ${typeof error}`}`;
+  } catch {
+    return 'threw a value that cannot be read';
   }
 }
 
@@ -155,7 +206,7 @@ export interface CommandOptions {
 export function commandCodeSource(command: GrantCommand, options: CommandOptions, where = 'grants.authorizationCode.command'): CodeSource {
   return async (request) => {
     const printed = await runCommand(command, request, options, where);
-    const out = checked<{ code: string; code_verifier: string; redirect_uri?: string; scope?: string }>(printed, COMMAND_CODE, where);
+    const out = checked<{ code: string; code_verifier: string; redirect_uri?: string; scope?: string }>(printed, COMMAND_CODE, CODE_MEMBERS.command, where);
     return pick({ code: out.code, codeVerifier: out.code_verifier, redirectUri: out.redirect_uri, scope: out.scope });
   };
 }
@@ -164,60 +215,100 @@ export function commandCodeSource(command: GrantCommand, options: CommandOptions
 export function commandRefreshTokenSource(command: GrantCommand, options: CommandOptions, where = 'grants.refreshToken.command'): RefreshTokenSource {
   return async (request) => {
     const printed = await runCommand(command, request, options, where);
-    const out = checked<{ refresh_token: string; scope?: string }>(printed, COMMAND_REFRESH, where);
+    const out = checked<{ refresh_token: string; scope?: string }>(printed, COMMAND_REFRESH, REFRESH_MEMBERS.command, where);
     return pick({ refreshToken: out.refresh_token, scope: out.scope });
   };
 }
+
+/** How long the pipes may stay open once the command has exited (a process it left behind holding them is then ended). */
+const DRAIN_MS = 1_000;
+
+/** On POSIX the command leads its own process group, so a shell's children are ended with it. */
+const OWN_GROUP = process.platform !== 'win32';
 
 /**
  * Runs the command, bounded in time (killed after `timeoutMs`, or when the
  * run stops) and in memory (its output beyond MAX_KEPT_BODY_BYTES ends it),
  * and parses what it printed as JSON. Neither its output nor its stderr is
  * ever quoted: the answer says how it ended and how many bytes it wrote.
+ *
+ * It runs as the leader of its own process group, and "killed" means the
+ * whole group: `sh -c "a; b"` forks, and a child left running would hold
+ * the pipes open (and the run waiting) after its shell was killed.
  */
 async function runCommand(command: GrantCommand, request: { clientId: string; scope?: string }, options: CommandOptions, where: string): Promise<unknown> {
+  if (options.signal?.aborted) throw new RunInterrupted();
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const env: NodeJS.ProcessEnv = { ...options.env, [COMMAND_ENV.clientId]: request.clientId };
   if (request.scope !== undefined) env[COMMAND_ENV.scope] = request.scope;
   else delete env[COMMAND_ENV.scope];
-  const [file, args, shell] = typeof command === 'string' ? [command, [], true] : [command[0]!, command.slice(1), false];
-  const child = spawn(file, args, { cwd: options.cwd, env, shell, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  const [file, args, shell] = programOf(command, where);
+  let child: ChildProcessByStdio<null, Readable, Readable>;
+  try {
+    child = spawn(file, args, { cwd: options.cwd, env, shell, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, detached: OWN_GROUP });
+  } catch (error) {
+    // Refused before it ran (a NUL byte in an argument or the environment): Node's message quotes the value, so only its code.
+    throw new GrantSourceError(`${where} could not be started${codeSuffix(error)}`);
+  }
+  const kill = () => {
+    try {
+      if (OWN_GROUP && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    child.stdout.destroy();
+    child.stderr.destroy();
+  };
   const stdout: Buffer[] = [];
   let stdoutBytes = 0;
   let stderrBytes = 0;
   let overflow = false;
   child.stdout.on('data', (chunk: Buffer) => {
     stdoutBytes += chunk.length;
+    if (overflow) return;
     if (stdoutBytes > MAX_KEPT_BODY_BYTES) {
       overflow = true;
-      child.kill('SIGKILL');
+      kill();
     } else stdout.push(chunk);
   });
   // Read (so the child never blocks on a full pipe) and counted, never kept: it may carry credentials.
   child.stderr.on('data', (chunk: Buffer) => {
     stderrBytes += chunk.length;
   });
-  const stopped = new AbortController();
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.once('error', (error) => resolve({ code: null, signal: null, error }));
-    child.once('close', (code, signal) => resolve({ code, signal }));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    // `on`, not `once`: a later 'error' (a kill that failed) must find a listener, not crash the run.
+    child.on('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
   });
+  const drained = Promise.all([child.stdout, child.stderr].map((stream) => new Promise<void>((resolve) => stream.once('close', () => resolve()))));
+  const stopped = new AbortController();
   const timer = interruptibleDelay(timeoutMs, AbortSignal.any([stopped.signal, ...(options.signal ? [options.signal] : [])])).then(
     () => 'timeout' as const,
     () => 'stopped' as const,
   );
-  const outcome = await Promise.race([ended, timer]);
-  stopped.abort();
+  let outcome;
+  try {
+    outcome = await Promise.race([exited, timer]);
+    if (outcome !== 'timeout' && outcome !== 'stopped' && !outcome.error) {
+      // Exited: what it printed is still in the pipes, unless something it started holds them open.
+      const drainedInTime = await Promise.race([drained.then(() => true), interruptibleDelay(DRAIN_MS, stopped.signal).then(() => false, () => true)]);
+      if (!drainedInTime) kill();
+    }
+  } finally {
+    stopped.abort();
+  }
   if (outcome === 'timeout' || outcome === 'stopped') {
-    child.kill('SIGKILL');
-    await ended;
+    kill();
+    await exited;
     if (outcome === 'stopped') throw new RunInterrupted();
-    throw new GrantSourceError(`${where} did not finish within ${Math.round(timeoutMs / 1000)} s (killed)`);
+    throw new GrantSourceError(`${where} did not finish within ${durationWords(timeoutMs)} (killed)`);
   }
   const stderr = stderrBytes > 0 ? `; it wrote ${stderrBytes} bytes to stderr (not shown: they may carry credentials; run the command yourself to read them)` : '';
   if (outcome.error) {
-    const code = (outcome.error as NodeJS.ErrnoException).code;
-    throw new GrantSourceError(`${where} could not be started${code ? ` (${code})` : ''}`);
+    const code = codeSuffix(outcome.error);
+    const hint = (outcome.error as NodeJS.ErrnoException).code === 'ENOENT' ? ` (no such program, or no folder ${JSON.stringify(options.cwd)})` : '';
+    throw new GrantSourceError(`${where} could not be started${code}${hint}`);
   }
   if (overflow) throw new GrantSourceError(`${where} printed more than ${MAX_KEPT_BODY_BYTES} bytes (killed)${stderr}`);
   if (outcome.code !== 0) throw new GrantSourceError(`${where} ${outcome.signal ? `was killed by ${outcome.signal}` : `exited with status ${outcome.code}`}${stderr}`);
@@ -226,6 +317,26 @@ async function runCommand(command: GrantCommand, request: { clientId: string; sc
   const parsed = parseBoundedJson(text);
   if (!parsed.ok) throw new GrantSourceError(`${where} did not print ${parsed.reason === 'too-deep' ? 'a JSON object of reasonable depth' : 'one JSON object'} (${text.length} characters, not shown)${stderr}`);
   return parsed.value;
+}
+
+/** The program, its arguments and whether a shell runs it; a command that names no program is a GrantSourceError, not a crash. */
+function programOf(command: unknown, where: string): [string, string[], boolean] {
+  if (typeof command === 'string' && command.trim() !== '') return [command, [], true];
+  if (Array.isArray(command) && command.length > 0 && command.every((part) => typeof part === 'string') && command[0] !== '') {
+    return [command[0] as string, command.slice(1) as string[], false];
+  }
+  throw new GrantSourceError(`${where} must be a command line or a non-empty array of strings (the program and its arguments)`);
+}
+
+/** ` (ENOENT)`: an error's code when it has one that reads as a code. */
+function codeSuffix(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? ` (${code})` : '';
+}
+
+/** `300 ms`, `60 s`. */
+function durationWords(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
 /** The object without its undefined members (exactOptionalPropertyTypes). */

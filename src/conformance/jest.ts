@@ -9,10 +9,18 @@
  * only later (a server started in `beforeAll` or globalSetup): `url` and the
  * clients' `secret`/`privateKey` may be functions or promises, resolved in
  * the suite's `beforeAll`. What is registered (and so what is skipped) comes
- * from the static parts: clients and their methods, `dpop`, `invalidScope`,
- * `unauthorizedClient`, `only`/`skip`/`expectedFailures`. Without a url at
+ * from the static parts: clients, their methods and `grantTypes`, `dpop`,
+ * `invalidScope`, `unauthorizedClient`, `grants` (whether codes and refresh
+ * tokens have a source, `lifetimeSeconds`, `widerScope`),
+ * `only`/`skip`/`expectedFailures`. Without a url at
  * all, the suite starts the reference server in its `beforeAll` and stops it
  * when the run is over.
+ *
+ * Codes and refresh tokens for the lifecycle checks may come from a
+ * function instead of a command: `grants: { authorizationCode: { source:
+ * async ({ clientId, scope }) => ({ code, codeVerifier, redirectUri }) } }`
+ * (grant-sources.ts), e.g. one that drives a headless browser through the
+ * login. A function is called in the run, once per code or token it needs.
  *
  * A configuration that cannot work (a url that is empty or not http(s),
  * clients but no url, an unknown key or check id) is one failing test named
@@ -32,6 +40,8 @@ import { planOfConfig } from './static-plan';
 import { formatCheckDetails } from './reporters/console';
 import { ConformanceCheckFailure, ExpectedFailureSkipped, NoTestFrameworkError } from '../errors';
 import { ConformanceConfigError, checkTargetUrl, parseConfig, parseExpectedFailures, type ClientConfig, type ConformanceConfig } from './config';
+import type { CodeSource, GrantSources, RefreshTokenSource } from './grant-sources';
+import { isPlainObject } from '../oauth/guards';
 import { runConformance } from './runner';
 import type { CheckResult, ConformanceReport } from './types';
 
@@ -68,12 +78,27 @@ export interface LazyClientConfig extends Omit<ClientConfig, 'secret' | 'private
   privateKey?: LazyValue<NonNullable<ClientConfig['privateKey']>>;
 }
 
-/** ConformanceConfig whose target (url, secrets, keys) may be resolved lazily. */
-export interface DescribeConformanceConfig extends Omit<ConformanceConfig, 'url' | 'clients' | 'unauthorizedClient'> {
+type GrantsConfig = NonNullable<ConformanceConfig['grants']>;
+
+/** `grants`, where codes and refresh tokens may also come from a function (`source`) instead of a `command`. */
+export interface DescribeGrantsConfig {
+  authorizationCode?: NonNullable<GrantsConfig['authorizationCode']> & {
+    /** Gives one fresh authorization code per call (RunOptions.grantSources.authorizationCode); instead of `command`. */
+    source?: CodeSource;
+  };
+  refreshToken?: NonNullable<GrantsConfig['refreshToken']> & {
+    /** Gives one fresh refresh token per call (RunOptions.grantSources.refreshToken); instead of `command`. */
+    source?: RefreshTokenSource;
+  };
+}
+
+/** ConformanceConfig whose target (url, secrets, keys) may be resolved lazily, and whose codes and refresh tokens may come from functions. */
+export interface DescribeConformanceConfig extends Omit<ConformanceConfig, 'url' | 'clients' | 'unauthorizedClient' | 'grants'> {
   /** The token endpoint URL, or a function/promise giving it once the server is up. Absent: the reference server. */
   url?: LazyValue<string>;
   clients?: LazyClientConfig[];
   unauthorizedClient?: LazyClientConfig;
+  grants?: DescribeGrantsConfig;
 }
 
 export function describeTokenEndpointConformance(config: DescribeConformanceConfig = {}, options: DescribeConformanceOptions = {}): void {
@@ -84,8 +109,11 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
   const name = options.name ?? `token endpoint conformance: ${where} (profile ${profile})`;
 
   let registration: RunPlan;
+  let split: { config: DescribeConformanceConfig; sources: GrantSources };
   try {
-    registration = register(config, target, options.baseDir);
+    // The functions are the run's (RunOptions.grantSources); the rest is the config the runner validates.
+    split = splitSources(config);
+    registration = register(split.config, target, options.baseDir, split.sources);
   } catch (error) {
     // One clear failure instead of the same error once per check (and never a crash while the file loads).
     const problem = error instanceof Error ? error : new Error(String(error));
@@ -99,6 +127,7 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
     return;
   }
   const plan = registration;
+  const { config: statics, sources } = split;
   const skipReasons = new Map(plan.skipped.map(({ check, reason }) => [check.id, reason]));
 
   api.describe(name, () => {
@@ -106,7 +135,7 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
     let runError: unknown;
     api.beforeAll(async () => {
       try {
-        report = await runConformance(await resolveLazy(config), { env: options.env, baseDir: options.baseDir });
+        report = await runConformance(await resolveLazy(statics), { env: options.env, baseDir: options.baseDir, grantSources: sources });
       } catch (error) {
         runError = error;
       }
@@ -208,7 +237,7 @@ function hasClients(config: DescribeConformanceConfig): boolean {
  * would otherwise fail every test alike, in beforeAll. The plan is the
  * runner's own (plan.ts), from the configuration's static part.
  */
-function register(config: DescribeConformanceConfig, target: TargetKind, baseDir: string | undefined): RunPlan {
+function register(config: DescribeConformanceConfig, target: TargetKind, baseDir: string | undefined, sources: GrantSources): RunPlan {
   if (target === 'static' && (typeof config.url !== 'string' || config.url.trim() === '')) {
     throw new ConformanceConfigError(
       `url is ${config.url === '' || typeof config.url === 'string' ? 'empty' : `not a string (${typeof config.url})`}: give the token endpoint URL (is the environment variable holding it set?), or leave url out to test the reference server`,
@@ -227,7 +256,39 @@ function register(config: DescribeConformanceConfig, target: TargetKind, baseDir
   if (target !== 'reference' && config.referenceServer !== undefined) throw new ConformanceConfigError('referenceServer applies only without a url (the reference server run)');
   const expectedFailures = expectedFailuresOf(statics, baseDir);
   // A lazy url is unknown while registering: not https, so `tls` (which needs an https:// target) is registered as skipped.
-  return planOfConfig(target === 'reference' ? { ...statics, url: undefined } : statics, { expectedFailures, urlKnown: target !== 'lazy' });
+  return planOfConfig(target === 'reference' ? { ...statics, url: undefined } : statics, {
+    expectedFailures,
+    urlKnown: target !== 'lazy',
+    sources: { authorizationCode: sources.authorizationCode !== undefined, refreshToken: sources.refreshToken !== undefined },
+  });
+}
+
+const SOURCE_GIVES = { authorizationCode: 'one fresh authorization code', refreshToken: 'one fresh refresh token' } as const;
+
+/**
+ * The `source` functions of `grants`, taken out of the config (which the
+ * runner validates as a config file: no functions). A `source` that is no
+ * function, or one given beside a `command`, is a configuration error.
+ */
+function splitSources(config: DescribeConformanceConfig): { config: DescribeConformanceConfig; sources: GrantSources } {
+  const grants: unknown = config?.grants;
+  // Not an object: left for the config's validation to name.
+  if (!isPlainObject(grants)) return { config, sources: {} };
+  const sources: GrantSources = {};
+  const rest: Record<string, unknown> = { ...grants };
+  for (const name of ['authorizationCode', 'refreshToken'] as const) {
+    const grant = grants[name];
+    if (!isPlainObject(grant) || !('source' in grant)) continue;
+    const { source, ...others } = grant;
+    rest[name] = others;
+    if (source === undefined) continue;
+    if (typeof source !== 'function') {
+      throw new ConformanceConfigError(`grants.${name}.source must be a function giving ${SOURCE_GIVES[name]} (got ${source === null ? 'null' : Array.isArray(source) ? 'an array' : typeof source})`);
+    }
+    if (others.command !== undefined) throw new ConformanceConfigError(`grants.${name}: give command or source, not both`);
+    (sources as Record<string, unknown>)[name] = source;
+  }
+  return { config: { ...config, grants: rest as DescribeGrantsConfig }, sources };
 }
 
 /** Stands in for a lazy url while the static shape is validated. */

@@ -18,6 +18,12 @@ export interface StaticPlanOptions {
   /** False when the url is not known yet (a lazy url in the Jest entry): `tls`, which needs an https:// target, is planned as skipped. */
   urlKnown?: boolean;
   catalogue?: readonly Check[];
+  /**
+   * Sources of codes and refresh tokens given besides the config (the Jest
+   * entry's `grants.*.source` functions, RunOptions.grantSources); a
+   * configured `grants.*.command` counts on its own.
+   */
+  sources?: { authorizationCode?: boolean; refreshToken?: boolean };
 }
 
 /** Without a url: the default run against the reference server (and its DPoP-off companion); with one, the target the config describes. */
@@ -30,12 +36,26 @@ export function planOfConfig(config: ConformanceConfig, options: StaticPlanOptio
   const dpop = typeof config.dpop === 'boolean' ? { enabled: config.dpop } : (config.dpop ?? {});
   const capabilities = capabilitiesOf({
     url: options.urlKnown === false ? undefined : config.url,
-    clients: (config.clients ?? []).map((c) => ({ auth: c.auth, requiresDpop: requiresDpop(c), exclusiveAuthMethod: c.exclusiveAuthMethod === true })),
+    clients: (config.clients ?? []).map((c) => ({ auth: c.auth, requiresDpop: requiresDpop(c), exclusiveAuthMethod: c.exclusiveAuthMethod === true, grantTypes: c.grantTypes })),
     dpop,
     invalidScope: config.invalidScope,
     unauthorizedClient: config.unauthorizedClient,
+    // The runner's own facts (config/index.ts resolveConfig, runner.ts useSources), from the config as written.
+    sources: {
+      authorizationCode: options.sources?.authorizationCode === true || config.grants?.authorizationCode?.command !== undefined,
+      refreshToken: options.sources?.refreshToken === true || config.grants?.refreshToken?.command !== undefined,
+    },
+    grants: {
+      authorizationCode: { lifetimeSeconds: config.grants?.authorizationCode?.lifetimeSeconds },
+      // A blank widerScope is no scope: the runner falls back to invalidScope then.
+      refreshToken: { widerScope: blankToUndefined(config.grants?.refreshToken?.widerScope) },
+    },
   });
   return planRun({ ...common, capabilities }, catalogue);
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
 }
 
 /** The config member that says a client must use DPoP (`requireDpop`; `requiresDpop` is its older spelling). */
