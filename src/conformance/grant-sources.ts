@@ -142,27 +142,42 @@ function plainCopy(value: unknown, members: readonly string[]): unknown {
 }
 
 /** A code from a function source, checked (the function's own error is wrapped, never its value). */
-export async function codeFrom(source: CodeSource, request: CodeRequest, where: string): Promise<IssuedCode> {
-  const value = await callSource(source, request, where);
+/** How long a function source may take, and the run's stop signal: a source that never settles must not hang the run. */
+export interface SourceBounds {
+  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
+}
+
+export async function codeFrom(source: CodeSource, request: CodeRequest, where: string, bounds: SourceBounds = {}): Promise<IssuedCode> {
+  const value = await callSource(source, request, where, bounds);
   const out = checked<IssuedCode>(value, FUNCTION_CODE, CODE_MEMBERS.function, where);
   return pick({ code: out.code, codeVerifier: out.codeVerifier, redirectUri: out.redirectUri, scope: out.scope });
 }
 
-export async function refreshTokenFrom(source: RefreshTokenSource, request: RefreshTokenRequest, where: string): Promise<IssuedRefreshToken> {
-  const value = await callSource(source, request, where);
+export async function refreshTokenFrom(source: RefreshTokenSource, request: RefreshTokenRequest, where: string, bounds: SourceBounds = {}): Promise<IssuedRefreshToken> {
+  const value = await callSource(source, request, where, bounds);
   const out = checked<IssuedRefreshToken>(value, FUNCTION_REFRESH, REFRESH_MEMBERS.function, where);
   return pick({ refreshToken: out.refreshToken, scope: out.scope });
 }
 
-async function callSource(source: unknown, request: CodeRequest | RefreshTokenRequest, where: string): Promise<unknown> {
+async function callSource(source: unknown, request: CodeRequest | RefreshTokenRequest, where: string, bounds: SourceBounds): Promise<unknown> {
   if (typeof source !== 'function') throw new GrantSourceError(`${where} is not a function (got ${source === null ? 'null' : typeof source})`);
+  const timeoutMs = bounds.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const stop = new AbortController();
   try {
-    return await (source as (request: unknown) => unknown)({ ...request });
+    // The function is not waited for past its deadline or the run's stop (it may go on in the background: a function cannot be killed).
+    const deadline = interruptibleDelay(timeoutMs, AbortSignal.any([stop.signal, ...(bounds.signal ? [bounds.signal] : [])])).then(
+      () => Promise.reject(new GrantSourceError(`${where} did not answer within ${durationWords(timeoutMs)}`)),
+      (error: unknown) => (bounds.signal?.aborted ? Promise.reject(error) : new Promise<never>(() => undefined)),
+    );
+    return await Promise.race([Promise.resolve().then(() => (source as (request: unknown) => unknown)({ ...request })), deadline]);
   } catch (error) {
     // The suite's own errors pass (a command source's GrantSourceError; RunInterrupted when the run stops).
     if (isOneOf(error, [GrantSourceError, RunInterrupted])) throw error;
     // Its message is the user's own words; it could quote what it was handling, so it is the cause, not the message.
     throw new GrantSourceError(`${where} failed (${thrownKind(error)}); its message is not shown, it may carry credentials`, { cause: error });
+  } finally {
+    stop.abort();
   }
 }
 

@@ -61,26 +61,28 @@ export function refreshClient(ctx: CheckContext, kind: ClientKind = 'any'): Reso
 
 /**
  * Other configured clients than `client`, to present its code or refresh
- * token: the best confidential one and the best public one, each kind
- * there is. One registered for the same grant says the most (the server
- * must refuse for the binding, §4.1.3, §6, not because the grant is not
- * the client's); a public one tries the case a server may forget, a client
- * that merely names itself (§6 "issued to the authenticated client" holds
- * for it too). Skips the check when there is no other client.
+ * token: of those registered for the same grant, the first confidential
+ * one and the first public one (the server must refuse for the binding,
+ * §4.1.3, §6, not because the grant is not the client's; a public client
+ * merely names itself, and §6 "issued to the authenticated client" holds
+ * for it too). Only when no other client has the grant, any other client
+ * (then unauthorized_client is as right). Skips the check when there is
+ * no other client at all.
  */
 export function otherClients(ctx: CheckContext, client: ResolvedClient, grant: TokenGrantType): ResolvedClient[] {
   const others = ctx.config.clients.filter((c) => c.id !== client.id && !c.requiresDpop);
-  const best = (kind: 'confidential' | 'public') =>
-    others.filter((c) => (c.auth === 'none') === (kind === 'public')).sort((a, b) => Number(!a.grantTypes.has(grant)) - Number(!b.grantTypes.has(grant)))[0];
-  const chosen = [best('confidential'), best('public')].filter((c): c is ResolvedClient => c !== undefined);
-  return chosen.length > 0 ? chosen : [ctx.config.clients.find((c) => c.id !== client.id) ?? ctx.skip('needs a second configured client')];
+  const sameGrant = others.filter((c) => c.grantTypes.has(grant));
+  const chosen = [sameGrant.find((c) => c.auth !== 'none'), sameGrant.find((c) => c.auth === 'none')].filter((c): c is ResolvedClient => c !== undefined);
+  if (chosen.length > 0) return chosen;
+  const any = others.find((c) => c.auth !== 'none') ?? others[0] ?? ctx.config.clients.find((c) => c.id !== client.id);
+  return [any ?? ctx.skip('needs a second configured client')];
 }
 
 /** A fresh authorization code for `client`, from the run's code source; its code and verifier become secrets of the run. */
 export async function obtainCode(ctx: CheckContext, client: ResolvedClient, scope = codeScope(ctx)): Promise<HeldCode> {
   const source = ctx.session.sources.authorizationCode;
   if (!source) return ctx.skip('needs a source of authorization codes (config "grants.authorizationCode.command")');
-  const code = await codeFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'authorizationCode'));
+  const code = await codeFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'authorizationCode'), { signal: ctx.session.signal });
   ctx.session.secrets.add(code.code).add(code.codeVerifier);
   return { ...code, client, ...(code.scope === undefined && scope !== undefined ? { scope } : {}) };
 }
@@ -156,7 +158,7 @@ export async function obtainRefreshToken(ctx: CheckContext, client: ResolvedClie
   const source = ctx.session.sources.refreshToken;
   if (source) {
     const scope = options.scope ?? codeScope(ctx);
-    const issued = await refreshTokenFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'refreshToken'));
+    const issued = await refreshTokenFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'refreshToken'), { signal: ctx.session.signal });
     ctx.session.secrets.add(issued.refreshToken);
     return { refreshToken: issued.refreshToken, client, ...(issued.scope !== undefined ? { scope: issued.scope } : {}), dpop };
   }
@@ -187,6 +189,5 @@ export function scopeTokens(scope: string | undefined): Set<string> {
 }
 
 function sourceName(ctx: CheckContext, grant: 'authorizationCode' | 'refreshToken'): string {
-  const command = ctx.config.grants[grant].command;
-  return command !== undefined ? `grants.${grant}.command` : `the ${grant === 'authorizationCode' ? 'authorization code' : 'refresh token'} source`;
+  return ctx.session.sourceNames[grant] ?? `the ${grant === 'authorizationCode' ? 'authorization code' : 'refresh token'} source`;
 }

@@ -40,6 +40,6 @@ export {
 export { GrantSourceError, TargetUnreachableError } from '../errors';
 export { failsUnder, statusOf, applyExpectation } from './profiles';
 export { REPORTER_NAMES, formatReport, formatJson, formatJunit, formatMarkdown, formatConsoleSummary, ConsoleReporter, type ReporterName } from './reporters';
-export { describeTokenEndpointConformance, type DescribeConformanceOptions, type DescribeConformanceConfig, type LazyClientConfig, type LazyValue } from './jest';
+export { describeTokenEndpointConformance, type DescribeConformanceOptions, type DescribeConformanceConfig, type DescribeGrantsConfig, type LazyClientConfig, type LazyValue } from './jest';
 export * from './types';
 export { RateLimited, parseRetryAfter, RATE_LIMIT_STATUSES, DEFAULT_RETRY_AFTER_CAP_MS } from './rate-limit';

@@ -57,7 +57,11 @@ export interface TestApi {
 export interface DescribeConformanceOptions {
   /** The describe block's name. */
   name?: string;
-  /** Timeout of the whole run in beforeAll (default 120 s). */
+  /**
+   * Timeout of the whole run in beforeAll (default 120 s, plus the windows
+   * the lifecycle checks wait out: grants.authorizationCode.lifetimeSeconds
+   * and grants.refreshToken.graceSeconds).
+   */
   timeoutMs?: number;
   /** Test functions (e.g. Vitest's); default the Jest globals. */
   api?: TestApi;
@@ -135,11 +139,11 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
     let runError: unknown;
     api.beforeAll(async () => {
       try {
-        report = await runConformance(await resolveLazy(statics), { env: options.env, baseDir: options.baseDir, grantSources: sources });
+        report = await runConformance(await resolveLazy(statics), { env: options.env, baseDir: options.baseDir, grantSources: sources, grantSourceNames: JEST_SOURCE_NAMES });
       } catch (error) {
         runError = error;
       }
-    }, options.timeoutMs ?? 120_000);
+    }, options.timeoutMs ?? defaultRunTimeoutMs(statics));
 
     // A run that could not happen (an unreachable target) is one failure with the whole story, in the first test
     // to ask; every other test says in one line that it did not run, instead of repeating it.
@@ -184,6 +188,20 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
       }
     }
   });
+}
+
+/** How a failing source is named: as the user wrote it in this entry's config. */
+const JEST_SOURCE_NAMES = { authorizationCode: 'grants.authorizationCode.source', refreshToken: 'grants.refreshToken.source' } as const;
+
+/**
+ * 120 s, and the waits no speed-up shortens: code-expired waits the code
+ * lifetime plus 2 s, rt-grace and rt-reuse-revokes-family the grace window
+ * plus 1 s (concurrently, but on a busy pool one after the other).
+ */
+function defaultRunTimeoutMs(config: Pick<ConformanceConfig, 'grants'>): number {
+  const lifetime = config.grants?.authorizationCode?.lifetimeSeconds ?? 0;
+  const grace = config.grants?.refreshToken?.graceSeconds ?? 0;
+  return 120_000 + (lifetime + 2 + 2 * (grace + 1)) * 1000;
 }
 
 type TargetKind = 'reference' | 'static' | 'lazy';

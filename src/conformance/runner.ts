@@ -70,6 +70,8 @@ export interface RunOptions {
    * `grants.*.command`; a function wins over a command.
    */
   grantSources?: GrantSources;
+  /** How messages name those functions (default `the authorization code source (grantSources.authorizationCode)`; the Jest entry says `grants.authorizationCode.source`). */
+  grantSourceNames?: { authorizationCode?: string; refreshToken?: string };
 }
 
 /**
@@ -89,7 +91,7 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
     if (config.referenceServer !== undefined) throw new ConfigError('referenceServer applies only to the default run, without a url');
     const session = new Session(await resolveConfig(config, resolveOptions), owners, undefined, options.signal);
     session.onRequest = options.onRequest;
-    useSources(session, options.grantSources, resolveOptions.env);
+    useSources(session, options.grantSources, resolveOptions.env, { ...FUNCTION_NAMES, ...options.grantSourceNames });
     try {
       return await runResolved(session, checks, options, undefined);
     } finally {
@@ -136,7 +138,11 @@ async function runAgainstReferenceServer(
     const resolved = await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, { ...resolveOptions, proxyFromEnv: false });
     const session = new Session(resolved, owners, pacer, options.signal);
     pacer ??= session.pacer;
-    useSources(session, { authorizationCode: referenceCodeSource(server), ...options.grantSources }, resolveOptions.env);
+    useSources(session, { authorizationCode: referenceCodeSource(server), ...options.grantSources }, resolveOptions.env, {
+      ...FUNCTION_NAMES,
+      ...options.grantSourceNames,
+      ...(options.grantSources?.authorizationCode ? {} : { authorizationCode: "the reference server's /authorize" }),
+    });
     return session;
   };
   const sessions: Session[] = [];
@@ -166,18 +172,34 @@ async function runAgainstReferenceServer(
  * the configured commands (run in the config file's folder, with the run's
  * environment). The configuration then says which exist, for the plan.
  */
-function useSources(session: Session, functions: GrantSources | undefined, env: NodeJS.ProcessEnv): void {
+function useSources(session: Session, functions: GrantSources | undefined, env: NodeJS.ProcessEnv, functionNames: SourceNames = FUNCTION_NAMES): void {
   const { grants, baseDir, timeoutMs } = session.config;
   const command = { env, cwd: baseDir, signal: session.signal, timeoutMs: Math.max(timeoutMs, 30_000) };
   const sources: GrantSources = {};
-  const code = functions?.authorizationCode ?? (grants.authorizationCode.command !== undefined ? commandCodeSource(grants.authorizationCode.command, command) : undefined);
-  const refresh = functions?.refreshToken ?? (grants.refreshToken.command !== undefined ? commandRefreshTokenSource(grants.refreshToken.command, command) : undefined);
-  if (code) sources.authorizationCode = code;
-  if (refresh) sources.refreshToken = refresh;
+  const names: SourceNames = {};
+  if (functions?.authorizationCode) {
+    sources.authorizationCode = functions.authorizationCode;
+    names.authorizationCode = functionNames.authorizationCode;
+  } else if (grants.authorizationCode.command !== undefined) {
+    sources.authorizationCode = commandCodeSource(grants.authorizationCode.command, command);
+    names.authorizationCode = 'grants.authorizationCode.command';
+  }
+  if (functions?.refreshToken) {
+    sources.refreshToken = functions.refreshToken;
+    names.refreshToken = functionNames.refreshToken;
+  } else if (grants.refreshToken.command !== undefined) {
+    sources.refreshToken = commandRefreshTokenSource(grants.refreshToken.command, command);
+    names.refreshToken = 'grants.refreshToken.command';
+  }
   session.sources = sources;
-  session.config.sources = { authorizationCode: code !== undefined, refreshToken: refresh !== undefined };
+  session.sourceNames = names;
+  session.config.sources = { authorizationCode: sources.authorizationCode !== undefined, refreshToken: sources.refreshToken !== undefined };
   session.config.capabilities = capabilitiesOf(session.config);
 }
+
+type SourceNames = Session['sourceNames'];
+/** How a message names a source given as a function (RunOptions.grantSources; the Jest entry's `source`). */
+const FUNCTION_NAMES: SourceNames = { authorizationCode: 'the authorization code source (grantSources.authorizationCode)', refreshToken: 'the refresh token source (grantSources.refreshToken)' };
 
 /**
  * A second target for the checks whose capabilities the main one lacks by

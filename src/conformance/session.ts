@@ -24,6 +24,8 @@ export class Session {
   readonly nonces = new NonceTracker();
   /** Where the lifecycle checks get codes and refresh tokens (grant-sources.ts); set by the runner. */
   sources: GrantSources = {};
+  /** How messages name each source (`grants.authorizationCode.command`, the function given, the reference server's /authorize). */
+  sourceNames: { authorizationCode?: string; refreshToken?: string } = {};
   /** Observer of every request sent (benchmarks count them). */
   onRequest: ((checkId: string) => void) | undefined;
   /** The longest a check waits for a 429/503's Retry-After before its one resend (rate-limit.ts); the request timeout bounds it too. */

@@ -247,7 +247,7 @@ describe('a source function reaches the run', () => {
     for (const id of ['code-ok', 'rt-ok']) {
       const error = outcomes.get(id) as Error;
       expect(error).toBeInstanceOf(Error);
-      expect(error.message).toMatch(/the authorization code source failed \(Error\); its message is not shown, it may carry credentials/);
+      expect(error.message).toMatch(/grants\.authorizationCode\.source failed \(Error\); its message is not shown, it may carry credentials/);
       expectNoLeak(`${error.message}\n${error.stack ?? ''}`, leaked);
     }
   });
@@ -262,7 +262,7 @@ describe('a source function reaches the run', () => {
       { api },
     );
     const error = (await run()).get('code-ok') as Error;
-    expect(error.message).toMatch(/the authorization code source gave no usable answer: codeVerifier must be 43 to 128 unreserved characters/);
+    expect(error.message).toMatch(/grants\.authorizationCode\.source gave no usable answer: codeVerifier must be 43 to 128 unreserved characters/);
     for (const s of [code, verifier]) expectNoLeak(error.message, s);
   });
 });
