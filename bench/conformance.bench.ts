@@ -84,7 +84,7 @@ async function main(): Promise<void> {
 
     // The default run also runs the lifecycle checks; three of them wait out the reference server's 5 s code
     // lifetime and grace window (time no speed-up can cut), so they are left out of the timed default run.
-    const waiting = ['code-expired', 'rt-grace', 'rt-reuse-revokes-family'];
+    const waiting = CHECKS.filter((c) => c.waits === true).map((c) => c.id);
     const defaultRuns: number[] = [];
     for (let i = 0; i < Math.min(ROUNDS, 3); i++) defaultRuns.push((await measured(() => runConformance({ skip: waiting }))).ms);
     // The lifecycle checks alone (codes from the reference server's /authorize), the same three left out.

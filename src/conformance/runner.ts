@@ -263,7 +263,12 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
 
   for (const { check, reason } of plan.skipped) finish(skipped(check, reason));
   const { concurrent, ordered, observers, elsewhere } = plan;
-  await pool(concurrent, config.concurrency, async (check) => finish(await runOne(session, check, signal)));
+  // A check that waits out a server window sleeps most of its time: it runs beside the pool, not in one of its slots.
+  const waiting = concurrent.filter((c) => c.waits === true);
+  await Promise.all([
+    pool(concurrent.filter((c) => c.waits !== true), config.concurrency, async (check) => finish(await runOne(session, check, signal))),
+    ...waiting.map(async (check) => finish(await runOne(session, check, signal))),
+  ]);
   const unreachable = await probed;
   if (unreachable) throw unreachable.error;
   if (companion && elsewhere.length > 0) {

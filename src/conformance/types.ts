@@ -64,6 +64,13 @@ export interface CheckDescriptor {
    * so they run last.
    */
   readonly mode?: 'concurrent' | 'ordered' | 'observer';
+  /**
+   * The check waits out a window of the server's (a code lifetime, a
+   * refresh grace window): its time is the window's, not round trips. Such a
+   * concurrent check runs beside the pool instead of holding one of its
+   * slots while it sleeps.
+   */
+  readonly waits?: boolean;
   /** Core problems this check reports for the whole run (see {@link Ownership}). */
   readonly owns?: Ownership;
 }

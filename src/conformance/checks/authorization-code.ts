@@ -200,6 +200,8 @@ export const codeExpired = check({
   reference: 'RFC 6749 §4.1.2, §4.1.3, §5.2',
   group: 'authorization-code',
   requires: ['authorization_code', 'code_lifetime'],
+  // Waits out the code lifetime: beside the pool, not in one of its slots.
+  waits: true,
   async run(ctx) {
     const client = grantClient(ctx, AUTHORIZATION_CODE_GRANT);
     const lifetimeMs = ctx.config.grants.authorizationCode.lifetimeSeconds! * 1000;

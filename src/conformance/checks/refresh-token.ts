@@ -113,6 +113,8 @@ export const rtReuseRevokesFamily = check({
   reference: 'RFC 9700 §4.14.2; RFC 6749 §10.4',
   group: 'refresh-token',
   requires: ['refresh_token'],
+  // Waits out the grace window (when there is one): beside the pool, not in one of its slots.
+  waits: true,
   async run(ctx) {
     const held = await freshToken(ctx);
     const rotated = await rotateOnce(ctx, held);
@@ -141,6 +143,8 @@ export const rtGrace = check({
   reference: 'RFC 9700 §4.14.2; attesto contract (grace window)',
   group: 'refresh-token',
   requires: ['refresh_token'],
+  // Waits out the grace window (when there is one): beside the pool, not in one of its slots.
+  waits: true,
   async run(ctx) {
     const { grace, graceSeconds } = ctx.config.grants.refreshToken;
     const held = await freshToken(ctx);
