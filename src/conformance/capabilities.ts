@@ -75,7 +75,8 @@ export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
   const codes = facts.sources?.authorizationCode === true && codeClients.length > 0;
   if (codes) caps.add('authorization_code');
   // A refresh token comes from its own source, or from redeeming a code of a client that has both grants.
-  const refreshable = refreshClients.filter((c) => facts.sources?.refreshToken === true || (codes && grantsOf(c).has(AUTHORIZATION_CODE_GRANT)));
+  // (A public client's token from a source would be bound to a DPoP key the run does not hold, RFC 9449 §5: codes only.)
+  const refreshable = refreshClients.filter((c) => (facts.sources?.refreshToken === true && c.auth !== 'none') || (codes && grantsOf(c).has(AUTHORIZATION_CODE_GRANT)));
   if (refreshable.length > 0) caps.add('refresh_token');
   if (codes && refreshable.some((c) => c.auth === 'none' && grantsOf(c).has(AUTHORIZATION_CODE_GRANT))) caps.add('public_refresh_client');
   if (refreshable.some((c) => c.auth !== 'none')) caps.add('confidential_refresh_client');

@@ -51,7 +51,9 @@ export function grantClient(ctx: CheckContext, grant: TokenGrantType, kind: Clie
 /** The refresh-capable clients: with refresh_token, and tokens the run can get (their own source, or codes), confidential first. */
 export function refreshClients(ctx: CheckContext, kind: ClientKind = 'any'): ResolvedClient[] {
   const viaCodes = ctx.session.sources.authorizationCode !== undefined;
-  return grantClients(ctx, REFRESH_TOKEN_GRANT, kind).filter((c) => ctx.session.sources.refreshToken !== undefined || (viaCodes && c.grantTypes.has(AUTHORIZATION_CODE_GRANT)));
+  // A public client's token is bound to the DPoP key that got it (RFC 9449 §5): only a code the run redeems itself gives one it can use.
+  const viaSource = (c: ResolvedClient) => ctx.session.sources.refreshToken !== undefined && c.auth !== 'none';
+  return grantClients(ctx, REFRESH_TOKEN_GRANT, kind).filter((c) => viaSource(c) || (viaCodes && c.grantTypes.has(AUTHORIZATION_CODE_GRANT)));
 }
 
 /** The first refresh-capable client (of `kind`); skips the check when there is none. */
@@ -156,7 +158,7 @@ export async function redeemFreshCode(ctx: CheckContext, client: ResolvedClient,
 export async function obtainRefreshToken(ctx: CheckContext, client: ResolvedClient, options: { level?: CheckContext['level']; scope?: string } = {}): Promise<HeldRefreshToken> {
   const dpop = wantsDpop(ctx, client);
   const source = ctx.session.sources.refreshToken;
-  if (source) {
+  if (source && client.auth !== 'none') {
     const scope = options.scope ?? codeScope(ctx);
     const issued = await refreshTokenFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'refreshToken'), { signal: ctx.session.signal });
     ctx.session.secrets.add(issued.refreshToken);

@@ -158,7 +158,7 @@ const grantsSchema = {
       additionalProperties: false,
       properties: {
         command: commandSchema(
-          'Prints one fresh refresh token as JSON: {"refresh_token": "…", "scope": "…"}, run once per token with TOKEN_CONTRACT_CLIENT_ID in its environment. Absent: refresh tokens come from redeemed authorization codes.',
+          'Prints one fresh refresh token of a confidential client as JSON: {"refresh_token": "…", "scope": "…"}, run once per token with TOKEN_CONTRACT_CLIENT_ID in its environment. Absent: refresh tokens come from redeemed authorization codes (always so for a public client: its token is bound to the DPoP key that redeemed the code, RFC 9449 §5).',
         ),
         rotation: {
           type: 'string',
