@@ -38,6 +38,14 @@ async function tokens(server: LifecycleServer, client = WEB, dpop?: Awaited<Retu
   return { endpoint, refreshToken: res.body.refresh_token as string, res };
 }
 
+/** Rotate once, retry with the rotated-out token inside the window: the same successor back? Does the first successor still refresh? */
+async function retryInWindow(s: Parameters<typeof tokens>[0]): Promise<[boolean, ReturnType<typeof outcome>]> {
+  const { endpoint, refreshToken } = await tokens(s);
+  const first = (await endpoint.refreshToken(refreshToken).expect(200)).body.refresh_token as string;
+  const retry = (await endpoint.refreshToken(refreshToken).expect(200)).body.refresh_token as string;
+  return [retry === first, outcome(await endpoint.refreshToken(first))];
+}
+
 describe('the correct server', () => {
   it('redeems a code once (Basic with form-encoded credentials), and its answers are no-store', async () => {
     const { server } = await start();
@@ -272,12 +280,7 @@ const SCENARIOS: Record<Defect, { what: string; run: (s: LifecycleServer, advanc
   },
   graceNewSuccessor: {
     what: 'a retry in the window: the same successor? the first successor then?',
-    run: async (s) => {
-      const { endpoint, refreshToken } = await tokens(s);
-      const first = (await endpoint.refreshToken(refreshToken).expect(200)).body.refresh_token as string;
-      const retry = (await endpoint.refreshToken(refreshToken).expect(200)).body.refresh_token as string;
-      return [retry === first, outcome(await endpoint.refreshToken(first))];
-    },
+    run: (s) => retryInWindow(s),
     clean: [true, 200],
     broken: [false, [400, 'invalid_grant']],
   },
@@ -386,12 +389,7 @@ const SCENARIOS: Record<Defect, { what: string; run: (s: LifecycleServer, advanc
   },
   graceRetryRevokes: {
     what: 'a retry in the window: the same successor? does it refresh?',
-    run: async (s) => {
-      const { endpoint, refreshToken } = await tokens(s);
-      const first = (await endpoint.refreshToken(refreshToken).expect(200)).body.refresh_token as string;
-      const retry = (await endpoint.refreshToken(refreshToken).expect(200)).body.refresh_token as string;
-      return [retry === first, outcome(await endpoint.refreshToken(first))];
-    },
+    run: (s) => retryInWindow(s),
     clean: [true, 200],
     broken: [true, [400, 'invalid_grant']],
   },
