@@ -27,6 +27,7 @@ const HINTS = {
   confidential_refresh_client: 'a confidential client with "grantTypes": […, "refresh_token"]',
   second_client: 'a second configured client besides the one holding the code or refresh token',
   code_lifetime: 'the server\'s code lifetime (config "grants.authorizationCode.lifetimeSeconds")',
+  rotation_required: 'a server that rotates every refresh token and retires the old one (config "grants.refreshToken.rotation": "required"; RFC 6749 §6 lets a server keep the old one valid)',
   wider_scope: 'a scope beyond the refresh token\'s grant (config "grants.refreshToken.widerScope", or --invalid-scope)',
 } as const;
 
@@ -51,7 +52,7 @@ export interface CapabilityFacts {
   unauthorizedClient?: unknown;
   /** Where codes and refresh tokens come from (a command, a function, the reference server). */
   sources?: { authorizationCode?: boolean; refreshToken?: boolean } | undefined;
-  grants?: { authorizationCode?: { lifetimeSeconds?: number | undefined } | undefined; refreshToken?: { widerScope?: string | undefined } | undefined } | undefined;
+  grants?: { authorizationCode?: { lifetimeSeconds?: number | undefined } | undefined; refreshToken?: { widerScope?: string | undefined; rotation?: string | undefined } | undefined } | undefined;
 }
 
 export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
@@ -82,6 +83,7 @@ export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
   if (refreshable.some((c) => c.auth !== 'none')) caps.add('confidential_refresh_client');
   if (facts.clients.length >= 2 && (codes || refreshable.length > 0)) caps.add('second_client');
   if (facts.grants?.authorizationCode?.lifetimeSeconds !== undefined) caps.add('code_lifetime');
+  if (facts.grants?.refreshToken?.rotation === 'required') caps.add('rotation_required');
   const wider = facts.grants?.refreshToken?.widerScope ?? facts.invalidScope;
   if (wider !== undefined && wider.trim() !== '') caps.add('wider_scope');
   return caps;

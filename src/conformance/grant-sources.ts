@@ -23,6 +23,7 @@ import { GrantSourceError } from '../errors';
 import { createSchemaValidator } from '../config-schema';
 import { parseBoundedJson } from '../oauth/bounded-json';
 import { MAX_KEPT_BODY_BYTES } from '../oauth/limits';
+import { CODE_VERIFIER_PATTERN } from '../oauth/pkce';
 import { interruptibleDelay, RunInterrupted } from './interrupt';
 
 /** What a check asks a code source for. */
@@ -31,6 +32,12 @@ export interface CodeRequest {
   clientId: string;
   /** The scope to ask for (RFC 6749 §3.3); absent: the client's default. */
   scope?: string;
+  /**
+   * The JWK SHA-256 thumbprint of the DPoP key the suite will redeem the
+   * code with, when it redeems with DPoP: a source may bind the code to it
+   * (`dpop_jkt` in the authorization request, RFC 9449 §10). A public value.
+   */
+  dpopJkt?: string;
 }
 
 /**
@@ -72,15 +79,13 @@ export interface GrantSources {
 export type GrantCommand = string | readonly string[];
 
 /** The environment variables a command is run with (besides the run's environment). */
-export const COMMAND_ENV = { clientId: 'TOKEN_CONTRACT_CLIENT_ID', scope: 'TOKEN_CONTRACT_SCOPE' } as const;
+export const COMMAND_ENV = { clientId: 'TOKEN_CONTRACT_CLIENT_ID', scope: 'TOKEN_CONTRACT_SCOPE', dpopJkt: 'TOKEN_CONTRACT_DPOP_JKT' } as const;
 
 /** How long a command may take (a headless login is slow, but a run is bounded). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 60_000;
 
 // ---- what a source must give ------------------------------------------------
 
-/** RFC 7636 §4.1: code-verifier = 43*128unreserved. */
-const CODE_VERIFIER_PATTERN = '^[A-Za-z0-9._~-]{43,128}$';
 /** RFC 6749 Appendix A.11 (code) and A.17 (refresh-token): 1*VSCHAR. */
 const VSCHAR_PATTERN = '^[\\x20-\\x7e]+$';
 
@@ -88,16 +93,16 @@ const codeSchema = (names: { code: string; verifier: string; redirect: string })
   type: 'object',
   required: [names.code, names.verifier],
   properties: {
-    [names.code]: { type: 'string', minLength: 1, pattern: VSCHAR_PATTERN },
+    [names.code]: { type: 'string', minLength: 1, maxLength: MAX_KEPT_BODY_BYTES, pattern: VSCHAR_PATTERN },
     [names.verifier]: { type: 'string', pattern: CODE_VERIFIER_PATTERN },
-    [names.redirect]: { type: 'string', minLength: 1 },
-    scope: { type: 'string' },
+    [names.redirect]: { type: 'string', minLength: 1, maxLength: MAX_KEPT_BODY_BYTES },
+    scope: { type: 'string', maxLength: MAX_KEPT_BODY_BYTES },
   },
 });
 const refreshSchema = (name: string) => ({
   type: 'object',
   required: [name],
-  properties: { [name]: { type: 'string', minLength: 1, pattern: VSCHAR_PATTERN }, scope: { type: 'string' } },
+  properties: { [name]: { type: 'string', minLength: 1, maxLength: MAX_KEPT_BODY_BYTES, pattern: VSCHAR_PATTERN }, scope: { type: 'string', maxLength: MAX_KEPT_BODY_BYTES } },
 });
 
 /** Everything a source gives may be a credential: no value is ever quoted. */
@@ -141,13 +146,13 @@ function plainCopy(value: unknown, members: readonly string[]): unknown {
   return out;
 }
 
-/** A code from a function source, checked (the function's own error is wrapped, never its value). */
 /** How long a function source may take, and the run's stop signal: a source that never settles must not hang the run. */
 export interface SourceBounds {
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
 }
 
+/** A code from a function source, checked (the function's own error is wrapped, never its value). */
 export async function codeFrom(source: CodeSource, request: CodeRequest, where: string, bounds: SourceBounds = {}): Promise<IssuedCode> {
   const value = await callSource(source, request, where, bounds);
   const out = checked<IssuedCode>(value, FUNCTION_CODE, CODE_MEMBERS.function, where);
@@ -251,12 +256,15 @@ const OWN_GROUP = process.platform !== 'win32';
  * whole group: `sh -c "a; b"` forks, and a child left running would hold
  * the pipes open (and the run waiting) after its shell was killed.
  */
-async function runCommand(command: GrantCommand, request: { clientId: string; scope?: string }, options: CommandOptions, where: string): Promise<unknown> {
+async function runCommand(command: GrantCommand, request: { clientId: string; scope?: string; dpopJkt?: string }, options: CommandOptions, where: string): Promise<unknown> {
   if (options.signal?.aborted) throw new RunInterrupted();
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const env: NodeJS.ProcessEnv = { ...options.env, [COMMAND_ENV.clientId]: request.clientId };
-  if (request.scope !== undefined) env[COMMAND_ENV.scope] = request.scope;
-  else delete env[COMMAND_ENV.scope];
+  // Set when asked, never inherited: a stale value in the run's environment would ask for the wrong thing.
+  for (const [name, value] of [[COMMAND_ENV.scope, request.scope], [COMMAND_ENV.dpopJkt, request.dpopJkt]] as const) {
+    if (value !== undefined) env[name] = value;
+    else delete env[name];
+  }
   const [file, args, shell] = programOf(command, where);
   let child: ChildProcessByStdio<null, Readable, Readable>;
   try {

@@ -9,17 +9,33 @@
  * secret of the run (the session's SecretSet) before a check can print it.
  */
 import { GrantSourceError } from '../errors';
+import { NotJudged } from './skip';
 import { isPlainObject } from '../oauth/guards';
+import { jwkThumbprint } from '../oauth/keys';
 import { AUTHORIZATION_CODE_GRANT, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT, type TokenGrantType } from '../oauth/protocol';
 import type { ResolvedClient } from './config';
 import type { CheckContext } from './context';
 import type { DraftOptions, RequestDraft } from './draft';
 import type { Exchange } from './exchange';
+import type { RejectionExpectation } from './judge';
 import { codeFrom, refreshTokenFrom, type IssuedCode } from './grant-sources';
 
-/** A code as a check holds it: for whom it was issued, and what it was granted. */
+/** RFC 6749 §5.2 invalid_grant: the grant (code, refresh token) "is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client". */
+export const INVALID_GRANT: RejectionExpectation = Object.freeze({ error: 'invalid_grant' });
+
+/**
+ * How far past a server's window (a code lifetime, a grace window) a check
+ * waits before it counts on the window being over, and how far inside one
+ * it must be to count on it being open: a server counting whole seconds may
+ * end a window up to a second early or late.
+ */
+export const WINDOW_MARGIN_MS = 2_000;
+
+/** A code as a check holds it: for whom it was issued, what it was granted, and since when the check holds it. */
 export interface HeldCode extends IssuedCode {
   client: ResolvedClient;
+  /** When the source gave it (Date.now()): the code was issued no later. */
+  obtainedAt: number;
 }
 
 /** A refresh token as a check holds it. */
@@ -84,9 +100,28 @@ export function otherClients(ctx: CheckContext, client: ResolvedClient, grant: T
 export async function obtainCode(ctx: CheckContext, client: ResolvedClient, scope = codeScope(ctx)): Promise<HeldCode> {
   const source = ctx.session.sources.authorizationCode;
   if (!source) return ctx.skip('needs a source of authorization codes (config "grants.authorizationCode.command")');
-  const code = await codeFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'authorizationCode'), { signal: ctx.session.signal });
+  // A client that redeems with DPoP lets the source bind the code to the run's key (RFC 9449 §10).
+  const dpopJkt = wantsDpop(ctx, client) ? await jwkThumbprint(await ctx.session.dpopKey()) : undefined;
+  const code = await codeFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}), ...(dpopJkt !== undefined ? { dpopJkt } : {}) }, sourceName(ctx, 'authorizationCode'), { signal: ctx.session.checkSignal, timeoutMs: ctx.config.grants.authorizationCode.timeoutMs });
   ctx.session.secrets.add(code.code).add(code.codeVerifier);
-  return { ...code, client, ...(code.scope === undefined && scope !== undefined ? { scope } : {}) };
+  return { ...code, client, obtainedAt: Date.now(), ...(code.scope === undefined && scope !== undefined ? { scope } : {}) };
+}
+
+/**
+ * Sends the request that redeems `held` (codeDraft). When the answer came
+ * after the code's configured lifetime, it says nothing about the rule the
+ * check is after: the code may just have expired while its request waited
+ * its turn (`rate`) or the source was slow. Then the check is not judged
+ * (inconclusive), unless the check wants an expired code (code-expired).
+ */
+export async function sendCode(ctx: CheckContext, held: HeldCode, options: CodeRequestOptions = {}): Promise<Exchange> {
+  const exchange = await ctx.send(codeDraft(ctx, held, options));
+  const lifetime = ctx.config.grants.authorizationCode.lifetimeSeconds;
+  const age = Date.now() - held.obtainedAt;
+  if (lifetime !== undefined && age >= lifetime * 1000) {
+    throw new NotJudged(`a code was answered ${(age / 1000).toFixed(1)} s after the source gave it, past its ${lifetime} s lifetime (the request waited its turn under rate, or the source is slow): not judged`);
+  }
+  return exchange;
 }
 
 /** The scope codes are asked for: `grants.authorizationCode.scope`, else the run's. */
@@ -144,7 +179,7 @@ function edited(params: Array<[string, string]>, set: Readonly<Record<string, st
  */
 export async function redeemFreshCode(ctx: CheckContext, client: ResolvedClient, options: { level?: CheckContext['level']; dpop?: boolean; scope?: string; what?: string } = {}) {
   const held = await obtainCode(ctx, client, options.scope ?? codeScope(ctx));
-  const exchange = await ctx.send(codeDraft(ctx, held, { dpop: options.dpop ?? wantsDpop(ctx, client) }));
+  const exchange = await sendCode(ctx, held, { dpop: options.dpop ?? wantsDpop(ctx, client) });
   const token = ctx.expectToken(exchange, { level: options.level ?? ctx.level, what: options.what ?? 'the redemption of a fresh authorization code' });
   return { held, exchange, token };
 }
@@ -160,7 +195,7 @@ export async function obtainRefreshToken(ctx: CheckContext, client: ResolvedClie
   const source = ctx.session.sources.refreshToken;
   if (source && client.auth !== 'none') {
     const scope = options.scope ?? codeScope(ctx);
-    const issued = await refreshTokenFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'refreshToken'), { signal: ctx.session.signal });
+    const issued = await refreshTokenFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'refreshToken'), { signal: ctx.session.checkSignal, timeoutMs: ctx.config.grants.refreshToken.timeoutMs });
     ctx.session.secrets.add(issued.refreshToken);
     return { refreshToken: issued.refreshToken, client, ...(issued.scope !== undefined ? { scope: issued.scope } : {}), dpop };
   }

@@ -195,13 +195,13 @@ const JEST_SOURCE_NAMES = { authorizationCode: 'grants.authorizationCode.source'
 
 /**
  * 120 s, and the waits no speed-up shortens: code-expired waits the code
- * lifetime plus 2 s, rt-grace and rt-reuse-revokes-family the grace window
- * plus 1 s (concurrently, but on a busy pool one after the other).
+ * lifetime plus 2 s (beside the pool), rt-grace and rt-reuse-revokes-family
+ * the grace window plus 2 s each, one after the other (mode ordered).
  */
 function defaultRunTimeoutMs(config: Pick<ConformanceConfig, 'grants'>): number {
   const lifetime = config.grants?.authorizationCode?.lifetimeSeconds ?? 0;
   const grace = config.grants?.refreshToken?.graceSeconds ?? 0;
-  return 120_000 + (lifetime + 2 + 2 * (grace + 1)) * 1000;
+  return 120_000 + (lifetime + 2 + 2 * (grace + 2)) * 1000;
 }
 
 type TargetKind = 'reference' | 'static' | 'lazy';

@@ -5,7 +5,7 @@
  * tests from it; a test pins it to what the started servers provide).
  */
 import { authorizeWithReferenceServer } from '../harness/authorize';
-import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, REFRESH_TOKEN_GRANT, type TokenGrantType } from '../oauth/protocol';
+import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT, type TokenGrantType } from '../oauth/protocol';
 import { createDemoClients, type ReferenceClientConfig, type ReferenceServer, type ReferenceServerConfig } from '../server';
 import { capabilitiesOf, type Capability } from './capabilities';
 import type { ConformanceConfig } from './config';
@@ -19,13 +19,14 @@ const REFERENCE_WIDER_SCOPE = 'write';
 
 /**
  * The default run's reference server keeps codes and the refresh grace
- * window short, so code-expired and rt-grace wait seconds, not the
- * server's one-minute defaults. Long enough that a slow machine redeems a
- * code well inside it.
+ * window short, so code-expired, rt-grace and rt-reuse-revokes-family wait
+ * seconds, not the server's one-minute defaults. Long enough that a slow
+ * machine redeems a code and retries a refresh well inside them (a check
+ * that cannot be sure it did is not judged, never failed).
  */
 export const DEFAULT_RUN_SERVER: Pick<ReferenceServerConfig, 'codeLifetimeSeconds' | 'refreshTokens'> = Object.freeze({
   codeLifetimeSeconds: 5,
-  refreshTokens: { graceSeconds: 5 },
+  refreshTokens: { graceSeconds: 3 },
 });
 
 /** The clients of the default run: the reference server's demo clients. */
@@ -91,12 +92,19 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
 /**
  * Codes from the reference server's test-only `/authorize` (it approves its
  * demo user at once), for the client's first registered redirect URI, sent
- * explicitly so the token request must repeat it (RFC 6749 §4.1.3).
+ * explicitly so the token request must repeat it (RFC 6749 §4.1.3), and
+ * bound to the suite's DPoP key when the client redeems with DPoP.
  */
 export function referenceCodeSource(server: ReferenceServer): CodeSource {
-  return async ({ clientId, scope }) => {
+  return async ({ clientId, scope, dpopJkt }) => {
     const redirectUri = server.clients[clientId]?.redirectUris[0];
-    const result = await authorizeWithReferenceServer(server, { clientId, ...(redirectUri !== undefined ? { redirectUri } : {}), ...(scope !== undefined ? { scope } : {}) });
+    const result = await authorizeWithReferenceServer(server, {
+      clientId,
+      ...(redirectUri !== undefined ? { redirectUri } : {}),
+      ...(scope !== undefined ? { scope } : {}),
+      // The code is bound to the key the suite redeems it with (RFC 9449 §10), as a DPoP client's would be.
+      ...(dpopJkt !== undefined ? { params: { [OAUTH_PARAMETERS.dpopJkt]: dpopJkt } } : {}),
+    });
     return { code: result.code, codeVerifier: result.codeVerifier, ...(result.redirectUri !== undefined ? { redirectUri: result.redirectUri } : {}) };
   };
 }
@@ -120,6 +128,6 @@ export function referenceRunCapabilities(requireNonce: boolean): Set<Capability>
     invalidScope: REFERENCE_INVALID_SCOPE,
     unauthorizedClient: true,
     sources: { authorizationCode: true },
-    grants: { authorizationCode: { lifetimeSeconds: DEFAULT_RUN_SERVER.codeLifetimeSeconds }, refreshToken: { widerScope: REFERENCE_WIDER_SCOPE } },
+    grants: { authorizationCode: { lifetimeSeconds: DEFAULT_RUN_SERVER.codeLifetimeSeconds }, refreshToken: { widerScope: REFERENCE_WIDER_SCOPE, rotation: 'required' } },
   });
 }

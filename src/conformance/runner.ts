@@ -6,7 +6,7 @@
  * expected-failures list.
  */
 import { PACKAGE_NAME, VERSION } from '../version';
-import { ConfigError, ProxyTunnelError, TargetUnreachableError } from '../errors';
+import { ConfigError, GrantSourceError, ProxyTunnelError, TargetUnreachableError } from '../errors';
 import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
 import { isCertificateProblem } from '../oauth/transport-error';
 import { createReferenceServer, type ReferenceServer } from '../server';
@@ -27,7 +27,7 @@ import { CheckAborted } from './send';
 import type { Pacer } from './pacing';
 import { Session } from './session';
 import { INTERRUPTED_MESSAGE, RunInterrupted } from './interrupt';
-import { SkipCheck } from './skip';
+import { NotJudged, SkipCheck } from './skip';
 import type { CheckResult, CheckStatus, ConformanceReport, Finding, Level, ReportSummary } from './types';
 
 export { defaultRunClients, referenceTargetConfig } from './reference-run';
@@ -173,22 +173,22 @@ async function runAgainstReferenceServer(
  * environment). The configuration then says which exist, for the plan.
  */
 function useSources(session: Session, functions: GrantSources | undefined, env: NodeJS.ProcessEnv, functionNames: SourceNames = FUNCTION_NAMES): void {
-  const { grants, baseDir, timeoutMs } = session.config;
-  const command = { env, cwd: baseDir, signal: session.signal, timeoutMs: Math.max(timeoutMs, 30_000) };
+  const { grants, baseDir } = session.config;
+  const command = (timeoutMs: number) => ({ env, cwd: baseDir, signal: session.checkSignal, timeoutMs });
   const sources: GrantSources = {};
   const names: SourceNames = {};
   if (functions?.authorizationCode) {
     sources.authorizationCode = functions.authorizationCode;
     names.authorizationCode = functionNames.authorizationCode;
   } else if (grants.authorizationCode.command !== undefined) {
-    sources.authorizationCode = commandCodeSource(grants.authorizationCode.command, command);
+    sources.authorizationCode = commandCodeSource(grants.authorizationCode.command, command(grants.authorizationCode.timeoutMs));
     names.authorizationCode = 'grants.authorizationCode.command';
   }
   if (functions?.refreshToken) {
     sources.refreshToken = functions.refreshToken;
     names.refreshToken = functionNames.refreshToken;
   } else if (grants.refreshToken.command !== undefined) {
-    sources.refreshToken = commandRefreshTokenSource(grants.refreshToken.command, command);
+    sources.refreshToken = commandRefreshTokenSource(grants.refreshToken.command, command(grants.refreshToken.timeoutMs));
     names.refreshToken = 'grants.refreshToken.command';
   }
   session.sources = sources;
@@ -256,27 +256,48 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
       if (error instanceof RunInterrupted) return start(undefined);
       stop.abort();
       // The checks already sent would only wait for the same failure (their own timeouts): end them now.
-      session.http.halt();
+      session.halt();
       return { error };
     },
   );
 
+  // A source of codes or refresh tokens that fails is the configuration's problem, not the server's: like an
+  // unreachable target, it ends the run with its one line (exit 2), the first failure stopping the rest.
+  let sourceFailure: GrantSourceError | undefined;
+  const run = async (on: Session, check: Check, where?: string) => {
+    try {
+      finish(await runOne(on, check, where === undefined ? signal : options.signal, where));
+    } catch (error) {
+      if (!(error instanceof GrantSourceError)) throw error;
+      if (sourceFailure === undefined) {
+        sourceFailure = error;
+        stop.abort();
+        session.halt();
+      }
+    }
+  };
+
   for (const { check, reason } of plan.skipped) finish(skipped(check, reason));
   const { concurrent, ordered, observers, elsewhere } = plan;
-  // A check that waits out a server window sleeps most of its time: it runs beside the pool, not in one of its slots.
-  const waiting = concurrent.filter((c) => c.waits === true);
-  await Promise.all([
-    pool(concurrent.filter((c) => c.waits !== true), config.concurrency, async (check) => finish(await runOne(session, check, signal))),
-    ...waiting.map(async (check) => finish(await runOne(session, check, signal))),
-  ]);
+  // A check that waits out a server window sleeps most of its time: it runs beside the pool and the ordered
+  // checks, not in a slot of the pool; the observers, which read every exchange, wait for it.
+  const waiting = concurrent.filter((c) => c.waits === true).map((check) => run(session, check));
+  await pool(concurrent.filter((c) => c.waits !== true), config.concurrency, (check) => run(session, check));
   const unreachable = await probed;
-  if (unreachable) throw unreachable.error;
-  if (companion && elsewhere.length > 0) {
+  // A source that failed halted the run: the probe's failure then (not sent) is its consequence, not the target's.
+  if (unreachable || sourceFailure) {
+    await Promise.all(waiting);
+    throw sourceFailure ?? unreachable!.error;
+  }
+  if (companion && elsewhere.length > 0 && sourceFailure === undefined) {
     const other = await companion.open();
-    for (const check of elsewhere) finish(await runOne(other, check, options.signal, companion.note));
+    for (const check of elsewhere) await run(other, check, companion.note);
     session.secrets.merge(other.secrets);
   }
-  for (const check of [...ordered, ...observers]) finish(await runOne(session, check, options.signal));
+  for (const check of ordered) await run(session, check);
+  await Promise.all(waiting);
+  for (const check of observers) await run(session, check);
+  if (sourceFailure) throw sourceFailure;
 
   // Last line of defence: a secret first seen late in the run (a token, a
   // proof) is scrubbed from what earlier checks recorded too.
@@ -305,13 +326,18 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
   if (signal?.aborted) return skipped(check, INTERRUPTED_MESSAGE);
   const run = new CheckContext(session, check);
   const started = performance.now();
-  let limited: RateLimited | undefined;
+  let limited: RateLimited | NotJudged | undefined;
   try {
     await check.run(run);
   } catch (error) {
-    if (error instanceof SkipCheck) return skipped(check, error.reason, performance.now() - started);
+    // A source that failed ends the run (runResolved); a half-run check is no result.
+    if (error instanceof GrantSourceError) throw error;
+    // A skip after findings (one client kind judged, the other with nothing to judge) keeps them: they are judged.
+    if (error instanceof SkipCheck && run.findings.length === 0) return skipped(check, error.reason, performance.now() - started);
     if (error instanceof RunInterrupted) return skipped(check, error.message, performance.now() - started);
-    if (error instanceof RateLimited) {
+    if (error instanceof SkipCheck) {
+      run.note(`then skipped: ${error.reason}`);
+    } else if (error instanceof RateLimited || error instanceof NotJudged) {
       limited = error;
     } else if (error instanceof CheckAborted) {
       run.finding(check.level, error.message, { exchangeOf: error.exchange });

@@ -99,7 +99,7 @@ async function sendRateLimited<T extends { exchange: Exchange }>(session: Sessio
     throw new RateLimited(`rate limited: ${describeLimit(first.exchange)}, longer than the ${formatSeconds(limit)} a check waits; not resent; ${hint}`, first.exchange);
   }
   const wait = asked ?? Math.min(DEFAULT_RETRY_DELAY_MS, limit);
-  await interruptibleDelay(wait, session.signal);
+  await interruptibleDelay(wait, session.checkSignal);
   const second = await send();
   if (isRateLimited(second.exchange)) {
     const [a, b] = [describeLimit(first.exchange), describeLimit(second.exchange)];

@@ -63,6 +63,21 @@ export class Session {
     if (proxyCredentials !== undefined) this.secrets.addAuthorization(proxyCredentials.authorization).add(proxyCredentials.password).add(proxyCredentials.rawPassword);
   }
 
+  private readonly halting = new AbortController();
+  /**
+   * What a check's own waits listen to (a window it waits out, a code
+   * source): the user's stop, and halt(). Aborted, they end at once.
+   */
+  get checkSignal(): AbortSignal {
+    return this.signal ? AbortSignal.any([this.signal, this.halting.signal]) : this.halting.signal;
+  }
+
+  /** The run cannot go on (an unreachable target, a broken code source): requests and waits in flight end now. */
+  halt(): void {
+    this.halting.abort();
+    this.http.halt();
+  }
+
   /** The latest nonce the server sent. */
   get nonce(): string | undefined {
     return this.nonces.current;

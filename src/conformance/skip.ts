@@ -5,3 +5,15 @@ export class SkipCheck extends Error {
     this.name = 'SkipCheck';
   }
 }
+
+/**
+ * Signals that what a check got says nothing about its rule (a code that
+ * had outlived its lifetime before its request went out, under `rate`): the
+ * check is inconclusive, neither passed nor failed, as when rate limited.
+ */
+export class NotJudged extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'NotJudged';
+  }
+}

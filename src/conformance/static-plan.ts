@@ -48,7 +48,7 @@ export function planOfConfig(config: ConformanceConfig, options: StaticPlanOptio
     grants: {
       authorizationCode: { lifetimeSeconds: config.grants?.authorizationCode?.lifetimeSeconds },
       // A blank widerScope is no scope: the runner falls back to invalidScope then.
-      refreshToken: { widerScope: blankToUndefined(config.grants?.refreshToken?.widerScope) },
+      refreshToken: { widerScope: blankToUndefined(config.grants?.refreshToken?.widerScope), rotation: config.grants?.refreshToken?.rotation },
     },
   });
   return planRun({ ...common, capabilities }, catalogue);

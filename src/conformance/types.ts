@@ -66,9 +66,9 @@ export interface CheckDescriptor {
   readonly mode?: 'concurrent' | 'ordered' | 'observer';
   /**
    * The check waits out a window of the server's (a code lifetime, a
-   * refresh grace window): its time is the window's, not round trips. Such a
-   * concurrent check runs beside the pool instead of holding one of its
-   * slots while it sleeps.
+   * refresh grace window): its time is the window's, not round trips. A
+   * concurrent one runs beside the pool instead of holding one of its slots
+   * while it sleeps; an ordered one waits its turn like the others.
    */
   readonly waits?: boolean;
   /** Core problems this check reports for the whole run (see {@link Ownership}). */

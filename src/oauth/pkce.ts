@@ -11,8 +11,9 @@ import { PKCE_S256 } from './protocol';
 /** RFC 7636 §4.1: `code-verifier = 43*128unreserved`. */
 export const CODE_VERIFIER_MIN_LENGTH = 43;
 export const CODE_VERIFIER_MAX_LENGTH = 128;
-/** RFC 7636 §4.1: unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~", 43 to 128 of them. */
-const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+/** RFC 7636 §4.1: unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~", 43 to 128 of them (also a JSON Schema `pattern`). */
+export const CODE_VERIFIER_PATTERN = '^[A-Za-z0-9\\-._~]{43,128}$';
+const CODE_VERIFIER = new RegExp(CODE_VERIFIER_PATTERN);
 /** An S256 challenge: BASE64URL of a SHA-256 digest, 32 bytes → 43 characters without padding (RFC 7636 §4.2). */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 

@@ -62,7 +62,8 @@ describe('registration of the lifecycle checks', () => {
 
   test('a source function: the code and refresh checks are plain tests; those needing more (a code lifetime, a wider scope, DPoP) stay skipped with their reason', () => {
     const { kinds, titles } = registered({ url: URL, clients: CLIENTS, grants: { authorizationCode: { source: unusedSource } } });
-    expect(idsOf(kinds, 'skip')).toEqual(['code-expired', 'rt-public-dpop-bound', 'rt-scope-widen']);
+    expect(idsOf(kinds, 'skip')).toEqual(['code-expired', 'rt-grace', 'rt-public-dpop-bound', 'rt-reuse-revokes-family', 'rt-scope-widen']);
+    expect(titles['rt-grace']).toMatch(/grants\.refreshToken\.rotation": "required"/);
     expect(titles['code-expired']).toMatch(/the server's code lifetime \(config "grants\.authorizationCode\.lifetimeSeconds"\)/);
     expect(titles['rt-scope-widen']).toMatch(/grants\.refreshToken\.widerScope/);
     expect(titles['rt-public-dpop-bound']).toMatch(/DPoP support/);
@@ -74,7 +75,7 @@ describe('registration of the lifecycle checks', () => {
       url: URL,
       clients: CLIENTS,
       dpop: true,
-      grants: { authorizationCode: { source: unusedSource, lifetimeSeconds: 30 }, refreshToken: { widerScope: 'write' } },
+      grants: { authorizationCode: { source: unusedSource, lifetimeSeconds: 30 }, refreshToken: { widerScope: 'write', rotation: 'required' } },
     });
     expect(idsOf(kinds, 'test')).toEqual([...LIFECYCLE].sort());
   });
@@ -87,7 +88,7 @@ describe('registration of the lifecycle checks', () => {
   });
 
   test('a refresh token source alone: the refresh checks run, the code checks are skipped, and the public client needs codes (its DPoP-bound token)', () => {
-    const { kinds } = registered({ url: URL, clients: CLIENTS, dpop: true, grants: { refreshToken: { source: async () => ({ refreshToken: 'unused' }), widerScope: 'write' } } });
+    const { kinds } = registered({ url: URL, clients: CLIENTS, dpop: true, grants: { refreshToken: { source: async () => ({ refreshToken: 'unused' }), widerScope: 'write', rotation: 'required' } } });
     expect(idsOf(kinds, 'skip')).toEqual([...CODE_CHECKS, 'rt-public-dpop-bound'].sort());
     expect(kinds['rt-ok']).toBe('test');
     expect(kinds['rt-scope-widen']).toBe('test');
@@ -150,7 +151,7 @@ describe('the CLI\'s --list (planOfConfig too): lifecycle checks planned with a 
   };
 
   test('with grants: every lifecycle check planned', async () => {
-    const rows = await listed({ authorizationCode: { command: 'node get-code.mjs', lifetimeSeconds: 60 }, refreshToken: { widerScope: 'write' } });
+    const rows = await listed({ authorizationCode: { command: 'node get-code.mjs', lifetimeSeconds: 60 }, refreshToken: { widerScope: 'write', rotation: 'required' } });
     expect(rows.size).toBe(LIFECYCLE.length);
     expect([...rows].filter(([, skipped]) => skipped !== undefined)).toEqual([]);
   });
@@ -223,7 +224,7 @@ describe('a source function reaches the run', () => {
     expect(new Set(asked.map((a) => a.clientId))).toEqual(new Set(codeClients));
   }, 60_000);
 
-  test('a function that throws (its message carrying a secret): the checks that needed a code fail with one clear line, the secret nowhere', async () => {
+  test('a function that throws (its message carrying a secret): the run ends with one clear line in the first test, the secret nowhere', async () => {
     const target = referenceTargetConfig(server);
     const leaked = 'Cd-login-said-SplxlOBeZQQYbYS6WxSbIA';
     const { api, run } = recordingApi();
@@ -244,12 +245,14 @@ describe('a source function reaches the run', () => {
       { api },
     );
     const outcomes = await run();
-    for (const id of ['code-ok', 'rt-ok']) {
-      const error = outcomes.get(id) as Error;
-      expect(error).toBeInstanceOf(Error);
-      expect(error.message).toMatch(/grants\.authorizationCode\.source failed \(Error\); its message is not shown, it may carry credentials/);
-      expectNoLeak(`${error.message}\n${error.stack ?? ''}`, leaked);
-    }
+    // A broken source is the configuration's problem: like an unreachable target, the run stops (ERR_GRANT_SOURCE),
+    // the first test says why, the other says it did not run.
+    const [first, second] = ['code-ok', 'rt-ok'].map((id) => outcomes.get(id) as Error & { code?: string });
+    expect(first).toBeInstanceOf(Error);
+    expect(first!.code).toBe('ERR_GRANT_SOURCE');
+    expect(first!.message).toMatch(/^grants\.authorizationCode\.source failed \(Error\); its message is not shown, it may carry credentials/);
+    expect(second!.message).toMatch(/rt-ok: not run: the run stopped before its checks \(ERR_GRANT_SOURCE\)/);
+    for (const error of [first!, second!]) expectNoLeak(`${error.message}\n${error.stack ?? ''}`, leaked);
   });
 
   test('a function with a wrong answer (a valid-looking code, a short verifier): the member named, neither value shown', async () => {
@@ -262,7 +265,7 @@ describe('a source function reaches the run', () => {
       { api },
     );
     const error = (await run()).get('code-ok') as Error;
-    expect(error.message).toMatch(/grants\.authorizationCode\.source gave no usable answer: codeVerifier must be 43 to 128 unreserved characters/);
+    expect(error.message).toMatch(/^grants\.authorizationCode\.source gave no usable answer: codeVerifier must be 43 to 128 unreserved characters/);
     for (const s of [code, verifier]) expectNoLeak(error.message, s);
   });
 });

@@ -345,6 +345,18 @@ const SCENARIOS: Record<Defect, { what: string; run: (s: LifecycleServer, advanc
     clean: ['read', 'read write'],
     broken: ['read', [400, 'invalid_scope']],
   },
+  narrowSuccessorSilently: {
+    what: 'the original scope after a narrowed refresh',
+    run: async (s) => {
+      const endpoint = tokenEndpoint(s.url, { client: WEB });
+      const rt = (await endpoint.authorizationCode(await code(s, WEB.id, 'read write')).expect(200)).body.refresh_token as string;
+      const narrowed = await endpoint.refreshToken(rt, { scope: 'read' }).expect(200);
+      const res = await endpoint.refreshToken(narrowed.body.refresh_token as string, { scope: 'read write' });
+      return [narrowed.body.scope, res.status === 200 ? res.body.scope : outcome(res)];
+    },
+    clean: ['read', 'read write'],
+    broken: ['read', 'read'],
+  },
   unboundPublicRefresh: {
     what: "the public client's refresh token without a proof, and with another key",
     run: async (s) => {

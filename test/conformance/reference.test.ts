@@ -16,7 +16,7 @@ describe('default run against the reference server', () => {
     ['rfc', true],
   ] as const)('profile %s, nonces required: %s — all green', async (profile, requireNonce) => {
     const progress: string[] = [];
-    // The checks that wait out the 5 s code lifetime and grace window run in the last test (no configuration at all).
+    // The checks that wait out the code lifetime and the grace window run in the last test (no configuration at all).
     const report = await runConformance({ profile, referenceServer: { requireNonce }, skip: WAITING }, { onResult: (r) => progress.push(r.id) });
     const notGreen = report.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped').map((c) => `${c.id} ${c.status}: ${c.message}`);
     expect(notGreen).toEqual([]);

@@ -1,6 +1,6 @@
 import { authorizeWithReferenceServer } from '../../harness/authorize';
 import { COMMAND_ENV } from '../../conformance/grant-sources';
-import { isBareOrigin } from '../../oauth/protocol';
+import { OAUTH_PARAMETERS, isBareOrigin } from '../../oauth/protocol';
 import { AUTHORIZE_PATH } from '../../server/authorize';
 import { EXIT_OK, UsageError, stringFlag, type Command } from '../command';
 
@@ -24,6 +24,9 @@ Options:
                         (http://127.0.0.1:8080 means .../authorize)
   --client-id ID        the client (default $${COMMAND_ENV.clientId}, which the suite sets)
   --scope S             the scope to ask for (default $${COMMAND_ENV.scope}, when set)
+  --dpop-jkt JKT        bind the code to this DPoP key thumbprint (dpop_jkt,
+                        RFC 9449 §10; default $${COMMAND_ENV.dpopJkt}, which the
+                        suite sets when it redeems with DPoP)
   --redirect-uri URI    sent as redirect_uri, and printed (the token request
                         must repeat it, RFC 6749 §4.1.3); default none: the
                         server uses the client's only registered one
@@ -35,6 +38,7 @@ Options:
     'client-id': { type: 'string' },
     scope: { type: 'string' },
     'redirect-uri': { type: 'string' },
+    'dpop-jkt': { type: 'string' },
     'timeout-ms': { type: 'string' },
   },
   async run({ values }, io) {
@@ -47,6 +51,7 @@ Options:
     if (clientId === undefined) throw new UsageError(`--client-id is required (or ${COMMAND_ENV.clientId} in the environment)`);
     const scope = stringFlag(values, 'scope') ?? emptyToUndefined(io.env[COMMAND_ENV.scope]);
     const redirectUri = stringFlag(values, 'redirect-uri');
+    const dpopJkt = stringFlag(values, 'dpop-jkt') ?? emptyToUndefined(io.env[COMMAND_ENV.dpopJkt]);
     const timeout = stringFlag(values, 'timeout-ms');
     const timeoutMs = timeout === undefined ? undefined : Number(timeout);
     if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new UsageError('--timeout-ms must be a whole number of milliseconds above 0');
@@ -55,6 +60,7 @@ Options:
       ...(scope !== undefined ? { scope } : {}),
       ...(redirectUri !== undefined ? { redirectUri } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(dpopJkt !== undefined ? { params: { [OAUTH_PARAMETERS.dpopJkt]: dpopJkt } } : {}),
     });
     io.stdout.write(`${JSON.stringify({ code: result.code, code_verifier: result.codeVerifier, ...(result.redirectUri !== undefined ? { redirect_uri: result.redirectUri } : {}), state: result.state })}\n`);
     return EXIT_OK;

@@ -7,21 +7,22 @@
  * rotates, and what a retry within a grace window gets, is what the
  * configuration promises (`grants.refreshToken`), judged at CONTRACT level.
  *
- * Each check takes fresh refresh tokens (grants.ts `obtainRefreshToken`):
- * one check's reuse revokes only its own family.
+ * Each check takes fresh refresh tokens (grants.ts `obtainRefreshToken`).
+ * A reuse or misuse may revoke more than the tokens at hand (a server may
+ * revoke a whole grant, or every token of the client): the checks that
+ * provoke one run alone, after the others (mode `ordered`).
  */
 import type { CheckContext } from '../context';
 import type { Exchange } from '../exchange';
-import { obtainRefreshToken, otherClients, refreshClient, refreshClients, refreshDraft, wantsDpop, refreshTokenOf, scopeTokens, type HeldRefreshToken, type RefreshRequestOptions } from '../grants';
+import { INVALID_GRANT, WINDOW_MARGIN_MS, obtainRefreshToken, otherClients, refreshClient, refreshClients, refreshDraft, wantsDpop, refreshTokenOf, scopeTokens, type HeldRefreshToken, type RefreshRequestOptions } from '../grants';
 import { interruptibleDelay } from '../interrupt';
 import type { RejectionExpectation } from '../judge';
 import { generateDpopKey } from '../signing';
 import { REFRESH_TOKEN_GRANT } from '../../oauth/protocol';
 import { BODY_CREDENTIALS_REFUSED } from './client-auth';
 import { check } from './define';
+import { SkipCheck } from '../skip';
 
-/** RFC 6749 §5.2 invalid_grant: the refresh token "is invalid, expired, revoked, … or was issued to another client". */
-const INVALID_GRANT: RejectionExpectation = { error: 'invalid_grant' };
 
 /** A refresh and when it went out and came back (the grace window is measured from them). */
 interface TimedRefresh {
@@ -36,6 +37,11 @@ async function refresh(ctx: CheckContext, held: Pick<HeldRefreshToken, 'refreshT
   return { exchange, sentAt, answeredAt: Date.now() };
 }
 
+/** How many kinds of refresh-capable client (confidential, public) the run has. */
+function refreshKinds(ctx: CheckContext): number {
+  return (['confidential', 'public'] as const).filter((k) => refreshClients(ctx, k).length > 0).length;
+}
+
 /** A fresh refresh token for a refresh-capable client (confidential first). */
 async function freshToken(ctx: CheckContext, kind: 'any' | 'confidential' | 'public' = 'any', scope?: string): Promise<HeldRefreshToken> {
   return obtainRefreshToken(ctx, refreshClient(ctx, kind), scope === undefined ? {} : { scope });
@@ -46,7 +52,6 @@ async function freshToken(ctx: CheckContext, kind: 'any' | 'confidential' | 'pub
  * the check when it did not (nothing retired to present again).
  */
 async function rotateOnce(ctx: CheckContext, held: HeldRefreshToken): Promise<{ rotation: TimedRefresh; successor: string } | undefined> {
-  if (ctx.config.grants.refreshToken.rotation === 'forbidden') ctx.skip('the configuration says the server never rotates refresh tokens (grants.refreshToken.rotation "forbidden")');
   const rotation = await refresh(ctx, held);
   if (!ctx.expectToken(rotation.exchange, { what: 'a refresh with a fresh refresh token' })) return undefined;
   const successor = refreshTokenOf(rotation.exchange);
@@ -58,8 +63,8 @@ async function rotateOnce(ctx: CheckContext, held: HeldRefreshToken): Promise<{ 
 async function outlastGrace(ctx: CheckContext, rotation: TimedRefresh): Promise<void> {
   const { grace, graceSeconds } = ctx.config.grants.refreshToken;
   if (grace === 'none') return;
-  const wait = rotation.answeredAt + graceSeconds * 1000 + 1000 - Date.now();
-  if (wait > 0) await interruptibleDelay(wait, ctx.session.signal);
+  const wait = rotation.answeredAt + graceSeconds * 1000 + WINDOW_MARGIN_MS - Date.now();
+  if (wait > 0) await interruptibleDelay(wait, ctx.session.checkSignal);
 }
 
 export const rtOk = check({
@@ -71,12 +76,23 @@ export const rtOk = check({
   requires: ['refresh_token'],
   async run(ctx) {
     // A confidential client and a public one (its token DPoP-bound) refresh differently: each kind configured is tried.
+    const skips: string[] = [];
     for (const kind of (['confidential', 'public'] as const).filter((k) => refreshClients(ctx, k).length > 0)) {
-      const held = await freshToken(ctx, kind);
+      let held: HeldRefreshToken;
+      try {
+        held = await freshToken(ctx, kind);
+      } catch (error) {
+        // One kind with nothing to refresh (RFC 6749 §4.1.4: a refresh token is optional) leaves the other judged.
+        if (!(error instanceof SkipCheck)) throw error;
+        skips.push(error.reason);
+        ctx.note(`${kind}: ${error.reason}`);
+        continue;
+      }
       const { exchange } = await refresh(ctx, held);
       const token = ctx.expectToken(exchange, { what: `a refresh by ${kind} client ${held.client.id}` });
       if (token) ctx.note(`${kind} client ${held.client.id}: ${token.tokenType} token`);
     }
+    if (skips.length > 0 && skips.length === refreshKinds(ctx)) ctx.skip(skips.join('; '));
   },
 });
 
@@ -112,8 +128,10 @@ export const rtReuseRevokesFamily = check({
   level: 'CONTRACT',
   reference: 'RFC 9700 §4.14.2; RFC 6749 §10.4',
   group: 'refresh-token',
-  requires: ['refresh_token'],
-  // Waits out the grace window (when there is one): beside the pool, not in one of its slots.
+  requires: ['refresh_token', 'rotation_required'],
+  // Its reuse may revoke more than its own family (a whole grant, every token of the client): alone, after the pool.
+  mode: 'ordered',
+  // It waits out the grace window.
   waits: true,
   async run(ctx) {
     const held = await freshToken(ctx);
@@ -142,8 +160,10 @@ export const rtGrace = check({
   level: 'CONTRACT',
   reference: 'RFC 9700 §4.14.2; attesto contract (grace window)',
   group: 'refresh-token',
-  requires: ['refresh_token'],
-  // Waits out the grace window (when there is one): beside the pool, not in one of its slots.
+  requires: ['refresh_token', 'rotation_required'],
+  // Its reuse may revoke more than its own family (a whole grant, every token of the client): alone, after the pool.
+  mode: 'ordered',
+  // It waits out the grace window.
   waits: true,
   async run(ctx) {
     const { grace, graceSeconds } = ctx.config.grants.refreshToken;
@@ -157,7 +177,7 @@ export const rtGrace = check({
     }
     // Judged only when the retry certainly arrived inside the window (the server opened it no earlier than the refresh was sent).
     const elapsed = retry.answeredAt - rotated.rotation.sentAt;
-    if (elapsed >= graceSeconds * 1000) ctx.skip(`the retry was answered ${(elapsed / 1000).toFixed(1)} s after the refresh was sent, not certainly inside the ${graceSeconds} s window: not judged`);
+    if (elapsed >= graceSeconds * 1000 - WINDOW_MARGIN_MS / 2) ctx.skip(`the retry was answered ${(elapsed / 1000).toFixed(1)} s after the refresh was sent, not certainly inside the ${graceSeconds} s window: not judged`);
     const retried = ctx.expectToken(retry.exchange, { what: `a retry with the rotated-out token within the ${graceSeconds} s grace window` });
     if (!retried) return;
     const again = refreshTokenOf(retry.exchange);
@@ -280,10 +300,22 @@ export const rtScopeNarrow = check({
     }
     const next = refreshTokenOf(first.exchange) ?? held.refreshToken;
     const full = granted.join(' ');
+    const which = next === held.refreshToken ? 'same' : 'successor';
     const again = await refresh(ctx, { ...held, refreshToken: next }, { scope: full });
-    if (ctx.expectToken(again.exchange, { what: `the ${next === held.refreshToken ? 'same' : 'successor'} refresh token asked for the original scope "${full}" after the narrowed refresh` })) {
-      ctx.note(`narrowed to "${narrow}", then the original "${full}" again`);
+    const restored = ctx.expectToken(again.exchange, { what: `the ${which} refresh token asked for the original scope "${full}" after the narrowed refresh` });
+    if (!restored) return;
+    // A scope member lacking part of the original says the refresh token lost it (§6: its scope "MUST be identical").
+    const issued = typeof restored.body.scope === 'string' ? scopeTokens(restored.body.scope) : scopeTokens(full);
+    const lost = granted.filter((g) => !issued.has(g));
+    if (lost.length > 0) {
+      ctx.finding('MUST', `the ${which} refresh token no longer carries the original scope: asked for "${full}", given ${JSON.stringify(restored.body.scope)} (lost ${lost.join(' ')})`, {
+        expected: `scope "${full}": a refresh token keeps the scope of the one it replaced (RFC 6749 §6)`,
+        received: `scope ${JSON.stringify(restored.body.scope)}`,
+        exchangeOf: again.exchange,
+      });
+      return;
     }
+    ctx.note(`narrowed to "${narrow}", then the original "${full}" again (given ${typeof restored.body.scope === 'string' ? JSON.stringify(restored.body.scope) : 'as asked: no scope member'})`);
   },
 });
 
@@ -299,6 +331,8 @@ export const rtPublicDpopBound = check({
   reference: 'RFC 9449 §5',
   group: 'refresh-token',
   requires: ['refresh_token', 'public_refresh_client', 'dpop'],
+  // A server may revoke a token presented without its key, and more with it: alone, after the pool.
+  mode: 'ordered',
   async run(ctx) {
     const otherKey = await generateDpopKey('ES256');
     const misuse = async (token: Pick<HeldRefreshToken, 'refreshToken' | 'client' | 'dpop'>, which: string) => {
@@ -330,7 +364,7 @@ export const rtRace = check({
   reference: 'RFC 6749 §6, §5.2; RFC 9700 §4.14.2',
   group: 'refresh-token',
   requires: ['refresh_token'],
-  // Alone, after the concurrent checks: its requests must be the only ones in flight.
+  // Alone, after the concurrent checks: its requests must be the only ones in flight (and its losers' reuse may revoke).
   mode: 'ordered',
   async run(ctx) {
     const held = await freshToken(ctx);
@@ -360,7 +394,10 @@ export const rtRace = check({
         lastLive = exchange;
       }
     }
-    if (live > 1) {
+    if (live > 1 && ctx.config.grants.refreshToken.rotation !== 'required') {
+      // RFC 6749 §6: the server "MAY revoke the old refresh token": without the promise of rotation, several live tokens are allowed.
+      ctx.note(`${successors.length} successors issued, ${live} still working (rotation ${ctx.config.grants.refreshToken.rotation}: the old token may stay valid)`);
+    } else if (live > 1) {
       ctx.finding('CONTRACT', `${RACE_WIDTH} concurrent refreshes of one token left ${live} live successors (of ${successors.length} issued): one token started ${live} families`, {
         expected: 'at most one successor that still works',
         received: `${live} working successors`,

@@ -17,7 +17,7 @@ import { importClientKey } from '../signing';
 import { DEFAULT_TIMEOUT_MS } from '../../oauth/limits';
 import { isLoopbackHost } from '../../oauth/loopback';
 import { CLIENT_CREDENTIALS_GRANT, DEFAULT_TOKEN_PATH, isBareOrigin, type TokenGrantType } from '../../oauth/protocol';
-import type { GrantCommand } from '../grant-sources';
+import { DEFAULT_COMMAND_TIMEOUT_MS, type GrantCommand } from '../grant-sources';
 import { capabilitiesOf, type Capability } from '../capabilities';
 import type { Profile } from '../types';
 import { resolveProxy, type ProxyRoute } from '../proxy';
@@ -54,6 +54,8 @@ export type GracePolicy = (typeof GRACE_POLICIES)[number];
 export interface ResolvedGrants {
   authorizationCode: {
     command?: GrantCommand;
+    /** How long the command may take (grants.authorizationCode.timeoutSeconds; default 60 s). */
+    timeoutMs: number;
     /** The scope codes are asked for; default the run's scope. */
     scope?: string;
     /** The server's code lifetime: enables code-expired. */
@@ -61,6 +63,7 @@ export interface ResolvedGrants {
   };
   refreshToken: {
     command?: GrantCommand;
+    timeoutMs: number;
     rotation: RotationPolicy;
     grace: GracePolicy;
     /** The grace window; 0 with grace `none`. */
@@ -113,7 +116,13 @@ const SECRET_MEMBERS = new Set(['secret', 'privateKey']);
 const validator = createSchemaValidator(conformanceConfigSchema, {
   // A proxy URL may carry a password: never shown either.
   isSecret: (segments) =>
-    segments[0] === 'clients' || segments[0] === 'headers' || segments[0] === 'unauthorizedClient' || segments[0] === 'proxy' || segments.some((s) => SECRET_MEMBERS.has(s)),
+    segments[0] === 'clients' ||
+    segments[0] === 'headers' ||
+    segments[0] === 'unauthorizedClient' ||
+    segments[0] === 'proxy' ||
+    // A code command's arguments may hold a test user's password.
+    (segments[0] === 'grants' && segments.includes('command')) ||
+    segments.some((s) => SECRET_MEMBERS.has(s)),
   patternWords: PATTERN_WORDS,
 });
 
@@ -274,6 +283,9 @@ async function resolveClient(client: ClientConfig, where: string, env: NodeJS.Pr
     headers: resolveHeaders(client.headers, `${where}.headers`, env),
     grantTypes: new Set(client.grantTypes ?? [CLIENT_CREDENTIALS_GRANT]),
   };
+  if (client.auth === 'none' && where === 'unauthorizedClient') {
+    throw new ConfigError('unauthorizedClient: a confidential client registered for no client_credentials grant; a public client (auth "none") cannot use client_credentials anyway');
+  }
   if (client.auth === 'none') {
     // RFC 6749 §2.1: a public client has no credential; RFC 6749 §4.4: client_credentials is for confidential clients only.
     if (client.secret !== undefined || client.secretEnv !== undefined || client.privateKey !== undefined) throw new ConfigError(`${where}: a public client (auth "none") has no secret or private key`);
@@ -341,8 +353,8 @@ export function resolveHeaders(headers: ConformanceConfig['headers'], where: str
   return out;
 }
 
-/** Token request parameters the suite writes itself (RFC 6749 §4.4.2, §2.3.1; RFC 7523 §2.2): not shapeable. */
-const GENERATED_PARAMS = new Set(['grant_type', 'scope', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type']);
+/** Token request parameters the suite writes itself (RFC 6749 §4.4.2, §4.1.3, §6, §2.3.1; RFC 7636 §4.5; RFC 7523 §2.2): not shapeable. */
+const GENERATED_PARAMS = new Set(['grant_type', 'scope', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'code', 'code_verifier', 'redirect_uri', 'refresh_token']);
 
 function resolveExtraParams(params: ConformanceConfig['extraParams']): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -364,18 +376,30 @@ function resolveGrants(grants: ConformanceConfig['grants']): ResolvedGrants {
   if (grace !== 'none' && refresh.rotation === 'forbidden') throw new ConfigError('grants.refreshToken: a grace window needs rotation (rotation "forbidden" never retires a token)');
   return {
     authorizationCode: {
-      ...(code.command !== undefined ? { command: code.command } : {}),
+      ...(code.command !== undefined ? { command: checkedCommand(code.command, 'grants.authorizationCode.command') } : {}),
+      timeoutMs: (code.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_MS / 1000) * 1000,
       ...(emptyToUndefined(code.scope) !== undefined ? { scope: code.scope } : {}),
       ...(code.lifetimeSeconds !== undefined ? { lifetimeSeconds: code.lifetimeSeconds } : {}),
     },
     refreshToken: {
-      ...(refresh.command !== undefined ? { command: refresh.command } : {}),
+      ...(refresh.command !== undefined ? { command: checkedCommand(refresh.command, 'grants.refreshToken.command') } : {}),
+      timeoutMs: (refresh.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_MS / 1000) * 1000,
       rotation: refresh.rotation ?? 'any',
       grace,
       graceSeconds: refresh.graceSeconds ?? 0,
       ...(emptyToUndefined(refresh.widerScope) !== undefined ? { widerScope: refresh.widerScope } : {}),
     },
   };
+}
+
+/** A command that can run: a line with something on it, or a program name and its arguments (none empty: a NUL or a blank would only fail later). */
+function checkedCommand(command: GrantCommand, where: string): GrantCommand {
+  if (typeof command === 'string') {
+    if (command.trim() === '') throw new ConfigError(`${where} is blank: give the command line that prints a code`);
+    return command;
+  }
+  if (command[0] === undefined || command[0].trim() === '') throw new ConfigError(`${where}[0] must name the program to run`);
+  return command;
 }
 
 async function loadPrivateKey(key: string | JWK, where: string, baseDir: string): Promise<JWK> {

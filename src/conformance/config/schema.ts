@@ -69,7 +69,7 @@ const clientSchema = {
     grantTypes: {
       type: 'array',
       description:
-        'The grants the server registers this client for and the suite uses it with (RFC 7591 §2 grant_types); default ["client_credentials"]. Add authorization_code (and refresh_token) for the checks of those grants (config "grants" says where codes come from).',
+        'The grants the server registers this client for and the suite uses it with (RFC 7591 §2 grant_types); default ["client_credentials"]. The list replaces the default: a client that also serves client_credentials lists it too. Add authorization_code (and refresh_token) for the checks of those grants (config "grants" says where codes come from).',
       minItems: 1,
       uniqueItems: true,
       items: { type: 'string', enum: TOKEN_GRANT_TYPES, description: 'A grant type.' },
@@ -141,9 +141,10 @@ const grantsSchema = {
       additionalProperties: false,
       properties: {
         command: commandSchema(
-          'Prints one fresh authorization code as JSON: {"code": "…", "code_verifier": "…", "redirect_uri": "…", "scope": "…"} (redirect_uri when the authorization request sent one; scope when it is not the one asked). Run once per code, with TOKEN_CONTRACT_CLIENT_ID (and TOKEN_CONTRACT_SCOPE when a scope is asked) in its environment; the code must have been issued for an S256 challenge of code_verifier. Its output and stderr are never shown: they carry credentials.',
+          'Prints one fresh authorization code as JSON: {"code": "…", "code_verifier": "…", "redirect_uri": "…", "scope": "…"} (redirect_uri when the authorization request sent one; scope when it is not the one asked). Run once per code in the config file\'s folder, with TOKEN_CONTRACT_CLIENT_ID (and TOKEN_CONTRACT_SCOPE when a scope is asked, TOKEN_CONTRACT_DPOP_JKT when the code will be redeemed with DPoP: bind it with dpop_jkt if the server wants, RFC 9449 §10) in its environment; the code must have been issued for an S256 challenge of code_verifier. Its output and stderr are never shown: they carry credentials. A command that fails ends the run (exit 2).',
         ),
         scope: { type: 'string', description: 'The scope codes are asked for (TOKEN_CONTRACT_SCOPE); default the run\'s scope.' },
+        timeoutSeconds: { type: 'integer', minimum: 1, maximum: 600, description: 'How long the command may take before it is killed (default 60).' },
         lifetimeSeconds: {
           type: 'integer',
           minimum: 1,
@@ -160,10 +161,12 @@ const grantsSchema = {
         command: commandSchema(
           'Prints one fresh refresh token of a confidential client as JSON: {"refresh_token": "…", "scope": "…"}, run once per token with TOKEN_CONTRACT_CLIENT_ID in its environment. Absent: refresh tokens come from redeemed authorization codes (always so for a public client: its token is bound to the DPoP key that redeemed the code, RFC 9449 §5).',
         ),
+        timeoutSeconds: { type: 'integer', minimum: 1, maximum: 600, description: 'How long the command may take before it is killed (default 60).' },
         rotation: {
           type: 'string',
           enum: ROTATION_POLICIES,
-          description: 'required: every refresh returns a new refresh token; forbidden: never; any (default): either (RFC 6749 §6: the server MAY issue a new one).',
+          description:
+            'required: every refresh returns a new refresh token and retires the old one (enables rt-reuse-revokes-family and rt-grace); forbidden: never a new one; any (default): either, and the old one may stay valid (RFC 6749 §6: the server MAY issue a new one, and MAY revoke the old).',
         },
         grace: {
           type: 'string',
@@ -174,7 +177,8 @@ const grantsSchema = {
         graceSeconds: { type: 'integer', minimum: 1, maximum: 600, description: 'The grace window in seconds (needed with grace same-successor or new-successor).' },
         widerScope: {
           type: 'string',
-          description: 'A scope the client may have but its refresh token was not granted (rt-scope-widen asks for it on top); default invalidScope.',
+          description:
+            'A scope the client may have but its refresh token was not granted: rt-scope-widen asks for it on top (default invalidScope); rt-scope-narrow asks its code for it too, to have two scopes to narrow.',
         },
       },
     },
@@ -264,7 +268,7 @@ export const conformanceConfigSchema = {
       ],
     },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000, description: 'Per-request timeout in milliseconds (default 10000).' },
-    concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Checks run at once (default 4).' },
+    concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Checks run at once (default 4); code-expired, which mostly waits out the code lifetime, runs beside them.' },
     allowInsecureHttp: { type: 'boolean', description: 'Allow plain http:// to a non-loopback host (RFC 6749 §3.2 requires TLS; default false).' },
     caFile: {
       type: 'string',

@@ -95,6 +95,8 @@ export const DEFECTS = [
   'refuseNarrow',
   /** After a narrowed refresh, the successor carries only the narrowed scope. */
   'narrowSuccessor',
+  /** As narrowSuccessor, and a wider request later is answered with the narrowed scope instead of refused. */
+  'narrowSuccessorSilently',
   /** Public clients' refresh tokens are not bound to a DPoP key. */
   'unboundPublicRefresh',
   /** The refresh token a public client gets with its code is not bound; its successors are, to the key of the refresh that got them. */
@@ -375,7 +377,7 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
     }
     const scopes = grantedScopes(client, record, requestedScope);
     const jkt = record.jkt ?? (client.secret === undefined && !defect('unboundPublicRefresh') ? proof?.jkt : undefined);
-    const successorScopes = defect('narrowSuccessor') ? scopes : record.scopes;
+    const successorScopes = defect('narrowSuccessor') || defect('narrowSuccessorSilently') ? scopes : record.scopes;
     // What was read: a retry in the grace window, or a first use.
     const graceSuccessor = record.rotated?.successor;
     const answer = (refreshToken: string | undefined) => tokenResponse(scopes, proof, refreshToken, defect('refreshBearerTokenType'));
@@ -396,6 +398,7 @@ export async function startLifecycleServer(options: LifecycleServerOptions = {})
     if (requested === undefined) return record.scopes;
     const asked = scopeList(requested);
     const beyond = asked.filter((s) => !record.scopes.includes(s));
+    if (beyond.length > 0 && defect('narrowSuccessorSilently')) return asked.filter((s) => record.scopes.includes(s));
     if (beyond.length > 0 && !(defect('allowWiden') && beyond.every((s) => client.scopes.includes(s)))) {
       throw new OAuthError(400, 'invalid_scope', 'the requested scope exceeds the scope of the refresh token');
     }
