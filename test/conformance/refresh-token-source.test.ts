@@ -7,7 +7,7 @@
  * skipped with their reasons.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { referenceTargetConfig, runConformance, type RefreshTokenSource } from '../../src/conformance';
+import { CHECKS, referenceTargetConfig, runConformance, type RefreshTokenSource } from '../../src/conformance';
 import { DEFAULT_RUN_SERVER } from '../../src/conformance/reference-run';
 import { authorizeWithReferenceServer, tokenEndpoint } from '../../src/harness';
 import { createReferenceServer, type ReferenceServer } from '../../src/server';
@@ -28,17 +28,19 @@ describe('refresh tokens from a refresh token source', () => {
       const res = await tokenEndpoint(server.server, { client: { id: clientId, secret: info.secret!, auth: 'client_secret_basic' } }).authorizationCode(grant).expect(200);
       return { refreshToken: res.body.refresh_token as string, scope: res.body.scope as string };
     };
-    const report = await runConformance({ ...referenceTargetConfig(server), only: ['authorization-code', 'refresh-token'] }, { grantSources: { refreshToken } });
+    // The checks that wait out the windows are the same whatever the source: left out, they would only cost seconds.
+    const waiting = CHECKS.filter((c) => c.waits === true).map((c) => c.id);
+    const report = await runConformance({ ...referenceTargetConfig(server), only: ['authorization-code', 'refresh-token'], skip: waiting }, { grantSources: { refreshToken } });
     const status = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
     const skipped = report.checks.filter((c) => c.status === 'skipped');
     expect(skipped.map((c) => c.id).sort()).toEqual(
-      ['code-expired', 'code-ok', 'code-other-client', 'code-redirect', 'code-reuse', 'pkce-missing', 'pkce-plain', 'pkce-wrong', 'rt-public-dpop-bound'].sort(),
+      ['code-ok', 'code-other-client', 'code-redirect', 'code-reuse', 'pkce-missing', 'pkce-plain', 'pkce-wrong', 'rt-public-dpop-bound'].sort(),
     );
     expect(report.checks.find((c) => c.id === 'code-ok')!.message).toMatch(/source of codes/);
     expect(report.checks.find((c) => c.id === 'rt-public-dpop-bound')!.message).toMatch(/public client \(auth "none"\)/);
     expect(Object.entries(status).filter(([, s]) => s !== 'passed' && s !== 'skipped')).toEqual([]);
     // Every token came from the source, for the confidential client only.
-    expect(asked.length).toBeGreaterThan(8);
+    expect(asked.length).toBeGreaterThanOrEqual(7); // one per check that refreshes at least
     expect(new Set(asked)).toEqual(new Set(['code-client']));
   });
 });
