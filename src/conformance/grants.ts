@@ -8,7 +8,6 @@
  * Everything a source gives and every token the server answers with is a
  * secret of the run (the session's SecretSet) before a check can print it.
  */
-import { GrantSourceError } from '../errors';
 import { NotJudged } from './skip';
 import { isPlainObject } from '../oauth/guards';
 import { jwkThumbprint } from '../oauth/keys';
@@ -118,8 +117,9 @@ export async function sendCode(ctx: CheckContext, held: HeldCode, options: CodeR
   const exchange = await ctx.send(codeDraft(ctx, held, options));
   const lifetime = ctx.config.grants.authorizationCode.lifetimeSeconds;
   const age = Date.now() - held.obtainedAt;
-  if (lifetime !== undefined && age >= lifetime * 1000) {
-    throw new NotJudged(`a code was answered ${(age / 1000).toFixed(1)} s after the source gave it, past its ${lifetime} s lifetime (the request waited its turn under rate, or the source is slow): not judged`);
+  // Within the margin of the end too: the server's clock started before the source returned, and may count whole seconds.
+  if (lifetime !== undefined && age >= lifetime * 1000 - Math.min(WINDOW_MARGIN_MS, (lifetime * 1000) / 2)) {
+    throw new NotJudged(`a code was answered ${(age / 1000).toFixed(1)} s after the source gave it, too near or past its ${lifetime} s lifetime (the request waited its turn under rate, or the source is slow): not judged`);
   }
   return exchange;
 }
@@ -200,7 +200,8 @@ export async function obtainRefreshToken(ctx: CheckContext, client: ResolvedClie
     return { refreshToken: issued.refreshToken, client, ...(issued.scope !== undefined ? { scope: issued.scope } : {}), dpop };
   }
   const { held, exchange, token } = await redeemFreshCode(ctx, client, { ...options, dpop, what: 'the redemption of a fresh authorization code (to get a refresh token)' });
-  if (!token) throw new GrantSourceError('could not get a refresh token: the authorization code was not redeemed (see the finding)');
+  // The refusal is the server's (a finding already says so): the check ends, judged on it.
+  if (!token) return ctx.skip('could not get a refresh token: the authorization code was not redeemed (see the finding)');
   const refreshToken = token.body.refresh_token;
   if (typeof refreshToken !== 'string' || refreshToken === '') {
     return ctx.skip(`the server issued no refresh_token when ${client.id} redeemed a code (RFC 6749 §4.1.4: optional); nothing to refresh`);

@@ -104,8 +104,8 @@ export function formatConsoleSummary(unsafe: ConformanceReport, paint: (code: st
   const row = (cells: Array<string | number>) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join('  ');
   lines.push(row(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(row));
   if (summary.expectedFailures + summary.unexpectedPasses > 0) lines.push('xfail: listed in the expected failures and still failing; xpass: listed but passing now (remove it from the list)');
-  if (summary.inconclusive > 0) lines.push('inconclusive: the target answered 429 or 503 even after one resend, so the check has no verdict');
-  const limitedNote = rateLimitNote(summary);
+  if (summary.inconclusive > 0) lines.push('inconclusive: no verdict: the target answered 429 or 503 even after one resend, or what came back cannot be judged (each check\'s line says why)');
+  const limitedNote = rateLimitNote(summary, rateLimitedCount(report));
   if (limitedNote) lines.push(paint('33', limitedNote));
   const stopped = interruptedNote(report);
   if (stopped) lines.push(paint('33', stopped));
@@ -120,11 +120,16 @@ export function formatConsoleSummary(unsafe: ConformanceReport, paint: (code: st
 /** Above this share of the checks that ran, the summary suggests a lower concurrency. */
 export const RATE_LIMIT_NOTE_SHARE = 0.1;
 
+/** How many inconclusive checks were rate limited (RateLimited's message; the others could not be judged for another reason). */
+export function rateLimitedCount(report: Pick<ConformanceReport, 'checks'>): number {
+  return report.checks.filter((c) => c.status === 'inconclusive' && c.message.startsWith('rate limited')).length;
+}
+
 /** One line when more than RATE_LIMIT_NOTE_SHARE of the checks that ran were rate limited (inconclusive). */
-export function rateLimitNote(summary: ConformanceReport['summary']): string | undefined {
+export function rateLimitNote(summary: ConformanceReport['summary'], rateLimited = summary.inconclusive): string | undefined {
   const ran = summary.total - summary.skipped;
-  if (summary.inconclusive === 0 || summary.inconclusive <= ran * RATE_LIMIT_NOTE_SHARE) return undefined;
-  const n = summary.inconclusive;
+  if (rateLimited === 0 || rateLimited <= ran * RATE_LIMIT_NOTE_SHARE) return undefined;
+  const n = rateLimited;
   return `${n} check${n === 1 ? ' was' : 's were'} rate limited (429 or 503 even after one resend): pace the run with --rate N, N requests per second below the server's limit (or a lower --concurrency)`;
 }
 

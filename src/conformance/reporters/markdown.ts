@@ -1,7 +1,7 @@
 /** Markdown for a CI job summary (e.g. $GITHUB_STEP_SUMMARY). */
 import type { ConformanceReport } from '../types';
 import { sharedCauses } from './causes';
-import { rateLimitNote } from './console';
+import { rateLimitNote, rateLimitedCount } from './console';
 import { fencedBlock, markdownText, printableValue } from './safe-text';
 import { STATUS_LABEL, findingLines, interruptedNote, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
@@ -31,7 +31,7 @@ export function formatMarkdown(unsafe: ConformanceReport): string {
     `| **total** | ${summary.passed} | ${summary.failed} | ${summary.warned} | ${summary.skipped} | ${summary.expectedFailures} | ${summary.unexpectedPasses} | ${summary.inconclusive} |`,
     '',
   ];
-  const limitedNote = rateLimitNote(summary);
+  const limitedNote = rateLimitNote(summary, rateLimitedCount(report));
   if (limitedNote) out.push(`> ${limitedNote}`, '');
   const stopped = interruptedNote(report);
   if (stopped) out.push(`> ${stopped}`, '');
