@@ -197,7 +197,9 @@ export async function obtainRefreshToken(ctx: CheckContext, client: ResolvedClie
     const scope = options.scope ?? codeScope(ctx);
     const issued = await refreshTokenFrom(source, { clientId: client.id, ...(scope !== undefined ? { scope } : {}) }, sourceName(ctx, 'refreshToken'), { signal: ctx.session.checkSignal, timeoutMs: ctx.config.grants.refreshToken.timeoutMs });
     ctx.session.secrets.add(issued.refreshToken);
-    return { refreshToken: issued.refreshToken, client, ...(issued.scope !== undefined ? { scope: issued.scope } : {}), dpop };
+    // Without a scope in its answer, the token has the scope it was asked for (as a code's does, RFC 6749 §3.3).
+    const granted = issued.scope ?? scope;
+    return { refreshToken: issued.refreshToken, client, ...(granted !== undefined ? { scope: granted } : {}), dpop };
   }
   const { held, exchange, token } = await redeemFreshCode(ctx, client, { ...options, dpop, what: 'the redemption of a fresh authorization code (to get a refresh token)' });
   // The refusal is the server's (a finding already says so): the check ends, judged on it.
