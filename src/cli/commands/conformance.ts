@@ -26,8 +26,14 @@ the attesto contract) and reports, check by check, where the endpoint departs.
 Without --url it starts the reference server on an ephemeral loopback port
 and runs every check against it: the server requires DPoP nonces, so the
 nonce checks run too, and dpop-disabled runs against a second reference
-server with DPoP switched off. Only tls is skipped (the servers speak plain
-http on loopback).
+server with DPoP switched off; the authorization_code and refresh_token
+checks get their codes from its test-only /authorize. Only tls is skipped
+(the servers speak plain http on loopback).
+
+The authorization_code and refresh_token checks of a --url target need a
+config file: clients with "grantTypes", and "grants" with the command that
+prints a fresh code (see the README, or the JSON Schema shipped as
+conformance.schema.json).
 
 Target and client:
   --url URL                     token endpoint URL (https://; http:// only for loopback);
@@ -102,13 +108,16 @@ reproduces it (fill in the <PLACEHOLDERS>), then a table by level.
   WARN   a SHOULD or MAY departure, or a CONTRACT one under --profile rfc
   SKIP   the check needs something the configuration lacks (the reason is shown)
   XFAIL  listed in --expect-failures and still failing (does not fail the run)
+  INCON  no verdict: rate limited (429/503 after one resend), or what came
+         back cannot be judged (a code answered past its lifetime)
   XPASS  listed in --expect-failures but passing now: remove it from the list.
          It does not fail the run here (exit 0); in the Jest entry
          (describeTokenEndpointConformance) the same check is test.failing,
          so there it fails the test run until it is removed from the list
 
 Exit codes: 0 no failing check, 1 at least one failing check, 2 usage or
-configuration error, or a target or proxy that cannot be reached (one line on stderr).
+configuration error, a target or proxy that cannot be reached, or a code or
+refresh token source that failed (one line on stderr).
 `,
   options: {
     url: { type: 'string' },
