@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     console.log(`  peak RSS during the runs                ${mb(peakRss)}  (${mb(baselineRss)} before the first run, TypeScript transpiler included)`);
     console.log(`  ${requests} plain fetch requests (floor)        ${floorMs.toFixed(1)} ms`);
     console.log(`  suite / floor                           ${(suiteMs / floorMs).toFixed(2)}x   (target <= 2x)`);
-    console.log(`  default run (starts the servers too)    ${median(defaultRuns).toFixed(1)} ms   (target < 2000 ms; reference server + DPoP-off companion; without ${waiting.join(', ')}, which wait 6-7 s)`);
+    console.log(`  default run (starts the servers too)    ${median(defaultRuns).toFixed(1)} ms   (target < 2000 ms; reference server + DPoP-off companion; without ${waiting.join(', ')}, which wait out the 5 s code lifetime and the 3 s grace window)`);
     console.log(`  lifecycle checks alone                  ${median(lifecycleRuns).toFixed(1)} ms  (${CHECKS.filter((c) => (c.group === 'authorization-code' || c.group === 'refresh-token') && !waiting.includes(c.id)).length} checks, ${lifecycleRequests} token requests plus a GET /authorize per code)`);
   } finally {
     await server.close();
