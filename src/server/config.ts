@@ -333,6 +333,8 @@ export interface ResolvedServerConfig {
   readonly issuer?: string;
   readonly audience?: string;
   readonly clock: () => number;
+  /** The grants the token endpoint serves: those it implements that some client is registered for; any other is unsupported_grant_type. */
+  readonly grantTypes: ReadonlySet<string>;
 }
 
 export { ServerConfigError };
@@ -399,11 +401,15 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
   if (dpop.enabled === false && dpop.requireNonce === true) throw new ServerConfigError('dpop.requireNonce needs DPoP enabled');
   if (config.issuer !== undefined) absoluteHttpUrl(config.issuer, 'issuer');
   const refresh = config.refreshTokens ?? {};
+  const dpopEnabled = dpop.enabled ?? true;
+  const registeredGrants = new Set([...clients.values()].flatMap((client) => [...client.grantTypes]));
+  // In the server's order, and only those it implements (a client may be registered for others).
+  const grantTypes = new Set<string>(SUPPORTED_GRANT_TYPES.filter((grant) => registeredGrants.has(grant)));
   return Object.freeze({
     clients,
     scopes: knownScopes,
     tokenLifetimeSeconds: config.tokenLifetimeSeconds ?? 900,
-    dpopEnabled: dpop.enabled ?? true,
+    dpopEnabled,
     requireNonce: dpop.requireNonce ?? false,
     iatWindowSeconds: dpop.iatWindowSeconds ?? 60,
     nonceLifetimeSeconds: dpop.nonceLifetimeSeconds ?? 300,
@@ -422,7 +428,18 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
     issuer: config.issuer,
     audience: config.audience,
     clock: config.clock ?? Date.now,
+    grantTypes,
   });
+}
+
+/** The token endpoint authentication methods the server accepts: those some client is registered with (`none` for a public client). */
+export function acceptedAuthMethods(clients: ReadonlyMap<string, RegisteredClient>): Set<string> {
+  const methods = new Set<string>();
+  for (const client of clients.values()) {
+    client.authMethods.forEach((m) => methods.add(m));
+    if (client.isPublic) methods.add('none');
+  }
+  return methods;
 }
 
 /**

@@ -13,7 +13,7 @@
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, DPOP_NONCE_HEADER, JSON_MEDIA_TYPE, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT } from '../oauth/protocol';
+import { AUTHORIZATION_CODE_GRANT, DPOP_NONCE_HEADER, JSON_MEDIA_TYPE, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT } from '../oauth/protocol';
 import type { BearerTokenResponse, DPoPTokenResponse } from '../openapi';
 import type { AccessTokenSigner } from './access-token';
 import type { AuthorizationCodes } from './authorization-code';
@@ -42,9 +42,6 @@ export interface TokenEndpointContext {
   codes: AuthorizationCodes;
   refreshTokens: RefreshTokens;
 }
-
-/** The grants of the token endpoint (RFC 6749 §4.4, §4.1.3, §6). */
-const GRANT_TYPES: ReadonlySet<string> = new Set([CLIENT_CREDENTIALS_GRANT, AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT]);
 
 /** What a grant settles before the token is signed. */
 interface Issuance {
@@ -82,7 +79,8 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
 
     const grantType = params.get(OAUTH_PARAMETERS.grantType);
     if (grantType === undefined) throw invalidRequest('missing grant_type');
-    if (!GRANT_TYPES.has(grantType)) throw new TokenEndpointError('unsupported_grant_type', `unsupported grant_type ${echo(grantType)}`);
+    // Served: implemented and some client registered for it, as the metadata's grant_types_supported says.
+    if (!context.config.grantTypes.has(grantType)) throw new TokenEndpointError('unsupported_grant_type', `unsupported grant_type ${echo(grantType)}`);
     // RFC 6749 §5.2: a grant the client is not registered for is unauthorized_client (a public client never has client_credentials, §4.4).
     if (!client.grantTypes.has(grantType)) throw new TokenEndpointError('unauthorized_client', `client is not authorized to use the ${grantType} grant`);
 

@@ -8,12 +8,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, CODE_RESPONSE_TYPE, PKCE_S256 } from '../oauth/protocol';
 import type { JWK } from 'jose';
 import { AuthorizationCodes } from './authorization-code';
 import { AUTHORIZE_PATH, handleAuthorizeRequest } from './authorize';
-import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, SUPPORTED_GRANT_TYPES, ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
-import { ACCESS_TOKEN_ALG, createAccessTokenSigner } from './access-token';
+import { ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
+import { createAccessTokenSigner } from './access-token';
+import { authorizationServerMetadata } from './metadata';
 import { prepareStandInKeys } from './client-assertion';
 import { answerClientError, handleExpectation, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
@@ -117,13 +117,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
       clock: resolved.clock,
     }),
   };
-  metadata = authorizationServerMetadata({
-    issuer,
-    tokenEndpoint: issuerEndpoint,
-    authorizationEndpoint: `${issuerBase}${AUTHORIZE_PATH}`,
-    jwksUri: `${issuerBase}${JWKS_PATH}`,
-    config: resolved,
-  });
+  metadata = authorizationServerMetadata({ issuer, tokenEndpoint: issuerEndpoint, authorizationEndpoint: `${issuerBase}${AUTHORIZE_PATH}`, jwksUri: `${issuerBase}${JWKS_PATH}` }, resolved);
 
   let closing: Promise<void> | undefined;
   return {
@@ -167,43 +161,6 @@ async function route(req: IncomingMessage, res: ServerResponse, config: Resolved
     return sendJson(res, 405, { error: 'invalid_request', error_description: 'GET only' }, { Allow: 'GET, HEAD' });
   }
   sendJson(res, 404, { error: 'invalid_request', error_description: 'not found' });
-}
-
-/**
- * RFC 8414 §2 metadata, so clients can discover what this server supports:
- * the grants and authentication methods its registered clients use (a
- * server whose clients all use client_credentials describes itself as
- * before), and with authorization_code the authorization endpoint, the
- * `code` response type and PKCE S256 only (RFC 7636 §4.4.1, RFC 8414 §2
- * code_challenge_methods_supported).
- */
-function authorizationServerMetadata(where: { issuer: string; tokenEndpoint: string; authorizationEndpoint: string; jwksUri: string; config: ResolvedServerConfig }): Record<string, unknown> {
-  const { config } = where;
-  const methods = new Set<string>();
-  // client_credentials is always advertised, as before; the other grants when a client is registered for them.
-  const grants = new Set<string>([CLIENT_CREDENTIALS_GRANT]);
-  for (const client of config.clients.values()) {
-    client.authMethods.forEach((m) => methods.add(m));
-    if (client.isPublic) methods.add('none');
-    client.grantTypes.forEach((grant) => grants.add(grant));
-  }
-  // In the server's order, and only those it implements (a client may be registered for others).
-  const grantTypes = SUPPORTED_GRANT_TYPES.filter((grant) => grants.has(grant));
-  const codeFlow = grants.has(AUTHORIZATION_CODE_GRANT);
-  return {
-    issuer: where.issuer,
-    ...(codeFlow ? { authorization_endpoint: where.authorizationEndpoint } : {}),
-    token_endpoint: where.tokenEndpoint,
-    jwks_uri: where.jwksUri,
-    ...(codeFlow ? { response_types_supported: [CODE_RESPONSE_TYPE] } : {}),
-    grant_types_supported: grantTypes,
-    ...(codeFlow ? { code_challenge_methods_supported: [PKCE_S256] } : {}),
-    token_endpoint_auth_methods_supported: [...methods],
-    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
-    scopes_supported: [...config.scopes],
-    ...(config.dpopEnabled ? { dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS] } : {}),
-    access_token_signing_alg_values_supported: [ACCESS_TOKEN_ALG],
-  };
 }
 
 /** A host as it appears in a URL; wildcard addresses are reached through loopback. */
