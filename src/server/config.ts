@@ -157,6 +157,46 @@ const refreshTokensSchema = {
   },
 } as const;
 
+/** Token endpoint authentication method names a metadata lie may use (RFC 8414 §2, the IANA OAuth registry). */
+export const METADATA_AUTH_METHOD_NAMES = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'] as const;
+
+/**
+ * Test only: one way the RFC 8414 metadata document departs from what the
+ * server does, so a metadata check can be shown to catch it. Exactly one
+ * member; only the document changes, never the token endpoint's behaviour.
+ */
+const metadataLieSchema = {
+  type: 'object',
+  description:
+    'TEST ONLY: make the RFC 8414 metadata document lie in exactly one way (one member), to exercise metadata checks. Only the served document changes; the token endpoint behaves as without it. Never set this on a server anyone relies on.',
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+  properties: {
+    advertiseAuthMethod: {
+      type: 'string',
+      enum: METADATA_AUTH_METHOD_NAMES,
+      description: 'Add to token_endpoint_auth_methods_supported a method the token endpoint refuses (no client is registered with it), e.g. client_secret_jwt.',
+    },
+    hideAuthMethod: {
+      type: 'string',
+      enum: METADATA_AUTH_METHOD_NAMES,
+      description: 'Leave out of token_endpoint_auth_methods_supported a method the token endpoint accepts (some client is registered with it), e.g. client_secret_post.',
+    },
+    advertiseDpopAlg: {
+      type: 'string',
+      minLength: 1,
+      description: 'Add to dpop_signing_alg_values_supported an algorithm DPoP proofs are refused with, e.g. ES256K (needs DPoP enabled).',
+    },
+    advertiseGrant: {
+      type: 'string',
+      minLength: 1,
+      description: 'Add to grant_types_supported a grant the token endpoint answers with unsupported_grant_type, e.g. urn:ietf:params:oauth:grant-type:device_code.',
+    },
+    issuer: { type: 'string', format: 'uri', description: 'Serve this issuer in the document instead of the real one (RFC 8414 §3.3 says a client must then refuse the document).' },
+  },
+} as const;
+
 /**
  * The reference server's configuration as a JSON Schema (draft-07): what a
  * `serve --config` file, `serve` flags and a programmatic config may say,
@@ -227,6 +267,7 @@ export const referenceServerConfigSchema = {
     path: { type: 'string', pattern: PATH_PATTERN, description: 'Token endpoint path. Default /oauth/token.' },
     host: { type: 'string', minLength: 1, pattern: HOST_PATTERN, description: 'Listen address; default 127.0.0.1.' },
     port: { type: 'integer', minimum: 0, maximum: 65_535, description: 'Listen port; default 0 (ephemeral).' },
+    metadataLie: metadataLieSchema,
   },
 } as const;
 
@@ -240,6 +281,8 @@ export type ReferenceClientConfig = Omit<FromSchema<typeof clientSchema>, 'jwks'
 
 export type ReferenceDpopConfig = FromSchema<typeof dpopSchema>;
 export type ReferenceRefreshTokenConfig = FromSchema<typeof refreshTokensSchema>;
+/** Test only: one lie in the metadata document (see `metadataLieSchema`). */
+export type ReferenceMetadataLie = FromSchema<typeof metadataLieSchema>;
 
 export type ReferenceServerConfig = Omit<SchemaServerConfig, 'clients' | '$schema'> & {
   clients?: ReferenceClientConfig[];
@@ -264,9 +307,22 @@ const validator = createSchemaValidator(referenceServerConfigSchema, {
  */
 export function checkServerConfigSchema(config: unknown): SchemaProblem | undefined {
   // Only a function is the clock; a file's "clock" (never a function) is an unknown member.
-  if (!isObject(config) || typeof config.clock !== 'function') return validator.check(config);
-  const { clock: _notJson, ...json } = config;
-  return validator.check(json);
+  const json = isObject(config) && typeof config.clock === 'function' ? (({ clock: _notJson, ...rest }) => rest)(config) : config;
+  const problem = validator.check(json);
+  return problem?.instancePath === '/metadataLie' ? (metadataLieCountProblem(json) ?? problem) : problem;
+}
+
+/** `metadataLie` with no member or more than one, in words that name them (the schema's min/maxProperties, said clearly). */
+function metadataLieCountProblem(config: unknown): SchemaProblem | undefined {
+  const lie: unknown = isObject(config) ? config.metadataLie : undefined;
+  if (!isObject(lie)) return undefined;
+  const members = Object.keys(lie);
+  if (members.length === 1) return undefined;
+  const problem =
+    members.length === 0
+      ? `names no lie: give exactly one of ${Object.keys(metadataLieSchema.properties).join(', ')}`
+      : `tells one lie at a time: give one of ${members.map((m) => JSON.stringify(m)).join(', ')}, not ${members.length === 2 ? 'both' : 'several'}`;
+  return { instancePath: '/metadataLie', path: 'metadataLie', kind: 'object', problem };
 }
 
 /** Throws a `ServerConfigError` for the first schema problem, the message starting with `where` (`config`, a file name). */
@@ -335,6 +391,8 @@ export interface ResolvedServerConfig {
   readonly clock: () => number;
   /** The grants the token endpoint serves: those it implements that some client is registered for; any other is unsupported_grant_type. */
   readonly grantTypes: ReadonlySet<string>;
+  /** Test only: the one lie the metadata document tells (config `metadataLie`), checked to be one. */
+  readonly metadataLie?: Readonly<ReferenceMetadataLie>;
 }
 
 export { ServerConfigError };
@@ -405,6 +463,7 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
   const registeredGrants = new Set([...clients.values()].flatMap((client) => [...client.grantTypes]));
   // In the server's order, and only those it implements (a client may be registered for others).
   const grantTypes = new Set<string>(SUPPORTED_GRANT_TYPES.filter((grant) => registeredGrants.has(grant)));
+  if (config.metadataLie !== undefined) checkMetadataLie(config.metadataLie, { clients, grantTypes, dpopEnabled, issuer: config.issuer });
   return Object.freeze({
     clients,
     scopes: knownScopes,
@@ -429,6 +488,7 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
     audience: config.audience,
     clock: config.clock ?? Date.now,
     grantTypes,
+    ...(config.metadataLie !== undefined ? { metadataLie: Object.freeze({ ...config.metadataLie }) } : {}),
   });
 }
 
@@ -440,6 +500,35 @@ export function acceptedAuthMethods(clients: ReadonlyMap<string, RegisteredClien
     if (client.isPublic) methods.add('none');
   }
   return methods;
+}
+
+/**
+ * A lie must be one: what it advertises is refused, what it hides is
+ * accepted, its issuer is not the configured one. (An issuer left to the
+ * server's origin is compared once the port is known, in createReferenceServer.)
+ */
+function checkMetadataLie(
+  lie: ReferenceMetadataLie,
+  server: { clients: ReadonlyMap<string, RegisteredClient>; grantTypes: ReadonlySet<string>; dpopEnabled: boolean; issuer: string | undefined },
+): void {
+  const methods = acceptedAuthMethods(server.clients);
+  const noLie = (member: string, why: string) => new ServerConfigError(`metadataLie.${member} is no lie: ${why}`);
+  if (lie.advertiseAuthMethod !== undefined && methods.has(lie.advertiseAuthMethod)) {
+    throw noLie('advertiseAuthMethod', `${JSON.stringify(lie.advertiseAuthMethod)} is accepted (a client is registered with it); name a method no client uses, e.g. client_secret_jwt`);
+  }
+  if (lie.hideAuthMethod !== undefined && !methods.has(lie.hideAuthMethod)) {
+    throw noLie('hideAuthMethod', `${JSON.stringify(lie.hideAuthMethod)} is not accepted anyway (no client is registered with it); name one of ${[...methods].join(', ')}`);
+  }
+  if (lie.advertiseDpopAlg !== undefined) {
+    if (!server.dpopEnabled) throw noLie('advertiseDpopAlg', 'DPoP is disabled, so no DPoP algorithms are advertised; enable it or choose another lie');
+    if ((DPOP_ALGORITHMS as readonly string[]).includes(lie.advertiseDpopAlg)) {
+      throw noLie('advertiseDpopAlg', `${JSON.stringify(lie.advertiseDpopAlg)} is accepted for DPoP proofs (accepted: ${DPOP_ALGORITHMS.join(', ')}); name one that is refused, e.g. ES256K`);
+    }
+  }
+  if (lie.advertiseGrant !== undefined && server.grantTypes.has(lie.advertiseGrant)) {
+    throw noLie('advertiseGrant', `${JSON.stringify(lie.advertiseGrant)} is served (a client is registered for it); name one answered with unsupported_grant_type`);
+  }
+  if (lie.issuer !== undefined && server.issuer !== undefined && lie.issuer === server.issuer) throw noLie('issuer', 'it is the configured issuer');
 }
 
 /**

@@ -11,6 +11,7 @@ export {
   type ClientAuthMethod as ReferenceClientAuthMethod,
   type ReferenceDpopConfig,
   type ReferenceRefreshTokenConfig,
+  type ReferenceMetadataLie,
   type ReferenceClientConfig,
   type ReferenceClientInfo,
   type ReferenceServerConfig,

@@ -14,10 +14,13 @@
  * - with authorization_code: the authorization endpoint, the `code`
  *   response type and PKCE S256 only (RFC 7636 §4.4.1);
  * - `scopes_supported`: the server's scopes.
+ *
+ * Test only, config `metadataLie` changes exactly one member of the
+ * document (`applyMetadataLie`); the behaviour stays as it is.
  */
 import { AUTHORIZATION_CODE_GRANT, CODE_RESPONSE_TYPE, PKCE_S256 } from '../oauth/protocol';
 import { ACCESS_TOKEN_ALG } from './access-token';
-import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, acceptedAuthMethods, type ResolvedServerConfig } from './config';
+import { CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, acceptedAuthMethods, type ReferenceMetadataLie, type ResolvedServerConfig } from './config';
 
 export interface MetadataEndpoints {
   issuer: string;
@@ -51,3 +54,15 @@ export function authorizationServerMetadata(where: MetadataEndpoints, config: Re
   };
 }
 
+/** Test only: the document with the one configured lie told (resolveServerConfig checked it is one). */
+export function applyMetadataLie(metadata: Record<string, unknown>, lie: Readonly<ReferenceMetadataLie> | undefined): Record<string, unknown> {
+  if (lie === undefined) return metadata;
+  const out = { ...metadata };
+  const list = (member: string): string[] => (Array.isArray(out[member]) ? [...(out[member] as string[])] : []);
+  if (lie.advertiseAuthMethod !== undefined) out.token_endpoint_auth_methods_supported = [...list('token_endpoint_auth_methods_supported'), lie.advertiseAuthMethod];
+  if (lie.hideAuthMethod !== undefined) out.token_endpoint_auth_methods_supported = list('token_endpoint_auth_methods_supported').filter((m) => m !== lie.hideAuthMethod);
+  if (lie.advertiseDpopAlg !== undefined) out.dpop_signing_alg_values_supported = [...list('dpop_signing_alg_values_supported'), lie.advertiseDpopAlg];
+  if (lie.advertiseGrant !== undefined) out.grant_types_supported = [...list('grant_types_supported'), lie.advertiseGrant];
+  if (lie.issuer !== undefined) out.issuer = lie.issuer;
+  return out;
+}

@@ -13,7 +13,7 @@ import { AuthorizationCodes } from './authorization-code';
 import { AUTHORIZE_PATH, handleAuthorizeRequest } from './authorize';
 import { ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
 import { createAccessTokenSigner } from './access-token';
-import { authorizationServerMetadata } from './metadata';
+import { applyMetadataLie, authorizationServerMetadata } from './metadata';
 import { prepareStandInKeys } from './client-assertion';
 import { answerClientError, handleExpectation, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
@@ -117,7 +117,15 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
       clock: resolved.clock,
     }),
   };
-  metadata = authorizationServerMetadata({ issuer, tokenEndpoint: issuerEndpoint, authorizationEndpoint: `${issuerBase}${AUTHORIZE_PATH}`, jwksUri: `${issuerBase}${JWKS_PATH}` }, resolved);
+  if (resolved.metadataLie?.issuer === issuer) {
+    // Only now is the issuer known when it is the server's origin (an ephemeral port).
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw new ServerConfigError(`metadataLie.issuer is no lie: it is the server's issuer ${issuer}`);
+  }
+  metadata = applyMetadataLie(
+    authorizationServerMetadata({ issuer, tokenEndpoint: issuerEndpoint, authorizationEndpoint: `${issuerBase}${AUTHORIZE_PATH}`, jwksUri: `${issuerBase}${JWKS_PATH}` }, resolved),
+    resolved.metadataLie,
+  );
 
   let closing: Promise<void> | undefined;
   return {

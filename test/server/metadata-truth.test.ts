@@ -1,7 +1,9 @@
 /**
  * The reference server's RFC 8414 metadata says what its token endpoint
  * does: every advertised auth method, assertion alg, DPoP alg and grant is
- * exercised and works; unadvertised ones are refused.
+ * exercised and works; unadvertised ones are refused. Then the test-only
+ * `metadataLie` switch: each lie shows up in the document exactly as
+ * configured and nothing else changes, in the document or in behaviour.
  */
 import { describe, expect, it } from '@jest/globals';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
@@ -9,7 +11,9 @@ import supertest from 'supertest';
 import { authorizeWithReferenceServer, generateDpopKey, type DpopKey } from '../../src/harness';
 import { DPOP_KEY_ALGORITHMS, importSigningKey, type DpopKeyAlgorithm } from '../../src/oauth/keys';
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../../src/openapi';
-import { DEMO_REDIRECT_URI, type ReferenceServer } from '../../src/server';
+import { DEMO_REDIRECT_URI, ServerConfigError, createReferenceServer, type ReferenceServer, type ReferenceServerConfig } from '../../src/server';
+import { resolveServerConfig } from '../../src/server/config';
+import { parseServerConfig } from '../../src/server/config-file';
 import { clientFor, expectContract, expectError, useReferenceServer } from './support';
 
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -167,5 +171,96 @@ describe('the truthful document (a narrower configuration)', () => {
     for (const grant of ['authorization_code', 'refresh_token']) {
       await expectError(await clientFor(narrow.server, 'basic').clientCredentials({ params: { grant_type: grant } }), 'unsupported_grant_type');
     }
+  });
+});
+
+describe('metadataLie (test only): one lie, in the document only', () => {
+  const cases: { lie: NonNullable<ReferenceServerConfig['metadataLie']>; member: string; expected: (truth: Record<string, unknown>) => unknown; behaviour: (server: ReferenceServer) => Promise<void> }[] = [
+    {
+      lie: { advertiseAuthMethod: 'client_secret_jwt' },
+      member: 'token_endpoint_auth_methods_supported',
+      expected: (truth) => [...(truth.token_endpoint_auth_methods_supported as string[]), 'client_secret_jwt'],
+      behaviour: async (server) => expectError(await withClientSecretJwt(server, 'basic-client'), 'invalid_client'),
+    },
+    {
+      lie: { hideAuthMethod: 'client_secret_post' },
+      member: 'token_endpoint_auth_methods_supported',
+      expected: (truth) => (truth.token_endpoint_auth_methods_supported as string[]).filter((m) => m !== 'client_secret_post'),
+      behaviour: async (server) => expectContract(await clientFor(server, 'post-client').clientCredentials(), { status: 200 }),
+    },
+    {
+      lie: { advertiseDpopAlg: 'ES256K' },
+      member: 'dpop_signing_alg_values_supported',
+      expected: (truth) => [...(truth.dpop_signing_alg_values_supported as string[]), 'ES256K'],
+      behaviour: async (server) => expectError(await clientFor(server, 'basic-client').clientCredentials({ dpop: await dpopKeyFor('ES256K') }), 'invalid_dpop_proof'),
+    },
+    {
+      lie: { advertiseGrant: DEVICE_CODE },
+      member: 'grant_types_supported',
+      expected: (truth) => [...(truth.grant_types_supported as string[]), DEVICE_CODE],
+      behaviour: async (server) => expectError(await clientFor(server, 'basic-client').clientCredentials({ params: { grant_type: DEVICE_CODE } }), 'unsupported_grant_type'),
+    },
+    {
+      lie: { issuer: 'https://wrong.example' },
+      member: 'issuer',
+      expected: () => 'https://wrong.example',
+      behaviour: async (server) => {
+        // Tokens still carry the real issuer.
+        const res = await clientFor(server, 'basic-client').clientCredentials();
+        await expectContract(res, { status: 200 });
+        const payload = JSON.parse(Buffer.from((res.body.access_token as string).split('.')[1]!, 'base64url').toString('utf8')) as { iss: string };
+        expect(payload.iss).toBe(server.url);
+      },
+    },
+  ];
+
+  /** The document with this server's origin as a placeholder, so two servers' documents compare. */
+  const normalised = (doc: Record<string, unknown>, server: ReferenceServer) => JSON.parse(JSON.stringify(doc).split(server.url).join('ORIGIN')) as Record<string, unknown>;
+
+  it.each(cases.map((c) => [Object.keys(c.lie)[0]!, c] as const))('%s: only the one member changes, exactly as configured; behaviour does not', async (_, { lie, member, expected, behaviour }) => {
+    const server = await createReferenceServer({ metadataLie: lie });
+    try {
+      const truth = normalised(await metadataOf(demo.server), demo.server);
+      const told = normalised(await metadataOf(server), server);
+      expect(told[member]).toEqual(expected(truth));
+      const changed = [...new Set([...Object.keys(truth), ...Object.keys(told)])].filter((key) => JSON.stringify(truth[key]) !== JSON.stringify(told[key]));
+      expect(changed).toEqual([member]);
+      await behaviour(server);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a config file may carry one lie (serve --config)', () => {
+    expect(parseServerConfig('{"metadataLie": {"hideAuthMethod": "client_secret_post"}}', 'lie.json')).toEqual({ metadataLie: { hideAuthMethod: 'client_secret_post' } });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['two lies', { advertiseAuthMethod: 'client_secret_jwt', hideAuthMethod: 'client_secret_post' }, 'config: metadataLie: tells one lie at a time: give one of "advertiseAuthMethod", "hideAuthMethod", not both'],
+    ['no lie', {}, 'config: metadataLie: names no lie: give exactly one of advertiseAuthMethod, hideAuthMethod, advertiseDpopAlg, advertiseGrant, issuer'],
+    ['an unknown lie', { advertiseScope: 'x' }, 'config: metadataLie: unknown member "advertiseScope"'],
+    ['an unknown auth method', { advertiseAuthMethod: 'magic' }, 'config: metadataLie.advertiseAuthMethod must be one of client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, tls_client_auth, self_signed_tls_client_auth, none (got "magic")'],
+    ['advertising a method that is accepted', { advertiseAuthMethod: 'client_secret_basic' }, 'metadataLie.advertiseAuthMethod is no lie: "client_secret_basic" is accepted'],
+    ['hiding a method that is refused anyway', { hideAuthMethod: 'client_secret_jwt' }, 'metadataLie.hideAuthMethod is no lie: "client_secret_jwt" is not accepted anyway'],
+    ['advertising a DPoP alg that is accepted', { advertiseDpopAlg: 'RS512' }, 'metadataLie.advertiseDpopAlg is no lie: "RS512" is accepted for DPoP proofs'],
+    ['advertising a grant that is served', { advertiseGrant: 'client_credentials' }, 'metadataLie.advertiseGrant is no lie: "client_credentials" is served'],
+  ])('refuses %s with a ServerConfigError naming the member', async (_, lie, message) => {
+    const error = await resolveServerConfig({ metadataLie: lie as ReferenceServerConfig['metadataLie'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ServerConfigError);
+    expect((error as Error).message).toContain(message);
+  });
+
+  it('two lies in a config file are refused the same way', () => {
+    expect(() => parseServerConfig('{"metadataLie": {"advertiseDpopAlg": "ES256K", "issuer": "https://wrong.example"}}', 'lie.json')).toThrow(
+      'lie.json: metadataLie: tells one lie at a time: give one of "advertiseDpopAlg", "issuer", not both',
+    );
+  });
+
+  it('refuses the issuer it already has, and a DPoP alg with DPoP disabled', async () => {
+    await expect(resolveServerConfig({ issuer: 'https://as.example', metadataLie: { issuer: 'https://as.example' } })).rejects.toThrow('metadataLie.issuer is no lie: it is the configured issuer');
+    await expect(resolveServerConfig({ dpop: { enabled: false }, metadataLie: { advertiseDpopAlg: 'ES256K' } })).rejects.toThrow('metadataLie.advertiseDpopAlg is no lie: DPoP is disabled');
   });
 });
