@@ -259,6 +259,17 @@ describe('metadataLie (test only): one lie, in the document only', () => {
     );
   });
 
+  it('refuses its own origin as a lying issuer once the port is known, and closes again', async () => {
+    const probe = await createReferenceServer({ clients: [] });
+    const { url } = probe;
+    await probe.close();
+    const port = Number(new URL(url).port);
+    await expect(createReferenceServer({ port, clients: [], metadataLie: { issuer: url } })).rejects.toThrow(`metadataLie.issuer is no lie: it is the server's issuer ${url}`);
+    // The port is free again: the refused server did not stay up.
+    const again = await createReferenceServer({ port, clients: [] });
+    await again.close();
+  });
+
   it('refuses the issuer it already has, and a DPoP alg with DPoP disabled', async () => {
     await expect(resolveServerConfig({ issuer: 'https://as.example', metadataLie: { issuer: 'https://as.example' } })).rejects.toThrow('metadataLie.issuer is no lie: it is the configured issuer');
     await expect(resolveServerConfig({ dpop: { enabled: false }, metadataLie: { advertiseDpopAlg: 'ES256K' } })).rejects.toThrow('metadataLie.advertiseDpopAlg is no lie: DPoP is disabled');
