@@ -15,6 +15,7 @@ import type { Check } from './checks/define';
 import { capabilitiesOf, type Capability } from './capabilities';
 import { parseConfig, resolveConfig, type ConformanceConfig, type ResolvedConfig } from './config';
 import { CheckContext } from './context';
+import { resolveIssuer, type DiscoveryInfo } from './discovery';
 import { shapedHeaders } from './draft';
 import type { WireResponse } from './exchange';
 import { OwnershipIndex } from './ownership';
@@ -47,6 +48,8 @@ export interface StartInfo {
   warning?: string;
   /** The proxy the run goes through (its URL without credentials) and where it came from (`config`, `HTTPS_PROXY`, …). */
   proxy?: { url: string; source: string };
+  /** With config `issuer`: where its metadata was read and which values came from it (discovery.ts). */
+  discovery?: DiscoveryInfo;
 }
 
 export interface RunOptions {
@@ -87,13 +90,19 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
   const checks = options.checks ?? CHECKS;
   const owners = new OwnershipIndex(options.checks ? [...CHECKS, ...options.checks] : CHECKS);
   const resolveOptions = { env: options.env ?? process.env, baseDir: options.baseDir ?? process.cwd() };
+  // An issuer's metadata fills in what the config leaves out (its own values win), before anything else is resolved.
+  let discovery: DiscoveryInfo | undefined;
+  if (config.issuer !== undefined) {
+    if (config.referenceServer !== undefined) throw new ConfigError('referenceServer applies only to the default run, without a url or issuer');
+    ({ config, discovery } = await resolveIssuer(config, { ...resolveOptions, ...(options.signal ? { signal: options.signal } : {}) }));
+  }
   if (config.url !== undefined) {
     if (config.referenceServer !== undefined) throw new ConfigError('referenceServer applies only to the default run, without a url');
     const session = new Session(await resolveConfig(config, resolveOptions), owners, undefined, options.signal);
     session.onRequest = options.onRequest;
     useSources(session, options.grantSources, resolveOptions.env, { ...FUNCTION_NAMES, ...options.grantSourceNames });
     try {
-      return await runResolved(session, checks, options, undefined);
+      return await runResolved(session, checks, options, undefined, discovery);
     } finally {
       session.close();
     }
@@ -212,7 +221,7 @@ interface Companion {
   open(): Promise<Session>;
 }
 
-async function runResolved(session: Session, catalogue: readonly Check[], options: RunOptions, companion: Companion | undefined): Promise<ConformanceReport> {
+async function runResolved(session: Session, catalogue: readonly Check[], options: RunOptions, companion: Companion | undefined, discovery?: DiscoveryInfo): Promise<ConformanceReport> {
   const config = session.config;
   const started = Date.now();
   const plan = planFor(config, catalogue, companion?.capabilities);
@@ -241,7 +250,7 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const proxy = config.proxy === undefined ? {} : { proxy: { url: config.proxy.url, source: config.proxy.source } };
   const start = (warning: string | undefined) => {
-    options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce, ...(warning ? { warning } : {}), ...proxy });
+    options.onStart?.({ target: config.url, profile: config.profile, total: selected.length, referenceServer: companion !== undefined, dpopNonce: config.dpop.nonce, ...(warning ? { warning } : {}), ...proxy, ...(discovery ? { discovery } : {}) });
     const ready = pending ?? [];
     pending = undefined;
     for (const result of ready) report(result);

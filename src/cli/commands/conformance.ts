@@ -4,6 +4,8 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, UsageError, choice, f
 import { checkConfigSchema } from '../../conformance/config';
 import { planOfConfig } from '../../conformance/static-plan';
 import { parseProxyUrl } from '../../conformance/proxy';
+import { checkIssuerUrl, discoveryLine, resolveIssuer } from '../../conformance/discovery';
+import { printable } from '../../conformance/reporters/safe-text';
 import { ConfigError } from '../../errors';
 import {
   ConsoleReporter,
@@ -39,6 +41,12 @@ Target and client:
   --url URL                     token endpoint URL (https://; http:// only for loopback);
                                 a bare origin (https://as.example) means its /oauth/token,
                                 as in the harness
+  --issuer URL                  the authorization server's issuer (RFC 8414 §2): read its
+                                metadata (/.well-known/oauth-authorization-server, else
+                                /.well-known/openid-configuration) and take the token endpoint
+                                and DPoP support from it; --url, --dpop and the config's
+                                values win over the metadata, and the run's header says
+                                which values came from it (see token-contract discover)
   --client-id ID                client for the checks (with one of the credentials below)
   --client-secret S             client secret (prefer --client-secret-env)
   --client-secret-env VAR       read the client secret from environment variable VAR
@@ -121,6 +129,7 @@ refresh token source that failed (one line on stderr).
 `,
   options: {
     url: { type: 'string' },
+    issuer: { type: 'string' },
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' },
     'client-secret-env': { type: 'string' },
@@ -172,7 +181,11 @@ refresh token source that failed (one line on stderr).
       env: io.env,
       baseDir,
       signal: io.signal,
-      onStart: (info) => live?.onStart(info),
+      onStart: (info) => {
+        // The header says first where the run's target came from, when the issuer's metadata gave it.
+        if (live && info.discovery) consoleStream.write(`${printable(discoveryLine(info.discovery), { oneLine: true })}\n`);
+        live?.onStart(info);
+      },
       onResult: (result, done, total) => live?.onResult(result, done, total),
     });
     live?.finish(report);
@@ -210,6 +223,7 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
     if (value !== undefined) set(flag, member, as(value), value);
   };
   text('url', 'url');
+  text('issuer', 'issuer');
   text('profile', 'profile');
   text('scope', 'scope');
   text('invalid-scope', 'invalidScope');
@@ -274,7 +288,9 @@ async function listChecks(values: ParsedArgs['values'], reporters: readonly Repo
   const format = reporters.length === 0 ? 'console' : reporters.length === 1 && ['console', 'json'].includes(reporters[0]!) ? reporters[0]! : undefined;
   if (format === undefined) throw new UsageError('--list prints text (the console reporter) or JSON (--reporter json)');
   if (values.output !== undefined) throw new UsageError('--list prints to stdout: --output does not apply');
-  const { config } = await configFromFlags(values, io, { forList: true });
+  const listed = await configFromFlags(values, io, { forList: true });
+  // With an issuer, the plan depends on its metadata (the token endpoint, DPoP): it is read first, and nothing else is sent.
+  const { config } = await resolveIssuer(listed.config, { env: io.env, baseDir: listed.baseDir, ...(io.signal ? { signal: io.signal } : {}) });
   const plan = planOfConfig(config);
   const skipped = new Map(plan.skipped.map((s) => [s.check.id, s.reason]));
   const rows = plan.selected.map((check) => ({
@@ -330,12 +346,13 @@ async function configFromFlags(values: ParsedArgs['values'], io: CliIO, { forLis
 
   // The url first: a wrong scheme or host is the problem to report, not the missing client that follows from it.
   if (config.url !== undefined) config = { ...config, url: checkTargetUrl(config.url, config.allowInsecureHttp === true) };
+  if (config.issuer !== undefined) checkIssuerUrl(config.issuer, config.allowInsecureHttp === true);
   // A listing needs no client: it says which checks a missing one would skip.
   if (forList) return { config, baseDir };
-  if (flags.config.clients !== undefined && config.url === undefined) {
-    throw new UsageError('--client-id needs --url (without a url the suite tests the reference server with its own clients)');
+  if (flags.config.clients !== undefined && config.url === undefined && config.issuer === undefined) {
+    throw new UsageError('--client-id needs --url or --issuer (without either the suite tests the reference server with its own clients)');
   }
-  if (config.url !== undefined && (config.clients ?? []).length === 0) {
+  if ((config.url !== undefined || config.issuer !== undefined) && (config.clients ?? []).length === 0) {
     throw new UsageError('no client: give --client-id with a secret or key, or "clients" in --config');
   }
   return { config, baseDir };

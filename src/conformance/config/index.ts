@@ -436,7 +436,7 @@ async function loadPrivateKey(key: string | JWK, where: string, baseDir: string)
   return jwk;
 }
 
-async function loadCaFile(file: string, baseDir: string): Promise<string> {
+export async function loadCaFile(file: string, baseDir: string): Promise<string> {
   const path = isAbsolute(file) ? file : resolve(baseDir, file);
   let text: string;
   try {

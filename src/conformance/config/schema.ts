@@ -200,6 +200,11 @@ export const conformanceConfigSchema = {
       type: 'string',
       description: 'Absolute token endpoint URL; https:// (RFC 6749 §3.2), http:// only to a loopback host or with allowInsecureHttp. Absent: the suite starts the reference server and tests it.',
     },
+    issuer: {
+      type: 'string',
+      description:
+        "The authorization server's issuer identifier (RFC 8414 §2): the run reads its metadata (/.well-known/oauth-authorization-server, RFC 8414 §3.1, else /.well-known/openid-configuration) and takes the token endpoint (token_endpoint) and DPoP support (dpop_signing_alg_values_supported) from it. A member given here (url, dpop) wins over the metadata.",
+    },
     profile: {
       type: 'string',
       enum: PROFILES,

@@ -1,0 +1,292 @@
+/**
+ * Discovery: the configuration a run can take from an issuer's metadata
+ * (config `issuer`, --issuer; `token-contract discover`). The document is
+ * fetched from the RFC 8414 §3.1 well-known URL, the path component of the
+ * issuer inserted after the well-known prefix, else from OpenID Connect
+ * Discovery 1.0 §4's, appended to the issuer. Nothing is followed or
+ * guessed: a redirect, an HTML page, a document that is not a JSON object,
+ * one too large or too deep, or one whose `issuer` is not the issuer asked
+ * for (RFC 8414 §3.3) is one DiscoveryError; a target that does not answer
+ * is the HTTP client's TargetUnreachableError.
+ *
+ * Whatever the config says wins over the metadata (`applyDiscovery`); the
+ * run's header and `discover` say which values came from where.
+ */
+import { DiscoveryError, ProxyTunnelError, TargetUnreachableError } from '../errors';
+import { isCertificateProblem } from '../oauth/transport-error';
+import { JSON_MEDIA_TYPE } from '../oauth/protocol';
+import { isLoopbackHost } from '../oauth/loopback';
+import { MAX_KEPT_BODY_BYTES } from '../oauth/limits';
+import { METADATA_PATH } from '../server/server';
+import { DEFAULT_TIMEOUT_MS } from '../oauth/limits';
+import { loadCaFile, type ConformanceConfig } from './config';
+import { HttpClient, type HttpProxy, type WireResponse } from './http';
+import { resolveProxy } from './proxy';
+import { printable } from './reporters/safe-text';
+
+/** OpenID Connect Discovery 1.0 §4: appended to the issuer, path and all. */
+export const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration';
+
+/** Which well-known document the metadata came from. */
+export type MetadataDocument = 'oauth-authorization-server' | 'openid-configuration';
+
+/** The metadata members the suite reads (RFC 8414 §2, RFC 9449 §5.1, RFC 8705 §5), as the document gave them. */
+export interface DiscoveredMetadata {
+  /** The issuer asked for, equal to the document's (RFC 8414 §3.3). */
+  issuer: string;
+  /** The URL the document was read from. */
+  metadataUrl: string;
+  document: MetadataDocument;
+  /** `token_endpoint`. */
+  tokenEndpoint?: string;
+  /** `token_endpoint_auth_methods_supported`. */
+  tokenEndpointAuthMethods?: string[];
+  /** `token_endpoint_auth_signing_alg_values_supported`. */
+  tokenEndpointAuthSigningAlgs?: string[];
+  /** `dpop_signing_alg_values_supported` (RFC 9449 §5.1): its presence says the server supports DPoP. */
+  dpopSigningAlgs?: string[];
+  /** `grant_types_supported`. */
+  grantTypes?: string[];
+  /** `scopes_supported`. */
+  scopes?: string[];
+  /** `mtls_endpoint_aliases` (RFC 8705 §5), the members whose values are strings. */
+  mtlsEndpointAliases?: Record<string, string>;
+  /** Members present but not of the type RFC 8414 gives them: left out (the metadata checks will judge them). */
+  ignored: string[];
+}
+
+/** The metadata member each derived value comes from, in the order `discover` prints them. */
+export const METADATA_MEMBERS = {
+  tokenEndpoint: 'token_endpoint',
+  tokenEndpointAuthMethods: 'token_endpoint_auth_methods_supported',
+  tokenEndpointAuthSigningAlgs: 'token_endpoint_auth_signing_alg_values_supported',
+  dpopSigningAlgs: 'dpop_signing_alg_values_supported',
+  grantTypes: 'grant_types_supported',
+  scopes: 'scopes_supported',
+  mtlsEndpointAliases: 'mtls_endpoint_aliases',
+} as const satisfies Partial<Record<keyof DiscoveredMetadata, string>>;
+
+export interface DiscoverOptions {
+  timeoutMs: number;
+  /** Extra trusted CA certificates (PEM), from `caFile`. */
+  ca?: string;
+  proxy?: HttpProxy;
+  signal?: AbortSignal;
+  /** Allow http:// to a non-loopback issuer (config allowInsecureHttp). */
+  allowInsecureHttp?: boolean;
+}
+
+/**
+ * The issuer as RFC 8414 §2 defines it: an https URL (http:// only for a
+ * loopback host, or with allowInsecureHttp, as for the token endpoint) with
+ * no query or fragment; credentials are refused too.
+ */
+export function checkIssuerUrl(issuer: string, allowInsecureHttp: boolean): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(issuer);
+  } catch {
+    throw new DiscoveryError('issuer must be an absolute https:// URL (it does not parse as one; the value is not shown, it may carry credentials)');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new DiscoveryError('issuer must use https:// (RFC 8414 §2)');
+  if (parsed.username || parsed.password) throw new DiscoveryError('issuer must not carry credentials');
+  if (parsed.search || parsed.hash) throw new DiscoveryError('issuer must have no query or fragment (RFC 8414 §2)');
+  if (parsed.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(parsed.hostname)) {
+    throw new DiscoveryError(`refusing plain http:// to ${parsed.host}: the issuer must use https (RFC 8414 §2); use https:// or pass --allow-insecure-http`);
+  }
+  return parsed;
+}
+
+/**
+ * The two well-known URLs of an issuer, in the order they are tried:
+ * RFC 8414 §3.1 inserts the well-known path between the host and the
+ * issuer's path (`https://as.example/tenant1` →
+ * `https://as.example/.well-known/oauth-authorization-server/tenant1`);
+ * OpenID Connect Discovery appends its path to the issuer.
+ */
+export function wellKnownUrls(issuer: URL): Array<{ url: string; document: MetadataDocument }> {
+  // A terminating "/" of the issuer's path is removed before the insertion (RFC 8414 §3.1).
+  const path = issuer.pathname.replace(/\/+$/, '');
+  return [
+    { url: `${issuer.origin}${METADATA_PATH}${path}`, document: 'oauth-authorization-server' },
+    { url: `${issuer.origin}${path}${OPENID_CONFIGURATION_PATH}`, document: 'openid-configuration' },
+  ];
+}
+
+/** Fetches and reads the metadata of `issuer`: the RFC 8414 document, else the OpenID one. */
+export async function discoverMetadata(issuer: string, options: DiscoverOptions): Promise<DiscoveredMetadata> {
+  const parsed = checkIssuerUrl(issuer, options.allowInsecureHttp === true);
+  const http = new HttpClient({
+    timeoutMs: options.timeoutMs,
+    maxSockets: 1,
+    ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+  });
+  try {
+    const misses: string[] = [];
+    for (const { url, document } of wellKnownUrls(parsed)) {
+      const response = await get(http, url);
+      if (response.status >= 300 && response.status < 400) throw redirected(url, response);
+      if (response.status !== 200) {
+        // Not there: the other document may be (a server publishes one, the other, or both).
+        misses.push(`${url} answered ${response.status}`);
+        continue;
+      }
+      return readMetadata(issuer, url, document, response);
+    }
+    throw new DiscoveryError(`no metadata for issuer ${issuer}: ${misses.join('; ')}`);
+  } finally {
+    http.close();
+  }
+}
+
+async function get(http: HttpClient, url: string): Promise<WireResponse> {
+  try {
+    return await http.send({ method: 'GET', url, headers: [['Accept', JSON_MEDIA_TYPE]] });
+  } catch (error) {
+    // A staging server behind a private CA is the usual case: say how to trust it, as the run's probe does.
+    if (error instanceof TargetUnreachableError && !(error instanceof ProxyTunnelError) && isCertificateProblem(error.reason)) {
+      throw new TargetUnreachableError(error.target, `${error.reason} (the TLS certificate is not trusted; give its CA with --ca-file, config "caFile")`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function redirected(url: string, response: WireResponse): DiscoveryError {
+  const location = response.headers.location;
+  let where = '';
+  if (location !== undefined) {
+    const target = URL.canParse(location, url) ? new URL(location, url) : undefined;
+    const otherHost = target !== undefined && target.host !== new URL(url).host;
+    where = target === undefined ? '' : ` to ${otherHost ? `another host (${target.host})` : shown(target.href)}`;
+  }
+  return new DiscoveryError(`metadata at ${url} redirects (${response.status}${where}); redirects are not followed: give the issuer the server names itself`);
+}
+
+/** A value of the target's, quoted: at most 200 characters, controls and reordering characters escaped (reporters/safe-text.ts). */
+function shown(text: string): string {
+  return JSON.stringify(printable(text.length > 200 ? `${text.slice(0, 200)}…` : text, { oneLine: true }));
+}
+
+function readMetadata(issuer: string, url: string, document: MetadataDocument, response: WireResponse): DiscoveredMetadata {
+  const bad = (why: string) => new DiscoveryError(`metadata at ${url} ${why}`);
+  if (response.truncated === true) throw bad(`is too large (more than ${MAX_KEPT_BODY_BYTES / 1024} KiB)`);
+  if (response.tooDeep === true) throw bad('is nested too deep to be read');
+  const type = (response.headers['content-type'] ?? '').toLowerCase();
+  if (typeof response.body === 'string' || response.body === undefined) {
+    const html = type.includes('html') || /^\s*</.test(response.text);
+    throw bad(html ? 'is an HTML page, not JSON: is the issuer right?' : `is not JSON${type ? ` (Content-Type ${shown(type)})` : ''}`);
+  }
+  const body = response.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('is not a JSON object (RFC 8414 §3.2)');
+  const doc = body as Record<string, unknown>;
+  // RFC 8414 §3.3: the issuer of the document is the one asked for, character for character; else it is not this issuer's.
+  if (doc.issuer !== issuer) {
+    const got = typeof doc.issuer === 'string' ? `names the issuer ${shown(doc.issuer)}` : 'has no issuer';
+    throw bad(`${got}, not ${JSON.stringify(issuer)} (RFC 8414 §3.3: they must be identical)`);
+  }
+  const out: DiscoveredMetadata = { issuer, metadataUrl: url, document, ignored: [] };
+  const strings = (key: Exclude<keyof typeof METADATA_MEMBERS, 'tokenEndpoint' | 'mtlsEndpointAliases'>) => {
+    const value = doc[METADATA_MEMBERS[key]];
+    if (value === undefined) return;
+    if (Array.isArray(value) && value.every((item) => typeof item === 'string')) out[key] = value as string[];
+    else out.ignored.push(METADATA_MEMBERS[key]);
+  };
+  const endpoint = doc[METADATA_MEMBERS.tokenEndpoint];
+  if (typeof endpoint === 'string') out.tokenEndpoint = endpoint;
+  else if (endpoint !== undefined) out.ignored.push(METADATA_MEMBERS.tokenEndpoint);
+  strings('tokenEndpointAuthMethods');
+  strings('tokenEndpointAuthSigningAlgs');
+  strings('dpopSigningAlgs');
+  strings('grantTypes');
+  strings('scopes');
+  const aliases = doc[METADATA_MEMBERS.mtlsEndpointAliases];
+  if (typeof aliases === 'object' && aliases !== null && !Array.isArray(aliases)) {
+    out.mtlsEndpointAliases = Object.fromEntries(Object.entries(aliases).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  } else if (aliases !== undefined) out.ignored.push(METADATA_MEMBERS.mtlsEndpointAliases);
+  return out;
+}
+
+/** Where one value of the run's configuration came from. */
+export interface ValueOrigin {
+  /** The config member (`url`, `dpop`). */
+  member: string;
+  /** metadata: taken from the document's `from` member; config: given by the config or a flag, which won over the document's. */
+  source: 'metadata' | 'config';
+  /** The metadata member the value was or would have been taken from. */
+  from: string;
+}
+
+/** What discovery gave a run: the document read and which config values came from it. */
+export interface DiscoveryInfo {
+  issuer: string;
+  metadataUrl: string;
+  origins: ValueOrigin[];
+}
+
+/**
+ * The config with what the metadata gives and the config lacks: `url` from
+ * `token_endpoint`, DPoP enabled when `dpop_signing_alg_values_supported`
+ * is present. A value the config gives always wins.
+ */
+export function applyDiscovery(config: ConformanceConfig, metadata: DiscoveredMetadata): { config: ConformanceConfig; discovery: DiscoveryInfo } {
+  const origins: ValueOrigin[] = [];
+  const next: ConformanceConfig = { ...config };
+  if (config.url !== undefined) {
+    if (metadata.tokenEndpoint !== undefined) origins.push({ member: 'url', source: 'config', from: METADATA_MEMBERS.tokenEndpoint });
+  } else if (metadata.tokenEndpoint !== undefined) {
+    next.url = metadata.tokenEndpoint;
+    origins.push({ member: 'url', source: 'metadata', from: METADATA_MEMBERS.tokenEndpoint });
+  } else {
+    throw new DiscoveryError(`metadata at ${metadata.metadataUrl} has no token_endpoint: give the token endpoint (--url, config "url")`);
+  }
+  if (metadata.dpopSigningAlgs !== undefined) {
+    if (config.dpop !== undefined) origins.push({ member: 'dpop', source: 'config', from: METADATA_MEMBERS.dpopSigningAlgs });
+    else {
+      next.dpop = { enabled: true };
+      origins.push({ member: 'dpop', source: 'metadata', from: METADATA_MEMBERS.dpopSigningAlgs });
+    }
+  }
+  return { config: next, discovery: { issuer: metadata.issuer, metadataUrl: metadata.metadataUrl, origins } };
+}
+
+/** The run header's line about discovery: which values came from the metadata and which the config kept over it. */
+export function discoveryLine(info: DiscoveryInfo): string {
+  const taken = info.origins.filter((o) => o.source === 'metadata').map((o) => `${o.member} (${o.from})`);
+  const kept = info.origins.filter((o) => o.source === 'config').map((o) => `${o.member} (over ${o.from})`);
+  const given = kept.length > 0 ? `; given, not from the metadata: ${kept.join(', ')}` : '';
+  return `Issuer ${info.issuer}: from its metadata at ${info.metadataUrl}: ${taken.length > 0 ? taken.join(', ') : 'nothing'}${given}`;
+}
+
+/**
+ * The metadata of a config's `issuer`, fetched the way the run sends its
+ * requests: its timeout, CA file and proxy (config `proxy`, else the
+ * environment's for the issuer's URL).
+ */
+export async function fetchIssuerMetadata(
+  config: ConformanceConfig & { issuer: string },
+  options: { env: NodeJS.ProcessEnv; baseDir: string; signal?: AbortSignal },
+): Promise<DiscoveredMetadata> {
+  const allowInsecureHttp = config.allowInsecureHttp === true;
+  const issuerUrl = checkIssuerUrl(config.issuer, allowInsecureHttp);
+  const route = resolveProxy(config.proxy, issuerUrl, options.env, true);
+  const proxy: HttpProxy | undefined = route === undefined ? undefined : { url: route.url, ...(route.credentials ? { authorization: route.credentials.authorization } : {}) };
+  return discoverMetadata(config.issuer, {
+    timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    allowInsecureHttp,
+    ...(config.caFile !== undefined ? { ca: await loadCaFile(config.caFile, options.baseDir) } : {}),
+    ...(proxy !== undefined ? { proxy } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+  });
+}
+
+/** A config with an issuer, resolved against its metadata (the config's own values winning); without one, as it is. */
+export async function resolveIssuer(
+  config: ConformanceConfig,
+  options: { env: NodeJS.ProcessEnv; baseDir: string; signal?: AbortSignal },
+): Promise<{ config: ConformanceConfig; discovery?: DiscoveryInfo }> {
+  if (config.issuer === undefined) return { config };
+  const metadata = await fetchIssuerMetadata({ ...config, issuer: config.issuer }, options);
+  return applyDiscovery(config, metadata);
+}
