@@ -39,11 +39,13 @@ export class ConfigError extends AttestoError {
 /**
  * An issuer whose metadata cannot configure a run (config `issuer`,
  * --issuer): no document, a redirect, HTML, not a JSON object, too large,
- * or an `issuer` other than the one asked for (RFC 8414 §3.3). Its code is
- * ERR_CONFIG: like any configuration that cannot work, it ends the run
+ * or an `issuer` other than the one asked for (RFC 8414 §3.3). A
+ * ConfigError: like any configuration that cannot work, it ends the run
  * before any check (exit 2).
  */
-export class DiscoveryError extends ConfigError {}
+export class DiscoveryError extends ConfigError {
+  static override code = 'ERR_DISCOVERY';
+}
 
 /** A reference-server configuration that cannot work. */
 export class ServerConfigError extends ConfigError {

@@ -4,7 +4,7 @@
  * problem into one line on stderr and exit code 2 (any other error: exit 1).
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, GrantSourceError, ProxyTunnelError, ServerConfigError, TargetUnreachableError } from '../errors';
+import { ConfigError, DiscoveryError, GrantSourceError, ProxyTunnelError, ServerConfigError, TargetUnreachableError } from '../errors';
 import { printable } from '../conformance/reporters/safe-text';
 import { VERSION } from '../version';
 import { COMMANDS } from './commands';
@@ -73,7 +73,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
  * stderr and exit 2; only a usage error points at --help (a config file's
  * problem is not a flag's).
  */
-const EXIT_USAGE_CODES: ReadonlySet<string> = new Set([UsageError.code, ConfigError.code, ServerConfigError.code, TargetUnreachableError.code, ProxyTunnelError.code, GrantSourceError.code]);
+const EXIT_USAGE_CODES: ReadonlySet<string> = new Set([UsageError.code, ConfigError.code, ServerConfigError.code, TargetUnreachableError.code, ProxyTunnelError.code, GrantSourceError.code, DiscoveryError.code]);
 
 /** The exit code for an error, by its `code` (stable), never by class or message: 2 for usage and configuration, else 1. */
 export function exitCodeOf(error: unknown): number {

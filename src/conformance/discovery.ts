@@ -17,15 +17,14 @@ import { isCertificateProblem } from '../oauth/transport-error';
 import { JSON_MEDIA_TYPE } from '../oauth/protocol';
 import { isLoopbackHost } from '../oauth/loopback';
 import { MAX_KEPT_BODY_BYTES } from '../oauth/limits';
-import { METADATA_PATH } from '../server/server';
+import { OAUTH_METADATA_PATH, OPENID_CONFIGURATION_PATH } from '../oauth/protocol';
 import { DEFAULT_TIMEOUT_MS } from '../oauth/limits';
 import { loadCaFile, type ConformanceConfig } from './config';
 import { HttpClient, type HttpProxy, type WireResponse } from './http';
 import { resolveProxy } from './proxy';
 import { printable } from './reporters/safe-text';
 
-/** OpenID Connect Discovery 1.0 §4: appended to the issuer, path and all. */
-export const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration';
+export { OPENID_CONFIGURATION_PATH };
 
 /** Which well-known document the metadata came from. */
 export type MetadataDocument = 'oauth-authorization-server' | 'openid-configuration';
@@ -108,7 +107,7 @@ export function wellKnownUrls(issuer: URL): Array<{ url: string; document: Metad
   // A terminating "/" of the issuer's path is removed before the insertion (RFC 8414 §3.1).
   const path = issuer.pathname.replace(/\/+$/, '');
   return [
-    { url: `${issuer.origin}${METADATA_PATH}${path}`, document: 'oauth-authorization-server' },
+    { url: `${issuer.origin}${OAUTH_METADATA_PATH}${path}`, document: 'oauth-authorization-server' },
     { url: `${issuer.origin}${path}${OPENID_CONFIGURATION_PATH}`, document: 'openid-configuration' },
   ];
 }

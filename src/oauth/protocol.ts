@@ -75,6 +75,11 @@ export const AUTHORIZATION_ERROR_CODES = [
 ] as const;
 export type AuthorizationErrorCode = (typeof AUTHORIZATION_ERROR_CODES)[number];
 
+/** RFC 8414 §3: the well-known suffix of an authorization server's metadata (inserted before the issuer's path, §3.1). */
+export const OAUTH_METADATA_PATH = '/.well-known/oauth-authorization-server';
+/** OpenID Connect Discovery 1.0 §4: appended to the issuer, path and all. */
+export const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration';
+
 /** The token endpoint's path in the attesto contract (and the fragment's default): `POST /oauth/token`. */
 export const DEFAULT_TOKEN_PATH = '/oauth/token';
 

@@ -17,6 +17,7 @@ import { applyMetadataLie, authorizationServerMetadata } from './metadata';
 import { prepareStandInKeys } from './client-assertion';
 import { answerClientError, handleExpectation, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
+import { OAUTH_METADATA_PATH } from '../oauth/protocol';
 import { DpopNonces } from './nonce';
 import { RefreshTokens } from './refresh-token';
 import { ReplayCache } from './replay-cache';
@@ -52,7 +53,8 @@ export interface ReferenceServer {
   close(): Promise<void>;
 }
 
-export const METADATA_PATH = '/.well-known/oauth-authorization-server';
+/** Where the server serves its RFC 8414 metadata (its issuer has no path component). */
+export const METADATA_PATH = OAUTH_METADATA_PATH;
 export const JWKS_PATH = '/jwks';
 
 export async function createReferenceServer(config: ReferenceServerConfig = {}): Promise<ReferenceServer> {

@@ -120,7 +120,7 @@ describe('token-contract (top level)', () => {
   it('no command, or an unknown one, is a usage error', async () => {
     const bare = await cli([]);
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toMatch(/^token-contract: missing command \(commands: export, serve, conformance, authorize\)/);
+    expect(bare.stderr).toMatch(/^token-contract: missing command \(commands: export, serve, conformance, discover, authorize\)/);
     expect(bare.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(bare.stdout).toMatch(/^Usage: token-contract <command>/);
     const unknown = await cli(['frobnicate']);
