@@ -1,20 +1,18 @@
 /**
  * Discovery over https: an issuer behind a private CA is refused with the
  * hint to trust it, and read once its CA is given (--ca-file). The
- * certificate is self-signed, made with openssl for the test.
+ * certificate is self-signed, made for the test (test/support/certificates.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createTestCertificate } from '../support/certificates';
 import { cli } from '../support/cli';
 
-const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
-
-(openssl ? describe : describe.skip)('an https issuer', () => {
+describe('an https issuer', () => {
   let dir: string;
   let caFile: string;
   let server: https.Server;
@@ -23,9 +21,9 @@ const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status ==
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'discovery-tls-'));
     caFile = join(dir, 'ca.pem');
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', caFile], { stdio: 'ignore' });
-    expect(made.status).toBe(0);
-    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) }, (req, res) => {
+    const { cert, key } = await createTestCertificate();
+    writeFileSync(caFile, cert);
+    server = https.createServer({ key, cert }, (req, res) => {
       if (req.url !== '/.well-known/oauth-authorization-server') return void res.writeHead(404).end();
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ issuer, token_endpoint: `${issuer}/oauth/token` }));
     });

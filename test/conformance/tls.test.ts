@@ -3,10 +3,9 @@
  * play: one port that speaks TLS to TLS clients and plain HTTP to the rest
  * (it sniffs the first byte), so the `tls` check can send its plain-http
  * request to the same host and port. The certificate is self-signed, made
- * with openssl for the test, and trusted through `caFile`.
+ * for the test (test/support/certificates.ts), and trusted through `caFile`.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -14,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { TargetUnreachableError, runConformance, type ConformanceConfig } from '../../src/conformance';
+import { createTestCertificate } from '../support/certificates';
 import { cli } from '../support/cli';
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
@@ -25,9 +25,7 @@ const withBody = (listener: () => Listener) => (req: http.IncomingMessage, res: 
 const token: Listener = (_req, res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Pragma: 'no-cache' }).end(JSON.stringify({ access_token: 'plain-http-token', token_type: 'Bearer', expires_in: 60 }));
 const refuse = (status: number, error: string): Listener => (_req, res) => res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Pragma: 'no-cache' }).end(JSON.stringify({ error }));
 
-const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
-
-(openssl ? describe : describe.skip)('an https target', () => {
+describe('an https target', () => {
   let dir: string;
   let caFile: string;
   let sniffer: net.Server;
@@ -40,9 +38,11 @@ const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status ==
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'conformance-tls-'));
     caFile = join(dir, 'cert.pem');
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', caFile], { stdio: 'ignore' });
-    expect(made.status).toBe(0);
-    const secure = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) }, withBody(() => token));
+    const { cert, key } = await createTestCertificate();
+    writeFileSync(caFile, cert);
+    // The key file too: a PEM that is no certificate, which caFile must refuse.
+    writeFileSync(join(dir, 'key.pem'), key);
+    const secure = https.createServer({ key, cert }, withBody(() => token));
     const cleartext = http.createServer(
       withBody(() => (req, res, body) => {
         plainAuthorizations.push(req.headers.authorization ?? '');
