@@ -23,6 +23,7 @@ import { loadCaFile, type ConformanceConfig } from './config';
 import { HttpClient, type HttpProxy, type WireResponse } from './http';
 import { resolveProxy } from './proxy';
 import { printable } from './reporters/safe-text';
+import { SecretSet } from '../oauth/secrets';
 
 export { OPENID_CONFIGURATION_PATH };
 
@@ -122,10 +123,15 @@ export async function discoverMetadata(issuer: string, options: DiscoverOptions)
     ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
   });
+  // The proxy's credentials (decoded from the Basic value too) are the one secret on this path: whatever the
+  // answer echoes of them (a hostile proxy answering for the target) is scrubbed before anything reads it.
+  const secrets = new SecretSet();
+  if (options.proxy?.authorization !== undefined) secrets.addAuthorization(options.proxy.authorization);
   try {
     const misses: string[] = [];
     for (const { url, document } of wellKnownUrls(parsed)) {
-      const response = await get(http, url);
+      const answer = await get(http, url);
+      const response: WireResponse = { ...answer, headers: secrets.scrubValue(answer.headers) as WireResponse['headers'], body: secrets.scrubValue(answer.body), text: secrets.scrub(answer.text) };
       if (response.status >= 300 && response.status < 400) throw redirected(url, response);
       if (response.status !== 200) {
         // Not there: the other document may be (a server publishes one, the other, or both).
