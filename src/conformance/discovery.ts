@@ -132,13 +132,22 @@ export async function discoverMetadata(issuer: string, options: DiscoverOptions)
     for (const { url, document } of wellKnownUrls(parsed)) {
       const answer = await get(http, url);
       const response: WireResponse = { ...answer, headers: secrets.scrubValue(answer.headers) as WireResponse['headers'], body: secrets.scrubValue(answer.body), text: secrets.scrub(answer.text) };
-      if (response.status >= 300 && response.status < 400) throw redirected(url, response);
+      // Not there (another status, a redirect, a page that is no metadata document): the other document may be,
+      // a server publishes one, the other, or both. Only a document that is JSON and says otherwise ends the search.
+      if (response.status >= 300 && response.status < 400) {
+        misses.push(redirected(url, response).message);
+        continue;
+      }
       if (response.status !== 200) {
-        // Not there: the other document may be (a server publishes one, the other, or both).
         misses.push(`${url} answered ${response.status}`);
         continue;
       }
-      return readMetadata(issuer, url, document, response);
+      try {
+        return readMetadata(issuer, url, document, response);
+      } catch (error) {
+        if (!NOT_A_DOCUMENT.has(error as object)) throw error;
+        misses.push((error as Error).message);
+      }
     }
     throw new DiscoveryError(`no metadata for issuer ${issuer}: ${misses.join('; ')}`);
   } finally {
@@ -174,8 +183,15 @@ function shown(text: string): string {
   return JSON.stringify(printable(text.length > 200 ? `${text.slice(0, 200)}…` : text, { oneLine: true }));
 }
 
+/** The errors of an answer that is no metadata document at all (HTML, not JSON, too large): the next URL is tried. */
+const NOT_A_DOCUMENT = new WeakSet<object>();
+
 function readMetadata(issuer: string, url: string, document: MetadataDocument, response: WireResponse): DiscoveredMetadata {
-  const bad = (why: string) => new DiscoveryError(`metadata at ${url} ${why}`);
+  const bad = (why: string) => {
+    const error = new DiscoveryError(`metadata at ${url} ${why}`);
+    NOT_A_DOCUMENT.add(error);
+    return error;
+  };
   if (response.truncated === true) throw bad(`is too large (more than ${MAX_KEPT_BODY_BYTES / 1024} KiB)`);
   if (response.tooDeep === true) throw bad('is nested too deep to be read');
   const type = (response.headers['content-type'] ?? '').toLowerCase();
@@ -189,7 +205,8 @@ function readMetadata(issuer: string, url: string, document: MetadataDocument, r
   // RFC 8414 §3.3: the issuer of the document is the one asked for, character for character; else it is not this issuer's.
   if (doc.issuer !== issuer) {
     const got = typeof doc.issuer === 'string' ? `names the issuer ${shown(doc.issuer)}` : 'has no issuer';
-    throw bad(`${got}, not ${JSON.stringify(issuer)} (RFC 8414 §3.3: they must be identical)`);
+    // A JSON document that names another issuer is this server's answer: it ends the search (RFC 8414 §3.3: not to be used).
+    throw new DiscoveryError(`metadata at ${url} ${got}, not ${JSON.stringify(issuer)} (RFC 8414 §3.3: they must be identical)`);
   }
   const out: DiscoveredMetadata = { issuer, metadataUrl: url, document, ignored: [] };
   const strings = (key: Exclude<keyof typeof METADATA_MEMBERS, 'tokenEndpoint' | 'mtlsEndpointAliases'>) => {

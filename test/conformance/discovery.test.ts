@@ -181,6 +181,20 @@ describe('issuers with a path, and the OpenID fallback', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ document: 'openid-configuration', metadataUrl: `${server.origin}/tenant/.well-known/openid-configuration`, config: { dpop: { value: { enabled: true } } } });
     expect(asked).toEqual(['/.well-known/oauth-authorization-server/tenant', '/tenant/.well-known/openid-configuration']);
   });
+
+  test.each([
+    ['an HTML page (a single-page app answering every path)', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><html></html>')],
+    ['a redirect to the login page', (res: import('node:http').ServerResponse) => res.writeHead(302, { Location: '/login' }).end()],
+  ])('the RFC 8414 URL answers %s: the OpenID document is read', async (_what, answer) => {
+    const server = await tiny((req, res, origin) => {
+      if (req.url === '/.well-known/openid-configuration') return json(res, 200, { issuer: origin, token_endpoint: `${origin}/token` });
+      answer(res);
+    });
+    servers.push(server);
+    const run = await cli(['discover', '--issuer', server.origin, '--json']);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ document: 'openid-configuration' });
+  });
 });
 
 describe('bad metadata: one clear line, exit 2', () => {
