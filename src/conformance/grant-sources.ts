@@ -146,6 +146,9 @@ function plainCopy(value: unknown, members: readonly string[]): unknown {
   return out;
 }
 
+/** How much longer a function source is waited for than its timeout (see callSource). */
+const SOURCE_DEADLINE_SLACK_MS = 1_000;
+
 /** How long a function source may take, and the run's stop signal: a source that never settles must not hang the run. */
 export interface SourceBounds {
   timeoutMs?: number;
@@ -167,11 +170,13 @@ export async function refreshTokenFrom(source: RefreshTokenSource, request: Refr
 
 async function callSource(source: unknown, request: CodeRequest | RefreshTokenRequest, where: string, bounds: SourceBounds): Promise<unknown> {
   if (typeof source !== 'function') throw new GrantSourceError(`${where} is not a function (got ${source === null ? 'null' : typeof source})`);
+  // A command source bounds itself with the same timeout and kills its process group: a second more here lets
+  // its own answer ("did not finish within …, killed") arrive first.
   const timeoutMs = bounds.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const stop = new AbortController();
   try {
     // The function is not waited for past its deadline or the run's stop (it may go on in the background: a function cannot be killed).
-    const deadline = interruptibleDelay(timeoutMs, AbortSignal.any([stop.signal, ...(bounds.signal ? [bounds.signal] : [])])).then(
+    const deadline = interruptibleDelay(timeoutMs + SOURCE_DEADLINE_SLACK_MS, AbortSignal.any([stop.signal, ...(bounds.signal ? [bounds.signal] : [])])).then(
       () => Promise.reject(new GrantSourceError(`${where} did not answer within ${durationWords(timeoutMs)}`)),
       (error: unknown) => (bounds.signal?.aborted ? Promise.reject(error) : new Promise<never>(() => undefined)),
     );

@@ -43,6 +43,7 @@ export class Session {
     /** The run's stop signal (RunOptions.signal): waits and requests in flight end at once (interrupt.ts). */
     readonly signal?: AbortSignal,
   ) {
+    this.checkSignal = signal ? AbortSignal.any([signal, this.halting.signal]) : this.halting.signal;
     this.pacer = pacer ?? (config.rate !== undefined ? new Pacer(config.rate) : undefined);
     this.http = new HttpClient({
       timeoutMs: config.timeoutMs,
@@ -68,9 +69,7 @@ export class Session {
    * What a check's own waits listen to (a window it waits out, a code
    * source): the user's stop, and halt(). Aborted, they end at once.
    */
-  get checkSignal(): AbortSignal {
-    return this.signal ? AbortSignal.any([this.signal, this.halting.signal]) : this.halting.signal;
-  }
+  readonly checkSignal: AbortSignal;
 
   /** The run cannot go on (an unreachable target, a broken code source): requests and waits in flight end now. */
   halt(): void {

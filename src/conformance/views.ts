@@ -59,7 +59,7 @@ export function summarize(res: WireResponse, scrub: (text: string) => string = (
         ? `, ${res.text.length} bytes`
         : ', empty body';
   // Redirects are not followed: a token request must not be replayed to another URL with its credentials.
-  if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined) return `${res.status} redirect to ${res.headers.location} (not followed)${size}`;
+  if (res.status >= 300 && res.status < 400 && res.headers.location !== undefined) return `${res.status} redirect to ${scrub(res.headers.location)} (not followed)${size}`;
   return `${res.status} ${res.headers['content-type'] ?? 'no Content-Type'}${size}`;
 }
 

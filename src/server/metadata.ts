@@ -42,7 +42,8 @@ export function authorizationServerMetadata(where: MetadataEndpoints, config: Re
     ...(codeFlow ? { authorization_endpoint: where.authorizationEndpoint } : {}),
     token_endpoint: where.tokenEndpoint,
     jwks_uri: where.jwksUri,
-    ...(codeFlow ? { response_types_supported: [CODE_RESPONSE_TYPE] } : {}),
+    // RFC 8414 §2: REQUIRED; a server without an authorization endpoint supports no response type.
+    response_types_supported: codeFlow ? [CODE_RESPONSE_TYPE] : [],
     grant_types_supported: [...config.grantTypes],
     ...(codeFlow ? { code_challenge_methods_supported: [PKCE_S256] } : {}),
     token_endpoint_auth_methods_supported: methods,

@@ -116,7 +116,9 @@ export class RefreshTokens {
    */
   apply(plan: RefreshPlan, client: RegisteredClient, proofJkt: string | undefined): string | undefined {
     if (plan.graceSuccessor !== undefined) return plan.graceSuccessor;
-    if (!this.settings.rotation) return undefined;
+    // RFC 9700 §4.14.2: a public client's refresh tokens MUST be sender-constrained or rotated: one bound to no key rotates, rotation off or not.
+    const unboundPublic = client.isPublic && plan.record.jkt === undefined;
+    if (!this.settings.rotation && !unboundPublic) return undefined;
     this.assertRoom();
     // RFC 9449 §5: a public client's token stays bound to its key; one first issued unbound (no DPoP then) is bound from the first proof on.
     const jkt = plan.record.jkt ?? (client.isPublic ? proofJkt : undefined);

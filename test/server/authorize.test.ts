@@ -174,6 +174,8 @@ describe('RFC 8414 metadata', () => {
     const res = await supertest(ccOnly.server.url).get('/.well-known/oauth-authorization-server');
     expect(res.body.grant_types_supported).toEqual(['client_credentials']);
     expect(res.body.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic']);
-    for (const member of ['authorization_endpoint', 'response_types_supported', 'code_challenge_methods_supported']) expect(res.body).not.toHaveProperty(member);
+    for (const member of ['authorization_endpoint', 'code_challenge_methods_supported']) expect(res.body).not.toHaveProperty(member);
+    // RFC 8414 §2: response_types_supported is REQUIRED, empty without an authorization endpoint.
+    expect(res.body.response_types_supported).toEqual([]);
   });
 });

@@ -151,7 +151,8 @@ describe('the truthful document (a narrower configuration)', () => {
       token_endpoint_auth_signing_alg_values_supported: ['PS256', 'PS384', 'PS512'],
       scopes_supported: ['read'],
     });
-    for (const member of ['authorization_endpoint', 'response_types_supported', 'code_challenge_methods_supported', 'dpop_signing_alg_values_supported']) expect(doc).not.toHaveProperty(member);
+    for (const member of ['authorization_endpoint', 'code_challenge_methods_supported', 'dpop_signing_alg_values_supported']) expect(doc).not.toHaveProperty(member);
+    expect(doc.response_types_supported).toEqual([]); // RFC 8414 §2: REQUIRED, empty without an authorization endpoint
   });
 
   it('each advertised assertion algorithm works', async () => {

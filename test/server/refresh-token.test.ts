@@ -122,14 +122,23 @@ describe('no grace (graceSeconds: 0)', () => {
 describe('rotation off (rotate: false)', () => {
   const ctx = serverWithClock({ refreshTokens: { rotate: false } });
 
-  it('the answer carries no new refresh token and the same one keeps working', async () => {
-    const client = clientFor(ctx.server, 'spa');
+  it('the answer carries no new refresh token and the same one keeps working (a DPoP-bound token)', async () => {
+    const client = clientFor(ctx.server, 'spa', { dpop: true });
     const token = await firstRefreshToken(ctx.server, client);
     for (let i = 0; i < 3; i++) {
       const res = await client.refreshToken(token);
       await expectContract(res, { status: 200 });
       expect(res.body).not.toHaveProperty('refresh_token');
     }
+  });
+
+  it("a public client's token bound to no key rotates anyway (RFC 9700 §4.14.2: sender-constrained or rotated)", async () => {
+    const client = clientFor(ctx.server, 'spa');
+    const token = await firstRefreshToken(ctx.server, client);
+    const res = await client.refreshToken(token);
+    await expectContract(res, { status: 200 });
+    expect(typeof res.body.refresh_token).toBe('string');
+    expect(res.body.refresh_token).not.toBe(token);
   });
 });
 
