@@ -29,6 +29,7 @@ const HINTS = {
   code_lifetime: 'the server\'s code lifetime (config "grants.authorizationCode.lifetimeSeconds")',
   rotation_required: 'a server that rotates every refresh token and retires the old one (config "grants.refreshToken.rotation": "required"; RFC 6749 §6 lets a server keep the old one valid)',
   wider_scope: 'a scope beyond the refresh token\'s grant (config "grants.refreshToken.widerScope", or --invalid-scope)',
+  metadata: 'the issuer\'s metadata (--issuer URL, config "issuer"; RFC 8414)',
 } as const;
 
 export type Capability = keyof typeof HINTS;
@@ -49,6 +50,8 @@ export interface CapabilityFacts {
   }>;
   dpop: { enabled?: boolean | undefined; nonce?: boolean | undefined; disabled?: boolean | undefined };
   invalidScope?: string | undefined;
+  /** The issuer whose metadata the run reads (config `issuer`). */
+  issuer?: string | undefined;
   unauthorizedClient?: unknown;
   /** Where codes and refresh tokens come from (a command, a function, the reference server). */
   sources?: { authorizationCode?: boolean; refreshToken?: boolean } | undefined;
@@ -71,6 +74,7 @@ export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
   if (facts.invalidScope !== undefined && facts.invalidScope.trim() !== '') caps.add('invalid_scope');
   if (facts.unauthorizedClient !== undefined && facts.unauthorizedClient !== null) caps.add('unauthorized_client');
   if (facts.url !== undefined && /^https:/i.test(facts.url)) caps.add('https');
+  if (facts.issuer !== undefined) caps.add('metadata');
   const codeClients = facts.clients.filter((c) => grantsOf(c).has(AUTHORIZATION_CODE_GRANT));
   const refreshClients = facts.clients.filter((c) => grantsOf(c).has(REFRESH_TOKEN_GRANT));
   const codes = facts.sources?.authorizationCode === true && codeClients.length > 0;

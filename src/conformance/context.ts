@@ -9,6 +9,7 @@ import { CLIENT_CREDENTIALS_GRANT, CONFIDENTIAL_AUTH_METHODS } from '../oauth/pr
 import { SkipCheck } from './skip';
 import type { AuthMethod, ResolvedClient, ResolvedConfig } from './config';
 import { draftRequest, type DraftOptions, type RequestDraft } from './draft';
+import type { DiscoveredMetadata, IssuerMetadata, WellKnownAnswer } from './discovery';
 import type { Exchange, WireResponse } from './exchange';
 import {
   coreProblems,
@@ -73,6 +74,19 @@ export class CheckContext implements JudgeContext {
 
   skip(reason: string): never {
     throw new SkipCheck(reason);
+  }
+
+  /** What the issuer's well-known URLs answered at the start of the run; skips the check without them. */
+  issuerMetadata(): IssuerMetadata {
+    return this.session.metadata ?? this.skip('needs the issuer\'s metadata (--issuer URL, config "issuer")');
+  }
+
+  /** The metadata document the run read (its members, the answer it came in); skips the check when there is none (meta-document says why). */
+  metadataDocument(): { metadata: DiscoveredMetadata; answer: WellKnownAnswer; body: Record<string, unknown> } {
+    const read = this.issuerMetadata();
+    const answer = read.answers.find((a) => a.url === read.metadata?.metadataUrl);
+    if (read.metadata === undefined || answer?.body === undefined) return this.skip('no usable metadata document (see meta-document and meta-issuer)');
+    return { metadata: read.metadata, answer, body: answer.body };
   }
 
   /** The clients registered for client_credentials: the ones the checks of that grant use (the others are the lifecycle checks', grants.ts). */

@@ -20,10 +20,13 @@ import { MAX_KEPT_BODY_BYTES } from '../oauth/limits';
 import { OAUTH_METADATA_PATH, OPENID_CONFIGURATION_PATH } from '../oauth/protocol';
 import { DEFAULT_TIMEOUT_MS } from '../oauth/limits';
 import { loadCaFile, type ConformanceConfig } from './config';
-import { HttpClient, type HttpProxy, type WireResponse } from './http';
+import { HttpClient, type HttpProxy } from './http';
+import type { Exchange, WireResponse } from './exchange';
+import { isPlainObject } from '../oauth/guards';
 import { resolveProxy } from './proxy';
 import { printable } from './reporters/safe-text';
 import { SecretSet } from '../oauth/secrets';
+import { DPOP_KEY_ALGORITHMS } from '../oauth/keys';
 
 export { OPENID_CONFIGURATION_PATH };
 
@@ -113,12 +116,52 @@ export function wellKnownUrls(issuer: URL): Array<{ url: string; document: Metad
   ];
 }
 
-/** Fetches and reads the metadata of `issuer`: the RFC 8414 document, else the OpenID one. */
+/** What one well-known URL answered (both are asked: the metadata checks compare them). */
+export interface WellKnownAnswer {
+  url: string;
+  document: MetadataDocument;
+  /** The GET and its answer (or why none came), for the metadata checks' findings: shown redacted like any exchange. */
+  exchange: Exchange;
+  /** The answer's JSON object, when it answered 200 with one. */
+  body?: Record<string, unknown>;
+}
+
+/** Everything the issuer's two well-known URLs said, and what the run reads of it. */
+export interface IssuerMetadata {
+  /** The issuer asked for. */
+  issuer: string;
+  /** In the order they are tried: RFC 8414 §3.1, then OpenID Connect Discovery. */
+  answers: WellKnownAnswer[];
+  /** The first answer that is this issuer's metadata document, read. */
+  metadata?: DiscoveredMetadata;
+  /** Why no answer is (a page that is no document, a document of another issuer): set when `metadata` is not. */
+  problem?: DiscoveryError;
+}
+
+/** The pseudo check id discovery's exchanges carry. */
+export const DISCOVERY_EXCHANGE_ID = '(discovery)';
+
+/** Fetches and reads the metadata of `issuer`: the RFC 8414 document, else the OpenID one; throws a DiscoveryError when neither is. */
 export async function discoverMetadata(issuer: string, options: DiscoverOptions): Promise<DiscoveredMetadata> {
+  const read = await readIssuerMetadata(issuer, options);
+  if (read.metadata === undefined) throw read.problem!;
+  return read.metadata;
+}
+
+/**
+ * Asks both well-known URLs of `issuer` at once and reads the first answer
+ * that is its metadata document. A document that is not (a redirect, an
+ * HTML page, another issuer's) is kept as `problem`, not thrown: a run that
+ * has its token endpoint anyway judges it in the metadata checks. Throws
+ * when the issuer is not an issuer URL, or when no URL answered at all and
+ * none gave a document (the HTTP client's TargetUnreachableError).
+ */
+export async function readIssuerMetadata(issuer: string, options: DiscoverOptions): Promise<IssuerMetadata> {
   const parsed = checkIssuerUrl(issuer, options.allowInsecureHttp === true);
+  const urls = wellKnownUrls(parsed);
   const http = new HttpClient({
     timeoutMs: options.timeoutMs,
-    maxSockets: 1,
+    maxSockets: urls.length,
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
     ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
@@ -128,10 +171,18 @@ export async function discoverMetadata(issuer: string, options: DiscoverOptions)
   const secrets = new SecretSet();
   if (options.proxy?.authorization !== undefined) secrets.addAuthorization(options.proxy.authorization);
   try {
+    const fetched = await Promise.all(urls.map(async ({ url, document }) => ({ url, document, ...(await get(http, url, secrets)) })));
+    const answers: WellKnownAnswer[] = fetched.map(({ url, document, exchange }) => {
+      const body = exchange.response?.status === 200 && isPlainObject(exchange.response.body) ? exchange.response.body : undefined;
+      return { url, document, exchange, ...(body !== undefined ? { body } : {}) };
+    });
     const misses: string[] = [];
-    for (const { url, document } of wellKnownUrls(parsed)) {
-      const answer = await get(http, url);
-      const response: WireResponse = { ...answer, headers: secrets.scrubValue(answer.headers) as WireResponse['headers'], body: secrets.scrubValue(answer.body), text: secrets.scrub(answer.text) };
+    for (const { url, document, exchange } of fetched) {
+      const response = exchange.response;
+      if (response === undefined) {
+        misses.push(`${url}: ${exchange.error ?? 'no answer'}`);
+        continue;
+      }
       // Not there (another status, a redirect, a page that is no metadata document): the other document may be,
       // a server publishes one, the other, or both. Only a document that is JSON and says otherwise ends the search.
       if (response.status >= 300 && response.status < 400) {
@@ -143,27 +194,38 @@ export async function discoverMetadata(issuer: string, options: DiscoverOptions)
         continue;
       }
       try {
-        return readMetadata(issuer, url, document, response);
+        return { issuer, answers, metadata: readMetadata(issuer, url, document, response) };
       } catch (error) {
-        if (!NOT_A_DOCUMENT.has(error as object)) throw error;
-        misses.push((error as Error).message);
+        if (!(error instanceof DiscoveryError)) throw error;
+        if (!NOT_A_DOCUMENT.has(error)) return { issuer, answers, problem: error };
+        misses.push(error.message);
       }
     }
-    throw new DiscoveryError(`no metadata for issuer ${issuer}: ${misses.join('; ')}`);
+    // Nothing answered at all: the issuer cannot be reached (the first URL's error says why).
+    const failure = fetched.find((f) => f.exchange.response === undefined)?.failure;
+    if (failure !== undefined && fetched.every((f) => f.exchange.response === undefined)) throw failure;
+    return { issuer, answers, problem: new DiscoveryError(`no metadata for issuer ${issuer}: ${misses.join('; ')}`) };
   } finally {
     http.close();
   }
 }
 
-async function get(http: HttpClient, url: string): Promise<WireResponse> {
+/** One GET of a well-known URL, recorded as an exchange; a transport failure is kept, for the caller to throw when nothing else answered. */
+async function get(http: HttpClient, url: string, secrets: SecretSet): Promise<{ exchange: Exchange; failure?: Error }> {
+  const request = { method: 'GET', url, headers: [['Accept', JSON_MEDIA_TYPE]] as Array<[string, string]> };
+  const exchange: Exchange = { checkId: DISCOVERY_EXCHANGE_ID, request, oauth: false, nonceRetry: false };
   try {
-    return await http.send({ method: 'GET', url, headers: [['Accept', JSON_MEDIA_TYPE]] });
+    const answer = await http.send(request);
+    exchange.response = { ...answer, headers: secrets.scrubValue(answer.headers) as WireResponse['headers'], rawHeaders: secrets.scrubValue(answer.rawHeaders) as WireResponse['rawHeaders'], body: secrets.scrubValue(answer.body), text: secrets.scrub(answer.text) };
+    return { exchange };
   } catch (error) {
+    if (!(error instanceof TargetUnreachableError)) throw error;
+    exchange.error = error.reason;
     // A staging server behind a private CA is the usual case: say how to trust it, as the run's probe does.
-    if (error instanceof TargetUnreachableError && !(error instanceof ProxyTunnelError) && isCertificateProblem(error.reason)) {
-      throw new TargetUnreachableError(error.target, `${error.reason} (the TLS certificate is not trusted; give its CA with --ca-file, config "caFile")`, { cause: error });
+    if (!(error instanceof ProxyTunnelError) && isCertificateProblem(error.reason)) {
+      return { exchange, failure: new TargetUnreachableError(error.target, `${error.reason} (the TLS certificate is not trusted; give its CA with --ca-file, config "caFile")`, { cause: error }) };
     }
-    throw error;
+    return { exchange, failure: error };
   }
 }
 
@@ -245,6 +307,8 @@ export interface DiscoveryInfo {
   issuer: string;
   metadataUrl: string;
   origins: ValueOrigin[];
+  /** Why no document could be used (the run had its url anyway): the metadata checks say more. */
+  unusable?: string;
 }
 
 /**
@@ -269,12 +333,26 @@ export function applyDiscovery(config: ConformanceConfig, metadata: DiscoveredMe
       next.dpop = { enabled: true };
       origins.push({ member: 'dpop', source: 'metadata', from: METADATA_MEMBERS.dpopSigningAlgs });
     }
+    // The run's proof key takes an algorithm the server lists (RFC 9449 §5.1): ES256 when listed, else the first listed one
+    // the suite can generate. A config that names one keeps it; a server listing none of them keeps ES256 (meta-dpop-algs says so).
+    const dpop = next.dpop;
+    const given = typeof dpop === 'object' ? dpop.alg : undefined;
+    const usable = typeof dpop === 'object' ? dpop.disabled !== true && dpop.enabled !== false : dpop === true;
+    if (given !== undefined) origins.push({ member: 'dpop.alg', source: 'config', from: METADATA_MEMBERS.dpopSigningAlgs });
+    else if (usable) {
+      const alg = metadata.dpopSigningAlgs.includes('ES256') ? undefined : DPOP_KEY_ALGORITHMS.find((a) => metadata.dpopSigningAlgs!.includes(a));
+      if (alg !== undefined) {
+        next.dpop = { ...(typeof dpop === 'object' ? dpop : { enabled: true }), alg };
+        origins.push({ member: 'dpop.alg', source: 'metadata', from: METADATA_MEMBERS.dpopSigningAlgs });
+      }
+    }
   }
   return { config: next, discovery: { issuer: metadata.issuer, metadataUrl: metadata.metadataUrl, origins } };
 }
 
 /** The run header's line about discovery: which values came from the metadata and which the config kept over it. */
 export function discoveryLine(info: DiscoveryInfo): string {
+  if (info.unusable !== undefined) return `Issuer ${info.issuer}: its metadata cannot be used, nothing taken from it (${info.unusable})`;
   const taken = info.origins.filter((o) => o.source === 'metadata').map((o) => `${o.member} (${o.from})`);
   const kept = info.origins.filter((o) => o.source === 'config').map((o) => `${o.member} (over ${o.from})`);
   const given = kept.length > 0 ? `; given, not from the metadata: ${kept.join(', ')}` : '';
@@ -289,12 +367,12 @@ export function discoveryLine(info: DiscoveryInfo): string {
 export async function fetchIssuerMetadata(
   config: ConformanceConfig & { issuer: string },
   options: { env: NodeJS.ProcessEnv; baseDir: string; signal?: AbortSignal },
-): Promise<DiscoveredMetadata> {
+): Promise<IssuerMetadata> {
   const allowInsecureHttp = config.allowInsecureHttp === true;
   const issuerUrl = checkIssuerUrl(config.issuer, allowInsecureHttp);
   const route = resolveProxy(config.proxy, issuerUrl, options.env, true);
   const proxy: HttpProxy | undefined = route === undefined ? undefined : { url: route.url, ...(route.credentials ? { authorization: route.credentials.authorization } : {}) };
-  return discoverMetadata(config.issuer, {
+  return readIssuerMetadata(config.issuer, {
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     allowInsecureHttp,
     ...(config.caFile !== undefined ? { ca: await loadCaFile(config.caFile, options.baseDir) } : {}),
@@ -303,12 +381,21 @@ export async function fetchIssuerMetadata(
   });
 }
 
-/** A config with an issuer, resolved against its metadata (the config's own values winning); without one, as it is. */
+/**
+ * A config with an issuer, resolved against its metadata (the config's own
+ * values winning); without one, as it is. Metadata that cannot be used ends
+ * the run (DiscoveryError) only when the run needs it for its token
+ * endpoint: with a `url`, the metadata checks judge it instead.
+ */
 export async function resolveIssuer(
   config: ConformanceConfig,
   options: { env: NodeJS.ProcessEnv; baseDir: string; signal?: AbortSignal },
-): Promise<{ config: ConformanceConfig; discovery?: DiscoveryInfo }> {
+): Promise<{ config: ConformanceConfig; discovery?: DiscoveryInfo; metadata?: IssuerMetadata }> {
   if (config.issuer === undefined) return { config };
   const metadata = await fetchIssuerMetadata({ ...config, issuer: config.issuer }, options);
-  return applyDiscovery(config, metadata);
+  if (metadata.metadata === undefined) {
+    if (config.url === undefined) throw metadata.problem!;
+    return { config, discovery: { issuer: config.issuer, metadataUrl: metadata.answers[0]!.url, origins: [], unusable: metadata.problem!.message }, metadata };
+  }
+  return { ...applyDiscovery(config, metadata.metadata), metadata };
 }

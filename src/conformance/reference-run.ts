@@ -72,6 +72,8 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
   const grace = refreshTokens.rotate && refreshTokens.graceSeconds > 0;
   return {
     url: server.tokenEndpoint,
+    // Its RFC 8414 metadata is judged too (the metadata checks): the runner reads it once the server listens.
+    issuer: server.issuer,
     scope: REFERENCE_SCOPE,
     invalidScope: REFERENCE_INVALID_SCOPE,
     dpop: server.dpopEnabled ? { enabled: true, nonce: server.requireNonce } : { disabled: true },
@@ -126,6 +128,7 @@ export function referenceRunCapabilities(requireNonce: boolean): Set<Capability>
     ],
     dpop: { enabled: true, nonce: requireNonce },
     invalidScope: REFERENCE_INVALID_SCOPE,
+    issuer: 'http://127.0.0.1',
     unauthorizedClient: true,
     sources: { authorizationCode: true },
     grants: { authorizationCode: { lifetimeSeconds: DEFAULT_RUN_SERVER.codeLifetimeSeconds }, refreshToken: { widerScope: REFERENCE_WIDER_SCOPE, rotation: 'required' } },

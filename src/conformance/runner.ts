@@ -15,7 +15,7 @@ import type { Check } from './checks/define';
 import { capabilitiesOf, type Capability } from './capabilities';
 import { parseConfig, resolveConfig, type ConformanceConfig, type ResolvedConfig } from './config';
 import { CheckContext } from './context';
-import { resolveIssuer, type DiscoveryInfo } from './discovery';
+import { readIssuerMetadata, resolveIssuer, type DiscoveryInfo, type IssuerMetadata } from './discovery';
 import { shapedHeaders } from './draft';
 import type { WireResponse } from './exchange';
 import { OwnershipIndex } from './ownership';
@@ -92,14 +92,16 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
   const resolveOptions = { env: options.env ?? process.env, baseDir: options.baseDir ?? process.cwd() };
   // An issuer's metadata fills in what the config leaves out (its own values win), before anything else is resolved.
   let discovery: DiscoveryInfo | undefined;
+  let metadata: IssuerMetadata | undefined;
   if (config.issuer !== undefined) {
     if (config.referenceServer !== undefined) throw new ConfigError('referenceServer applies only to the default run, without a url or issuer');
-    ({ config, discovery } = await resolveIssuer(config, { ...resolveOptions, ...(options.signal ? { signal: options.signal } : {}) }));
+    ({ config, discovery, metadata } = await resolveIssuer(config, { ...resolveOptions, ...(options.signal ? { signal: options.signal } : {}) }));
   }
   if (config.url !== undefined) {
     if (config.referenceServer !== undefined) throw new ConfigError('referenceServer applies only to the default run, without a url');
     const session = new Session(await resolveConfig(config, resolveOptions), owners, undefined, options.signal);
     session.onRequest = options.onRequest;
+    session.metadata = metadata;
     useSources(session, options.grantSources, resolveOptions.env, { ...FUNCTION_NAMES, ...options.grantSourceNames });
     try {
       return await runResolved(session, checks, options, undefined, discovery);
@@ -159,6 +161,8 @@ async function runAgainstReferenceServer(
     const main = await sessionFor(await start({ enabled: true, requireNonce }));
     sessions.push(main);
     main.onRequest = options.onRequest;
+    // The reference server's own RFC 8414 metadata, for the metadata checks (its issuer is its origin: loopback, direct).
+    if (main.config.issuer !== undefined) main.metadata = await readIssuerMetadata(main.config.issuer, { timeoutMs: main.config.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
     const companion: Companion = {
       capabilities: COMPANION_CAPABILITIES,
       note: 'against a second reference server with DPoP switched off',

@@ -14,6 +14,7 @@ import { Pacer } from './pacing';
 import { DEFAULT_RETRY_AFTER_CAP_MS } from './rate-limit';
 import type { OwnershipIndex } from './ownership';
 import type { GrantSources } from './grant-sources';
+import type { IssuerMetadata } from './discovery';
 import { generateDpopKey, importClientKey, type SigningKey } from './signing';
 
 export class Session {
@@ -26,6 +27,8 @@ export class Session {
   sources: GrantSources = {};
   /** How messages name each source (`grants.authorizationCode.command`, the function given, the reference server's /authorize). */
   sourceNames: { authorizationCode?: string; refreshToken?: string } = {};
+  /** What the issuer's well-known URLs answered (config `issuer`; the reference server's in the default run): the metadata checks judge it. */
+  metadata: IssuerMetadata | undefined;
   /** Observer of every request sent (benchmarks count them). */
   onRequest: ((checkId: string) => void) | undefined;
   /** The longest a check waits for a 429/503's Retry-After before its one resend (rate-limit.ts); the request timeout bounds it too. */
@@ -82,9 +85,9 @@ export class Session {
     return this.nonces.current;
   }
 
-  /** The run's DPoP key, generated once (ES256, as RFC 9449's examples). */
+  /** The run's DPoP key, generated once (config dpop.alg: ES256 unless the issuer's metadata lists others only). */
   dpopKey(): Promise<SigningKey> {
-    this.dpopKeyPromise ??= generateDpopKey('ES256').then(async (key) => {
+    this.dpopKeyPromise ??= generateDpopKey(this.config.dpop.alg).then(async (key) => {
       this.secrets.addJwk(await exportPrivateJwk(key));
       return key;
     });

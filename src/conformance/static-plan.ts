@@ -39,6 +39,7 @@ export function planOfConfig(config: ConformanceConfig, options: StaticPlanOptio
     clients: (config.clients ?? []).map((c) => ({ auth: c.auth, requiresDpop: requiresDpop(c), exclusiveAuthMethod: c.exclusiveAuthMethod === true, grantTypes: c.grantTypes })),
     dpop,
     invalidScope: config.invalidScope,
+    issuer: config.issuer,
     unauthorizedClient: config.unauthorizedClient,
     // The runner's own facts (config/index.ts resolveConfig, runner.ts useSources), from the config as written.
     sources: {

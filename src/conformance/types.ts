@@ -31,6 +31,8 @@ export const CHECK_GROUPS = [
   'sender-constraint',
   'authorization-code',
   'refresh-token',
+  'metadata',
+  'metadata-truth',
 ] as const;
 export type CheckGroup = (typeof CHECK_GROUPS)[number];
 

@@ -31,7 +31,7 @@ export type DpopKey = SigningKey;
 export type SigningKeyInput = SigningKey | JWK | KeyLike;
 
 /** Algorithms {@link generateDpopKey} can generate keys for. */
-export const DPOP_KEY_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'EdDSA'] as const;
+export const DPOP_KEY_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'ES256K', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
 export type DpopKeyAlgorithm = (typeof DPOP_KEY_ALGORITHMS)[number];
 
 

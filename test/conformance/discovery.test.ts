@@ -165,7 +165,8 @@ describe('issuers with a path, and the OpenID fallback', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ metadataUrl: `${server.origin}/.well-known/oauth-authorization-server/tenant`, config: { url: { value: `${server.origin}/tenant/token` } } });
     // No DPoP advertised: none derived.
     expect(JSON.parse(run.stdout).config.dpop).toBeUndefined();
-    expect(asked).toEqual(['/.well-known/oauth-authorization-server/tenant']);
+    // Both well-known URLs are asked at once (the metadata checks compare the two documents); the RFC 8414 one is read.
+    expect(asked.sort()).toEqual(['/.well-known/oauth-authorization-server/tenant', '/tenant/.well-known/openid-configuration']);
   });
 
   test('only /.well-known/openid-configuration: read after the RFC 8414 one is not found', async () => {

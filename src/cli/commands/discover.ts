@@ -69,7 +69,9 @@ be read or used (one line on stderr).
     if (problem !== undefined) throw flagProblem(problem, sources);
     checkIssuerUrl(issuer, config.allowInsecureHttp === true);
 
-    const metadata = await fetchIssuerMetadata(config as ConformanceConfig & { issuer: string }, { env: io.env, baseDir: io.cwd, ...(io.signal ? { signal: io.signal } : {}) });
+    const read = await fetchIssuerMetadata(config as ConformanceConfig & { issuer: string }, { env: io.env, baseDir: io.cwd, ...(io.signal ? { signal: io.signal } : {}) });
+    if (read.metadata === undefined) throw read.problem!;
+    const metadata = read.metadata;
     const derived = applyDiscovery({}, metadata);
     const view = describe(metadata, derived.config);
     if (values.json === true) io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);

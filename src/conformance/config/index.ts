@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { ConfigError, InvalidKeyError } from '../../errors';
-import { importClientKey } from '../signing';
+import { importClientKey, type DpopKeyAlgorithm } from '../signing';
 import { DEFAULT_TIMEOUT_MS } from '../../oauth/limits';
 import { isLoopbackHost } from '../../oauth/loopback';
 import { CLIENT_CREDENTIALS_GRANT, DEFAULT_TOKEN_PATH, isBareOrigin, type TokenGrantType } from '../../oauth/protocol';
@@ -78,7 +78,9 @@ export interface ResolvedConfig {
   profile: Profile;
   scope?: string;
   invalidScope?: string;
-  dpop: { enabled: boolean; nonce: boolean; disabled: boolean };
+  dpop: { enabled: boolean; nonce: boolean; disabled: boolean; alg: DpopKeyAlgorithm };
+  /** The issuer whose metadata the run reads and judges (config `issuer`; the reference server's in the default run). */
+  issuer?: string;
   clients: ResolvedClient[];
   unauthorizedClient?: ResolvedClient;
   expectedFailures: Map<string, string>;
@@ -216,7 +218,7 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
     profile: config.profile ?? 'attesto',
     scope: emptyToUndefined(config.scope),
     invalidScope: emptyToUndefined(config.invalidScope),
-    dpop: { enabled: dpop.enabled === true || dpop.nonce === true, nonce: dpop.nonce === true, disabled: dpop.disabled === true },
+    dpop: { enabled: dpop.enabled === true || dpop.nonce === true, nonce: dpop.nonce === true, disabled: dpop.disabled === true, alg: dpop.alg ?? 'ES256' },
     clients,
     unauthorizedClient,
     expectedFailures,
@@ -232,6 +234,7 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
     capabilities: new Set(),
   };
   if (config.rate !== undefined) resolved.rate = config.rate;
+  if (config.issuer !== undefined) resolved.issuer = config.issuer;
   if (config.caFile !== undefined) resolved.ca = await loadCaFile(config.caFile, baseDir);
   // One route for the run, decided for the target url (a check's request to the same host on another scheme takes it too).
   const proxy = resolveProxy(config.proxy, new URL(url), env, options.proxyFromEnv !== false);

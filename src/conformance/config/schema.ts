@@ -12,6 +12,7 @@
  */
 import type { FromSchema } from 'json-schema-to-ts';
 import type { JWK } from 'jose';
+import { DPOP_KEY_ALGORITHMS } from '../../oauth/keys';
 import { CLIENT_AUTH_METHODS, TOKEN_GRANT_TYPES } from '../../oauth/protocol';
 import { PROFILES } from '../types';
 
@@ -203,7 +204,7 @@ export const conformanceConfigSchema = {
     issuer: {
       type: 'string',
       description:
-        "The authorization server's issuer identifier (RFC 8414 §2): the run reads its metadata (/.well-known/oauth-authorization-server, RFC 8414 §3.1, else /.well-known/openid-configuration) and takes the token endpoint (token_endpoint) and DPoP support (dpop_signing_alg_values_supported) from it. A member given here (url, dpop) wins over the metadata.",
+        "The authorization server's issuer identifier (RFC 8414 §2): the run reads its metadata (/.well-known/oauth-authorization-server, RFC 8414 §3.1, else /.well-known/openid-configuration), takes the token endpoint (token_endpoint) and DPoP support and key algorithm (dpop_signing_alg_values_supported) from it, and runs the metadata checks. A member given here (url, dpop) wins over the metadata; with a url, metadata that cannot be used fails the metadata checks instead of ending the run.",
     },
     profile: {
       type: 'string',
@@ -229,6 +230,12 @@ export const conformanceConfigSchema = {
             disabled: {
               type: 'boolean',
               description: 'The server has DPoP switched off and must ignore proofs (the dpop-disabled check); excludes enabled and nonce.',
+            },
+            alg: {
+              type: 'string',
+              enum: DPOP_KEY_ALGORITHMS,
+              description:
+                "The algorithm of the run's DPoP key (RFC 9449 §4.2 alg). Default ES256; with an issuer whose metadata lists dpop_signing_alg_values_supported without ES256, the first of the listed ones the suite can generate.",
             },
           },
         },

@@ -74,6 +74,8 @@ const GROUP_WORDS: Record<CheckGroup, string> = {
   'sender-constraint': 'sender constraint',
   'authorization-code': 'authorization code',
   'refresh-token': 'refresh token',
+  metadata: 'metadata document',
+  'metadata-truth': 'metadata truth',
 };
 
 function summaryOf(answer: string, checks: readonly CheckResult[]): string {
