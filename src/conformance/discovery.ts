@@ -19,11 +19,14 @@ import { isLoopbackHost } from '../oauth/loopback';
 import { MAX_KEPT_BODY_BYTES } from '../oauth/limits';
 import { OAUTH_METADATA_PATH, OPENID_CONFIGURATION_PATH } from '../oauth/protocol';
 import { DEFAULT_TIMEOUT_MS } from '../oauth/limits';
-import { loadCaFile, type ConformanceConfig } from './config';
+import { loadCaFile, resolveHeaders, type ConformanceConfig } from './config';
 import { HttpClient, type HttpProxy } from './http';
 import type { Exchange, WireResponse } from './exchange';
 import { isPlainObject } from '../oauth/guards';
 import { resolveProxy } from './proxy';
+import type { Pacer } from './pacing';
+import { interruptibleDelay } from './interrupt';
+import { DEFAULT_RETRY_AFTER_CAP_MS, DEFAULT_RETRY_DELAY_MS, isRateLimited, parseRetryAfter } from './rate-limit';
 import { printable } from './reporters/safe-text';
 import { SecretSet } from '../oauth/secrets';
 import { DPOP_KEY_ALGORITHMS } from '../oauth/keys';
@@ -77,6 +80,14 @@ export interface DiscoverOptions {
   signal?: AbortSignal;
   /** Allow http:// to a non-loopback issuer (config allowInsecureHttp). */
   allowInsecureHttp?: boolean;
+  /** The run's pace (config `rate`): the metadata requests take their turns like every other. */
+  pacer?: Pacer;
+  /** At most this many requests at once (config `concurrency`; default 2, both URLs at once). */
+  concurrency?: number;
+  /** Header fields every request of the run carries (config `headers`: a gateway's key), already resolved. */
+  headers?: ReadonlyArray<readonly [string, string]>;
+  /** Called for each request sent (RunOptions.onRequest), with DISCOVERY_EXCHANGE_ID. */
+  onRequest?: (checkId: string) => void;
 }
 
 /**
@@ -136,6 +147,8 @@ export interface IssuerMetadata {
   metadata?: DiscoveredMetadata;
   /** Why no answer is (a page that is no document, a document of another issuer): set when `metadata` is not. */
   problem?: DiscoveryError;
+  /** No document, and an answer was 429/503 even after the one resend: no verdict on the metadata (rate-limit.ts). */
+  rateLimited?: boolean;
 }
 
 /** The pseudo check id discovery's exchanges carry. */
@@ -165,13 +178,18 @@ export async function readIssuerMetadata(issuer: string, options: DiscoverOption
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
     ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...(options.pacer !== undefined ? { pacer: options.pacer } : {}),
   });
   // The proxy's credentials (decoded from the Basic value too) are the one secret on this path: whatever the
   // answer echoes of them (a hostile proxy answering for the target) is scrubbed before anything reads it.
   const secrets = new SecretSet();
   if (options.proxy?.authorization !== undefined) secrets.addAuthorization(options.proxy.authorization);
+  // A shaped header (a gateway key) is a credential too, whatever the answer echoes of it.
+  for (const [, value] of options.headers ?? []) secrets.add(value);
   try {
-    const fetched = await Promise.all(urls.map(async ({ url, document }) => ({ url, document, ...(await get(http, url, secrets)) })));
+    const fetchOne = async ({ url, document }: (typeof urls)[number]) => ({ url, document, ...(await get(http, url, secrets, options)) });
+    // Both at once, unless the run sends one request at a time (config concurrency 1).
+    const fetched = (options.concurrency ?? urls.length) >= urls.length ? await Promise.all(urls.map(fetchOne)) : await sequentially(urls, fetchOne);
     const answers: WellKnownAnswer[] = fetched.map(({ url, document, exchange }) => {
       const body = exchange.response?.status === 200 && isPlainObject(exchange.response.body) ? exchange.response.body : undefined;
       return { url, document, exchange, ...(body !== undefined ? { body } : {}) };
@@ -204,15 +222,39 @@ export async function readIssuerMetadata(issuer: string, options: DiscoverOption
     // Nothing answered at all: the issuer cannot be reached (the first URL's error says why).
     const failure = fetched.find((f) => f.exchange.response === undefined)?.failure;
     if (failure !== undefined && fetched.every((f) => f.exchange.response === undefined)) throw failure;
-    return { issuer, answers, problem: new DiscoveryError(`no metadata for issuer ${issuer}: ${misses.join('; ')}`) };
+    const rateLimited = fetched.some((f) => isRateLimited(f.exchange));
+    return { issuer, answers, problem: new DiscoveryError(`no metadata for issuer ${issuer}: ${misses.join('; ')}`), ...(rateLimited ? { rateLimited } : {}) };
   } finally {
     http.close();
   }
 }
 
-/** One GET of a well-known URL, recorded as an exchange; a transport failure is kept, for the caller to throw when nothing else answered. */
-async function get(http: HttpClient, url: string, secrets: SecretSet): Promise<{ exchange: Exchange; failure?: Error }> {
-  const request = { method: 'GET', url, headers: [['Accept', JSON_MEDIA_TYPE]] as Array<[string, string]> };
+async function sequentially<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await work(item));
+  return out;
+}
+
+/**
+ * One GET of a well-known URL, recorded as an exchange; a transport failure
+ * is kept, for the caller to throw when nothing else answered. A 429 or 503
+ * is resent once after the wait its Retry-After asks, within the bounds a
+ * check keeps (rate-limit.ts).
+ */
+async function get(http: HttpClient, url: string, secrets: SecretSet, options: DiscoverOptions): Promise<{ exchange: Exchange; failure?: Error }> {
+  const first = await getOnce(http, url, secrets, options);
+  if (!isRateLimited(first.exchange)) return first;
+  const limit = Math.min(DEFAULT_RETRY_AFTER_CAP_MS, options.timeoutMs);
+  const asked = parseRetryAfter(first.exchange.response!.headers['retry-after']);
+  if (asked !== undefined && asked > limit) return first;
+  await interruptibleDelay(asked ?? Math.min(DEFAULT_RETRY_DELAY_MS, limit), options.signal);
+  return getOnce(http, url, secrets, options);
+}
+
+async function getOnce(http: HttpClient, url: string, secrets: SecretSet, options: DiscoverOptions): Promise<{ exchange: Exchange; failure?: Error }> {
+  // Shaped like every request of the run: a gateway in front of the server may refuse anything else.
+  const request = { method: 'GET', url, headers: [['Accept', JSON_MEDIA_TYPE], ...(options.headers ?? []).map(([n, v]) => [n, v] as [string, string])] as Array<[string, string]> };
+  options.onRequest?.(DISCOVERY_EXCHANGE_ID);
   const exchange: Exchange = { checkId: DISCOVERY_EXCHANGE_ID, request, oauth: false, nonceRetry: false };
   try {
     const answer = await http.send(request);
@@ -366,7 +408,7 @@ export function discoveryLine(info: DiscoveryInfo): string {
  */
 export async function fetchIssuerMetadata(
   config: ConformanceConfig & { issuer: string },
-  options: { env: NodeJS.ProcessEnv; baseDir: string; signal?: AbortSignal },
+  options: { env: NodeJS.ProcessEnv; baseDir: string; signal?: AbortSignal; pacer?: Pacer; onRequest?: (checkId: string) => void },
 ): Promise<IssuerMetadata> {
   const allowInsecureHttp = config.allowInsecureHttp === true;
   const issuerUrl = checkIssuerUrl(config.issuer, allowInsecureHttp);
@@ -375,9 +417,13 @@ export async function fetchIssuerMetadata(
   return readIssuerMetadata(config.issuer, {
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     allowInsecureHttp,
+    ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
+    headers: resolveHeaders(config.headers, 'headers', options.env),
+    ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
     ...(config.caFile !== undefined ? { ca: await loadCaFile(config.caFile, options.baseDir) } : {}),
     ...(proxy !== undefined ? { proxy } : {}),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    ...(options.pacer !== undefined ? { pacer: options.pacer } : {}),
   });
 }
 
@@ -389,7 +435,7 @@ export async function fetchIssuerMetadata(
  */
 export async function resolveIssuer(
   config: ConformanceConfig,
-  options: { env: NodeJS.ProcessEnv; baseDir: string; signal?: AbortSignal },
+  options: { env: NodeJS.ProcessEnv; baseDir: string; signal?: AbortSignal; pacer?: Pacer; onRequest?: (checkId: string) => void },
 ): Promise<{ config: ConformanceConfig; discovery?: DiscoveryInfo; metadata?: IssuerMetadata }> {
   if (config.issuer === undefined) return { config };
   const metadata = await fetchIssuerMetadata({ ...config, issuer: config.issuer }, options);

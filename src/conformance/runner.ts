@@ -25,7 +25,7 @@ import { COMPANION_CAPABILITIES, DEFAULT_RUN_SERVER, defaultRunClients, referenc
 import { commandCodeSource, commandRefreshTokenSource, type GrantSources } from './grant-sources';
 import { RateLimited } from './rate-limit';
 import { CheckAborted } from './send';
-import type { Pacer } from './pacing';
+import { Pacer } from './pacing';
 import { Session } from './session';
 import { INTERRUPTED_MESSAGE, RunInterrupted } from './interrupt';
 import { NotJudged, SkipCheck } from './skip';
@@ -93,13 +93,15 @@ export async function runConformance(config: ConformanceConfig = {}, options: Ru
   // An issuer's metadata fills in what the config leaves out (its own values win), before anything else is resolved.
   let discovery: DiscoveryInfo | undefined;
   let metadata: IssuerMetadata | undefined;
+  // One pace for the whole run, the metadata requests included (config `rate`).
+  const pacer = config.rate !== undefined ? new Pacer(config.rate) : undefined;
   if (config.issuer !== undefined) {
     if (config.referenceServer !== undefined) throw new ConfigError('referenceServer applies only to the default run, without a url or issuer');
-    ({ config, discovery, metadata } = await resolveIssuer(config, { ...resolveOptions, ...(options.signal ? { signal: options.signal } : {}) }));
+    ({ config, discovery, metadata } = await resolveIssuer(config, { ...resolveOptions, ...(options.signal ? { signal: options.signal } : {}), ...(pacer ? { pacer } : {}), ...(options.onRequest ? { onRequest: options.onRequest } : {}) }));
   }
   if (config.url !== undefined) {
     if (config.referenceServer !== undefined) throw new ConfigError('referenceServer applies only to the default run, without a url');
-    const session = new Session(await resolveConfig(config, resolveOptions), owners, undefined, options.signal);
+    const session = new Session(await resolveConfig(config, resolveOptions), owners, pacer, options.signal);
     session.onRequest = options.onRequest;
     session.metadata = metadata;
     useSources(session, options.grantSources, resolveOptions.env, { ...FUNCTION_NAMES, ...options.grantSourceNames });
@@ -162,7 +164,7 @@ async function runAgainstReferenceServer(
     sessions.push(main);
     main.onRequest = options.onRequest;
     // The reference server's own RFC 8414 metadata, for the metadata checks (its issuer is its origin: loopback, direct).
-    if (main.config.issuer !== undefined) main.metadata = await readIssuerMetadata(main.config.issuer, { timeoutMs: main.config.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+    if (main.config.issuer !== undefined) main.metadata = await readIssuerMetadata(main.config.issuer, { timeoutMs: main.config.timeoutMs, concurrency: main.config.concurrency, headers: main.config.headers, ...(options.onRequest ? { onRequest: options.onRequest } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(main.pacer ? { pacer: main.pacer } : {}) });
     const companion: Companion = {
       capabilities: COMPANION_CAPABILITIES,
       note: 'against a second reference server with DPoP switched off',

@@ -76,10 +76,12 @@ interface Mode {
 const idsOf = (...groups: string[]) => CHECKS.filter((c) => groups.includes(c.group)).map((c) => c.id);
 /** The stand-in serves client_credentials only (as the attesto_phoenix checklist does): no code source, so the lifecycle checks skip. */
 const LIFECYCLE = idsOf('authorization-code', 'refresh-token');
+/** It publishes no metadata and the configuration names no issuer: the metadata checks skip. */
+const METADATA = idsOf('metadata', 'metadata-truth');
 const MODES: Mode[] = [
-  { name: 'default (dpop_nonce_required: false)', options: {}, skipped: [...idsOf('dpop-nonce'), 'dpop-disabled', ...LIFECYCLE], expectedFailuresProfile: 'attesto' },
-  { name: 'dpop_nonce_required: true', options: { requireNonce: true }, skipped: ['dpop-disabled', ...LIFECYCLE], expectedFailuresProfile: 'rfc' },
-  { name: 'dpop_enabled: false', options: { dpopEnabled: false }, skipped: [...idsOf('dpop-success', 'dpop-proof', 'dpop-nonce'), 'dpop-required-absent', ...LIFECYCLE] },
+  { name: 'default (dpop_nonce_required: false)', options: {}, skipped: [...idsOf('dpop-nonce'), 'dpop-disabled', ...LIFECYCLE, ...METADATA], expectedFailuresProfile: 'attesto' },
+  { name: 'dpop_nonce_required: true', options: { requireNonce: true }, skipped: ['dpop-disabled', ...LIFECYCLE, ...METADATA], expectedFailuresProfile: 'rfc' },
+  { name: 'dpop_enabled: false', options: { dpopEnabled: false }, skipped: [...idsOf('dpop-success', 'dpop-proof', 'dpop-nonce'), 'dpop-required-absent', ...LIFECYCLE, ...METADATA] },
 ];
 
 function deviationsFor(mode: Mode): Array<[string, Deviation]> {

@@ -4,41 +4,16 @@
  * §3.1, the OpenID fallback, and bad metadata as one clear exit-2 line.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CHECKS, referenceCodeSource, referenceTargetConfig, runConformance, type ConformanceConfig, type StartInfo } from '../../src/conformance';
 import { checkIssuerUrl, wellKnownUrls } from '../../src/conformance/discovery';
 import { DiscoveryError } from '../../src/errors';
 import { createReferenceServer, type ReferenceServer } from '../../src/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cli } from '../support/cli';
+import { json, tiny, type TinyServer } from '../support/tiny-server';
 
 /** The checks that wait out a server window: left out, the rest runs at once. */
 const WAITING = CHECKS.filter((c) => c.waits === true).map((c) => c.id);
-
-interface TinyServer {
-  origin: string;
-  close(): Promise<void>;
-}
-
-/** A node:http server answering with `handler`, ready (listening) when the promise resolves. */
-async function tiny(handler: (req: IncomingMessage, res: ServerResponse, origin: string) => void): Promise<TinyServer> {
-  let origin = '';
-  const server: Server = createServer((req, res) => handler(req, res, origin));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-}
 
 describe('well-known URLs (RFC 8414 §3.1, OpenID Connect Discovery §4)', () => {
   test('the path component goes after the well-known prefix; OpenID appends to the issuer', () => {

@@ -5,7 +5,7 @@
  * deviations become warnings.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CHECKS, runConformance, type CheckStatus, type ConformanceConfig, type Profile } from '../../src/conformance';
+import { CHECKS, runConformance, type CheckStatus, type ConformanceConfig, type Profile, type StartInfo } from '../../src/conformance';
 import { startOidcProvider, type OidcProviderPeer } from '../peers/oidc-provider';
 
 interface Deviation {
@@ -51,7 +51,9 @@ const DEVIATIONS: Record<string, Deviation> = {
 // so the configuration does not claim exclusiveAuthMethod and the check does not run (a 404 for GET, method-get, is conformant too).
 // The lifecycle checks (authorization_code, refresh_token) run against the peer in oidc-provider-lifecycle.test.ts; this
 // configuration gives them no code source.
-const SKIPPED = new Set(['tls', 'dpop-required-absent', 'dpop-disabled', 'method-disallowed', ...CHECKS.filter((c) => c.group === 'authorization-code' || c.group === 'refresh-token').map((c) => c.id)]);
+// The metadata checks need an issuer: the url run has none (the issuer run below has).
+const METADATA = CHECKS.filter((c) => c.group === 'metadata' || c.group === 'metadata-truth').map((c) => c.id);
+const SKIPPED = new Set(['tls', 'dpop-required-absent', 'dpop-disabled', 'method-disallowed', ...CHECKS.filter((c) => c.group === 'authorization-code' || c.group === 'refresh-token').map((c) => c.id), ...METADATA]);
 const NONCE_CHECKS = ['nonce-missing', 'nonce-retry', 'nonce-wrong', 'nonce-precedence', 'nonce-rotate'];
 
 function configFor(peer: OidcProviderPeer, profile: Profile): ConformanceConfig {
@@ -98,6 +100,24 @@ describe.each([
     const actual = Object.fromEntries(report.checks.filter((c) => c.status !== 'passed').map((c) => [c.id, c.status]));
     expect(actual).toEqual(expectedStatuses(profile, requireNonce));
     expect(report.summary.failed).toBe(Object.values(expectedStatuses(profile, requireNonce)).filter((s) => s === 'failed').length);
+  });
+
+  test('derived from its metadata (--issuer, no url): the same deviations, and the metadata is true to the token endpoint', async () => {
+    const { url: _url, dpop: _dpop, ...rest } = configFor(peer, 'attesto');
+    // The token endpoint and DPoP come from the metadata; that nonces are required is no metadata member, so it is given.
+    const config: ConformanceConfig = { ...rest, issuer: peer.issuer, ...(requireNonce ? { dpop: { nonce: true } } : {}) };
+    let discovery: StartInfo['discovery'];
+    const report = await runConformance(config, { onStart: (info) => (discovery = info.discovery) });
+    expect(report.target).toBe(peer.tokenEndpoint);
+    expect(discovery?.origins.find((o) => o.member === 'url')).toEqual({ member: 'url', source: 'metadata', from: 'token_endpoint' });
+    const expected = expectedStatuses('attesto', requireNonce);
+    for (const id of METADATA) delete expected[id];
+    // Its metadata lists every auth method the suite speaks: nothing to try as unadvertised.
+    expected['meta-auth-unadvertised'] = 'skipped';
+    const actual = Object.fromEntries(report.checks.filter((c) => c.status !== 'passed').map((c) => [c.id, c.status]));
+    expect(actual).toEqual(expected);
+    // Both documents are published, and agree.
+    expect(report.checks.find((c) => c.id === 'meta-agree')!.status).toBe('passed');
   });
 
   test('listing the deviations as expected failures makes the run pass (attesto)', async () => {

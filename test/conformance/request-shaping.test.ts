@@ -22,6 +22,8 @@ const ENV = { GATEWAY_KEY: KEY };
 
 /** The audience a body carries (form or JSON); `null` for a body the gateway cannot read (a malformed JSON text it passes on). */
 function audienceOf(req: ProxyRequest): string | undefined | null {
+  // A GET (the issuer's metadata) has no body to carry one.
+  if (req.method === 'GET') return null;
   if (/^\s*\{/.test(req.body)) {
     try {
       const parsed = JSON.parse(req.body) as Record<string, unknown>;
@@ -76,9 +78,11 @@ describe('request shaping: headers and extraParams', () => {
     const shaped = await runConformance({ ...proxy.config, ...SHAPED }, { env: ENV });
     expect(shaped.summary.failed).toBe(0);
     expect(statuses(shaped)).toEqual(statuses(reference));
-    // The probe (the first request: no credentials) carried the key and the audience.
-    expect(header(seen[0]!, 'x-api-key')).toBe(KEY);
-    expect(new URLSearchParams(seen[0]!.body).get('audience')).toBe(AUDIENCE);
+    // The metadata requests came first (the server's issuer is the gateway), then the probe (no credentials): each carried the key, the probe the audience.
+    const probe = seen.find((r) => r.method === 'POST')!;
+    expect(seen.indexOf(probe)).toBe(2);
+    expect(header(probe, 'x-api-key')).toBe(KEY);
+    expect(new URLSearchParams(probe.body).get('audience')).toBe(AUDIENCE);
     expect(seen.filter((r) => header(r, 'x-api-key') !== KEY)).toEqual([]);
   }, 60_000);
 

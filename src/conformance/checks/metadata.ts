@@ -21,6 +21,7 @@ import { AUTHORIZATION_CODE_GRANT, JSON_MEDIA_TYPE, PKCE_PLAIN, PKCE_S256 } from
 import { isJsonMediaType } from '../../validate';
 import type { CheckContext } from '../context';
 import type { WellKnownAnswer } from '../discovery';
+import { describeLimit, RateLimited } from '../rate-limit';
 import type { Level } from '../types';
 import { check } from './define';
 
@@ -50,6 +51,8 @@ export const metaDocument = check({
       // A document of another issuer is meta-issuer's to report; anything else means there is no document at all.
       if (read.answers.some((a) => a.body !== undefined && typeof a.body.issuer === 'string' && a.body.issuer !== read.issuer)) return ctx.skip('the only metadata document names another issuer (see meta-issuer)');
       const first = read.answers.find((a) => a.exchange.response !== undefined) ?? read.answers[0]!;
+      // 429/503 even after the one resend: no verdict on the metadata (the run's rule for every check).
+      if (read.rateLimited === true) throw new RateLimited(`rate limited: ${describeLimit(first.exchange)} at the issuer's well-known URLs (resent once), not judged; try a lower --concurrency, or a --rate`, first.exchange);
       ctx.finding('MUST', read.problem?.message ?? `no metadata document for issuer ${read.issuer}`, { exchangeOf: first.exchange, expected: '200 with an application/json object at one of the well-known URLs' });
       return;
     }

@@ -1,0 +1,65 @@
+/**
+ * Advertised vs accepted, against the reference server: truthful, its whole
+ * catalogue passes (the checks that wait out a window left out); made to
+ * lie in one way (config `metadataLie`), the same run fails exactly the
+ * check for that lie. The advertised-but-refused auth method needs a client
+ * configured for it, which the server refuses everywhere: its twin is a
+ * truthful server with the same configuration, and the lie adds exactly
+ * one failure to the twin's.
+ */
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { CHECKS, referenceCodeSource, referenceTargetConfig, runConformance, type ConformanceConfig, type ConformanceReport } from '../../src/conformance';
+import { createDemoClients, createReferenceServer, type ReferenceServer, type ReferenceServerConfig } from '../../src/server';
+
+/** The checks that wait out a server window: left out, the rest runs at once. */
+const WAITING = CHECKS.filter((c) => c.waits === true).map((c) => c.id);
+
+const servers: ReferenceServer[] = [];
+afterAll(() => Promise.all(servers.map((s) => s.close())));
+
+async function runAgainst(server: Partial<ReferenceServerConfig>, edit: (config: ConformanceConfig) => ConformanceConfig = (c) => c): Promise<ConformanceReport> {
+  const reference = await createReferenceServer({ dpop: { enabled: true, requireNonce: false }, ...server });
+  servers.push(reference);
+  return runConformance({ ...edit(referenceTargetConfig(reference)), skip: WAITING }, { grantSources: { authorizationCode: referenceCodeSource(reference) } });
+}
+
+const failing = (report: ConformanceReport) => report.checks.filter((c) => c.status === 'failed').map((c) => c.id);
+
+describe('each metadata lie fails exactly its check', () => {
+  test('truthful: every check passes, the metadata-truth ones included', async () => {
+    const report = await runAgainst({});
+    expect(failing(report)).toEqual([]);
+    const truth = report.checks.filter((c) => c.group === 'metadata-truth');
+    expect(truth.map((c) => [c.id, c.status])).toEqual([
+      ['meta-auth-advertised', 'passed'],
+      // The demo server advertises every method the suite speaks.
+      ['meta-auth-unadvertised', 'skipped'],
+      ['meta-dpop-algs', 'passed'],
+      ['meta-assertion-algs', 'passed'],
+      ['meta-grants', 'passed'],
+    ]);
+  });
+
+  test.each([
+    ['a method accepted but left out of the document', { hideAuthMethod: 'client_secret_post' }, 'meta-auth-unadvertised', /client post-client authenticating with client_secret_post, which the metadata does not list/],
+    ['a DPoP algorithm advertised but refused', { advertiseDpopAlg: 'ES256K' }, 'meta-dpop-algs', /a proof signed with ES256K, which the metadata lists/],
+    ['a grant advertised but unsupported', { advertiseGrant: 'urn:ietf:params:oauth:grant-type:device_code' }, 'meta-grants', /device_code is advertised but answered unsupported_grant_type/],
+    ['another issuer in the document', { issuer: 'https://other.example' }, 'meta-issuer', /names the issuer "https:\/\/other\.example"/],
+  ] as const)('%s', async (_name, lie, check, message) => {
+    const report = await runAgainst({ metadataLie: lie });
+    expect(failing(report)).toEqual([check]);
+    expect(report.checks.find((c) => c.id === check)!.findings.map((f) => f.message).join('\n')).toMatch(message);
+  });
+
+  test('an auth method advertised but refused: one failure more than the truthful twin', async () => {
+    // No client is registered for client_secret_post; the configuration says basic-client uses it.
+    const clients = (await createDemoClients()).filter((c) => c.id !== 'post-client');
+    const withPostClient = (config: ConformanceConfig): ConformanceConfig => ({ ...config, clients: [...(config.clients ?? []), { id: 'basic-client', secret: 'basic-secret', auth: 'client_secret_post' }] });
+    const [twin, lying] = await Promise.all([runAgainst({ clients }, withPostClient), runAgainst({ clients, metadataLie: { advertiseAuthMethod: 'client_secret_post' } }, withPostClient)]);
+    // The twin refuses the configured post client too (its own checks fail), and its document does not advertise post.
+    expect(failing(twin)).not.toContain('meta-auth-advertised');
+    expect(twin.checks.find((c) => c.id === 'meta-auth-unadvertised')!.status).toBe('passed');
+    expect(failing(lying).sort()).toEqual([...failing(twin), 'meta-auth-advertised'].sort());
+    expect(lying.checks.find((c) => c.id === 'meta-auth-advertised')!.findings[0]!.message).toMatch(/client basic-client authenticating with client_secret_post, which the metadata advertises/);
+  });
+});
