@@ -25,6 +25,9 @@ import type { Exchange, WireResponse } from './exchange';
 import { isPlainObject } from '../oauth/guards';
 import { resolveProxy } from './proxy';
 import type { Pacer } from './pacing';
+import type { DiscoveryInfo, ValueOrigin } from './types';
+
+export type { DiscoveryInfo, ValueOrigin };
 import { interruptibleDelay } from './interrupt';
 import { DEFAULT_RETRY_AFTER_CAP_MS, DEFAULT_RETRY_DELAY_MS, isRateLimited, parseRetryAfter } from './rate-limit';
 import { printable } from './reporters/safe-text';
@@ -334,25 +337,6 @@ function readMetadata(issuer: string, url: string, document: MetadataDocument, r
   return out;
 }
 
-/** Where one value of the run's configuration came from. */
-export interface ValueOrigin {
-  /** The config member (`url`, `dpop`). */
-  member: string;
-  /** metadata: taken from the document's `from` member; config: given by the config or a flag, which won over the document's. */
-  source: 'metadata' | 'config';
-  /** The metadata member the value was or would have been taken from. */
-  from: string;
-}
-
-/** What discovery gave a run: the document read and which config values came from it. */
-export interface DiscoveryInfo {
-  issuer: string;
-  metadataUrl: string;
-  origins: ValueOrigin[];
-  /** Why no document could be used (the run had its url anyway): the metadata checks say more. */
-  unusable?: string;
-}
-
 /**
  * The config with what the metadata gives and the config lacks: `url` from
  * `token_endpoint`, DPoP enabled when `dpop_signing_alg_values_supported`
@@ -392,14 +376,6 @@ export function applyDiscovery(config: ConformanceConfig, metadata: DiscoveredMe
   return { config: next, discovery: { issuer: metadata.issuer, metadataUrl: metadata.metadataUrl, origins } };
 }
 
-/** The run header's line about discovery: which values came from the metadata and which the config kept over it. */
-export function discoveryLine(info: DiscoveryInfo): string {
-  if (info.unusable !== undefined) return `Issuer ${info.issuer}: its metadata cannot be used, nothing taken from it (${info.unusable})`;
-  const taken = info.origins.filter((o) => o.source === 'metadata').map((o) => `${o.member} (${o.from})`);
-  const kept = info.origins.filter((o) => o.source === 'config').map((o) => `${o.member} (over ${o.from})`);
-  const given = kept.length > 0 ? `; given, not from the metadata: ${kept.join(', ')}` : '';
-  return `Issuer ${info.issuer}: from its metadata at ${info.metadataUrl}: ${taken.length > 0 ? taken.join(', ') : 'nothing'}${given}`;
-}
 
 /**
  * The metadata of a config's `issuer`, fetched the way the run sends its

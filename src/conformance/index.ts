@@ -37,7 +37,8 @@ export {
   type GracePolicy,
   type RotationPolicy,
 } from './config';
-export { GrantSourceError, TargetUnreachableError } from '../errors';
+export { DiscoveryError, GrantSourceError, TargetUnreachableError } from '../errors';
+export { discoverMetadata, readIssuerMetadata, wellKnownUrls, type DiscoveredMetadata, type IssuerMetadata, type MetadataDocument, type WellKnownAnswer } from './discovery';
 export { failsUnder, statusOf, applyExpectation } from './profiles';
 export { REPORTER_NAMES, formatReport, formatJson, formatJunit, formatMarkdown, formatConsoleSummary, ConsoleReporter, type ReporterName } from './reporters';
 export { describeTokenEndpointConformance, type DescribeConformanceOptions, type DescribeConformanceConfig, type DescribeGrantsConfig, type LazyClientConfig, type LazyValue } from './jest';

@@ -12,7 +12,11 @@
  * from the static parts: clients, their methods and `grantTypes`, `dpop`,
  * `invalidScope`, `unauthorizedClient`, `grants` (whether codes and refresh
  * tokens have a source, `lifetimeSeconds`, `widerScope`),
- * `only`/`skip`/`expectedFailures`. Without a url at
+ * `only`/`skip`/`expectedFailures`. With an `issuer` (a value, or lazy as
+ * well) and no url, the token endpoint comes from its metadata in the run;
+ * what registration cannot read from metadata it does not have yet must be
+ * said: `dpop` (else the DPoP checks register as skipped, and a note says
+ * when the metadata turns out to advertise DPoP). Without a url at
  * all, the suite starts the reference server in its `beforeAll` and stops it
  * when the run is over.
  *
@@ -44,6 +48,8 @@ import type { CodeSource, GrantSources, RefreshTokenSource } from './grant-sourc
 import { isPlainObject } from '../oauth/guards';
 import { runConformance } from './runner';
 import type { CheckResult, ConformanceReport } from './types';
+import type { StartInfo } from './runner';
+import { checkIssuerUrl } from './discovery';
 
 type TestFn = (name: string, fn: () => Promise<void> | void, timeout?: number) => void;
 
@@ -97,9 +103,11 @@ export interface DescribeGrantsConfig {
 }
 
 /** ConformanceConfig whose target (url, secrets, keys) may be resolved lazily, and whose codes and refresh tokens may come from functions. */
-export interface DescribeConformanceConfig extends Omit<ConformanceConfig, 'url' | 'clients' | 'unauthorizedClient' | 'grants'> {
-  /** The token endpoint URL, or a function/promise giving it once the server is up. Absent: the reference server. */
+export interface DescribeConformanceConfig extends Omit<ConformanceConfig, 'url' | 'issuer' | 'clients' | 'unauthorizedClient' | 'grants'> {
+  /** The token endpoint URL, or a function/promise giving it once the server is up. Absent: from the issuer's metadata, or the reference server. */
   url?: LazyValue<string>;
+  /** The issuer (RFC 8414): its metadata is judged (the metadata checks) and gives the token endpoint when `url` is absent. */
+  issuer?: LazyValue<string>;
   clients?: LazyClientConfig[];
   unauthorizedClient?: LazyClientConfig;
   grants?: DescribeGrantsConfig;
@@ -107,9 +115,10 @@ export interface DescribeConformanceConfig extends Omit<ConformanceConfig, 'url'
 
 export function describeTokenEndpointConformance(config: DescribeConformanceConfig = {}, options: DescribeConformanceOptions = {}): void {
   const api = options.api ?? jestGlobals();
-  const target = targetKind(config.url);
+  const target = targetKind(config.url, config.issuer);
   const profile = typeof config.profile === 'string' ? config.profile : 'attesto';
-  const where = target === 'reference' ? 'reference server' : target === 'lazy' ? 'url resolved in beforeAll' : config.url === '' ? 'no url' : titleUrl(config.url);
+  const where =
+    target === 'reference' ? 'reference server' : target === 'issuer' ? `issuer ${isLazy(config.issuer) ? 'resolved in beforeAll' : titleUrl(config.issuer)}` : target === 'lazy' ? 'url resolved in beforeAll' : config.url === '' ? 'no url' : titleUrl(config.url);
   const name = options.name ?? `token endpoint conformance: ${where} (profile ${profile})`;
 
   let registration: RunPlan;
@@ -139,7 +148,12 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
     let runError: unknown;
     api.beforeAll(async () => {
       try {
-        report = await runConformance(await resolveLazy(statics), { env: options.env, baseDir: options.baseDir, grantSources: sources, grantSourceNames: JEST_SOURCE_NAMES });
+        let discovered: StartInfo['discovery'];
+        report = await runConformance(await resolveLazy(statics), { env: options.env, baseDir: options.baseDir, grantSources: sources, grantSourceNames: JEST_SOURCE_NAMES, onStart: (info) => (discovered = info.discovery) });
+        // Registered before the metadata was read: checks it enables were registered as skipped; say how to run them.
+        if (discovered?.origins.some((o) => o.member === 'dpop' && o.source === 'metadata') && plan.skipped.some((s) => s.missing.includes('dpop'))) {
+          (options.log ?? console.warn)('the issuer\'s metadata advertises DPoP (dpop_signing_alg_values_supported), but the DPoP checks were registered as skipped: set dpop: true in the config to run them');
+        }
       } catch (error) {
         runError = error;
       }
@@ -204,7 +218,8 @@ function defaultRunTimeoutMs(config: Pick<ConformanceConfig, 'grants'>): number 
   return 120_000 + (lifetime + 2 + 2 * (grace + 2)) * 1000;
 }
 
-type TargetKind = 'reference' | 'static' | 'lazy';
+/** The reference server; a url given, or lazy; no url but an issuer, whose metadata gives it. */
+type TargetKind = 'reference' | 'static' | 'lazy' | 'issuer';
 
 /** The url for a test title: credentials and a query string (both refused anyway) are not repeated into every test report. */
 /**
@@ -237,8 +252,8 @@ function titleUrl(url: unknown): string {
   return `${scheme[1]!.toLowerCase()}://${host}${unparsed}`;
 }
 
-function targetKind(url: unknown): TargetKind {
-  if (url === undefined) return 'reference';
+function targetKind(url: unknown, issuer: unknown): TargetKind {
+  if (url === undefined) return issuer === undefined ? 'reference' : 'issuer';
   return isLazy(url) ? 'lazy' : 'static';
 }
 
@@ -265,18 +280,19 @@ function register(config: DescribeConformanceConfig, target: TargetKind, baseDir
     throw new ConformanceConfigError('clients are configured but there is no url: give the token endpoint url (is the environment variable holding it set?)');
   }
   // A promise awaited only in beforeAll may reject before then: mark it handled now (settle still sees the rejection).
-  for (const value of [config.url, ...(config.clients ?? []).flatMap((c) => [c?.secret, c?.privateKey]), config.unauthorizedClient?.secret, config.unauthorizedClient?.privateKey]) {
+  for (const value of [config.url, config.issuer, ...(config.clients ?? []).flatMap((c) => [c?.secret, c?.privateKey]), config.unauthorizedClient?.secret, config.unauthorizedClient?.privateKey]) {
     if (isLazy(value) && typeof value !== 'function') value.then(undefined, () => undefined);
   }
   // The static shape, lazy values stood in for, gets the runner's own validation (unknown keys, types).
   const statics = parseConfig(withStandIns(config), 'config');
   if (target === 'static') checkTargetUrl(config.url as string, config.allowInsecureHttp === true);
-  if (target !== 'reference' && config.referenceServer !== undefined) throw new ConformanceConfigError('referenceServer applies only without a url (the reference server run)');
+  if (target !== 'reference' && config.referenceServer !== undefined) throw new ConformanceConfigError('referenceServer applies only without a url or issuer (the reference server run)');
+  if (typeof config.issuer === 'string') checkIssuerUrl(config.issuer, config.allowInsecureHttp === true);
   const expectedFailures = expectedFailuresOf(statics, baseDir);
-  // A lazy url is unknown while registering: not https, so `tls` (which needs an https:// target) is registered as skipped.
-  return planOfConfig(target === 'reference' ? { ...statics, url: undefined } : statics, {
+  // A lazy url (or one the metadata will give) is unknown while registering: not https, so `tls` (which needs an https:// target) is registered as skipped.
+  return planOfConfig(target === 'reference' ? { ...statics, url: undefined } : target === 'issuer' ? { ...statics, url: LAZY_URL } : statics, {
     expectedFailures,
-    urlKnown: target !== 'lazy',
+    urlKnown: target === 'static',
     sources: { authorizationCode: sources.authorizationCode !== undefined, refreshToken: sources.refreshToken !== undefined },
   });
 }
@@ -311,6 +327,7 @@ function splitSources(config: DescribeConformanceConfig): { config: DescribeConf
 
 /** Stands in for a lazy url while the static shape is validated. */
 const LAZY_URL = 'http://127.0.0.1/lazily-resolved';
+const LAZY_ISSUER = 'http://127.0.0.1';
 const LAZY_SECRET = 'lazily-resolved';
 const LAZY_KEY = 'lazily-resolved.jwk';
 
@@ -323,6 +340,7 @@ function withStandIns(config: DescribeConformanceConfig): ConformanceConfig {
   return {
     ...config,
     url: isLazy(config.url) ? LAZY_URL : (config.url as string | undefined),
+    ...(config.issuer !== undefined ? { issuer: isLazy(config.issuer) ? LAZY_ISSUER : config.issuer } : {}),
     ...(Array.isArray(config.clients) ? { clients: config.clients.map(client) } : {}),
     ...(config.unauthorizedClient && typeof config.unauthorizedClient === 'object' ? { unauthorizedClient: client(config.unauthorizedClient) } : {}),
   } as ConformanceConfig;
@@ -341,6 +359,11 @@ async function resolveLazy(config: DescribeConformanceConfig): Promise<Conforman
     const url = await settle(config.url, 'url');
     if (typeof url !== 'string' || url.trim() === '') throw new ConformanceConfigError(`url resolved to ${url === '' ? 'an empty string' : String(url)}: expected the token endpoint URL`);
     resolved.url = url;
+  }
+  if (config.issuer !== undefined) {
+    const issuer = await settle(config.issuer, 'issuer');
+    if (typeof issuer !== 'string' || issuer.trim() === '') throw new ConformanceConfigError(`issuer resolved to ${issuer === '' ? 'an empty string' : String(issuer)}: expected the issuer URL`);
+    resolved.issuer = issuer;
   }
   if (config.clients) resolved.clients = await Promise.all(config.clients.map((c, i) => client(c, `clients[${i}]`)));
   if (config.unauthorizedClient) resolved.unauthorizedClient = await client(config.unauthorizedClient, 'unauthorizedClient');

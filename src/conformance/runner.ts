@@ -322,6 +322,7 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
     version: VERSION,
     target: config.url,
     ...(config.proxy === undefined ? {} : { proxy: config.proxy.url }),
+    ...(discovery === undefined ? {} : { discovery }),
     profile: config.profile,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,

@@ -148,6 +148,25 @@ export interface ReportSummary {
   inconclusive: number;
 }
 
+/** Where one value of the run's configuration came from. */
+export interface ValueOrigin {
+  /** The config member (`url`, `dpop`). */
+  member: string;
+  /** metadata: taken from the document's `from` member; config: given by the config or a flag, which won over the document's. */
+  source: 'metadata' | 'config';
+  /** The metadata member the value was or would have been taken from. */
+  from: string;
+}
+
+/** What discovery gave a run: the document read and which config values came from it. */
+export interface DiscoveryInfo {
+  issuer: string;
+  metadataUrl: string;
+  origins: ValueOrigin[];
+  /** Why no document could be used (the run had its url anyway): the metadata checks say more. */
+  unusable?: string;
+}
+
 export interface ConformanceReport {
   tool: string;
   version: string;
@@ -155,6 +174,8 @@ export interface ConformanceReport {
   target: string;
   /** The proxy every request went through (CONNECT tunnels), without credentials; absent: direct. */
   proxy?: string;
+  /** With config `issuer`: where its metadata was read and which configuration values came from it. */
+  discovery?: DiscoveryInfo;
   profile: Profile;
   startedAt: string;
   durationMs: number;

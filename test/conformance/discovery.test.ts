@@ -4,7 +4,7 @@
  * §3.1, the OpenID fallback, and bad metadata as one clear exit-2 line.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CHECKS, referenceCodeSource, referenceTargetConfig, runConformance, type ConformanceConfig, type StartInfo } from '../../src/conformance';
+import { CHECKS, formatReport, referenceCodeSource, referenceTargetConfig, runConformance, type ConformanceConfig, type StartInfo } from '../../src/conformance';
 import { checkIssuerUrl, wellKnownUrls } from '../../src/conformance/discovery';
 import { DiscoveryError } from '../../src/errors';
 import { createReferenceServer, type ReferenceServer } from '../../src/server';
@@ -67,6 +67,14 @@ describe('--issuer against the reference server', () => {
         { member: 'dpop', source: 'metadata', from: 'dpop_signing_alg_values_supported' },
       ],
     });
+    // The reports say it too: the JSON member, JUnit properties, the Markdown header line.
+    expect(JSON.parse(formatReport(byIssuer, 'json')).discovery).toEqual(start?.discovery);
+    const junit = formatReport(byIssuer, 'junit');
+    expect(junit).toContain(`<property name="issuer" value="${server.issuer}"/>`);
+    expect(junit).toContain('<property name="config.url" value="metadata:token_endpoint"/>');
+    expect(formatReport(byIssuer, 'markdown')).toContain(`Issuer ${server.issuer}: from its metadata at`);
+    // A run given its url and dpop names where the metadata was read, and that nothing came from it.
+    expect(byUrl.discovery?.origins.every((o) => o.source === 'config')).toBe(true);
   });
 
   test('the CLI: --issuer with one client; the header says what came from the metadata', async () => {

@@ -35,6 +35,19 @@ describe('registration', () => {
     expect(tests.find((t) => t.name.startsWith('dpop-ok'))!.name).toMatch(/needs DPoP support \(--dpop\)/);
   });
 
+  test('an issuer and no url: the token endpoint comes from its metadata in beforeAll; unsaid DPoP registers skipped, with a note', async () => {
+    const { url: _url, dpop: _dpop, issuer, ...rest } = config;
+    const notes: string[] = [];
+    const { api, tests, run } = recordingApi();
+    describeTokenEndpointConformance({ ...rest, issuer: async () => issuer!, only: ['ok-basic', 'dpop-ok', 'metadata'] }, { api, log: (note) => notes.push(note) });
+    const kinds = Object.fromEntries(tests.map((t) => [t.name.split(' ')[0], t.kind]));
+    expect(kinds).toEqual({ 'ok-basic': 'test', 'dpop-ok': 'skip', 'meta-document': 'test', 'meta-issuer': 'test', 'meta-required': 'test', 'meta-types': 'test', 'meta-https': 'test', 'meta-pkce': 'test', 'meta-agree': 'test' });
+    const outcomes = await run();
+    expect(outcomes.get('ok-basic')).toBe('ok');
+    expect(outcomes.get('meta-issuer')).toBe('ok');
+    expect(notes.join('\n')).toMatch(/metadata advertises DPoP .* set dpop: true/);
+  });
+
   test('a failing check throws its findings; an expected failure throws (so test.failing passes); a fixed one does not', async () => {
     proxy.mutation = { response: (res) => withoutHeader(res, 'Pragma') };
     try {

@@ -4,7 +4,8 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, UsageError, choice, f
 import { checkConfigSchema } from '../../conformance/config';
 import { planOfConfig } from '../../conformance/static-plan';
 import { parseProxyUrl } from '../../conformance/proxy';
-import { checkIssuerUrl, discoveryLine, resolveIssuer } from '../../conformance/discovery';
+import { checkIssuerUrl, resolveIssuer } from '../../conformance/discovery';
+import { discoveryLine } from '../../conformance/reporters/format';
 import { printable } from '../../conformance/reporters/safe-text';
 import { ConfigError } from '../../errors';
 import {
@@ -43,10 +44,13 @@ Target and client:
                                 as in the harness
   --issuer URL                  the authorization server's issuer (RFC 8414 §2): read its
                                 metadata (/.well-known/oauth-authorization-server, else
-                                /.well-known/openid-configuration) and take the token endpoint
-                                and DPoP support from it; --url, --dpop and the config's
-                                values win over the metadata, and the run's header says
-                                which values came from it (see token-contract discover)
+                                /.well-known/openid-configuration), take the token endpoint
+                                and DPoP support (and key algorithm) from it, and judge it:
+                                the metadata and metadata-truth groups; --url, --dpop and the
+                                config's values win over the metadata, and the run's header
+                                says which values came from it (see token-contract discover).
+                                Metadata that cannot be used ends the run (exit 2), unless
+                                --url is given: then the metadata checks fail instead
   --client-id ID                client for the checks (with one of the credentials below)
   --client-secret S             client secret (prefer --client-secret-env)
   --client-secret-env VAR       read the client secret from environment variable VAR

@@ -1,6 +1,6 @@
 /** Small text helpers shared by the reporters. */
 import { INTERRUPTED_MESSAGE } from '../interrupt';
-import type { CheckResult, CheckStatus, ConformanceReport, ExchangeView, Finding, Level } from '../types';
+import type { CheckResult, CheckStatus, ConformanceReport, DiscoveryInfo, ExchangeView, Finding, Level } from '../types';
 import { LEVELS } from '../types';
 
 export const STATUS_LABEL: Record<CheckStatus, string> = {
@@ -104,4 +104,13 @@ export function interruptedNote(report: ConformanceReport): string | undefined {
   if (!report.interrupted) return undefined;
   const n = interruptedCount(report);
   return `run interrupted: ${n} check${n === 1 ? ' was' : 's were'} not run or cut short; the verdict covers only the checks that finished`;
+}
+
+/** The run header's line about discovery: which values came from the metadata and which the config kept over it. */
+export function discoveryLine(info: DiscoveryInfo): string {
+  if (info.unusable !== undefined) return `Issuer ${info.issuer}: its metadata cannot be used, nothing taken from it (${info.unusable})`;
+  const taken = info.origins.filter((o) => o.source === 'metadata').map((o) => `${o.member} (${o.from})`);
+  const kept = info.origins.filter((o) => o.source === 'config').map((o) => `${o.member} (over ${o.from})`);
+  const given = kept.length > 0 ? `; given, not from the metadata: ${kept.join(', ')}` : '';
+  return `Issuer ${info.issuer}: from its metadata at ${info.metadataUrl}: ${taken.length > 0 ? taken.join(', ') : 'nothing'}${given}`;
 }

@@ -13,6 +13,9 @@
  * CONTRACT), else the check's level. `proxy`, present when the run went
  * through one, is its URL without credentials. `findings` lists what was wrong (level, message,
  * expected, received, reference, and the redacted exchange with a `curl`).
+ * `discovery`, present with an issuer, is `{ issuer, metadataUrl, origins:
+ * [{ member, source: metadata | config, from }], unusable? }`: which config
+ * values came from which metadata member, which the config kept over it.
  * `interrupted` is true when the run was stopped (SIGINT, SIGTERM) before
  * every check finished: those are skipped, "run interrupted".
  * `causes` lists the failures that share one answer (same status, media
@@ -29,6 +32,7 @@ export function formatJson(report: ConformanceReport): string {
     version: report.version,
     target: report.target,
     ...(report.proxy === undefined ? {} : { proxy: report.proxy }),
+    ...(report.discovery === undefined ? {} : { discovery: report.discovery }),
     profile: report.profile,
     startedAt: report.startedAt,
     durationMs: report.durationMs,

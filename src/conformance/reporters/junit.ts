@@ -23,6 +23,7 @@ export function formatJunit(report: ConformanceReport): string {
     `      <property name="tool" value="${xml(`${report.tool} ${report.version}`)}"/>`,
     `      <property name="profile" value="${xml(report.profile)}"/>`,
     ...(stopped ? ['      <property name="interrupted" value="true"/>'] : []),
+    ...discoveryProperties(report),
     '    </properties>',
     ...(stopped ? [`    <testcase classname="conformance.run" name="run" time="0">\n      <error message="${xml(stopped)}" type="interrupted"/>\n    </testcase>`] : []),
     ...report.checks.map((check) => testcase(check, seconds(check.durationMs))),
@@ -31,6 +32,18 @@ export function formatJunit(report: ConformanceReport): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The issuer, its metadata URL, and each config value's origin (`url` = `metadata:token_endpoint`). */
+function discoveryProperties(report: ConformanceReport): string[] {
+  const info = report.discovery;
+  if (info === undefined) return [];
+  return [
+    `      <property name="issuer" value="${xml(info.issuer)}"/>`,
+    `      <property name="metadata" value="${xml(info.metadataUrl)}"/>`,
+    ...info.origins.map((o) => `      <property name="${xml(`config.${o.member}`)}" value="${xml(`${o.source}:${o.from}`)}"/>`),
+    ...(info.unusable !== undefined ? [`      <property name="metadata.unusable" value="${xml(info.unusable)}"/>`] : []),
+  ];
 }
 
 function testcase(check: CheckResult, time: string): string {

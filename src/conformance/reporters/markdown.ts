@@ -3,7 +3,7 @@ import type { ConformanceReport } from '../types';
 import { sharedCauses } from './causes';
 import { rateLimitNote, rateLimitedCount } from './console';
 import { fencedBlock, markdownText, printableValue } from './safe-text';
-import { STATUS_LABEL, findingLines, interruptedNote, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
+import { STATUS_LABEL, discoveryLine, findingLines, interruptedNote, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
 
 export function formatMarkdown(unsafe: ConformanceReport): string {
   // Target text never becomes markup: controls escaped, cells escaped, code fenced by a fence it cannot close (safe-text.ts).
@@ -22,6 +22,7 @@ export function formatMarkdown(unsafe: ConformanceReport): string {
     '',
     `Target ${markdownText(report.target)}${report.proxy === undefined ? '' : ` through the proxy ${markdownText(report.proxy)}`}, profile \`${report.profile}\`, ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
     '',
+    ...(report.discovery === undefined ? [] : [markdownText(discoveryLine(report.discovery)), '']),
     '| level | passed | failed | warned | skipped | expected failures | unexpected passes | inconclusive |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...levelRows(report.checks).map(
