@@ -65,12 +65,13 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   await prepareStandInKeys();
   let context: TokenEndpointContext | undefined;
   let metadata: Record<string, unknown> = {};
+  let issuerPath = '';
 
   // The Host check is done in `route`, so its answer carries the OAuth envelope too. Timeouts are
   // checked every second (Node's default is 30 s), so they hold to within a second.
   const server = createServer({ requireHostHeader: false, connectionsCheckingInterval: 1_000 }, (req, res) => {
     if (!context) return respondWithError(req, res, new Error('not ready'));
-    route(req, res, resolved, context, metadata).catch((error: unknown) => respondWithError(req, res, error));
+    route(req, res, resolved, context, metadata, issuerPath).catch((error: unknown) => respondWithError(req, res, error));
   });
   // A client may half-close once its request is sent (RFC 9112 §9.6 lets the server still answer); Node's
   // default drops the pending response instead. A long-standing, untyped http.Server switch.
@@ -99,6 +100,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   const issuer = resolved.issuer ?? url;
   // The issuer is kept exactly as configured (RFC 8414 §2); only the join avoids a double slash.
   const issuerBase = issuer.replace(/\/+$/, '');
+  issuerPath = issuerPathOf(issuer);
   const issuerEndpoint = `${issuerBase}${resolved.path}`;
   context = {
     config: resolved,
@@ -152,7 +154,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, config: ResolvedServerConfig, context: TokenEndpointContext, metadata: Record<string, unknown>): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, config: ResolvedServerConfig, context: TokenEndpointContext, metadata: Record<string, unknown>, issuerPath: string): Promise<void> {
   // RFC 9112 §3.2: no Host in HTTP/1.1, more than one, or an invalid one is answered 400.
   const hostProblem = hostHeaderProblem(req);
   if (hostProblem !== undefined) return sendJson(res, 400, { error: 'invalid_request', error_description: hostProblem }, { Connection: 'close' });
@@ -160,7 +162,11 @@ async function route(req: IncomingMessage, res: ServerResponse, config: Resolved
   // absolute-form request targets (RFC 9112 §3.2.2), as sent through proxies
   if (!target.startsWith('/')) target = URL.canParse(target) ? (({ pathname, search }) => pathname + search)(new URL(target)) : '/';
   const queryStart = target.indexOf('?');
-  const path = queryStart === -1 ? target : target.slice(0, queryStart);
+  let path = queryStart === -1 ? target : target.slice(0, queryStart);
+  // An issuer with a path (https://as.example/tenant): its metadata sits at the RFC 8414 §3.1 path-inserted URL, and the
+  // endpoints it advertises under its path are the same endpoints.
+  if (issuerPath !== '' && path === `${METADATA_PATH}${issuerPath}`) path = METADATA_PATH;
+  else if (issuerPath !== '' && path.startsWith(`${issuerPath}/`)) path = path.slice(issuerPath.length);
   const search = queryStart === -1 ? '' : target.slice(queryStart + 1);
   if (path === config.path) return handleTokenRequest(req, res, search, context);
   if (path === AUTHORIZE_PATH) return handleAuthorizeRequest(req, res, search, context);
@@ -171,6 +177,11 @@ async function route(req: IncomingMessage, res: ServerResponse, config: Resolved
     return sendJson(res, 405, { error: 'invalid_request', error_description: 'GET only' }, { Allow: 'GET, HEAD' });
   }
   sendJson(res, 404, { error: 'invalid_request', error_description: 'not found' });
+}
+
+/** The issuer's path without a terminating "/" (RFC 8414 §3.1); '' for an issuer that is an origin. */
+function issuerPathOf(issuer: string): string {
+  return URL.canParse(issuer) ? new URL(issuer).pathname.replace(/\/+$/, '') : '';
 }
 
 /** A host as it appears in a URL; wildcard addresses are reached through loopback. */

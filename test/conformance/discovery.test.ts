@@ -11,6 +11,16 @@ import { createReferenceServer, type ReferenceServer } from '../../src/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cli } from '../support/cli';
 import { json, tiny, type TinyServer } from '../support/tiny-server';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+
+/** A loopback port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 
 /** The checks that wait out a server window: left out, the rest runs at once. */
 const WAITING = CHECKS.filter((c) => c.waits === true).map((c) => c.id);
@@ -75,6 +85,22 @@ describe('--issuer against the reference server', () => {
     expect(formatReport(byIssuer, 'markdown')).toContain(`Issuer ${server.issuer}: from its metadata at`);
     // A run given its url and dpop names where the metadata was read, and that nothing came from it.
     expect(byUrl.discovery?.origins.every((o) => o.source === 'config')).toBe(true);
+  });
+
+  test('a reference server whose issuer has a path: its metadata at the path-inserted URL, its endpoints under the path', async () => {
+    // The port is chosen first, so the issuer (which names it) can be configured before the server listens.
+    const port = await freePort();
+    const tenant = await createReferenceServer({ port, issuer: `http://127.0.0.1:${port}/tenant`, dpop: { enabled: true, requireNonce: false } });
+    try {
+      const { url: _url, dpop: _dpop, ...rest } = referenceTargetConfig(tenant);
+      const report = await runConformance({ ...rest, only: ['success', 'metadata', 'metadata-truth'] }, { grantSources: { authorizationCode: referenceCodeSource(tenant) } });
+      expect(report.target).toBe(`http://127.0.0.1:${port}/tenant/oauth/token`);
+      expect(report.discovery?.metadataUrl).toBe(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server/tenant`);
+      expect(report.checks.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.message}`)).toEqual([]);
+      expect(report.summary.passed).toBeGreaterThan(15);
+    } finally {
+      await tenant.close();
+    }
   });
 
   test('the CLI: --issuer with one client; the header says what came from the metadata', async () => {
