@@ -64,7 +64,8 @@ describe('scheduling: a bounded pool, then the ordered checks one by one', () =>
         { ...config, ...extra },
         {
           onRequest: (id) => {
-            if (id === '(probe)') return;
+            // The probe and the issuer's metadata requests belong to no check.
+            if (id === '(probe)' || id === '(discovery)') return;
             if (!running.has(id) && !events.some((e) => e.kind === 'done' && e.id === id)) running.add(id);
             maxChecksInFlight = Math.max(maxChecksInFlight, running.size);
             events.push({ kind: 'request', id });

@@ -173,24 +173,15 @@ export const metaDpopAlgs = check({
     const { body } = ctx.metadataDocument();
     const listed = listOf(body, 'dpop_signing_alg_values_supported') ?? ctx.skip('the metadata lists no dpop_signing_alg_values_supported');
     const keyFor = keyMaker();
-    const notExercised: string[] = [];
-    let judged = 0;
-    for (const alg of listed) {
-      if (!canGenerate(alg)) {
-        notExercised.push(`${alg} (the suite cannot make such a key)`);
-        continue;
-      }
-      judged += 1;
-      const exchange = await ctx.send(ctx.draft({ dpop: { key: await keyFor(alg) } }));
-      ctx.expectToken(exchange, { tokenType: 'DPoP', what: `a proof signed with ${alg}, which the metadata lists` });
-    }
+    const notExercised = listed.filter((alg) => !canGenerate(alg)).map((alg) => `${alg} (the suite cannot make such a key)`);
+    const advertised = listed.filter(canGenerate);
     // RFC 9449 §4.3 item 5: the alg must be "supported by the application"; what the document leaves out is not.
     const unlisted = COMMON_DPOP_ALGORITHMS.find((alg) => !listed.includes(alg));
-    if (unlisted !== undefined) {
-      judged += 1;
-      const exchange = await ctx.send(ctx.draft({ dpop: { key: await keyFor(unlisted) } }));
-      ctx.expectRejection(exchange, { error: 'invalid_dpop_proof', what: `a proof signed with ${unlisted}, which the metadata does not list` });
-    }
+    // The probes are independent: sent at once (the session's connection pool bounds them), judged in order.
+    const sent = await Promise.all([...advertised, ...(unlisted ? [unlisted] : [])].map(async (alg) => ctx.send(ctx.draft({ dpop: { key: await keyFor(alg) } }))));
+    advertised.forEach((alg, i) => ctx.expectToken(sent[i]!, { tokenType: 'DPoP', what: `a proof signed with ${alg}, which the metadata lists` }));
+    if (unlisted !== undefined) ctx.expectRejection(sent[advertised.length]!, { error: 'invalid_dpop_proof', what: `a proof signed with ${unlisted}, which the metadata does not list` });
+    const judged = sent.length;
     account(ctx, judged, notExercised);
   },
 });
@@ -214,8 +205,10 @@ export const metaAssertionAlgs = check({
     const client = ctx.client('private_key_jwt');
     const key = await ctx.session.clientKey(client);
     const notJudged: string[] = [];
-    for (const alg of algorithmsFor(key)) {
-      const exchange = await ctx.send(ctx.draft({ client, assertion: { alg } }));
+    const algorithms = algorithmsFor(key);
+    const sent = await Promise.all(algorithms.map((alg) => ctx.send(ctx.draft({ client, assertion: { alg } }))));
+    algorithms.forEach((alg, i) => {
+      const exchange = sent[i]!;
       if (!listed.includes(alg)) {
         ctx.expectNoToken(exchange, 'MUST', `an assertion of client ${client.id} signed with ${alg}, which the metadata does not list`, `a refusal: token_endpoint_auth_signing_alg_values_supported is ${JSON.stringify(listed)}`);
       } else if (alg === key.alg) {
@@ -226,7 +219,7 @@ export const metaAssertionAlgs = check({
         // RFC 7591 §2: a client may be registered for one signing algorithm; the others are refused for it alone.
         notJudged.push(`${alg} (refused for client ${client.id}: it may be registered for ${key.alg} alone, RFC 7591 §2 token_endpoint_auth_signing_alg)`);
       }
-    }
+    });
     if (notJudged.length > 0) ctx.note(`not judged: ${notJudged.join('; ')}`);
   },
 });
@@ -258,33 +251,36 @@ export const metaGrants = check({
     const { body } = ctx.metadataDocument();
     const listed = listOf(body, 'grant_types_supported') ?? ctx.skip('the metadata does not list grant_types_supported (RFC 8414 §2 default: authorization_code, implicit): not judged');
     const notExercised: string[] = [];
+    const advertised: Array<{ grant: string; client: ResolvedClient }> = [];
     for (const grant of listed) {
       if (grant === IMPLICIT_GRANT) continue; // RFC 6749 §4.2: the authorization endpoint's, never sent to a token endpoint
       const client = probeClient(ctx, grant);
-      if (client === undefined) {
-        notExercised.push(`${grant} (no configured client)`);
-        continue;
-      }
-      const exchange = await sendGrant(ctx, grant, client);
+      if (client === undefined) notExercised.push(`${grant} (no configured client)`);
+      else advertised.push({ grant, client });
+    }
+    const confidential = ctx.config.clients.find((c) => c.auth !== 'none' && !c.requiresDpop);
+    if (confidential === undefined) notExercised.push('grants not listed (needs a confidential client: a public one may be refused before its grant is read)');
+    const unlisted = confidential === undefined ? [] : WELL_KNOWN_TOKEN_GRANTS.filter((g) => !listed.includes(g)).map((grant) => ({ grant, client: confidential }));
+    // Independent probes: sent at once (the connection pool bounds them), judged in order.
+    const sent = await Promise.all([...advertised, ...unlisted].map(({ grant, client }) => sendGrant(ctx, grant, client)));
+    advertised.forEach(({ grant }, i) => {
+      const exchange = sent[i]!;
       // Any answer but unsupported_grant_type shows a handler: invalid_request (no code sent), invalid_grant, unauthorized_client, a token.
       if (errorCode(exchange) === 'unsupported_grant_type') {
         ctx.finding('MUST', `grant_type ${grant} is advertised but answered unsupported_grant_type`, { expected: 'any answer of the grant\'s handler (invalid_request for the missing parameters, unauthorized_client, …)', received: ctx.summarize(exchange.response!), exchangeOf: exchange });
       }
-    }
-    const confidential = ctx.config.clients.find((c) => c.auth !== 'none' && !c.requiresDpop);
-    if (confidential === undefined) notExercised.push('grants not listed (needs a confidential client: a public one may be refused before its grant is read)');
-    else {
-      for (const grant of WELL_KNOWN_TOKEN_GRANTS.filter((g) => !listed.includes(g))) {
-        const exchange = await sendGrant(ctx, grant, confidential);
-        const error = errorCode(exchange);
-        if (error === 'unsupported_grant_type') continue;
-        // unauthorized_client says the grant exists, for other clients: the document is then incomplete, at least.
-        ctx.finding(error === 'unauthorized_client' ? 'SHOULD' : 'MUST', `grant_type ${grant}, which the metadata does not list, is answered ${ctx.summarize(exchange.response!)}`, {
-          expected: 'unsupported_grant_type (RFC 6749 §5.2: "The authorization grant type is not supported by the authorization server")',
-          exchangeOf: exchange,
-        });
-      }
-    }
+    });
+    unlisted.forEach(({ grant }, i) => {
+      const exchange = sent[advertised.length + i]!;
+      const error = errorCode(exchange);
+      if (error === 'unsupported_grant_type') return;
+      // unauthorized_client says the grant exists, for other clients: the document is then incomplete, at least.
+      ctx.finding(error === 'unauthorized_client' ? 'SHOULD' : 'MUST', `grant_type ${grant}, which the metadata does not list, is answered ${ctx.summarize(exchange.response!)}`, {
+        expected: 'unsupported_grant_type (RFC 6749 §5.2: "The authorization grant type is not supported by the authorization server")',
+        exchangeOf: exchange,
+      });
+    });
+    ctx.note(`${advertised.length} listed grant${advertised.length === 1 ? '' : 's'} reached a handler, ${unlisted.length} not listed answered unsupported_grant_type`);
     if (notExercised.length > 0) ctx.note(`not judged: ${notExercised.join('; ')}`);
   },
 });
