@@ -167,7 +167,7 @@ export const metaTypes = check({
       else {
         for (const [name, url] of Object.entries(aliases)) {
           if (!(typeof url === 'string' && URL.canParse(url))) {
-            ctx.finding('MUST', `${MTLS_ENDPOINT_ALIASES}.${name} is ${describeJson(url)}, not an absolute URL string`, { reference: 'RFC 8705 §5', exchangeOf: answer.exchange });
+            ctx.finding('MUST', `${MTLS_ENDPOINT_ALIASES}[${quoted(name)}] is ${describeJson(url)}, not an absolute URL string`, { reference: 'RFC 8705 §5', exchangeOf: answer.exchange });
           }
         }
       }
@@ -208,7 +208,7 @@ export const metaHttps = check({
     };
     for (const [member, reference] of HTTPS_MEMBERS) judge(member, body[member], reference);
     const aliases = body[MTLS_ENDPOINT_ALIASES];
-    if (isPlainObject(aliases)) for (const [name, url] of Object.entries(aliases)) judge(`${MTLS_ENDPOINT_ALIASES}.${name}`, url, 'RFC 8705 §5 (endpoints for mutual TLS)');
+    if (isPlainObject(aliases)) for (const [name, url] of Object.entries(aliases)) judge(`${MTLS_ENDPOINT_ALIASES}[${quoted(name)}]`, url, 'RFC 8705 §5 (endpoints for mutual TLS)');
   },
 });
 
