@@ -21,12 +21,23 @@ import type { CheckContext } from '../context';
 import type { Exchange } from '../exchange';
 import { grantClients, obtainCode, sendCode, wantsDpop } from '../grants';
 import { DPOP_KEY_ALGORITHMS, generateDpopKey, type DpopKeyAlgorithm, type SigningKey } from '../signing';
-import { check } from './define';
+import type { Capability } from '../capabilities';
+import { check, type Check } from './define';
 
 /** A member's value when it is a list of strings (meta-types judges any other shape). */
 function listOf(body: Record<string, unknown>, member: string): string[] | undefined {
   const value = body[member];
   return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+}
+
+/** The document's list `member`, or a skip saying why there is none to judge. */
+function listedOrSkip(ctx: CheckContext, member: string, absent: string): string[] {
+  return listOf(ctx.metadataDocument().body, member) ?? ctx.skip(absent);
+}
+
+/** A check of this group: it needs the issuer's metadata, and what else it names. */
+function truthCheck(definition: Omit<Check, 'group' | 'requires'> & { requires?: readonly Capability[] }): Check {
+  return check({ ...definition, group: 'metadata-truth', requires: ['metadata', ...(definition.requires ?? [])] });
 }
 
 function issuedToken(exchange: Exchange): boolean {
@@ -60,13 +71,11 @@ function account(ctx: CheckContext, judged: number, notExercised: string[]): voi
   if (notExercised.length > 0) ctx.note(`not judged: ${notExercised.join('; ')}`);
 }
 
-export const metaAuthAdvertised = check({
+export const metaAuthAdvertised = truthCheck({
   id: 'meta-auth-advertised',
   title: 'each advertised token endpoint auth method works',
   level: 'MUST',
   reference: 'RFC 8414 §2 (token_endpoint_auth_methods_supported)',
-  group: 'metadata-truth',
-  requires: ['metadata'],
   async run(ctx) {
     const { body } = ctx.metadataDocument();
     const listed = listOf(body, 'token_endpoint_auth_methods_supported');
@@ -113,16 +122,13 @@ export const metaAuthAdvertised = check({
   },
 });
 
-export const metaAuthUnadvertised = check({
+export const metaAuthUnadvertised = truthCheck({
   id: 'meta-auth-unadvertised',
   title: 'an auth method the metadata does not list is refused',
   level: 'MUST',
   reference: 'RFC 8414 §2 (token_endpoint_auth_methods_supported)',
-  group: 'metadata-truth',
-  requires: ['metadata'],
   async run(ctx) {
-    const { body } = ctx.metadataDocument();
-    const listed = listOf(body, 'token_endpoint_auth_methods_supported') ?? ctx.skip('the metadata does not list token_endpoint_auth_methods_supported: nothing is advertised as refused');
+    const listed = listedOrSkip(ctx, 'token_endpoint_auth_methods_supported', 'the metadata does not list token_endpoint_auth_methods_supported: nothing is advertised as refused');
     const notExercised: string[] = [];
     let judged = 0;
     for (const method of CONFIDENTIAL_AUTH_METHODS) {
@@ -162,16 +168,14 @@ function keyMaker(): (alg: DpopKeyAlgorithm) => Promise<SigningKey> {
 
 const canGenerate = (alg: string): alg is DpopKeyAlgorithm => (DPOP_KEY_ALGORITHMS as readonly string[]).includes(alg);
 
-export const metaDpopAlgs = check({
+export const metaDpopAlgs = truthCheck({
   id: 'meta-dpop-algs',
   title: 'each advertised DPoP algorithm is accepted for a proof, an unlisted one is refused',
   level: 'MUST',
   reference: 'RFC 9449 §5.1 (dpop_signing_alg_values_supported), §4.3 item 5',
-  group: 'metadata-truth',
-  requires: ['metadata', 'dpop'],
+  requires: ['dpop'],
   async run(ctx) {
-    const { body } = ctx.metadataDocument();
-    const listed = listOf(body, 'dpop_signing_alg_values_supported') ?? ctx.skip('the metadata lists no dpop_signing_alg_values_supported');
+    const listed = listedOrSkip(ctx, 'dpop_signing_alg_values_supported', 'the metadata lists no dpop_signing_alg_values_supported');
     const keyFor = keyMaker();
     const notExercised = listed.filter((alg) => !canGenerate(alg)).map((alg) => `${alg} (the suite cannot make such a key)`);
     const advertised = listed.filter(canGenerate);
@@ -192,16 +196,14 @@ function algorithmsFor(key: SigningKey): string[] {
   return [key.alg];
 }
 
-export const metaAssertionAlgs = check({
+export const metaAssertionAlgs = truthCheck({
   id: 'meta-assertion-algs',
   title: "the client's assertion algorithms: those advertised work, those not listed are refused",
   level: 'MUST',
   reference: 'RFC 8414 §2 (token_endpoint_auth_signing_alg_values_supported); RFC 7523 §3',
-  group: 'metadata-truth',
-  requires: ['metadata', 'private_key_jwt'],
+  requires: ['private_key_jwt'],
   async run(ctx) {
-    const { body } = ctx.metadataDocument();
-    const listed = listOf(body, 'token_endpoint_auth_signing_alg_values_supported') ?? ctx.skip('the metadata lists no token_endpoint_auth_signing_alg_values_supported');
+    const listed = listedOrSkip(ctx, 'token_endpoint_auth_signing_alg_values_supported', 'the metadata lists no token_endpoint_auth_signing_alg_values_supported');
     const client = ctx.client('private_key_jwt');
     const key = await ctx.session.clientKey(client);
     const notJudged: string[] = [];
@@ -240,16 +242,13 @@ async function sendGrant(ctx: CheckContext, grant: string, client: ResolvedClien
   return ctx.send(ctx.draft({ client, grant: [['grant_type', grant]], scope: null }));
 }
 
-export const metaGrants = check({
+export const metaGrants = truthCheck({
   id: 'meta-grants',
   title: 'advertised grants reach their handler, grants not listed get unsupported_grant_type',
   level: 'MUST',
   reference: 'RFC 8414 §2 (grant_types_supported); RFC 6749 §5.2',
-  group: 'metadata-truth',
-  requires: ['metadata'],
   async run(ctx) {
-    const { body } = ctx.metadataDocument();
-    const listed = listOf(body, 'grant_types_supported') ?? ctx.skip('the metadata does not list grant_types_supported (RFC 8414 §2 default: authorization_code, implicit): not judged');
+    const listed = listedOrSkip(ctx, 'grant_types_supported', 'the metadata does not list grant_types_supported (RFC 8414 §2 default: authorization_code, implicit): not judged');
     const notExercised: string[] = [];
     const advertised: Array<{ grant: string; client: ResolvedClient }> = [];
     for (const grant of listed) {
