@@ -152,18 +152,24 @@ export const metaAuthUnadvertised = truthCheck({
 /** The order an unadvertised DPoP algorithm is chosen in: the common ones first. */
 const COMMON_DPOP_ALGORITHMS: readonly DpopKeyAlgorithm[] = ['ES256', 'PS256', 'RS256', 'EdDSA', 'ES384', 'ES512'];
 
-/** Fresh keys for the algorithms a check signs with; one RSA key serves every RS and PS algorithm. */
-function keyMaker(): (alg: DpopKeyAlgorithm) => Promise<SigningKey> {
-  const families = new Map<string, Promise<SigningKey>>();
-  return async (alg) => {
-    const family = /^(RS|PS)\d+$/.test(alg) ? 'RSA' : alg;
-    let key = families.get(family);
-    if (key === undefined) {
-      key = generateDpopKey(alg);
-      families.set(family, key);
-    }
-    return { ...(await key), alg };
-  };
+/**
+ * Throwaway keys for the algorithms meta-dpop-algs signs with, one per key
+ * family (one RSA key serves every RS and PS algorithm), made once per
+ * process: an RSA key takes a real fraction of a run to generate, and no
+ * server learns anything from seeing the same throwaway key twice.
+ */
+const probeKeys = new Map<string, Promise<SigningKey>>();
+
+async function probeKey(alg: DpopKeyAlgorithm): Promise<SigningKey> {
+  const family = /^(RS|PS)\d+$/.test(alg) ? 'RSA' : alg;
+  let key = probeKeys.get(family);
+  if (key === undefined) {
+    key = generateDpopKey(alg);
+    // A failed generation is not kept: the next run tries again.
+    key.catch(() => probeKeys.delete(family));
+    probeKeys.set(family, key);
+  }
+  return { ...(await key), alg };
 }
 
 const canGenerate = (alg: string): alg is DpopKeyAlgorithm => (DPOP_KEY_ALGORITHMS as readonly string[]).includes(alg);
@@ -176,13 +182,12 @@ export const metaDpopAlgs = truthCheck({
   requires: ['dpop'],
   async run(ctx) {
     const listed = listedOrSkip(ctx, 'dpop_signing_alg_values_supported', 'the metadata lists no dpop_signing_alg_values_supported');
-    const keyFor = keyMaker();
     const notExercised = listed.filter((alg) => !canGenerate(alg)).map((alg) => `${alg} (the suite cannot make such a key)`);
     const advertised = listed.filter(canGenerate);
     // RFC 9449 §4.3 item 5: the alg must be "supported by the application"; what the document leaves out is not.
     const unlisted = COMMON_DPOP_ALGORITHMS.find((alg) => !listed.includes(alg));
     // The probes are independent: sent at once (the session's connection pool bounds them), judged in order.
-    const sent = await Promise.all([...advertised, ...(unlisted ? [unlisted] : [])].map(async (alg) => ctx.send(ctx.draft({ dpop: { key: await keyFor(alg) } }))));
+    const sent = await Promise.all([...advertised, ...(unlisted ? [unlisted] : [])].map(async (alg) => ctx.send(ctx.draft({ dpop: { key: await probeKey(alg) } }))));
     advertised.forEach((alg, i) => ctx.expectToken(sent[i]!, { tokenType: 'DPoP', what: `a proof signed with ${alg}, which the metadata lists` }));
     if (unlisted !== undefined) ctx.expectRejection(sent[advertised.length]!, { error: 'invalid_dpop_proof', what: `a proof signed with ${unlisted}, which the metadata does not list` });
     const judged = sent.length;
