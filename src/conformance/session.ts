@@ -99,7 +99,7 @@ export class Session {
     const cacheKey = `${client.id}\u0000${client.auth}`;
     let key = this.clientKeys.get(cacheKey);
     if (!key) {
-      key = importClientKey(client.privateJwk, client.alg);
+      key = importClientKey(client.privateJwk, client.alg ?? listedAssertionAlg(client.privateJwk, this.metadata?.metadata?.tokenEndpointAuthSigningAlgs));
       this.clientKeys.set(cacheKey, key);
     }
     return key;
@@ -108,6 +108,21 @@ export class Session {
   close(): void {
     this.http.close();
   }
+}
+
+/** RSA keys sign with PS256 by default (keys.ts algorithmForJwk); preferred next, in this order, when the metadata lists them instead. */
+const RSA_ASSERTION_ALGS = ['PS256', 'RS256', 'PS384', 'RS384', 'PS512', 'RS512'];
+
+/**
+ * The assertion algorithm for a key without a configured `alg`: its default,
+ * unless the issuer's metadata lists other algorithms only
+ * (token_endpoint_auth_signing_alg_values_supported, RFC 8414 §2) and one of
+ * them suits the key (an RSA key: the RS and PS family). Undefined: the default.
+ */
+function listedAssertionAlg(jwk: NonNullable<ResolvedClient['privateJwk']>, listed: readonly string[] | undefined): string | undefined {
+  if (listed === undefined || jwk.kty !== 'RSA' || typeof jwk.alg === 'string') return undefined;
+  if (listed.includes(RSA_ASSERTION_ALGS[0]!)) return undefined;
+  return RSA_ASSERTION_ALGS.find((alg) => listed.includes(alg));
 }
 
 async function exportPrivateJwk(key: SigningKey): Promise<unknown> {

@@ -8,6 +8,7 @@
  * one failure to the twin's.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
+import { exportJWK, generateKeyPair } from 'jose';
 import { CHECKS, referenceCodeSource, referenceTargetConfig, runConformance, type ConformanceConfig, type ConformanceReport } from '../../src/conformance';
 import { createDemoClients, createReferenceServer, type ReferenceServer, type ReferenceServerConfig } from '../../src/server';
 
@@ -61,5 +62,29 @@ describe('each metadata lie fails exactly its check', () => {
     expect(twin.checks.find((c) => c.id === 'meta-auth-unadvertised')!.status).toBe('passed');
     expect(failing(lying).sort()).toEqual([...failing(twin), 'meta-auth-advertised'].sort());
     expect(lying.checks.find((c) => c.id === 'meta-auth-advertised')!.findings[0]!.message).toMatch(/client basic-client authenticating with client_secret_post, which the metadata advertises/);
+  });
+});
+
+describe('what the run takes from the metadata lists', () => {
+  test('an RSA client key without alg signs with an algorithm the metadata lists (PS384 here, not the PS256 default)', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('PS384', { extractable: true, modulusLength: 2048 });
+    const publicJwk = { ...(await exportJWK(publicKey)), alg: 'PS384', kid: 'rsa-1' };
+    const { alg: _alg, ...privateJwk } = { ...(await exportJWK(privateKey)), kid: 'rsa-1' } as Record<string, unknown>;
+    const clients = [{ id: 'rsa-client', authMethods: ['private_key_jwt' as const], jwks: { keys: [publicJwk] }, scopes: ['read'] }];
+    const report = await runAgainst({ clients, dpop: { enabled: false } }, (config) => ({
+      ...config,
+      clients: [{ id: 'rsa-client', auth: 'private_key_jwt', privateKey: privateJwk }],
+      only: ['ok-pkjwt', 'meta-assertion-algs'],
+    }));
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['ok-pkjwt', 'passed'],
+      ['meta-assertion-algs', 'passed'],
+    ]);
+    const withoutMetadata = await runAgainst({ clients, dpop: { enabled: false } }, (config) => {
+      const { issuer: _issuer, ...rest } = config;
+      return { ...rest, clients: [{ id: 'rsa-client', auth: 'private_key_jwt', privateKey: privateJwk }], only: ['ok-pkjwt'] };
+    });
+    // Without the issuer's list the key's default (PS256) is what the server refuses.
+    expect(withoutMetadata.checks.map((c) => [c.id, c.status])).toEqual([['ok-pkjwt', 'failed']]);
   });
 });
