@@ -91,6 +91,8 @@ export interface DiscoverOptions {
   headers?: ReadonlyArray<readonly [string, string]>;
   /** Called for each request sent (RunOptions.onRequest), with DISCOVERY_EXCHANGE_ID. */
   onRequest?: (checkId: string) => void;
+  /** Values no message may show, whatever the answers echo (the run's client secrets): scrubbed before anything quotes an answer. */
+  secrets?: Iterable<string>;
 }
 
 /**
@@ -185,7 +187,7 @@ export async function readIssuerMetadata(issuer: string, options: DiscoverOption
   });
   // The proxy's credentials (decoded from the Basic value too) are the one secret on this path: whatever the
   // answer echoes of them (a hostile proxy answering for the target) is scrubbed before anything reads it.
-  const secrets = new SecretSet();
+  const secrets = new SecretSet(options.secrets ?? []);
   if (options.proxy?.authorization !== undefined) secrets.addAuthorization(options.proxy.authorization);
   // A shaped header (a gateway key) is a credential too, whatever the answer echoes of it.
   for (const [, value] of options.headers ?? []) secrets.add(value);
@@ -310,10 +312,11 @@ function readMetadata(issuer: string, url: string, document: MetadataDocument, r
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('is not a JSON object (RFC 8414 §3.2)');
   const doc = body as Record<string, unknown>;
   // RFC 8414 §3.3: the issuer of the document is the one asked for, character for character; else it is not this issuer's.
+  // A JSON object without an issuer is no metadata document (a catch-all answering every path with {}): the other URL is tried.
+  if (typeof doc.issuer !== 'string') throw bad(`has no issuer, not ${JSON.stringify(issuer)}: no metadata document (RFC 8414 §3.3)`);
   if (doc.issuer !== issuer) {
-    const got = typeof doc.issuer === 'string' ? `names the issuer ${shown(doc.issuer)}` : 'has no issuer';
-    // A JSON document that names another issuer is this server's answer: it ends the search (RFC 8414 §3.3: not to be used).
-    throw new DiscoveryError(`metadata at ${url} ${got}, not ${JSON.stringify(issuer)} (RFC 8414 §3.3: they must be identical)`);
+    // A document that names another issuer is this server's answer: it ends the search (RFC 8414 §3.3: not to be used).
+    throw new DiscoveryError(`metadata at ${url} names the issuer ${shown(doc.issuer)}, not ${JSON.stringify(issuer)} (RFC 8414 §3.3: they must be identical)`);
   }
   const out: DiscoveredMetadata = { issuer, metadataUrl: url, document, ignored: [] };
   const strings = (key: Exclude<keyof typeof METADATA_MEMBERS, 'tokenEndpoint' | 'mtlsEndpointAliases'>) => {
@@ -390,17 +393,33 @@ export async function fetchIssuerMetadata(
   const issuerUrl = checkIssuerUrl(config.issuer, allowInsecureHttp);
   const route = resolveProxy(config.proxy, issuerUrl, options.env, true);
   const proxy: HttpProxy | undefined = route === undefined ? undefined : { url: route.url, ...(route.credentials ? { authorization: route.credentials.authorization } : {}) };
+  const headers = resolveHeaders(config.headers, 'headers', options.env);
   return readIssuerMetadata(config.issuer, {
+    secrets: configSecrets(config, options.env).merge(headers.map(([, value]) => value)),
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     allowInsecureHttp,
     ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
-    headers: resolveHeaders(config.headers, 'headers', options.env),
+    headers,
     ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
     ...(config.caFile !== undefined ? { ca: await loadCaFile(config.caFile, options.baseDir) } : {}),
     ...(proxy !== undefined ? { proxy } : {}),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
     ...(options.pacer !== undefined ? { pacer: options.pacer } : {}),
   });
+}
+
+/**
+ * The client secrets a config names (as given, or read from the
+ * environment) and its clients' private JWKs: known before anything is
+ * resolved, so whatever a metadata answer echoes of them is scrubbed.
+ */
+function configSecrets(config: ConformanceConfig, env: NodeJS.ProcessEnv): SecretSet {
+  const secrets = new SecretSet();
+  for (const client of [...(config.clients ?? []), ...(config.unauthorizedClient ? [config.unauthorizedClient] : [])]) {
+    secrets.add(client.secret).add(client.secretEnv !== undefined ? env[client.secretEnv] : undefined);
+    if (typeof client.privateKey === 'object') secrets.addJwk(client.privateKey);
+  }
+  return secrets;
 }
 
 /**

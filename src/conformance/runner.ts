@@ -164,7 +164,7 @@ async function runAgainstReferenceServer(
     sessions.push(main);
     main.onRequest = options.onRequest;
     // The reference server's own RFC 8414 metadata, for the metadata checks (its issuer is its origin: loopback, direct).
-    if (main.config.issuer !== undefined) main.metadata = await readIssuerMetadata(main.config.issuer, { timeoutMs: main.config.timeoutMs, concurrency: main.config.concurrency, headers: main.config.headers, ...(options.onRequest ? { onRequest: options.onRequest } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(main.pacer ? { pacer: main.pacer } : {}) });
+    if (main.config.issuer !== undefined) main.metadata = await readIssuerMetadata(main.config.issuer, { timeoutMs: main.config.timeoutMs, concurrency: main.config.concurrency, headers: main.config.headers, secrets: main.secrets, ...(options.onRequest ? { onRequest: options.onRequest } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(main.pacer ? { pacer: main.pacer } : {}) });
     const companion: Companion = {
       capabilities: COMPANION_CAPABILITIES,
       note: 'against a second reference server with DPoP switched off',
@@ -227,8 +227,10 @@ interface Companion {
   open(): Promise<Session>;
 }
 
-async function runResolved(session: Session, catalogue: readonly Check[], options: RunOptions, companion: Companion | undefined, discovery?: DiscoveryInfo): Promise<ConformanceReport> {
+async function runResolved(session: Session, catalogue: readonly Check[], options: RunOptions, companion: Companion | undefined, found?: DiscoveryInfo): Promise<ConformanceReport> {
   const config = session.config;
+  // What discovery says may quote the server (a why it is unusable): scrubbed of the run's secrets before anyone shows it.
+  const discovery = found === undefined ? undefined : (session.secrets.scrubValue(found) as DiscoveryInfo);
   const started = Date.now();
   const plan = planFor(config, catalogue, companion?.capabilities);
   const { selected } = plan;

@@ -92,7 +92,27 @@ const ROWS: Row[] = [
   { name: 'a plain-http mTLS alias', oauth: edit((doc) => (doc.mtls_endpoint_aliases = { token_endpoint: 'http://mtls.example/token' })), expect: { 'meta-https': 'failed' } },
   { name: 'the code grant without PKCE methods', oauth: edit((doc) => delete doc.code_challenge_methods_supported), expect: { 'meta-pkce': 'warned' }, message: /without code_challenge_methods_supported/ },
   { name: 'PKCE plain only', oauth: edit((doc) => (doc.code_challenge_methods_supported = ['plain'])), expect: { 'meta-pkce': 'failed' }, message: /does not list S256/ },
-  { name: 'PKCE S256 and plain', oauth: edit((doc) => (doc.code_challenge_methods_supported = ['S256', 'plain'])), expect: { 'meta-pkce': 'warned' }, message: /lists plain/ },
+  // No sentence forbids offering plain beside S256 (RFC 9700 §2.1.1 asks clients to use S256): said in the note, not judged.
+  { name: 'correct, PKCE S256 and plain', oauth: edit((doc) => (doc.code_challenge_methods_supported = ['S256', 'plain'])), expect: {} },
+  { name: 'correct, published at the OpenID location; the RFC 8414 URL answers {} (a catch-all)', oauth: () => ({}), openid: goodDocument, expect: {} },
+  {
+    name: 'correct at both locations, one leaving out the auth methods (the default, client_secret_basic), the other listing it',
+    oauth: edit((doc) => {
+      delete doc.token_endpoint_auth_methods_supported;
+      delete doc.token_endpoint_auth_signing_alg_values_supported;
+    }),
+    openid: edit((doc) => {
+      doc.token_endpoint_auth_methods_supported = ['client_secret_basic'];
+      delete doc.token_endpoint_auth_signing_alg_values_supported;
+    }),
+    expect: {},
+  },
+  { name: 'correct, implicit only: no token_endpoint needed', oauth: edit((doc) => {
+      delete doc.token_endpoint;
+      delete doc.code_challenge_methods_supported;
+      doc.grant_types_supported = ['implicit'];
+      doc.response_types_supported = ['token'];
+    }), expect: {} },
   { name: 'the two documents name other token endpoints', oauth: goodDocument, openid: edit((doc, issuer) => (doc.token_endpoint = `${issuer}/other-token`)), expect: { 'meta-agree': 'warned' }, message: /disagree on token_endpoint/ },
 ];
 

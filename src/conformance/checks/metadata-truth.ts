@@ -2,9 +2,10 @@
  * Advertised vs accepted (group `metadata-truth`): what the issuer's
  * metadata says its token endpoint supports is put to the token endpoint.
  * RFC 8414 §2 defines each list as what "this token endpoint" (or "this
- * authorization server") supports, RFC 9449 §5.1 likewise for DPoP: an
- * advertised value that is refused, or a value left out of a list that is
- * accepted, makes the document false.
+ * authorization server") supports, RFC 9449 §5.1 likewise for DPoP: a
+ * listed value that is refused makes the document false (MUST). No
+ * sentence requires a list to be complete, so a value left out that is
+ * accepted anyway only warns (SHOULD): the document undersells the server.
  *
  * Registration may narrow what one client can do (RFC 7591 §2
  * token_endpoint_auth_method, token_endpoint_auth_signing_alg): an
@@ -24,10 +25,32 @@ import { DPOP_KEY_ALGORITHMS, generateDpopKey, type DpopKeyAlgorithm, type Signi
 import type { Capability } from '../capabilities';
 import { check, type Check } from './define';
 
-/** A member's value when it is a list of strings (meta-types judges any other shape). */
+/**
+ * The most values of one list a check probes: a hostile document may list
+ * thousands (within its 64 KiB), each one a request; the rest are named as
+ * not judged.
+ */
+export const MAX_PROBED_VALUES = 16;
+/** Longer than any registered value: such an entry is no algorithm, method or grant, and is not sent. */
+const MAX_VALUE_LENGTH = 200;
+
+/** A member's value when it is a list of strings (meta-types judges any other shape): each value once, at most MAX_PROBED_VALUES of them. */
 function listOf(body: Record<string, unknown>, member: string): string[] | undefined {
   const value = body[member];
-  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return undefined;
+  return [...new Set(value as string[])].filter((v) => v.length <= MAX_VALUE_LENGTH).slice(0, MAX_PROBED_VALUES);
+}
+
+/**
+ * Sends independent probes at once (the session's connection pool bounds
+ * them) and waits for every one before anything is judged; a probe that
+ * failed (rate limited, aborted) then ends the check, none still running.
+ */
+async function sendAll<T>(probes: ReadonlyArray<() => Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(probes.map((probe) => probe()));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 /** The document's list `member`, or a skip saying why there is none to judge. */
@@ -125,7 +148,7 @@ export const metaAuthAdvertised = truthCheck({
 export const metaAuthUnadvertised = truthCheck({
   id: 'meta-auth-unadvertised',
   title: 'an auth method the metadata does not list is refused',
-  level: 'MUST',
+  level: 'SHOULD',
   reference: 'RFC 8414 §2 (token_endpoint_auth_methods_supported)',
   async run(ctx) {
     const listed = listedOrSkip(ctx, 'token_endpoint_auth_methods_supported', 'the metadata does not list token_endpoint_auth_methods_supported: nothing is advertised as refused');
@@ -142,7 +165,7 @@ export const metaAuthUnadvertised = truthCheck({
       }
       judged += 1;
       const exchange = await ctx.send(ctx.draft({ client: sender, ...(own === undefined ? { as: method } : {}) }));
-      ctx.expectNoToken(exchange, 'MUST', `client ${sender.id} authenticating with ${method}, which the metadata does not list`, `a refusal: token_endpoint_auth_methods_supported is ${JSON.stringify(listed)}`);
+      ctx.expectNoToken(exchange, 'SHOULD', `client ${sender.id} authenticating with ${method}, which the metadata does not list`, `a refusal: token_endpoint_auth_methods_supported is ${JSON.stringify(listed)}`);
     }
     if (judged === 0 && notExercised.length === 0) ctx.skip('the metadata lists every auth method the suite speaks');
     account(ctx, judged, notExercised);
@@ -184,12 +207,13 @@ export const metaDpopAlgs = truthCheck({
     const listed = listedOrSkip(ctx, 'dpop_signing_alg_values_supported', 'the metadata lists no dpop_signing_alg_values_supported');
     const notExercised = listed.filter((alg) => !canGenerate(alg)).map((alg) => `${alg} (the suite cannot make such a key)`);
     const advertised = listed.filter(canGenerate);
-    // RFC 9449 §4.3 item 5: the alg must be "supported by the application"; what the document leaves out is not.
+    // RFC 9449 §4.3 item 5: a proof's alg must be one "supported by the application": the list says which.
     const unlisted = COMMON_DPOP_ALGORITHMS.find((alg) => !listed.includes(alg));
     // The probes are independent: sent at once (the session's connection pool bounds them), judged in order.
-    const sent = await Promise.all([...advertised, ...(unlisted ? [unlisted] : [])].map(async (alg) => ctx.send(ctx.draft({ dpop: { key: await probeKey(alg) } }))));
+    const sent = await sendAll([...advertised, ...(unlisted ? [unlisted] : [])].map((alg) => async () => ctx.send(ctx.draft({ dpop: { key: await probeKey(alg) } }))));
     advertised.forEach((alg, i) => ctx.expectToken(sent[i]!, { tokenType: 'DPoP', what: `a proof signed with ${alg}, which the metadata lists` }));
-    if (unlisted !== undefined) ctx.expectRejection(sent[advertised.length]!, { error: 'invalid_dpop_proof', what: `a proof signed with ${unlisted}, which the metadata does not list` });
+    // Accepted though not listed: the list is incomplete, which no sentence forbids (SHOULD).
+    if (unlisted !== undefined) ctx.expectRejection(sent[advertised.length]!, { error: 'invalid_dpop_proof', level: 'SHOULD', what: `a proof signed with ${unlisted}, which the metadata does not list` });
     const judged = sent.length;
     account(ctx, judged, notExercised);
   },
@@ -213,11 +237,11 @@ export const metaAssertionAlgs = truthCheck({
     const key = await ctx.session.clientKey(client);
     const notJudged: string[] = [];
     const algorithms = algorithmsFor(key);
-    const sent = await Promise.all(algorithms.map((alg) => ctx.send(ctx.draft({ client, assertion: { alg } }))));
+    const sent = await sendAll(algorithms.map((alg) => () => ctx.send(ctx.draft({ client, assertion: { alg } }))));
     algorithms.forEach((alg, i) => {
       const exchange = sent[i]!;
       if (!listed.includes(alg)) {
-        ctx.expectNoToken(exchange, 'MUST', `an assertion of client ${client.id} signed with ${alg}, which the metadata does not list`, `a refusal: token_endpoint_auth_signing_alg_values_supported is ${JSON.stringify(listed)}`);
+        ctx.expectNoToken(exchange, 'SHOULD', `an assertion of client ${client.id} signed with ${alg}, which the metadata does not list`, `a refusal: token_endpoint_auth_signing_alg_values_supported is ${JSON.stringify(listed)}`);
       } else if (alg === key.alg) {
         ctx.expectToken(exchange, { what: `an assertion of client ${client.id} signed with ${alg}, its own algorithm, which the metadata lists` });
       } else if (issuedToken(exchange)) {
@@ -231,11 +255,10 @@ export const metaAssertionAlgs = truthCheck({
   },
 });
 
-/** The client a grant probe authenticates as: one registered for the grant, else a confidential client_credentials one. */
-function probeClient(ctx: CheckContext, grant: string): ResolvedClient | undefined {
-  const registered = ctx.config.clients.filter((c) => c.grantTypes.has(grant as never) && !c.requiresDpop);
-  const confidential = ctx.config.clients.filter((c) => c.auth !== 'none' && !c.requiresDpop);
-  return registered.find((c) => c.auth !== 'none') ?? registered[0] ?? confidential[0];
+/** A configured client registered for `grant` (config grantTypes), a confidential one first. */
+function registeredClient(ctx: CheckContext, grant: string): ResolvedClient | undefined {
+  const registered = ctx.config.clients.filter((c) => (c.grantTypes as ReadonlySet<string>).has(grant) && !c.requiresDpop);
+  return registered.find((c) => c.auth !== 'none') ?? registered[0];
 }
 
 /**
@@ -247,45 +270,58 @@ async function sendGrant(ctx: CheckContext, grant: string, client: ResolvedClien
   return ctx.send(ctx.draft({ client, grant: [['grant_type', grant]], scope: null }));
 }
 
+/** Answers that show a grant's handler read the request: a token, the grant judged (invalid_grant), a client not allowed it. */
+const HANDLED_ERRORS = new Set(['invalid_grant', 'unauthorized_client']);
+
 export const metaGrants = truthCheck({
   id: 'meta-grants',
-  title: 'advertised grants reach their handler, grants not listed get unsupported_grant_type',
+  title: 'advertised grants reach their handler; grants not listed show no handler',
   level: 'MUST',
   reference: 'RFC 8414 §2 (grant_types_supported); RFC 6749 §5.2',
   async run(ctx) {
     const listed = listedOrSkip(ctx, 'grant_types_supported', 'the metadata does not list grant_types_supported (RFC 8414 §2 default: authorization_code, implicit): not judged');
-    const notExercised: string[] = [];
-    const advertised: Array<{ grant: string; client: ResolvedClient }> = [];
-    for (const grant of listed) {
-      if (grant === IMPLICIT_GRANT) continue; // RFC 6749 §4.2: the authorization endpoint's, never sent to a token endpoint
-      const client = probeClient(ctx, grant);
-      if (client === undefined) notExercised.push(`${grant} (no configured client)`);
-      else advertised.push({ grant, client });
-    }
+    const notJudged: string[] = [];
+    // Each listed grant, with a client registered for it when the config has one (else a confidential one, only tried:
+    // a server may answer unsupported_grant_type to a client not allowed the grant, as IdentityServer does for extension grants).
     const confidential = ctx.config.clients.find((c) => c.auth !== 'none' && !c.requiresDpop);
-    if (confidential === undefined) notExercised.push('grants not listed (needs a confidential client: a public one may be refused before its grant is read)');
+    const advertised = listed
+      // RFC 6749 §4.2: implicit is the authorization endpoint's, never sent to a token endpoint.
+      .filter((grant) => grant !== IMPLICIT_GRANT)
+      .map((grant) => ({ grant, registered: registeredClient(ctx, grant), client: registeredClient(ctx, grant) ?? confidential }))
+      .filter((probe): probe is { grant: string; registered: ResolvedClient | undefined; client: ResolvedClient } => {
+        if (probe.client === undefined) notJudged.push(`${probe.grant} (no configured client)`);
+        return probe.client !== undefined;
+      });
+    if (confidential === undefined) notJudged.push('grants not listed (needs a confidential client: a public one may be refused before its grant is read)');
     const unlisted = confidential === undefined ? [] : WELL_KNOWN_TOKEN_GRANTS.filter((g) => !listed.includes(g)).map((grant) => ({ grant, client: confidential }));
-    // Independent probes: sent at once (the connection pool bounds them), judged in order.
-    const sent = await Promise.all([...advertised, ...unlisted].map(({ grant, client }) => sendGrant(ctx, grant, client)));
-    advertised.forEach(({ grant }, i) => {
+    const sent = await sendAll([...advertised, ...unlisted].map(({ grant, client }) => () => sendGrant(ctx, grant, client)));
+    advertised.forEach(({ grant, registered, client }, i) => {
       const exchange = sent[i]!;
       // Any answer but unsupported_grant_type shows a handler: invalid_request (no code sent), invalid_grant, unauthorized_client, a token.
-      if (errorCode(exchange) === 'unsupported_grant_type') {
-        ctx.finding('MUST', `grant_type ${grant} is advertised but answered unsupported_grant_type`, { expected: 'any answer of the grant\'s handler (invalid_request for the missing parameters, unauthorized_client, …)', received: ctx.summarize(exchange.response!), exchangeOf: exchange });
+      if (errorCode(exchange) !== 'unsupported_grant_type') return;
+      if (registered === undefined) {
+        notJudged.push(`${grant} (answered unsupported_grant_type for client ${client.id}, which the config does not register for it; list it in the client's grantTypes to judge)`);
+        return;
       }
+      ctx.finding('MUST', `grant_type ${grant} is advertised but answered unsupported_grant_type, for client ${client.id} registered for it`, {
+        expected: "any answer of the grant's handler (invalid_request for the missing parameters, invalid_grant, …)",
+        received: ctx.summarize(exchange.response!),
+        exchangeOf: exchange,
+      });
     });
     unlisted.forEach(({ grant }, i) => {
       const exchange = sent[advertised.length + i]!;
       const error = errorCode(exchange);
-      if (error === 'unsupported_grant_type') return;
-      // unauthorized_client says the grant exists, for other clients: the document is then incomplete, at least.
-      ctx.finding(error === 'unauthorized_client' ? 'SHOULD' : 'MUST', `grant_type ${grant}, which the metadata does not list, is answered ${ctx.summarize(exchange.response!)}`, {
-        expected: 'unsupported_grant_type (RFC 6749 §5.2: "The authorization grant type is not supported by the authorization server")',
+      // unsupported_grant_type (RFC 6749 §5.2), or no handler at all (Hydra answers invalid_request): nothing says it is supported.
+      if (!issuedToken(exchange) && (error === undefined || !HANDLED_ERRORS.has(error))) return;
+      // No sentence requires the list to be complete: a handled grant left out only warns.
+      ctx.finding('SHOULD', `grant_type ${grant}, which the metadata does not list, is handled: answered ${ctx.summarize(exchange.response!)}`, {
+        expected: 'unsupported_grant_type (RFC 6749 §5.2: "The authorization grant type is not supported by the authorization server"), or list it',
         exchangeOf: exchange,
       });
     });
-    ctx.note(`${advertised.length} listed grant${advertised.length === 1 ? '' : 's'} reached a handler, ${unlisted.length} not listed answered unsupported_grant_type`);
-    if (notExercised.length > 0) ctx.note(`not judged: ${notExercised.join('; ')}`);
+    ctx.note(`${advertised.length} listed grant${advertised.length === 1 ? '' : 's'} tried, ${unlisted.length} not listed`);
+    if (notJudged.length > 0) ctx.note(`not judged: ${notJudged.join('; ')}`);
   },
 });
 

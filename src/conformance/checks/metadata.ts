@@ -8,7 +8,9 @@ import { isPlainObject } from '../../oauth/guards';
 import { isLoopbackHost } from '../../oauth/loopback';
 import {
   AUTHORIZATION_ENDPOINT_GRANTS,
+  DEFAULT_METADATA_AUTH_METHODS,
   DEFAULT_METADATA_GRANT_TYPES,
+  IMPLICIT_GRANT,
   JWT_AUTH_METHODS,
   METADATA_BOOLEAN_MEMBERS,
   METADATA_LIST_MEMBERS,
@@ -25,16 +27,16 @@ import { describeLimit, RateLimited } from '../rate-limit';
 import type { Level } from '../types';
 import { check } from './define';
 
-/** A value of the server's, quoted for a message: short, one line. */
-function quoted(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+/** A value of the server's, quoted for a message: scrubbed of the run's secrets first, then cut short (a cut never leaves half a secret). */
+function quoted(ctx: CheckContext, value: unknown): string {
+  const text = ctx.scrub(JSON.stringify(value) ?? String(value));
   return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
 
-/** The answers that are JSON objects (a document, whatever it says). */
+/** The answers that are metadata documents, whatever issuer they name: JSON objects with an issuer (a catch-all's {} is none). */
 function documents(ctx: CheckContext): WellKnownAnswer[] {
-  const found = ctx.issuerMetadata().answers.filter((a) => a.body !== undefined);
-  return found.length > 0 ? found : ctx.skip('no JSON metadata document at either well-known URL (see meta-document)');
+  const found = ctx.issuerMetadata().answers.filter((a) => typeof a.body?.issuer === 'string');
+  return found.length > 0 ? found : ctx.skip('no metadata document at either well-known URL (see meta-document)');
 }
 
 export const metaDocument = check({
@@ -59,7 +61,7 @@ export const metaDocument = check({
     const type = answer.exchange.response!.headers['content-type'];
     // RFC 8414 §3.2: "...return a JSON object using the "application/json" content type".
     if (!isJsonMediaType(type)) {
-      ctx.finding('MUST', `the metadata at ${answer.url} is served with Content-Type ${type === undefined ? '(none)' : quoted(type)}`, { expected: JSON_MEDIA_TYPE, reference: 'RFC 8414 §3.2', exchangeOf: answer.exchange });
+      ctx.finding('MUST', `the metadata at ${answer.url} is served with Content-Type ${type === undefined ? '(none)' : quoted(ctx, type)}`, { expected: JSON_MEDIA_TYPE, reference: 'RFC 8414 §3.2', exchangeOf: answer.exchange });
     }
     const other = read.answers.filter((a) => a !== answer && a.body !== undefined).map((a) => a.url);
     ctx.note(`read at ${answer.url}${other.length > 0 ? `, also published at ${other.join(', ')}` : ''}`);
@@ -79,9 +81,9 @@ export const metaIssuer = check({
       const got = answer.body!.issuer;
       // RFC 8414 §3.3: "The "issuer" value returned MUST be identical to the authorization server's issuer identifier value".
       if (got !== issuer) {
-        ctx.finding('MUST', `the metadata at ${answer.url} ${typeof got === 'string' ? `names the issuer ${quoted(got)}` : 'has no issuer'}: it must be identical to the issuer asked for`, {
+        ctx.finding('MUST', `the metadata at ${answer.url} names the issuer ${quoted(ctx, got)}: it must be identical to the issuer asked for`, {
           expected: JSON.stringify(issuer),
-          received: got === undefined ? 'no issuer member' : quoted(got),
+          received: quoted(ctx, got),
           exchangeOf: answer.exchange,
         });
       }
@@ -109,8 +111,9 @@ export const metaRequired = check({
     const missing = (member: string, why: string, level: Level = 'MUST') => {
       if (body[member] === undefined) ctx.finding(level, `the metadata has no ${member}: ${why}`, { exchangeOf: answer.exchange });
     };
-    missing('token_endpoint', 'REQUIRED unless only the implicit grant is supported');
     const { grants, defaulted } = advertisedGrants(body);
+    const implicitOnly = !defaulted && grants.length > 0 && grants.every((g) => g === IMPLICIT_GRANT);
+    if (!implicitOnly) missing('token_endpoint', 'REQUIRED unless only the implicit grant is supported');
     const usesAuthorizationEndpoint = grants.some((g) => (AUTHORIZATION_ENDPOINT_GRANTS as readonly string[]).includes(g));
     // An omitted grant_types_supported means authorization_code and implicit: judged, but softly (the server may not mean it).
     const grantLevel: Level = defaulted ? 'SHOULD' : 'MUST';
@@ -140,7 +143,7 @@ export const metaTypes = check({
   async run(ctx) {
     const { body, answer } = ctx.metadataDocument();
     const bad = (member: string, expected: string, reference = 'RFC 8414 §2') =>
-      ctx.finding('MUST', `${member} is ${describeJson(body[member])}, not ${expected}`, { expected, received: quoted(body[member]), reference, exchangeOf: answer.exchange });
+      ctx.finding('MUST', `${member} is ${describeJson(ctx, body[member])}, not ${expected}`, { expected, received: quoted(ctx, body[member]), reference, exchangeOf: answer.exchange });
     for (const member of METADATA_URL_MEMBERS) {
       const value = body[member];
       if (value !== undefined && !(typeof value === 'string' && URL.canParse(value))) bad(member, 'an absolute URL string');
@@ -167,7 +170,7 @@ export const metaTypes = check({
       else {
         for (const [name, url] of Object.entries(aliases)) {
           if (!(typeof url === 'string' && URL.canParse(url))) {
-            ctx.finding('MUST', `${MTLS_ENDPOINT_ALIASES}[${quoted(name)}] is ${describeJson(url)}, not an absolute URL string`, { reference: 'RFC 8705 §5', exchangeOf: answer.exchange });
+            ctx.finding('MUST', `${MTLS_ENDPOINT_ALIASES}[${quoted(ctx, name)}] is ${describeJson(ctx, url)}, not an absolute URL string`, { reference: 'RFC 8705 §5', exchangeOf: answer.exchange });
           }
         }
       }
@@ -175,10 +178,10 @@ export const metaTypes = check({
   },
 });
 
-function describeJson(value: unknown): string {
+function describeJson(ctx: CheckContext, value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return value.length === 0 ? 'an empty array' : value.every((v) => typeof v === 'string') ? 'an array of strings' : 'an array holding non-strings';
-  if (typeof value === 'string') return URL.canParse(value) ? 'a string' : `the string ${quoted(value)}`;
+  if (typeof value === 'string') return URL.canParse(value) ? 'a string' : `the string ${quoted(ctx, value)}`;
   return `a JSON ${typeof value === 'object' ? 'object' : typeof value}`;
 }
 
@@ -204,17 +207,17 @@ export const metaHttps = check({
       const url = new URL(value);
       // A loopback URL never leaves the machine: the suite's own rule for targets (RFC 8252 §8.3 allows http there too).
       if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return;
-      ctx.finding('MUST', `${member} is not an https URL: ${quoted(value)}`, { expected: 'https://…', received: quoted(value), reference, exchangeOf: answer.exchange });
+      ctx.finding('MUST', `${member} is not an https URL: ${quoted(ctx, value)}`, { expected: 'https://…', received: quoted(ctx, value), reference, exchangeOf: answer.exchange });
     };
     for (const [member, reference] of HTTPS_MEMBERS) judge(member, body[member], reference);
     const aliases = body[MTLS_ENDPOINT_ALIASES];
-    if (isPlainObject(aliases)) for (const [name, url] of Object.entries(aliases)) judge(`${MTLS_ENDPOINT_ALIASES}[${quoted(name)}]`, url, 'RFC 8705 §5 (endpoints for mutual TLS)');
+    if (isPlainObject(aliases)) for (const [name, url] of Object.entries(aliases)) judge(`${MTLS_ENDPOINT_ALIASES}[${quoted(ctx, name)}]`, url, 'RFC 8705 §5 (endpoints for mutual TLS)');
   },
 });
 
 export const metaPkce = check({
   id: 'meta-pkce',
-  title: 'with the code grant advertised, PKCE is advertised as S256, without plain',
+  title: 'with the code grant advertised, PKCE is advertised, with S256',
   level: 'MUST',
   reference: 'RFC 7636 §4.2; RFC 9700 §2.1.1',
   group: 'metadata',
@@ -233,10 +236,11 @@ export const metaPkce = check({
     }
     if (!Array.isArray(methods)) return ctx.skip('code_challenge_methods_supported is not an array (see meta-types)');
     // RFC 7636 §4.2: "S256 is Mandatory To Implement (MTI) on the server".
-    if (!methods.includes(PKCE_S256)) ctx.finding('MUST', `code_challenge_methods_supported does not list ${PKCE_S256}`, { expected: `[${JSON.stringify(PKCE_S256)}]`, received: quoted(methods), reference: 'RFC 7636 §4.2', exchangeOf: answer.exchange });
-    // RFC 9700 §2.1.1: clients SHOULD use a method that does not expose the verifier; S256 is the only one. Offering plain invites it.
-    if (methods.includes(PKCE_PLAIN)) ctx.finding('SHOULD', `code_challenge_methods_supported lists ${PKCE_PLAIN}, which exposes the verifier in the authorization request`, { expected: `[${JSON.stringify(PKCE_S256)}]`, received: quoted(methods), reference: 'RFC 9700 §2.1.1', exchangeOf: answer.exchange });
-    ctx.note(`code_challenge_methods_supported ${quoted(methods)}`);
+    if (!methods.includes(PKCE_S256)) ctx.finding('MUST', `code_challenge_methods_supported does not list ${PKCE_S256}`, { expected: `[${JSON.stringify(PKCE_S256)}]`, received: quoted(ctx, methods), reference: 'RFC 7636 §4.2', exchangeOf: answer.exchange });
+    ctx.note(`code_challenge_methods_supported ${quoted(ctx, methods)}`);
+    // RFC 9700 §2.1.1 asks clients (SHOULD) for a method that does not expose the verifier, and S256 is the only one;
+    // no sentence forbids a server to offer plain too (RFC 7636 §4.2 keeps it for compatibility): said, not judged.
+    if (methods.includes(PKCE_PLAIN)) ctx.note(`it also offers ${PKCE_PLAIN}, which exposes the verifier in the authorization request (clients SHOULD use S256, RFC 9700 §2.1.1)`);
   },
 });
 
@@ -252,12 +256,14 @@ export const metaAgree = check({
     const both = documents(ctx).filter((a) => a.body!.issuer === issuer);
     if (both.length < 2) return ctx.skip('only one metadata document is published');
     const [first, second] = both as [WellKnownAnswer, WellKnownAnswer];
+    // An omitted auth method list means client_secret_basic (RFC 8414 §2): compared as such.
+    const value = (doc: Record<string, unknown>, member: string) => (member === 'token_endpoint_auth_methods_supported' ? (doc[member] ?? DEFAULT_METADATA_AUTH_METHODS) : doc[member]);
     for (const member of ['token_endpoint', 'token_endpoint_auth_methods_supported']) {
-      const a = normalized(first.body![member]);
-      const b = normalized(second.body![member]);
+      const a = normalized(value(first.body!, member));
+      const b = normalized(value(second.body!, member));
       // RFC 8414 §5: the same metadata published at both locations; a client falls back from one to the other.
       if (a !== b) {
-        ctx.finding('SHOULD', `the two documents disagree on ${member}`, { expected: `${first.url}: ${quoted(first.body![member])}`, received: `${second.url}: ${quoted(second.body![member])}`, exchangeOf: second.exchange });
+        ctx.finding('SHOULD', `the two documents disagree on ${member}`, { expected: `${first.url}: ${quoted(ctx, value(first.body!, member))}`, received: `${second.url}: ${quoted(ctx, value(second.body!, member))}`, exchangeOf: second.exchange });
       }
     }
   },
