@@ -5,11 +5,13 @@
  * tests from it; a test pins it to what the started servers provide).
  */
 import { authorizeWithReferenceServer } from '../harness/authorize';
-import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT, type TokenGrantType } from '../oauth/protocol';
+import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, CONFIDENTIAL_AUTH_METHODS, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT, type TokenGrantType } from '../oauth/protocol';
 import { createDemoClients, type ReferenceClientConfig, type ReferenceServer, type ReferenceServerConfig } from '../server';
 import { capabilitiesOf, type Capability } from './capabilities';
 import type { ConformanceConfig } from './config';
 import type { CodeSource } from './grant-sources';
+
+const isSuiteAuthMethod = (method: string): method is (typeof CONFIDENTIAL_AUTH_METHODS)[number] => (CONFIDENTIAL_AUTH_METHODS as readonly string[]).includes(method);
 
 /** The scope the default run requests, and the one no demo client may have. */
 const REFERENCE_SCOPE = 'read';
@@ -50,7 +52,8 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
       if (lifecycle.length > 0) clients.push({ id: info.id, auth: 'none', grantTypes: lifecycle });
       continue;
     }
-    const auth = info.authMethods[0];
+    const auth = info.authMethods.find(isSuiteAuthMethod);
+    // Mutual-TLS clients (RFC 8705) are not the suite's yet.
     if (auth === undefined) continue;
     if (!info.grantTypes.includes(CLIENT_CREDENTIALS_GRANT) && lifecycle.length > 0) {
       clients.push({ id: info.id, auth, ...(info.secret !== undefined ? { secret: info.secret } : {}), ...(info.privateJwk ? { privateKey: info.privateJwk } : {}), grantTypes: lifecycle });

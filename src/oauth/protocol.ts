@@ -113,6 +113,20 @@ export function isSecretAuthMethod(method: string): method is (typeof SECRET_AUT
   return (SECRET_AUTH_METHODS as readonly string[]).includes(method);
 }
 
+/**
+ * The mutual-TLS client-authentication methods (RFC 8705 §2.1, §2.2): a
+ * client certificate issued under a trusted CA and matching the registered
+ * subject, or a self-signed one matching a registered certificate.
+ */
+export const MTLS_AUTH_METHODS = ['tls_client_auth', 'self_signed_tls_client_auth'] as const;
+export type MtlsAuthMethod = (typeof MTLS_AUTH_METHODS)[number];
+
+/** The `cnf` member of a certificate-bound token: the certificate's SHA-256 thumbprint (RFC 8705 §3.1). */
+export const X5T_S256 = 'x5t#S256';
+
+/** The header a TLS-terminating proxy conveys the client certificate in (RFC 9440 §2.2: a byte sequence, `:base64(DER):`). */
+export const CLIENT_CERT_HEADER = 'Client-Cert';
+
 /** The `typ` header every DPoP proof carries (RFC 9449 §4.2). */
 export const DPOP_PROOF_TYPE = 'dpop+jwt';
 /** The request header carrying a DPoP proof (RFC 9449 §4.1). */

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
 import { sha256Thumbprint } from '../oauth/thumbprint';
+import { X5T_S256 } from '../oauth/protocol';
 
 export const ACCESS_TOKEN_ALG = 'ES256';
 
@@ -25,6 +26,8 @@ export interface AccessTokenClaims {
   lifetimeSeconds: number;
   nowSeconds: number;
   jkt?: string;
+  /** The client certificate's SHA-256 thumbprint: `cnf["x5t#S256"]` (RFC 8705 §3.1). */
+  x5t?: string;
 }
 
 export async function createAccessTokenSigner(): Promise<AccessTokenSigner> {
@@ -38,7 +41,7 @@ export async function createAccessTokenSigner(): Promise<AccessTokenSigner> {
 function signAccessToken(claims: AccessTokenClaims, key: KeyLike, kid: string): Promise<string> {
   const payload: Record<string, unknown> = { client_id: claims.clientId };
   if (claims.scopes.length > 0) payload.scope = claims.scopes.join(' ');
-  if (claims.jkt) payload.cnf = { jkt: claims.jkt };
+  if (claims.jkt !== undefined || claims.x5t !== undefined) payload.cnf = { ...(claims.jkt !== undefined ? { jkt: claims.jkt } : {}), ...(claims.x5t !== undefined ? { [X5T_S256]: claims.x5t } : {}) };
   // RFC 9068 §2.1 typ at+jwt; §2.2 iss, exp, aud, sub, client_id, iat, jti.
   return new SignJWT(payload)
     .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: 'at+jwt', kid })

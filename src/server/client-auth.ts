@@ -1,7 +1,9 @@
 /**
  * Client authentication at the token endpoint (RFC 6749 §2.3): HTTP Basic
  * (`client_secret_basic`), body credentials (`client_secret_post`) and
- * `private_key_jwt` (RFC 7523), exactly one per request; or none, for a
+ * `private_key_jwt` (RFC 7523), mutual TLS (RFC 8705 §2: `tls_client_auth`,
+ * `self_signed_tls_client_auth`, the client_id with a client certificate),
+ * exactly one per request; or none, for a
  * client registered as public (RFC 6749 §2.1, §4.1.3: it sends its
  * `client_id` and nothing else). A confidential client's id alone
  * authenticates nothing.
@@ -13,14 +15,15 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ClientAuthMethod as ProtocolClientAuthMethod } from '../oauth/protocol';
-import type { RegisteredClient } from './config';
+import type { ClientAuthMethod as ProtocolClientAuthMethod, MtlsAuthMethod } from '../oauth/protocol';
+import type { ClientCertificate } from './client-certificate';
+import { relativeNames, type RegisteredClient } from './config';
 import { verifyClientAssertion, type ClientAssertionContext } from './client-assertion';
 import { CLIENT_AUTHENTICATION_FAILED, TokenEndpointError, invalidClient, invalidRequest } from './errors';
 
 export interface AuthenticatedClient {
   client: RegisteredClient;
-  method: ProtocolClientAuthMethod;
+  method: ProtocolClientAuthMethod | MtlsAuthMethod;
 }
 
 type SecretMethod = 'client_secret_basic' | 'client_secret_post';
@@ -34,6 +37,7 @@ export async function authenticateClient(
   authorizationHeaderCount: number,
   params: ReadonlyMap<string, string>,
   context: ClientAssertionContext,
+  certificate?: ClientCertificate,
 ): Promise<AuthenticatedClient> {
   const authorization = headers.authorization;
   if (authorizationHeaderCount > 1) throw invalidRequest('more than one Authorization header');
@@ -56,6 +60,10 @@ export async function authenticateClient(
   // RFC 6749 §2.1, §4.1.3: a public client identifies itself by client_id alone (what it may do is the grant's business).
   const publicClient = bodyClientId === undefined ? undefined : context.config.clients.get(bodyClientId);
   if (publicClient?.isPublic === true) return { client: publicClient, method: 'none' };
+  // RFC 8705 §2: a mutual-TLS client sends its client_id; the certificate of the connection authenticates it.
+  if (publicClient !== undefined && (publicClient.authMethods.has('tls_client_auth') || publicClient.authMethods.has('self_signed_tls_client_auth'))) {
+    return { client: publicClient, method: verifyCertificate(publicClient, certificate) };
+  }
   // RFC 6749 §4.4: client_credentials is for confidential clients only.
   throw new TokenEndpointError(
     'invalid_client',
@@ -91,6 +99,26 @@ function verifySecret(clientId: string | undefined, secret: string, method: Secr
     throw invalidClient(CLIENT_AUTHENTICATION_FAILED);
   }
   return client;
+}
+
+/**
+ * RFC 8705 §2.1: a certificate chaining to a trusted CA whose subject is the
+ * registered one (tls_client_auth); §2.2: a certificate the client registered
+ * (self_signed_tls_client_auth). Any other, or none, is invalid_client.
+ */
+function verifyCertificate(client: RegisteredClient, presented: ClientCertificate | undefined): MtlsAuthMethod {
+  if (presented === undefined) throw invalidClient('a client certificate is required: this client authenticates with mutual TLS (RFC 8705 2)');
+  if (client.authMethods.has('tls_client_auth') && presented.trusted && subjectMatches(presented, client.tlsSubjectDn)) return 'tls_client_auth';
+  if (client.authMethods.has('self_signed_tls_client_auth') && client.registeredCertificates.some((der) => der.equals(presented.certificate.raw))) return 'self_signed_tls_client_auth';
+  throw invalidClient(CLIENT_AUTHENTICATION_FAILED);
+}
+
+/** The certificate's subject (node:crypto prints one RDN a line, in certificate order) is the registered DN, in either order of its RDNs. */
+function subjectMatches(presented: ClientCertificate, registered: readonly string[] | undefined): boolean {
+  if (registered === undefined) return false;
+  const subject = relativeNames(presented.certificate.subject.split('\n').join(','));
+  const same = (names: readonly string[]) => names.length === subject.length && names.every((name, i) => name === subject[i]);
+  return same(registered) || same([...registered].reverse());
 }
 
 /** Constant-time comparison of two secrets of any length (digests first). */

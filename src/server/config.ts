@@ -15,20 +15,25 @@ import {
   CLIENT_CREDENTIALS_GRANT,
   TOKEN_GRANT_TYPES,
   CONFIDENTIAL_AUTH_METHODS,
+  MTLS_AUTH_METHODS,
   PRIVATE_JWK_MEMBERS,
   REFRESH_TOKEN_GRANT,
+  type ConfidentialAuthMethod,
+  type MtlsAuthMethod,
 } from '../oauth/protocol';
+import { X509Certificate } from 'node:crypto';
+import type { CertificateAuthority } from './tls';
 
 /**
  * The methods a confidential reference-server client authenticates with
  * (src/oauth/protocol.ts). A public client is registered with `none`
  * instead (REGISTRABLE_AUTH_METHODS) and has none of these.
  */
-export const CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS;
-export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+export const CLIENT_AUTH_METHODS = [...CONFIDENTIAL_AUTH_METHODS, ...MTLS_AUTH_METHODS] as const;
+export type ClientAuthMethod = ConfidentialAuthMethod | MtlsAuthMethod;
 
-/** What `authMethods` may list: the confidential methods, or `none` alone for a public client (RFC 7591 §2, RFC 6749 §2.1). */
-export const REGISTRABLE_AUTH_METHODS = ALL_CLIENT_AUTH_METHODS;
+/** What `authMethods` may list: the confidential methods (mutual TLS among them, RFC 8705 §2), or `none` alone for a public client (RFC 7591 §2, RFC 6749 §2.1). */
+export const REGISTRABLE_AUTH_METHODS = [...ALL_CLIENT_AUTH_METHODS, ...MTLS_AUTH_METHODS] as const;
 
 /** Grant types the server implements: RFC 6749 §4.4, §4.1 (with PKCE, RFC 7636) and §6. */
 export const SUPPORTED_GRANT_TYPES = TOKEN_GRANT_TYPES;
@@ -75,7 +80,8 @@ const clientSchema = {
     secret: { type: 'string', minLength: 1, description: 'Shared secret for client_secret_basic / client_secret_post (RFC 6749 §2.3.1).' },
     jwks: {
       type: 'object',
-      description: 'Public keys for private_key_jwt (RFC 7523); private members are refused.',
+      description:
+        'Public keys for private_key_jwt (RFC 7523); for self_signed_tls_client_auth, keys whose x5c holds the registered certificate (RFC 8705 §2.2.2). Private members are refused.',
       additionalProperties: true,
       required: ['keys'],
       properties: { keys: { type: 'array', minItems: 1, description: 'The public JWKs (RFC 7517 §5).', items: jwkSchema } },
@@ -106,7 +112,37 @@ const clientSchema = {
       items: { type: 'string', format: 'uri', description: 'An absolute URI without a fragment (RFC 6749 §3.1.2).' },
     },
     requireDpop: { type: 'boolean', description: 'Refuse Bearer tokens: a request without a DPoP proof gets invalid_request (RFC 9449 §5).' },
+    tlsClientAuthSubjectDn: {
+      type: 'string',
+      minLength: 1,
+      description: 'tls_client_auth: the subject distinguished name its certificate must carry (RFC 8705 §2.1.2 tls_client_auth_subject_dn), e.g. CN=mtls-client.',
+    },
+    certificateBoundTokens: {
+      type: 'boolean',
+      description: 'Issue this client certificate-bound tokens only (RFC 8705 §3.4 tls_client_certificate_bound_access_tokens): a request without a client certificate gets invalid_request.',
+    },
+    certificate: { type: 'string', minLength: 1, description: "Demo only: the client's certificate (PEM), handed back to the caller with certificateKey." },
+    certificateKey: { type: 'string', minLength: 1, description: "Demo only: the client certificate's private key (PEM), handed back to the caller, never used by the server." },
     privateJwk: { ...jwkSchema, description: "Demo only: the client's private JWK, handed back to the caller, never used by the server." },
+  },
+} as const;
+
+const mtlsSchema = {
+  type: 'object',
+  description:
+    'Mutual TLS (RFC 8705): a second listener, https, that asks for client certificates: tls_client_auth and self_signed_tls_client_auth, and tokens bound to the certificate (cnf x5t#S256). Certificates not given are generated at start under a CA of its own.',
+  additionalProperties: false,
+  properties: {
+    port: { type: 'integer', minimum: 0, maximum: 65_535, description: 'Port of the mutual-TLS listener; default 0 (ephemeral).' },
+    certificate: { type: 'string', minLength: 1, description: "The listener's TLS certificate (PEM); with key. Default: issued by the generated CA for 127.0.0.1 and localhost." },
+    key: { type: 'string', minLength: 1, description: "The listener's private key (PEM)." },
+    clientCa: { type: 'string', minLength: 1, description: 'The CA certificate(s) (PEM) tls_client_auth certificates must chain to. Default: the generated CA.' },
+    trustedProxies: {
+      type: 'array',
+      description:
+        'Peer addresses of TLS-terminating proxies whose Client-Cert header (RFC 9440) is taken as the client certificate on the plain listener. From anyone else the header is ignored (RFC 9700 §4.13 spirit: a client cannot claim a certificate by a header).',
+      items: { type: 'string', minLength: 1, description: 'An IP address, as the socket reports it (127.0.0.1, ::1).' },
+    },
   },
 } as const;
 
@@ -225,6 +261,7 @@ export const referenceServerConfigSchema = {
       description: 'expires_in and access-token exp distance. Default 900 (attesto_phoenix access_token_ttl).',
     },
     dpop: dpopSchema,
+    mtls: mtlsSchema,
     maxBodyBytes: {
       type: 'integer',
       minimum: 64,
@@ -280,6 +317,7 @@ export type ReferenceClientConfig = Omit<FromSchema<typeof clientSchema>, 'jwks'
 };
 
 export type ReferenceDpopConfig = FromSchema<typeof dpopSchema>;
+export type ReferenceMtlsConfig = FromSchema<typeof mtlsSchema>;
 export type ReferenceRefreshTokenConfig = FromSchema<typeof refreshTokensSchema>;
 /** Test only: one lie in the metadata document (see `metadataLieSchema`). */
 export type ReferenceMetadataLie = FromSchema<typeof metadataLieSchema>;
@@ -346,6 +384,12 @@ export interface RegisteredClient {
   readonly isPublic: boolean;
   /** Registered redirect URIs, exactly as configured (RFC 6749 §3.1.2). */
   readonly redirectUris: readonly string[];
+  /** tls_client_auth: the subject DN its certificate must carry (RFC 8705 §2.1.2), its RDNs in the configured (RFC 4514) order. */
+  readonly tlsSubjectDn?: readonly string[];
+  /** self_signed_tls_client_auth: the DER of each registered certificate (jwks x5c, RFC 8705 §2.2.2). */
+  readonly registeredCertificates: readonly Buffer[];
+  /** Certificate-bound tokens only (RFC 8705 §3.4). */
+  readonly certificateBoundTokens: boolean;
 }
 
 /** A client as reported back to the caller (the demo config's credentials included). */
@@ -364,6 +408,11 @@ export interface ReferenceClientInfo {
   requireDpop: boolean;
   jwks?: { keys: JWK[] };
   privateJwk?: JWK;
+  /** tls_client_auth: the registered subject DN (RFC 8705 §2.1.2). */
+  tlsClientAuthSubjectDn?: string;
+  /** Demo clients of mutual TLS: the certificate and its key (PEM), for a caller to present. */
+  certificate?: string;
+  certificateKey?: string;
 }
 
 export interface ResolvedServerConfig {
@@ -393,6 +442,14 @@ export interface ResolvedServerConfig {
   readonly grantTypes: ReadonlySet<string>;
   /** Test only: the one lie the metadata document tells (config `metadataLie`), checked to be one. */
   readonly metadataLie?: Readonly<ReferenceMetadataLie>;
+  /** The mutual-TLS listener (config `mtls`), when configured. */
+  readonly mtls?: {
+    readonly port: number;
+    readonly certificate?: string;
+    readonly key?: string;
+    readonly clientCa?: string;
+    readonly trustedProxies: ReadonlySet<string>;
+  };
 }
 
 export { ServerConfigError };
@@ -442,6 +499,32 @@ export async function createDemoClients(): Promise<ReferenceClientConfig[]> {
   ];
 }
 
+/**
+ * The demo clients of mutual TLS (RFC 8705 §2), for a server with `mtls`:
+ * one whose certificate the listener's CA issued (tls_client_auth, subject
+ * CN=mtls-client), one with a self-signed certificate registered in its
+ * jwks (self_signed_tls_client_auth); each handed back with its certificate
+ * and key. The first also gets certificate-bound tokens only (§3.4).
+ */
+export async function createMtlsDemoClients(ca: CertificateAuthority): Promise<ReferenceClientConfig[]> {
+  const { createSelfSignedClientCertificate, certificateDer } = await import('./tls');
+  const issued = await ca.issue('CN=mtls-client', {});
+  const selfSigned = await createSelfSignedClientCertificate('CN=self-signed-client');
+  const { publicKey } = new X509Certificate(selfSigned.certificate);
+  const jwk = (await exportJWK(publicKey)) as JWK;
+  return [
+    { id: 'mtls-client', authMethods: ['tls_client_auth'], tlsClientAuthSubjectDn: 'CN=mtls-client', scopes: ['read', 'write'], certificateBoundTokens: true, certificate: issued.certificate, certificateKey: issued.key },
+    {
+      id: 'self-signed-client',
+      authMethods: ['self_signed_tls_client_auth'],
+      jwks: { keys: [{ ...jwk, x5c: [certificateDer(selfSigned.certificate).toString('base64')] }] },
+      scopes: ['read', 'write'],
+      certificate: selfSigned.certificate,
+      certificateKey: selfSigned.key,
+    },
+  ];
+}
+
 /** Checks a configuration and fills in defaults. Throws `ServerConfigError` naming the problem. */
 export async function resolveServerConfig(config: ReferenceServerConfig = {}): Promise<ResolvedServerConfig> {
   if (isObject(config) && config.clock !== undefined && typeof config.clock !== 'function') throw new ServerConfigError('clock must be a function');
@@ -460,6 +543,10 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
   if (config.issuer !== undefined) absoluteHttpUrl(config.issuer, 'issuer');
   const refresh = config.refreshTokens ?? {};
   const dpopEnabled = dpop.enabled ?? true;
+  const mtlsClient = [...clients.values()].find((client) => client.authMethods.has('tls_client_auth') || client.authMethods.has('self_signed_tls_client_auth') || client.certificateBoundTokens);
+  if (mtlsClient !== undefined && config.mtls === undefined) {
+    throw new ServerConfigError(`client ${JSON.stringify(mtlsClient.id)} uses mutual TLS (RFC 8705): configure "mtls" (the listener that asks for client certificates)`);
+  }
   const registeredGrants = new Set([...clients.values()].flatMap((client) => [...client.grantTypes]));
   // In the server's order, and only those it implements (a client may be registered for others).
   const grantTypes = new Set<string>(SUPPORTED_GRANT_TYPES.filter((grant) => registeredGrants.has(grant)));
@@ -489,6 +576,27 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
     clock: config.clock ?? Date.now,
     grantTypes,
     ...(config.metadataLie !== undefined ? { metadataLie: Object.freeze({ ...config.metadataLie }) } : {}),
+    ...(config.mtls !== undefined ? { mtls: resolveMtls(config.mtls) } : {}),
+  });
+}
+
+function resolveMtls(mtls: ReferenceMtlsConfig): NonNullable<ResolvedServerConfig['mtls']> {
+  if ((mtls.certificate === undefined) !== (mtls.key === undefined)) throw new ServerConfigError('mtls: give certificate and key together');
+  for (const member of ['certificate', 'clientCa'] as const) {
+    const pem = mtls[member];
+    if (pem === undefined) continue;
+    try {
+      new X509Certificate(pem);
+    } catch (error) {
+      throw new ServerConfigError(`mtls.${member} is not a PEM certificate: ${(error as Error).message}`);
+    }
+  }
+  return Object.freeze({
+    port: mtls.port ?? 0,
+    ...(mtls.certificate !== undefined ? { certificate: mtls.certificate } : {}),
+    ...(mtls.key !== undefined ? { key: mtls.key } : {}),
+    ...(mtls.clientCa !== undefined ? { clientCa: mtls.clientCa } : {}),
+    trustedProxies: new Set(mtls.trustedProxies ?? []),
   });
 }
 
@@ -568,6 +676,11 @@ async function resolveClient(client: ReferenceClientConfig, where: string, known
   if (authMethods.includes('private_key_jwt')) {
     assertionAlgorithms = await checkClientJwks(client.jwks, `${where}.jwks`);
   }
+  // RFC 8705 §2.1.2: tls_client_auth names the subject the certificate must carry; §2.2.2: a self-signed client registers its certificates.
+  if (authMethods.includes('tls_client_auth') && client.tlsClientAuthSubjectDn === undefined) {
+    throw new ServerConfigError(`${where}.tlsClientAuthSubjectDn is required for tls_client_auth (RFC 8705 2.1.2), e.g. "CN=${client.id}"`);
+  }
+  const registeredCertificates = authMethods.includes('self_signed_tls_client_auth') ? registeredCertificatesOf(client.jwks, `${where}.jwks`) : [];
   return Object.freeze({
     id: client.id,
     secret: client.secret,
@@ -579,7 +692,31 @@ async function resolveClient(client: ReferenceClientConfig, where: string, known
     assertionAlgorithms: Object.freeze(assertionAlgorithms),
     isPublic,
     redirectUris: Object.freeze([...redirectUris]),
+    ...(client.tlsClientAuthSubjectDn !== undefined ? { tlsSubjectDn: Object.freeze(relativeNames(client.tlsClientAuthSubjectDn)) } : {}),
+    registeredCertificates: Object.freeze(registeredCertificates),
+    certificateBoundTokens: client.certificateBoundTokens ?? false,
   });
+}
+
+/** The certificates of a self-signed client: the first x5c entry of each key that has one (RFC 7517 §4.7: base64 DER, leaf first). */
+function registeredCertificatesOf(jwks: ReferenceClientConfig['jwks'], where: string): Buffer[] {
+  const certificates: Buffer[] = [];
+  for (const [index, key] of (jwks?.keys ?? []).entries()) {
+    const leaf = Array.isArray(key.x5c) ? key.x5c[0] : undefined;
+    if (typeof leaf !== 'string') continue;
+    try {
+      certificates.push(new X509Certificate(Buffer.from(leaf, 'base64')).raw);
+    } catch (error) {
+      throw new ServerConfigError(`${where}.keys[${index}].x5c[0] is not a certificate: ${(error as Error).message}`);
+    }
+  }
+  if (certificates.length === 0) throw new ServerConfigError(`${where} must hold a key with x5c (the registered certificate) for self_signed_tls_client_auth (RFC 8705 2.2.2)`);
+  return certificates;
+}
+
+/** The RDNs of an RFC 4514 distinguished name (`CN=a,O=b`); values with escaped commas are not supported. */
+export function relativeNames(dn: string): string[] {
+  return dn.split(',').map((rdn) => rdn.trim()).filter(Boolean);
 }
 
 /** Public keys only, importable by jose, RSA at least 2048 bits; returns the algorithms they allow. */
@@ -659,6 +796,9 @@ export function describeClients(configs: readonly ReferenceClientConfig[], resol
       requireDpop: client.requireDpop,
       ...(client.jwks ? { jwks: client.jwks } : {}),
       ...(config.privateJwk ? { privateJwk: config.privateJwk } : {}),
+      ...(config.tlsClientAuthSubjectDn !== undefined ? { tlsClientAuthSubjectDn: config.tlsClientAuthSubjectDn } : {}),
+      ...(config.certificate !== undefined ? { certificate: config.certificate } : {}),
+      ...(config.certificateKey !== undefined ? { certificateKey: config.certificateKey } : {}),
     };
   }
   return out;

@@ -18,6 +18,8 @@ import type { BearerTokenResponse, DPoPTokenResponse } from '../openapi';
 import type { AccessTokenSigner } from './access-token';
 import type { AuthorizationCodes } from './authorization-code';
 import { authenticateClient } from './client-auth';
+import { clientCertificateOf, type ClientCertificateTrust } from './client-certificate';
+import { certificateThumbprint } from './certificate-thumbprint';
 import type { RegisteredClient, ResolvedServerConfig } from './config';
 import { commitDpopProof, verifyDpopProof, type VerifiedDpopProof } from './dpop';
 import { TokenEndpointError, echo, invalidDpopProof, invalidRequest } from './errors';
@@ -41,6 +43,8 @@ export interface TokenEndpointContext {
   signer: AccessTokenSigner;
   codes: AuthorizationCodes;
   refreshTokens: RefreshTokens;
+  /** Mutual TLS (config `mtls`): the client CAs and the proxies whose Client-Cert header counts (client-certificate.ts). */
+  mtls?: ClientCertificateTrust;
 }
 
 /** What a grant settles before the token is signed. */
@@ -71,11 +75,16 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
     const params = parseParameters(await readBody(req, context.config.maxBodyBytes), media);
 
     const authorizationCount = headerLines(req.rawHeaders, 'authorization').length;
-    const { client } = await authenticateClient(req.headers, authorizationCount, params, {
-      config: context.config,
-      audiences: context.audiences,
-      replay: context.assertionReplay,
-    });
+    const certificate = clientCertificateOf(req, context.mtls, context.config.clock());
+    const { client } = await authenticateClient(
+      req.headers,
+      authorizationCount,
+      params,
+      { config: context.config, audiences: context.audiences, replay: context.assertionReplay },
+      certificate,
+    );
+    // RFC 8705 §3.4: a client registered for certificate-bound tokens gets no token that is not bound.
+    if (client.certificateBoundTokens && certificate === undefined) throw invalidRequest('a client certificate is required: this client gets certificate-bound tokens only (RFC 8705 3)');
 
     const grantType = params.get(OAUTH_PARAMETERS.grantType);
     if (grantType === undefined) throw invalidRequest('missing grant_type');
@@ -104,6 +113,8 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
       lifetimeSeconds: context.config.tokenLifetimeSeconds,
       nowSeconds,
       jkt: proof?.jkt,
+      // RFC 8705 §3.1: bound to the certificate of the connection, whatever the client authenticated with.
+      ...(certificate !== undefined ? { x5t: certificateThumbprint(certificate.certificate.raw) } : {}),
     });
     const base = {
       access_token: accessToken,

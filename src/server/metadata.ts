@@ -27,6 +27,8 @@ export interface MetadataEndpoints {
   tokenEndpoint: string;
   authorizationEndpoint: string;
   jwksUri: string;
+  /** The mutual-TLS listener's token endpoint (config `mtls`). */
+  mtlsTokenEndpoint?: string;
 }
 
 /** The truthful document. */
@@ -52,6 +54,8 @@ export function authorizationServerMetadata(where: MetadataEndpoints, config: Re
     scopes_supported: [...config.scopes],
     ...(config.dpopEnabled ? { dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS] } : {}),
     access_token_signing_alg_values_supported: [ACCESS_TOKEN_ALG],
+    // RFC 8705 §3.3 and §5: certificate-bound tokens, and where the mutual-TLS token endpoint is.
+    ...(where.mtlsTokenEndpoint !== undefined ? { tls_client_certificate_bound_access_tokens: true, mtls_endpoint_aliases: { token_endpoint: where.mtlsTokenEndpoint } } : {}),
   };
 }
 

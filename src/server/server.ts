@@ -6,12 +6,15 @@
  * test-only `/authorize` that approves a demo user without asking
  * (src/server/authorize.ts).
  */
+import { X509Certificate } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { isPlainObject } from '../oauth/guards';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import { AuthorizationCodes } from './authorization-code';
 import { AUTHORIZE_PATH, handleAuthorizeRequest } from './authorize';
-import { ServerConfigError, createDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
+import { ServerConfigError, createDemoClients, createMtlsDemoClients, describeClients, resolveServerConfig, type ReferenceClientInfo, type ReferenceServerConfig, type ResolvedServerConfig } from './config';
 import { createAccessTokenSigner } from './access-token';
 import { applyMetadataLie, authorizationServerMetadata } from './metadata';
 import { prepareStandInKeys } from './client-assertion';
@@ -48,6 +51,12 @@ export interface ReferenceServer {
     codeLifetimeSeconds: number;
     refreshTokens: { rotate: boolean; graceSeconds: number; lifetimeSeconds: number };
   };
+  /**
+   * The mutual-TLS listener (config `mtls`, RFC 8705): its origin, token
+   * endpoint (the metadata's mtls_endpoint_aliases.token_endpoint), the CA
+   * that issued its certificate (to trust it), and the generated client CA.
+   */
+  mtls?: { url: string; tokenEndpoint: string; ca: string; clientCa?: string };
   /** The underlying Node server, e.g. as a harness target. */
   server: Server;
   close(): Promise<void>;
@@ -59,7 +68,11 @@ export const JWKS_PATH = '/jwks';
 
 export async function createReferenceServer(config: ReferenceServerConfig = {}): Promise<ReferenceServer> {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ServerConfigError('config must be an object');
-  const clientConfigs = config.clients ?? (await createDemoClients());
+  // Mutual TLS (RFC 8705): a CA of the server's own when the config gives no listener certificate or client CA.
+  const mtlsConfig = isPlainObject(config.mtls) ? config.mtls : undefined;
+  const ca = mtlsConfig !== undefined && (mtlsConfig.certificate === undefined || mtlsConfig.clientCa === undefined) ? await (await import('./tls')).createCertificateAuthority() : undefined;
+  const demoMtls = ca !== undefined && mtlsConfig?.clientCa === undefined ? await createMtlsDemoClients(ca) : [];
+  const clientConfigs = config.clients ?? [...(await createDemoClients()), ...demoMtls];
   const resolved = await resolveServerConfig({ ...config, clients: clientConfigs });
   const signer = await createAccessTokenSigner();
   await prepareStandInKeys();
@@ -67,33 +80,37 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   let metadata: Record<string, unknown> = {};
   let issuerPath = '';
 
-  // The Host check is done in `route`, so its answer carries the OAuth envelope too. Timeouts are
-  // checked every second (Node's default is 30 s), so they hold to within a second.
-  const server = createServer({ requireHostHeader: false, connectionsCheckingInterval: 1_000 }, (req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (!context) return respondWithError(req, res, new Error('not ready'));
     route(req, res, resolved, context, metadata, issuerPath).catch((error: unknown) => respondWithError(req, res, error));
-  });
-  // A client may half-close once its request is sent (RFC 9112 §9.6 lets the server still answer); Node's
-  // default drops the pending response instead. A long-standing, untyped http.Server switch.
-  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  server.on('clientError', answerClientError);
-  server.on('connect', refuseConnect);
-  // Requests with Expect (RFC 9110 §10.1.1): 100-continue is invited unless the body is too large;
-  // any other expectation gets 417 in the OAuth envelope instead of Node's bare one.
-  const onExpectation = (req: IncomingMessage, res: ServerResponse) => handleExpectation(req, res, resolved.maxBodyBytes, () => server.emit('request', req, res));
-  server.on('checkContinue', onExpectation);
-  server.on('checkExpectation', onExpectation);
-  // Slow or stalled clients cannot hold a request open for long.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(resolved.port, resolved.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  };
+  // The Host check is done in `route`, so its answer carries the OAuth envelope too. Timeouts are
+  // checked every second (Node's default is 30 s), so they hold to within a second.
+  const server = prepareListener(createServer({ requireHostHeader: false, connectionsCheckingInterval: 1_000 }, handle), resolved);
+  const listeners: Server[] = [server];
+  await listen(server, resolved.port, resolved.host);
+  let mtls: ReferenceServer['mtls'];
+  let trustedCa: X509Certificate[] = [];
+  if (resolved.mtls !== undefined) {
+    // The listener's own certificate, under the generated CA unless given; client certificates are asked for and judged
+    // per request (tls_client_auth wants a chain to the client CA, self-signed ones a registered certificate), never refused in the handshake.
+    const own = resolved.mtls.certificate !== undefined ? { certificate: resolved.mtls.certificate, key: resolved.mtls.key! } : await ca!.issue('CN=localhost', { server: { dns: ['localhost'], ip: ['127.0.0.1', '::1'] } });
+    const clientCa = resolved.mtls.clientCa ?? ca!.certificate;
+    trustedCa = certificatesOf(clientCa);
+    const secure = prepareListener(
+      createHttpsServer({ key: own.key, cert: own.certificate, ca: clientCa, requestCert: true, rejectUnauthorized: false, requireHostHeader: false, connectionsCheckingInterval: 1_000 }, handle),
+      resolved,
+    );
+    listeners.push(secure);
+    try {
+      await listen(secure, resolved.mtls.port, resolved.host);
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+    const origin = `https://${urlHost(resolved.host)}:${(secure.address() as AddressInfo).port}`;
+    mtls = { url: origin, tokenEndpoint: `${origin}${resolved.path}`, ca: resolved.mtls.certificate !== undefined ? resolved.mtls.certificate : ca!.certificate, ...(resolved.mtls.clientCa === undefined ? { clientCa: ca!.certificate } : {}) };
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(resolved.host)}:${port}`;
   const tokenEndpoint = `${url}${resolved.path}`;
@@ -106,8 +123,9 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
     config: resolved,
     issuer,
     audience: resolved.audience ?? issuer,
-    audiences: new Set([issuer, tokenEndpoint, issuerEndpoint]),
-    endpoints: new Set([tokenEndpoint, issuerEndpoint].map((u) => normalizeHtu(u)!).filter(Boolean)),
+    audiences: new Set([issuer, tokenEndpoint, issuerEndpoint, ...(mtls ? [mtls.tokenEndpoint] : [])]),
+    endpoints: new Set([tokenEndpoint, issuerEndpoint, ...(mtls ? [mtls.tokenEndpoint] : [])].map((u) => normalizeHtu(u)!).filter(Boolean)),
+    ...(resolved.mtls !== undefined ? { mtls: { trustedCa, trustedProxies: resolved.mtls.trustedProxies } } : {}),
     nonces: new DpopNonces(resolved.nonceLifetimeSeconds, resolved.clock),
     dpopReplay: new ReplayCache(resolved.replayCacheSize, resolved.clock),
     assertionReplay: new ReplayCache(resolved.replayCacheSize, resolved.clock),
@@ -123,11 +141,11 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   };
   if (resolved.metadataLie?.issuer === issuer) {
     // Only now is the issuer known when it is the server's origin (an ephemeral port).
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
     throw new ServerConfigError(`metadataLie.issuer is no lie: it is the server's issuer ${issuer}`);
   }
   metadata = applyMetadataLie(
-    authorizationServerMetadata({ issuer, tokenEndpoint: issuerEndpoint, authorizationEndpoint: `${issuerBase}${AUTHORIZE_PATH}`, jwksUri: `${issuerBase}${JWKS_PATH}` }, resolved),
+    authorizationServerMetadata({ issuer, tokenEndpoint: issuerEndpoint, authorizationEndpoint: `${issuerBase}${AUTHORIZE_PATH}`, jwksUri: `${issuerBase}${JWKS_PATH}`, ...(mtls ? { mtlsTokenEndpoint: mtls.tokenEndpoint } : {}) }, resolved),
     resolved.metadataLie,
   );
 
@@ -145,13 +163,52 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
       codeLifetimeSeconds: resolved.codeLifetimeSeconds,
       refreshTokens: { rotate: resolved.refreshTokenRotation, graceSeconds: resolved.refreshTokenGraceSeconds, lifetimeSeconds: resolved.refreshTokenLifetimeSeconds },
     },
+    ...(mtls ? { mtls } : {}),
     server,
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })),
+      (closing ??= Promise.all(
+        listeners.map(
+          (listener) =>
+            new Promise<void>((resolve) => {
+              listener.close(() => resolve());
+              listener.closeAllConnections();
+            }),
+        ),
+      ).then(() => undefined)),
   };
+}
+
+/** The listener settings both the plain and the mutual-TLS listener get. */
+function prepareListener<T extends Server>(server: T, resolved: ResolvedServerConfig): T {
+  // A client may half-close once its request is sent (RFC 9112 §9.6 lets the server still answer); Node's
+  // default drops the pending response instead. A long-standing, untyped http.Server switch.
+  (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  server.on('clientError', answerClientError);
+  server.on('connect', refuseConnect);
+  // Requests with Expect (RFC 9110 §10.1.1): 100-continue is invited unless the body is too large;
+  // any other expectation gets 417 in the OAuth envelope instead of Node's bare one.
+  const onExpectation = (req: IncomingMessage, res: ServerResponse) => handleExpectation(req, res, resolved.maxBodyBytes, () => server.emit('request', req, res));
+  server.on('checkContinue', onExpectation);
+  server.on('checkExpectation', onExpectation);
+  // Slow or stalled clients cannot hold a request open for long.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  return server;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Each certificate of a PEM bundle. */
+function certificatesOf(pem: string): X509Certificate[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((block) => new X509Certificate(block));
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, config: ResolvedServerConfig, context: TokenEndpointContext, metadata: Record<string, unknown>, issuerPath: string): Promise<void> {

@@ -41,7 +41,7 @@ describe('reference server config schema', () => {
     [{ scopes: ['read', 'a b'] }, ': scopes[1] must be an RFC 6749 §3.3 scope token (got "a b")'],
     [{ path: 'token' }, ': path must start with "/" and hold no query, fragment or spaces (got "token")'],
     [{ path: '/token?x=1' }, ': path must start with "/" and hold no query, fragment or spaces (got "/token?x=1")'],
-    [{ clients: [{ id: 'a', authMethods: ['tls_client_auth'], secret: 's' }] }, ': clients[0].authMethods[0] must be one of client_secret_basic, client_secret_post, private_key_jwt, none'],
+    [{ clients: [{ id: 'a', authMethods: ['client_secret_jwt'], secret: 's' }] }, ': clients[0].authMethods[0] must be one of client_secret_basic, client_secret_post, private_key_jwt, none, tls_client_auth, self_signed_tls_client_auth'],
     [{ clients: [{ id: 'a', authMethods: [], secret: 's' }] }, ': clients[0].authMethods must list at least one entry'],
     [{ clients: [{ authMethods: ['client_secret_basic'], secret: 's' }] }, ': clients[0].id is required'],
     [{ issuer: 'not a url' }, ': issuer must be an absolute URI (got "not a url")'],

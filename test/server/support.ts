@@ -32,7 +32,7 @@ export function clientOptions(server: ReferenceServer, id: string, overrides: Pa
   return {
     id,
     // A public client (RFC 6749 §2.1) authenticates with none: its client_id alone.
-    auth: client.publicClient ? 'none' : client.authMethods[0]!,
+    auth: client.publicClient ? 'none' : (client.authMethods[0] as ClientOptions['auth']),
     ...(client.secret !== undefined ? { secret: client.secret } : {}),
     ...(client.privateJwk !== undefined ? { privateKey: client.privateJwk } : {}),
     ...overrides,

@@ -225,7 +225,7 @@ describe('configuration', () => {
   const cases: Array<[string, () => Promise<unknown>, RegExp]> = [
     ['a non-object', async () => 'x', /config must be an object/],
     ['a client without id', async () => ({ clients: [{ authMethods: ['client_secret_basic'], secret: 's' }] }), /clients\[0\]\.id/],
-    ['an unknown auth method', async () => ({ clients: [{ id: 'a', authMethods: ['tls_client_auth'], secret: 's' }] }), /authMethods/],
+    ['an unknown auth method', async () => ({ clients: [{ id: 'a', authMethods: ['client_secret_jwt'], secret: 's' }] }), /authMethods/],
     ['a secret method without secret', async () => ({ clients: [{ id: 'a', authMethods: ['client_secret_post'] }] }), /secret is required/],
     ['private_key_jwt without jwks', async () => ({ clients: [{ id: 'a', authMethods: ['private_key_jwt'] }] }), /jwks/],
     ['a private key in jwks', async () => ({ clients: [{ id: 'a', authMethods: ['private_key_jwt'], jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' }] } }] }), /public key/],

@@ -130,6 +130,7 @@ export function describeServer(server: ReferenceServer, demo: boolean, keyFile: 
     `metadata:       ${server.url}/.well-known/oauth-authorization-server`,
     `DPoP:           ${!server.dpopEnabled ? 'disabled (proofs ignored, Bearer tokens only)' : server.requireNonce ? 'enabled, nonces required' : 'enabled, nonces not required'}`,
     `authorize:      ${server.authorizationEndpoint} (test only: approves the demo user at once; token-contract authorize --url ${server.url} --client-id ID prints a code)`,
+    ...(server.mtls ? [`mutual TLS:     ${server.mtls.tokenEndpoint} (RFC 8705: client certificates, certificate-bound tokens; its certificate is under a CA generated at start unless the config gives one)`] : []),
     `codes:          live ${server.grants.codeLifetimeSeconds} s; refresh tokens ${server.grants.refreshTokens.rotate ? `rotate, ${server.grants.refreshTokens.graceSeconds > 0 ? `${server.grants.refreshTokens.graceSeconds} s grace (a retry gets the same successor)` : 'no grace'}` : 'do not rotate'}`,
     '',
     'clients:',
@@ -143,7 +144,11 @@ export function describeServer(server: ReferenceServer, demo: boolean, keyFile: 
         ? demo ? `secret ${client.secret}` : 'secret (from --config)'
         : client.privateJwk !== undefined
           ? keyFile !== undefined ? `private key in ${keyFile}` : 'private key not shown (use --write-client-key FILE)'
-          : 'public keys from --config';
+          : client.certificate !== undefined
+            ? 'client certificate and key generated at start (not shown)'
+            : client.authMethods.some((m) => m === 'tls_client_auth' || m === 'self_signed_tls_client_auth')
+              ? 'client certificate (from --config)'
+              : 'public keys from --config';
     const grants = client.grantTypes.length > 0 ? `grants ${client.grantTypes.join(' ')}` : 'no grant types';
     const dpop = client.requireDpop ? '  DPoP required' : '';
     const methods = client.publicClient === true ? 'none' : client.authMethods.join(', ');

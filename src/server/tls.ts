@@ -1,0 +1,109 @@
+/**
+ * Certificates of the reference server's mutual-TLS listener (RFC 8705),
+ * made with @peculiar/x509 at start when the config gives none: a CA, the
+ * server's own certificate under it (for 127.0.0.1 and localhost), and the
+ * demo clients' certificates, one issued by the CA (tls_client_auth) and
+ * one self-signed (self_signed_tls_client_auth). Loaded only when mTLS is
+ * configured. Certificates are read with node:crypto's X509Certificate.
+ */
+// @peculiar/x509 resolves its providers with tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
+import { webcrypto, X509Certificate } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+/** A certificate and its private key, both PEM (the key PKCS#8). */
+export interface CertifiedKey {
+  certificate: string;
+  key: string;
+}
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY_MS = 24 * 3600_000;
+
+function provider(): void {
+  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+}
+
+async function generateKeys(): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+}
+
+async function pkcs8Pem(key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key)).toString('base64');
+  return `-----BEGIN PRIVATE KEY-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+}
+
+function serial(): string {
+  // A positive serial number (RFC 5280 §4.1.2.2): the high bit of the first byte clear.
+  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = bytes[0]! & 0x7f;
+  return Buffer.from(bytes).toString('hex');
+}
+
+/** A certificate authority for the listener: its certificate signs the server's and tls_client_auth clients' ones. */
+export interface CertificateAuthority extends CertifiedKey {
+  /** Issues a certificate for `subject` (an RFC 4514 name, `CN=...`), for a TLS server (with its names) or a client. */
+  issue(subject: string, usage: { server?: { dns: string[]; ip: string[] } }): Promise<CertifiedKey>;
+}
+
+export async function createCertificateAuthority(name = 'CN=attesto reference CA'): Promise<CertificateAuthority> {
+  provider();
+  const keys = await generateKeys();
+  const now = Date.now();
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 30 * DAY_MS),
+    signingAlgorithm: ALGORITHM,
+    keys,
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+  });
+  return {
+    certificate: ca.toString('pem'),
+    key: await pkcs8Pem(keys.privateKey),
+    async issue(subject, usage) {
+      provider();
+      const subjectKeys = await generateKeys();
+      const issued = await x509.X509CertificateGenerator.create({
+        serialNumber: serial(),
+        subject,
+        issuer: ca.subject,
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + 30 * DAY_MS),
+        signingAlgorithm: ALGORITHM,
+        publicKey: subjectKeys.publicKey,
+        signingKey: keys.privateKey,
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+          new x509.ExtendedKeyUsageExtension([usage.server ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+          ...(usage.server ? [new x509.SubjectAlternativeNameExtension([...usage.server.dns.map((value) => ({ type: 'dns' as const, value })), ...usage.server.ip.map((value) => ({ type: 'ip' as const, value }))])] : []),
+        ],
+      });
+      return { certificate: issued.toString('pem'), key: await pkcs8Pem(subjectKeys.privateKey) };
+    },
+  };
+}
+
+/** A self-signed client certificate (RFC 8705 §2.2: no CA; the server matches the registered certificate). */
+export async function createSelfSignedClientCertificate(subject: string): Promise<CertifiedKey> {
+  provider();
+  const keys = await generateKeys();
+  const now = Date.now();
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: subject,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 30 * DAY_MS),
+    signingAlgorithm: ALGORITHM,
+    keys,
+    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
+  });
+  return { certificate: certificate.toString('pem'), key: await pkcs8Pem(keys.privateKey) };
+}
+
+/** The DER of a PEM certificate (node:crypto parses it; a bad one throws). */
+export function certificateDer(pem: string): Buffer {
+  return new X509Certificate(pem).raw;
+}
