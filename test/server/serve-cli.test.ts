@@ -137,6 +137,18 @@ describe('token-contract serve', () => {
     }
   });
 
+  it('--config with mtls: the mutual-TLS endpoint is printed, the demo certificates and keys are not', async () => {
+    writeFileSync(join(dir, 'mtls.yaml'), ['mtls: {}', ''].join('\n'));
+    const running = await serve(['--config', 'mtls.yaml', '--port', '0', '--host', '127.0.0.1']);
+    try {
+      expect(running.stdout()).toMatch(/mutual TLS: +https:\/\/127\.0\.0\.1:\d+\/oauth\/token \(RFC 8705/);
+      expect(running.stdout()).toMatch(/mtls-client +tls_client_auth +client certificate and key generated at start \(not shown\)/);
+      expect(running.stdout()).not.toContain('BEGIN');
+    } finally {
+      await running.stop();
+    }
+  });
+
   it.each([
     [['--port', 'abc'], /--port must be a whole number/],
     [['--port', '70000'], /--port must be a whole number/],
