@@ -6,10 +6,9 @@
  * documents are served by a small server whose issuer is judged; the token
  * endpoint is the reference server's.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { referenceTargetConfig, runConformance, type CheckStatus } from '../../src/conformance';
-import { createReferenceServer, type ReferenceServer } from '../../src/server';
-import { json, tiny, type TinyServer } from '../support/tiny-server';
+import { json, referenceBesideTinyServers } from '../support/tiny-server';
 
 const METADATA_CHECKS = ['meta-document', 'meta-issuer', 'meta-required', 'meta-types', 'meta-https', 'meta-pkce', 'meta-agree'] as const;
 type MetadataCheck = (typeof METADATA_CHECKS)[number];
@@ -117,18 +116,10 @@ const ROWS: Row[] = [
 ];
 
 describe('metadata checks, one document per row', () => {
-  let reference: ReferenceServer;
-  const servers: TinyServer[] = [];
-  beforeAll(async () => {
-    reference = await createReferenceServer({ dpop: { enabled: true, requireNonce: false } });
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-    await reference.close();
-  });
+  const servers = referenceBesideTinyServers();
 
   test.each(ROWS)('$name', async (row) => {
-    const server = await tiny((req, res, origin) => {
+    const server = await servers.tiny((req, res, origin) => {
       if (req.url === '/.well-known/oauth-authorization-server') {
         if (row.raw !== undefined) return res.writeHead(200, { 'Content-Type': row.type ?? 'text/html' }).end(row.raw);
         if (row.oauth) return json(res, 200, row.oauth(origin), row.type);
@@ -140,8 +131,7 @@ describe('metadata checks, one document per row', () => {
       }
       json(res, 404, { error: 'not_found' });
     });
-    servers.push(server);
-    const report = await runConformance({ ...referenceTargetConfig(reference), issuer: server.origin, only: ['metadata'] });
+    const report = await runConformance({ ...referenceTargetConfig(servers.reference()), issuer: server.origin, only: ['metadata'] });
     const statuses = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
     for (const id of METADATA_CHECKS) {
       const expected = row.expect[id];

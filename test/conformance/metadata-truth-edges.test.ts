@@ -9,8 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DiscoveryError, formatReport, referenceTargetConfig, runConformance, type ConformanceConfig, type ConformanceReport } from '../../src/conformance';
 import { MAX_PROBED_VALUES } from '../../src/conformance/checks/metadata-truth';
-import { createReferenceServer, type ReferenceServer } from '../../src/server';
-import { json, tiny, type TinyServer } from '../support/tiny-server';
+import { json, referenceBesideTinyServers } from '../support/tiny-server';
 import { errorResponse, startMutatingProxy, type MutatingProxy, type ProxyRequest } from './support/mutating-proxy';
 
 /** The grant of a token request; undefined for anything else (the metadata GETs pass untouched). */
@@ -63,21 +62,8 @@ describe('meta-grants passes servers right in another way', () => {
 
 describe('a hostile metadata document', () => {
   const SECRET = 's3cr3t-Value-0123456789-abcdefghij';
-  let reference: ReferenceServer;
-  const servers: TinyServer[] = [];
-  beforeAll(async () => {
-    reference = await createReferenceServer({ dpop: { enabled: true, requireNonce: false } });
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-    await reference.close();
-  });
-
-  async function serving(doc: (origin: string) => unknown): Promise<TinyServer> {
-    const server = await tiny((req, res, origin) => (req.url === '/.well-known/oauth-authorization-server' ? json(res, 200, doc(origin)) : json(res, 404, {})));
-    servers.push(server);
-    return server;
-  }
+  const servers = referenceBesideTinyServers();
+  const serving = (doc: (origin: string) => unknown) => servers.tiny((req, res, origin) => (req.url === '/.well-known/oauth-authorization-server' ? json(res, 200, doc(origin)) : json(res, 404, {})));
 
   /** The reference run's config, plus a client whose secret the document echoes. */
   const withSecretClient = (config: ConformanceConfig): ConformanceConfig => ({ ...config, clients: [...(config.clients ?? []), { id: 'echo-client', secret: SECRET, auth: 'client_secret_post' }] });
@@ -85,13 +71,13 @@ describe('a hostile metadata document', () => {
   test('a client secret echoed where a cut would fall is in no report, no message, not even its start', async () => {
     // 110 characters, then the secret: a message cut at 120 before scrubbing would keep its first 10.
     const server = await serving((origin) => ({ issuer: `${'x'.repeat(110)}${SECRET}`, token_endpoint: `${origin}/token`, jwks_uri: `${'y'.repeat(100)}${SECRET}` }));
-    const report = await runConformance({ ...withSecretClient(referenceTargetConfig(reference)), issuer: server.origin, only: ['metadata'] });
+    const report = await runConformance({ ...withSecretClient(referenceTargetConfig(servers.reference())), issuer: server.origin, only: ['metadata'] });
     expect(statusOf(report, 'meta-issuer').status).toBe('failed');
     expect(report.discovery?.unusable).toMatch(/names the issuer/);
     const prefix = SECRET.slice(0, 8);
     for (const format of ['json', 'junit', 'markdown', 'console'] as const) expect([format, formatReport(report, format).includes(prefix)]).toEqual([format, false]);
     // Without a url the same document ends the run: its one line holds nothing of the secret either.
-    const { url: _url, ...issuerOnly } = withSecretClient(referenceTargetConfig(reference));
+    const { url: _url, ...issuerOnly } = withSecretClient(referenceTargetConfig(servers.reference()));
     const error = await runConformance({ ...issuerOnly, issuer: server.origin }).then(
       () => undefined,
       (e: unknown) => e,
@@ -104,7 +90,7 @@ describe('a hostile metadata document', () => {
   test('hundreds of listed values: each list probed once per value, at most MAX_PROBED_VALUES of them', async () => {
     const server = await serving((origin) => ({
       issuer: origin,
-      token_endpoint: reference.tokenEndpoint,
+      token_endpoint: servers.reference().tokenEndpoint,
       // Within the 64 KiB a document may have: about 52 KB.
       grant_types_supported: Array.from({ length: 600 }, (_, i) => `urn:example:grant:${i}`),
       dpop_signing_alg_values_supported: Array.from({ length: 2000 }, () => 'ES256'),
@@ -112,7 +98,7 @@ describe('a hostile metadata document', () => {
     }));
     const requests = new Map<string, number>();
     const report = await runConformance(
-      { ...referenceTargetConfig(reference), issuer: server.origin, only: ['metadata-truth'] },
+      { ...referenceTargetConfig(servers.reference()), issuer: server.origin, only: ['metadata-truth'] },
       { onRequest: (id) => requests.set(id, (requests.get(id) ?? 0) + 1) },
     );
     expect(report.checks.every((c) => c.status !== 'failed' || c.id === 'meta-grants')).toBe(true);
