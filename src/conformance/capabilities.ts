@@ -30,6 +30,10 @@ const HINTS = {
   rotation_required: 'a server that rotates every refresh token and retires the old one (config "grants.refreshToken.rotation": "required"; RFC 6749 §6 lets a server keep the old one valid)',
   wider_scope: 'a scope beyond the refresh token\'s grant (config "grants.refreshToken.widerScope", or --invalid-scope)',
   metadata: 'the issuer\'s metadata (--issuer URL, config "issuer"; RFC 8414)',
+  mtls: 'a client certificate (config "certificate" and "certificateKey", --client-cert and --client-key) and an https token endpoint for mutual TLS (mtlsUrl; RFC 8705)',
+  tls_client_auth: 'a client with "auth": "tls_client_auth" and its certificate (RFC 8705 §2.1)',
+  self_signed_tls_client_auth: 'a client with "auth": "self_signed_tls_client_auth" and its certificate (RFC 8705 §2.2)',
+  certificate_bound_client: 'a client the server issues certificate-bound tokens only (config "certificateBoundTokens": true; RFC 8705 §3.4)',
 } as const;
 
 export type Capability = keyof typeof HINTS;
@@ -47,7 +51,12 @@ export interface CapabilityFacts {
     exclusiveAuthMethod?: boolean | undefined;
     /** Default client_credentials. */
     grantTypes?: Iterable<string> | undefined;
+    /** Its client certificate (mutual TLS): present (anything but undefined or false) when it has one. */
+    certificate?: unknown;
+    certificateBoundTokens?: boolean | undefined;
   }>;
+  /** The token endpoint for mutual TLS (https), when there is one. */
+  mtlsUrl?: string | undefined;
   dpop: { enabled?: boolean | undefined; nonce?: boolean | undefined; disabled?: boolean | undefined };
   invalidScope?: string | undefined;
   /** The issuer whose metadata the run reads (config `issuer`). */
@@ -67,6 +76,12 @@ export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
     if (client.auth === 'client_secret_basic' || client.auth === 'client_secret_post') caps.add('secret_client');
     if (client.requiresDpop === true) caps.add('dpop_required_client');
     if (client.exclusiveAuthMethod === true) caps.add('exclusive_auth_method');
+    const mtlsEndpoint = facts.mtlsUrl !== undefined && /^https:/i.test(facts.mtlsUrl);
+    if (client.certificate !== undefined && client.certificate !== false && mtlsEndpoint) {
+      caps.add('mtls');
+      if (client.auth === 'tls_client_auth' || client.auth === 'self_signed_tls_client_auth') caps.add(client.auth);
+      if (client.certificateBoundTokens === true) caps.add('certificate_bound_client');
+    }
   }
   if (facts.dpop.enabled === true || facts.dpop.nonce === true) caps.add('dpop');
   if (facts.dpop.nonce === true) caps.add('dpop_nonce');

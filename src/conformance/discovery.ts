@@ -376,6 +376,15 @@ export function applyDiscovery(config: ConformanceConfig, metadata: DiscoveredMe
       }
     }
   }
+  // RFC 8705 §5: requests with a client certificate go to the alias of the token endpoint, when the server names one.
+  const alias = metadata.mtlsEndpointAliases?.[METADATA_MEMBERS.tokenEndpoint];
+  if (alias !== undefined) {
+    if (config.mtlsUrl !== undefined) origins.push({ member: 'mtlsUrl', source: 'config', from: `${METADATA_MEMBERS.mtlsEndpointAliases}.token_endpoint` });
+    else {
+      next.mtlsUrl = alias;
+      origins.push({ member: 'mtlsUrl', source: 'metadata', from: `${METADATA_MEMBERS.mtlsEndpointAliases}.token_endpoint` });
+    }
+  }
   return { config: next, discovery: { issuer: metadata.issuer, metadataUrl: metadata.metadataUrl, origins } };
 }
 

@@ -6,7 +6,8 @@
  * nonce and a fresh jti).
  */
 import { applyClientAuth } from '../oauth/client-auth';
-import { CLIENT_CREDENTIALS_GRANT, DPOP_HEADER, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE } from '../oauth/protocol';
+import { CLIENT_CREDENTIALS_GRANT, DPOP_HEADER, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, MTLS_AUTH_METHODS, type MtlsAuthMethod } from '../oauth/protocol';
+import type { ClientIdentity } from './http';
 import type { SecretSet } from '../oauth/secrets';
 import type { AuthMethod, ResolvedClient, ResolvedConfig } from './config';
 import type { AssertionSpec, ProofSpec } from './signing';
@@ -39,6 +40,8 @@ export interface RequestDraft {
   dpop?: DpopPlan;
   /** Set for private_key_jwt: the empty `client_assertion` parameter is filled in at send time. */
   assertionPlan?: AssertionPlan;
+  /** The client certificate presented in the TLS handshake (mutual TLS, RFC 8705); not part of what a report shows. */
+  identity?: ClientIdentity;
 }
 
 export interface DraftOptions {
@@ -59,6 +62,19 @@ export interface DraftOptions {
   /** Defects of the client assertion (private_key_jwt). */
   assertion?: AssertionSpec;
   encoding?: 'form' | 'json';
+  /**
+   * Mutual TLS (RFC 8705): to the mTLS token endpoint (config mtlsUrl) with
+   * the client's certificate (`true`), another certificate, or none (`null`).
+   * Default: for a client authenticating with mutual TLS, its own.
+   */
+  mtls?: boolean | ClientIdentity | null;
+}
+
+const isMtlsMethod = (method: AuthMethod): method is MtlsAuthMethod => (MTLS_AUTH_METHODS as readonly string[]).includes(method);
+
+/** A client certificate as the HTTP client presents it. */
+export function identityOf(certificate: NonNullable<ResolvedClient['certificate']>): ClientIdentity {
+  return { id: certificate.thumbprint, certificate: certificate.pem, key: certificate.key };
 }
 
 /** A secret that cannot be right: sent where a method needs one the client does not have (a private_key_jwt client tried with Basic). */
@@ -72,9 +88,13 @@ const NOT_A_SECRET = 'not-a-secret-client';
  */
 export function draftRequest(config: ResolvedConfig, client: ResolvedClient | null, options: DraftOptions, secrets: SecretSet): RequestDraft {
   const encoding = options.encoding ?? 'form';
+  const method = client === null ? undefined : (options.as ?? client.auth);
+  // `null` (the mTLS endpoint, no certificate) is a choice: only an absent option takes the default.
+  const mtls = options.mtls !== undefined ? options.mtls : method !== undefined && isMtlsMethod(method) ? true : undefined;
+  const identity = mtls === true ? (client?.certificate !== undefined ? identityOf(client.certificate) : undefined) : mtls === false || mtls === null || mtls === undefined ? undefined : mtls;
   const draft: RequestDraft = {
     method: 'POST',
-    url: config.url,
+    url: mtls !== undefined && mtls !== false ? (config.mtlsUrl ?? config.url) : config.url,
     headers: [
       ['Content-Type', encoding === 'json' ? JSON_MEDIA_TYPE : FORM_MEDIA_TYPE],
       ['Accept', JSON_MEDIA_TYPE],
@@ -87,10 +107,11 @@ export function draftRequest(config: ResolvedConfig, client: ResolvedClient | nu
   // Request shaping (config headers, extraParams) goes in first: the check edits the draft after, so its defect wins.
   draft.headers.push(...shapedHeaders(config, client));
   draft.params.push(...config.extraParams);
-  if (client) {
-    const method = options.as ?? client.auth;
+  if (identity !== undefined) draft.identity = identity;
+  if (client && method !== undefined) {
+    // RFC 8705 §2: a mutual-TLS client names itself with client_id; its certificate, in the handshake, authenticates it.
     // The assertion is signed at send time (a fresh jti per attempt): its parameter is a placeholder until then.
-    const auth = applyClientAuth(method, { id: client.id, secret: client.secret ?? NOT_A_SECRET, assertion: '' });
+    const auth = isMtlsMethod(method) ? { headers: [], params: [['client_id', client.id]] as Array<[string, string]> } : applyClientAuth(method, { id: client.id, secret: client.secret ?? NOT_A_SECRET, assertion: '' });
     for (const [name, value] of auth.headers) if (name.toLowerCase() === 'authorization') secrets.addAuthorization(value);
     draft.headers.push(...auth.headers);
     draft.params.push(...auth.params);

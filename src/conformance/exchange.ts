@@ -10,6 +10,8 @@ export interface WireRequest {
   /** Header fields in the order they are sent; a name may repeat (RFC 9110 §5.3). */
   headers: Array<[string, string]>;
   body?: string;
+  /** A client certificate was presented in the TLS handshake (mutual TLS): which one is not recorded. */
+  clientCertificate?: true;
 }
 
 export interface WireResponse {

@@ -53,6 +53,20 @@ export interface HttpClientOptions {
   proxy?: HttpProxy;
 }
 
+/**
+ * A client certificate for mutual TLS (RFC 8705): presented in the TLS
+ * handshake of an https request. `id` names it for the connection pools
+ * (its thumbprint): connections made with one certificate never carry a
+ * request meant for another, or for none.
+ */
+export interface ClientIdentity {
+  id: string;
+  /** PEM. */
+  certificate: string;
+  /** PEM; a secret. */
+  key: string;
+}
+
 export interface HttpProxy {
   /** The proxy URL without credentials (`http://proxy.example:3128`); named in errors. */
   url: string;
@@ -138,6 +152,8 @@ export class HttpClient {
   private readonly tunnels: { pooled: TunnelAgent; fresh: TunnelAgent } | undefined;
   /** Trusted roots for TLS inside a tunnel, given per request (the tunnel agent's own options serve its connection to the proxy). */
   private readonly ca: string[] | undefined;
+  /** Connections made with a client certificate, by certificate (identityAgent). */
+  private readonly identityAgents = new Map<string, https.Agent>();
   /**
    * Aborted by close(): destroys every connection to the proxy, one still
    * waiting for an answer to CONNECT too (the library sets no deadline on
@@ -192,18 +208,22 @@ export class HttpClient {
    * its own at once, outside the pool's limit (requests meant to arrive
    * together, rt-race).
    */
-  async send(request: WireRequest, options: { freshConnection?: boolean } = {}): Promise<WireResponse> {
+  async send(request: WireRequest, options: { freshConnection?: boolean; identity?: ClientIdentity } = {}): Promise<WireResponse> {
     const url = new URL(request.url);
     const secure = url.protocol === 'https:';
     const origin = `${url.protocol}//${url.host}`;
     const tunnels = this.tunnels;
+    // A client certificate is for TLS: over plain http there is no handshake to present it in.
+    const identity = secure ? options.identity : undefined;
+    const pooled = () => (identity !== undefined ? (tunnels?.fresh ?? this.identityAgent(identity, true)) : (tunnels?.pooled ?? (secure ? this.httpsAgent : this.httpAgent)));
+    const fresh = () => (identity !== undefined ? (tunnels?.fresh ?? this.identityAgent(identity, false)) : (tunnels?.fresh ?? (secure ? this.freshHttpsAgent : this.freshHttpAgent)));
     try {
       try {
-        if (options.freshConnection === true) return await this.attempt(request, url, tunnels?.fresh ?? (secure ? this.freshHttpsAgent : this.freshHttpAgent));
-        return await this.attempt(request, url, tunnels?.pooled ?? (secure ? this.httpsAgent : this.httpAgent));
+        if (options.freshConnection === true) return await this.attempt(request, url, fresh(), identity);
+        return await this.attempt(request, url, pooled(), identity);
       } catch (error) {
         if (!(error instanceof AttemptFailed) || !error.lostOnReusedSocket || this.options.retryReusedSocket === false) throw error;
-        return await this.attempt(request, url, tunnels?.fresh ?? (secure ? this.freshHttpsAgent : this.freshHttpAgent));
+        return await this.attempt(request, url, fresh(), identity);
       }
     } catch (error) {
       if (error instanceof RunInterrupted) throw error;
@@ -234,14 +254,25 @@ export class HttpClient {
     return new ProxyTunnelError(proxy.url, origin, `cannot be reached for the tunnel to ${tunnel}: ${classifyTransportError(cause).words}`, { cause });
   }
 
-  private async attempt(request: WireRequest, url: URL, agent: http.Agent): Promise<WireResponse> {
+  /** The pool of connections made with one client certificate (pooled: keep-alive, up to maxSockets; else one per request). */
+  private identityAgent(identity: ClientIdentity, pooled: boolean): https.Agent {
+    const key = `${pooled ? 'pooled' : 'fresh'}\u0000${identity.id}`;
+    let agent = this.identityAgents.get(key);
+    if (agent === undefined) {
+      agent = new https.Agent({ keepAlive: pooled, ...(pooled ? { maxSockets: this.options.maxSockets } : {}), cert: identity.certificate, key: identity.key, ...(this.ca ? { ca: this.ca } : {}) });
+      this.identityAgents.set(key, agent);
+    }
+    return agent;
+  }
+
+  private async attempt(request: WireRequest, url: URL, agent: http.Agent, identity?: ClientIdentity): Promise<WireResponse> {
     // The wait comes before the request's timer: pacing is not the target's slowness.
     if (this.options.pacer !== undefined) await this.options.pacer.wait(this.requestSignal);
     if (this.requestSignal.aborted) throw new RunInterrupted();
-    return this.attemptNow(request, url, agent);
+    return this.attemptNow(request, url, agent, identity);
   }
 
-  private attemptNow(request: WireRequest, url: URL, agent: http.Agent): Promise<WireResponse> {
+  private attemptNow(request: WireRequest, url: URL, agent: http.Agent, identity?: ClientIdentity): Promise<WireResponse> {
     const secure = url.protocol === 'https:';
     const transport = secure ? https : http;
     const tunnel = agent instanceof TunnelAgent ? agent : undefined;
@@ -253,6 +284,7 @@ export class HttpClient {
         signal: this.requestSignal,
         // TLS inside a tunnel is set up from the request's options (the tunnel agent's serve the proxy connection).
         ...(tunnel !== undefined && secure && this.ca !== undefined ? { ca: this.ca } : {}),
+        ...(tunnel !== undefined && identity !== undefined ? { cert: identity.certificate, key: identity.key } : {}),
       });
       // setHeader with an array sends one field line per value, which
       // is how a check sends two DPoP headers.
@@ -341,6 +373,7 @@ export class HttpClient {
     this.httpsAgent.destroy();
     this.freshHttpAgent.destroy();
     this.freshHttpsAgent.destroy();
+    for (const agent of this.identityAgents.values()) agent.destroy();
     this.tunnels?.pooled.destroy();
     this.tunnels?.fresh.destroy();
     this.closing.abort();

@@ -6,7 +6,7 @@
  */
 import { authorizeWithReferenceServer } from '../harness/authorize';
 import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, CONFIDENTIAL_AUTH_METHODS, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT, type TokenGrantType } from '../oauth/protocol';
-import { createDemoClients, type ReferenceClientConfig, type ReferenceServer, type ReferenceServerConfig } from '../server';
+import { createDemoClients, createMtlsDemoClients, type ReferenceClientConfig, type ReferenceServer, type ReferenceServerConfig } from '../server';
 import { capabilitiesOf, type Capability } from './capabilities';
 import type { ConformanceConfig } from './config';
 import type { CodeSource } from './grant-sources';
@@ -37,6 +37,19 @@ export async function defaultRunClients(): Promise<ReferenceClientConfig[]> {
 }
 
 /**
+ * The default run's mutual TLS (RFC 8705): a CA made for the run, the
+ * listener's certificate under it, and the two demo mTLS clients (one under
+ * the CA, one self-signed), so the mtls checks run against the reference
+ * server too.
+ */
+export async function defaultRunMtls(): Promise<{ mtls: NonNullable<ReferenceServerConfig['mtls']>; clients: ReferenceClientConfig[] }> {
+  const { createCertificateAuthority } = await import('../oauth/x509');
+  const ca = await createCertificateAuthority('CN=token-contract default run CA');
+  const listener = await ca.issue('CN=localhost', { server: { dns: ['localhost'], ip: ['127.0.0.1', '::1'] } });
+  return { mtls: { certificate: listener.certificate, key: listener.key, clientCa: ca.certificate }, clients: await createMtlsDemoClients(ca) };
+}
+
+/**
  * The configuration that tests a reference server with its demo clients:
  * the client_credentials ones, the one registered for no grant
  * (`unauthorizedClient`), and the authorization-code clients with what the
@@ -47,6 +60,12 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
   const clients: NonNullable<ConformanceConfig['clients']> = [];
   let unauthorizedClient: ConformanceConfig['unauthorizedClient'];
   for (const info of Object.values(server.clients)) {
+    // Mutual TLS (RFC 8705): the client's certificate and key, as the server handed them back.
+    const mtlsAuth = info.authMethods.find((m): m is 'tls_client_auth' | 'self_signed_tls_client_auth' => m === 'tls_client_auth' || m === 'self_signed_tls_client_auth');
+    if (mtlsAuth !== undefined && info.certificate !== undefined && info.certificateKey !== undefined && server.mtls !== undefined) {
+      clients.push({ id: info.id, auth: mtlsAuth, certificate: info.certificate, certificateKey: info.certificateKey, ...(info.certificateBoundTokens ? { certificateBoundTokens: true } : {}) });
+      continue;
+    }
     const lifecycle = info.grantTypes.filter((g): g is TokenGrantType => g === AUTHORIZATION_CODE_GRANT || g === REFRESH_TOKEN_GRANT);
     if (info.publicClient) {
       if (lifecycle.length > 0) clients.push({ id: info.id, auth: 'none', grantTypes: lifecycle });
@@ -75,6 +94,7 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
   const grace = refreshTokens.rotate && refreshTokens.graceSeconds > 0;
   return {
     url: server.tokenEndpoint,
+    ...(server.mtls !== undefined ? { mtlsUrl: server.mtls.tokenEndpoint } : {}),
     // Its RFC 8414 metadata is judged too (the metadata checks): the runner reads it once the server listens.
     issuer: server.issuer,
     scope: REFERENCE_SCOPE,
@@ -128,7 +148,10 @@ export function referenceRunCapabilities(requireNonce: boolean): Set<Capability>
       { auth: 'client_secret_basic', requiresDpop: true, exclusiveAuthMethod: true },
       { auth: 'none', grantTypes: [AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT] },
       { auth: 'client_secret_basic', grantTypes: [AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT] },
+      { auth: 'tls_client_auth', certificate: true, certificateBoundTokens: true },
+      { auth: 'self_signed_tls_client_auth', certificate: true },
     ],
+    mtlsUrl: 'https://127.0.0.1/oauth/token',
     dpop: { enabled: true, nonce: requireNonce },
     invalidScope: REFERENCE_INVALID_SCOPE,
     issuer: 'http://127.0.0.1',

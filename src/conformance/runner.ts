@@ -21,7 +21,7 @@ import type { WireResponse } from './exchange';
 import { OwnershipIndex } from './ownership';
 import { planRun, type RunPlan } from './plan';
 import { applyExpectation, decidingLevel, orderFindings, statusOf } from './profiles';
-import { COMPANION_CAPABILITIES, DEFAULT_RUN_SERVER, defaultRunClients, referenceCodeSource, referenceTargetConfig } from './reference-run';
+import { COMPANION_CAPABILITIES, DEFAULT_RUN_SERVER, defaultRunClients, defaultRunMtls, referenceCodeSource, referenceTargetConfig } from './reference-run';
 import { commandCodeSource, commandRefreshTokenSource, type GrantSources } from './grant-sources';
 import { RateLimited } from './rate-limit';
 import { CheckAborted } from './send';
@@ -136,9 +136,11 @@ async function runAgainstReferenceServer(
     throw new ConfigError('dpop.nonce (--dpop-nonce) contradicts referenceServer.requireNonce: false');
   }
   const clients = await defaultRunClients();
+  // The main server serves mutual TLS too (the mtls checks); the companion, for dpop-disabled alone, does not.
+  const mtls = await defaultRunMtls();
   const servers: ReferenceServer[] = [];
   const start = async (dpop: { enabled: boolean; requireNonce: boolean }) => {
-    const server = await createReferenceServer({ clients, dpop, ...DEFAULT_RUN_SERVER });
+    const server = await createReferenceServer({ dpop, ...DEFAULT_RUN_SERVER, ...(dpop.enabled ? { clients: [...clients, ...mtls.clients], mtls: mtls.mtls } : { clients }) });
     servers.push(server);
     return server;
   };
@@ -149,6 +151,8 @@ async function runAgainstReferenceServer(
     const target = referenceTargetConfig(server);
     // The environment's proxy is for the user's targets: a corporate proxy cannot reach the loopback server started here.
     const resolved = await resolveConfig({ ...target, ...withoutUndefined(config), url: target.url, dpop: target.dpop }, { ...resolveOptions, proxyFromEnv: false });
+    // Its mutual-TLS listener's certificate is under the run's own CA: trusted for this run, beside the configured one.
+    if (server.mtls !== undefined) resolved.ca = resolved.ca === undefined ? mtls.mtls.clientCa! : `${resolved.ca}\n${mtls.mtls.clientCa!}`;
     const session = new Session(resolved, owners, pacer, options.signal);
     pacer ??= session.pacer;
     useSources(session, { authorizationCode: referenceCodeSource(server), ...options.grantSources }, resolveOptions.env, {

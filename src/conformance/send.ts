@@ -123,12 +123,13 @@ async function sendOnce(
   record: (exchange: Exchange) => void,
 ): Promise<{ exchange: Exchange; nonceSent: string | undefined }> {
   const { request, nonceSent } = await materialize(session, draft, retryWith ?? session.nonce, retryWith !== undefined);
+  if (draft.identity !== undefined) request.clientCertificate = true;
   const exchange: Exchange = { checkId, request, oauth: options.oauth ?? true, nonceRetry: retryWith !== undefined };
   const grantType = getParam(draft, 'grant_type');
   if (grantType !== undefined) exchange.grantType = grantType;
   session.onRequest?.(checkId);
   try {
-    exchange.response = await session.http.send(request, options.freshConnection === true ? { freshConnection: true } : {});
+    exchange.response = await session.http.send(request, { ...(options.freshConnection === true ? { freshConnection: true } : {}), ...(draft.identity !== undefined ? { identity: draft.identity } : {}) });
   } catch (error) {
     if (!(error instanceof TargetUnreachableError)) throw error;
     exchange.error = error.reason;

@@ -59,6 +59,8 @@ export class Session {
     for (const client of [...config.clients, ...(config.unauthorizedClient ? [config.unauthorizedClient] : [])]) {
       this.secrets.add(client.secret).addJwk(client.privateJwk);
       for (const [, value] of client.headers) this.secrets.add(value);
+      // A client certificate's private key, as given (PEM) and as its one-line body.
+      if (client.certificate !== undefined) this.secrets.add(client.certificate.key).add(client.certificate.key.replace(/-----[^-]+-----|\s/g, ''));
     }
     // A shaped header (a gateway key) is a credential whether it came from the environment or the file.
     for (const [, value] of config.headers) this.secrets.add(value);

@@ -36,7 +36,16 @@ export function planOfConfig(config: ConformanceConfig, options: StaticPlanOptio
   const dpop = typeof config.dpop === 'boolean' ? { enabled: config.dpop } : (config.dpop ?? {});
   const capabilities = capabilitiesOf({
     url: options.urlKnown === false ? undefined : config.url,
-    clients: (config.clients ?? []).map((c) => ({ auth: c.auth, requiresDpop: requiresDpop(c), exclusiveAuthMethod: c.exclusiveAuthMethod === true, grantTypes: c.grantTypes })),
+    clients: (config.clients ?? []).map((c) => ({
+      auth: c.auth,
+      requiresDpop: requiresDpop(c),
+      exclusiveAuthMethod: c.exclusiveAuthMethod === true,
+      grantTypes: c.grantTypes,
+      certificate: c.certificate !== undefined,
+      certificateBoundTokens: c.certificateBoundTokens === true,
+    })),
+    // As resolveConfig decides it: the configured one, else the token endpoint when it is https.
+    mtlsUrl: config.mtlsUrl ?? (options.urlKnown === false ? undefined : config.url),
     dpop,
     invalidScope: config.invalidScope,
     issuer: config.issuer,

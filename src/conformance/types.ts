@@ -33,6 +33,7 @@ export const CHECK_GROUPS = [
   'refresh-token',
   'metadata',
   'metadata-truth',
+  'mtls',
 ] as const;
 export type CheckGroup = (typeof CHECK_GROUPS)[number];
 

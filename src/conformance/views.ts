@@ -138,6 +138,9 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = SECRET_PARAMETERS;
  * `--proxytunnel` (the suite tunnels http targets too; curl tunnels https
  * ones anyway), and `--proxy-user` with placeholders when it needs them.
  */
+const CLIENT_CERTIFICATE_PLACEHOLDER = '<CLIENT_CERTIFICATE_FILE>';
+const CLIENT_KEY_PLACEHOLDER = '<CLIENT_KEY_FILE>';
+
 export function curlCommand(request: WireRequest, secrets: Iterable<string>, proxy?: Pick<ProxyRoute, 'url' | 'credentials'>): string {
   const known = new Set(secrets);
   const url = new URL(request.url);
@@ -149,6 +152,8 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>, pro
     if (proxy.credentials !== undefined) parts.push('--proxy-user', quote(PROXY_USER_PLACEHOLDER));
   }
   parts.push('-X', request.method, quote(target));
+  // Mutual TLS: the certificate and its key are files of the user's, named by placeholders (the key is a secret).
+  if (request.clientCertificate === true) parts.push('--cert', quote(CLIENT_CERTIFICATE_PLACEHOLDER), '--key', quote(CLIENT_KEY_PLACEHOLDER));
   let basicNote = false;
   // curl sends one -u: a request with several Authorization fields keeps them as -H.
   const single = request.headers.filter(([n]) => n.toLowerCase() === 'authorization').length === 1;

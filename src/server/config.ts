@@ -22,7 +22,7 @@ import {
   type MtlsAuthMethod,
 } from '../oauth/protocol';
 import { X509Certificate } from 'node:crypto';
-import type { CertificateAuthority } from './tls';
+import type { CertificateAuthority } from '../oauth/x509';
 
 /**
  * The methods a confidential reference-server client authenticates with
@@ -413,6 +413,8 @@ export interface ReferenceClientInfo {
   /** Demo clients of mutual TLS: the certificate and its key (PEM), for a caller to present. */
   certificate?: string;
   certificateKey?: string;
+  /** It gets certificate-bound tokens only (RFC 8705 §3.4). */
+  certificateBoundTokens: boolean;
 }
 
 export interface ResolvedServerConfig {
@@ -507,7 +509,7 @@ export async function createDemoClients(): Promise<ReferenceClientConfig[]> {
  * and key. The first also gets certificate-bound tokens only (§3.4).
  */
 export async function createMtlsDemoClients(ca: CertificateAuthority): Promise<ReferenceClientConfig[]> {
-  const { createSelfSignedClientCertificate, certificateDer } = await import('./tls');
+  const { createSelfSignedClientCertificate, certificateDer } = await import('../oauth/x509');
   const issued = await ca.issue('CN=mtls-client', {});
   const selfSigned = await createSelfSignedClientCertificate('CN=self-signed-client');
   const { publicKey } = new X509Certificate(selfSigned.certificate);
@@ -794,6 +796,7 @@ export function describeClients(configs: readonly ReferenceClientConfig[], resol
       scopes: [...client.scopes],
       grantTypes: [...client.grantTypes],
       requireDpop: client.requireDpop,
+      certificateBoundTokens: client.certificateBoundTokens,
       ...(client.jwks ? { jwks: client.jwks } : {}),
       ...(config.privateJwk ? { privateJwk: config.privateJwk } : {}),
       ...(config.tlsClientAuthSubjectDn !== undefined ? { tlsClientAuthSubjectDn: config.tlsClientAuthSubjectDn } : {}),

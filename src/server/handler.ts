@@ -19,7 +19,7 @@ import type { AccessTokenSigner } from './access-token';
 import type { AuthorizationCodes } from './authorization-code';
 import { authenticateClient } from './client-auth';
 import { clientCertificateOf, type ClientCertificateTrust } from './client-certificate';
-import { certificateThumbprint } from './certificate-thumbprint';
+import { certificateThumbprint } from '../oauth/certificate-thumbprint';
 import type { RegisteredClient, ResolvedServerConfig } from './config';
 import { commitDpopProof, verifyDpopProof, type VerifiedDpopProof } from './dpop';
 import { TokenEndpointError, echo, invalidDpopProof, invalidRequest } from './errors';

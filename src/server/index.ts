@@ -7,9 +7,11 @@ export { createReferenceServer, type ReferenceServer } from './server';
 export {
   ServerConfigError,
   createDemoClients,
+  createMtlsDemoClients,
   DEMO_REDIRECT_URI,
   type ClientAuthMethod as ReferenceClientAuthMethod,
   type ReferenceDpopConfig,
+  type ReferenceMtlsConfig,
   type ReferenceRefreshTokenConfig,
   type ReferenceMetadataLie,
   type ReferenceClientConfig,

@@ -54,9 +54,10 @@ export interface ReferenceServer {
   /**
    * The mutual-TLS listener (config `mtls`, RFC 8705): its origin, token
    * endpoint (the metadata's mtls_endpoint_aliases.token_endpoint), the CA
-   * that issued its certificate (to trust it), and the generated client CA.
+   * that issued its certificate when it made one (to trust it), and the
+   * client CA it made when the config named none.
    */
-  mtls?: { url: string; tokenEndpoint: string; ca: string; clientCa?: string };
+  mtls?: { url: string; tokenEndpoint: string; ca?: string; clientCa?: string };
   /** The underlying Node server, e.g. as a harness target. */
   server: Server;
   close(): Promise<void>;
@@ -70,7 +71,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ServerConfigError('config must be an object');
   // Mutual TLS (RFC 8705): a CA of the server's own when the config gives no listener certificate or client CA.
   const mtlsConfig = isPlainObject(config.mtls) ? config.mtls : undefined;
-  const ca = mtlsConfig !== undefined && (mtlsConfig.certificate === undefined || mtlsConfig.clientCa === undefined) ? await (await import('./tls')).createCertificateAuthority() : undefined;
+  const ca = mtlsConfig !== undefined && (mtlsConfig.certificate === undefined || mtlsConfig.clientCa === undefined) ? await (await import('../oauth/x509')).createCertificateAuthority() : undefined;
   const demoMtls = ca !== undefined && mtlsConfig?.clientCa === undefined ? await createMtlsDemoClients(ca) : [];
   const clientConfigs = config.clients ?? [...(await createDemoClients()), ...demoMtls];
   const resolved = await resolveServerConfig({ ...config, clients: clientConfigs });
@@ -109,7 +110,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
       throw error;
     }
     const origin = `https://${urlHost(resolved.host)}:${(secure.address() as AddressInfo).port}`;
-    mtls = { url: origin, tokenEndpoint: `${origin}${resolved.path}`, ca: resolved.mtls.certificate !== undefined ? resolved.mtls.certificate : ca!.certificate, ...(resolved.mtls.clientCa === undefined ? { clientCa: ca!.certificate } : {}) };
+    mtls = { url: origin, tokenEndpoint: `${origin}${resolved.path}`, ...(resolved.mtls.certificate === undefined ? { ca: ca!.certificate } : {}), ...(resolved.mtls.clientCa === undefined ? { clientCa: ca!.certificate } : {}) };
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(resolved.host)}:${port}`;

@@ -12,7 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { decodeJwt } from 'jose';
 import { createReferenceServer, ServerConfigError, type ReferenceServer } from '../../src/server';
-import { createCertificateAuthority, createSelfSignedClientCertificate, type CertifiedKey } from '../../src/server/tls';
+import { createCertificateAuthority, createSelfSignedClientCertificate, type CertifiedKey } from '../../src/oauth/x509';
 
 interface Answer {
   status: number;
@@ -73,13 +73,13 @@ describe('the mutual-TLS listener', () => {
   afterAll(() => server.close());
 
   test('tls_client_auth: the CA-issued certificate with the registered subject gets a token bound to it (cnf x5t#S256)', async () => {
-    const answer = await postTls(server.mtls!.tokenEndpoint, clientCredentials('mtls-client'), { ca: server.mtls!.ca, client: mtlsClient });
+    const answer = await postTls(server.mtls!.tokenEndpoint, clientCredentials('mtls-client'), { ca: server.mtls!.ca!, client: mtlsClient });
     expect(answer.status).toBe(200);
     expect(decodeJwt(answer.body.access_token as string).cnf).toEqual({ 'x5t#S256': thumbprint(mtlsClient.certificate) });
   });
 
   test('self_signed_tls_client_auth: the registered certificate gets a bound token', async () => {
-    const answer = await postTls(server.mtls!.tokenEndpoint, clientCredentials('self-signed-client'), { ca: server.mtls!.ca, client: selfSigned });
+    const answer = await postTls(server.mtls!.tokenEndpoint, clientCredentials('self-signed-client'), { ca: server.mtls!.ca!, client: selfSigned });
     expect(answer.status).toBe(200);
     expect(decodeJwt(answer.body.access_token as string).cnf).toEqual({ 'x5t#S256': thumbprint(selfSigned.certificate) });
   });
@@ -90,7 +90,7 @@ describe('the mutual-TLS listener', () => {
     ["another client's certificate (self-signed)", 'self-signed-client', 'mtls'],
   ] as const)('%s: invalid_client', async (_what, clientId, which) => {
     const client = which === undefined ? undefined : which === 'mtls' ? mtlsClient : selfSigned;
-    const answer = await postTls(server.mtls!.tokenEndpoint, clientCredentials(clientId), { ca: server.mtls!.ca, ...(client ? { client } : {}) });
+    const answer = await postTls(server.mtls!.tokenEndpoint, clientCredentials(clientId), { ca: server.mtls!.ca!, ...(client ? { client } : {}) });
     expect([answer.status, answer.body.error]).toEqual([400, 'invalid_client']);
   });
 
@@ -99,8 +99,8 @@ describe('the mutual-TLS listener', () => {
     const untrusted = await otherCa.issue('CN=mtls-client', {});
     const impostor = await createSelfSignedClientCertificate('CN=self-signed-client');
     const [a, b] = await Promise.all([
-      postTls(server.mtls!.tokenEndpoint, clientCredentials('mtls-client'), { ca: server.mtls!.ca, client: untrusted }),
-      postTls(server.mtls!.tokenEndpoint, clientCredentials('self-signed-client'), { ca: server.mtls!.ca, client: impostor }),
+      postTls(server.mtls!.tokenEndpoint, clientCredentials('mtls-client'), { ca: server.mtls!.ca!, client: untrusted }),
+      postTls(server.mtls!.tokenEndpoint, clientCredentials('self-signed-client'), { ca: server.mtls!.ca!, client: impostor }),
     ]);
     expect([a.status, a.body.error, b.status, b.body.error]).toEqual([400, 'invalid_client', 400, 'invalid_client']);
   });

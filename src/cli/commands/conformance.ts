@@ -54,9 +54,15 @@ Target and client:
   --client-id ID                client for the checks (with one of the credentials below)
   --client-secret S             client secret (prefer --client-secret-env)
   --client-secret-env VAR       read the client secret from environment variable VAR
-  --auth METHOD                 client_secret_basic | client_secret_post | private_key_jwt
-                                (default: private_key_jwt with --private-key, else client_secret_basic)
+  --auth METHOD                 client_secret_basic | client_secret_post | private_key_jwt |
+                                tls_client_auth | self_signed_tls_client_auth (default:
+                                private_key_jwt with --private-key, tls_client_auth with
+                                --client-cert alone, else client_secret_basic)
   --private-key FILE            private JWK (JSON) or PKCS#8 PEM for private_key_jwt
+  --client-cert FILE            the client certificate (PEM) for mutual TLS (RFC 8705), with
+  --client-key FILE             its private key (PEM); presented at the mTLS token endpoint
+  --mtls-url URL                the token endpoint for mutual TLS (default: the metadata's
+                                mtls_endpoint_aliases.token_endpoint, else --url if https)
   --audience AUD                client assertion aud (default: the token endpoint URL)
   --scope S                     scope the client may be granted (e.g. "read")
   --invalid-scope S             a known scope the client may not have (enables scope-invalid)
@@ -139,6 +145,9 @@ refresh token source that failed (one line on stderr).
     'client-secret-env': { type: 'string' },
     auth: { type: 'string' },
     'private-key': { type: 'string' },
+    'client-cert': { type: 'string' },
+    'client-key': { type: 'string' },
+    'mtls-url': { type: 'string' },
     audience: { type: 'string' },
     scope: { type: 'string' },
     'invalid-scope': { type: 'string' },
@@ -256,7 +265,8 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
   text('ca-file', 'caFile', (v) => resolve(cwd, v));
 
   const clientId = stringFlag(flags, 'client-id');
-  const clientFlags = ['client-secret', 'client-secret-env', 'auth', 'private-key', 'audience'].filter((f) => flags[f] !== undefined);
+  text('mtls-url', 'mtlsUrl');
+  const clientFlags = ['client-secret', 'client-secret-env', 'auth', 'private-key', 'audience', 'client-cert', 'client-key'].filter((f) => flags[f] !== undefined);
   if (clientId === undefined && clientFlags.length > 0) throw new UsageError(`--${clientFlags[0]} needs --client-id`);
   if (clientId !== undefined) {
     const secret = stringFlag(flags, 'client-secret');
@@ -264,7 +274,11 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
     if (secret !== undefined && secretEnv !== undefined) throw new UsageError('give --client-secret or --client-secret-env, not both');
     const privateKey = stringFlag(flags, 'private-key');
     const auth = stringFlag(flags, 'auth');
-    const client: Record<string, unknown> = { id: clientId, auth: auth ?? (privateKey !== undefined ? 'private_key_jwt' : 'client_secret_basic') };
+    const certificate = stringFlag(flags, 'client-cert');
+    const certificateKey = stringFlag(flags, 'client-key');
+    const noSecret = secret === undefined && secretEnv === undefined;
+    const defaultAuth = privateKey !== undefined ? 'private_key_jwt' : certificate !== undefined && noSecret ? 'tls_client_auth' : 'client_secret_basic';
+    const client: Record<string, unknown> = { id: clientId, auth: auth ?? defaultAuth };
     // `shown: null`: the value is a secret, never quoted in a message (a default parameter would replace an explicit undefined).
     const member = (flag: string, name: string, value: string | undefined, shown: string | null | undefined = value) => {
       if (value === undefined) return;
@@ -277,6 +291,9 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
     member('client-secret-env', 'secretEnv', secretEnv);
     member('private-key', 'privateKey', privateKey === undefined ? undefined : resolve(cwd, privateKey), privateKey);
     member('audience', 'audience', stringFlag(flags, 'audience'));
+    member('client-cert', 'certificate', certificate === undefined ? undefined : resolve(cwd, certificate), certificate);
+    // The key's path is no secret; the file is.
+    member('client-key', 'certificateKey', certificateKey === undefined ? undefined : resolve(cwd, certificateKey), certificateKey);
     // The flag client replaces a config file's list: flags describe one client.
     config.clients = [client];
   }

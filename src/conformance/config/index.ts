@@ -8,7 +8,8 @@
  * `resolveConfig` adds what a schema cannot know: the environment, files,
  * and combinations of members.
  */
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { certificateThumbprint } from '../../oauth/certificate-thumbprint';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { JWK } from 'jose';
@@ -16,7 +17,7 @@ import { ConfigError, InvalidKeyError } from '../../errors';
 import { importClientKey, type DpopKeyAlgorithm } from '../signing';
 import { DEFAULT_TIMEOUT_MS } from '../../oauth/limits';
 import { isLoopbackHost } from '../../oauth/loopback';
-import { CLIENT_CREDENTIALS_GRANT, DEFAULT_TOKEN_PATH, isBareOrigin, type TokenGrantType } from '../../oauth/protocol';
+import { CLIENT_CREDENTIALS_GRANT, DEFAULT_TOKEN_PATH, MTLS_AUTH_METHODS, isBareOrigin, type TokenGrantType } from '../../oauth/protocol';
 import { DEFAULT_COMMAND_TIMEOUT_MS, type GrantCommand } from '../grant-sources';
 import { capabilitiesOf, type Capability } from '../capabilities';
 import type { Profile } from '../types';
@@ -45,6 +46,24 @@ export interface ResolvedClient {
   headers: Array<[string, string]>;
   /** The grants the suite uses this client with (config `grantTypes`; default client_credentials). */
   grantTypes: ReadonlySet<TokenGrantType>;
+  /** Mutual TLS (RFC 8705): the client certificate and its key (config `certificate`, `certificateKey`). */
+  certificate?: ClientCertificate;
+  /** The server issues this client certificate-bound tokens only (config `certificateBoundTokens`). */
+  certificateBoundTokens: boolean;
+}
+
+/** A client certificate as the run presents it. */
+export interface ClientCertificate {
+  /** PEM. */
+  pem: string;
+  /** The private key, PEM; a secret. */
+  key: string;
+  /** RFC 8705 §3.1 `x5t#S256`: what a token bound to it carries. */
+  thumbprint: string;
+  /** As node:crypto prints it (`CN=...`, one RDN a line). */
+  subject: string;
+  /** Self-issued: its issuer is its subject (what self_signed_tls_client_auth presents). */
+  selfSigned: boolean;
 }
 
 export type RotationPolicy = (typeof ROTATION_POLICIES)[number];
@@ -81,6 +100,8 @@ export interface ResolvedConfig {
   dpop: { enabled: boolean; nonce: boolean; disabled: boolean; alg: DpopKeyAlgorithm };
   /** The issuer whose metadata the run reads and judges (config `issuer`; the reference server's in the default run). */
   issuer?: string;
+  /** The token endpoint for mutual TLS (config `mtlsUrl`; the metadata's alias; else `url` when it is https). */
+  mtlsUrl?: string;
   clients: ResolvedClient[];
   unauthorizedClient?: ResolvedClient;
   expectedFailures: Map<string, string>;
@@ -235,6 +256,10 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
   };
   if (config.rate !== undefined) resolved.rate = config.rate;
   if (config.issuer !== undefined) resolved.issuer = config.issuer;
+  // RFC 8705 §5: a server may serve mutual TLS at another endpoint; without one named, the token endpoint itself (https only).
+  const mtlsUrl = config.mtlsUrl !== undefined ? checkTargetUrl(config.mtlsUrl, false) : url.startsWith('https:') ? url : undefined;
+  if (mtlsUrl !== undefined && !mtlsUrl.startsWith('https:')) throw new ConfigError('mtlsUrl must be an https:// URL: mutual TLS needs TLS (RFC 8705 §2)');
+  if (mtlsUrl !== undefined) resolved.mtlsUrl = mtlsUrl;
   if (config.caFile !== undefined) resolved.ca = await loadCaFile(config.caFile, baseDir);
   // One route for the run, decided for the target url (a check's request to the same host on another scheme takes it too).
   const proxy = resolveProxy(config.proxy, new URL(url), env, options.proxyFromEnv !== false);
@@ -285,7 +310,20 @@ async function resolveClient(client: ClientConfig, where: string, env: NodeJS.Pr
     exclusiveAuthMethod: client.exclusiveAuthMethod === true,
     headers: resolveHeaders(client.headers, `${where}.headers`, env),
     grantTypes: new Set(client.grantTypes ?? [CLIENT_CREDENTIALS_GRANT]),
+    certificateBoundTokens: client.certificateBoundTokens === true,
   };
+  const mtls = isMtlsAuthMethod(client.auth);
+  if (mtls || client.certificate !== undefined || client.certificateKey !== undefined) {
+    if (client.certificate === undefined || client.certificateKey === undefined) {
+      throw new ConfigError(`${where}: ${mtls ? `${client.auth} needs` : 'give'} certificate and certificateKey (PEM files: --client-cert, --client-key)`);
+    }
+    if (client.auth === 'none') throw new ConfigError(`${where}: a public client (auth "none") presents no certificate`);
+    resolved.certificate = await loadClientCertificate(client.certificate, client.certificateKey, where, baseDir);
+  }
+  if (mtls) {
+    if (client.secret !== undefined || client.secretEnv !== undefined || client.privateKey !== undefined) throw new ConfigError(`${where}: ${client.auth} authenticates with its certificate: no secret or private key`);
+    return resolved;
+  }
   if (client.auth === 'none' && where === 'unauthorizedClient') {
     throw new ConfigError('unauthorizedClient: a confidential client registered for no client_credentials grant; a public client (auth "none") cannot use client_credentials anyway');
   }
@@ -403,6 +441,46 @@ function checkedCommand(command: GrantCommand, where: string): GrantCommand {
   }
   if (command[0] === undefined || command[0].trim() === '') throw new ConfigError(`${where}[0] must name the program to run`);
   return command;
+}
+
+const isMtlsAuthMethod = (method: string): boolean => (MTLS_AUTH_METHODS as readonly string[]).includes(method);
+
+/** A PEM given in the config, or the file a path names; never quoted in an error (a key is a secret). */
+async function readPem(value: string, what: string, where: string, baseDir: string): Promise<string> {
+  if (value.includes('-----BEGIN')) return value;
+  if (/[\r\n]/.test(value)) throw new ConfigError(`${where}.${what} holds text that is no PEM and no path (not shown)`);
+  const path = isAbsolute(value) ? value : resolve(baseDir, value);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${where}: cannot read ${what} ${JSON.stringify(value)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/** The certificate and its key, checked to belong together (node:crypto), with the RFC 8705 §3.1 thumbprint a bound token carries. */
+async function loadClientCertificate(certificateValue: string, keyValue: string, where: string, baseDir: string): Promise<ClientCertificate> {
+  const pem = await readPem(certificateValue, 'certificate', where, baseDir);
+  const key = await readPem(keyValue, 'certificateKey', where, baseDir);
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pem);
+  } catch {
+    throw new ConfigError(`${where}.certificate is not a readable PEM certificate`);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new ConfigError(`${where}.certificateKey is not a readable PEM private key (not shown)`);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) throw new ConfigError(`${where}: certificateKey is not the key of the certificate (${certificate.subject.split('\n').join(', ')})`);
+  return {
+    pem,
+    key,
+    thumbprint: certificateThumbprint(certificate.raw),
+    subject: certificate.subject,
+    selfSigned: certificate.issuer === certificate.subject && certificate.verify(certificate.publicKey),
+  };
 }
 
 async function loadPrivateKey(key: string | JWK, where: string, baseDir: string): Promise<JWK> {

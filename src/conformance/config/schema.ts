@@ -13,11 +13,12 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { JWK } from 'jose';
 import { DPOP_KEY_ALGORITHMS } from '../../oauth/keys';
-import { CLIENT_AUTH_METHODS, TOKEN_GRANT_TYPES } from '../../oauth/protocol';
+import { CLIENT_AUTH_METHODS, MTLS_AUTH_METHODS, TOKEN_GRANT_TYPES } from '../../oauth/protocol';
 import { PROFILES } from '../types';
 
 /** The methods a suite client may use (src/oauth/protocol.ts): the confidential ones, and `none` for a public client of the authorization_code grant. */
-export const AUTH_METHODS = CLIENT_AUTH_METHODS;
+/** What a client of the suite authenticates with: the methods of src/oauth/protocol.ts, and mutual TLS (RFC 8705 §2). */
+export const AUTH_METHODS = [...CLIENT_AUTH_METHODS, ...MTLS_AUTH_METHODS] as const;
 
 /** How the server treats a refresh token it has just rotated (`grants.refreshToken.rotation`, RFC 6749 §6, RFC 9700 §4.14.2). */
 export const ROTATION_POLICIES = ['required', 'forbidden', 'any'] as const;
@@ -98,6 +99,17 @@ const clientSchema = {
       description: "private_key_jwt: the assertion's aud (default: the token endpoint URL; RFC 7523 §3 item 3).",
     },
     alg: { type: 'string', description: 'private_key_jwt: signing algorithm (default from the key: ES256, RS256 → PS256, EdDSA).' },
+    certificate: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'Mutual TLS (RFC 8705): the client certificate (a PEM file path, relative to the config file, or the PEM itself), presented to the mTLS token endpoint (mtlsUrl). Required for tls_client_auth and self_signed_tls_client_auth; any other client with one gets certificate-bound tokens checked too.',
+    },
+    certificateKey: { type: 'string', minLength: 1, description: "The client certificate's private key: a PEM file path (relative to the config file), or the PEM itself (then never shown)." },
+    certificateBoundTokens: {
+      type: 'boolean',
+      description: 'The server issues this client certificate-bound tokens only (RFC 8705 §3.4 tls_client_certificate_bound_access_tokens): enables mtls-required-absent.',
+    },
     exclusiveAuthMethod: {
       type: 'boolean',
       description:
@@ -200,6 +212,11 @@ export const conformanceConfigSchema = {
     url: {
       type: 'string',
       description: 'Absolute token endpoint URL; https:// (RFC 6749 §3.2), http:// only to a loopback host or with allowInsecureHttp. Absent: the suite starts the reference server and tests it.',
+    },
+    mtlsUrl: {
+      type: 'string',
+      description:
+        "The token endpoint for mutual TLS (RFC 8705 §5 mtls_endpoint_aliases.token_endpoint), https://; default the issuer's metadata alias, else url. Requests with a client certificate go there.",
     },
     issuer: {
       type: 'string',

@@ -76,6 +76,7 @@ const GROUP_WORDS: Record<CheckGroup, string> = {
   'refresh-token': 'refresh token',
   metadata: 'metadata document',
   'metadata-truth': 'metadata truth',
+  mtls: 'mutual TLS',
 };
 
 function summaryOf(answer: string, checks: readonly CheckResult[]): string {

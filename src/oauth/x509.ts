@@ -1,10 +1,10 @@
 /**
- * Certificates of the reference server's mutual-TLS listener (RFC 8705),
- * made with @peculiar/x509 at start when the config gives none: a CA, the
- * server's own certificate under it (for 127.0.0.1 and localhost), and the
- * demo clients' certificates, one issued by the CA (tls_client_auth) and
- * one self-signed (self_signed_tls_client_auth). Loaded only when mTLS is
- * configured. Certificates are read with node:crypto's X509Certificate.
+ * X.509 certificates for mutual TLS (RFC 8705), made with @peculiar/x509:
+ * a CA and certificates under it (the reference server's listener and its
+ * tls_client_auth demo client), and self-signed client certificates (its
+ * self_signed_tls_client_auth client; the suite's impostors: the same
+ * subject under another CA, or with another key). Loaded only when mutual
+ * TLS is used. Certificates are read with node:crypto's X509Certificate.
  */
 // @peculiar/x509 resolves its providers with tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';

@@ -1,0 +1,199 @@
+/**
+ * Mutual TLS (group `mtls`, RFC 8705): client authentication by the
+ * certificate of the TLS handshake (§2.1 tls_client_auth, §2.2
+ * self_signed_tls_client_auth), tokens bound to it (§3.1), and a
+ * certificate no header can stand in for. Requests with a certificate go to
+ * the mTLS token endpoint (config mtlsUrl, the metadata's alias). The
+ * impostor certificates (the same subject under another CA, or with another
+ * key) are made for the run (src/oauth/x509.ts); none is a secret.
+ */
+import { X509Certificate } from 'node:crypto';
+import { isPlainObject } from '../../oauth/guards';
+import { CLIENT_CERT_HEADER, X5T_S256 } from '../../oauth/protocol';
+import type { ResolvedClient } from '../config';
+import type { CheckContext } from '../context';
+import { identityOf, setHeader } from '../draft';
+import type { ClientIdentity } from '../http';
+import { decodeAccessToken } from '../signing';
+import { check } from './define';
+
+/** RFC 6749 §5.2: a failed client authentication; 401 when the client tried a header scheme, which mutual TLS is not (400 then). */
+const CLIENT_REFUSED = { error: 'invalid_client', status: [400, 401] } as const;
+
+/** The configured clients that present a certificate, mutual-TLS authenticating ones first. */
+function certificateClients(ctx: CheckContext): ResolvedClient[] {
+  const clients = ctx.clientCredentialsClients.filter((c) => c.certificate !== undefined);
+  const mtls = (c: ResolvedClient) => c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth';
+  return [...clients.filter(mtls), ...clients.filter((c) => !mtls(c))];
+}
+
+function clientWith(ctx: CheckContext, auth: 'tls_client_auth' | 'self_signed_tls_client_auth'): ResolvedClient {
+  return ctx.clientCredentialsClients.find((c) => c.auth === auth && c.certificate !== undefined) ?? ctx.skip(`needs a client with "auth": "${auth}" and its certificate`);
+}
+
+/** A certificate's subject as @peculiar/x509 writes a name: its RDNs in certificate order, comma-separated. */
+function subjectName(client: ResolvedClient): string {
+  return client.certificate!.subject.split('\n').join(', ');
+}
+
+/** An impostor: the client's subject under a CA made for the run, or self-signed with a fresh key. */
+async function impostor(kind: 'other-ca' | 'other-key', subject: string): Promise<ClientIdentity> {
+  const x509 = await import('../../oauth/x509');
+  const made = kind === 'other-ca' ? await (await x509.createCertificateAuthority('CN=token-contract impostor CA')).issue(subject, {}) : await x509.createSelfSignedClientCertificate(subject);
+  return { id: `impostor:${kind}:${new X509Certificate(made.certificate).fingerprint256}`, certificate: made.certificate, key: made.key };
+}
+
+export const mtlsOk = check({
+  id: 'mtls-ok',
+  title: 'a client presenting its certificate at the mTLS token endpoint gets a token',
+  level: 'MUST',
+  reference: 'RFC 8705 §2 (§2.1 tls_client_auth, §2.2 self_signed_tls_client_auth)',
+  group: 'mtls',
+  requires: ['mtls'],
+  async run(ctx) {
+    for (const client of certificateClients(ctx)) {
+      ctx.expectToken(await ctx.send(ctx.draft({ client, mtls: true })), { what: `client ${client.id} (${client.auth}) with its certificate` });
+    }
+  },
+});
+
+export const mtlsNoCert = check({
+  id: 'mtls-no-cert',
+  title: 'a mutual-TLS client without a certificate is refused with invalid_client',
+  level: 'MUST',
+  reference: 'RFC 8705 §2; RFC 6749 §5.2',
+  group: 'mtls',
+  requires: ['mtls'],
+  async run(ctx) {
+    const clients = certificateClients(ctx).filter((c) => c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth');
+    if (clients.length === 0) ctx.skip('needs a client with "auth": "tls_client_auth" or "self_signed_tls_client_auth"');
+    for (const client of clients) ctx.expectRejection(await ctx.send(ctx.draft({ client, mtls: null })), { ...CLIENT_REFUSED, what: `client ${client.id} (${client.auth}) without a certificate` });
+  },
+});
+
+export const mtlsWrongCert = check({
+  id: 'mtls-wrong-cert',
+  title: "a mutual-TLS client presenting another client's certificate is refused",
+  level: 'MUST',
+  reference: 'RFC 8705 §2.1, §2.2',
+  group: 'mtls',
+  requires: ['mtls'],
+  async run(ctx) {
+    const clients = certificateClients(ctx);
+    const client = clients.find((c) => c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth') ?? ctx.skip('needs a client with "auth": "tls_client_auth" or "self_signed_tls_client_auth"');
+    const other = clients.find((c) => c.certificate!.thumbprint !== client.certificate!.thumbprint);
+    // Another configured client's certificate; with none, a certificate of another subject made for the run.
+    const identity = other !== undefined ? identityOf(other.certificate!) : await impostor('other-key', 'CN=token-contract another client');
+    const what = `client ${client.id} (${client.auth}) with ${other !== undefined ? `client ${other.id}'s certificate` : 'a certificate of another subject'}`;
+    ctx.expectRejection(await ctx.send(ctx.draft({ client, mtls: identity })), { ...CLIENT_REFUSED, what });
+  },
+});
+
+export const mtlsUntrustedCa = check({
+  id: 'mtls-untrusted-ca',
+  title: 'tls_client_auth: a certificate with the registered subject under an untrusted CA is refused',
+  level: 'MUST',
+  reference: 'RFC 8705 §2.1 (the certificate chains to a trust anchor), §2.1.2',
+  group: 'mtls',
+  requires: ['tls_client_auth'],
+  async run(ctx) {
+    const client = clientWith(ctx, 'tls_client_auth');
+    const identity = await impostor('other-ca', subjectName(client));
+    ctx.expectRejection(await ctx.send(ctx.draft({ client, mtls: identity })), { ...CLIENT_REFUSED, what: `client ${client.id}'s subject under a CA made for the run` });
+  },
+});
+
+export const mtlsSelfSignedWrongKey = check({
+  id: 'mtls-self-signed-wrong-key',
+  title: 'self_signed_tls_client_auth: a self-signed certificate with the same subject but another key is refused',
+  level: 'MUST',
+  reference: 'RFC 8705 §2.2 (the certificate matches one the client registered)',
+  group: 'mtls',
+  requires: ['self_signed_tls_client_auth'],
+  async run(ctx) {
+    const client = clientWith(ctx, 'self_signed_tls_client_auth');
+    const identity = await impostor('other-key', subjectName(client));
+    ctx.expectRejection(await ctx.send(ctx.draft({ client, mtls: identity })), { ...CLIENT_REFUSED, what: `client ${client.id}'s subject, self-signed with another key` });
+  },
+});
+
+export const mtlsBound = check({
+  id: 'mtls-bound',
+  title: 'a token issued over mutual TLS is bound to the certificate: cnf["x5t#S256"] is its SHA-256 thumbprint',
+  level: 'MUST',
+  reference: 'RFC 8705 §3.1',
+  group: 'mtls',
+  requires: ['mtls'],
+  async run(ctx) {
+    // The server binds when it says so: its metadata (RFC 8705 §3.3) or the client's registration (§3.4).
+    const advertised = ctx.session.metadata?.answers.some((a) => a.body?.tls_client_certificate_bound_access_tokens === true) === true;
+    const clients = certificateClients(ctx).filter((c) => advertised || c.certificateBoundTokens);
+    if (clients.length === 0) ctx.skip('the server does not say it binds tokens to certificates (metadata tls_client_certificate_bound_access_tokens, or a client with "certificateBoundTokens": true)');
+    for (const client of clients) {
+      const exchange = await ctx.send(ctx.draft({ client, mtls: true }));
+      const token = ctx.expectToken(exchange, { what: `client ${client.id} with its certificate` });
+      if (!token) continue;
+      const claims = decodeAccessToken(token.accessToken);
+      if (!claims) {
+        ctx.note(`client ${client.id}: the access token is opaque, its binding is not visible here (RFC 7662 introspection)`);
+        continue;
+      }
+      const cnf = isPlainObject(claims.cnf) ? claims.cnf : undefined;
+      const x5t = cnf?.[X5T_S256];
+      if (x5t !== client.certificate!.thumbprint) {
+        ctx.finding('MUST', x5t === undefined ? `the access token of client ${client.id} has no cnf["x5t#S256"]` : `the access token's cnf["x5t#S256"] is not the certificate's thumbprint`, {
+          expected: client.certificate!.thumbprint,
+          received: x5t === undefined ? (cnf === undefined ? 'no cnf claim' : JSON.stringify(cnf)) : String(x5t),
+          exchangeOf: exchange,
+        });
+      } else ctx.note(`client ${client.id}: cnf["x5t#S256"] matches`);
+    }
+  },
+});
+
+export const mtlsRequiredAbsent = check({
+  id: 'mtls-required-absent',
+  title: 'a client that must get certificate-bound tokens gets no token without a certificate',
+  level: 'MUST',
+  reference: 'RFC 8705 §3.4 (tls_client_certificate_bound_access_tokens)',
+  group: 'mtls',
+  requires: ['certificate_bound_client'],
+  async run(ctx) {
+    const client = certificateClients(ctx).find((c) => c.certificateBoundTokens)!;
+    // At the plain token endpoint, and at the mTLS one without a certificate: neither may give an unbound token.
+    for (const mtls of [false, null] as const) {
+      ctx.expectNoToken(await ctx.send(ctx.draft({ client, mtls })), 'MUST', `client ${client.id} without its certificate${mtls === null ? ' at the mTLS endpoint' : ''}`);
+    }
+  },
+});
+
+/** Headers TLS-terminating proxies put a client certificate in; from a client they prove nothing. */
+const SPOOFED_HEADERS: ReadonlyArray<readonly [string, (certificate: X509Certificate) => string]> = [
+  // RFC 9440 §2.2: the DER as a byte sequence.
+  [CLIENT_CERT_HEADER, (certificate) => `:${certificate.raw.toString('base64')}:`],
+  // Envoy's, and nginx/Apache's usual names: the PEM, URL-encoded.
+  ['X-Forwarded-Client-Cert', (certificate) => `Cert=${encodeURIComponent(certificate.toString())}`],
+  ['X-SSL-Client-Cert', (certificate) => encodeURIComponent(certificate.toString())],
+];
+
+export const mtlsHeaderSpoof = check({
+  id: 'mtls-header-spoof',
+  title: "a client certificate sent in a header (Client-Cert, X-Forwarded-Client-Cert, X-SSL-Client-Cert) over a connection without one authenticates nothing",
+  level: 'MUST',
+  reference: 'RFC 8705 §2 (the certificate of the TLS handshake); RFC 9440 §4 (the header only from a trusted proxy)',
+  group: 'mtls',
+  requires: ['mtls'],
+  async run(ctx) {
+    const client = certificateClients(ctx).find((c) => c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth') ?? ctx.skip('needs a client with "auth": "tls_client_auth" or "self_signed_tls_client_auth"');
+    const certificate = new X509Certificate(client.certificate!.pem);
+    const endpoints = ctx.config.mtlsUrl !== undefined && ctx.config.mtlsUrl !== ctx.config.url ? ([null, false] as const) : ([null] as const);
+    for (const [header, value] of SPOOFED_HEADERS) {
+      for (const mtls of endpoints) {
+        const draft = setHeader(ctx.draft({ client, mtls }), header, value(certificate));
+        ctx.expectNoToken(await ctx.send(draft), 'MUST', `client ${client.id}'s certificate in ${header}, no certificate in the handshake${mtls === false ? ' (the plain token endpoint)' : ''}`);
+      }
+    }
+  },
+});
+
+export const MTLS_CHECKS = [mtlsOk, mtlsNoCert, mtlsWrongCert, mtlsUntrustedCa, mtlsSelfSignedWrongKey, mtlsBound, mtlsRequiredAbsent, mtlsHeaderSpoof];
