@@ -378,7 +378,8 @@ export function applyDiscovery(config: ConformanceConfig, metadata: DiscoveredMe
   }
   // RFC 8705 §5: requests with a client certificate go to the alias of the token endpoint, when the server names one.
   const alias = metadata.mtlsEndpointAliases?.[METADATA_MEMBERS.tokenEndpoint];
-  if (alias !== undefined) {
+  // Only an https alias is one (mutual TLS needs TLS); any other is meta-https's to report, not the run's to use.
+  if (alias !== undefined && /^https:\/\//i.test(alias) && URL.canParse(alias)) {
     if (config.mtlsUrl !== undefined) origins.push({ member: 'mtlsUrl', source: 'config', from: `${METADATA_MEMBERS.mtlsEndpointAliases}.token_endpoint` });
     else {
       next.mtlsUrl = alias;

@@ -76,8 +76,8 @@ interface Mode {
 const idsOf = (...groups: string[]) => CHECKS.filter((c) => groups.includes(c.group)).map((c) => c.id);
 /** The stand-in serves client_credentials only (as the attesto_phoenix checklist does): no code source, so the lifecycle checks skip. */
 const LIFECYCLE = idsOf('authorization-code', 'refresh-token');
-/** It publishes no metadata and the configuration names no issuer: the metadata checks skip. */
-const METADATA = idsOf('metadata', 'metadata-truth');
+/** It publishes no metadata and the configuration names no issuer, nor a client certificate: the metadata and mtls checks skip. */
+const METADATA = idsOf('metadata', 'metadata-truth', 'mtls');
 const MODES: Mode[] = [
   { name: 'default (dpop_nonce_required: false)', options: {}, skipped: [...idsOf('dpop-nonce'), 'dpop-disabled', ...LIFECYCLE, ...METADATA], expectedFailuresProfile: 'attesto' },
   { name: 'dpop_nonce_required: true', options: { requireNonce: true }, skipped: ['dpop-disabled', ...LIFECYCLE, ...METADATA], expectedFailuresProfile: 'rfc' },

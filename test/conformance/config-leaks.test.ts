@@ -147,7 +147,7 @@ describe('a secret in the wrong member is never quoted', () => {
     ['profile', { profile: SECRET }, 'config: profile must be one of attesto, rfc'],
     ['timeoutMs', { timeoutMs: SECRET }, 'config: timeoutMs must be a whole number from 1 to 600000'],
     ['dpop', { dpop: SECRET }, 'config: dpop must be true or false, or an object'],
-    ['a client auth', { clients: [{ id: 'a', auth: SECRET }] }, 'config: clients[0].auth must be one of client_secret_basic, client_secret_post, private_key_jwt, none'],
+    ['a client auth', { clients: [{ id: 'a', auth: SECRET }] }, 'config: clients[0].auth must be one of client_secret_basic, client_secret_post, private_key_jwt, none, tls_client_auth, self_signed_tls_client_auth'],
     // Long text was quoted cut short before: a prefix of a secret is a leak too.
     ['a long string', { scope: 7, profile: `${SECRET}${SECRET}${SECRET}` }, 'config: profile must be one of attesto, rfc'],
     ['a short secret', { profile: 'hunter2' }, 'config: profile must be one of attesto, rfc'],
@@ -168,7 +168,7 @@ describe('a secret in the wrong member is never quoted', () => {
     expect(pasted).toEqual({
       code: 2,
       stdout: '',
-      stderr: "token-contract conformance: --auth must be one of client_secret_basic, client_secret_post, private_key_jwt, none (see 'token-contract conformance --help')\n",
+      stderr: "token-contract conformance: --auth must be one of client_secret_basic, client_secret_post, private_key_jwt, none, tls_client_auth, self_signed_tls_client_auth (see 'token-contract conformance --help')\n",
     });
     expect((await cli([...flags, '--auth', 'magic'])).stderr).toContain('(got "magic")');
   });

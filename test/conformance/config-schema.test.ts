@@ -83,7 +83,7 @@ describe('parseConfig: the schema, member by member', () => {
   });
 
   test.each([
-    [{ clients: [basic, { id: 'b', auth: 'magic' }] }, 'config: clients[1].auth must be one of client_secret_basic, client_secret_post, private_key_jwt, none'],
+    [{ clients: [basic, { id: 'b', auth: 'magic' }] }, 'config: clients[1].auth must be one of client_secret_basic, client_secret_post, private_key_jwt, none, tls_client_auth, self_signed_tls_client_auth'],
     [{ clients: [{ auth: 'client_secret_basic' }] }, 'config: clients[0].id is required'],
     [{ clients: [{ id: '', auth: 'client_secret_basic' }] }, 'config: clients[0].id must not be empty'],
     [{ clients: {} }, 'config: clients must be an array'], // no (got …): clients hold secrets
@@ -217,7 +217,7 @@ describe('CLI flags are checked by the same schema and named as flags', () => {
     [['--timeout-ms', '1.5'], '--timeout-ms must be a whole number from 1 to 600000 (got "1.5")'],
     [['--timeout-ms', 'soon'], '--timeout-ms must be a whole number from 1 to 600000 (got "soon")'],
     [['--profile', 'strict'], '--profile must be one of attesto, rfc (got "strict")'],
-    [[...url, '--auth', 'magic'], '--auth must be one of client_secret_basic, client_secret_post, private_key_jwt, none (got "magic")'],
+    [[...url, '--auth', 'magic'], '--auth must be one of client_secret_basic, client_secret_post, private_key_jwt, none, tls_client_auth, self_signed_tls_client_auth (got "magic")'],
     [['--url', 'https://auth.example.com/token', '--client-id', '', '--client-secret', 'x'], '--client-id must not be empty (got "")'],
   ])('%j', async (args, message) => {
     const { code, stdout, stderr } = await cli(['conformance', ...args]);

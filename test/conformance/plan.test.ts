@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CHECKS, capabilitiesOf, defaultRunClients, planRun, referenceTargetConfig, resolveConfig, type Capability } from '../../src/conformance';
 import { OwnershipIndex } from '../../src/conformance/ownership';
-import { COMPANION_CAPABILITIES, referenceRunCapabilities } from '../../src/conformance/reference-run';
+import { COMPANION_CAPABILITIES, defaultRunMtls, referenceRunCapabilities } from '../../src/conformance/reference-run';
 import { ConfigError } from '../../src/errors';
 import { createReferenceServer, type ReferenceServer } from '../../src/server';
 
@@ -44,7 +44,9 @@ describe('planRun', () => {
 describe('capabilities', () => {
   let server: ReferenceServer;
   beforeAll(async () => {
-    server = await createReferenceServer({ clients: await defaultRunClients(), dpop: { enabled: true, requireNonce: true } });
+    // As the default run starts its main server: the demo clients, and mutual TLS under the run's CA.
+    const mtls = await defaultRunMtls();
+    server = await createReferenceServer({ clients: [...(await defaultRunClients()), ...mtls.clients], mtls: mtls.mtls, dpop: { enabled: true, requireNonce: true } });
   });
   afterAll(() => server.close());
 
