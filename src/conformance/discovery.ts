@@ -428,6 +428,8 @@ function configSecrets(config: ConformanceConfig, env: NodeJS.ProcessEnv): Secre
   for (const client of [...(config.clients ?? []), ...(config.unauthorizedClient ? [config.unauthorizedClient] : [])]) {
     secrets.add(client.secret).add(client.secretEnv !== undefined ? env[client.secretEnv] : undefined);
     if (typeof client.privateKey === 'object') secrets.addJwk(client.privateKey);
+    // A certificate key given inline (a path is no secret; the file is read later).
+    if (client.certificateKey?.includes('-----BEGIN') === true) secrets.add(client.certificateKey);
   }
   return secrets;
 }

@@ -1,0 +1,75 @@
+/**
+ * Mutual TLS in the configuration: --client-cert / --client-key /
+ * --mtls-url (and the config members), the run against the reference
+ * server's mutual-TLS listener from the CLI, and the key never shown:
+ * not in an error about it, not in any report, not in a curl line.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/errors';
+import { resolveConfig } from '../../src/conformance';
+import { createSelfSignedClientCertificate } from '../../src/oauth/x509';
+import { createReferenceServer, type ReferenceServer } from '../../src/server';
+import { cli } from '../support/cli';
+
+let dir: string;
+let server: ReferenceServer;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mtls-config-'));
+  server = await createReferenceServer({ mtls: {} });
+  const client = server.clients['mtls-client']!;
+  writeFileSync(join(dir, 'client.pem'), client.certificate!);
+  writeFileSync(join(dir, 'client.key'), client.certificateKey!);
+  writeFileSync(join(dir, 'ca.pem'), server.mtls!.ca!);
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await server.close();
+});
+
+describe('--client-cert, --client-key, --mtls-url', () => {
+  test('a CLI run of the mtls checks against the reference server: all pass; the key is in no output', async () => {
+    const flags = ['--ca-file', 'ca.pem', '--client-id', 'mtls-client', '--client-cert', 'client.pem', '--client-key', 'client.key', '--only', 'mtls', '--reporter', 'json'];
+    const run = await cli(['conformance', '--url', server.tokenEndpoint, '--mtls-url', server.mtls!.tokenEndpoint, ...flags], { cwd: dir });
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as { checks: Array<{ id: string; status: string }> };
+    // tls_client_auth is the default auth with a certificate and no secret. Skipped: the self-signed check (no such client);
+    // mtls-bound (nothing says the server binds: no metadata, no certificateBoundTokens); mtls-required-absent (no such client).
+    expect(report.checks.filter((c) => c.status !== 'passed').map((c) => c.id).sort()).toEqual(['mtls-bound', 'mtls-required-absent', 'mtls-self-signed-wrong-key']);
+    // With --issuer alone the mTLS endpoint comes from mtls_endpoint_aliases, and the metadata says tokens are bound: mtls-bound runs.
+    const derived = await cli(['conformance', '--issuer', server.issuer, ...flags], { cwd: dir });
+    expect(derived.stderr).toBe('');
+    const byIssuer = JSON.parse(derived.stdout) as { checks: Array<{ id: string; status: string }>; discovery: { origins: Array<{ member: string; source: string }> } };
+    expect(byIssuer.discovery.origins).toContainEqual({ member: 'mtlsUrl', source: 'metadata', from: 'mtls_endpoint_aliases.token_endpoint' });
+    expect(byIssuer.checks.find((c) => c.id === 'mtls-bound')!.status).toBe('passed');
+    const key = server.clients['mtls-client']!.certificateKey!;
+    const body = key.replace(/-----[^-]+-----|\s/g, '');
+    for (const text of [run.stdout, run.stderr]) expect([text.includes(body.slice(0, 40)), text.includes('PRIVATE KEY')]).toEqual([false, false]);
+  });
+
+  test('a key that is not the certificate\'s, an unreadable certificate, one half missing: one line each, the key never quoted', async () => {
+    const other = await createSelfSignedClientCertificate('CN=other');
+    const base = { url: server.tokenEndpoint, clients: [] as never[] };
+    const client = server.clients['mtls-client']!;
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ id: 'm', auth: 'tls_client_auth', certificate: client.certificate, certificateKey: other.key }, /certificateKey is not the key of the certificate \(CN=mtls-client\)/],
+      [{ id: 'm', auth: 'tls_client_auth', certificate: '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----', certificateKey: client.certificateKey }, /certificate is not a readable PEM certificate/],
+      [{ id: 'm', auth: 'tls_client_auth', certificate: client.certificate }, /tls_client_auth needs certificate and certificateKey/],
+      [{ id: 'm', auth: 'tls_client_auth', certificate: client.certificate, certificateKey: 'missing.key' }, /cannot read certificateKey "missing.key": ENOENT/],
+      [{ id: 'm', auth: 'tls_client_auth', certificate: client.certificate, certificateKey: client.certificateKey, secret: 's' }, /authenticates with its certificate: no secret/],
+    ];
+    for (const [entry, message] of cases) {
+      const error = await resolveConfig({ ...base, clients: [entry as never] }, { baseDir: dir }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain('PRIVATE KEY');
+    }
+    // mtlsUrl needs TLS.
+    await expect(resolveConfig({ url: server.tokenEndpoint, mtlsUrl: server.tokenEndpoint })).rejects.toThrow(/mtlsUrl must be an https:\/\/ URL/);
+  });
+});
