@@ -8,7 +8,7 @@
 import { PACKAGE_NAME, VERSION } from '../version';
 import { ConfigError, GrantSourceError, ProxyTunnelError, TargetUnreachableError } from '../errors';
 import { FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, CLIENT_CREDENTIALS_GRANT } from '../oauth/protocol';
-import { isCertificateProblem } from '../oauth/transport-error';
+import { isCertificateProblem, isClientCertificateDemand } from '../oauth/transport-error';
 import { createReferenceServer, type ReferenceServer } from '../server';
 import { CHECKS } from './checks';
 import type { Check } from './checks/define';
@@ -16,7 +16,8 @@ import { capabilitiesOf, type Capability } from './capabilities';
 import { parseConfig, resolveConfig, type ConformanceConfig, type ResolvedConfig } from './config';
 import { CheckContext } from './context';
 import { readIssuerMetadata, resolveIssuer, type DiscoveryInfo, type IssuerMetadata } from './discovery';
-import { shapedHeaders } from './draft';
+import { identityOf, shapedHeaders } from './draft';
+import type { ClientIdentity } from './http';
 import type { WireResponse } from './exchange';
 import { OwnershipIndex } from './ownership';
 import { planRun, type RunPlan } from './plan';
@@ -441,8 +442,20 @@ async function pool<T>(items: readonly T[], size: number, work: (item: T) => Pro
 async function preflight(session: Session): Promise<WireResponse> {
   session.onRequest?.('(probe)');
   try {
-    return await probe(session);
+    try {
+      return await probe(session);
+    } catch (error) {
+      // A token endpoint that takes mutual TLS only ends a handshake without a client certificate (RFC 8705 §2):
+      // asked again with one of the run's certificates, it can answer (any HTTP answer will do).
+      const withCertificate = session.config.clients.find((c) => c.certificate !== undefined)?.certificate;
+      if (!(error instanceof TargetUnreachableError) || !isClientCertificateDemand(error.reason) || withCertificate === undefined) throw error;
+      session.onRequest?.('(probe)');
+      return await probe(session, identityOf(withCertificate));
+    }
   } catch (error) {
+    if (error instanceof TargetUnreachableError && isClientCertificateDemand(error.reason)) {
+      throw new TargetUnreachableError(error.target, `${error.reason} (the server asks for a client certificate: mutual TLS, RFC 8705; give one with --client-cert and --client-key)`, { cause: error });
+    }
     // A staging server behind a private CA is the usual case: say how to trust it (a TLS-speaking proxy's CA too).
     if (error instanceof ProxyTunnelError && isCertificateProblem(error.reason)) {
       throw new ProxyTunnelError(error.proxy, error.target, `${error.reason} (the proxy's TLS certificate is not trusted; give its CA with --ca-file, config "caFile")`, { cause: error });
@@ -461,15 +474,18 @@ function probeWarning(res: WireResponse): string | undefined {
   return undefined;
 }
 
-function probe(session: Session): Promise<WireResponse> {
+function probe(session: Session, identity?: ClientIdentity): Promise<WireResponse> {
   const config = session.config;
-  return session.http.send({
+  return session.http.send(
+    {
     method: 'POST',
     url: config.url,
     // Shaped like every request of the run (a gateway in front of the endpoint may refuse anything else).
     headers: [['Content-Type', FORM_MEDIA_TYPE], ['Accept', JSON_MEDIA_TYPE], ...shapedHeaders(config, null)],
     body: new URLSearchParams([['grant_type', CLIENT_CREDENTIALS_GRANT], ...config.extraParams]).toString(),
-  });
+    },
+    identity !== undefined ? { identity } : {},
+  );
 }
 
 /** Every string of the results scrubbed of the run's secrets, member names included (SecretSet: no secret is built into a pattern). */

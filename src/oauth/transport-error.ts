@@ -35,6 +35,11 @@ const CONNECTION_CODES: Readonly<Record<string, { kind: TransportFailureKind; wo
 const CERTIFICATE_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/;
 
 /** Whether a failure (or its words) is an untrusted TLS certificate: the usual staging problem, with its own hint. */
+/** The server asked for a client certificate in the handshake and ended it without one it takes (TLS 1.3 certificate_required, TLS 1.2 handshake_failure after a CertificateRequest; RFC 8446 §4.4.2.4). */
+export function isClientCertificateDemand(failure: TransportFailure | string): boolean {
+  return /CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|certificate required/i.test(typeof failure === 'string' ? failure : `${failure.code ?? ''} ${failure.words}`);
+}
+
 export function isCertificateProblem(failure: TransportFailure | string): boolean {
   return CERTIFICATE_CODE.test(typeof failure === 'string' ? failure : (failure.code ?? ''));
 }

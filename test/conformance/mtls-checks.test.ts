@@ -33,6 +33,17 @@ describe('mtls checks', () => {
     ['trusts a spoofed Client-Cert header', 'spoofed-header', ['mtls-header-spoof']],
   ];
 
+  test('a server that ends every handshake without a certificate it trusts: every refusal check passes, refused before HTTP', async () => {
+    const strict = await startMtlsServer(undefined, { strict: true });
+    try {
+      const report = await runConformance(strict.config());
+      expect(report.checks.map((c) => [c.id, c.status]).filter(([, status]) => status !== 'passed')).toEqual([]);
+      expect(report.checks.find((c) => c.id === 'mtls-no-cert')!.message).toMatch(/refused in the TLS handshake/);
+    } finally {
+      await strict.close();
+    }
+  });
+
   describe.each(rows)('%s', (_name, defect, expected) => {
     let server: MtlsServer;
     beforeAll(async () => {

@@ -45,7 +45,12 @@ export interface MtlsServer {
 const SECRET = 'bound-client-secret';
 const SIGNING_KEY = new TextEncoder().encode('mtls-server-test-signing-key-0123456789');
 
-export async function startMtlsServer(defect?: MtlsDefect): Promise<MtlsServer> {
+/**
+ * `strict`: the listener itself demands a certificate it trusts (the CA's,
+ * or the registered self-signed one) and ends any other handshake: a
+ * correct server that refuses before HTTP.
+ */
+export async function startMtlsServer(defect?: MtlsDefect, options: { strict?: boolean } = {}): Promise<MtlsServer> {
   const ca = await createCertificateAuthority('CN=mtls-server CA');
   const listener = await ca.issue('CN=localhost', { server: { dns: ['localhost'], ip: ['127.0.0.1'] } });
   const tlsClient = await ca.issue('CN=tls-client', {});
@@ -54,7 +59,7 @@ export async function startMtlsServer(defect?: MtlsDefect): Promise<MtlsServer> 
   const caCertificate = new X509Certificate(ca.certificate);
   const registered = new X509Certificate(selfClient.certificate).raw;
 
-  const server = https.createServer({ key: listener.key, cert: listener.certificate, ca: ca.certificate, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+  const server = https.createServer({ key: listener.key, cert: listener.certificate, ca: options.strict === true ? [ca.certificate, selfClient.certificate] : ca.certificate, requestCert: true, rejectUnauthorized: options.strict === true }, (req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
