@@ -10,8 +10,8 @@ export interface WireRequest {
   /** Header fields in the order they are sent; a name may repeat (RFC 9110 §5.3). */
   headers: Array<[string, string]>;
   body?: string;
-  /** A client certificate was presented in the TLS handshake (mutual TLS): which one is not recorded. */
-  clientCertificate?: true;
+  /** A client certificate was presented in the TLS handshake (mutual TLS): the configured one, or one the run made (an impostor). */
+  clientCertificate?: 'configured' | 'made-for-run';
 }
 
 export interface WireResponse {

@@ -65,6 +65,8 @@ export interface ClientIdentity {
   certificate: string;
   /** PEM; a secret. */
   key: string;
+  /** Made by the suite for this run (an impostor), not the user's: reports name it so. */
+  madeForRun?: boolean;
 }
 
 export interface HttpProxy {

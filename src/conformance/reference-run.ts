@@ -84,6 +84,10 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
       ...(info.secret !== undefined ? { secret: info.secret } : {}),
       ...(info.privateJwk ? { privateKey: info.privateJwk } : {}),
       ...(info.requireDpop ? { requireDpop: true } : {}),
+      // A client with a certificate beside its own method: it presents it at the mTLS endpoint (certificate-bound tokens).
+      ...(info.certificate !== undefined && info.certificateKey !== undefined && server.mtls !== undefined
+        ? { certificate: info.certificate, certificateKey: info.certificateKey, ...(info.certificateBoundTokens ? { certificateBoundTokens: true } : {}) }
+        : {}),
       // The reference server registers each demo client for one method and refuses the others.
       ...(info.authMethods.length === 1 ? { exclusiveAuthMethod: true } : {}),
     };
@@ -148,8 +152,9 @@ export function referenceRunCapabilities(requireNonce: boolean): Set<Capability>
       { auth: 'client_secret_basic', requiresDpop: true, exclusiveAuthMethod: true },
       { auth: 'none', grantTypes: [AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT] },
       { auth: 'client_secret_basic', grantTypes: [AUTHORIZATION_CODE_GRANT, REFRESH_TOKEN_GRANT] },
-      { auth: 'tls_client_auth', certificate: true, certificateBoundTokens: true },
+      { auth: 'tls_client_auth', certificate: true },
       { auth: 'self_signed_tls_client_auth', certificate: true },
+      { auth: 'client_secret_basic', certificate: true, certificateBoundTokens: true, exclusiveAuthMethod: true },
     ],
     mtlsUrl: 'https://127.0.0.1/oauth/token',
     dpop: { enabled: true, nonce: requireNonce },

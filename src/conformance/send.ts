@@ -123,7 +123,8 @@ async function sendOnce(
   record: (exchange: Exchange) => void,
 ): Promise<{ exchange: Exchange; nonceSent: string | undefined }> {
   const { request, nonceSent } = await materialize(session, draft, retryWith ?? session.nonce, retryWith !== undefined);
-  if (draft.identity !== undefined) request.clientCertificate = true;
+  // Over plain http there is no handshake: no certificate goes, and none is claimed.
+  if (draft.identity !== undefined && request.url.startsWith('https:')) request.clientCertificate = draft.identity.madeForRun === true ? 'made-for-run' : 'configured';
   const exchange: Exchange = { checkId, request, oauth: options.oauth ?? true, nonceRetry: retryWith !== undefined };
   const grantType = getParam(draft, 'grant_type');
   if (grantType !== undefined) exchange.grantType = grantType;

@@ -140,6 +140,8 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = SECRET_PARAMETERS;
  */
 const CLIENT_CERTIFICATE_PLACEHOLDER = '<CLIENT_CERTIFICATE_FILE>';
 const CLIENT_KEY_PLACEHOLDER = '<CLIENT_KEY_FILE>';
+const MADE_CERTIFICATE_PLACEHOLDER = '<A_CERTIFICATE_MADE_BY_THE_RUN>';
+const MADE_KEY_PLACEHOLDER = '<ITS_KEY>';
 
 export function curlCommand(request: WireRequest, secrets: Iterable<string>, proxy?: Pick<ProxyRoute, 'url' | 'credentials'>): string {
   const known = new Set(secrets);
@@ -153,7 +155,9 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>, pro
   }
   parts.push('-X', request.method, quote(target));
   // Mutual TLS: the certificate and its key are files of the user's, named by placeholders (the key is a secret).
-  if (request.clientCertificate === true) parts.push('--cert', quote(CLIENT_CERTIFICATE_PLACEHOLDER), '--key', quote(CLIENT_KEY_PLACEHOLDER));
+  if (request.clientCertificate === 'configured') parts.push('--cert', quote(CLIENT_CERTIFICATE_PLACEHOLDER), '--key', quote(CLIENT_KEY_PLACEHOLDER));
+  // Not the user's own certificate: one the run made (same subject, another CA or key); theirs would not reproduce the refusal.
+  if (request.clientCertificate === 'made-for-run') parts.push('--cert', quote(MADE_CERTIFICATE_PLACEHOLDER), '--key', quote(MADE_KEY_PLACEHOLDER));
   let basicNote = false;
   // curl sends one -u: a request with several Authorization fields keeps them as -H.
   const single = request.headers.filter(([n]) => n.toLowerCase() === 'authorization').length === 1;

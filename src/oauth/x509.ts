@@ -44,6 +44,9 @@ function serial(): string {
 export interface CertificateAuthority extends CertifiedKey {
   /** Issues a certificate for `subject` (an RFC 4514 name, `CN=...`), for a TLS server (with its names) or a client. */
   issue(subject: string, usage: { server?: { dns: string[]; ip: string[] } }): Promise<CertifiedKey>;
+  /** Its name and signing key, for certificates made elsewhere (createImpostorCertificate). */
+  readonly name: x509.Name;
+  readonly signingKey: CryptoKey;
 }
 
 export async function createCertificateAuthority(name = 'CN=attesto reference CA'): Promise<CertificateAuthority> {
@@ -62,6 +65,8 @@ export async function createCertificateAuthority(name = 'CN=attesto reference CA
   return {
     certificate: ca.toString('pem'),
     key: await pkcs8Pem(keys.privateKey),
+    name: ca.subjectName,
+    signingKey: keys.privateKey,
     async issue(subject, usage) {
       provider();
       const subjectKeys = await generateKeys();
@@ -84,6 +89,32 @@ export async function createCertificateAuthority(name = 'CN=attesto reference CA
       return { certificate: issued.toString('pem'), key: await pkcs8Pem(subjectKeys.privateKey) };
     },
   };
+}
+
+/**
+ * A certificate that claims to be `pem`'s: its subject name (as encoded)
+ * and its subject alternative names copied, under `ca` or self-signed, with
+ * a fresh key. What a tls_client_auth server must refuse from an untrusted
+ * CA (RFC 8705 §2.1) and a self-signed one for another key (§2.2).
+ */
+export async function createImpostorCertificate(pem: string, ca?: CertificateAuthority & { name: x509.Name }): Promise<CertifiedKey> {
+  provider();
+  const original = new x509.X509Certificate(pem);
+  const san = original.getExtension(x509.SubjectAlternativeNameExtension);
+  const keys = await generateKeys();
+  const now = Date.now();
+  const common = {
+    serialNumber: serial(),
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + DAY_MS),
+    signingAlgorithm: ALGORITHM,
+    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]), ...(san ? [san] : [])],
+  };
+  const certificate =
+    ca === undefined
+      ? await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: original.subjectName, keys })
+      : await x509.X509CertificateGenerator.create({ ...common, subject: original.subjectName, issuer: ca.name, publicKey: keys.publicKey, signingKey: ca.signingKey });
+  return { certificate: certificate.toString('pem'), key: await pkcs8Pem(keys.privateKey) };
 }
 
 /** A self-signed client certificate (RFC 8705 §2.2: no CA; the server matches the registered certificate). */

@@ -17,7 +17,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientAuthMethod as ProtocolClientAuthMethod, MtlsAuthMethod } from '../oauth/protocol';
 import type { ClientCertificate } from './client-certificate';
-import { relativeNames, type RegisteredClient } from './config';
+import type { RegisteredClient } from './config';
 import { verifyClientAssertion, type ClientAssertionContext } from './client-assertion';
 import { CLIENT_AUTHENTICATION_FAILED, TokenEndpointError, invalidClient, invalidRequest } from './errors';
 
@@ -113,12 +113,16 @@ function verifyCertificate(client: RegisteredClient, presented: ClientCertificat
   throw invalidClient(CLIENT_AUTHENTICATION_FAILED);
 }
 
-/** The certificate's subject (node:crypto prints one RDN a line, in certificate order) is the registered DN, in either order of its RDNs. */
+/**
+ * The certificate's subject is the registered DN. node:crypto prints one
+ * RDN a line in certificate order (most general first); the registered DN
+ * is an RFC 4514 string, most specific first: compared reversed, exactly.
+ */
 function subjectMatches(presented: ClientCertificate, registered: readonly string[] | undefined): boolean {
   if (registered === undefined) return false;
-  const subject = relativeNames(presented.certificate.subject.split('\n').join(','));
-  const same = (names: readonly string[]) => names.length === subject.length && names.every((name, i) => name === subject[i]);
-  return same(registered) || same([...registered].reverse());
+  const subject = presented.certificate.subject.split('\n');
+  const expected = [...registered].reverse();
+  return expected.length === subject.length && expected.every((name, i) => name === subject[i]);
 }
 
 /** Constant-time comparison of two secrets of any length (digests first). */

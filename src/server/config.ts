@@ -506,16 +506,18 @@ export async function createDemoClients(): Promise<ReferenceClientConfig[]> {
  * one whose certificate the listener's CA issued (tls_client_auth, subject
  * CN=mtls-client), one with a self-signed certificate registered in its
  * jwks (self_signed_tls_client_auth); each handed back with its certificate
- * and key. The first also gets certificate-bound tokens only (§3.4).
+ * and key. Then `bound-client`, Basic with a certificate under the CA, that
+ * gets certificate-bound tokens only (§3.4): without its certificate, none.
  */
 export async function createMtlsDemoClients(ca: CertificateAuthority): Promise<ReferenceClientConfig[]> {
   const { createSelfSignedClientCertificate, certificateDer } = await import('../oauth/x509');
   const issued = await ca.issue('CN=mtls-client', {});
+  const boundCertificate = await ca.issue('CN=bound-client', {});
   const selfSigned = await createSelfSignedClientCertificate('CN=self-signed-client');
   const { publicKey } = new X509Certificate(selfSigned.certificate);
   const jwk = (await exportJWK(publicKey)) as JWK;
   return [
-    { id: 'mtls-client', authMethods: ['tls_client_auth'], tlsClientAuthSubjectDn: 'CN=mtls-client', scopes: ['read', 'write'], certificateBoundTokens: true, certificate: issued.certificate, certificateKey: issued.key },
+    { id: 'mtls-client', authMethods: ['tls_client_auth'], tlsClientAuthSubjectDn: 'CN=mtls-client', scopes: ['read', 'write'], certificate: issued.certificate, certificateKey: issued.key },
     {
       id: 'self-signed-client',
       authMethods: ['self_signed_tls_client_auth'],
@@ -523,6 +525,15 @@ export async function createMtlsDemoClients(ca: CertificateAuthority): Promise<R
       scopes: ['read', 'write'],
       certificate: selfSigned.certificate,
       certificateKey: selfSigned.key,
+    },
+    {
+      id: 'bound-client',
+      secret: 'bound-secret',
+      authMethods: ['client_secret_basic'],
+      scopes: ['read', 'write'],
+      certificateBoundTokens: true,
+      certificate: boundCertificate.certificate,
+      certificateKey: boundCertificate.key,
     },
   ];
 }

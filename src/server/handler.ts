@@ -83,8 +83,9 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
       { config: context.config, audiences: context.audiences, replay: context.assertionReplay },
       certificate,
     );
-    // RFC 8705 §3.4: a client registered for certificate-bound tokens gets no token that is not bound.
-    if (client.certificateBoundTokens && certificate === undefined) throw invalidRequest('a client certificate is required: this client gets certificate-bound tokens only (RFC 8705 3)');
+    // RFC 8705 §3.4 leaves it to the server whether a client registered for bound tokens gets an error or an unbound one
+    // without a certificate: this one refuses.
+    if (client.certificateBoundTokens && certificate === undefined) throw invalidRequest('a client certificate is required: this client gets certificate-bound tokens only (RFC 8705 3.4)');
 
     const grantType = params.get(OAUTH_PARAMETERS.grantType);
     if (grantType === undefined) throw invalidRequest('missing grant_type');

@@ -44,6 +44,30 @@ describe('mtls checks', () => {
     }
   });
 
+  test('a subject of several attributes (an e-mail, an organization) is copied as encoded into the impostors: still refused for the CA and the key', async () => {
+    const server = await startMtlsServer(undefined, { tlsSubject: 'CN=tls-client, O=Example Corp, E=ops@example.com' });
+    const broken = await startMtlsServer('any-ca', { tlsSubject: 'CN=tls-client, O=Example Corp, E=ops@example.com' });
+    try {
+      const [good, bad] = await Promise.all([runConformance(server.config()), runConformance(broken.config())]);
+      expect(failing(good)).toEqual([]);
+      // The impostor carries the same subject: only the chain tells it apart, which this server does not check.
+      expect(failing(bad)).toEqual(['mtls-untrusted-ca']);
+    } finally {
+      await Promise.all([server.close(), broken.close()]);
+    }
+  });
+
+  test('an mTLS endpoint that cannot be reached: the refusal checks are not judged (inconclusive), mtls-ok fails', async () => {
+    const server = await startMtlsServer();
+    try {
+      const report = await runConformance({ ...server.config(), mtlsUrl: 'https://127.0.0.1:9/token' });
+      const status = (id: string) => report.checks.find((c) => c.id === id)!.status;
+      expect([status('mtls-ok'), status('mtls-no-cert'), status('mtls-untrusted-ca')]).toEqual(['failed', 'inconclusive', 'inconclusive']);
+    } finally {
+      await server.close();
+    }
+  });
+
   describe.each(rows)('%s', (_name, defect, expected) => {
     let server: MtlsServer;
     beforeAll(async () => {

@@ -57,7 +57,9 @@ describe('--client-cert, --client-key, --mtls-url', () => {
       [{ id: 'm', auth: 'tls_client_auth', certificate: client.certificate, certificateKey: other.key }, /certificateKey is not the key of the certificate \(CN=mtls-client\)/],
       [{ id: 'm', auth: 'tls_client_auth', certificate: '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----', certificateKey: client.certificateKey }, /certificate is not a readable PEM certificate/],
       [{ id: 'm', auth: 'tls_client_auth', certificate: client.certificate }, /tls_client_auth needs certificate and certificateKey/],
-      [{ id: 'm', auth: 'tls_client_auth', certificate: client.certificate, certificateKey: 'missing.key' }, /cannot read certificateKey "missing.key": ENOENT/],
+      [{ id: 'm', auth: 'tls_client_auth', certificate: client.certificate, certificateKey: 'missing.key' }, /cannot read certificateKey \(the path given is not shown\): ENOENT/],
+      // The key's base64 pasted without its PEM lines looks like a path: still never quoted.
+      [{ id: 'm', auth: 'tls_client_auth', certificate: client.certificate, certificateKey: client.certificateKey!.replace(/-----[^-]+-----|\s/g, '') }, /cannot read certificateKey \(the path given is not shown\)/],
       [{ id: 'm', auth: 'tls_client_auth', certificate: client.certificate, certificateKey: client.certificateKey, secret: 's' }, /authenticates with its certificate: no secret/],
     ];
     for (const [entry, message] of cases) {
@@ -68,6 +70,7 @@ describe('--client-cert, --client-key, --mtls-url', () => {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toMatch(message);
       expect((error as Error).message).not.toContain('PRIVATE KEY');
+      expect((error as Error).message).not.toContain(client.certificateKey!.replace(/-----[^-]+-----|\s/g, '').slice(0, 24));
     }
     // mtlsUrl needs TLS.
     await expect(resolveConfig({ url: server.tokenEndpoint, mtlsUrl: server.tokenEndpoint })).rejects.toThrow(/mtlsUrl must be an https:\/\/ URL/);

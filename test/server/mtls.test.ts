@@ -105,9 +105,17 @@ describe('the mutual-TLS listener', () => {
     expect([a.status, a.body.error, b.status, b.body.error]).toEqual([400, 'invalid_client', 400, 'invalid_client']);
   });
 
-  test('a client that must get certificate-bound tokens gets none on the plain listener; other clients there get unbound ones', async () => {
-    const bound = await postPlain(server.tokenEndpoint, clientCredentials('mtls-client'));
-    expect([bound.status, bound.body.error]).toEqual([400, 'invalid_client']);
+  test('a client that must get certificate-bound tokens gets none on the plain listener, a bound one over mTLS; other clients get unbound ones', async () => {
+    const basicOf = (id: string, secret: string) => ({ Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
+    const bound = await postPlain(server.tokenEndpoint, { grant_type: 'client_credentials', scope: 'read' }, basicOf('bound-client', 'bound-secret'));
+    expect([bound.status, bound.body.error]).toEqual([400, 'invalid_request']);
+    const boundClient = { certificate: server.clients['bound-client']!.certificate!, key: server.clients['bound-client']!.certificateKey! };
+    const overMtls = await postTls(server.mtls!.tokenEndpoint, { grant_type: 'client_credentials', scope: 'read' }, { ca: server.mtls!.ca!, client: boundClient }, basicOf('bound-client', 'bound-secret'));
+    expect(overMtls.status).toBe(200);
+    expect(decodeJwt(overMtls.body.access_token as string).cnf).toEqual({ 'x5t#S256': thumbprint(boundClient.certificate) });
+    // A tls_client_auth client on the plain listener has no certificate to authenticate with.
+    const mtlsOnPlain = await postPlain(server.tokenEndpoint, clientCredentials('mtls-client'));
+    expect([mtlsOnPlain.status, mtlsOnPlain.body.error]).toEqual([400, 'invalid_client']);
     const basic = await postPlain(server.tokenEndpoint, clientCredentials('basic-client'), { Authorization: `Basic ${Buffer.from('basic-client:basic-secret').toString('base64')}` });
     expect(basic.status).toBe(200);
     expect(decodeJwt(basic.body.access_token as string).cnf).toBeUndefined();

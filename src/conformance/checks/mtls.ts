@@ -15,6 +15,7 @@ import type { CheckContext } from '../context';
 import { identityOf, setHeader, type RequestDraft } from '../draft';
 import type { ClientIdentity } from '../http';
 import { decodeAccessToken } from '../signing';
+import { NotJudged } from '../skip';
 import { check } from './define';
 
 /** RFC 6749 §5.2: a failed client authentication; 401 when the client tried a header scheme, which mutual TLS is not (400 then). */
@@ -29,7 +30,9 @@ const CLIENT_REFUSED = { error: 'invalid_client', status: [400, 401] } as const;
 async function expectRefused(ctx: CheckContext, draft: RequestDraft, what: string): Promise<void> {
   const exchange = await ctx.send(draft, { allowNoResponse: true });
   if (exchange.response === undefined) {
-    ctx.note(`${what}: refused in the TLS handshake (${exchange.error ?? 'no answer'})`);
+    const reason = exchange.error ?? 'no answer';
+    if (!HANDSHAKE_REFUSAL.test(reason)) throw new NotJudged(`${what}: no answer from the mTLS endpoint (${reason}), not judged: is mtlsUrl right, and its certificate trusted (--ca-file)?`);
+    ctx.note(`${what}: refused in the TLS handshake (${reason})`);
     return;
   }
   ctx.expectRejection(exchange, { ...CLIENT_REFUSED, what });
@@ -46,17 +49,27 @@ function clientWith(ctx: CheckContext, auth: 'tls_client_auth' | 'self_signed_tl
   return ctx.clientCredentialsClients.find((c) => c.auth === auth && c.certificate !== undefined) ?? ctx.skip(`needs a client with "auth": "${auth}" and its certificate`);
 }
 
-/** A certificate's subject as @peculiar/x509 writes a name: its RDNs in certificate order, comma-separated. */
-function subjectName(client: ResolvedClient): string {
-  return client.certificate!.subject.split('\n').join(', ');
+/**
+ * An impostor made for the run: the client's subject and alternative names
+ * (copied as encoded) under a CA made for the run, self-signed with a fresh
+ * key, or (`another`) a certificate of another subject.
+ */
+async function impostor(kind: 'other-ca' | 'other-key' | 'another', client: ResolvedClient): Promise<ClientIdentity> {
+  const x509 = await import('../../oauth/x509');
+  const made =
+    kind === 'another'
+      ? await x509.createSelfSignedClientCertificate('CN=token-contract another client')
+      : await x509.createImpostorCertificate(client.certificate!.pem, kind === 'other-ca' ? await x509.createCertificateAuthority('CN=token-contract impostor CA') : undefined);
+  return { id: `impostor:${kind}:${new X509Certificate(made.certificate).fingerprint256}`, certificate: made.certificate, key: made.key, madeForRun: true };
 }
 
-/** An impostor: the client's subject under a CA made for the run, or self-signed with a fresh key. */
-async function impostor(kind: 'other-ca' | 'other-key', subject: string): Promise<ClientIdentity> {
-  const x509 = await import('../../oauth/x509');
-  const made = kind === 'other-ca' ? await (await x509.createCertificateAuthority('CN=token-contract impostor CA')).issue(subject, {}) : await x509.createSelfSignedClientCertificate(subject);
-  return { id: `impostor:${kind}:${new X509Certificate(made.certificate).fingerprint256}`, certificate: made.certificate, key: made.key };
-}
+/**
+ * Errors by which a peer that reached TLS ends a handshake it will not
+ * complete: an alert, or the connection reset or cut once the request is
+ * out. Any other missing answer (refused, timed out, a server certificate
+ * the run does not trust) says nothing about the client certificate.
+ */
+const HANDSHAKE_REFUSAL = /ALERT|ECONNRESET|EPIPE|socket hang up|connection reset|closed the connection/i;
 
 export const mtlsOk = check({
   id: 'mtls-ok',
@@ -96,9 +109,10 @@ export const mtlsWrongCert = check({
   async run(ctx) {
     const clients = certificateClients(ctx);
     const client = clients.find((c) => c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth') ?? ctx.skip('needs a client with "auth": "tls_client_auth" or "self_signed_tls_client_auth"');
-    const other = clients.find((c) => c.certificate!.thumbprint !== client.certificate!.thumbprint);
+    // RFC 8705 §2.1 binds tls_client_auth to a subject (or SAN): another certificate of the same subject may rightly pass. Only one of another subject is wrong.
+    const other = clients.find((c) => c.certificate!.subject !== client.certificate!.subject);
     // Another configured client's certificate; with none, a certificate of another subject made for the run.
-    const identity = other !== undefined ? identityOf(other.certificate!) : await impostor('other-key', 'CN=token-contract another client');
+    const identity = other !== undefined ? identityOf(other.certificate!) : await impostor('another', client);
     const what = `client ${client.id} (${client.auth}) with ${other !== undefined ? `client ${other.id}'s certificate` : 'a certificate of another subject'}`;
     await expectRefused(ctx, ctx.draft({ client, mtls: identity }), what);
   },
@@ -113,7 +127,7 @@ export const mtlsUntrustedCa = check({
   requires: ['tls_client_auth'],
   async run(ctx) {
     const client = clientWith(ctx, 'tls_client_auth');
-    const identity = await impostor('other-ca', subjectName(client));
+    const identity = await impostor('other-ca', client);
     await expectRefused(ctx, ctx.draft({ client, mtls: identity }), `client ${client.id}'s subject under a CA made for the run`);
   },
 });
@@ -127,7 +141,7 @@ export const mtlsSelfSignedWrongKey = check({
   requires: ['self_signed_tls_client_auth'],
   async run(ctx) {
     const client = clientWith(ctx, 'self_signed_tls_client_auth');
-    const identity = await impostor('other-key', subjectName(client));
+    const identity = await impostor('other-key', client);
     await expectRefused(ctx, ctx.draft({ client, mtls: identity }), `client ${client.id}'s subject, self-signed with another key`);
   },
 });
@@ -136,7 +150,7 @@ export const mtlsBound = check({
   id: 'mtls-bound',
   title: 'a token issued over mutual TLS is bound to the certificate: cnf["x5t#S256"] is its SHA-256 thumbprint',
   level: 'MUST',
-  reference: 'RFC 8705 §3.1',
+  reference: 'RFC 8705 §3.1 (a wrong thumbprint MUST; an absent one SHOULD, CONTRACT for a client the config says is bound)',
   group: 'mtls',
   requires: ['mtls'],
   async run(ctx) {
@@ -155,13 +169,14 @@ export const mtlsBound = check({
       }
       const cnf = isPlainObject(claims.cnf) ? claims.cnf : undefined;
       const x5t = cnf?.[X5T_S256];
-      if (x5t !== client.certificate!.thumbprint) {
-        ctx.finding('MUST', x5t === undefined ? `the access token of client ${client.id} has no cnf["x5t#S256"]` : `the access token's cnf["x5t#S256"] is not the certificate's thumbprint`, {
-          expected: client.certificate!.thumbprint,
-          received: x5t === undefined ? (cnf === undefined ? 'no cnf claim' : JSON.stringify(cnf)) : String(x5t),
-          exchangeOf: exchange,
-        });
-      } else ctx.note(`client ${client.id}: cnf["x5t#S256"] matches`);
+      const details = { expected: client.certificate!.thumbprint, received: x5t === undefined ? (cnf === undefined ? 'no cnf claim' : JSON.stringify(cnf)) : String(x5t), exchangeOf: exchange };
+      if (x5t === client.certificate!.thumbprint) ctx.note(`client ${client.id}: cnf["x5t#S256"] matches`);
+      // A thumbprint that is there but not the certificate's binds the token to another certificate: wrong (§3.1).
+      else if (x5t !== undefined) ctx.finding('MUST', `the access token's cnf["x5t#S256"] is not the certificate's thumbprint`, details);
+      // Absent: §3.1 says the binding SHOULD be carried so; the config's promise (certificateBoundTokens) makes it CONTRACT.
+      else if (client.certificateBoundTokens) ctx.finding('CONTRACT', `the access token of client ${client.id}, which the config says gets certificate-bound tokens, has no cnf["x5t#S256"]`, { ...details, reference: 'RFC 8705 §3.1, §3.4; the configuration' });
+      // The metadata says the server supports binding (§3.3), which a server may do per client: said, not judged.
+      else ctx.note(`client ${client.id}: the token carries no cnf["x5t#S256"] (the metadata says bound tokens are supported; this client may not be registered for them)`);
     }
   },
 });
@@ -169,8 +184,9 @@ export const mtlsBound = check({
 export const mtlsRequiredAbsent = check({
   id: 'mtls-required-absent',
   title: 'a client that must get certificate-bound tokens gets no token without a certificate',
-  level: 'MUST',
-  reference: 'RFC 8705 §3.4 (tls_client_certificate_bound_access_tokens)',
+  // RFC 8705 §3.4 leaves it to the server ("at the authorization server's discretion"): the configuration's promise.
+  level: 'CONTRACT',
+  reference: 'RFC 8705 §3.4 (tls_client_certificate_bound_access_tokens); the configuration (certificateBoundTokens)',
   group: 'mtls',
   requires: ['certificate_bound_client'],
   async run(ctx) {
@@ -178,7 +194,7 @@ export const mtlsRequiredAbsent = check({
     // At the plain token endpoint, and at the mTLS one without a certificate: neither may give an unbound token.
     for (const mtls of [false, null] as const) {
       // No answer (a handshake that wants a certificate) issues no token either.
-      ctx.expectNoToken(await ctx.send(ctx.draft({ client, mtls }), { allowNoResponse: true }), 'MUST', `client ${client.id} without its certificate${mtls === null ? ' at the mTLS endpoint' : ''}`);
+      ctx.expectNoToken(await ctx.send(ctx.draft({ client, mtls }), { allowNoResponse: true }), 'CONTRACT', `client ${client.id} without its certificate${mtls === null ? ' at the mTLS endpoint' : ''}`);
     }
   },
 });

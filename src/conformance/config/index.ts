@@ -453,7 +453,9 @@ async function readPem(value: string, what: string, where: string, baseDir: stri
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`${where}: cannot read ${what} ${JSON.stringify(value)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    // The key's value is never quoted: what looks like a path may be the key's own base64 pasted in (a secret).
+    const named = what === 'certificate' && isPlainText(value) ? ` ${JSON.stringify(value)}` : ' (the path given is not shown)';
+    throw new ConfigError(`${where}: cannot read ${what}${named}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 

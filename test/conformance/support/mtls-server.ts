@@ -50,10 +50,11 @@ const SIGNING_KEY = new TextEncoder().encode('mtls-server-test-signing-key-01234
  * or the registered self-signed one) and ends any other handshake: a
  * correct server that refuses before HTTP.
  */
-export async function startMtlsServer(defect?: MtlsDefect, options: { strict?: boolean } = {}): Promise<MtlsServer> {
+export async function startMtlsServer(defect?: MtlsDefect, options: { strict?: boolean; tlsSubject?: string } = {}): Promise<MtlsServer> {
   const ca = await createCertificateAuthority('CN=mtls-server CA');
   const listener = await ca.issue('CN=localhost', { server: { dns: ['localhost'], ip: ['127.0.0.1'] } });
-  const tlsClient = await ca.issue('CN=tls-client', {});
+  const tlsClient = await ca.issue(options.tlsSubject ?? 'CN=tls-client', {});
+  const tlsSubject = new X509Certificate(tlsClient.certificate).subject;
   const selfClient = await createSelfSignedClientCertificate('CN=self-client');
   const boundClient = await ca.issue('CN=bound-client', {});
   const caCertificate = new X509Certificate(ca.certificate);
@@ -104,7 +105,7 @@ export async function startMtlsServer(defect?: MtlsDefect, options: { strict?: b
     if (clientId !== 'tls-client' && clientId !== 'self-client') return undefined;
     if (presented === undefined) return defect === 'no-cert' ? clientId : undefined;
     if (defect === 'other-client-cert') return presented.trusted || presented.certificate.raw.equals(registered) ? clientId : undefined;
-    if (clientId === 'tls-client') return (presented.trusted || defect === 'any-ca') && presented.certificate.subject === 'CN=tls-client' ? clientId : undefined;
+    if (clientId === 'tls-client') return (presented.trusted || defect === 'any-ca') && presented.certificate.subject === tlsSubject ? clientId : undefined;
     return presented.certificate.raw.equals(registered) || (defect === 'self-signed-by-subject' && presented.certificate.subject === 'CN=self-client') ? clientId : undefined;
   };
 
