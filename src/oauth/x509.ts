@@ -44,10 +44,15 @@ function serial(): string {
 export interface CertificateAuthority extends CertifiedKey {
   /** Issues a certificate for `subject` (an RFC 4514 name, `CN=...`), for a TLS server (with its names) or a client. */
   issue(subject: string, usage: { server?: { dns: string[]; ip: string[] } }): Promise<CertifiedKey>;
-  /** Its name and signing key, for certificates made elsewhere (createImpostorCertificate). */
-  readonly name: x509.Name;
-  readonly signingKey: CryptoKey;
 }
+
+/**
+ * Each authority's name and signing key, for certificates made elsewhere
+ * (createImpostorCertificate): kept here, so no public declaration names a
+ * type of @peculiar/x509 (its typings do not hold in every consumer's
+ * module resolution).
+ */
+const AUTHORITIES = new WeakMap<CertificateAuthority, { name: x509.Name; signingKey: CryptoKey }>();
 
 export async function createCertificateAuthority(name = 'CN=attesto reference CA'): Promise<CertificateAuthority> {
   provider();
@@ -62,11 +67,9 @@ export async function createCertificateAuthority(name = 'CN=attesto reference CA
     keys,
     extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
   });
-  return {
+  const authority: CertificateAuthority = {
     certificate: ca.toString('pem'),
     key: await pkcs8Pem(keys.privateKey),
-    name: ca.subjectName,
-    signingKey: keys.privateKey,
     async issue(subject, usage) {
       provider();
       const subjectKeys = await generateKeys();
@@ -89,6 +92,8 @@ export async function createCertificateAuthority(name = 'CN=attesto reference CA
       return { certificate: issued.toString('pem'), key: await pkcs8Pem(subjectKeys.privateKey) };
     },
   };
+  AUTHORITIES.set(authority, { name: ca.subjectName, signingKey: keys.privateKey });
+  return authority;
 }
 
 /**
@@ -97,7 +102,9 @@ export async function createCertificateAuthority(name = 'CN=attesto reference CA
  * a fresh key. What a tls_client_auth server must refuse from an untrusted
  * CA (RFC 8705 §2.1) and a self-signed one for another key (§2.2).
  */
-export async function createImpostorCertificate(pem: string, ca?: CertificateAuthority & { name: x509.Name }): Promise<CertifiedKey> {
+export async function createImpostorCertificate(pem: string, ca?: CertificateAuthority): Promise<CertifiedKey> {
+  const issuer = ca === undefined ? undefined : AUTHORITIES.get(ca);
+  if (ca !== undefined && issuer === undefined) throw new TypeError('createImpostorCertificate: not an authority made by createCertificateAuthority');
   provider();
   const original = new x509.X509Certificate(pem);
   const san = original.getExtension(x509.SubjectAlternativeNameExtension);
@@ -113,7 +120,7 @@ export async function createImpostorCertificate(pem: string, ca?: CertificateAut
   const certificate =
     ca === undefined
       ? await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: original.subjectName, keys })
-      : await x509.X509CertificateGenerator.create({ ...common, subject: original.subjectName, issuer: ca.name, publicKey: keys.publicKey, signingKey: ca.signingKey });
+      : await x509.X509CertificateGenerator.create({ ...common, subject: original.subjectName, issuer: issuer!.name, publicKey: keys.publicKey, signingKey: issuer!.signingKey });
   return { certificate: certificate.toString('pem'), key: await pkcs8Pem(keys.privateKey) };
 }
 
