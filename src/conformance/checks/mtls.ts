@@ -16,7 +16,7 @@ import { identityOf, setHeader, type RequestDraft } from '../draft';
 import type { ClientIdentity } from '../http';
 import { decodeAccessToken } from '../signing';
 import { NotJudged } from '../skip';
-import { check } from './define';
+import { check, type Check } from './define';
 
 /** RFC 6749 §5.2: a failed client authentication; 401 when the client tried a header scheme, which mutual TLS is not (400 then). */
 const CLIENT_REFUSED = { error: 'invalid_client', status: [400, 401] } as const;
@@ -118,32 +118,41 @@ export const mtlsWrongCert = check({
   },
 });
 
-export const mtlsUntrustedCa = check({
+/**
+ * The table form of the impostor checks: a certificate made for the run
+ * that claims the client's subject (and SANs) must not authenticate it.
+ */
+function impostorCheck(spec: { id: string; title: string; reference: string; auth: 'tls_client_auth' | 'self_signed_tls_client_auth'; kind: 'other-ca' | 'other-key'; what: string }): Check {
+  return check({
+    id: spec.id,
+    title: spec.title,
+    level: 'MUST',
+    reference: spec.reference,
+    group: 'mtls',
+    requires: [spec.auth],
+    async run(ctx) {
+      const client = clientWith(ctx, spec.auth);
+      await expectRefused(ctx, ctx.draft({ client, mtls: await impostor(spec.kind, client) }), `client ${client.id}'s subject, ${spec.what}`);
+    },
+  });
+}
+
+export const mtlsUntrustedCa = impostorCheck({
   id: 'mtls-untrusted-ca',
   title: 'tls_client_auth: a certificate with the registered subject under an untrusted CA is refused',
-  level: 'MUST',
   reference: 'RFC 8705 §2.1 (the certificate chains to a trust anchor), §2.1.2',
-  group: 'mtls',
-  requires: ['tls_client_auth'],
-  async run(ctx) {
-    const client = clientWith(ctx, 'tls_client_auth');
-    const identity = await impostor('other-ca', client);
-    await expectRefused(ctx, ctx.draft({ client, mtls: identity }), `client ${client.id}'s subject under a CA made for the run`);
-  },
+  auth: 'tls_client_auth',
+  kind: 'other-ca',
+  what: 'under a CA made for the run',
 });
 
-export const mtlsSelfSignedWrongKey = check({
+export const mtlsSelfSignedWrongKey = impostorCheck({
   id: 'mtls-self-signed-wrong-key',
   title: 'self_signed_tls_client_auth: a self-signed certificate with the same subject but another key is refused',
-  level: 'MUST',
   reference: 'RFC 8705 §2.2 (the certificate matches one the client registered)',
-  group: 'mtls',
-  requires: ['self_signed_tls_client_auth'],
-  async run(ctx) {
-    const client = clientWith(ctx, 'self_signed_tls_client_auth');
-    const identity = await impostor('other-key', client);
-    await expectRefused(ctx, ctx.draft({ client, mtls: identity }), `client ${client.id}'s subject, self-signed with another key`);
-  },
+  auth: 'self_signed_tls_client_auth',
+  kind: 'other-key',
+  what: 'self-signed with another key',
 });
 
 export const mtlsBound = check({
