@@ -101,8 +101,8 @@ export function runMatcher<Args extends unknown[]>(
   try {
     // Spread of an empty array costs more than the rest of this function: the usual call has no arguments.
     const expectation = withConfiguration(args.length === 0 ? (spec.expectation as () => TokenEndpointExpectation)() : spec.expectation(...args));
-    if (expectation.dpopKey !== undefined || isFetchResponse(received)) return runAsync(call, received, expectation);
-    const sync = expectation as TokenEndpointExpectation & { dpopKey?: undefined };
+    if (expectation.dpopKey !== undefined || expectation.certificate !== undefined || isFetchResponse(received)) return runAsync(call, received, expectation);
+    const sync = expectation as TokenEndpointExpectation & { dpopKey?: undefined; certificate?: undefined };
     result = (expectation as { [CHECKED]?: true })[CHECKED] === true ? validateWithCheckedExpectation(received, sync) : validateTokenEndpointResponse(received, sync);
   } catch (error) {
     throw matcherError(call, error);

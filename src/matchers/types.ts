@@ -3,7 +3,7 @@
  * Vitest typings extend.
  */
 import type { TokenErrorCode } from '../openapi';
-import type { DpopKeyInput, ValidationProfile } from '../validate';
+import type { CertificateInput, DpopKeyInput, ValidationProfile } from '../validate';
 import type { RfcTokenErrorCode } from '../oauth/protocol';
 
 /**
@@ -27,6 +27,12 @@ export interface TokenResponseOptions extends ProfileOption {
   scope?: string;
   /** The DPoP key the token must be bound to (`cnf.jkt`); makes the matcher async: `await expect(...)`. */
   dpopKey?: DpopKeyInput;
+  /**
+   * The client certificate the token must be bound to (mutual TLS): the JWT access token's
+   * `cnf["x5t#S256"]` is its SHA-256 thumbprint (RFC 8705 §3.1). A PEM, DER bytes, an
+   * X509Certificate or the thumbprint; makes the matcher async: `await expect(...)`.
+   */
+  certificate?: CertificateInput;
   /** `true`: a refresh_token must be issued (a code or refresh grant); `false`: none may be (RFC 6749 §4.4.3); absent: either. */
   refreshToken?: boolean;
   /** Default true: no-store/no-cache are required on errors too (the attesto contract's rule; RFC 6749 §5.1 covers token responses). */
@@ -36,6 +42,8 @@ export interface TokenResponseOptions extends ProfileOption {
 export interface BearerTokenResponseOptions extends ProfileOption {
   scope?: string;
   strict?: boolean;
+  /** The client certificate the token must be bound to (RFC 8705 §3.1, see TokenResponseOptions); makes the matcher async. */
+  certificate?: CertificateInput;
 }
 
 export interface DPoPTokenResponseOptions extends ProfileOption {
@@ -82,8 +90,12 @@ export type TokenMatcherReturn<R, T> = T extends FetchResponseShape ? Promise<vo
 export interface TokenEndpointMatchers<R, T = unknown> {
   /** 200 and a valid `AttestoTokenResponse` bound to `dpopKey`: asynchronous, await it. */
   toMatchTokenResponse(options: TokenResponseOptions & { dpopKey: DpopKeyInput }): Promise<void>;
+  /** 200 and a valid `AttestoTokenResponse` bound to the client `certificate` (RFC 8705 §3.1): asynchronous, await it. */
+  toMatchTokenResponse(options: TokenResponseOptions & { certificate: CertificateInput }): Promise<void>;
   /** 200 and a valid `AttestoTokenResponse`, with the expected token type and scope. */
   toMatchTokenResponse(options?: TokenResponseOptions): TokenMatcherReturn<R, T>;
+  /** 200 and a valid `AttestoBearerTokenResponse` bound to the client `certificate` (RFC 8705 §3.1): asynchronous, await it. */
+  toMatchBearerTokenResponse(options: BearerTokenResponseOptions & { certificate: CertificateInput }): Promise<void>;
   /** 200 and a valid `AttestoBearerTokenResponse`. */
   toMatchBearerTokenResponse(options?: BearerTokenResponseOptions): TokenMatcherReturn<R, T>;
   /** 200 and a valid `AttestoDPoPTokenResponse` whose `cnf.jkt` is the RFC 7638 thumbprint of `key`: asynchronous, await it. */

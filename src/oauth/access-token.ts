@@ -4,6 +4,7 @@
  */
 import { decodeJwt, type JWTPayload } from 'jose';
 import { InvalidArgumentError } from '../errors';
+import { X5T_S256 } from './protocol';
 
 export interface AccessTokenClaims extends JWTPayload {
   /** Confirmation claim (RFC 7800); `jkt` for DPoP-bound tokens (RFC 9449 §6.1). */
@@ -25,6 +26,14 @@ export function decodeAccessToken(accessToken: string): AccessTokenClaims | unde
   } catch {
     return undefined;
   }
+}
+
+/** The JWT access token's `cnf["x5t#S256"]` (RFC 8705 §3.1): `opaque` when the token is no JWT, `undefined` when it has none. */
+export function accessTokenX5t(accessToken: string): string | undefined | 'opaque' {
+  const claims = decodeAccessToken(accessToken);
+  if (claims === undefined) return 'opaque';
+  const x5t = claims.cnf?.[X5T_S256];
+  return typeof x5t === 'string' ? x5t : undefined;
 }
 
 /** `cnf.jkt` of a JWT access token; `undefined` for opaque tokens or tokens without one. */

@@ -46,6 +46,8 @@ export const RULES = {
   errorDescription: 'body.error_description.expected',
   /** `cnf.jkt` is the RFC 7638 thumbprint of the caller's DPoP key (RFC 9449 §6.1). */
   cnfJkt: 'body.cnf.jkt',
+  /** The JWT access token's `cnf["x5t#S256"]` is the SHA-256 thumbprint of the caller's client certificate (RFC 8705 §3.1). */
+  cnfX5t: 'body.access_token.cnf.x5t#S256',
   /** `error_description` stays within %x20-21 / %x23-5B / %x5D-7E (RFC 6749 §5.2: "MUST NOT include characters outside the set"). */
   errorDescriptionCharset: 'body.error_description.charset',
   /** `error_uri` stays within %x21 / %x23-5B / %x5D-7E (RFC 6749 §5.2). */
@@ -110,6 +112,7 @@ export const RULE_SOURCES: Readonly<Record<RuleId, RuleSource>> = Object.freeze(
   [RULES.errorCode]: { level: 'MUST', reference: 'RFC 6749 §5.2' },
   [RULES.errorDescription]: { level: 'MUST', reference: 'RFC 6749 §5.2' },
   [RULES.cnfJkt]: { level: 'MUST', reference: 'RFC 9449 §6.1' },
+  [RULES.cnfX5t]: { level: 'MUST', reference: 'RFC 8705 §3.1' },
   [RULES.errorDescriptionCharset]: { level: 'MUST', reference: 'RFC 6749 §5.2' },
   [RULES.errorUriCharset]: { level: 'MUST', reference: 'RFC 6749 §5.2' },
   [RULES.useDpopNonceStatus]: { level: 'MUST', reference: 'RFC 9449 §8' },

@@ -12,6 +12,7 @@ import { DIRECTIVE_WITH_ARGUMENT, contractHeaders, findDirective, hasNoCache, ha
 import { fromFetch, isFetchResponse, readResponse, UnsupportedResponseError, type ResponseView } from './normalize';
 import { CONTRACT_SOURCE, InvalidExpectationError, PROFILES, RULES, resultOf, type Problem, type ProblemDraft, type ValidationProfile, type ValidationResult } from './problem';
 import type { DpopKeyInput } from './thumbprint';
+import type { CertificateInput } from './certificate';
 import { redactText } from '../oauth/redact';
 
 export interface TokenEndpointExpectation {
@@ -41,6 +42,13 @@ export interface TokenEndpointExpectation {
    */
   dpopKey?: DpopKeyInput;
   /**
+   * The client certificate the token must be bound to (mutual TLS): the JWT
+   * access token's `cnf["x5t#S256"]` must be its SHA-256 thumbprint (RFC 8705
+   * §3.1); an opaque token cannot show it and is a problem. With it,
+   * validateTokenEndpointResponse returns a Promise (the token is decoded with jose).
+   */
+  certificate?: CertificateInput;
+  /**
    * Default true: `Cache-Control: no-store` and `Pragma: no-cache` on errors too. RFC 6749 §5.1
    * requires them on token responses; on errors they are the attesto contract's rule (defence in
    * depth), which `strict: false` turns off.
@@ -61,7 +69,7 @@ export interface TokenEndpointExpectation {
 /** RFC 6749 Appendix A.17: refresh-token = 1*VSCHAR, VSCHAR = %x20-7E. */
 const VSCHARS = /^[\x20-\x7e]+$/;
 
-type SyncExpectation = TokenEndpointExpectation & { dpopKey?: undefined };
+type SyncExpectation = TokenEndpointExpectation & { dpopKey?: undefined; certificate?: undefined };
 
 /**
  * Checks one token endpoint response against the contract and `expectation`,
@@ -80,7 +88,7 @@ type SyncExpectation = TokenEndpointExpectation & { dpopKey?: undefined };
  * malformed expectation throws InvalidExpectationError (synchronously; a
  * malformed `dpopKey` rejects the Promise).
  */
-export function validateTokenEndpointResponse(response: unknown, expectation: TokenEndpointExpectation & { dpopKey: DpopKeyInput }): Promise<ValidationResult>;
+export function validateTokenEndpointResponse(response: unknown, expectation: TokenEndpointExpectation & ({ dpopKey: DpopKeyInput } | { certificate: CertificateInput })): Promise<ValidationResult>;
 /** Without a `dpopKey`: synchronous, the result itself (see the first signature; validateTokenEndpointResponseAsync always returns a Promise). */
 export function validateTokenEndpointResponse(response: unknown, expectation?: SyncExpectation): ValidationResult;
 /** An expectation whose `dpopKey` is not known statically: a Promise exactly when `dpopKey` is set. */
@@ -90,7 +98,7 @@ export function validateTokenEndpointResponse(
   expectation: TokenEndpointExpectation = {},
 ): ValidationResult | Promise<ValidationResult> {
   checkExpectation(expectation);
-  if (expectation.dpopKey === undefined) return validateWithCheckedExpectation(response, expectation as SyncExpectation);
+  if (expectation.dpopKey === undefined && expectation.certificate === undefined) return validateWithCheckedExpectation(response, expectation as SyncExpectation);
   return validateAsync(response, expectation);
 }
 
@@ -123,17 +131,26 @@ export async function validateTokenEndpointResponseAsync(
  * synchronous path, which every assertion without a key takes, never needs it).
  */
 interface KeyBinding {
-  jkt: string;
+  /** Absent when only a certificate is given. */
+  jkt?: string;
   tokenJkt(accessToken: string): string | undefined;
+  /** The certificate's RFC 8705 §3.1 thumbprint, when one is given. */
+  x5t?: string;
+  tokenX5t(accessToken: string): string | undefined | 'opaque';
 }
 
-async function keyBinding(key: DpopKeyInput): Promise<KeyBinding> {
-  const [{ dpopKeyThumbprint }, { accessTokenJkt }] = await Promise.all([import('./thumbprint'), import('../oauth/access-token')]);
-  return { jkt: await dpopKeyThumbprint(key), tokenJkt: accessTokenJkt };
+async function keyBinding(key: DpopKeyInput | undefined, certificate: CertificateInput | undefined): Promise<KeyBinding> {
+  const [{ dpopKeyThumbprint }, { accessTokenJkt, accessTokenX5t }, { certificateInputThumbprint }] = await Promise.all([import('./thumbprint'), import('../oauth/access-token'), import('./certificate')]);
+  return {
+    ...(key !== undefined ? { jkt: await dpopKeyThumbprint(key) } : {}),
+    tokenJkt: accessTokenJkt,
+    ...(certificate !== undefined ? { x5t: certificateInputThumbprint(certificate) } : {}),
+    tokenX5t: accessTokenX5t,
+  };
 }
 
 async function validateAsync(response: unknown, expectation: TokenEndpointExpectation): Promise<ValidationResult> {
-  const binding = expectation.dpopKey === undefined ? undefined : await keyBinding(expectation.dpopKey);
+  const binding = expectation.dpopKey === undefined && expectation.certificate === undefined ? undefined : await keyBinding(expectation.dpopKey, expectation.certificate);
   let view: ResponseView | Problem;
   if (isFetchResponse(response)) {
     try {
@@ -291,8 +308,16 @@ function successExpectationProblems(body: Record<string, unknown>, expectation: 
   if (jkt !== undefined && tokenType === 'DPoP' && isObject(body.cnf) && typeof body.cnf.jkt === 'string' && body.cnf.jkt !== jkt) {
     problems.push({ where: 'body', pointer: '/cnf/jkt', rule: RULES.cnfJkt, message: `expected cnf.jkt "${jkt}", the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)`, expected: jkt, received: body.cnf.jkt });
   }
+  // RFC 8705 §3.1: a certificate-bound token says so in the JWT access token (the response body has no cnf for it).
+  if (binding?.x5t !== undefined && typeof body.access_token === 'string') {
+    const claimed = binding.tokenX5t(body.access_token);
+    if (claimed !== binding.x5t) {
+      const why = claimed === 'opaque' ? 'the access token is opaque (not a JWT): its certificate binding cannot be read here' : claimed === undefined ? 'the access token has no cnf["x5t#S256"] claim' : 'the access token\'s cnf["x5t#S256"] is another certificate\'s thumbprint';
+      problems.push({ where: 'body', pointer: '/access_token', rule: RULES.cnfX5t, message: `${why}; expected "${binding.x5t}", the SHA-256 thumbprint of the client certificate (RFC 8705 §3.1)`, expected: binding.x5t, received: claimed === 'opaque' ? 'an opaque token' : claimed });
+    }
+  }
   // rfc: without a body cnf, the binding is read from a JWT access token's cnf.jkt (RFC 9449 §6.1; opaque tokens cannot be read).
-  if (rfc && binding !== undefined && tokenType === 'DPoP' && body.cnf === undefined && typeof body.access_token === 'string') {
+  if (rfc && jkt !== undefined && binding !== undefined && tokenType === 'DPoP' && body.cnf === undefined && typeof body.access_token === 'string') {
     const claimed = binding.tokenJkt(body.access_token);
     if (claimed !== undefined && claimed !== jkt) {
       problems.push({ where: 'body', pointer: '/access_token', rule: RULES.cnfJkt, message: `expected the access token's cnf.jkt claim to be "${jkt}", the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1)`, expected: jkt, received: claimed });
