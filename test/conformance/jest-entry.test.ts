@@ -31,6 +31,7 @@ describe('registration', () => {
     expect(kinds['ok-basic']).toBe('test');
     expect(kinds['dpop-ok']).toBe('skip');
     expect(kinds['tls']).toBe('skip');
+    expect(kinds['tls-forwarded-proto']).toBe('skip');
     expect(kinds['resp-no-store']).toBe('failing');
     expect(tests.find((t) => t.name.startsWith('dpop-ok'))!.name).toMatch(/needs DPoP support \(--dpop\)/);
   });

@@ -102,6 +102,22 @@ describe('an https target', () => {
     expect(result).toMatchObject({ status: 'failed', message: expect.stringMatching(/^\[MUST\] the server issued a token for a plain-http token request \(http:\/\/localhost:\d+\); it must refuse the request$/) });
   });
 
+  test('tls-forwarded-proto: plain http that claims https in a header is refused too; a server that believes the header fails it', async () => {
+    const claimsHttps = (req: http.IncomingMessage) => req.headers['x-forwarded-proto'] === 'https' || /proto=https/i.test(String(req.headers.forwarded ?? ''));
+    plain = (req, res, body) => (claimsHttps(req) ? token(req, res, body) : refuse(400, 'invalid_request')(req, res, body));
+    const believing = await runConformance(config({ only: ['tls', 'tls-forwarded-proto'] }));
+    expect(believing.checks.map((c) => [c.id, c.status])).toEqual([
+      ['tls', 'passed'],
+      ['tls-forwarded-proto', 'failed'],
+    ]);
+    expect(believing.checks[1]!.message).toMatch(/the server issued a token for a plain-http token request claiming https in X-Forwarded-Proto/);
+    // Only a wrong secret crossed plain http, with the headers too.
+    expect(plainAuthorizations.at(-1)).toBe(`Basic ${Buffer.from('basic-client:not-the-client-secret').toString('base64')}`);
+    plain = refuse(400, 'invalid_request');
+    const correct = await runConformance(config({ only: ['tls', 'tls-forwarded-proto'] }));
+    expect(correct.checks.map((c) => c.status)).toEqual(['passed', 'passed']);
+  });
+
   test('tls warns when plain http gets as far as client authentication', async () => {
     plain = refuse(401, 'invalid_client');
     const result = (await runConformance(config())).checks[0]!;

@@ -6,6 +6,7 @@ import { isErrorDescription } from '../../oauth/grammar';
 import { isPlainObject } from '../../oauth/guards';
 import { CLIENT_CREDENTIALS_GRANT, isSecretAuthMethod } from '../../oauth/protocol';
 import type { AssertionSpec } from '../signing';
+import type { CheckContext } from '../context';
 import { addQuery, removeHeader, setHeader, setParam, type RequestDraft } from '../draft';
 import { check, probeCheck, rejects } from './define';
 
@@ -56,6 +57,36 @@ export const methodGet = check({
   },
 });
 
+/**
+ * The token request sent over plain http to the https target's host and
+ * port, carrying nothing redeemable: a wrong secret, or for a
+ * private_key_jwt client an assertion that expired 5 minutes ago (no server
+ * may accept it, RFC 7523 §3 item 4). Either way only "no token" can be
+ * shown, and an invalid_client answer says plain http got as far as client
+ * authentication (a SHOULD finding).
+ */
+async function plainHttpRefused(ctx: CheckContext, headers: ReadonlyArray<readonly [string, string]>, what: string): Promise<void> {
+  const client = ctx.client();
+  const draft = isSecretAuthMethod(client.auth) ? ctx.draft({ client: { ...client, secret: NOT_THE_CLIENT_SECRET } }) : ctx.draft({ client, assertion: UNREDEEMABLE_ASSERTION });
+  const url = new URL(draft.url);
+  url.protocol = 'http:';
+  draft.url = url.href;
+  for (const [name, value] of headers) setHeader(draft, name, value);
+  const exchange = await ctx.send(draft, { oauth: false, allowNoResponse: true });
+  if (!ctx.expectNoToken(exchange, 'MUST', `${what} (${url.origin})`)) return;
+  const res = exchange.response;
+  ctx.note(res ? `plain http answered ${ctx.summarize(res)}` : `plain http refused (${exchange.error ?? 'no response'})`);
+  ctx.note(`sent with ${isSecretAuthMethod(client.auth) ? 'a wrong secret' : 'an expired client assertion'}, so nothing redeemable crossed plain http`);
+  // Judging the credentials means plain http got as far as client authentication: a right secret might have had a token.
+  if (res && isPlainObject(res.body) && res.body.error === 'invalid_client') {
+    ctx.finding('SHOULD', 'plain http reached client authentication (invalid_client) instead of being refused first; a right secret might have got a token', {
+      expected: 'a refusal of plain http itself (e.g. 400 invalid_request, a redirect to https, or no answer)',
+      received: ctx.summarize(res),
+      exchangeOf: exchange,
+    });
+  }
+}
+
 export const tls = check({
   id: 'tls',
   title: 'the same request over plain http is refused',
@@ -63,30 +94,18 @@ export const tls = check({
   reference: 'RFC 6749 §3.2, §1.6',
   group: 'transport',
   requires: ['https'],
-  async run(ctx) {
-    // Nothing redeemable may cross plain http, where anyone on the path reads it: a wrong secret, or for a
-    // private_key_jwt client an assertion that expired 5 minutes ago (no server may accept it, RFC 7523 §3
-    // item 4). Either way only "no token" can be shown, and an invalid_client answer says plain http got as
-    // far as client authentication.
-    const client = ctx.client();
-    const draft = isSecretAuthMethod(client.auth) ? ctx.draft({ client: { ...client, secret: NOT_THE_CLIENT_SECRET } }) : ctx.draft({ client, assertion: UNREDEEMABLE_ASSERTION });
-    const url = new URL(draft.url);
-    url.protocol = 'http:';
-    draft.url = url.href;
-    const exchange = await ctx.send(draft, { oauth: false, allowNoResponse: true });
-    if (!ctx.expectNoToken(exchange, 'MUST', `a plain-http token request (${url.origin})`)) return;
-    const res = exchange.response;
-    ctx.note(res ? `plain http answered ${ctx.summarize(res)}` : `plain http refused (${exchange.error ?? 'no response'})`);
-    ctx.note(`sent with ${isSecretAuthMethod(client.auth) ? 'a wrong secret' : 'an expired client assertion'}, so nothing redeemable crossed plain http`);
-    // Judging the credentials means plain http got as far as client authentication: a right secret might have had a token.
-    if (res && isPlainObject(res.body) && res.body.error === 'invalid_client') {
-      ctx.finding('SHOULD', 'plain http reached client authentication (invalid_client) instead of being refused first; a right secret might have got a token', {
-        expected: 'a refusal of plain http itself (e.g. 400 invalid_request, a redirect to https, or no answer)',
-        received: ctx.summarize(res),
-        exchangeOf: exchange,
-      });
-    }
-  },
+  run: (ctx) => plainHttpRefused(ctx, [], 'a plain-http token request'),
+});
+
+export const tlsForwardedProto = check({
+  id: 'tls-forwarded-proto',
+  title: 'plain http claiming https in X-Forwarded-Proto or Forwarded (RFC 7239) is still refused',
+  level: 'MUST',
+  // A header any client can write is no TLS: only a proxy the server trusts may say the hop before it was https.
+  reference: 'RFC 6749 §3.2; RFC 9700 §4.13 (headers from a reverse proxy, never from the client)',
+  group: 'transport',
+  requires: ['https'],
+  run: (ctx) => plainHttpRefused(ctx, [['X-Forwarded-Proto', 'https'], ['Forwarded', 'proto=https'], ['X-Forwarded-Ssl', 'on']], 'a plain-http token request claiming https in X-Forwarded-Proto, Forwarded and X-Forwarded-Ssl'),
 });
 
 export const ctMissing = probeCheck({
@@ -199,4 +218,4 @@ export const errdescChars = check({
   },
 });
 
-export const TRANSPORT_CHECKS = [methodGet, tls, ctMissing, ctWrong, bodyBadJson, queryCreds, dupParam, errdescChars];
+export const TRANSPORT_CHECKS = [methodGet, tls, tlsForwardedProto, ctMissing, ctWrong, bodyBadJson, queryCreds, dupParam, errdescChars];
