@@ -18,7 +18,6 @@ import {
   AP_BASIC_CLIENT,
   PLUG_CACHE_CONTROL,
   makeLoopbackCertificate,
-  opensslAvailable,
   startAttestoPhoenixLike,
   type AttestoPhoenixLike,
   type AttestoPhoenixLikeOptions,
@@ -97,12 +96,10 @@ function expectedStatuses(mode: Mode, profile: Profile): Record<string, CheckSta
 
 const notPassed = (checks: readonly CheckResult[]) => Object.fromEntries(checks.filter((c) => c.status !== 'passed').map((c) => [c.id, c.status]));
 
-const openssl = opensslAvailable();
-
-(openssl ? describe : describe.skip)('an attesto_phoenix-like token endpoint', () => {
+describe('an attesto_phoenix-like token endpoint', () => {
   let certificate: LoopbackCertificate;
-  beforeAll(() => {
-    certificate = makeLoopbackCertificate();
+  beforeAll(async () => {
+    certificate = await makeLoopbackCertificate();
   });
   afterAll(() => certificate?.remove());
 

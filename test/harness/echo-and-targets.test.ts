@@ -9,16 +9,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import express from 'express';
 import { decodeJwt } from 'jose';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { HarnessError, tokenEndpoint, type HarnessResponse } from '../../src/harness';
 import { MAX_RESPONSE_BYTES } from '../../src/oauth/limits';
 import { redactValue } from '../../src/oauth/redact';
+import { createTestCertificate } from '../support/certificates';
 
 const SECRET = 'hunter2-very-secret';
 const ACCESS_TOKEN = 'opaque-access-token-value';
@@ -283,18 +280,11 @@ test('a response body without end is cut at MAX_RESPONSE_BYTES with a clear erro
   }
 });
 
-const openssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
-
-(openssl ? describe : describe.skip)('an https server object (self-signed, made with openssl for the test)', () => {
-  let dir: string;
-  let options: { key: Buffer; cert: Buffer };
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'harness-tls-'));
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-    expect(made.status).toBe(0);
-    options = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+describe('an https server object (self-signed, made for the test with @peculiar/x509)', () => {
+  let options: { key: string; cert: string };
+  beforeAll(async () => {
+    options = await createTestCertificate();
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('is trusted on loopback (as a local test server), for token requests and raw()', async () => {
     answer = () => 'token';

@@ -18,7 +18,13 @@ export interface TestCertificate {
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
-export async function createTestCertificate(commonName = 'localhost'): Promise<TestCertificate> {
+/** The names the certificate is for (its subjectAltName); default localhost and 127.0.0.1. */
+export interface TestCertificateNames {
+  dns?: string[];
+  ip?: string[];
+}
+
+export async function createTestCertificate(commonName = 'localhost', names: TestCertificateNames = {}): Promise<TestCertificate> {
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const now = Date.now();
@@ -33,8 +39,8 @@ export async function createTestCertificate(commonName = 'localhost'): Promise<T
       new x509.BasicConstraintsExtension(true, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
       new x509.SubjectAlternativeNameExtension([
-        { type: 'dns', value: 'localhost' },
-        { type: 'ip', value: '127.0.0.1' },
+        ...(names.dns ?? ['localhost']).map((value) => ({ type: 'dns' as const, value })),
+        ...(names.ip ?? ['127.0.0.1']).map((value) => ({ type: 'ip' as const, value })),
       ]),
     ],
   });

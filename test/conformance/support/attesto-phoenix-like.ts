@@ -28,8 +28,8 @@
  * invalid_client 400 for every private_key_jwt failure (aud arrays included),
  * 300 s assertion cap, ±60 s proof iat window checked before the nonce.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createTestCertificate } from '../../support/certificates';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -47,7 +47,7 @@ export const TOKEN_PATH = '/oauth/token';
 export const PLUG_CACHE_CONTROL = 'max-age=0, private, must-revalidate';
 const PHOENIX_JSON = 'application/json; charset=utf-8';
 
-/** A self-signed certificate for 127.0.0.1, made with openssl; `caFile` trusts it. */
+/** A self-signed certificate for 127.0.0.1 (test/support/certificates.ts); `caFile` trusts it. */
 export interface LoopbackCertificate {
   key: Buffer;
   cert: Buffer;
@@ -55,19 +55,12 @@ export interface LoopbackCertificate {
   remove(): void;
 }
 
-export const opensslAvailable = (): boolean => spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
-
-export function makeLoopbackCertificate(): LoopbackCertificate {
+export async function makeLoopbackCertificate(): Promise<LoopbackCertificate> {
   const dir = mkdtempSync(join(tmpdir(), 'ap-like-'));
   const caFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  const made = spawnSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', caFile],
-    { stdio: 'ignore' },
-  );
-  if (made.status !== 0) throw new Error('openssl could not make a test certificate');
-  return { key: readFileSync(keyFile), cert: readFileSync(caFile), caFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const { cert, key } = await createTestCertificate('127.0.0.1', { dns: [], ip: ['127.0.0.1'] });
+  writeFileSync(caFile, cert);
+  return { key: Buffer.from(key), cert: Buffer.from(cert), caFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Credentials with characters Basic must form-url-encode (RFC 6749 §2.3.1): AP decodes them (TCT "url-decodes Basic credentials"). */
