@@ -364,6 +364,42 @@ export class HttpClient {
     });
   }
 
+  /**
+   * Offers one TLS version alone to an https target (no HTTP is sent) and
+   * says whether the server took it: the protocol negotiated, or why the
+   * handshake ended. Old versions need OpenSSL's security level 0 to be
+   * offered at all. Bounded by the request timeout and the run's signal.
+   */
+  async offerTlsVersion(target: string, version: 'TLSv1' | 'TLSv1.1'): Promise<{ negotiated?: string; refusal?: string }> {
+    const url = new URL(target);
+    if (this.options.pacer !== undefined) await this.options.pacer.wait(this.requestSignal);
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (answer: { negotiated?: string; refusal?: string }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(answer);
+      };
+      const socket = tls.connect({
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(url.port || 443),
+        servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname,
+        minVersion: version,
+        maxVersion: version,
+        ciphers: 'DEFAULT@SECLEVEL=0',
+        ...(this.ca ? { ca: this.ca } : {}),
+        // The question is the version, not the certificate (which the run's requests judge).
+        rejectUnauthorized: false,
+      });
+      const timer = setTimeout(() => done({ refusal: `no handshake within ${this.options.timeoutMs} ms` }), this.options.timeoutMs);
+      socket.once('secureConnect', () => done({ negotiated: socket.getProtocol() ?? version }));
+      socket.once('error', (error: NodeJS.ErrnoException) => done({ refusal: error.code ?? error.message }));
+      this.requestSignal.addEventListener('abort', () => done({ refusal: 'the run stopped' }), { once: true });
+    });
+  }
+
   /** Ends every request in flight or waiting for its turn, and any later one: the run will not go on. */
   halt(): void {
     this.halting.abort();

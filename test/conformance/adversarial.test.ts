@@ -55,7 +55,7 @@ const jsonAnswer = (status: number, body: unknown, headers: Record<string, strin
 /** Every check that sends a request the server must refuse, and the level at which accepting it fails the run. */
 const MUST_REFUSE = CHECKS.filter((c) => ['transport', 'client-auth', 'grant-scope', 'dpop-proof', 'dpop-nonce', 'sender-constraint'].includes(c.group))
   .map((c) => c.id)
-  .filter((id) => !['tls', 'tls-forwarded-proto', 'pkjwt-aud-array', 'pkjwt-no-jti', 'pkjwt-replay', 'dpop-replay', 'nonce-rotate', 'dpop-disabled'].includes(id));
+  .filter((id) => !['tls', 'tls-forwarded-proto', 'tls-versions', 'pkjwt-aud-array', 'pkjwt-no-jti', 'pkjwt-replay', 'dpop-replay', 'nonce-rotate', 'dpop-disabled'].includes(id));
 
 describe('hostile and broken servers', () => {
   let stub: Stub;

@@ -236,7 +236,7 @@ describe('token-contract conformance', () => {
     expect(stdout).toMatch(/^dpop-jkt\s+MUST\s+dpop-success/m);
     // The default run: only tls cannot run against the loopback reference server.
     expect(stdout).toMatch(/^\s+skipped: needs an https:\/\/ target/m);
-    expect(stdout).toMatch(/checks selected, \d+ would run, 2 skipped \(against the reference server\)/);
+    expect(stdout).toMatch(/checks selected, \d+ would run, 3 skipped \(against the reference server\)/);
   });
 
   test('--list honours --only and --skip, and says what the given target and client would skip', async () => {

@@ -55,7 +55,7 @@ const DEVIATIONS: Record<string, Deviation> = {
 const METADATA = CHECKS.filter((c) => c.group === 'metadata' || c.group === 'metadata-truth').map((c) => c.id);
 // No client certificate is configured (its mutual TLS is not switched on in this peer): the mtls checks skip.
 const MTLS = CHECKS.filter((c) => c.group === 'mtls').map((c) => c.id);
-const SKIPPED = new Set(['tls', 'tls-forwarded-proto', 'dpop-required-absent', 'dpop-disabled', 'method-disallowed', ...CHECKS.filter((c) => c.group === 'authorization-code' || c.group === 'refresh-token').map((c) => c.id), ...METADATA, ...MTLS]);
+const SKIPPED = new Set(['tls', 'tls-forwarded-proto', 'tls-versions', 'dpop-required-absent', 'dpop-disabled', 'method-disallowed', ...CHECKS.filter((c) => c.group === 'authorization-code' || c.group === 'refresh-token').map((c) => c.id), ...METADATA, ...MTLS]);
 const NONCE_CHECKS = ['nonce-missing', 'nonce-retry', 'nonce-wrong', 'nonce-precedence', 'nonce-rotate'];
 
 function configFor(peer: OidcProviderPeer, profile: Profile): ConformanceConfig {

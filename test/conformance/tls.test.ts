@@ -5,7 +5,7 @@
  * request to the same host and port. The certificate is self-signed, made
  * for the test (test/support/certificates.ts), and trusted through `caFile`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -116,6 +116,23 @@ describe('an https target', () => {
     plain = refuse(400, 'invalid_request');
     const correct = await runConformance(config({ only: ['tls', 'tls-forwarded-proto'] }));
     expect(correct.checks.map((c) => c.status)).toEqual(['passed', 'passed']);
+  });
+
+  test('tls-versions: a server taking TLS 1.0 and 1.1 fails it, naming the versions; the default one (TLS 1.2 and later) passes', async () => {
+    const correct = (await runConformance(config({ only: ['tls-versions'] }))).checks[0]!;
+    expect(correct).toMatchObject({ status: 'passed', message: expect.stringMatching(/^TLSv1 refused \(\S+\); TLSv1\.1 refused \(\S+\)$/) });
+    // The same certificate as the main target (trusted through caFile); OpenSSL offers and takes TLS 1.0/1.1 only at security level 0.
+    const [cert, key] = [readFileSync(caFile, 'utf8'), readFileSync(join(dir, 'key.pem'), 'utf8')];
+    const old = https.createServer({ key, cert, minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }, withBody(() => token));
+    await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
+    try {
+      const oldUrl = `https://localhost:${(old.address() as net.AddressInfo).port}/oauth/token`;
+      const result = (await runConformance(config({ url: oldUrl, only: ['tls-versions'] }))).checks[0]!;
+      expect(result.status).toBe('failed');
+      expect(result.findings.map((f) => f.message)).toEqual(['the server completed a TLSv1 handshake', 'the server completed a TLSv1.1 handshake']);
+    } finally {
+      await new Promise<void>((resolve) => old.close(() => resolve()));
+    }
   });
 
   test('tls warns when plain http gets as far as client authentication', async () => {

@@ -108,6 +108,24 @@ export const tlsForwardedProto = check({
   run: (ctx) => plainHttpRefused(ctx, [['X-Forwarded-Proto', 'https'], ['Forwarded', 'proto=https'], ['X-Forwarded-Ssl', 'on']], 'a plain-http token request claiming https in X-Forwarded-Proto, Forwarded and X-Forwarded-Ssl'),
 });
 
+export const tlsVersions = check({
+  id: 'tls-versions',
+  title: 'the https token endpoint refuses TLS 1.0 and TLS 1.1',
+  level: 'MUST',
+  reference: 'RFC 8996 §2, §3 (BCP 195: TLS 1.0 and 1.1 MUST NOT be used); RFC 6749 §1.6',
+  group: 'transport',
+  requires: ['https'],
+  async run(ctx) {
+    // A raw handshake to the target itself: through a proxy's tunnel it would be the proxy's word, not the server's.
+    if (ctx.config.proxy !== undefined) ctx.skip('not judged through a proxy (the handshake is made directly with the target)');
+    for (const version of ['TLSv1', 'TLSv1.1'] as const) {
+      const { negotiated, refusal } = await ctx.session.http.offerTlsVersion(ctx.tokenUrl, version);
+      if (negotiated !== undefined) ctx.finding('MUST', `the server completed a ${negotiated} handshake`, { expected: 'TLS 1.2 or later only (RFC 8996)', received: negotiated });
+      else ctx.note(`${version} refused (${refusal})`);
+    }
+  },
+});
+
 export const ctMissing = probeCheck({
   id: 'ct-missing',
   title: 'a request without Content-Type is refused with invalid_request',
@@ -218,4 +236,4 @@ export const errdescChars = check({
   },
 });
 
-export const TRANSPORT_CHECKS = [methodGet, tls, tlsForwardedProto, ctMissing, ctWrong, bodyBadJson, queryCreds, dupParam, errdescChars];
+export const TRANSPORT_CHECKS = [methodGet, tls, tlsForwardedProto, tlsVersions, ctMissing, ctWrong, bodyBadJson, queryCreds, dupParam, errdescChars];
