@@ -5,7 +5,7 @@
  * with the hints as the reason; the runner, the CLI and the Jest entry all
  * derive capabilities here.
  */
-import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, REFRESH_TOKEN_GRANT } from '../oauth/protocol';
+import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, REFRESH_TOKEN_GRANT, isMtlsAuthMethod } from '../oauth/protocol';
 
 /** Each capability and how a user provides it (the skip reason names it). */
 const HINTS = {
@@ -79,7 +79,7 @@ export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
     const mtlsEndpoint = facts.mtlsUrl !== undefined && /^https:/i.test(facts.mtlsUrl);
     if (client.certificate !== undefined && client.certificate !== false && mtlsEndpoint) {
       caps.add('mtls');
-      if (client.auth === 'tls_client_auth' || client.auth === 'self_signed_tls_client_auth') caps.add(client.auth);
+      if (isMtlsAuthMethod(client.auth)) caps.add(client.auth);
       if (client.certificateBoundTokens === true) caps.add('certificate_bound_client');
     }
   }

@@ -6,7 +6,7 @@
  * nonce and a fresh jti).
  */
 import { applyClientAuth } from '../oauth/client-auth';
-import { CLIENT_CREDENTIALS_GRANT, DPOP_HEADER, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, MTLS_AUTH_METHODS, type MtlsAuthMethod } from '../oauth/protocol';
+import { CLIENT_CREDENTIALS_GRANT, DPOP_HEADER, FORM_MEDIA_TYPE, JSON_MEDIA_TYPE, isMtlsAuthMethod } from '../oauth/protocol';
 import type { ClientIdentity } from './http';
 import type { SecretSet } from '../oauth/secrets';
 import type { AuthMethod, ResolvedClient, ResolvedConfig } from './config';
@@ -70,8 +70,6 @@ export interface DraftOptions {
   mtls?: boolean | ClientIdentity | null;
 }
 
-const isMtlsMethod = (method: AuthMethod): method is MtlsAuthMethod => (MTLS_AUTH_METHODS as readonly string[]).includes(method);
-
 /** A client certificate as the HTTP client presents it. */
 export function identityOf(certificate: NonNullable<ResolvedClient['certificate']>): ClientIdentity {
   return { id: certificate.thumbprint, certificate: certificate.pem, key: certificate.key };
@@ -90,7 +88,7 @@ export function draftRequest(config: ResolvedConfig, client: ResolvedClient | nu
   const encoding = options.encoding ?? 'form';
   const method = client === null ? undefined : (options.as ?? client.auth);
   // `null` (the mTLS endpoint, no certificate) is a choice: only an absent option takes the default.
-  const mtls = options.mtls !== undefined ? options.mtls : method !== undefined && isMtlsMethod(method) ? true : undefined;
+  const mtls = options.mtls !== undefined ? options.mtls : method !== undefined && isMtlsAuthMethod(method) ? true : undefined;
   const identity = mtls === true ? (client?.certificate !== undefined ? identityOf(client.certificate) : undefined) : mtls === false || mtls === null || mtls === undefined ? undefined : mtls;
   const draft: RequestDraft = {
     method: 'POST',
@@ -111,7 +109,7 @@ export function draftRequest(config: ResolvedConfig, client: ResolvedClient | nu
   if (client && method !== undefined) {
     // RFC 8705 §2: a mutual-TLS client names itself with client_id; its certificate, in the handshake, authenticates it.
     // The assertion is signed at send time (a fresh jti per attempt): its parameter is a placeholder until then.
-    const auth = isMtlsMethod(method) ? { headers: [], params: [['client_id', client.id]] as Array<[string, string]> } : applyClientAuth(method, { id: client.id, secret: client.secret ?? NOT_A_SECRET, assertion: '' });
+    const auth = isMtlsAuthMethod(method) ? { headers: [], params: [['client_id', client.id]] as Array<[string, string]> } : applyClientAuth(method, { id: client.id, secret: client.secret ?? NOT_A_SECRET, assertion: '' });
     for (const [name, value] of auth.headers) if (name.toLowerCase() === 'authorization') secrets.addAuthorization(value);
     draft.headers.push(...auth.headers);
     draft.params.push(...auth.params);

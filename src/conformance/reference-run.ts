@@ -5,7 +5,7 @@
  * tests from it; a test pins it to what the started servers provide).
  */
 import { authorizeWithReferenceServer } from '../harness/authorize';
-import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, CONFIDENTIAL_AUTH_METHODS, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT, type TokenGrantType } from '../oauth/protocol';
+import { AUTHORIZATION_CODE_GRANT, CLIENT_CREDENTIALS_GRANT, CONFIDENTIAL_AUTH_METHODS, OAUTH_PARAMETERS, REFRESH_TOKEN_GRANT, isMtlsAuthMethod, type TokenGrantType } from '../oauth/protocol';
 import { createDemoClients, createMtlsDemoClients, type ReferenceClientConfig, type ReferenceServer, type ReferenceServerConfig } from '../server';
 import { capabilitiesOf, type Capability } from './capabilities';
 import type { ConformanceConfig } from './config';
@@ -61,7 +61,7 @@ export function referenceTargetConfig(server: ReferenceServer): ConformanceConfi
   let unauthorizedClient: ConformanceConfig['unauthorizedClient'];
   for (const info of Object.values(server.clients)) {
     // Mutual TLS (RFC 8705): the client's certificate and key, as the server handed them back.
-    const mtlsAuth = info.authMethods.find((m): m is 'tls_client_auth' | 'self_signed_tls_client_auth' => m === 'tls_client_auth' || m === 'self_signed_tls_client_auth');
+    const mtlsAuth = info.authMethods.find(isMtlsAuthMethod);
     if (mtlsAuth !== undefined && info.certificate !== undefined && info.certificateKey !== undefined && server.mtls !== undefined) {
       clients.push({ id: info.id, auth: mtlsAuth, certificate: info.certificate, certificateKey: info.certificateKey, ...(info.certificateBoundTokens ? { certificateBoundTokens: true } : {}) });
       continue;

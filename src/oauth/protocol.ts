@@ -121,6 +121,10 @@ export function isSecretAuthMethod(method: string): method is (typeof SECRET_AUT
 export const MTLS_AUTH_METHODS = ['tls_client_auth', 'self_signed_tls_client_auth'] as const;
 export type MtlsAuthMethod = (typeof MTLS_AUTH_METHODS)[number];
 
+export function isMtlsAuthMethod(method: string): method is MtlsAuthMethod {
+  return (MTLS_AUTH_METHODS as readonly string[]).includes(method);
+}
+
 /** The `cnf` member of a certificate-bound token: the certificate's SHA-256 thumbprint (RFC 8705 §3.1). */
 export const X5T_S256 = 'x5t#S256';
 

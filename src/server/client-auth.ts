@@ -15,7 +15,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ClientAuthMethod as ProtocolClientAuthMethod, MtlsAuthMethod } from '../oauth/protocol';
+import { isMtlsAuthMethod, type ClientAuthMethod as ProtocolClientAuthMethod, type MtlsAuthMethod } from '../oauth/protocol';
 import type { ClientCertificate } from './client-certificate';
 import type { RegisteredClient } from './config';
 import { verifyClientAssertion, type ClientAssertionContext } from './client-assertion';
@@ -61,7 +61,7 @@ export async function authenticateClient(
   const publicClient = bodyClientId === undefined ? undefined : context.config.clients.get(bodyClientId);
   if (publicClient?.isPublic === true) return { client: publicClient, method: 'none' };
   // RFC 8705 §2: a mutual-TLS client sends its client_id; the certificate of the connection authenticates it.
-  if (publicClient !== undefined && (publicClient.authMethods.has('tls_client_auth') || publicClient.authMethods.has('self_signed_tls_client_auth'))) {
+  if (publicClient !== undefined && [...publicClient.authMethods].some(isMtlsAuthMethod)) {
     return { client: publicClient, method: verifyCertificate(publicClient, certificate) };
   }
   // RFC 6749 §4.4: client_credentials is for confidential clients only.

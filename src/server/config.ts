@@ -17,6 +17,7 @@ import {
   CONFIDENTIAL_AUTH_METHODS,
   MTLS_AUTH_METHODS,
   PRIVATE_JWK_MEMBERS,
+  isMtlsAuthMethod,
   REFRESH_TOKEN_GRANT,
   type ConfidentialAuthMethod,
   type MtlsAuthMethod,
@@ -556,7 +557,7 @@ export async function resolveServerConfig(config: ReferenceServerConfig = {}): P
   if (config.issuer !== undefined) absoluteHttpUrl(config.issuer, 'issuer');
   const refresh = config.refreshTokens ?? {};
   const dpopEnabled = dpop.enabled ?? true;
-  const mtlsClient = [...clients.values()].find((client) => client.authMethods.has('tls_client_auth') || client.authMethods.has('self_signed_tls_client_auth') || client.certificateBoundTokens);
+  const mtlsClient = [...clients.values()].find((client) => [...client.authMethods].some(isMtlsAuthMethod) || client.certificateBoundTokens);
   if (mtlsClient !== undefined && config.mtls === undefined) {
     throw new ServerConfigError(`client ${JSON.stringify(mtlsClient.id)} uses mutual TLS (RFC 8705): configure "mtls" (the listener that asks for client certificates)`);
   }

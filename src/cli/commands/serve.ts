@@ -1,3 +1,4 @@
+import { isMtlsAuthMethod } from '../../oauth/protocol';
 import { resolve } from 'node:path';
 import { createReferenceServer, loadServerConfigFile, ServerConfigError, type ReferenceServer, type ReferenceServerConfig } from '../../server';
 import { checkServerConfigSchema } from '../../server/config';
@@ -146,7 +147,7 @@ export function describeServer(server: ReferenceServer, demo: boolean, keyFile: 
           ? keyFile !== undefined ? `private key in ${keyFile}` : 'private key not shown (use --write-client-key FILE)'
           : client.certificate !== undefined
             ? 'client certificate and key generated at start (not shown)'
-            : client.authMethods.some((m) => m === 'tls_client_auth' || m === 'self_signed_tls_client_auth')
+            : client.authMethods.some(isMtlsAuthMethod)
               ? 'client certificate (from --config)'
               : 'public keys from --config';
     const grants = client.grantTypes.length > 0 ? `grants ${client.grantTypes.join(' ')}` : 'no grant types';

@@ -16,7 +16,7 @@
  */
 import { isPlainObject } from '../../oauth/guards';
 import { DEFAULT_METADATA_AUTH_METHODS, IMPLICIT_GRANT, WELL_KNOWN_TOKEN_GRANTS } from '../../oauth/metadata';
-import { AUTHORIZATION_CODE_GRANT, CONFIDENTIAL_AUTH_METHODS, MTLS_AUTH_METHODS, SECRET_AUTH_METHODS } from '../../oauth/protocol';
+import { AUTHORIZATION_CODE_GRANT, CONFIDENTIAL_AUTH_METHODS, SECRET_AUTH_METHODS, isMtlsAuthMethod } from '../../oauth/protocol';
 import type { AuthMethod, ResolvedClient } from '../config';
 import type { CheckContext } from '../context';
 import type { Exchange } from '../exchange';
@@ -75,8 +75,6 @@ function errorCode(exchange: Exchange): string | undefined {
 
 const isSecretMethod = (method: string): boolean => (SECRET_AUTH_METHODS as readonly string[]).includes(method);
 const isConfidentialMethod = (method: string): method is AuthMethod => (CONFIDENTIAL_AUTH_METHODS as readonly string[]).includes(method);
-/** Mutual TLS (RFC 8705 §2): spoken with a client configured for it (its certificate), never tried with another's credentials. */
-const isMtlsMethod = (method: string): method is AuthMethod => (MTLS_AUTH_METHODS as readonly string[]).includes(method);
 
 /** The configured client_credentials client using `method`, one that needs no DPoP first. */
 function clientUsing(ctx: CheckContext, method: string): ResolvedClient | undefined {
@@ -119,7 +117,8 @@ export const metaAuthAdvertised = truthCheck({
         ctx.expectToken(await sendCode(ctx, await obtainCode(ctx, client), { dpop: wantsDpop(ctx, client) }), { what: `a code redeemed by public client ${client.id} (none, advertised)` });
         continue;
       }
-      if (!isConfidentialMethod(method) && !isMtlsMethod(method)) {
+      // Mutual TLS (RFC 8705 §2) is spoken with a client configured for it (its certificate), never tried with another's credentials.
+      if (!isConfidentialMethod(method) && !isMtlsAuthMethod(method)) {
         notExercised.push(`${method} (the suite does not speak it)`);
         continue;
       }

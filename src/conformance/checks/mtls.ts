@@ -9,7 +9,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { isPlainObject } from '../../oauth/guards';
-import { CLIENT_CERT_HEADER, X5T_S256 } from '../../oauth/protocol';
+import { CLIENT_CERT_HEADER, X5T_S256, isMtlsAuthMethod } from '../../oauth/protocol';
 import type { ResolvedClient } from '../config';
 import type { CheckContext } from '../context';
 import { identityOf, setHeader, type RequestDraft } from '../draft';
@@ -41,7 +41,7 @@ async function expectRefused(ctx: CheckContext, draft: RequestDraft, what: strin
 /** The configured clients that present a certificate, mutual-TLS authenticating ones first. */
 function certificateClients(ctx: CheckContext): ResolvedClient[] {
   const clients = ctx.clientCredentialsClients.filter((c) => c.certificate !== undefined);
-  const mtls = (c: ResolvedClient) => c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth';
+  const mtls = (c: ResolvedClient) => isMtlsAuthMethod(c.auth);
   return [...clients.filter(mtls), ...clients.filter((c) => !mtls(c))];
 }
 
@@ -93,7 +93,7 @@ export const mtlsNoCert = check({
   group: 'mtls',
   requires: ['mtls'],
   async run(ctx) {
-    const clients = certificateClients(ctx).filter((c) => c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth');
+    const clients = certificateClients(ctx).filter((c) => isMtlsAuthMethod(c.auth));
     if (clients.length === 0) ctx.skip('needs a client with "auth": "tls_client_auth" or "self_signed_tls_client_auth"');
     for (const client of clients) await expectRefused(ctx, ctx.draft({ client, mtls: null }), `client ${client.id} (${client.auth}) without a certificate`);
   },
@@ -108,7 +108,7 @@ export const mtlsWrongCert = check({
   requires: ['mtls'],
   async run(ctx) {
     const clients = certificateClients(ctx);
-    const client = clients.find((c) => c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth') ?? ctx.skip('needs a client with "auth": "tls_client_auth" or "self_signed_tls_client_auth"');
+    const client = clients.find((c) => isMtlsAuthMethod(c.auth)) ?? ctx.skip('needs a client with "auth": "tls_client_auth" or "self_signed_tls_client_auth"');
     // RFC 8705 §2.1 binds tls_client_auth to a subject (or SAN): another certificate of the same subject may rightly pass. Only one of another subject is wrong.
     const other = clients.find((c) => c.certificate!.subject !== client.certificate!.subject);
     // Another configured client's certificate; with none, a certificate of another subject made for the run.
@@ -225,7 +225,7 @@ export const mtlsHeaderSpoof = check({
   group: 'mtls',
   requires: ['mtls'],
   async run(ctx) {
-    const client = certificateClients(ctx).find((c) => c.auth === 'tls_client_auth' || c.auth === 'self_signed_tls_client_auth') ?? ctx.skip('needs a client with "auth": "tls_client_auth" or "self_signed_tls_client_auth"');
+    const client = certificateClients(ctx).find((c) => isMtlsAuthMethod(c.auth)) ?? ctx.skip('needs a client with "auth": "tls_client_auth" or "self_signed_tls_client_auth"');
     const certificate = new X509Certificate(client.certificate!.pem);
     const endpoints = ctx.config.mtlsUrl !== undefined && ctx.config.mtlsUrl !== ctx.config.url ? ([null, false] as const) : ([null] as const);
     for (const [header, value] of SPOOFED_HEADERS) {

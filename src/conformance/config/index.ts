@@ -17,7 +17,7 @@ import { ConfigError, InvalidKeyError } from '../../errors';
 import { importClientKey, type DpopKeyAlgorithm } from '../signing';
 import { DEFAULT_TIMEOUT_MS } from '../../oauth/limits';
 import { isLoopbackHost } from '../../oauth/loopback';
-import { CLIENT_CREDENTIALS_GRANT, DEFAULT_TOKEN_PATH, MTLS_AUTH_METHODS, isBareOrigin, type TokenGrantType } from '../../oauth/protocol';
+import { CLIENT_CREDENTIALS_GRANT, DEFAULT_TOKEN_PATH, isBareOrigin, isMtlsAuthMethod, type TokenGrantType } from '../../oauth/protocol';
 import { DEFAULT_COMMAND_TIMEOUT_MS, type GrantCommand } from '../grant-sources';
 import { capabilitiesOf, type Capability } from '../capabilities';
 import type { Profile } from '../types';
@@ -442,8 +442,6 @@ function checkedCommand(command: GrantCommand, where: string): GrantCommand {
   if (command[0] === undefined || command[0].trim() === '') throw new ConfigError(`${where}[0] must name the program to run`);
   return command;
 }
-
-const isMtlsAuthMethod = (method: string): boolean => (MTLS_AUTH_METHODS as readonly string[]).includes(method);
 
 /** A PEM given in the config, or the file a path names; never quoted in an error (a key is a secret). */
 async function readPem(value: string, what: string, where: string, baseDir: string): Promise<string> {
