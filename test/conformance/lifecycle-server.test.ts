@@ -152,6 +152,16 @@ describe('the correct server', () => {
 });
 
 /** What one scenario shows: the correct server's answer, and the defect's. */
+
+/** A refresh narrowed to read, then its successor asked for the original read write: the scopes each answer grants. */
+async function narrowThenWiden(s: Parameters<typeof code>[0]): Promise<unknown> {
+  const endpoint = tokenEndpoint(s.url, { client: WEB });
+  const rt = (await endpoint.authorizationCode(await code(s, WEB.id, 'read write')).expect(200)).body.refresh_token as string;
+  const narrowed = await endpoint.refreshToken(rt, { scope: 'read' }).expect(200);
+  const res = await endpoint.refreshToken(narrowed.body.refresh_token as string, { scope: 'read write' });
+  return [narrowed.body.scope, res.status === 200 ? res.body.scope : outcome(res)];
+}
+
 const SCENARIOS: Record<Defect, { what: string; run: (s: LifecycleServer, advance: (seconds: number) => void) => Promise<unknown>; clean: unknown; broken: unknown }> = {
   codeBearerTokenType: {
     what: 'token_type of a code redeemed with DPoP, and of its refresh',
@@ -335,25 +345,13 @@ const SCENARIOS: Record<Defect, { what: string; run: (s: LifecycleServer, advanc
   },
   narrowSuccessor: {
     what: 'the original scope after a narrowed refresh',
-    run: async (s) => {
-      const endpoint = tokenEndpoint(s.url, { client: WEB });
-      const rt = (await endpoint.authorizationCode(await code(s, WEB.id, 'read write')).expect(200)).body.refresh_token as string;
-      const narrowed = await endpoint.refreshToken(rt, { scope: 'read' }).expect(200);
-      const res = await endpoint.refreshToken(narrowed.body.refresh_token as string, { scope: 'read write' });
-      return [narrowed.body.scope, res.status === 200 ? res.body.scope : outcome(res)];
-    },
+    run: (s) => narrowThenWiden(s),
     clean: ['read', 'read write'],
     broken: ['read', [400, 'invalid_scope']],
   },
   narrowSuccessorSilently: {
     what: 'the original scope after a narrowed refresh',
-    run: async (s) => {
-      const endpoint = tokenEndpoint(s.url, { client: WEB });
-      const rt = (await endpoint.authorizationCode(await code(s, WEB.id, 'read write')).expect(200)).body.refresh_token as string;
-      const narrowed = await endpoint.refreshToken(rt, { scope: 'read' }).expect(200);
-      const res = await endpoint.refreshToken(narrowed.body.refresh_token as string, { scope: 'read write' });
-      return [narrowed.body.scope, res.status === 200 ? res.body.scope : outcome(res)];
-    },
+    run: (s) => narrowThenWiden(s),
     clean: ['read', 'read write'],
     broken: ['read', 'read'],
   },
