@@ -20,6 +20,7 @@ const HINTS = {
   dpop_required_client: 'a client that must use DPoP (config "requireDpop": true)',
   dpop_disabled: 'a server with DPoP switched off (config "dpop": { "disabled": true })',
   https: 'an https:// target (a plain-http loopback target cannot test TLS refusal)',
+  tls_endpoint: 'an https token endpoint to shake hands with (an https:// target, or mtlsUrl for mutual TLS)',
   exclusive_auth_method: 'a client the server registers for one auth method alone (config "exclusiveAuthMethod": true; RFC 6749 does not require such a binding)',
   authorization_code: 'a client with "grantTypes": ["authorization_code", …] and a source of codes (config "grants.authorizationCode.command", or a source function)',
   refresh_token: 'a client with "grantTypes": […, "refresh_token"] and a source of refresh tokens (authorization codes, or config "grants.refreshToken.command")',
@@ -89,6 +90,7 @@ export function capabilitiesOf(facts: CapabilityFacts): Set<Capability> {
   if (facts.invalidScope !== undefined && facts.invalidScope.trim() !== '') caps.add('invalid_scope');
   if (facts.unauthorizedClient !== undefined && facts.unauthorizedClient !== null) caps.add('unauthorized_client');
   if (facts.url !== undefined && /^https:/i.test(facts.url)) caps.add('https');
+  if (caps.has('https') || (facts.mtlsUrl !== undefined && /^https:/i.test(facts.mtlsUrl))) caps.add('tls_endpoint');
   if (facts.issuer !== undefined) caps.add('metadata');
   const codeClients = facts.clients.filter((c) => grantsOf(c).has(AUTHORIZATION_CODE_GRANT));
   const refreshClients = facts.clients.filter((c) => grantsOf(c).has(REFRESH_TOKEN_GRANT));

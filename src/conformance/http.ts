@@ -69,6 +69,20 @@ export interface ClientIdentity {
   madeForRun?: boolean;
 }
 
+/** What one handshake offers: a single TLS version and, optionally, an OpenSSL cipher list (TLS 1.2 and older). */
+export interface HandshakeOffer {
+  version: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2';
+  ciphers?: string;
+}
+
+/** The protocol and suite a handshake settled on, or why it ended. */
+export interface HandshakeAnswer {
+  negotiated?: string;
+  /** OpenSSL's name of the negotiated suite (`ECDHE-RSA-AES128-SHA`). */
+  cipher?: string;
+  refusal?: string;
+}
+
 export interface HttpProxy {
   /** The proxy URL without credentials (`http://proxy.example:3128`); named in errors. */
   url: string;
@@ -365,17 +379,18 @@ export class HttpClient {
   }
 
   /**
-   * Offers one TLS version alone to an https target (no HTTP is sent) and
-   * says whether the server took it: the protocol negotiated, or why the
-   * handshake ended. Old versions need OpenSSL's security level 0 to be
-   * offered at all. Bounded by the request timeout and the run's signal.
+   * One TLS handshake with an https target, no HTTP sent: the protocol and
+   * cipher suite the server chose from what was offered, or why the handshake
+   * ended. Used to ask what the server accepts (old versions, weak suites),
+   * so OpenSSL's security level 0 lets anything be offered at all. Bounded by
+   * the request timeout and the run's signal; takes a turn under the pacer.
    */
-  async offerTlsVersion(target: string, version: 'TLSv1' | 'TLSv1.1'): Promise<{ negotiated?: string; refusal?: string }> {
+  async offerHandshake(target: string, offer: HandshakeOffer): Promise<HandshakeAnswer> {
     const url = new URL(target);
     if (this.options.pacer !== undefined) await this.options.pacer.wait(this.requestSignal);
     return new Promise((resolve) => {
       let settled = false;
-      const done = (answer: { negotiated?: string; refusal?: string }) => {
+      const done = (answer: HandshakeAnswer) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -386,15 +401,15 @@ export class HttpClient {
         host: url.hostname.replace(/^\[|\]$/g, ''),
         port: Number(url.port || 443),
         servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname,
-        minVersion: version,
-        maxVersion: version,
-        ciphers: 'DEFAULT@SECLEVEL=0',
+        minVersion: offer.version,
+        maxVersion: offer.version,
+        ciphers: `${offer.ciphers ?? 'DEFAULT'}@SECLEVEL=0`,
         ...(this.ca ? { ca: this.ca } : {}),
-        // The question is the version, not the certificate (which the run's requests judge).
+        // The question is what the server negotiates, not its certificate (which the run's requests judge).
         rejectUnauthorized: false,
       });
       const timer = setTimeout(() => done({ refusal: `no handshake within ${this.options.timeoutMs} ms` }), this.options.timeoutMs);
-      socket.once('secureConnect', () => done({ negotiated: socket.getProtocol() ?? version }));
+      socket.once('secureConnect', () => done({ negotiated: socket.getProtocol() ?? offer.version, cipher: socket.getCipher().name }));
       socket.once('error', (error: NodeJS.ErrnoException) => done({ refusal: error.code ?? error.message }));
       this.requestSignal.addEventListener('abort', () => done({ refusal: 'the run stopped' }), { once: true });
     });

@@ -125,6 +125,23 @@ export function isMtlsAuthMethod(method: string): method is MtlsAuthMethod {
   return (MTLS_AUTH_METHODS as readonly string[]).includes(method);
 }
 
+/**
+ * The TLS 1.2 cipher suites BCP 195 recommends (RFC 9325 §4.2), in
+ * OpenSSL's names: ECDHE key exchange (forward secrecy, §4.1) with AES-GCM.
+ * FAPI 2.0 Security Profile §5.2.1 permits only these over TLS 1.2.
+ */
+export const BCP195_TLS12_SUITES = ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384'] as const;
+
+/**
+ * A TLS server posture that follows BCP 195: TLS 1.2 or later (RFC 8996
+ * §2, §3), the recommended TLS 1.2 suites only, TLS 1.3's own suites as
+ * they are (RFC 9325 §4.2.1). Options for `tls.createServer`.
+ */
+export const BCP195_SERVER_TLS = Object.freeze({
+  minVersion: 'TLSv1.2',
+  ciphers: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', ...BCP195_TLS12_SUITES].join(':'),
+} as const);
+
 /** The `cnf` member of a certificate-bound token: the certificate's SHA-256 thumbprint (RFC 8705 §3.1). */
 export const X5T_S256 = 'x5t#S256';
 

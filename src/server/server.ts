@@ -20,7 +20,7 @@ import { applyMetadataLie, authorizationServerMetadata } from './metadata';
 import { prepareStandInKeys } from './client-assertion';
 import { answerClientError, handleExpectation, handleTokenRequest, refuseConnect, respondWithError, sendJson, type TokenEndpointContext } from './handler';
 import { normalizeHtu } from './htu';
-import { OAUTH_METADATA_PATH } from '../oauth/protocol';
+import { BCP195_SERVER_TLS, OAUTH_METADATA_PATH } from '../oauth/protocol';
 import { DpopNonces } from './nonce';
 import { RefreshTokens } from './refresh-token';
 import { ReplayCache } from './replay-cache';
@@ -99,7 +99,7 @@ export async function createReferenceServer(config: ReferenceServerConfig = {}):
     const clientCa = resolved.mtls.clientCa ?? ca!.certificate;
     trustedCa = certificatesOf(clientCa);
     const secure = prepareListener(
-      createHttpsServer({ key: own.key, cert: own.certificate, ca: clientCa, requestCert: true, rejectUnauthorized: false, requireHostHeader: false, connectionsCheckingInterval: 1_000 }, handle),
+      createHttpsServer({ ...BCP195_SERVER_TLS, key: own.key, cert: own.certificate, ca: clientCa, requestCert: true, rejectUnauthorized: false, requireHostHeader: false, connectionsCheckingInterval: 1_000 }, handle),
       resolved,
     );
     listeners.push(secure);

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { TargetUnreachableError, runConformance, type ConformanceConfig } from '../../src/conformance';
+import { BCP195_SERVER_TLS, BCP195_TLS12_SUITES } from '../../src/oauth/protocol';
 import { createTestCertificate } from '../support/certificates';
 import { cli } from '../support/cli';
 
@@ -133,6 +134,56 @@ describe('an https target', () => {
     } finally {
       await new Promise<void>((resolve) => old.close(() => resolve()));
     }
+  });
+
+  /** An https server on loopback with the main target's certificate and these TLS options, for the time of `body`. */
+  async function withHttpsServer(options: https.ServerOptions, body: (url: string) => Promise<void>): Promise<void> {
+    const [cert, key] = [readFileSync(caFile, 'utf8'), readFileSync(join(dir, 'key.pem'), 'utf8')];
+    const server = https.createServer({ key, cert, ...options }, withBody(() => token));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await body(`https://localhost:${(server.address() as net.AddressInfo).port}/oauth/token`);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  test('tls-ciphers: Node\'s default TLS 1.2 list (CBC, CCM, ChaCha20 suites besides the four) warns, naming only suites outside BCP 195', async () => {
+    const result = (await runConformance(config({ only: ['tls-ciphers'] }))).checks[0]!;
+    expect(result.status).toBe('warned');
+    expect(result.findings).toHaveLength(1);
+    const named = result.findings[0]!.received!.split(', ');
+    expect(named.length).toBeGreaterThanOrEqual(4);
+    for (const suite of named) expect(BCP195_TLS12_SUITES).not.toContain(suite);
+    expect(new Set(named).size).toBe(named.length);
+    expect(result.findings[0]!.message).toMatch(/^over TLS 1\.2 the server negotiated \d+ suite\(s\) BCP 195 does not recommend: /);
+  });
+
+  test('tls-ciphers: one extra suite is named alone; a BCP 195 posture passes; a TLS 1.3-only server passes', async () => {
+    await withHttpsServer({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA' }, async (url) => {
+      const result = (await runConformance(config({ url, only: ['tls-ciphers'] }))).checks[0]!;
+      expect(result.status).toBe('warned');
+      expect(result.findings[0]!.received).toMatch(/^ECDHE-(RSA|ECDSA)-AES128-SHA$/);
+    });
+    await withHttpsServer({ ...BCP195_SERVER_TLS }, async (url) => {
+      const result = (await runConformance(config({ url, only: ['tls-ciphers'] }))).checks[0]!;
+      expect(result).toMatchObject({ status: 'passed', message: expect.stringMatching(/^TLS 1\.2 with a recommended suite: ECDHE-(RSA|ECDSA)-AES(128|256)-GCM-SHA(256|384); no other TLS 1\.2 suite taken/) });
+    });
+    await withHttpsServer({ minVersion: 'TLSv1.3' }, async (url) => {
+      const result = (await runConformance(config({ url, only: ['tls-ciphers', 'tls-versions'] }))).checks;
+      expect(result.map((c) => c.status)).toEqual(['passed', 'passed']);
+      expect(result.find((c) => c.id === 'tls-ciphers')!.message).toMatch(/TLS 1\.3 only$/);
+    });
+  });
+
+  test('tls-versions and tls-ciphers judge the mutual-TLS endpoint when the target is plain http', async () => {
+    await withHttpsServer({ minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }, async (mtlsUrl) => {
+      const report = await runConformance(config({ url: url.replace(/^https:/, 'http:'), mtlsUrl, only: ['tls-versions', 'tls-ciphers'] }));
+      const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+      expect(byId['tls-versions']!.status).toBe('failed');
+      expect(byId['tls-versions']!.findings.map((f) => f.message)).toEqual(['the server completed a TLSv1 handshake', 'the server completed a TLSv1.1 handshake']);
+      expect(byId['tls-ciphers']!.status).toBe('warned');
+    });
   });
 
   test('tls warns when plain http gets as far as client authentication', async () => {

@@ -4,7 +4,7 @@
  */
 import { isErrorDescription } from '../../oauth/grammar';
 import { isPlainObject } from '../../oauth/guards';
-import { CLIENT_CREDENTIALS_GRANT, isSecretAuthMethod } from '../../oauth/protocol';
+import { BCP195_TLS12_SUITES, CLIENT_CREDENTIALS_GRANT, isSecretAuthMethod } from '../../oauth/protocol';
 import type { AssertionSpec } from '../signing';
 import type { CheckContext } from '../context';
 import { addQuery, removeHeader, setHeader, setParam, type RequestDraft } from '../draft';
@@ -108,23 +108,86 @@ export const tlsForwardedProto = check({
   run: (ctx) => plainHttpRefused(ctx, [['X-Forwarded-Proto', 'https'], ['Forwarded', 'proto=https'], ['X-Forwarded-Ssl', 'on']], 'a plain-http token request claiming https in X-Forwarded-Proto, Forwarded and X-Forwarded-Ssl'),
 });
 
+/**
+ * The https token endpoints of the run, each asked once: the target and,
+ * when it is another one, the mutual-TLS endpoint (RFC 8705 §5), which a
+ * client reaches with its certificate and which is held to the same TLS rules.
+ */
+function tlsEndpoints(ctx: CheckContext): string[] {
+  // A raw handshake to the target itself: through a proxy's tunnel it would be the proxy's word, not the server's.
+  if (ctx.config.proxy !== undefined) ctx.skip('not judged through a proxy (the handshake is made directly with the target)');
+  const urls = [ctx.tokenUrl, ctx.config.mtlsUrl].filter((url): url is string => url !== undefined && /^https:/i.test(url));
+  return [...new Set(urls)];
+}
+
+/** `the mTLS endpoint https://…` or nothing, to say which endpoint a finding is about when there are two. */
+function whichEndpoint(ctx: CheckContext, url: string, endpoints: readonly string[]): string {
+  if (endpoints.length < 2) return '';
+  return url === ctx.config.mtlsUrl ? ' (the mutual-TLS endpoint)' : ' (the token endpoint)';
+}
+
 export const tlsVersions = check({
   id: 'tls-versions',
   title: 'the https token endpoint refuses TLS 1.0 and TLS 1.1',
   level: 'MUST',
   reference: 'RFC 8996 §2, §3 (BCP 195: TLS 1.0 and 1.1 MUST NOT be used); RFC 6749 §1.6',
   group: 'transport',
-  requires: ['https'],
+  requires: ['tls_endpoint'],
   async run(ctx) {
-    // A raw handshake to the target itself: through a proxy's tunnel it would be the proxy's word, not the server's.
-    if (ctx.config.proxy !== undefined) ctx.skip('not judged through a proxy (the handshake is made directly with the target)');
-    for (const version of ['TLSv1', 'TLSv1.1'] as const) {
-      const { negotiated, refusal } = await ctx.session.http.offerTlsVersion(ctx.tokenUrl, version);
-      if (negotiated !== undefined) ctx.finding('MUST', `the server completed a ${negotiated} handshake`, { expected: 'TLS 1.2 or later only (RFC 8996)', received: negotiated });
-      else ctx.note(`${version} refused (${refusal})`);
+    const endpoints = tlsEndpoints(ctx);
+    for (const url of endpoints) {
+      for (const version of ['TLSv1', 'TLSv1.1'] as const) {
+        const { negotiated, refusal } = await ctx.session.http.offerHandshake(url, { version });
+        if (negotiated !== undefined) ctx.finding('MUST', `the server completed a ${negotiated} handshake${whichEndpoint(ctx, url, endpoints)}`, { expected: 'TLS 1.2 or later only (RFC 8996)', received: negotiated });
+        else ctx.note(`${version} refused${whichEndpoint(ctx, url, endpoints)} (${refusal})`);
+      }
     }
   },
 });
+
+/** How many other suites one run asks about, one handshake each: enough to name a default OpenSSL list (11 with an EC key). */
+const MAX_SUITE_PROBES = 16;
+
+export const tlsCiphers = check({
+  id: 'tls-ciphers',
+  title: 'over TLS 1.2 the https token endpoint negotiates only the cipher suites BCP 195 recommends',
+  // RFC 9325 recommends these four; it forbids only suites no current OpenSSL offers (NULL, RC4, export).
+  // FAPI 2.0 makes "only these" a rule; for OAuth in general it is advice: a warning, failing under --fail-on SHOULD.
+  level: 'SHOULD',
+  reference: 'RFC 9325 §4.1, §4.2 (BCP 195 recommended TLS 1.2 cipher suites); FAPI 2.0 Security Profile §5.2.1',
+  group: 'transport',
+  requires: ['tls_endpoint'],
+  async run(ctx) {
+    const endpoints = tlsEndpoints(ctx);
+    for (const url of endpoints) await judgeTls12Suites(ctx, url, whichEndpoint(ctx, url, endpoints));
+  },
+});
+
+async function judgeTls12Suites(ctx: CheckContext, url: string, where: string): Promise<void> {
+  const http = ctx.session.http;
+  const recommended = await http.offerHandshake(url, { version: 'TLSv1.2', ciphers: BCP195_TLS12_SUITES.join(':') });
+  if (recommended.negotiated !== undefined) ctx.note(`TLS 1.2 with a recommended suite${where}: ${recommended.cipher}`);
+  // Every other TLS 1.2 suite this OpenSSL speaks, minus the ones the server already took: each answer names one more.
+  const accepted: string[] = [];
+  let last: string | undefined;
+  while (accepted.length < MAX_SUITE_PROBES) {
+    const ciphers = ['ALL', '!aNULL', '!eNULL', ...[...BCP195_TLS12_SUITES, ...accepted].map((name) => `!${name}`)].join(':');
+    const answer = await http.offerHandshake(url, { version: 'TLSv1.2', ciphers });
+    if (answer.negotiated === undefined || answer.cipher === undefined) {
+      last = answer.refusal;
+      break;
+    }
+    accepted.push(answer.cipher);
+  }
+  if (accepted.length > 0) {
+    const more = accepted.length === MAX_SUITE_PROBES ? ` (the first ${MAX_SUITE_PROBES} asked; there may be more)` : '';
+    ctx.finding('SHOULD', `over TLS 1.2 the server${where} negotiated ${accepted.length} suite(s) BCP 195 does not recommend: ${accepted.join(', ')}${more}`, {
+      expected: `TLS 1.2 only with ${BCP195_TLS12_SUITES.join(', ')} (or TLS 1.3)`,
+      received: accepted.join(', '),
+    });
+  } else if (recommended.negotiated === undefined) ctx.note(`TLS 1.2 refused with every suite${where} (${recommended.refusal}; ${last}): TLS 1.3 only`);
+  else ctx.note(`no other TLS 1.2 suite taken${where} (${last})`);
+}
 
 export const ctMissing = probeCheck({
   id: 'ct-missing',
@@ -236,4 +299,4 @@ export const errdescChars = check({
   },
 });
 
-export const TRANSPORT_CHECKS = [methodGet, tls, tlsForwardedProto, tlsVersions, ctMissing, ctWrong, bodyBadJson, queryCreds, dupParam, errdescChars];
+export const TRANSPORT_CHECKS = [methodGet, tls, tlsForwardedProto, tlsVersions, tlsCiphers, ctMissing, ctWrong, bodyBadJson, queryCreds, dupParam, errdescChars];
