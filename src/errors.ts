@@ -108,6 +108,20 @@ export class InvalidKeyError extends HarnessError {
   static override code = 'ERR_INVALID_KEY';
 }
 
+/** Which part of a client certificate pair was wrong: the certificate, the key, or that the key is not the certificate's. */
+export type ClientCertificateProblem = 'certificate' | 'key' | 'pair';
+
+/** A mutual-TLS client certificate or its key that cannot be used (RFC 8705 §2); the message never quotes the key. */
+export class ClientCertificateError extends InvalidKeyError {
+  static override code = 'ERR_CLIENT_CERTIFICATE';
+  readonly problem: ClientCertificateProblem;
+
+  constructor(message: string, problem: ClientCertificateProblem, options: AttestoErrorOptions = {}) {
+    super(message, options);
+    this.problem = problem;
+  }
+}
+
 /** Signing a JWS failed. */
 export class SigningError extends HarnessError {
   static override code = 'ERR_SIGNING_FAILED';

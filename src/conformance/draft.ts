@@ -107,9 +107,8 @@ export function draftRequest(config: ResolvedConfig, client: ResolvedClient | nu
   draft.params.push(...config.extraParams);
   if (identity !== undefined) draft.identity = identity;
   if (client && method !== undefined) {
-    // RFC 8705 §2: a mutual-TLS client names itself with client_id; its certificate, in the handshake, authenticates it.
     // The assertion is signed at send time (a fresh jti per attempt): its parameter is a placeholder until then.
-    const auth = isMtlsAuthMethod(method) ? { headers: [], params: [['client_id', client.id]] as Array<[string, string]> } : applyClientAuth(method, { id: client.id, secret: client.secret ?? NOT_A_SECRET, assertion: '' });
+    const auth = applyClientAuth(method, { id: client.id, secret: client.secret ?? NOT_A_SECRET, assertion: '' });
     for (const [name, value] of auth.headers) if (name.toLowerCase() === 'authorization') secrets.addAuthorization(value);
     draft.headers.push(...auth.headers);
     draft.params.push(...auth.params);

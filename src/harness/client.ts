@@ -12,6 +12,7 @@ import {
   HarnessError,
   HarnessHostNotFoundError,
   HarnessTimeoutError,
+  ClientCertificateError,
   HarnessTransportError,
   InvalidArgumentError,
 } from '../errors';
@@ -25,7 +26,7 @@ import { generateDpopKey, importSigningKey, isDpopKey, isJwk, type SigningKey, t
 import { DEFAULT_TIMEOUT_MS, MAX_RESPONSE_BYTES } from '../oauth/limits';
 import {
   AUTHORIZATION_CODE_GRANT,
-  CLIENT_AUTH_METHODS,
+  CLIENT_AUTH_METHODS as OAUTH_CLIENT_AUTH_METHODS,
   CLIENT_CREDENTIALS_GRANT,
   DPOP_HEADER,
   DPOP_NONCE_HEADER,
@@ -33,17 +34,34 @@ import {
   JSON_MEDIA_TYPE,
   OAUTH_PARAMETERS,
   REFRESH_TOKEN_GRANT,
+  MTLS_AUTH_METHODS,
+  isMtlsAuthMethod,
   isSecretHeader,
   isSecretParameter,
-  type ClientAuthMethod,
 } from '../oauth/protocol';
+import { readClientCertificate, type ClientCertificate } from '../oauth/client-certificate';
 import { SecretSet } from '../oauth/secrets';
 import { classifyTransportError } from '../oauth/transport-error';
 import { redactBody, redactHeaders, redactQuery } from '../oauth/redact';
 import { scrubAssertionError } from './secrets';
 import { describeUrl, ResolvedTarget, type TokenEndpointTarget } from './target';
 
-export { CLIENT_AUTH_METHODS, DEFAULT_TIMEOUT_MS, type ClientAuthMethod };
+export { DEFAULT_TIMEOUT_MS };
+
+/**
+ * The client-authentication methods the harness speaks: RFC 6749 §2.3.1's,
+ * `private_key_jwt` (RFC 7523), `none`, and the mutual-TLS ones (RFC 8705
+ * §2), whose certificate goes in the TLS handshake of an https target.
+ */
+export const CLIENT_AUTH_METHODS = [...OAUTH_CLIENT_AUTH_METHODS, ...MTLS_AUTH_METHODS] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/** A client certificate (RFC 8705 §2) and its private key, both PEM. */
+export interface ClientCertificateInput {
+  certificate: string | Buffer;
+  /** A secret: never quoted in a message. */
+  key: string | Buffer;
+}
 
 /** @deprecated until 1.0: the harness's name for {@link SigningKey}. */
 type DpopKey = SigningKey;
@@ -59,6 +77,15 @@ export interface ClientOptions {
   audience?: string | string[];
   /** Assertion signing algorithm (default: from the key). */
   alg?: string;
+  /**
+   * PEM client certificate presented in the TLS handshake (RFC 8705 §2):
+   * required for `tls_client_auth` and `self_signed_tls_client_auth`; a
+   * client of another method with one presents it too (certificate-bound
+   * tokens, §3). Needs an https target.
+   */
+  certificate?: string | Buffer;
+  /** The certificate's PEM private key; a secret. */
+  certificateKey?: string | Buffer;
 }
 
 /** `true` generates an ES256 key; otherwise the key to sign proofs with. */
@@ -76,6 +103,11 @@ export interface TokenEndpointOptions {
   timeoutMs?: number;
   /** Extra headers for every request (`null` removes a generated one). */
   headers?: Record<string, HeaderValue | null | undefined>;
+  /**
+   * PEM certificate(s) to trust for an https URL target signed by a private
+   * CA (an https server object handed over is trusted on loopback anyway).
+   */
+  ca?: string | Buffer | ReadonlyArray<string | Buffer>;
 }
 
 /** What every token request takes: `clientCredentials()`, `authorizationCode()` and `refreshToken()`. */
@@ -117,6 +149,13 @@ export interface TokenRequestOptions {
   assertion?: ClientAssertionOverrides & { clientAssertionType?: string };
   /** Send this exact `client_assertion` instead of a generated one (e.g. to replay it). */
   clientAssertion?: string;
+  /**
+   * The client certificate of this request's handshake instead of the
+   * client's (RFC 8705 §2): `false` presents none (a mutual-TLS client
+   * without its certificate, refused with invalid_client), or another
+   * certificate and key (another client's, one under an untrusted CA).
+   */
+  clientCertificate?: false | ClientCertificateInput;
 }
 
 export interface ClientCredentialsOptions extends TokenRequestOptions {
@@ -222,6 +261,8 @@ interface BuiltAttempt {
   nonceSent: string | undefined;
   dpopKey: DpopKey | undefined;
   redacted: RedactedRequest;
+  /** The certificate the handshake presents (RFC 8705 §2), if any. */
+  identity: ClientCertificate | undefined;
 }
 
 /** Creates a token endpoint client. Throws a `HarnessError` on invalid options. */
@@ -508,6 +549,8 @@ export class TokenEndpointClient {
     test.timeout({ deadline: deadlineMs }).buffer(true).maxResponseSize(MAX_RESPONSE_BYTES);
     test.parse(lenientParser as unknown as Parameters<supertest.Test['parse']>[0]);
     if (this.target.isLocalTls) test.trustLocalhost(true);
+    const ca = this.options.ca;
+    if (ca !== undefined) test.ca(typeof ca === 'string' || Buffer.isBuffer(ca) ? ca : (ca as Array<string | Buffer>).map(String));
   }
 
   /** The client's own DPoP key: the configured one, or an ES256 key generated once. */
@@ -609,6 +652,12 @@ export class TokenEndpointClient {
       }
     }
 
+    // The certificate of the handshake (RFC 8705 §2): the request's choice, else the client's.
+    const identity = request.clientCertificate === false ? undefined : request.clientCertificate !== undefined ? certificateInputOf(request.clientCertificate, `${spec.what}: clientCertificate`) : client !== undefined ? clientCertificateOf(client) : undefined;
+    if (identity !== undefined && !url.startsWith('https:')) {
+      throw new InvalidArgumentError(`${spec.what}: a client certificate is presented in a TLS handshake (RFC 8705 §2): the target ${describeUrl(url)} is not https`);
+    }
+
     const headers = mergeHeaders(generated, this.options.headers, request.headers);
     const plainHeaders: Record<string, unknown> = {};
     for (const { name, value } of headers.values()) {
@@ -622,7 +671,7 @@ export class TokenEndpointClient {
       headers: redactHeaders(plainHeaders),
       body: contentType === 'json' ? JSON.stringify(redactBody(Object.fromEntries(params))) : redactQuery(body),
     };
-    return { headers, body, secrets, proofGenerated, nonceSent, dpopKey, redacted };
+    return { headers, body, secrets, proofGenerated, nonceSent, dpopKey, redacted, identity };
   }
 
   /**
@@ -684,7 +733,7 @@ export class TokenEndpointClient {
       case 'malformed':
         return new HarnessTransportError(`${target}: malformed HTTP response (${failure.code})`, options);
       case 'tls':
-        return new HarnessTransportError(`${target}: TLS certificate not trusted (${failure.code}); for a URL target, trust its CA (NODE_EXTRA_CA_CERTS)`, options);
+        return new HarnessTransportError(`${target}: TLS certificate not trusted (${failure.code}); for a URL target, trust its CA (the ca option, or NODE_EXTRA_CA_CERTS)`, options);
       default:
         // The last resort quotes the cause.
         return new HarnessTransportError(`${target}: request failed: ${scrub.scrub(failure.code ?? failure.words)}`, options);
@@ -724,6 +773,8 @@ function callerChoseNonce(request: TokenRequestOptions): boolean {
 
 function applyAttempt(test: supertest.Test, attempt: BuiltAttempt): void {
   for (const { name, value } of attempt.headers.values()) test.set(name, value as string);
+  // Node's https agent pools connections by certificate and key: a request never rides a connection made with another identity.
+  if (attempt.identity !== undefined) test.cert(attempt.identity.pem).key(attempt.identity.key);
   // superagent gives a string body a Content-Type of its own and serializes anything else by
   // Content-Type: send a string when there is one, a Buffer (left untouched) when it was removed.
   test.send(attempt.headers.has('content-type') ? attempt.body : Buffer.from(attempt.body, 'utf8'));
@@ -789,12 +840,50 @@ function validateClient(client: ClientOptions | undefined, where = 'tokenEndpoin
   if ((client.auth === 'client_secret_basic' || client.auth === 'client_secret_post') && typeof client.secret !== 'string') {
     throw new InvalidArgumentError(`${where}.secret (a string) is required for ${client.auth}`);
   }
+  if (isMtlsAuthMethod(client.auth) && (client.secret !== undefined || client.privateKey !== undefined)) {
+    // It would be sent nowhere: the certificate authenticates (RFC 8705 §2).
+    throw new InvalidArgumentError(`${where}: ${client.auth} authenticates with its certificate: no secret or privateKey`);
+  }
+  if (isMtlsAuthMethod(client.auth) || client.certificate !== undefined || client.certificateKey !== undefined) {
+    if (client.certificate === undefined || client.certificateKey === undefined) {
+      throw new InvalidArgumentError(`${where}: ${isMtlsAuthMethod(client.auth) ? `${client.auth} needs` : 'give'} certificate and certificateKey (PEM)`);
+    }
+    clientCertificateOf(client, where);
+  }
   if (client.auth === 'private_key_jwt' && !(isDpopKey(client.privateKey) || isJwk(client.privateKey) || isKeyObjectLike(client.privateKey))) {
     throw new InvalidArgumentError(`${where}.privateKey (a private JWK or key object) is required for private_key_jwt`);
   }
   if (client.audience !== undefined && typeof client.audience !== 'string' && !Array.isArray(client.audience)) {
     throw new InvalidArgumentError(`${where}.audience must be a string or an array of strings`);
   }
+}
+
+/** Client certificates read once per options object (their PEM parsed and the pair checked). */
+const CERTIFICATES = new WeakMap<object, ClientCertificate>();
+
+/** The client's certificate, read once; undefined when it has none. */
+function clientCertificateOf(client: ClientOptions, where = 'client'): ClientCertificate | undefined {
+  if (client.certificate === undefined || client.certificateKey === undefined) return undefined;
+  return certificateInputOf({ certificate: client.certificate, key: client.certificateKey }, where, client);
+}
+
+function certificateInputOf(input: ClientCertificateInput, where: string, owner: object = input): ClientCertificate {
+  const known = CERTIFICATES.get(owner);
+  if (known !== undefined) return known;
+  if (!isPlainObject(input) || !isPem(input.certificate) || !isPem(input.key)) throw new InvalidArgumentError(`${where}: give the certificate and its key as PEM strings or Buffers`);
+  let read: ClientCertificate;
+  try {
+    read = readClientCertificate(String(input.certificate), String(input.key));
+  } catch (error) {
+    if (!(error instanceof ClientCertificateError)) throw error;
+    throw new ClientCertificateError(`${where}: ${error.message}`, error.problem, { cause: error });
+  }
+  CERTIFICATES.set(owner, read);
+  return read;
+}
+
+function isPem(value: unknown): value is string | Buffer {
+  return typeof value === 'string' || Buffer.isBuffer(value);
 }
 
 function validateDpopOption(option: unknown, where: string): void {
@@ -830,6 +919,7 @@ function validateRequest(request: TokenRequestOptions, what: string): void {
   if (request.proof !== undefined && !isPlainObject(request.proof)) throw new InvalidArgumentError(`${what}: proof must be an object`);
   if (request.assertion !== undefined && !isPlainObject(request.assertion)) throw new InvalidArgumentError(`${what}: assertion must be an object`);
   if (request.client !== undefined) validateClient(request.client as ClientOptions, `${what}: client`);
+  if (request.clientCertificate !== undefined && request.clientCertificate !== false) certificateInputOf(request.clientCertificate as ClientCertificateInput, `${what}: clientCertificate`);
 }
 
 /** A well-formed code verifier (RFC 7636 §4.1) that is not `verifier`. */

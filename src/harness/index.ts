@@ -1,6 +1,6 @@
 /**
  * The request harness: how tests talk to a token endpoint. Client
- * authentication (RFC 6749 §2.3.1, RFC 7523), DPoP proofs (RFC 9449) and the
+ * authentication (RFC 6749 §2.3.1, RFC 7523, mutual TLS RFC 8705 §2), DPoP proofs (RFC 9449) and the
  * nonce retry (RFC 9449 §8), on top of supertest, for client_credentials,
  * authorization_code with PKCE (RFC 7636) and refresh_token. The signing
  * functions and protocol facts are the shared OAuth layer's (src/oauth),
@@ -12,6 +12,7 @@ export type {
   AuthorizationCodeOptions,
   ClientAuthMethod,
   ClientOptions,
+  ClientCertificateInput,
   ClientCredentialsOptions,
   RefreshTokenOptions,
   TokenRequestOptions,
@@ -45,6 +46,7 @@ export {
   HarnessError,
   InvalidArgumentError,
   InvalidKeyError,
+  ClientCertificateError,
   SigningError,
   HarnessTimeoutError,
   HarnessConnectionRefusedError,

@@ -5,7 +5,7 @@
  * async and single-use); this module places it.
  */
 import { InvalidArgumentError } from '../errors';
-import { CLIENT_ASSERTION_TYPE, type ClientAuthMethod } from './protocol';
+import { CLIENT_ASSERTION_TYPE, type ClientAuthMethod, type MtlsAuthMethod } from './protocol';
 
 export interface ClientCredentials {
   id: string;
@@ -23,10 +23,11 @@ export interface ClientAuthentication {
 
 /**
  * The header fields and body parameters that authenticate `client` with
- * `method`, in the order RFC 6749 §2.3.1 and RFC 7523 §2.2 name them.
+ * `method`, in the order RFC 6749 §2.3.1 and RFC 7523 §2.2 name them (for
+ * the mutual-TLS methods, what goes beside the certificate, RFC 8705 §2).
  * Throws InvalidArgumentError when the method's credential is missing.
  */
-export function applyClientAuth(method: ClientAuthMethod, client: ClientCredentials): ClientAuthentication {
+export function applyClientAuth(method: ClientAuthMethod | MtlsAuthMethod, client: ClientCredentials): ClientAuthentication {
   switch (method) {
     case 'client_secret_basic':
       return { headers: [['Authorization', basicAuthorization(client.id, required(client.secret, 'a client secret', method))]], params: [] };
@@ -35,6 +36,10 @@ export function applyClientAuth(method: ClientAuthMethod, client: ClientCredenti
     case 'private_key_jwt':
       return { headers: [], params: [...clientAssertionParams(required(client.assertion, 'a signed client assertion', method))] };
     case 'none':
+      return { headers: [], params: [['client_id', client.id]] };
+    // RFC 8705 §2: a mutual-TLS client names itself with client_id; the certificate of the handshake authenticates it.
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
       return { headers: [], params: [['client_id', client.id]] };
   }
 }

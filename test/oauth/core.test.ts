@@ -69,6 +69,10 @@ describe('client authentication (RFC 6749 §2.3.1, RFC 7523 §2.2)', () => {
       params: [['client_assertion_type', CLIENT_ASSERTION_TYPE], ['client_assertion', 'eyJ.x.y']],
     });
     expect(applyClientAuth('none', { id: 'c' })).toEqual({ headers: [], params: [['client_id', 'c']] });
+    // RFC 8705 §2: the certificate authenticates; the request names the client, and carries no secret even when one is given.
+    for (const method of ['tls_client_auth', 'self_signed_tls_client_auth'] as const) {
+      expect(applyClientAuth(method, { id: 'c', secret: 's' })).toEqual({ headers: [], params: [['client_id', 'c']] });
+    }
   });
 
   test('a missing credential is an InvalidArgumentError naming the method, never a silent empty one', () => {

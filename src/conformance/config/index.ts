@@ -8,12 +8,12 @@
  * `resolveConfig` adds what a schema cannot know: the environment, files,
  * and combinations of members.
  */
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { certificateThumbprint } from '../../oauth/certificate-thumbprint';
+import { createPrivateKey } from 'node:crypto';
+import { readClientCertificate, type ClientCertificate } from '../../oauth/client-certificate';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { JWK } from 'jose';
-import { ConfigError, InvalidKeyError } from '../../errors';
+import { ClientCertificateError, ConfigError, InvalidKeyError } from '../../errors';
 import { importClientKey, type DpopKeyAlgorithm } from '../signing';
 import { DEFAULT_TIMEOUT_MS } from '../../oauth/limits';
 import { isLoopbackHost } from '../../oauth/loopback';
@@ -53,18 +53,7 @@ export interface ResolvedClient {
 }
 
 /** A client certificate as the run presents it. */
-export interface ClientCertificate {
-  /** PEM. */
-  pem: string;
-  /** The private key, PEM; a secret. */
-  key: string;
-  /** RFC 8705 §3.1 `x5t#S256`: what a token bound to it carries. */
-  thumbprint: string;
-  /** As node:crypto prints it (`CN=...`, one RDN a line). */
-  subject: string;
-  /** Self-issued: its issuer is its subject (what self_signed_tls_client_auth presents). */
-  selfSigned: boolean;
-}
+export type { ClientCertificate };
 
 export type RotationPolicy = (typeof ROTATION_POLICIES)[number];
 export type GracePolicy = (typeof GRACE_POLICIES)[number];
@@ -461,26 +450,13 @@ async function readPem(value: string, what: string, where: string, baseDir: stri
 async function loadClientCertificate(certificateValue: string, keyValue: string, where: string, baseDir: string): Promise<ClientCertificate> {
   const pem = await readPem(certificateValue, 'certificate', where, baseDir);
   const key = await readPem(keyValue, 'certificateKey', where, baseDir);
-  let certificate: X509Certificate;
   try {
-    certificate = new X509Certificate(pem);
-  } catch {
-    throw new ConfigError(`${where}.certificate is not a readable PEM certificate`);
+    return readClientCertificate(pem, key);
+  } catch (error) {
+    if (!(error instanceof ClientCertificateError)) throw error;
+    const member = { certificate: `${where}.certificate`, key: `${where}.certificateKey`, pair: `${where}: certificateKey` }[error.problem];
+    throw new ConfigError(`${member} ${error.message.replace(/^the certificate( key)? /, '')}`, { cause: error });
   }
-  let privateKey: KeyObject;
-  try {
-    privateKey = createPrivateKey(key);
-  } catch {
-    throw new ConfigError(`${where}.certificateKey is not a readable PEM private key (not shown)`);
-  }
-  if (!certificate.checkPrivateKey(privateKey)) throw new ConfigError(`${where}: certificateKey is not the key of the certificate (${certificate.subject.split('\n').join(', ')})`);
-  return {
-    pem,
-    key,
-    thumbprint: certificateThumbprint(certificate.raw),
-    subject: certificate.subject,
-    selfSigned: certificate.issuer === certificate.subject && certificate.verify(certificate.publicKey),
-  };
 }
 
 async function loadPrivateKey(key: string | JWK, where: string, baseDir: string): Promise<JWK> {
