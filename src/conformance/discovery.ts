@@ -60,6 +60,8 @@ export interface DiscoveredMetadata {
   scopes?: string[];
   /** `mtls_endpoint_aliases` (RFC 8705 §5), the members whose values are strings. */
   mtlsEndpointAliases?: Record<string, string>;
+  /** `introspection_endpoint` (RFC 8414 §2, RFC 7662). */
+  introspectionEndpoint?: string;
   /** Members present but not of the type RFC 8414 gives them: left out (the metadata checks will judge them). */
   ignored: string[];
 }
@@ -73,6 +75,7 @@ export const METADATA_MEMBERS = {
   grantTypes: 'grant_types_supported',
   scopes: 'scopes_supported',
   mtlsEndpointAliases: 'mtls_endpoint_aliases',
+  introspectionEndpoint: 'introspection_endpoint',
 } as const satisfies Partial<Record<keyof DiscoveredMetadata, string>>;
 
 export interface DiscoverOptions {
@@ -319,15 +322,17 @@ function readMetadata(issuer: string, url: string, document: MetadataDocument, r
     throw new DiscoveryError(`metadata at ${url} names the issuer ${shown(doc.issuer)}, not ${JSON.stringify(issuer)} (RFC 8414 §3.3: they must be identical)`);
   }
   const out: DiscoveredMetadata = { issuer, metadataUrl: url, document, ignored: [] };
-  const strings = (key: Exclude<keyof typeof METADATA_MEMBERS, 'tokenEndpoint' | 'mtlsEndpointAliases'>) => {
+  const strings = (key: Exclude<keyof typeof METADATA_MEMBERS, 'tokenEndpoint' | 'mtlsEndpointAliases' | 'introspectionEndpoint'>) => {
     const value = doc[METADATA_MEMBERS[key]];
     if (value === undefined) return;
     if (Array.isArray(value) && value.every((item) => typeof item === 'string')) out[key] = value as string[];
     else out.ignored.push(METADATA_MEMBERS[key]);
   };
-  const endpoint = doc[METADATA_MEMBERS.tokenEndpoint];
-  if (typeof endpoint === 'string') out.tokenEndpoint = endpoint;
-  else if (endpoint !== undefined) out.ignored.push(METADATA_MEMBERS.tokenEndpoint);
+  for (const key of ['tokenEndpoint', 'introspectionEndpoint'] as const) {
+    const endpoint = doc[METADATA_MEMBERS[key]];
+    if (typeof endpoint === 'string') out[key] = endpoint;
+    else if (endpoint !== undefined) out.ignored.push(METADATA_MEMBERS[key]);
+  }
   strings('tokenEndpointAuthMethods');
   strings('tokenEndpointAuthSigningAlgs');
   strings('dpopSigningAlgs');
@@ -338,6 +343,11 @@ function readMetadata(issuer: string, url: string, document: MetadataDocument, r
     out.mtlsEndpointAliases = Object.fromEntries(Object.entries(aliases).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   } else if (aliases !== undefined) out.ignored.push(METADATA_MEMBERS.mtlsEndpointAliases);
   return out;
+}
+
+/** An mTLS alias is one only when https (mutual TLS needs TLS); any other is meta-https's to report, not the run's to use. */
+function httpsUrl(value: string | undefined): string | undefined {
+  return value !== undefined && /^https:\/\//i.test(value) ? value : undefined;
 }
 
 /**
@@ -377,13 +387,25 @@ export function applyDiscovery(config: ConformanceConfig, metadata: DiscoveredMe
     }
   }
   // RFC 8705 §5: requests with a client certificate go to the alias of the token endpoint, when the server names one.
-  const alias = metadata.mtlsEndpointAliases?.[METADATA_MEMBERS.tokenEndpoint];
-  // Only an https alias is one (mutual TLS needs TLS); any other is meta-https's to report, not the run's to use.
-  if (alias !== undefined && /^https:\/\//i.test(alias) && URL.canParse(alias)) {
+  const alias = httpsUrl(metadata.mtlsEndpointAliases?.[METADATA_MEMBERS.tokenEndpoint]);
+  if (alias !== undefined && URL.canParse(alias)) {
     if (config.mtlsUrl !== undefined) origins.push({ member: 'mtlsUrl', source: 'config', from: `${METADATA_MEMBERS.mtlsEndpointAliases}.token_endpoint` });
     else {
       next.mtlsUrl = alias;
       origins.push({ member: 'mtlsUrl', source: 'metadata', from: `${METADATA_MEMBERS.mtlsEndpointAliases}.token_endpoint` });
+    }
+  }
+  // RFC 7662: where the run asks what an opaque token is bound to (mtls-bound, dpop-jkt); the alias for a client with a certificate.
+  const introspection: ReadonlyArray<readonly ['introspectionUrl' | 'mtlsIntrospectionUrl', string | undefined, string]> = [
+    ['introspectionUrl', metadata.introspectionEndpoint, METADATA_MEMBERS.introspectionEndpoint],
+    ['mtlsIntrospectionUrl', httpsUrl(metadata.mtlsEndpointAliases?.[METADATA_MEMBERS.introspectionEndpoint]), `${METADATA_MEMBERS.mtlsEndpointAliases}.${METADATA_MEMBERS.introspectionEndpoint}`],
+  ];
+  for (const [member, value, from] of introspection) {
+    if (value === undefined || !URL.canParse(value)) continue;
+    if (config[member] !== undefined) origins.push({ member, source: 'config', from });
+    else {
+      next[member] = value;
+      origins.push({ member, source: 'metadata', from });
     }
   }
   return { config: next, discovery: { issuer: metadata.issuer, metadataUrl: metadata.metadataUrl, origins } };

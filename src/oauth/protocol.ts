@@ -182,6 +182,8 @@ export const SECRET_PARAMETERS = {
   code: '<CODE>',
   code_verifier: '<CODE_VERIFIER>',
   password: '<PASSWORD>',
+  // The token an introspection (RFC 7662 §2.1) or revocation (RFC 7009 §2.1) request carries.
+  token: '<TOKEN>',
 } as const satisfies Record<string, string>;
 export type SecretParameter = keyof typeof SECRET_PARAMETERS;
 

@@ -76,3 +76,27 @@ describe('--client-cert, --client-key, --mtls-url', () => {
     await expect(resolveConfig({ url: server.tokenEndpoint, mtlsUrl: server.tokenEndpoint })).rejects.toThrow(/mtlsUrl must be an https:\/\/ URL/);
   });
 });
+
+describe('introspectionUrl, mtlsIntrospectionUrl, --introspection-url (RFC 7662)', () => {
+  test('the endpoint carries access tokens: https or loopback http only; a bare origin is kept as it is; the member is named', async () => {
+    const base = { url: server.tokenEndpoint, clients: [{ id: 'basic-client', secret: 'basic-secret', auth: 'client_secret_basic' as const }] };
+    await expect(resolveConfig({ ...base, introspectionUrl: 'http://auth.example.com/introspect' })).rejects.toThrow(
+      'refusing plain http:// to auth.example.com: the introspection endpoint requires TLS (RFC 7662 §4); use https:// or pass --allow-insecure-http',
+    );
+    await expect(resolveConfig({ ...base, introspectionUrl: 'not a url' })).rejects.toThrow(/^introspectionUrl must be an absolute http\(s\) URL/);
+    await expect(resolveConfig({ ...base, introspectionUrl: 'https://auth.example.com/i?x=1' })).rejects.toThrow('introspectionUrl must not have a query string (RFC 7662 §2)');
+    await expect(resolveConfig({ ...base, mtlsIntrospectionUrl: 'http://127.0.0.1:1/introspect' })).rejects.toThrow(/mtlsIntrospectionUrl must be an https:\/\/ URL/);
+    const resolved = await resolveConfig({ ...base, introspectionUrl: 'https://auth.example.com', mtlsIntrospectionUrl: 'https://mtls.auth.example.com/introspect' });
+    expect([resolved.introspectionUrl, resolved.mtlsIntrospectionUrl]).toEqual(['https://auth.example.com/', 'https://mtls.auth.example.com/introspect']);
+  });
+
+  test('--introspection-url reaches the run; without it the issuer\'s metadata gives none here (the reference server has no introspection)', async () => {
+    const flags = ['--client-id', 'basic-client', '--client-secret', 'basic-secret', '--only', 'dpop-jkt', '--dpop', '--reporter', 'json'];
+    const run = await cli(['conformance', '--url', server.tokenEndpoint, '--introspection-url', 'http://auth.example.com/introspect', ...flags], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/the introspection endpoint requires TLS \(RFC 7662 §4\)/);
+    const byIssuer = await cli(['conformance', '--issuer', server.issuer, ...flags], { cwd: dir });
+    const report = JSON.parse(byIssuer.stdout) as { discovery: { origins: Array<{ member: string }> } };
+    expect(report.discovery.origins.map((o) => o.member)).not.toContain('introspectionUrl');
+  });
+});

@@ -1,7 +1,11 @@
 // panva oidc-provider as a real client_credentials token endpoint, in its own
 // process (it is ESM-only and wants Node 22; every path used here runs on 20).
 //
-// Input: env PEER_CONFIG = JSON { requireNonce: boolean, clients: [...], codeLifetimeSeconds?: number }.
+// Input: env PEER_CONFIG = JSON { requireNonce: boolean, clients: [...], codeLifetimeSeconds?: number,
+//   accessTokenFormat?: 'jwt' | 'opaque', mtls?: { certificate, key, clientCa } (PEM) }.
+// With mtls the provider listens on https, asks every client for a certificate (judged per request, never
+// refused in the handshake) and runs its mTLS feature (RFC 8705: tls_client_auth, self_signed_tls_client_auth,
+// certificate-bound tokens); the issuer is then https://127.0.0.1:<port>.
 // Output: one line `READY <port>` on stdout once listening on 127.0.0.1.
 // The process exits when its parent closes stdin (parent exit or crash).
 //
@@ -13,8 +17,9 @@
 // own authorization endpoint does after login and consent: it saves a Grant
 // for the client and an AuthorizationCode bound to the S256 challenge, the
 // redirect URI and the grant, through the provider's models.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 
@@ -90,11 +95,36 @@ function controlFor(provider) {
   };
 }
 
-const server = http.createServer();
+/** The provider's mTLS feature (RFC 8705) over the https listener: the handshake's certificate, read from the socket. */
+function mtlsFeature() {
+  const certificateOf = (ctx) => {
+    const peer = ctx.socket.getPeerX509Certificate?.();
+    return peer === undefined ? undefined : peer.toString();
+  };
+  return {
+    enabled: true,
+    certificateBoundAccessTokens: true,
+    tlsClientAuth: true,
+    selfSignedTlsClientAuth: true,
+    getCertificate: certificateOf,
+    // Node checked the chain against the listener's `ca` (the client CA) in the handshake.
+    certificateAuthorized: (ctx) => ctx.socket.authorized === true,
+    // Only the subject DN is registered here; node prints one RDN a line, the registration joins them with commas.
+    certificateSubjectMatches: (ctx, property, expected) => {
+      const pem = certificateOf(ctx);
+      if (pem === undefined || property !== 'tls_client_auth_subject_dn') return false;
+      return new X509Certificate(pem).subject.split('\n').join(',') === expected;
+    },
+  };
+}
+
+const server = config.mtls
+  ? https.createServer({ cert: config.mtls.certificate, key: config.mtls.key, ca: config.mtls.clientCa, requestCert: true, rejectUnauthorized: false })
+  : http.createServer();
 server.listen(0, '127.0.0.1', async () => {
   try {
     const { port } = server.address();
-    const issuer = `http://127.0.0.1:${port}`;
+    const issuer = `${config.mtls ? 'https' : 'http'}://127.0.0.1:${port}`;
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const signingJwk = { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: 'peer-es256' };
 
@@ -111,10 +141,13 @@ server.listen(0, '127.0.0.1', async () => {
       rotateRefreshToken: true,
       // PKCE for every client at the authorization endpoint; 9.x knows only S256 (plain is refused).
       pkce: { required: () => true },
+      // The stock methods, and with mTLS its two (RFC 8705 §2.1, §2.2).
+      clientAuthMethods: ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'none', ...(config.mtls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : [])],
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
         introspection: { enabled: true },
+        ...(config.mtls ? { mTLS: mtlsFeature() } : {}),
         dPoP: config.requireNonce
           ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true }
           : { enabled: true },
@@ -126,7 +159,7 @@ server.listen(0, '127.0.0.1', async () => {
             scope: 'read write',
             audience: RESOURCE,
             accessTokenTTL: 900,
-            accessTokenFormat: 'jwt',
+            accessTokenFormat: config.accessTokenFormat ?? 'jwt',
             jwt: { sign: { alg: 'ES256' } },
           }),
         },

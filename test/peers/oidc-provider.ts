@@ -14,7 +14,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { X509Certificate } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { createCertificateAuthority, createSelfSignedClientCertificate, type CertifiedKey } from '../../src/oauth/x509';
 import type { CodeRequest, IssuedCode } from '../../src/conformance/grant-sources';
 import { createPkcePair } from '../../src/oauth/pkce';
 
@@ -53,6 +55,22 @@ export interface OidcProviderPeer {
   /** Lifetime of minted codes in seconds. */
   codeLifetimeSeconds: number;
   /**
+   * With `mtls`: the https listener's CA (PEM, to trust it) and the mutual-TLS
+   * clients (RFC 8705), each registered for certificate-bound tokens:
+   * `tlsClientAuth` (a certificate under the client CA, subject DN
+   * registered), `selfSigned` (its self-signed certificate registered in its
+   * jwks as x5c) and `bound` (client_secret_basic, with a certificate under
+   * the client CA it must present to get a token).
+   */
+  mtls?: {
+    ca: string;
+    clients: {
+      tlsClientAuth: { id: string } & CertifiedKey;
+      selfSigned: { id: string } & CertifiedKey;
+      bound: { id: string; secret: string } & CertifiedKey;
+    };
+  };
+  /**
    * A fresh authorization code for `clientId` (a `CodeSource`, see
    * src/conformance/grant-sources.ts): a new S256 PKCE pair, the challenge
    * stored with the code, the verifier returned. `scope` defaults to the
@@ -85,6 +103,10 @@ export interface StartOidcProviderOptions {
   timeoutMs?: number;
   /** Lifetime of minted authorization codes (default 60 s, oidc-provider's default). */
   codeLifetimeSeconds?: number;
+  /** Serve https with the provider's mTLS feature (see `OidcProviderPeer.mtls`). */
+  mtls?: boolean;
+  /** Access tokens as JWTs (default, their cnf visible) or opaque (their cnf only through introspection, RFC 7662). */
+  accessTokenFormat?: 'jwt' | 'opaque';
 }
 
 /** The child's entry script (exported for lifecycle tests). */
@@ -107,7 +129,7 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
   const codeLifetimeSeconds = options.codeLifetimeSeconds ?? 60;
   const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'read write' };
   const codeCommon = { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: [PEER_REDIRECT_URI], scope: 'read write' };
-  const registered = [
+  const registered: Array<Record<string, unknown>> = [
     { ...common, client_id: clients.basic.id, client_secret: clients.basic.secret, token_endpoint_auth_method: 'client_secret_basic' },
     { ...common, client_id: clients.post.id, client_secret: clients.post.secret, token_endpoint_auth_method: 'client_secret_post' },
     { ...common, client_id: clients.jwt.id, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [publicJwk] } },
@@ -116,7 +138,10 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
     { ...codeCommon, client_id: clients.spa.id, token_endpoint_auth_method: 'none' },
   ];
 
-  const env: NodeJS.ProcessEnv = { ...process.env, PEER_CONFIG: JSON.stringify({ requireNonce, clients: registered, codeLifetimeSeconds }) };
+  const mtls = options.mtls === true ? await mtlsSetup() : undefined;
+  if (mtls !== undefined) registered.push(...mtls.registered);
+  const peerConfig = { requireNonce, clients: registered, codeLifetimeSeconds, accessTokenFormat: options.accessTokenFormat ?? 'jwt', ...(mtls ? { mtls: mtls.listener } : {}) };
+  const env: NodeJS.ProcessEnv = { ...process.env, PEER_CONFIG: JSON.stringify(peerConfig) };
   env.DEBUG = 'oidc-provider:error';
   delete env.DEBUG_COLORS;
   const child = spawn(process.execPath, ['--no-warnings', OIDC_PROVIDER_PEER_SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -154,8 +179,9 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
     [clients.spa.id, clients.spa.redirectUri],
   ]);
 
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${mtls ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
+    ...(mtls ? { mtls: mtls.peer } : {}),
     issuer,
     tokenEndpoint: `${issuer}/token`,
     introspectionEndpoint: `${issuer}/token/introspection`,
@@ -194,6 +220,40 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
       await stopChild(child);
     },
   };
+}
+
+/**
+ * The mutual-TLS side of the peer: a CA for the listener and for
+ * tls_client_auth certificates, the listener's certificate (127.0.0.1), the
+ * clients' certificates, and their registrations (RFC 8705 §2.1.2, §2.2.2,
+ * §3.4 client metadata).
+ */
+async function mtlsSetup(): Promise<{ listener: { certificate: string; key: string; clientCa: string }; registered: Array<Record<string, unknown>>; peer: NonNullable<OidcProviderPeer['mtls']> }> {
+  const ca = await createCertificateAuthority('CN=oidc-provider peer CA');
+  const [listener, tlsClientAuth, bound, selfSigned] = await Promise.all([
+    ca.issue('CN=localhost', { server: { dns: ['localhost'], ip: ['127.0.0.1'] } }),
+    ca.issue('CN=peer-mtls-client', {}),
+    ca.issue('CN=peer-bound-client', {}),
+    createSelfSignedClientCertificate('CN=peer-self-signed-client'),
+  ]);
+  const clients = {
+    tlsClientAuth: { id: 'mtls-client', ...tlsClientAuth },
+    selfSigned: { id: 'self-signed-client', ...selfSigned },
+    bound: { id: 'bound-client', secret: 'bound-secret', ...bound },
+  };
+  const selfSignedCertificate = new X509Certificate(selfSigned.certificate);
+  const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'read write', tls_client_certificate_bound_access_tokens: true };
+  const registered = [
+    { ...common, client_id: clients.tlsClientAuth.id, token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=peer-mtls-client' },
+    {
+      ...common,
+      client_id: clients.selfSigned.id,
+      token_endpoint_auth_method: 'self_signed_tls_client_auth',
+      jwks: { keys: [{ ...selfSignedCertificate.publicKey.export({ format: 'jwk' }), x5c: [selfSignedCertificate.raw.toString('base64')] }] },
+    },
+    { ...common, client_id: clients.bound.id, client_secret: clients.bound.secret, token_endpoint_auth_method: 'client_secret_basic' },
+  ];
+  return { listener: { certificate: listener.certificate, key: listener.key, clientCa: ca.certificate }, registered, peer: { ca: ca.certificate, clients } };
 }
 
 /** The child's control path: one JSON request a line on stdin, one `REPLY <json>` line back on stdout. */

@@ -63,6 +63,8 @@ Target and client:
   --client-key FILE             its private key (PEM); presented at the mTLS token endpoint
   --mtls-url URL                the token endpoint for mutual TLS (default: the metadata's
                                 mtls_endpoint_aliases.token_endpoint, else --url if https)
+  --introspection-url URL       token introspection (RFC 7662) for opaque tokens' cnf, asked
+                                as the token's client (default: the metadata's endpoint)
   --audience AUD                client assertion aud (default: the token endpoint URL)
   --scope S                     scope the client may be granted (e.g. "read")
   --invalid-scope S             a known scope the client may not have (enables scope-invalid)
@@ -148,6 +150,7 @@ refresh token source that failed (one line on stderr).
     'client-cert': { type: 'string' },
     'client-key': { type: 'string' },
     'mtls-url': { type: 'string' },
+    'introspection-url': { type: 'string' },
     audience: { type: 'string' },
     scope: { type: 'string' },
     'invalid-scope': { type: 'string' },
@@ -266,6 +269,7 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
 
   const clientId = stringFlag(flags, 'client-id');
   text('mtls-url', 'mtlsUrl');
+  text('introspection-url', 'introspectionUrl');
   const clientFlags = ['client-secret', 'client-secret-env', 'auth', 'private-key', 'audience', 'client-cert', 'client-key'].filter((f) => flags[f] !== undefined);
   if (clientId === undefined && clientFlags.length > 0) throw new UsageError(`--${clientFlags[0]} needs --client-id`);
   if (clientId !== undefined) {

@@ -5,6 +5,8 @@
 import { isPlainObject } from '../../oauth/guards';
 import { DPOP_HEADER } from '../../oauth/protocol';
 import { decodeAccessToken, nowSeconds, type ProofSpec } from '../signing';
+import type { Exchange } from '../exchange';
+import { introspectAccessToken } from '../introspection';
 import { check, issuesToken, probeCheck } from './define';
 
 export const dpopOk = probeCheck({
@@ -22,28 +24,35 @@ export const dpopJkt = check({
   id: 'dpop-jkt',
   title: 'the token is bound to the proof key: cnf.jkt is its RFC 7638 thumbprint',
   level: 'MUST',
-  reference: 'RFC 9449 §6.1; RFC 7638 §3; attesto contract (cnf.jkt in the body)',
+  reference: 'RFC 9449 §6.1 (a JWT access token), §6.2 (introspection of an opaque one); RFC 7638 §3; attesto contract (cnf.jkt in the body)',
   group: 'dpop-success',
   requires: ['dpop'],
   owns: { pointers: ['/cnf'] },
   async run(ctx) {
-    const exchange = await ctx.send(ctx.draft({ dpop: true }));
+    const client = ctx.client();
+    const exchange = await ctx.send(ctx.draft({ client, dpop: true }));
     const token = ctx.expectToken(exchange, { tokenType: 'DPoP' });
     if (!token) return;
     const expected = (await ctx.session.dpopKey()).thumbprint;
-    // RFC 9449 §6.1: a JWT access token carries cnf.jkt (MUST).
+    // RFC 9449 §6.1: a JWT access token carries cnf.jkt (MUST); §6.2: introspection of an opaque one returns it (MUST).
     const claims = decodeAccessToken(token.accessToken);
-    if (!claims) ctx.note('the access token is opaque: its binding is not visible here (RFC 9449 §6.2 introspection), JWT half skipped');
+    let bound: { cnf: unknown; where: string; reference: string; exchange: Exchange } | undefined;
+    if (claims) bound = { cnf: claims.cnf, where: 'the JWT access token', reference: 'RFC 9449 §6.1', exchange };
     else {
-      const jkt = claims.cnf?.jkt;
+      const introspection = await introspectAccessToken(ctx, client, token.accessToken);
+      if ('unavailable' in introspection) ctx.note(`the access token is opaque and its binding is not visible (${introspection.unavailable}): that half not judged`);
+      else bound = { cnf: introspection.claims.cnf, where: 'the introspection response', reference: 'RFC 9449 §6.2', exchange: introspection.exchange };
+    }
+    if (bound !== undefined) {
+      const jkt = isPlainObject(bound.cnf) ? bound.cnf.jkt : undefined;
       if (jkt !== expected) {
-        ctx.finding('MUST', jkt === undefined ? 'the JWT access token has no cnf.jkt' : 'the JWT access token\'s cnf.jkt is not the proof key\'s thumbprint', {
+        ctx.finding('MUST', jkt === undefined ? `${bound.where} has no cnf.jkt` : `${bound.where}'s cnf.jkt is not the proof key's thumbprint`, {
           expected,
           received: jkt === undefined ? 'no cnf.jkt claim' : String(jkt),
-          reference: 'RFC 9449 §6.1',
-          exchangeOf: exchange,
+          reference: bound.reference,
+          exchangeOf: bound.exchange,
         });
-      } else ctx.note('JWT access token cnf.jkt matches');
+      } else ctx.note(`${bound.where}'s cnf.jkt matches`);
     }
     // The contract adds cnf.jkt to the response body (AttestoDPoPTokenResponse); RFC 9449 defines none there.
     const cnf = token.body.cnf;

@@ -5,7 +5,8 @@
  * certificate no header can stand in for. Requests with a certificate go to
  * the mTLS token endpoint (config mtlsUrl, the metadata's alias). The
  * impostor certificates (the same subject under another CA, or with another
- * key) are made for the run (src/oauth/x509.ts); none is a secret.
+ * key) are made for the run (src/oauth/x509.ts); none is a secret. An
+ * opaque token's binding is asked of introspection (src/conformance/introspection.ts).
  */
 import { X509Certificate } from 'node:crypto';
 import { isPlainObject } from '../../oauth/guards';
@@ -13,7 +14,9 @@ import { CLIENT_CERT_HEADER, X5T_S256, isMtlsAuthMethod } from '../../oauth/prot
 import type { ResolvedClient } from '../config';
 import type { CheckContext } from '../context';
 import { identityOf, setHeader, type RequestDraft } from '../draft';
+import type { Exchange } from '../exchange';
 import type { ClientIdentity } from '../http';
+import { introspectAccessToken } from '../introspection';
 import { decodeAccessToken } from '../signing';
 import { NotJudged } from '../skip';
 import { check, type Check } from './define';
@@ -159,7 +162,7 @@ export const mtlsBound = check({
   id: 'mtls-bound',
   title: 'a token issued over mutual TLS is bound to the certificate: cnf["x5t#S256"] is its SHA-256 thumbprint',
   level: 'MUST',
-  reference: 'RFC 8705 §3.1 (a wrong thumbprint MUST; an absent one SHOULD, CONTRACT for a client the config says is bound)',
+  reference: 'RFC 8705 §3.1, §3.2 (in a JWT access token, or by introspection for an opaque one; a wrong thumbprint MUST; an absent one SHOULD, CONTRACT for a client the config says is bound)',
   group: 'mtls',
   requires: ['mtls'],
   async run(ctx) {
@@ -171,19 +174,26 @@ export const mtlsBound = check({
       const exchange = await ctx.send(ctx.draft({ client, mtls: true }));
       const token = ctx.expectToken(exchange, { what: `client ${client.id} with its certificate` });
       if (!token) continue;
+      // A JWT access token carries its cnf (§3.1); an opaque one's is asked of introspection (§3.2), when there is one.
       const claims = decodeAccessToken(token.accessToken);
-      if (!claims) {
-        ctx.note(`client ${client.id}: the access token is opaque, its binding is not visible here (RFC 7662 introspection)`);
-        continue;
+      let cnfOf: { cnf: unknown; where: string; exchange: Exchange };
+      if (claims) cnfOf = { cnf: claims.cnf, where: "the access token's", exchange };
+      else {
+        const introspection = await introspectAccessToken(ctx, client, token.accessToken);
+        if ('unavailable' in introspection) {
+          ctx.note(`client ${client.id}: the access token is opaque and its binding is not visible: ${introspection.unavailable}`);
+          continue;
+        }
+        cnfOf = { cnf: introspection.claims.cnf, where: "introspection's", exchange: introspection.exchange };
       }
-      const cnf = isPlainObject(claims.cnf) ? claims.cnf : undefined;
+      const cnf = isPlainObject(cnfOf.cnf) ? cnfOf.cnf : undefined;
       const x5t = cnf?.[X5T_S256];
-      const details = { expected: client.certificate!.thumbprint, received: x5t === undefined ? (cnf === undefined ? 'no cnf claim' : JSON.stringify(cnf)) : String(x5t), exchangeOf: exchange };
-      if (x5t === client.certificate!.thumbprint) ctx.note(`client ${client.id}: cnf["x5t#S256"] matches`);
+      const details = { expected: client.certificate!.thumbprint, received: x5t === undefined ? (cnf === undefined ? 'no cnf claim' : JSON.stringify(cnf)) : String(x5t), exchangeOf: cnfOf.exchange };
+      if (x5t === client.certificate!.thumbprint) ctx.note(`client ${client.id}: ${cnfOf.where} cnf["x5t#S256"] matches`);
       // A thumbprint that is there but not the certificate's binds the token to another certificate: wrong (§3.1).
-      else if (x5t !== undefined) ctx.finding('MUST', `the access token's cnf["x5t#S256"] is not the certificate's thumbprint`, details);
+      else if (x5t !== undefined) ctx.finding('MUST', `${cnfOf.where} cnf["x5t#S256"] is not the certificate's thumbprint`, details);
       // Absent: §3.1 says the binding SHOULD be carried so; the config's promise (certificateBoundTokens) makes it CONTRACT.
-      else if (client.certificateBoundTokens) ctx.finding('CONTRACT', `the access token of client ${client.id}, which the config says gets certificate-bound tokens, has no cnf["x5t#S256"]`, { ...details, reference: 'RFC 8705 §3.1, §3.4; the configuration' });
+      else if (client.certificateBoundTokens) ctx.finding('CONTRACT', `${cnfOf.where} cnf of client ${client.id}, which the config says gets certificate-bound tokens, has no x5t#S256`, { ...details, reference: 'RFC 8705 §3.1, §3.2, §3.4; the configuration' });
       // The metadata says the server supports binding (§3.3), which a server may do per client: said, not judged.
       else ctx.note(`client ${client.id}: the token carries no cnf["x5t#S256"] (the metadata says bound tokens are supported; this client may not be registered for them)`);
     }

@@ -91,6 +91,10 @@ export interface ResolvedConfig {
   issuer?: string;
   /** The token endpoint for mutual TLS (config `mtlsUrl`; the metadata's alias; else `url` when it is https). */
   mtlsUrl?: string;
+  /** The introspection endpoint (RFC 7662; config `introspectionUrl`, the metadata's `introspection_endpoint`). */
+  introspectionUrl?: string;
+  /** Its mutual-TLS alias (RFC 8705 §5), for clients with a certificate. */
+  mtlsIntrospectionUrl?: string;
   clients: ResolvedClient[];
   unauthorizedClient?: ResolvedClient;
   expectedFailures: Map<string, string>;
@@ -246,9 +250,16 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
   if (config.rate !== undefined) resolved.rate = config.rate;
   if (config.issuer !== undefined) resolved.issuer = config.issuer;
   // RFC 8705 §5: a server may serve mutual TLS at another endpoint; without one named, the token endpoint itself (https only).
-  const mtlsUrl = config.mtlsUrl !== undefined ? checkTargetUrl(config.mtlsUrl, false) : url.startsWith('https:') ? url : undefined;
+  const mtlsUrl = config.mtlsUrl !== undefined ? checkTargetUrl(config.mtlsUrl, false, 'mtlsUrl') : url.startsWith('https:') ? url : undefined;
   if (mtlsUrl !== undefined && !mtlsUrl.startsWith('https:')) throw new ConfigError('mtlsUrl must be an https:// URL: mutual TLS needs TLS (RFC 8705 §2)');
   if (mtlsUrl !== undefined) resolved.mtlsUrl = mtlsUrl;
+  // RFC 7662 §4: introspection carries the access token; it travels where the token endpoint's requests may (https, loopback http).
+  if (config.introspectionUrl !== undefined) resolved.introspectionUrl = checkTargetUrl(config.introspectionUrl, config.allowInsecureHttp === true, 'introspectionUrl');
+  if (config.mtlsIntrospectionUrl !== undefined) {
+    const mtlsIntrospectionUrl = checkTargetUrl(config.mtlsIntrospectionUrl, false, 'mtlsIntrospectionUrl');
+    if (!mtlsIntrospectionUrl.startsWith('https:')) throw new ConfigError('mtlsIntrospectionUrl must be an https:// URL: mutual TLS needs TLS (RFC 8705 §2)');
+    resolved.mtlsIntrospectionUrl = mtlsIntrospectionUrl;
+  }
   if (config.caFile !== undefined) resolved.ca = await loadCaFile(config.caFile, baseDir);
   // One route for the run, decided for the target url (a check's request to the same host on another scheme takes it too).
   const proxy = resolveProxy(config.proxy, new URL(url), env, options.proxyFromEnv !== false);
@@ -265,30 +276,34 @@ export { isLoopbackHost };
  * The token endpoint requires TLS (RFC 6749 §3.2, §1.6): plain http:// is
  * refused unless the host is loopback or the user insists.
  */
-export function checkTargetUrl(url: string, allowInsecureHttp: boolean): string {
+/** The config members that name an endpoint URL (their names go in the messages). */
+type EndpointMember = 'url' | 'mtlsUrl' | 'introspectionUrl' | 'mtlsIntrospectionUrl';
+
+export function checkTargetUrl(url: string, allowInsecureHttp: boolean, member: EndpointMember = 'url'): string {
+  const introspection = member === 'introspectionUrl' || member === 'mtlsIntrospectionUrl';
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     // Never the text: an unparsable URL may still carry credentials (`https://user:pa ss@host/`).
     const why = url.trim() === '' ? 'it is empty' : /^[A-Za-z][A-Za-z0-9+.-]*:/.test(url) ? 'it does not parse as one' : 'it has no scheme: start it with https://';
-    throw new ConfigError(`url must be an absolute http(s) URL (${why}; the value is not shown, it may carry credentials)`);
+    throw new ConfigError(`${member} must be an absolute http(s) URL (${why}; the value is not shown, it may carry credentials)`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     // `client:s3cret` parses too, its "scheme" a user name: a scheme is named only when it is plainly one.
     const scheme = /^[a-z][a-z0-9+.-]{0,15}:$/.test(parsed.protocol) && isPlainText(parsed.protocol) ? ` (got ${JSON.stringify(parsed.protocol)})` : '';
-    throw new ConfigError(`url must use https://${scheme}`);
+    throw new ConfigError(`${member} must use https://${scheme}`);
   }
-  if (parsed.username || parsed.password) throw new ConfigError('url must not carry credentials; use --client-id and --client-secret-env');
-  if (parsed.hash) throw new ConfigError('url must not have a #fragment');
-  if (parsed.search) throw new ConfigError('url must not have a query string (RFC 6749 §3.2 token endpoint URL; the query-creds check adds its own)');
+  if (parsed.username || parsed.password) throw new ConfigError(`${member} must not carry credentials; use --client-id and --client-secret-env`);
+  if (parsed.hash) throw new ConfigError(`${member} must not have a #fragment`);
+  if (parsed.search) throw new ConfigError(`${member} must not have a query string (${introspection ? 'RFC 7662 §2' : 'RFC 6749 §3.2 token endpoint URL; the query-creds check adds its own'})`);
   if (parsed.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(parsed.hostname)) {
     throw new ConfigError(
-      `refusing plain http:// to ${parsed.host}: the token endpoint requires TLS (RFC 6749 §3.2); use https:// or pass --allow-insecure-http`,
+      `refusing plain http:// to ${parsed.host}: ${introspection ? 'the introspection endpoint requires TLS (RFC 7662 §4)' : 'the token endpoint requires TLS (RFC 6749 §3.2)'}; use https:// or pass --allow-insecure-http`,
     );
   }
   // A bare origin means the server's token endpoint at the contract's path, as in the harness (src/harness/target.ts).
-  return isBareOrigin(parsed) ? new URL(DEFAULT_TOKEN_PATH, parsed).href : parsed.href;
+  return isBareOrigin(parsed) && !introspection ? new URL(DEFAULT_TOKEN_PATH, parsed).href : parsed.href;
 }
 
 async function resolveClient(client: ClientConfig, where: string, env: NodeJS.ProcessEnv, baseDir: string): Promise<ResolvedClient> {

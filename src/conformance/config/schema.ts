@@ -218,6 +218,15 @@ export const conformanceConfigSchema = {
       description:
         "The token endpoint for mutual TLS (RFC 8705 §5 mtls_endpoint_aliases.token_endpoint), https://; default the issuer's metadata alias, else url. Requests with a client certificate go there.",
     },
+    introspectionUrl: {
+      type: 'string',
+      description:
+        "The token introspection endpoint (RFC 7662), https:// (http:// only to a loopback host or with allowInsecureHttp); default the issuer's metadata introspection_endpoint. When an access token is opaque, mtls-bound and dpop-jkt ask it for the token's cnf (RFC 8705 §3.2, RFC 9449 §6.2), authenticated as the client the token was issued to.",
+    },
+    mtlsIntrospectionUrl: {
+      type: 'string',
+      description: "The introspection endpoint for clients with a certificate (RFC 8705 §5 mtls_endpoint_aliases.introspection_endpoint), https://; default the metadata's alias, else introspectionUrl.",
+    },
     issuer: {
       type: 'string',
       description:
