@@ -267,7 +267,7 @@ describe('deliberately broken servers: each break is caught by its check', () =>
     // The lifecycle checks need servers with state a proxy cannot fake: lifecycle-checks.test.ts breaks them one by one.
     // The lifecycle checks have their broken servers in lifecycle-checks.test.ts, the metadata ones in metadata-checks.test.ts and
     // metadata-lies.test.ts, the mtls ones in mtls-checks.test.ts.
-    const elsewhere = (c: (typeof CHECKS)[number]) => c.id === 'tls' || c.id === 'tls-forwarded-proto' || c.id === 'tls-versions' || c.id === 'dpop-disabled' || ['authorization-code', 'refresh-token', 'metadata', 'metadata-truth', 'mtls'].includes(c.group);
+    const elsewhere = (c: (typeof CHECKS)[number]) => c.id === 'tls' || c.id === 'tls-forwarded-proto' || c.id === 'tls-versions' || c.id === 'tls-ciphers' || c.id === 'dpop-disabled' || ['authorization-code', 'refresh-token', 'metadata', 'metadata-truth', 'mtls'].includes(c.group);
     const uncovered = CHECKS.filter((c) => !covered.has(c.id) && !elsewhere(c)).map((c) => c.id);
     expect(uncovered).toEqual([]);
   });

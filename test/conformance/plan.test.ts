@@ -59,8 +59,11 @@ describe('capabilities', () => {
 
   test('derived from the facts of a configuration', () => {
     expect([...capabilitiesOf({ url: 'https://as.example/token', clients: [{ auth: 'private_key_jwt', requiresDpop: true }], dpop: { nonce: true } })].sort()).toEqual(
-      ['dpop', 'dpop_nonce', 'dpop_required_client', 'https', 'private_key_jwt'].sort(),
+      ['dpop', 'dpop_nonce', 'dpop_required_client', 'https', 'private_key_jwt', 'tls_endpoint'].sort(),
     );
+    // A plain-http target with an https mTLS endpoint: a TLS endpoint to shake hands with, but no https target for tls.
+    const mtlsOnly = capabilitiesOf({ url: 'http://127.0.0.1:1/token', mtlsUrl: 'https://127.0.0.1:2/token', clients: [], dpop: {} });
+    expect([mtlsOnly.has('tls_endpoint'), mtlsOnly.has('https')]).toEqual([true, false]);
     expect(capabilitiesOf({ url: undefined, clients: [], dpop: {} }).size).toBe(0);
   });
 });

@@ -41,6 +41,7 @@ import { headerLines, rejectQueryParameters, requestMediaType } from '../../../s
 import { TokenEndpointError } from '../../../src/server/errors';
 import { HttpClient, type WireResponse } from '../../../src/conformance/http';
 import type { ConformanceConfig } from '../../../src/conformance';
+import { BCP195_SERVER_TLS } from '../../../src/oauth/protocol';
 
 export const TOKEN_PATH = '/oauth/token';
 /** Plug's default for responses the controller does not frame (router 404, parser errors). */
@@ -100,7 +101,9 @@ export async function startAttestoPhoenixLike(certificate: LoopbackCertificate, 
         .catch(() => res.writeHead(500, { 'content-type': 'text/plain' }).end('ap-like front failed'));
     });
   };
-  const secureServer = https.createServer({ key: certificate.key, cert: certificate.cert }, handle(true));
+  // The stand-in's TLS is ours, not attesto_phoenix's (a Phoenix app's listener is its endpoint config): BCP 195's posture,
+  // so the run judges AP's token endpoint, not Node's default cipher list (tls-ciphers).
+  const secureServer = https.createServer({ ...BCP195_SERVER_TLS, key: certificate.key, cert: certificate.cert }, handle(true));
   const plainServer = http.createServer(handle(false));
   const sniffer = net.createServer((socket) => {
     socket.once('readable', () => {
