@@ -345,6 +345,20 @@ function readMetadata(issuer: string, url: string, document: MetadataDocument, r
   return out;
 }
 
+/**
+ * Why a metadata introspection endpoint is not used, or undefined: it must
+ * parse, carry no credentials or fragment, be https (loopback http for a
+ * plain one), and belong to the same server (`sameServer` origins).
+ */
+function unusableIntrospection(value: string, mtls: boolean, sameServer: ReadonlySet<string>): string | undefined {
+  if (!URL.canParse(value)) return 'not a URL';
+  const url = new URL(value);
+  if (url.username !== '' || url.password !== '' || url.hash !== '') return 'carries credentials or a fragment';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && !mtls && isLoopbackHost(url.hostname))) return mtls ? 'not https (mutual TLS needs TLS)' : 'not https';
+  if (!sameServer.has(url.origin)) return `on another origin (${url.origin}) than the token endpoint and the issuer: give introspectionUrl to use it`;
+  return undefined;
+}
+
 /** An mTLS alias is one only when https (mutual TLS needs TLS); any other is meta-https's to report, not the run's to use. */
 function httpsUrl(value: string | undefined): string | undefined {
   return value !== undefined && /^https:\/\//i.test(value) ? value : undefined;
@@ -395,14 +409,23 @@ export function applyDiscovery(config: ConformanceConfig, metadata: DiscoveredMe
       origins.push({ member: 'mtlsUrl', source: 'metadata', from: `${METADATA_MEMBERS.mtlsEndpointAliases}.token_endpoint` });
     }
   }
-  // RFC 7662: where the run asks what an opaque token is bound to (mtls-bound, dpop-jkt); the alias for a client with a certificate.
-  const introspection: ReadonlyArray<readonly ['introspectionUrl' | 'mtlsIntrospectionUrl', string | undefined, string]> = [
-    ['introspectionUrl', metadata.introspectionEndpoint, METADATA_MEMBERS.introspectionEndpoint],
-    ['mtlsIntrospectionUrl', httpsUrl(metadata.mtlsEndpointAliases?.[METADATA_MEMBERS.introspectionEndpoint]), `${METADATA_MEMBERS.mtlsEndpointAliases}.${METADATA_MEMBERS.introspectionEndpoint}`],
+  // RFC 7662: where the run asks what an opaque token is bound to (mtls-bound, dpop-jkt), authenticated as the client with its
+  // credentials and the access token: only an endpoint of the same server (the token endpoint's or the issuer's origin; for
+  // the mTLS alias also the mTLS token endpoint's) is used, never one a document sends to another host.
+  const serverOrigins = new Set([metadata.issuer, next.url].flatMap((u) => (u !== undefined && URL.canParse(u) ? [new URL(u).origin] : [])));
+  const introspection: ReadonlyArray<readonly ['introspectionUrl' | 'mtlsIntrospectionUrl', string | undefined, string, boolean]> = [
+    ['introspectionUrl', metadata.introspectionEndpoint, METADATA_MEMBERS.introspectionEndpoint, false],
+    ['mtlsIntrospectionUrl', metadata.mtlsEndpointAliases?.[METADATA_MEMBERS.introspectionEndpoint], `${METADATA_MEMBERS.mtlsEndpointAliases}.${METADATA_MEMBERS.introspectionEndpoint}`, true],
   ];
-  for (const [member, value, from] of introspection) {
-    if (value === undefined || !URL.canParse(value)) continue;
-    if (config[member] !== undefined) origins.push({ member, source: 'config', from });
+  for (const [member, value, from, mtls] of introspection) {
+    if (value === undefined) continue;
+    if (config[member] !== undefined) {
+      origins.push({ member, source: 'config', from });
+      continue;
+    }
+    const sameServer = new Set(mtls && next.mtlsUrl !== undefined && URL.canParse(next.mtlsUrl) ? [...serverOrigins, new URL(next.mtlsUrl).origin] : serverOrigins);
+    const why = unusableIntrospection(value, mtls, sameServer);
+    if (why !== undefined) origins.push({ member, source: 'ignored', from, why });
     else {
       next[member] = value;
       origins.push({ member, source: 'metadata', from });

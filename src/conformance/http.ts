@@ -69,19 +69,24 @@ export interface ClientIdentity {
   madeForRun?: boolean;
 }
 
-/** What one handshake offers: a single TLS version and, optionally, an OpenSSL cipher list (TLS 1.2 and older). */
+/** What one handshake offers: a single TLS version, optionally an OpenSSL cipher list (TLS 1.2 and older) and a client certificate. */
 export interface HandshakeOffer {
-  version: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2';
+  version: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
   ciphers?: string;
+  /** Presented when the server asks for one (a mutual-TLS endpoint may end a handshake without it). */
+  identity?: ClientIdentity;
 }
 
-/** The protocol and suite a handshake settled on, or why it ended. */
-export interface HandshakeAnswer {
-  negotiated?: string;
-  /** OpenSSL's name of the negotiated suite (`ECDHE-RSA-AES128-SHA`). */
-  cipher?: string;
-  refusal?: string;
-}
+/**
+ * How a handshake ended: `negotiated` with the protocol and OpenSSL's name
+ * of the suite; `refused` when the server ended it (an alert, a reset) after
+ * the connection was made; `unreached` when there was no server to ask (no
+ * connection, or no TLS answer in time): nothing is said about its TLS then.
+ */
+export type HandshakeAnswer =
+  | { outcome: 'negotiated'; protocol: string; cipher: string }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'unreached'; reason: string };
 
 export interface HttpProxy {
   /** The proxy URL without credentials (`http://proxy.example:3128`); named in errors. */
@@ -390,6 +395,7 @@ export class HttpClient {
     if (this.options.pacer !== undefined) await this.options.pacer.wait(this.requestSignal);
     return new Promise((resolve) => {
       let settled = false;
+      let connected = false;
       const done = (answer: HandshakeAnswer) => {
         if (settled) return;
         settled = true;
@@ -405,13 +411,15 @@ export class HttpClient {
         maxVersion: offer.version,
         ciphers: `${offer.ciphers ?? 'DEFAULT'}@SECLEVEL=0`,
         ...(this.ca ? { ca: this.ca } : {}),
+        ...(offer.identity ? { cert: offer.identity.certificate, key: offer.identity.key } : {}),
         // The question is what the server negotiates, not its certificate (which the run's requests judge).
         rejectUnauthorized: false,
       });
-      const timer = setTimeout(() => done({ refusal: `no handshake within ${this.options.timeoutMs} ms` }), this.options.timeoutMs);
-      socket.once('secureConnect', () => done({ negotiated: socket.getProtocol() ?? offer.version, cipher: socket.getCipher().name }));
-      socket.once('error', (error: NodeJS.ErrnoException) => done({ refusal: error.code ?? error.message }));
-      this.requestSignal.addEventListener('abort', () => done({ refusal: 'the run stopped' }), { once: true });
+      socket.once('connect', () => (connected = true));
+      const timer = setTimeout(() => done({ outcome: 'unreached', reason: `no TLS answer within ${this.options.timeoutMs} ms` }), this.options.timeoutMs);
+      socket.once('secureConnect', () => done({ outcome: 'negotiated', protocol: socket.getProtocol() ?? offer.version, cipher: socket.getCipher().name }));
+      socket.once('error', (error: NodeJS.ErrnoException) => done({ outcome: connected ? 'refused' : 'unreached', reason: error.code ?? error.message }));
+      this.requestSignal.addEventListener('abort', () => done({ outcome: 'unreached', reason: 'the run stopped' }), { once: true });
     });
   }
 

@@ -11,6 +11,7 @@ import { isPlainObject } from '../oauth/guards';
 import type { ResolvedClient } from './config';
 import type { CheckContext } from './context';
 import type { Exchange } from './exchange';
+import { RateLimited } from './rate-limit';
 
 /** The token's introspection claims (an active token), or why they are not to be had. */
 export type Introspection = { claims: Record<string, unknown>; exchange: Exchange } | { unavailable: string; exchange?: Exchange };
@@ -24,7 +25,10 @@ export async function introspectAccessToken(ctx: CheckContext, client: ResolvedC
   const withCertificate = client.certificate !== undefined;
   const url = withCertificate ? (ctx.config.mtlsIntrospectionUrl ?? ctx.config.introspectionUrl) : ctx.config.introspectionUrl;
   if (url === undefined) return { unavailable: 'no introspection endpoint is known (config "introspectionUrl", --introspection-url, or the metadata\'s introspection_endpoint)' };
+  // Plain http (a loopback endpoint) through the run's proxy would show the token to the proxy: not sent.
+  if (url.startsWith('http:') && ctx.config.proxy !== undefined) return { unavailable: `introspection at ${url} not asked: plain http through the proxy would carry the access token in the clear` };
   // RFC 7662 §2.1: token (required) and token_type_hint; then the client's own authentication, as at the token endpoint.
+  // An assertion names the introspection endpoint as its audience (RFC 7523 §3 item 3): it is not one the token endpoint takes.
   const draft = ctx.draft({
     client,
     grant: [
@@ -34,9 +38,17 @@ export async function introspectAccessToken(ctx: CheckContext, client: ResolvedC
     scope: null,
     dpop: false,
     mtls: withCertificate,
+    ...(client.auth === 'private_key_jwt' && client.audience === undefined ? { assertion: { audience: url } } : {}),
   });
   draft.url = url;
-  const exchange = await ctx.send(draft, { oauth: false, allowNoResponse: true });
+  let exchange: Exchange;
+  try {
+    exchange = await ctx.send(draft, { oauth: false, allowNoResponse: true });
+  } catch (error) {
+    // Rate limited even after the one resend: this binding is not visible; the rest of the check goes on.
+    if (error instanceof RateLimited) return { unavailable: `introspection at ${url} was rate limited (${ctx.summarize(error.exchange.response!)})`, exchange: error.exchange };
+    throw error;
+  }
   const res = exchange.response;
   if (res === undefined) return { unavailable: `introspection at ${url} got no answer (${exchange.error ?? 'no response'})`, exchange };
   // RFC 7662 §2.2: 200 with a JSON object whose `active` is a boolean.

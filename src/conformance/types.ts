@@ -153,10 +153,17 @@ export interface ReportSummary {
 export interface ValueOrigin {
   /** The config member (`url`, `dpop`). */
   member: string;
-  /** metadata: taken from the document's `from` member; config: given by the config or a flag, which won over the document's. */
-  source: 'metadata' | 'config';
+  /**
+   * metadata: taken from the document's `from` member; config: given by the
+   * config or a flag, which won over the document's; ignored: the document's
+   * value was not used (`why` says why: e.g. an introspection endpoint on
+   * another host than the token endpoint would be handed client credentials).
+   */
+  source: 'metadata' | 'config' | 'ignored';
   /** The metadata member the value was or would have been taken from. */
   from: string;
+  /** For `ignored`: why the document's value was not used. */
+  why?: string;
 }
 
 /** What discovery gave a run: the document read and which config values came from it. */

@@ -5,6 +5,7 @@
  * client_credentials (RFC 6749 §4.4), authorization_code (§4.1.3, with
  * PKCE, RFC 7636 §4.5) and refresh_token (§6) grants.
  */
+import * as tls from 'node:tls';
 import supertest from 'supertest';
 import {
   HarnessConnectionRefusedError,
@@ -69,23 +70,23 @@ type DpopKey = SigningKey;
 export interface ClientOptions {
   id: string;
   /** Required for `client_secret_basic` and `client_secret_post`. */
-  secret?: string;
+  secret?: string | undefined;
   auth: ClientAuthMethod;
   /** Registered private key, required for `private_key_jwt`. */
-  privateKey?: SigningKeyInput;
+  privateKey?: SigningKeyInput | undefined;
   /** Assertion `aud`: the issuer or the token endpoint URL (default: the token endpoint URL). */
-  audience?: string | string[];
+  audience?: string | string[] | undefined;
   /** Assertion signing algorithm (default: from the key). */
-  alg?: string;
+  alg?: string | undefined;
   /**
    * PEM client certificate presented in the TLS handshake (RFC 8705 §2):
    * required for `tls_client_auth` and `self_signed_tls_client_auth`; a
    * client of another method with one presents it too (certificate-bound
    * tokens, §3). Needs an https target.
    */
-  certificate?: string | Buffer;
+  certificate?: string | Buffer | undefined;
   /** The certificate's PEM private key; a secret. */
-  certificateKey?: string | Buffer;
+  certificateKey?: string | Buffer | undefined;
 }
 
 /** `true` generates an ES256 key; otherwise the key to sign proofs with. */
@@ -96,18 +97,18 @@ export type ParamValue = string | number | boolean | readonly string[];
 
 export interface TokenEndpointOptions {
   /** Token endpoint path: default `/oauth/token` for servers, apps and bare-origin URLs, else the URL's path and query. */
-  path?: string;
-  client?: ClientOptions;
-  dpop?: DpopOption;
+  path?: string | undefined;
+  client?: ClientOptions | undefined;
+  dpop?: DpopOption | undefined;
   /** Per-attempt deadline for a complete response (default 10 000 ms). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Extra headers for every request (`null` removes a generated one). */
   headers?: Record<string, HeaderValue | null | undefined>;
   /**
    * PEM certificate(s) to trust for an https URL target signed by a private
    * CA (an https server object handed over is trusted on loopback anyway).
    */
-  ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;
 }
 
 /** What every token request takes: `clientCredentials()`, `authorizationCode()` and `refreshToken()`. */
@@ -117,13 +118,13 @@ export interface TokenRequestOptions {
    * configured one: e.g. to redeem a code or refresh token issued to
    * another client (RFC 6749 §4.1.3, §6: refused with invalid_grant).
    */
-  client?: ClientOptions;
+  client?: ClientOptions | undefined;
   /** Extra or replaced body parameters; `null`/`undefined` removes one (e.g. `grant_type`); arrays repeat it. */
   params?: Record<string, ParamValue | null | undefined>;
   /** Request body encoding (default `form`; `json` is an attesto extension). */
-  contentType?: 'form' | 'json';
+  contentType?: 'form' | 'json' | undefined;
   /** Override the client's DPoP setting for this request (`false`: no proof). */
-  dpop?: DpopOption;
+  dpop?: DpopOption | undefined;
   /** Extra headers for this request; `null` removes a generated one (e.g. `Authorization`). */
   headers?: Record<string, HeaderValue | null | undefined>;
   /**
@@ -138,29 +139,29 @@ export interface TokenRequestOptions {
    * gets its `use_dpop_nonce`. To start from a stale nonce and let the harness
    * recover, use `setDpopNonce('stale')` instead.
    */
-  nonceRetry?: boolean | number;
+  nonceRetry?: boolean | number | undefined;
   /** Negative overrides for the generated DPoP proof (`nonce` here is the caller's: see `nonceRetry`). */
-  proof?: DpopProofOverrides;
+  proof?: DpopProofOverrides | undefined;
   /** Send these exact `DPoP` header value(s) instead of a generated proof; an array sends several header lines. */
-  dpopProof?: string | string[];
+  dpopProof?: string | string[] | undefined;
   /** Name of the DPoP header (default `DPoP`; header names are case-insensitive, RFC 9110 §5.1). */
-  dpopHeaderName?: string;
+  dpopHeaderName?: string | undefined;
   /** Negative overrides for the generated `private_key_jwt` assertion, plus the `client_assertion_type` sent. */
-  assertion?: ClientAssertionOverrides & { clientAssertionType?: string };
+  assertion?: ClientAssertionOverrides & { clientAssertionType?: string } | undefined;
   /** Send this exact `client_assertion` instead of a generated one (e.g. to replay it). */
-  clientAssertion?: string;
+  clientAssertion?: string | undefined;
   /**
    * The client certificate of this request's handshake instead of the
    * client's (RFC 8705 §2): `false` presents none (a mutual-TLS client
    * without its certificate, refused with invalid_client), or another
    * certificate and key (another client's, one under an untrusted CA).
    */
-  clientCertificate?: false | ClientCertificateInput;
+  clientCertificate?: false | ClientCertificateInput | undefined;
 }
 
 export interface ClientCredentialsOptions extends TokenRequestOptions {
   /** `scope` parameter (RFC 6749 §3.3); omitted when undefined, sent empty when `''`. */
-  scope?: string;
+  scope?: string | undefined;
 }
 
 /**
@@ -181,14 +182,14 @@ export interface AuthorizationCodeOptions extends TokenRequestOptions {
   /** The PKCE code verifier whose challenge went to the authorization endpoint (RFC 7636 §4.5). */
   codeVerifier: string;
   /** The redirect_uri of the authorization request, if it named one (RFC 6749 §4.1.3: then it is required, and identical). */
-  redirectUri?: string;
+  redirectUri?: string | undefined;
   /** Break one thing of the request (see AUTHORIZATION_CODE_BREAKS). */
-  break?: AuthorizationCodeBreak;
+  break?: AuthorizationCodeBreak | undefined;
 }
 
 export interface RefreshTokenOptions extends TokenRequestOptions {
   /** `scope` (RFC 6749 §6): narrower than the grant's, or omitted for all of it; a wider one is refused (invalid_scope). */
-  scope?: string;
+  scope?: string | undefined;
 }
 
 /** One token request: its grant, the grant's parameters in order, and the common options. */
@@ -280,6 +281,8 @@ export class TokenEndpointClient {
   private resolvedDpopKey: DpopKey | undefined;
   private clientKeyPromise: Promise<DpopKey> | undefined;
   private readonly nonces = new NonceTracker();
+  /** Node's roots plus the `ca` option's certificates (superagent's `ca` replaces the roots; a private CA is added to them). */
+  private readonly trustedCa: string[] | undefined;
 
   constructor(target: TokenEndpointTarget, options: TokenEndpointOptions = {}) {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError('tokenEndpoint: options must be an object');
@@ -290,6 +293,7 @@ export class TokenEndpointClient {
       throw new InvalidArgumentError('tokenEndpoint: timeoutMs must be a positive number of milliseconds');
     }
     validateHeaders(options.headers, 'tokenEndpoint: headers');
+    if (options.ca !== undefined) this.trustedCa = [...tls.rootCertificates, ...caCertificates(options.ca)];
     this.options = options;
     this.timeoutMs = timeoutMs;
     this.target = new ResolvedTarget(target, options.path);
@@ -549,8 +553,7 @@ export class TokenEndpointClient {
     test.timeout({ deadline: deadlineMs }).buffer(true).maxResponseSize(MAX_RESPONSE_BYTES);
     test.parse(lenientParser as unknown as Parameters<supertest.Test['parse']>[0]);
     if (this.target.isLocalTls) test.trustLocalhost(true);
-    const ca = this.options.ca;
-    if (ca !== undefined) test.ca(typeof ca === 'string' || Buffer.isBuffer(ca) ? ca : (ca as Array<string | Buffer>).map(String));
+    if (this.trustedCa !== undefined) test.ca(this.trustedCa);
   }
 
   /** The client's own DPoP key: the configured one, or an ES256 key generated once. */
@@ -856,6 +859,18 @@ function validateClient(client: ClientOptions | undefined, where = 'tokenEndpoin
   if (client.audience !== undefined && typeof client.audience !== 'string' && !Array.isArray(client.audience)) {
     throw new InvalidArgumentError(`${where}.audience must be a string or an array of strings`);
   }
+}
+
+/** The `ca` option as PEM certificate texts; a path or other text is a clear error, never a later "not trusted". */
+function caCertificates(ca: unknown): string[] {
+  const items: unknown[] = Array.isArray(ca) ? ca : [ca];
+  return items.map((item, i) => {
+    const text = typeof item === 'string' ? item : Buffer.isBuffer(item) ? item.toString('utf8') : undefined;
+    if (text === undefined || !text.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new InvalidArgumentError(`tokenEndpoint: ca${Array.isArray(ca) ? `[${i}]` : ''} must be PEM certificate text (a string or Buffer; read a file first), got ${typeof item === 'string' ? 'text that is no PEM certificate' : typeof item}`);
+    }
+    return text;
+  });
 }
 
 /** Client certificates read once per options object (their PEM parsed and the pair checked). */

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors';
 import { resolveConfig } from '../../src/conformance';
+import { applyDiscovery, type DiscoveredMetadata } from '../../src/conformance/discovery';
 import { createSelfSignedClientCertificate } from '../../src/oauth/x509';
 import { createReferenceServer, type ReferenceServer } from '../../src/server';
 import { cli } from '../support/cli';
@@ -84,7 +85,8 @@ describe('introspectionUrl, mtlsIntrospectionUrl, --introspection-url (RFC 7662)
       'refusing plain http:// to auth.example.com: the introspection endpoint requires TLS (RFC 7662 §4); use https:// or pass --allow-insecure-http',
     );
     await expect(resolveConfig({ ...base, introspectionUrl: 'not a url' })).rejects.toThrow(/^introspectionUrl must be an absolute http\(s\) URL/);
-    await expect(resolveConfig({ ...base, introspectionUrl: 'https://auth.example.com/i?x=1' })).rejects.toThrow('introspectionUrl must not have a query string (RFC 7662 §2)');
+    // RFC 6749 §3.2 allows a query in an endpoint URL: an introspection endpoint keeps it.
+    expect((await resolveConfig({ ...base, introspectionUrl: 'https://auth.example.com/i?tenant=a' })).introspectionUrl).toBe('https://auth.example.com/i?tenant=a');
     await expect(resolveConfig({ ...base, mtlsIntrospectionUrl: 'http://127.0.0.1:1/introspect' })).rejects.toThrow(/mtlsIntrospectionUrl must be an https:\/\/ URL/);
     const resolved = await resolveConfig({ ...base, introspectionUrl: 'https://auth.example.com', mtlsIntrospectionUrl: 'https://mtls.auth.example.com/introspect' });
     expect([resolved.introspectionUrl, resolved.mtlsIntrospectionUrl]).toEqual(['https://auth.example.com/', 'https://mtls.auth.example.com/introspect']);
@@ -98,5 +100,39 @@ describe('introspectionUrl, mtlsIntrospectionUrl, --introspection-url (RFC 7662)
     const byIssuer = await cli(['conformance', '--issuer', server.issuer, ...flags], { cwd: dir });
     const report = JSON.parse(byIssuer.stdout) as { discovery: { origins: Array<{ member: string }> } };
     expect(report.discovery.origins.map((o) => o.member)).not.toContain('introspectionUrl');
+  });
+});
+
+describe('the metadata\'s introspection endpoints (RFC 8414 §2, RFC 8705 §5)', () => {
+  const metadata = (members: Partial<DiscoveredMetadata>): DiscoveredMetadata => ({
+    issuer: 'https://as.example',
+    metadataUrl: 'https://as.example/.well-known/oauth-authorization-server',
+    document: 'oauth-authorization-server',
+    tokenEndpoint: 'https://as.example/token',
+    ignored: [],
+    ...members,
+  });
+
+  test('one of the same server is used; one on another host, not https, or not a URL is not used (and says why); none ends the run', () => {
+    const used = applyDiscovery({}, metadata({ introspectionEndpoint: 'https://as.example/introspect?tenant=a', mtlsEndpointAliases: { token_endpoint: 'https://mtls.as.example/token', introspection_endpoint: 'https://mtls.as.example/introspect' } }));
+    expect([used.config.introspectionUrl, used.config.mtlsIntrospectionUrl]).toEqual(['https://as.example/introspect?tenant=a', 'https://mtls.as.example/introspect']);
+    const cases: Array<[Partial<DiscoveredMetadata>, string, RegExp]> = [
+      // A document may not hand the client's credentials and tokens to another host.
+      [{ introspectionEndpoint: 'https://collector.example/introspect' }, 'introspection_endpoint', /^on another origin \(https:\/\/collector\.example\) than the token endpoint and the issuer: give introspectionUrl to use it$/],
+      [{ introspectionEndpoint: 'http://as.example/introspect' }, 'introspection_endpoint', /^not https$/],
+      [{ introspectionEndpoint: 'https://user:pw@as.example/introspect' }, 'introspection_endpoint', /^carries credentials or a fragment$/],
+      [{ introspectionEndpoint: 'not a url' }, 'introspection_endpoint', /^not a URL$/],
+      [{ mtlsEndpointAliases: { introspection_endpoint: 'https://other.example/introspect' } }, 'mtls_endpoint_aliases.introspection_endpoint', /^on another origin/],
+      [{ mtlsEndpointAliases: { introspection_endpoint: 'http://127.0.0.1:1/introspect' } }, 'mtls_endpoint_aliases.introspection_endpoint', /^not https \(mutual TLS needs TLS\)$/],
+    ];
+    for (const [members, from, why] of cases) {
+      const { config, discovery } = applyDiscovery({}, metadata(members));
+      expect([config.introspectionUrl, config.mtlsIntrospectionUrl]).toEqual([undefined, undefined]);
+      expect(discovery.origins).toContainEqual({ member: expect.any(String), source: 'ignored', from, why: expect.stringMatching(why) });
+    }
+    // The config's own endpoint wins, and is not second-guessed.
+    const given = applyDiscovery({ introspectionUrl: 'https://elsewhere.example/i' }, metadata({ introspectionEndpoint: 'https://as.example/introspect' }));
+    expect(given.config.introspectionUrl).toBe('https://elsewhere.example/i');
+    expect(given.discovery.origins).toContainEqual({ member: 'introspectionUrl', source: 'config', from: 'introspection_endpoint' });
   });
 });

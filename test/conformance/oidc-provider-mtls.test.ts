@@ -103,7 +103,7 @@ describe.each(['jwt', 'opaque'] as const)('oidc-provider over mutual TLS (%s acc
   });
 
   if (accessTokenFormat === 'opaque') {
-    test('an introspection endpoint that reports another binding fails mtls-bound and dpop-jkt, naming introspection; one that refuses leaves them not judged', async () => {
+    test('an introspection endpoint that reports another binding fails mtls-bound and dpop-jkt, naming introspection; one that refuses, omits cnf or is rate limited leaves them not judged', async () => {
       const received: string[] = [];
       let answer: (body: URLSearchParams) => [number, Record<string, unknown>] = () => [200, { active: true, cnf: { jkt: 'not-the-proof-key', 'x5t#S256': 'not-the-certificate' } }];
       const fake = http.createServer((req, res) => {
@@ -140,6 +140,20 @@ describe.each(['jwt', 'opaque'] as const)('oidc-provider over mutual TLS (%s acc
         expect(boundRefused!.status).toBe('passed');
         expect(boundRefused!.message).toMatch(/the access token is opaque and its binding is not visible: introspection at .* answered 401 invalid_client/);
         expect(jktRefused!.findings.map((f) => f.level)).toEqual(['CONTRACT']);
+
+        // RFC 7662 §2.2: an active answer without cnf says nothing wrong (every member but active is optional): noted.
+        answer = () => [200, { active: true }];
+        const bare = await runConformance({ ...configFor('attesto'), only, introspectionUrl } as ConformanceConfig);
+        const [boundBare, jktBare] = only.map((id) => bare.checks.find((c) => c.id === id)!);
+        expect(boundBare!.status).toBe('passed');
+        expect(boundBare!.message).toContain('client mtls-client: introspection\'s answer has no cnf["x5t#S256"] (RFC 7662 §2.2: optional for this caller)');
+        expect(jktBare!.findings.map((f) => f.level)).toEqual(['CONTRACT']);
+
+        // Rate limited even after the one resend: that binding is not visible; the check goes on (not inconclusive).
+        answer = () => [429, { error: 'slow_down' }];
+        const limited = await runConformance({ ...configFor('attesto'), only: ['mtls-bound'], introspectionUrl } as ConformanceConfig);
+        expect(limited.checks[0]!.status).toBe('passed');
+        expect(limited.checks[0]!.message).toMatch(/its binding is not visible: introspection at .* was rate limited/);
       } finally {
         await new Promise<void>((resolve) => fake.close(() => resolve()));
       }

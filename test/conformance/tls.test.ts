@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { TargetUnreachableError, runConformance, type ConformanceConfig } from '../../src/conformance';
 import { BCP195_SERVER_TLS, BCP195_TLS12_SUITES } from '../../src/oauth/protocol';
+import { createCertificateAuthority } from '../../src/oauth/x509';
 import { createTestCertificate } from '../support/certificates';
 import { cli } from '../support/cli';
 
@@ -148,26 +149,39 @@ describe('an https target', () => {
     }
   }
 
-  test('tls-ciphers: Node\'s default TLS 1.2 list (CBC, CCM, ChaCha20 suites besides the four) warns, naming only suites outside BCP 195', async () => {
+  test('tls-ciphers: Node\'s default TLS 1.2 list with an EC key (CBC, CCM, ChaCha20, ARIA besides the four) warns at MAY, naming only suites outside BCP 195', async () => {
     const result = (await runConformance(config({ only: ['tls-ciphers'] }))).checks[0]!;
     expect(result.status).toBe('warned');
-    expect(result.findings).toHaveLength(1);
+    // With an EC key every suite is ECDHE: none RFC 9325 §4.1 discourages, all outside §4.2's four (FAPI 2.0's rule).
+    expect(result.findings.map((f) => f.level)).toEqual(['MAY']);
     const named = result.findings[0]!.received!.split(', ');
     expect(named.length).toBeGreaterThanOrEqual(4);
     for (const suite of named) expect(BCP195_TLS12_SUITES).not.toContain(suite);
     expect(new Set(named).size).toBe(named.length);
-    expect(result.findings[0]!.message).toMatch(/^over TLS 1\.2 the server negotiated \d+ suite\(s\) BCP 195 does not recommend: /);
+    expect(named).toContain('ECDHE-ECDSA-CHACHA20-POLY1305');
+    expect(result.findings[0]!.message).toMatch(/^over TLS 1\.2 the server negotiated \d+ suite\(s\) outside the four BCP 195 recommends \(FAPI 2\.0 permits only those\): /);
   });
 
-  test('tls-ciphers: one extra suite is named alone; a BCP 195 posture passes; a TLS 1.3-only server passes', async () => {
+  test('tls-ciphers: RSA key transport is a SHOULD (RFC 9325 §4.1), ChaCha20 a MAY; one extra suite is named alone; BCP 195 passes; TLS 1.3 only passes', async () => {
+    const rsa = await createTestCertificate('localhost', { rsa: true });
+    const rsaCaFile = join(dir, 'rsa-cert.pem');
+    writeFileSync(rsaCaFile, rsa.cert);
+    await withHttpsServer({ key: rsa.key, cert: rsa.cert, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305' }, async (url) => {
+      const result = (await runConformance(config({ url, caFile: rsaCaFile, only: ['tls-ciphers'] }))).checks[0]!;
+      expect(result.status).toBe('warned');
+      expect(result.findings.map((f) => [f.level, f.received])).toEqual([
+        ['SHOULD', 'AES128-GCM-SHA256'],
+        ['MAY', 'ECDHE-RSA-CHACHA20-POLY1305'],
+      ]);
+    });
     await withHttpsServer({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA' }, async (url) => {
       const result = (await runConformance(config({ url, only: ['tls-ciphers'] }))).checks[0]!;
       expect(result.status).toBe('warned');
-      expect(result.findings[0]!.received).toMatch(/^ECDHE-(RSA|ECDSA)-AES128-SHA$/);
+      expect(result.findings.map((f) => [f.level, f.received])).toEqual([['MAY', 'ECDHE-ECDSA-AES128-SHA']]);
     });
     await withHttpsServer({ ...BCP195_SERVER_TLS }, async (url) => {
       const result = (await runConformance(config({ url, only: ['tls-ciphers'] }))).checks[0]!;
-      expect(result).toMatchObject({ status: 'passed', message: expect.stringMatching(/^TLS 1\.2 with a recommended suite: ECDHE-(RSA|ECDSA)-AES(128|256)-GCM-SHA(256|384); no other TLS 1\.2 suite taken/) });
+      expect(result).toMatchObject({ status: 'passed', message: expect.stringMatching(/^TLS 1\.2 with a recommended suite: ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384); no other TLS 1\.2 suite taken/) });
     });
     await withHttpsServer({ minVersion: 'TLSv1.3' }, async (url) => {
       const result = (await runConformance(config({ url, only: ['tls-ciphers', 'tls-versions'] }))).checks;
@@ -176,14 +190,36 @@ describe('an https target', () => {
     });
   });
 
-  test('tls-versions and tls-ciphers judge the mutual-TLS endpoint when the target is plain http', async () => {
-    await withHttpsServer({ minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }, async (mtlsUrl) => {
-      const report = await runConformance(config({ url: url.replace(/^https:/, 'http:'), mtlsUrl, only: ['tls-versions', 'tls-ciphers'] }));
+  test('tls-versions and tls-ciphers judge the mutual-TLS endpoint when the target is plain http, presenting the client certificate it asks for', async () => {
+    // A listener that ends every handshake without a trusted client certificate, and takes TLS 1.0.
+    const ca = await createCertificateAuthority('CN=tls test client CA');
+    const client = await ca.issue('CN=tls-client', {});
+    await withHttpsServer({ minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0', requestCert: true, rejectUnauthorized: true, ca: ca.certificate }, async (mtlsUrl) => {
+      const clients = [{ id: 'tls-client', auth: 'tls_client_auth' as const, certificate: client.certificate, certificateKey: client.key }];
+      const report = await runConformance(config({ url: url.replace(/^https:/, 'http:'), mtlsUrl, clients, only: ['tls-versions', 'tls-ciphers'] }));
       const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
       expect(byId['tls-versions']!.status).toBe('failed');
       expect(byId['tls-versions']!.findings.map((f) => f.message)).toEqual(['the server completed a TLSv1 handshake', 'the server completed a TLSv1.1 handshake']);
       expect(byId['tls-ciphers']!.status).toBe('warned');
     });
+  });
+
+  test('no TLS server to ask (a closed port, a listener that never answers TLS) is inconclusive, not a pass', async () => {
+    // Reads what comes (so a client's close ends the connection) and never answers.
+    const silent = net.createServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    try {
+      for (const mtlsUrl of [`https://127.0.0.1:${closedPort}/token`, `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}/token`]) {
+        const report = await runConformance(config({ url: url.replace(/^https:/, 'http:'), mtlsUrl, timeoutMs: 1500, only: ['tls-versions', 'tls-ciphers'] }));
+        for (const check of report.checks) expect([check.id, check.status, check.message]).toEqual([check.id, 'inconclusive', expect.stringMatching(/no TLS server answered \((ECONNREFUSED|no TLS answer within 1500 ms)\), not judged/)]);
+      }
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   test('tls warns when plain http gets as far as client authentication', async () => {

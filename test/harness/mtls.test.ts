@@ -83,6 +83,12 @@ describe('mutual TLS in the harness', () => {
     expect(res.status).toBe(405);
     const untrusting = tokenEndpoint(server.mtls!.tokenEndpoint, { client: mtlsClient });
     await expect(untrusting.clientCredentials({ scope: 'read' })).rejects.toThrow(/TLS certificate not trusted .*the ca option/);
+    // ca is certificate text: a path, a number or a key is refused at once, naming the option.
+    expect(() => tokenEndpoint(server.mtls!.tokenEndpoint, { ca: 'certs/ca.pem' })).toThrow('tokenEndpoint: ca must be PEM certificate text (a string or Buffer; read a file first), got text that is no PEM certificate');
+    expect(() => tokenEndpoint(server.mtls!.tokenEndpoint, { ca: [server.mtls!.ca!, 42 as unknown as string] })).toThrow('tokenEndpoint: ca[1] must be PEM certificate text (a string or Buffer; read a file first), got number');
+    // As an array (with a Buffer), it works the same.
+    const asArray = tokenEndpoint(server.mtls!.tokenEndpoint, { client: mtlsClient, ca: [Buffer.from(server.mtls!.ca!)] });
+    expect((await asArray.clientCredentials({ scope: 'read' })).status).toBe(200);
   });
 
   test('usage errors: a missing certificate, a key of another certificate, text that is no PEM, a secret beside the certificate, a plain-http target', async () => {

@@ -36,16 +36,19 @@ export const dpopJkt = check({
     const expected = (await ctx.session.dpopKey()).thumbprint;
     // RFC 9449 §6.1: a JWT access token carries cnf.jkt (MUST); §6.2: introspection of an opaque one returns it (MUST).
     const claims = decodeAccessToken(token.accessToken);
-    let bound: { cnf: unknown; where: string; reference: string; exchange: Exchange } | undefined;
-    if (claims) bound = { cnf: claims.cnf, where: 'the JWT access token', reference: 'RFC 9449 §6.1', exchange };
+    let bound: { cnf: unknown; where: string; reference: string; exchange: Exchange; introspected: boolean } | undefined;
+    if (claims) bound = { cnf: claims.cnf, where: 'the JWT access token', reference: 'RFC 9449 §6.1', exchange, introspected: false };
     else {
       const introspection = await introspectAccessToken(ctx, client, token.accessToken);
       if ('unavailable' in introspection) ctx.note(`the access token is opaque and its binding is not visible (${introspection.unavailable}): that half not judged`);
-      else bound = { cnf: introspection.claims.cnf, where: 'the introspection response', reference: 'RFC 9449 §6.2', exchange: introspection.exchange };
+      else bound = { cnf: introspection.claims.cnf, where: 'the introspection response', reference: 'RFC 9449 §6.2', exchange: introspection.exchange, introspected: true };
     }
     if (bound !== undefined) {
       const jkt = isPlainObject(bound.cnf) ? bound.cnf.jkt : undefined;
-      if (jkt !== expected) {
+      // RFC 7662 §2.2 makes every member but `active` optional, and the run asks as the client, not as a resource server:
+      // an answer without cnf.jkt says nothing wrong. A jkt that is there and wrong binds the token to another key.
+      if (jkt === undefined && bound.introspected) ctx.note(`${bound.where} has no cnf.jkt (RFC 7662 §2.2: optional; the binding is not visible to this client)`);
+      else if (jkt !== expected) {
         ctx.finding('MUST', jkt === undefined ? `${bound.where} has no cnf.jkt` : `${bound.where}'s cnf.jkt is not the proof key's thumbprint`, {
           expected,
           received: jkt === undefined ? 'no cnf.jkt claim' : String(jkt),

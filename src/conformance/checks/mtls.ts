@@ -176,15 +176,15 @@ export const mtlsBound = check({
       if (!token) continue;
       // A JWT access token carries its cnf (§3.1); an opaque one's is asked of introspection (§3.2), when there is one.
       const claims = decodeAccessToken(token.accessToken);
-      let cnfOf: { cnf: unknown; where: string; exchange: Exchange };
-      if (claims) cnfOf = { cnf: claims.cnf, where: "the access token's", exchange };
+      let cnfOf: { cnf: unknown; where: string; exchange: Exchange; introspected: boolean };
+      if (claims) cnfOf = { cnf: claims.cnf, where: "the access token's", exchange, introspected: false };
       else {
         const introspection = await introspectAccessToken(ctx, client, token.accessToken);
         if ('unavailable' in introspection) {
           ctx.note(`client ${client.id}: the access token is opaque and its binding is not visible: ${introspection.unavailable}`);
           continue;
         }
-        cnfOf = { cnf: introspection.claims.cnf, where: "introspection's", exchange: introspection.exchange };
+        cnfOf = { cnf: introspection.claims.cnf, where: "introspection's", exchange: introspection.exchange, introspected: true };
       }
       const cnf = isPlainObject(cnfOf.cnf) ? cnfOf.cnf : undefined;
       const x5t = cnf?.[X5T_S256];
@@ -192,6 +192,8 @@ export const mtlsBound = check({
       if (x5t === client.certificate!.thumbprint) ctx.note(`client ${client.id}: ${cnfOf.where} cnf["x5t#S256"] matches`);
       // A thumbprint that is there but not the certificate's binds the token to another certificate: wrong (§3.1).
       else if (x5t !== undefined) ctx.finding('MUST', `${cnfOf.where} cnf["x5t#S256"] is not the certificate's thumbprint`, details);
+      // Absent from introspection: RFC 7662 §2.2 makes it optional, and the run asks as the client (not a resource server).
+      else if (cnfOf.introspected) ctx.note(`client ${client.id}: introspection's answer has no cnf["x5t#S256"] (RFC 7662 §2.2: optional for this caller)`);
       // Absent: §3.1 says the binding SHOULD be carried so; the config's promise (certificateBoundTokens) makes it CONTRACT.
       else if (client.certificateBoundTokens) ctx.finding('CONTRACT', `${cnfOf.where} cnf of client ${client.id}, which the config says gets certificate-bound tokens, has no x5t#S256`, { ...details, reference: 'RFC 8705 §3.1, §3.2, §3.4; the configuration' });
       // The metadata says the server supports binding (§3.3), which a server may do per client: said, not judged.

@@ -7,7 +7,9 @@ import { isPlainObject } from '../../oauth/guards';
 import { BCP195_TLS12_SUITES, CLIENT_CREDENTIALS_GRANT, isSecretAuthMethod } from '../../oauth/protocol';
 import type { AssertionSpec } from '../signing';
 import type { CheckContext } from '../context';
-import { addQuery, removeHeader, setHeader, setParam, type RequestDraft } from '../draft';
+import { addQuery, identityOf, removeHeader, setHeader, setParam, type RequestDraft } from '../draft';
+import type { HandshakeAnswer, HandshakeOffer } from '../http';
+import { NotJudged } from '../skip';
 import { check, probeCheck, rejects } from './define';
 
 /** A secret no client has: what a probe sends where a reader could take it (a URL, plain http). */
@@ -108,22 +110,46 @@ export const tlsForwardedProto = check({
   run: (ctx) => plainHttpRefused(ctx, [['X-Forwarded-Proto', 'https'], ['Forwarded', 'proto=https'], ['X-Forwarded-Ssl', 'on']], 'a plain-http token request claiming https in X-Forwarded-Proto, Forwarded and X-Forwarded-Ssl'),
 });
 
-/**
- * The https token endpoints of the run, each asked once: the target and,
- * when it is another one, the mutual-TLS endpoint (RFC 8705 §5), which a
- * client reaches with its certificate and which is held to the same TLS rules.
- */
-function tlsEndpoints(ctx: CheckContext): string[] {
-  // A raw handshake to the target itself: through a proxy's tunnel it would be the proxy's word, not the server's.
-  if (ctx.config.proxy !== undefined) ctx.skip('not judged through a proxy (the handshake is made directly with the target)');
-  const urls = [ctx.tokenUrl, ctx.config.mtlsUrl].filter((url): url is string => url !== undefined && /^https:/i.test(url));
-  return [...new Set(urls)];
+/** An https endpoint of the run to shake hands with, and how a finding names it when there are two. */
+interface TlsEndpoint {
+  url: string;
+  where: string;
 }
 
-/** `the mTLS endpoint https://…` or nothing, to say which endpoint a finding is about when there are two. */
-function whichEndpoint(ctx: CheckContext, url: string, endpoints: readonly string[]): string {
-  if (endpoints.length < 2) return '';
-  return url === ctx.config.mtlsUrl ? ' (the mutual-TLS endpoint)' : ' (the token endpoint)';
+/**
+ * The https token endpoints of the run, each server asked once (by host and
+ * port): the target and, when it is another server, the mutual-TLS endpoint
+ * (RFC 8705 §5), which is held to the same TLS rules. A configured client
+ * certificate is offered in each handshake: a mutual-TLS endpoint may end
+ * one without it, which says nothing of its TLS versions or suites.
+ */
+function tlsEndpoints(ctx: CheckContext): TlsEndpoint[] {
+  // A raw handshake to the target itself: through a proxy's tunnel it would be the proxy's word, not the server's.
+  if (ctx.config.proxy !== undefined) ctx.skip('not judged through a proxy (the handshake is made directly with the target)');
+  const seen = new Set<string>();
+  const urls: string[] = [];
+  for (const url of [ctx.tokenUrl, ctx.config.mtlsUrl]) {
+    if (url === undefined || !/^https:/i.test(url)) continue;
+    const server = new URL(url).host;
+    if (seen.has(server)) continue;
+    seen.add(server);
+    urls.push(url);
+  }
+  return urls.map((url) => ({ url, where: urls.length < 2 ? '' : url === ctx.config.mtlsUrl ? ' (the mutual-TLS endpoint)' : ' (the token endpoint)' }));
+}
+
+/** A client certificate of the configuration to present, when the server asks for one. */
+function handshakeIdentity(ctx: CheckContext): HandshakeOffer['identity'] {
+  const client = [...ctx.config.clients, ...(ctx.config.unauthorizedClient ? [ctx.config.unauthorizedClient] : [])].find((c) => c.certificate !== undefined);
+  return client?.certificate === undefined ? undefined : identityOf(client.certificate);
+}
+
+/** Offers one handshake; no server to ask (no connection, no TLS answer) is not judged, with the endpoint named. */
+async function offer(ctx: CheckContext, endpoint: TlsEndpoint, handshake: Omit<HandshakeOffer, 'identity'>): Promise<Exclude<HandshakeAnswer, { outcome: 'unreached' }>> {
+  const identity = handshakeIdentity(ctx);
+  const answer = await ctx.session.http.offerHandshake(endpoint.url, { ...handshake, ...(identity ? { identity } : {}) });
+  if (answer.outcome === 'unreached') throw new NotJudged(`${endpoint.url}${endpoint.where}: no TLS server answered (${answer.reason}), not judged`);
+  return answer;
 }
 
 export const tlsVersions = check({
@@ -134,12 +160,11 @@ export const tlsVersions = check({
   group: 'transport',
   requires: ['tls_endpoint'],
   async run(ctx) {
-    const endpoints = tlsEndpoints(ctx);
-    for (const url of endpoints) {
+    for (const endpoint of tlsEndpoints(ctx)) {
       for (const version of ['TLSv1', 'TLSv1.1'] as const) {
-        const { negotiated, refusal } = await ctx.session.http.offerHandshake(url, { version });
-        if (negotiated !== undefined) ctx.finding('MUST', `the server completed a ${negotiated} handshake${whichEndpoint(ctx, url, endpoints)}`, { expected: 'TLS 1.2 or later only (RFC 8996)', received: negotiated });
-        else ctx.note(`${version} refused${whichEndpoint(ctx, url, endpoints)} (${refusal})`);
+        const answer = await offer(ctx, endpoint, { version });
+        if (answer.outcome === 'negotiated') ctx.finding('MUST', `the server completed a ${answer.protocol} handshake${endpoint.where}`, { expected: 'TLS 1.2 or later only (RFC 8996)', received: answer.protocol });
+        else ctx.note(`${version} refused${endpoint.where} (${answer.reason})`);
       }
     }
   },
@@ -148,45 +173,72 @@ export const tlsVersions = check({
 /** How many other suites one run asks about, one handshake each: enough to name a default OpenSSL list (11 with an EC key). */
 const MAX_SUITE_PROBES = 16;
 
+/**
+ * What RFC 9325 says of a TLS 1.2 suite outside the four it recommends, by
+ * its OpenSSL name: §4.1 says SHOULD NOT for RSA key transport (no key
+ * exchange in the name), finite-field and static Diffie-Hellman, and
+ * suites under 128 bits of security (3DES); any other (ECDHE with CBC, CCM,
+ * ChaCha20-Poly1305, ARIA) is only not among the recommended ones (§4.2),
+ * which FAPI 2.0 makes a rule: a MAY-level advisory here.
+ */
+function suiteVerdict(name: string): 'SHOULD' | 'MAY' {
+  if (/DES-CBC3|3DES|RC4|NULL|EXP/.test(name)) return 'SHOULD';
+  if (/^ECDHE-/.test(name)) return 'MAY';
+  if (/^(DHE|EDH|DH|ECDH)-/.test(name)) return 'SHOULD';
+  if (/PSK|SRP/.test(name)) return 'MAY';
+  return 'SHOULD';
+}
+
 export const tlsCiphers = check({
   id: 'tls-ciphers',
   title: 'over TLS 1.2 the https token endpoint negotiates only the cipher suites BCP 195 recommends',
-  // RFC 9325 recommends these four; it forbids only suites no current OpenSSL offers (NULL, RC4, export).
-  // FAPI 2.0 makes "only these" a rule; for OAuth in general it is advice: a warning, failing under --fail-on SHOULD.
+  // RFC 9325 §4.1 discourages some suites (SHOULD NOT) and §4.2 recommends four; "only these four" is FAPI 2.0's rule,
+  // a MAY-level advisory here. Both warn; --fail-on SHOULD fails on the first kind, --fail-on MAY on both.
   level: 'SHOULD',
-  reference: 'RFC 9325 §4.1, §4.2 (BCP 195 recommended TLS 1.2 cipher suites); FAPI 2.0 Security Profile §5.2.1',
+  reference: 'RFC 9325 §4.1 (SHOULD NOT: RSA key transport, DHE and static DH, under 128 bits), §4.2 (the recommended TLS 1.2 suites); FAPI 2.0 Security Profile §5.2.1',
   group: 'transport',
   requires: ['tls_endpoint'],
   async run(ctx) {
-    const endpoints = tlsEndpoints(ctx);
-    for (const url of endpoints) await judgeTls12Suites(ctx, url, whichEndpoint(ctx, url, endpoints));
+    for (const endpoint of tlsEndpoints(ctx)) await judgeTls12Suites(ctx, endpoint);
   },
 });
 
-async function judgeTls12Suites(ctx: CheckContext, url: string, where: string): Promise<void> {
-  const http = ctx.session.http;
-  const recommended = await http.offerHandshake(url, { version: 'TLSv1.2', ciphers: BCP195_TLS12_SUITES.join(':') });
-  if (recommended.negotiated !== undefined) ctx.note(`TLS 1.2 with a recommended suite${where}: ${recommended.cipher}`);
+async function judgeTls12Suites(ctx: CheckContext, endpoint: TlsEndpoint): Promise<void> {
+  const { where } = endpoint;
+  const recommended = await offer(ctx, endpoint, { version: 'TLSv1.2', ciphers: BCP195_TLS12_SUITES.join(':') });
+  if (recommended.outcome === 'negotiated') ctx.note(`TLS 1.2 with a recommended suite${where}: ${recommended.cipher}`);
   // Every other TLS 1.2 suite this OpenSSL speaks, minus the ones the server already took: each answer names one more.
   const accepted: string[] = [];
-  let last: string | undefined;
+  let last = '';
   while (accepted.length < MAX_SUITE_PROBES) {
     const ciphers = ['ALL', '!aNULL', '!eNULL', ...[...BCP195_TLS12_SUITES, ...accepted].map((name) => `!${name}`)].join(':');
-    const answer = await http.offerHandshake(url, { version: 'TLSv1.2', ciphers });
-    if (answer.negotiated === undefined || answer.cipher === undefined) {
-      last = answer.refusal;
+    const answer = await offer(ctx, endpoint, { version: 'TLSv1.2', ciphers });
+    if (answer.outcome !== 'negotiated') {
+      last = answer.reason;
       break;
     }
     accepted.push(answer.cipher);
   }
-  if (accepted.length > 0) {
-    const more = accepted.length === MAX_SUITE_PROBES ? ` (the first ${MAX_SUITE_PROBES} asked; there may be more)` : '';
-    ctx.finding('SHOULD', `over TLS 1.2 the server${where} negotiated ${accepted.length} suite(s) BCP 195 does not recommend: ${accepted.join(', ')}${more}`, {
-      expected: `TLS 1.2 only with ${BCP195_TLS12_SUITES.join(', ')} (or TLS 1.3)`,
-      received: accepted.join(', '),
+  const more = accepted.length === MAX_SUITE_PROBES ? ` (the first ${MAX_SUITE_PROBES} asked; there may be more)` : '';
+  const discouraged = accepted.filter((name) => suiteVerdict(name) === 'SHOULD');
+  const unlisted = accepted.filter((name) => suiteVerdict(name) === 'MAY');
+  const expected = `TLS 1.2 only with ${BCP195_TLS12_SUITES.join(', ')} (or TLS 1.3)`;
+  if (discouraged.length > 0) {
+    ctx.finding('SHOULD', `over TLS 1.2 the server${where} negotiated ${discouraged.length} suite(s) RFC 9325 §4.1 says not to: ${discouraged.join(', ')}${more}`, { expected, received: discouraged.join(', '), reference: 'RFC 9325 §4.1' });
+  }
+  if (unlisted.length > 0) {
+    ctx.finding('MAY', `over TLS 1.2 the server${where} negotiated ${unlisted.length} suite(s) outside the four BCP 195 recommends (FAPI 2.0 permits only those): ${unlisted.join(', ')}${more}`, {
+      expected,
+      received: unlisted.join(', '),
+      reference: 'RFC 9325 §4.2; FAPI 2.0 Security Profile §5.2.1',
     });
-  } else if (recommended.negotiated === undefined) ctx.note(`TLS 1.2 refused with every suite${where} (${recommended.refusal}; ${last}): TLS 1.3 only`);
-  else ctx.note(`no other TLS 1.2 suite taken${where} (${last})`);
+  }
+  if (accepted.length > 0) return;
+  if (recommended.outcome === 'negotiated') return ctx.note(`no other TLS 1.2 suite taken${where} (${last})`);
+  // TLS 1.2 refused with every suite: said to be TLS 1.3 only once a TLS 1.3 handshake has been seen to work.
+  const modern = await offer(ctx, endpoint, { version: 'TLSv1.3' });
+  if (modern.outcome === 'negotiated') ctx.note(`TLS 1.2 refused with every suite${where} (${recommended.reason}; ${last}): TLS 1.3 only`);
+  else throw new NotJudged(`${endpoint.url}${where}: every handshake was refused, TLS 1.3 too (${modern.reason}): not judged (does the endpoint want a client certificate the configuration does not have?)`);
 }
 
 export const ctMissing = probeCheck({

@@ -296,7 +296,8 @@ export function checkTargetUrl(url: string, allowInsecureHttp: boolean, member: 
   }
   if (parsed.username || parsed.password) throw new ConfigError(`${member} must not carry credentials; use --client-id and --client-secret-env`);
   if (parsed.hash) throw new ConfigError(`${member} must not have a #fragment`);
-  if (parsed.search) throw new ConfigError(`${member} must not have a query string (${introspection ? 'RFC 7662 §2' : 'RFC 6749 §3.2 token endpoint URL; the query-creds check adds its own'})`);
+  // RFC 6749 §3.2 lets an endpoint URL have a query; the token endpoint's is refused because query-creds adds its own to it.
+  if (parsed.search && !introspection) throw new ConfigError(`${member} must not have a query string (RFC 6749 §3.2 token endpoint URL; the query-creds check adds its own)`);
   if (parsed.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(parsed.hostname)) {
     throw new ConfigError(
       `refusing plain http:// to ${parsed.host}: ${introspection ? 'the introspection endpoint requires TLS (RFC 7662 §4)' : 'the token endpoint requires TLS (RFC 6749 §3.2)'}; use https:// or pass --allow-insecure-http`,

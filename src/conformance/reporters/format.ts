@@ -112,5 +112,7 @@ export function discoveryLine(info: DiscoveryInfo): string {
   const taken = info.origins.filter((o) => o.source === 'metadata').map((o) => `${o.member} (${o.from})`);
   const kept = info.origins.filter((o) => o.source === 'config').map((o) => `${o.member} (over ${o.from})`);
   const given = kept.length > 0 ? `; given, not from the metadata: ${kept.join(', ')}` : '';
-  return `Issuer ${info.issuer}: from its metadata at ${info.metadataUrl}: ${taken.length > 0 ? taken.join(', ') : 'nothing'}${given}`;
+  const ignored = info.origins.filter((o) => o.source === 'ignored').map((o) => `${o.from} (${o.why ?? 'not usable'})`);
+  const notUsed = ignored.length > 0 ? `; not used: ${ignored.join(', ')}` : '';
+  return `Issuer ${info.issuer}: from its metadata at ${info.metadataUrl}: ${taken.length > 0 ? taken.join(', ') : 'nothing'}${given}${notUsed}`;
 }
