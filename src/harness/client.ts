@@ -103,7 +103,7 @@ export interface TokenEndpointOptions {
   /** Per-attempt deadline for a complete response (default 10 000 ms). */
   timeoutMs?: number | undefined;
   /** Extra headers for every request (`null` removes a generated one). */
-  headers?: Record<string, HeaderValue | null | undefined>;
+  headers?: Record<string, HeaderValue | null | undefined> | undefined;
   /**
    * PEM certificate(s) to trust for an https URL target signed by a private
    * CA (an https server object handed over is trusted on loopback anyway).
@@ -120,13 +120,13 @@ export interface TokenRequestOptions {
    */
   client?: ClientOptions | undefined;
   /** Extra or replaced body parameters; `null`/`undefined` removes one (e.g. `grant_type`); arrays repeat it. */
-  params?: Record<string, ParamValue | null | undefined>;
+  params?: Record<string, ParamValue | null | undefined> | undefined;
   /** Request body encoding (default `form`; `json` is an attesto extension). */
   contentType?: 'form' | 'json' | undefined;
   /** Override the client's DPoP setting for this request (`false`: no proof). */
   dpop?: DpopOption | undefined;
   /** Extra headers for this request; `null` removes a generated one (e.g. `Authorization`). */
-  headers?: Record<string, HeaderValue | null | undefined>;
+  headers?: Record<string, HeaderValue | null | undefined> | undefined;
   /**
    * On `use_dpop_nonce`, retry with a fresh proof (and client assertion)
    * carrying the challenge's nonce (RFC 9449 §8), again on each further

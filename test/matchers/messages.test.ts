@@ -150,10 +150,30 @@ describe('misuse of the matcher is a Matcher error, not an assertion result', ()
     ['a bad status', () => expect(response('valid-error-invalid-request')).toMatchTokenError('invalid_request', { status: 'x' as never }), /"status" must be/],
     // The defaults are checked once; options given on top of them are checked on every call.
     ['a scope that is not a string', () => expect(response('valid-bearer-full')).toMatchTokenResponse({ scope: 42 as never }), /"scope" must be a space-delimited string/],
+    // A binding asked for with nothing to bind to would check nothing (exactOptionalPropertyTypes lets undefined through the types).
+    ['a dpopKey that is undefined', () => expect(response('valid-dpop')).toMatchTokenResponse({ dpopKey: undefined }), /dpopKey is undefined: give the DPoP key the token must be bound to/],
+    ['a key that is undefined', () => expect(response('valid-dpop')).toMatchDPoPTokenResponse({ key: undefined }), /key is undefined/],
+    ['a certificate that is undefined', () => expect(response('valid-bearer-full')).toMatchBearerTokenResponse({ certificate: undefined }), /certificate is undefined: give the client certificate/],
   ])('%s', (_what, run, pattern) => {
     const message = failureOf(run);
     expect(message).toContain('Matcher error: ');
     expect(message).toMatch(pattern);
+  });
+
+  test('other options given as undefined read as absent: the same verdicts as without them', () => {
+    for (const name of ['valid-bearer-full', 'invalid-missing-pragma', 'valid-dpop']) {
+      const bare = validateTokenEndpointResponse(response(name), { kind: 'success' }).ok;
+      const pass = (() => {
+        try {
+          expect(response(name)).toMatchTokenResponse({ tokenType: undefined, scope: undefined, refreshToken: undefined, strict: undefined, profile: undefined });
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect([name, pass]).toEqual([name, bare]);
+    }
+    expect(response('valid-error-invalid-client')).toMatchTokenError('invalid_client', { status: undefined, description: undefined, strict: undefined, errorCodes: undefined });
   });
 
   test('an unusable DPoP key rejects with a Matcher error', async () => {

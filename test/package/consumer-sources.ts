@@ -407,7 +407,8 @@ test('vitest: expect.extend with attesto-token-contract/matchers', () => {
  * declarations themselves are checked strictly by TSCONFIG_NODE16.
  */
 export const TSCONFIG_NODE10 = {
-  compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node10', strict: true, esModuleInterop: true, skipLibCheck: true, types: ['node', 'jest'], lib: ['ES2022', 'DOM'], outDir: 'out', rootDir: 'src' },
+  // TypeScript 6 deprecates node10 resolution (a CommonJS project that still uses it says so).
+  compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0', strict: true, esModuleInterop: true, skipLibCheck: true, types: ['node', 'jest'], lib: ['ES2022', 'DOM'], outDir: 'out', rootDir: 'src' },
   include: ['src/globals.test.ts', 'src/global-types.test.ts'],
 };
 
@@ -449,4 +450,54 @@ const heavy = /\\/(supertest|superagent|formidable)\\/|\\/attesto-token-contract
 // Dependencies the matchers do without: Ajv's compiler (precompiled validators), jose (loaded with a DPoP key), yaml (export).
 const dependencies = /\\/node_modules\\/(ajv|ajv-formats|jose|yaml)\\//;
 process.stdout.write(JSON.stringify({ entry, modules: loaded.length, heavy: loaded.filter((path) => heavy.test(path)), dependencies: loaded.filter((path) => dependencies.test(path)) }));
+`;
+
+/**
+ * The strictest settings a user may have, over TypeScript 6's defaults
+ * (strict on, module resolution from `module: nodenext`): optional members
+ * must not be handed `undefined` unless they say so (exactOptionalPropertyTypes),
+ * indexed access may be undefined (noUncheckedIndexedAccess), and our
+ * declarations are checked too (skipLibCheck off).
+ */
+export const TSCONFIG_STRICT = {
+  compilerOptions: {
+    module: 'nodenext',
+    noEmit: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    noImplicitOverride: true,
+    noImplicitReturns: true,
+    noFallthroughCasesInSwitch: true,
+    skipLibCheck: false,
+    types: ['node', 'jest'],
+  },
+  include: ['src'],
+};
+
+/** Options built from values that may be undefined, as a config read from the environment is. */
+export const STRICT_OPTIONS_TEST = `
+import { tokenEndpoint, type ClientOptions } from 'attesto-token-contract/harness';
+import { runConformance, type ConformanceConfig } from 'attesto-token-contract/conformance';
+import type {} from 'attesto-token-contract/jest';
+
+const fromEnv = (name: string): string | undefined => process.env[name];
+
+const client: ClientOptions = { id: 'basic-client', auth: 'client_secret_basic', secret: fromEnv('SECRET') ?? 'basic-secret', audience: fromEnv('AUDIENCE') };
+const config: ConformanceConfig = {
+  url: fromEnv('TOKEN_URL'),
+  issuer: fromEnv('ISSUER'),
+  scope: fromEnv('SCOPE'),
+  timeoutMs: undefined,
+  clients: [{ id: 'c', auth: 'client_secret_basic', secretEnv: fromEnv('SECRET_ENV'), audience: fromEnv('AUDIENCE') }],
+};
+
+export async function main(): Promise<string | undefined> {
+  const harness = tokenEndpoint('https://as.example/token', { client, timeoutMs: undefined, path: fromEnv('TOKEN_PATH'), ca: undefined });
+  const res = await harness.clientCredentials({ scope: fromEnv('SCOPE'), dpop: undefined, headers: undefined });
+  expect(res).toMatchTokenResponse({ scope: fromEnv('SCOPE'), tokenType: undefined, profile: undefined });
+  await expect(res).toMatchTokenResponse({ dpopKey: harness.dpopKey });
+  const report = await runConformance(config);
+  const first = report.checks[0];
+  return first?.id;
+}
 `;

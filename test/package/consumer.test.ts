@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXPECTED_NAMES, IMPORT_CHECK, LOAD_CHECK, JEST_CJS_TEST, JEST_CONFORMANCE_TEST, JEST_GLOBAL_TYPES_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_VITEST, VITEST_MATCHERS_ENTRY_TEST, VITEST_TEST } from './consumer-sources';
+import { EXPECTED_NAMES, IMPORT_CHECK, LOAD_CHECK, JEST_CJS_TEST, JEST_CONFORMANCE_TEST, JEST_GLOBAL_TYPES_TEST, JEST_GLOBALS_TEST, REQUIRE_CHECK, STRICT_OPTIONS_TEST, TSCONFIG_NODE10, TSCONFIG_NODE16, TSCONFIG_STRICT, TSCONFIG_VITEST, VITEST_MATCHERS_ENTRY_TEST, VITEST_TEST } from './consumer-sources';
 
 const ROOT = resolve(__dirname, '../..');
 // The consumer's own tools only: @types/supertest comes with the package (a dependency, since the
@@ -134,6 +134,9 @@ beforeAll(async () => {
     'vitest/vitest.test.mts': VITEST_TEST,
     'vitest/vitest-matchers-entry.test.mts': VITEST_MATCHERS_ENTRY_TEST,
     'vitest/tsconfig.json': JSON.stringify(TSCONFIG_VITEST),
+    'strict/tsconfig.json': JSON.stringify(TSCONFIG_STRICT),
+    'strict/src/options.test.ts': STRICT_OPTIONS_TEST,
+    ...readmeExamples(),
   };
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(work, path, '..'), { recursive: true });
@@ -145,6 +148,24 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
   if (packDir) rmSync(packDir, { recursive: true, force: true });
 });
+
+/**
+ * Every TypeScript example of the README that imports the package, as a
+ * file of the strict consumer: an ES module (.mts) when it awaits at the
+ * top level, as it would be in a project.
+ */
+function readmeExamples(): Record<string, string> {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const examples: Record<string, string> = {};
+  let index = 0;
+  for (const [, code] of readme.matchAll(/```ts\n([\s\S]*?)```/g)) {
+    index++;
+    if (!/^import .* from 'attesto-token-contract/m.test(code!)) continue;
+    const extension = /^(const [^=]+= )?await /m.test(code!) ? 'mts' : 'ts';
+    examples[`strict/src/readme-${index}.test.${extension}`] = code!;
+  }
+  return examples;
+}
 
 function bin(relative: string): string {
   return join(consumer, 'node_modules', relative);
@@ -169,6 +190,15 @@ describe('entry points from the installed tarball', () => {
     expect(packedFiles.filter((file) => /^(test|fixtures|bench)\/|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
     // The precompiled validators are generated JavaScript, put into dist by the build (tsc compiles TypeScript only).
     expect(packedFiles).toEqual(expect.arrayContaining(['dist/src/validate/precompiled/validators.js', 'dist/src/validate/precompiled/validators.d.ts']));
+  });
+
+  test('a LICENSE that matches "license", and jest and vitest as optional peers (a consumer uses one, or neither)', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string; peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }> };
+    expect(packedFiles).toContain('LICENSE');
+    const license = readFileSync(join(consumer, 'node_modules', 'attesto-token-contract', 'LICENSE'), 'utf8');
+    expect([pkg.license, license.split('\n')[0]]).toEqual(['MIT', 'MIT License']);
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['jest', 'vitest']);
+    for (const name of ['jest', 'vitest']) expect(pkg.peerDependenciesMeta[name]).toEqual({ optional: true });
   });
 
   test('the token-contract bin runs from the install', async () => {
@@ -257,6 +287,16 @@ describe('Jest consumers', () => {
 
   test('the typings also hold under node16 resolution (package "exports")', async () => {
     const tsc = await run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.node16.json'], join(work, 'jest-globals'));
+    expect({ code: tsc.code, output: tsc.stdout + tsc.stderr }).toEqual({ code: 0, output: '' });
+  });
+});
+
+describe('a consumer with the strictest settings (TypeScript 6, exactOptionalPropertyTypes, noUncheckedIndexedAccess)', () => {
+  test('every README example and options built from maybe-undefined values type-check, our declarations included', async () => {
+    expect(toolVersion('typescript')).toMatch(/^6\./);
+    const examples = readdirSync(join(work, 'strict', 'src')).filter((name) => name.startsWith('readme-'));
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+    const tsc = await run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json'], join(work, 'strict'));
     expect({ code: tsc.code, output: tsc.stdout + tsc.stderr }).toEqual({ code: 0, output: '' });
   });
 });

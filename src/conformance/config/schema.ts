@@ -324,18 +324,33 @@ export const conformanceConfigSchema = {
   },
 } as const;
 
-type SchemaConfig = FromSchema<typeof conformanceConfigSchema>;
+/**
+ * `T` with `undefined` allowed in every optional member, at every depth (read
+ * as absent by the suite): a consumer compiling with
+ * exactOptionalPropertyTypes can then build a config from values that may be
+ * undefined (`{ url: process.env.TOKEN_URL }`). Index signatures (headers,
+ * expectedFailures) keep their value types: a member there is a value.
+ */
+type Undefinable<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer U)[]
+    ? Undefinable<U>[]
+    : T extends object
+      ? { [K in keyof T]: string extends K ? Undefinable<T[K]> : Undefinable<T[K]> | ({} extends Pick<T, K> ? undefined : never) }
+      : T;
+
+type SchemaConfig = Undefinable<FromSchema<typeof conformanceConfigSchema>>;
 
 /**
  * One client as the user describes it (a config file entry or the
  * single-client flags). `privateKey` is typed as jose's `JWK` (the schema
  * only says "an object"): callers hand over the JWKs jose gives them.
  */
-export type ClientConfig = Omit<FromSchema<typeof clientSchema>, 'privateKey'> & { privateKey?: string | JWK };
+export type ClientConfig = Undefinable<Omit<FromSchema<typeof clientSchema>, 'privateKey'>> & { privateKey?: string | JWK | undefined };
 /** `dpop` in its object form. */
 export type DpopConfig = Exclude<NonNullable<SchemaConfig['dpop']>, boolean>;
 /** The suite's configuration (see `conformanceConfigSchema` for every member's meaning). */
 export type ConformanceConfig = Omit<SchemaConfig, 'clients' | 'unauthorizedClient'> & {
-  clients?: ClientConfig[];
-  unauthorizedClient?: ClientConfig;
+  clients?: ClientConfig[] | undefined;
+  unauthorizedClient?: ClientConfig | undefined;
 };
