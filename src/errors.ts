@@ -203,15 +203,6 @@ export class ConformanceCheckFailure extends AttestoError {
 }
 
 /**
- * Thrown by the test of a listed expected failure that was skipped at run
- * time: under `test.failing` a throw is the outcome that does not fail the
- * run, the only one Jest offers besides an XPASS.
- */
-export class ExpectedFailureSkipped extends AttestoError {
-  static override code = 'ERR_EXPECTED_FAILURE_SKIPPED';
-}
-
-/**
  * A configured source of authorization codes or refresh tokens (a command,
  * a function) did not give one: the check that asked cannot run. The
  * message never holds what the source printed (it carries credentials).

@@ -1,9 +1,11 @@
 /**
  * `describeTokenEndpointConformance(config)`: the suite inside a team's own
  * Jest (or Vitest) run. It registers one test per check: checks whose
- * capabilities the configuration lacks are `test.skip`, listed expected
- * failures are `test.failing`, the rest are plain tests. The run itself
- * happens once, in `beforeAll`; each test then reports its check's result.
+ * capabilities the configuration lacks are `test.skip`, the rest are plain
+ * tests (a listed expected failure too, its title says so). The run itself
+ * happens once, in `beforeAll`; each test then reports its check's result,
+ * and after the suite one printed summary lists the checks that warned
+ * (SHOULD and MAY findings pass their tests but are not hidden).
  *
  * Tests are registered when the file loads, but the target often exists
  * only later (a server started in `beforeAll` or globalSetup): `url` and the
@@ -30,11 +32,13 @@
  * clients but no url, an unknown key or check id) is one failing test named
  * `configuration: <the problem>`, not one identical failure per check.
  *
- * Expected failures: a listed check that still fails passes (`test.failing`);
- * one that passes now (XPASS) FAILS the test run, so the stale entry gets
- * removed. The CLI reports the same XPASS but exits 0. A listed check that
- * turns out skipped at run time (nothing to judge) was not judged at all: it
- * is no XPASS, so its test does not fail; the reason is logged.
+ * Expected failures: a listed check that still fails passes; one that
+ * passes now (XPASS) FAILS its test, saying "remove <id> from
+ * expectedFailures", so the stale entry gets removed (the CLI does so with
+ * --strict-expected). A listed check that turns out skipped at run time
+ * (nothing to judge) was not judged at all: it is no XPASS, so its test
+ * passes; the reason is logged. `failOn` applies as in the CLI: with
+ * `failOn: 'inconclusive'` a check without a verdict fails its test.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
@@ -42,7 +46,8 @@ import type { Check } from './checks/define';
 import type { RunPlan } from './plan';
 import { planOfConfig } from './static-plan';
 import { formatCheckDetails } from './reporters/console';
-import { ConformanceCheckFailure, ExpectedFailureSkipped, NoTestFrameworkError } from '../errors';
+import { ConformanceCheckFailure, NoTestFrameworkError } from '../errors';
+import { failsRun } from './profiles';
 import { ConformanceConfigError, checkTargetUrl, parseConfig, parseExpectedFailures, type ClientConfig, type ConformanceConfig } from './config';
 import type { CodeSource, GrantSources, RefreshTokenSource } from './grant-sources';
 import { isPlainObject } from '../oauth/guards';
@@ -56,8 +61,10 @@ type TestFn = (name: string, fn: () => Promise<void> | void, timeout?: number) =
 /** The test-framework functions used; Jest's globals by default. */
 export interface TestApi {
   describe: (name: string, fn: () => void) => void;
-  test: TestFn & { skip: TestFn; failing?: TestFn };
+  test: TestFn & { skip: TestFn };
   beforeAll: (fn: () => Promise<void> | void, timeout?: number) => void;
+  /** Where the warnings summary is printed, after the suite's tests; without it, at the end of the run in beforeAll. */
+  afterAll?: (fn: () => Promise<void> | void) => void;
 }
 
 export interface DescribeConformanceOptions {
@@ -75,7 +82,7 @@ export interface DescribeConformanceOptions {
   env?: NodeJS.ProcessEnv;
   /** Folder that relative key and expected-failures paths resolve against (default cwd). */
   baseDir?: string;
-  /** Where notes such as "skipped at run time" go (default console.warn). */
+  /** Where notes such as "skipped at run time" and the summary of warnings go (default console.warn). */
   log?: (message: string) => void;
 }
 
@@ -143,21 +150,32 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
   const { config: statics, sources } = split;
   const skipReasons = new Map(plan.skipped.map(({ check, reason }) => [check.id, reason]));
 
+  const log = options.log ?? console.warn;
   api.describe(name, () => {
     let report: ConformanceReport | undefined;
     let runError: unknown;
+    // A warned check passes its test; the summary makes sure nobody has to open a report to learn of it.
+    let warningsPrinted = false;
+    const printWarnings = (): void => {
+      if (warningsPrinted || report === undefined) return;
+      warningsPrinted = true;
+      const summary = warningsSummary(name, report);
+      if (summary !== undefined) log(summary);
+    };
     api.beforeAll(async () => {
       try {
         let discovered: StartInfo['discovery'];
         report = await runConformance(await resolveLazy(statics), { env: options.env, baseDir: options.baseDir, grantSources: sources, grantSourceNames: JEST_SOURCE_NAMES, onStart: (info) => (discovered = info.discovery) });
         // Registered before the metadata was read: checks it enables were registered as skipped; say how to run them.
         if (discovered?.origins.some((o) => o.member === 'dpop' && o.source === 'metadata') && plan.skipped.some((s) => s.missing.includes('dpop'))) {
-          (options.log ?? console.warn)('the issuer\'s metadata advertises DPoP (dpop_signing_alg_values_supported), but the DPoP checks were registered as skipped: set dpop: true in the config to run them');
+          log('the issuer\'s metadata advertises DPoP (dpop_signing_alg_values_supported), but the DPoP checks were registered as skipped: set dpop: true in the config to run them');
         }
+        if (api.afterAll === undefined) printWarnings();
       } catch (error) {
         runError = error;
       }
     }, options.timeoutMs ?? defaultRunTimeoutMs(statics));
+    api.afterAll?.(() => printWarnings());
 
     // A run that could not happen (an unreachable target) is one failure with the whole story, in the first test
     // to ask; every other test says in one line that it did not run, instead of repeating it.
@@ -181,27 +199,36 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
       const skipReason = skipReasons.get(check.id);
       if (skipReason !== undefined) {
         api.test.skip(`${title} (${skipReason})`, () => undefined);
-      } else if (plan.expectedFailures.has(check.id) && api.test.failing) {
-        // test.failing passes when the body throws: an expected failure that now passes (XPASS) fails the run, so the list gets trimmed.
-        api.test.failing(title, () => {
+      } else if (plan.expectedFailures.has(check.id)) {
+        api.test(`${title} (expected to fail)`, () => {
           const result = resultOf(check);
-          if (result.status === 'skipped' || result.status === 'inconclusive') {
-            // Not judged, so neither still failing nor fixed. Jest has no skip from inside a test,
-            // and a test.failing body that returns is an XPASS: throw a marked error instead, and say why.
-            const note = `${check.id}: listed as an expected failure but ${result.status === 'skipped' ? 'skipped' : 'inconclusive'} at run time (${result.message}); not judged`;
-            (options.log ?? console.warn)(note);
-            throw new ExpectedFailureSkipped(note);
+          // A listed check that passes now: the list is stale, and the test says which entry to remove.
+          if (result.status === 'unexpected-pass') {
+            throw new ConformanceCheckFailure(`${check.id} passes now: remove ${check.id} from expectedFailures (listed: ${plan.expectedFailures.get(check.id) || 'no reason given'})`);
           }
-          if (result.status === 'expected-failure') throw new ConformanceCheckFailure(describe(result));
+          // Not judged, so neither still failing nor fixed: the test passes, and says why.
+          if (result.status === 'skipped' || result.status === 'inconclusive') {
+            log(`${check.id}: listed as an expected failure but ${result.status === 'skipped' ? 'skipped' : 'inconclusive'} at run time (${result.message}); not judged`);
+          }
         });
       } else {
         api.test(title, () => {
           const result = resultOf(check);
           if (result.status === 'failed') throw new ConformanceCheckFailure(describe(result));
+          // Under failOn: 'inconclusive', a check without a verdict fails the run, as in the CLI.
+          if (report !== undefined && failsRun(result.status, report.policy)) throw new ConformanceCheckFailure(`${check.id}: ${result.status} (failOn ${report.policy.failOn}): ${result.message}`);
         });
       }
     }
   });
+}
+
+/** One printed block naming every warned check (the level and message), or undefined when none warned. */
+export function warningsSummary(suiteName: string, report: ConformanceReport): string | undefined {
+  const warned = report.checks.filter((c) => c.status === 'warned');
+  if (warned.length === 0) return undefined;
+  const lines = warned.map((c) => `  ${c.id} [${c.decidingLevel ?? c.level}] ${c.message}`);
+  return `${suiteName}: ${warned.length} check${warned.length === 1 ? '' : 's'} passed with warnings (SHOULD/MAY findings; they do not fail the run):\n${lines.join('\n')}`;
 }
 
 /** How a failing source is named: as the user wrote it in this entry's config. */
@@ -379,7 +406,7 @@ async function settle<T>(value: LazyValue<T>, where: string): Promise<T> {
   }
 }
 
-export { ConformanceCheckFailure, ExpectedFailureSkipped };
+export { ConformanceCheckFailure };
 
 /** A failing check's details as the console reporter prints them (reporters/console.ts), for the test's failure message. */
 function describe(result: CheckResult): string {
@@ -408,5 +435,5 @@ function jestGlobals(): TestApi {
   if (typeof g.describe !== 'function' || typeof g.test !== 'function' || typeof g.beforeAll !== 'function') {
     throw new NoTestFrameworkError('describeTokenEndpointConformance must be called inside a Jest test file (or pass options.api)');
   }
-  return { describe: g.describe, test: g.test, beforeAll: g.beforeAll } as TestApi;
+  return { describe: g.describe, test: g.test, beforeAll: g.beforeAll, ...(typeof g.afterAll === 'function' ? { afterAll: g.afterAll } : {}) } as TestApi;
 }

@@ -3,19 +3,53 @@
  * expected failures turns a status into `expected-failure` or
  * `unexpected-pass` (the OpenID conformance suite's model).
  */
-import { LEVELS, type CheckStatus, type Finding, type Level, type Profile } from './types';
+import { FAIL_ON, LEVELS, type CheckStatus, type FailOn, type FailurePolicy, type Finding, type Level, type Profile } from './types';
 
-/** Whether a finding at `level` fails the run under `profile` (otherwise it warns). */
-export function failsUnder(profile: Profile, level: Level): boolean {
-  if (level === 'MUST') return true;
-  if (level === 'CONTRACT') return profile === 'attesto';
-  return false; // SHOULD and MAY never fail a run
+/** A profile alone, or the policy of a run (its profile and the lowest failing level). */
+export type PolicyLike = Profile | Pick<FailurePolicy, 'profile' | 'failOn'>;
+
+/** The lowest failing level of a profile when `--fail-on` is not given: as the profile says. */
+export function defaultFailOn(profile: Profile): FailOn {
+  return profile === 'attesto' ? 'CONTRACT' : 'MUST';
+}
+
+/** Whether a finding at `level` fails the run (otherwise it warns): at or above the lowest failing level; never CONTRACT under rfc. */
+export function failsUnder(policy: PolicyLike, level: Level): boolean {
+  const { profile, failOn } = typeof policy === 'string' ? { profile: policy, failOn: defaultFailOn(policy) } : policy;
+  // The rfc profile judges by the RFC text alone: the contract's additions never fail it, whatever the fail level.
+  if (level === 'CONTRACT' && profile === 'rfc') return false;
+  return FAIL_ON.indexOf(level) <= FAIL_ON.indexOf(failOn);
 }
 
 /** The status of a check that ran, from its findings. */
-export function statusOf(profile: Profile, findings: readonly Finding[]): 'passed' | 'failed' | 'warned' {
+export function statusOf(policy: PolicyLike, findings: readonly Finding[]): 'passed' | 'failed' | 'warned' {
   if (findings.length === 0) return 'passed';
-  return findings.some((f) => failsUnder(profile, f.level)) ? 'failed' : 'warned';
+  return findings.some((f) => failsUnder(policy, f.level)) ? 'failed' : 'warned';
+}
+
+/**
+ * Whether a result with `status` fails the run: a failure always; an
+ * unexpected pass under `strictExpected` (a listed failure that now passes
+ * must leave the list, as the MCP conformance suite holds); an inconclusive
+ * check under `failOn: 'inconclusive'`.
+ */
+export function failsRun(status: CheckStatus, policy: Pick<FailurePolicy, 'failOn' | 'strictExpected'>): boolean {
+  if (status === 'failed') return true;
+  if (status === 'unexpected-pass') return policy.strictExpected;
+  if (status === 'inconclusive') return policy.failOn === 'inconclusive';
+  return false;
+}
+
+/** Words for the console's last line: which levels fail the run under the policy, and what else does. */
+export function describePolicy(policy: FailurePolicy): string {
+  const failing = LEVELS.filter((level) => failsUnder(policy, level));
+  const warning = LEVELS.filter((level) => !failsUnder(policy, level));
+  const words = (levels: readonly string[]) => (levels.length < 2 ? levels.join('') : `${levels.slice(0, -1).join(', ')} and ${levels.at(-1)}`);
+  const parts = [`${words(failing)} fail${failing.length === 1 ? 's' : ''} the run`];
+  if (warning.length > 0) parts.push(`${warning.join('/')} warn${warning.length === 1 ? 's' : ''}`);
+  if (policy.failOn === 'inconclusive') parts.push('inconclusive checks fail');
+  if (policy.strictExpected) parts.push('unexpected passes fail (--strict-expected)');
+  return `profile ${policy.profile}: ${parts.join('; ')}`;
 }
 
 /**
@@ -30,9 +64,9 @@ export function applyExpectation(status: CheckStatus, expected: boolean): CheckS
   return status;
 }
 
-/** The findings that make a check fail under the profile come first, then the warnings. */
-export function orderFindings(profile: Profile, findings: readonly Finding[]): Finding[] {
-  return [...findings].sort((a, b) => Number(failsUnder(profile, b.level)) - Number(failsUnder(profile, a.level)));
+/** The findings that make a check fail under the policy come first, then the warnings. */
+export function orderFindings(policy: PolicyLike, findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => Number(failsUnder(policy, b.level)) - Number(failsUnder(policy, a.level)));
 }
 
 /**
@@ -41,8 +75,8 @@ export function orderFindings(profile: Profile, findings: readonly Finding[]): F
  * A MUST check failed only by its CONTRACT half is a CONTRACT failure.
  * Undefined without findings (the status owes nothing to a finding).
  */
-export function decidingLevel(profile: Profile, findings: readonly Finding[]): Level | undefined {
-  const failing = findings.filter((f) => failsUnder(profile, f.level));
+export function decidingLevel(policy: PolicyLike, findings: readonly Finding[]): Level | undefined {
+  const failing = findings.filter((f) => failsUnder(policy, f.level));
   const counted = failing.length > 0 ? failing : findings;
   let best: Level | undefined;
   for (const finding of counted) if (best === undefined || LEVELS.indexOf(finding.level) < LEVELS.indexOf(best)) best = finding.level;

@@ -21,7 +21,7 @@ import type { ClientIdentity } from './http';
 import type { WireResponse } from './exchange';
 import { OwnershipIndex } from './ownership';
 import { planRun, type RunPlan } from './plan';
-import { applyExpectation, decidingLevel, orderFindings, statusOf } from './profiles';
+import { applyExpectation, decidingLevel, failsRun, orderFindings, statusOf } from './profiles';
 import { COMPANION_CAPABILITIES, DEFAULT_RUN_SERVER, defaultRunClients, defaultRunMtls, referenceCodeSource, referenceTargetConfig } from './reference-run';
 import { commandCodeSource, commandRefreshTokenSource, type GrantSources } from './grant-sources';
 import { RateLimited } from './rate-limit';
@@ -30,7 +30,7 @@ import { Pacer } from './pacing';
 import { Session } from './session';
 import { INTERRUPTED_MESSAGE, RunInterrupted } from './interrupt';
 import { NotJudged, SkipCheck } from './skip';
-import type { CheckResult, CheckStatus, ConformanceReport, Finding, Level, ReportSummary } from './types';
+import type { CheckResult, CheckStatus, ConformanceReport, FailurePolicy, Finding, Level, ReportSummary } from './types';
 
 export { defaultRunClients, referenceTargetConfig } from './reference-run';
 export { knownSelectors } from './plan';
@@ -331,9 +331,10 @@ async function runResolved(session: Session, catalogue: readonly Check[], option
     ...(config.proxy === undefined ? {} : { proxy: config.proxy.url }),
     ...(discovery === undefined ? {} : { discovery }),
     profile: config.profile,
+    policy: config.policy,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
-    summary: summarize(checks),
+    summary: summarize(checks, config.policy),
     checks,
     ...(options.signal?.aborted ? { interrupted: true } : {}),
   };
@@ -371,8 +372,8 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
     }
   }
   const durationMs = performance.now() - started;
-  const findings = orderFindings(config.profile, run.findings);
-  const raw = statusOf(config.profile, findings);
+  const findings = orderFindings(config.policy, run.findings);
+  const raw = statusOf(config.policy, findings);
   // Rate limited: no verdict, unless what was judged before the limit already fails the check (that evidence stands).
   if (limited && raw !== 'failed') {
     const message = limited.message + (findings.length > 0 ? ` (after ${findings.length} warning${findings.length === 1 ? '' : 's'})` : '') + (where ? ` (${where})` : '');
@@ -381,7 +382,7 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
   const status = applyExpectation(raw, config.expectedFailures.has(check.id));
   const limitNote = limited ? `; then ${limited.message}` : '';
   const message = messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + limitNote + (where ? ` (${where})` : '');
-  return resultOf(check, status, session.secrets.scrub(message), durationMs, findings, decidingLevel(config.profile, findings));
+  return resultOf(check, status, session.secrets.scrub(message), durationMs, findings, decidingLevel(config.policy, findings));
 }
 
 function messageOf(status: CheckResult['status'], findings: CheckResult['findings'], passMessage: string, expectedReason: string | undefined): string {
@@ -408,9 +409,10 @@ function resultOf(check: Check, status: CheckStatus, message: string, durationMs
   return { id, title, level, reference, group, status, decidingLevel: decidedBy ?? level, message, durationMs: Math.round(durationMs * 10) / 10, findings };
 }
 
-export function summarize(checks: readonly CheckResult[]): ReportSummary {
+export function summarize(checks: readonly CheckResult[], policy: Pick<FailurePolicy, 'failOn' | 'strictExpected'>): ReportSummary {
   const count = (status: CheckResult['status']) => checks.filter((c) => c.status === status).length;
   return {
+    failing: checks.filter((c) => failsRun(c.status, policy)).length,
     total: checks.length,
     passed: count('passed'),
     failed: count('failed'),

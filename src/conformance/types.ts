@@ -20,6 +20,22 @@ export type Level = (typeof LEVELS)[number];
 export const PROFILES = ['attesto', 'rfc'] as const;
 export type Profile = (typeof PROFILES)[number];
 
+/**
+ * The lowest level that fails the run (`--fail-on`), most binding first:
+ * a finding at or above it fails its check. `inconclusive` also fails the
+ * run on checks without a verdict. Default: CONTRACT under the attesto
+ * profile, MUST under rfc. Under rfc a CONTRACT finding never fails.
+ */
+export const FAIL_ON = ['MUST', 'CONTRACT', 'SHOULD', 'MAY', 'inconclusive'] as const;
+export type FailOn = (typeof FAIL_ON)[number];
+
+/** What fails a run: the profile, the lowest failing level, and whether an unexpected pass fails it (`--strict-expected`). */
+export interface FailurePolicy {
+  profile: Profile;
+  failOn: FailOn;
+  strictExpected: boolean;
+}
+
 export const CHECK_GROUPS = [
   'success',
   'transport',
@@ -147,6 +163,8 @@ export interface ReportSummary {
   unexpectedPasses: number;
   /** Checks the target did not answer (rate limited: 429/503 after the one resend). */
   inconclusive: number;
+  /** Checks that fail the run: the failed ones, and under the policy the unexpected passes (--strict-expected) and the inconclusive ones (--fail-on inconclusive). */
+  failing: number;
 }
 
 /** Where one value of the run's configuration came from. */
@@ -185,6 +203,8 @@ export interface ConformanceReport {
   /** With config `issuer`: where its metadata was read and which configuration values came from it. */
   discovery?: DiscoveryInfo;
   profile: Profile;
+  /** What failed this run (`failOn`, `strictExpected`; the profile is `profile`). */
+  policy: FailurePolicy;
   startedAt: string;
   durationMs: number;
   summary: ReportSummary;

@@ -30,8 +30,9 @@ Without --url it starts the reference server on an ephemeral loopback port
 and runs every check against it: the server requires DPoP nonces, so the
 nonce checks run too, and dpop-disabled runs against a second reference
 server with DPoP switched off; the authorization_code and refresh_token
-checks get their codes from its test-only /authorize. Only tls is skipped
-(the servers speak plain http on loopback).
+checks get their codes from its test-only /authorize, and the TLS posture is
+judged at its mutual-TLS listener. Only tls and tls-forwarded-proto are
+skipped (its token endpoint speaks plain http on loopback).
 
 The authorization_code and refresh_token checks of a --url target need a
 config file: clients with "grantTypes", and "grants" with the command that
@@ -80,6 +81,11 @@ Target and client:
 
 Run:
   --profile attesto|rfc         attesto (default): MUST and CONTRACT fail; rfc: only MUST fails
+  --fail-on LEVEL               the lowest level that fails the run: MUST | CONTRACT | SHOULD |
+                                MAY | inconclusive (every finding, and checks without a
+                                verdict); default CONTRACT (attesto), MUST (rfc). Under rfc a
+                                CONTRACT finding never fails
+  --strict-expected             a listed expected failure that passes now fails the run
   --only IDS                    comma-separated check ids or groups to run (repeatable)
   --skip IDS                    comma-separated check ids or groups to leave out (repeatable)
   --expect-failures FILE        check ids known to fail (one per line, "# reason"; or JSON/YAML)
@@ -131,11 +137,13 @@ reproduces it (fill in the <PLACEHOLDERS>), then a table by level.
   INCON  no verdict: rate limited (429/503 after one resend), or what came
          back cannot be judged (a code answered past its lifetime)
   XPASS  listed in --expect-failures but passing now: remove it from the list.
-         It does not fail the run here (exit 0); in the Jest entry
-         (describeTokenEndpointConformance) the same check is test.failing,
-         so there it fails the test run until it is removed from the list
+         It fails the run with --strict-expected (exit 1), else only says so;
+         in the Jest entry (describeTokenEndpointConformance) its test fails,
+         naming the id to remove from expectedFailures
 
-Exit codes: 0 no failing check, 1 at least one failing check, 2 usage or
+Exit codes: 0 no failing check, 1 at least one check that fails the run
+(a failure; with --strict-expected an XPASS; with --fail-on inconclusive an
+INCON), 2 usage or
 configuration error, a target or proxy that cannot be reached, or a code or
 refresh token source that failed (one line on stderr).
 `,
@@ -157,6 +165,8 @@ refresh token source that failed (one line on stderr).
     dpop: { type: 'boolean' },
     'dpop-nonce': { type: 'boolean' },
     profile: { type: 'string' },
+    'fail-on': { type: 'string' },
+    'strict-expected': { type: 'boolean' },
     only: { type: 'string', multiple: true },
     skip: { type: 'string', multiple: true },
     'expect-failures': { type: 'string' },
@@ -219,7 +229,7 @@ refresh token source that failed (one line on stderr).
     }
     // Stopped: the shell's convention for death by signal (128 + SIGINT 2 / SIGTERM 15), whatever the checks that finished said.
     if (report.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
-    return report.summary.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+    return report.summary.failing > 0 ? EXIT_FAILURE : EXIT_OK;
   },
 };
 
@@ -241,6 +251,8 @@ function configOfFlags(flags: ParsedArgs['values'], cwd: string): { config: Conf
   text('url', 'url');
   text('issuer', 'issuer');
   text('profile', 'profile');
+  text('fail-on', 'failOn');
+  if (flags['strict-expected'] === true) set('strict-expected', 'strictExpected', true);
   text('scope', 'scope');
   text('invalid-scope', 'invalidScope');
   if (flags.dpop === true || flags['dpop-nonce'] === true) set(flags['dpop-nonce'] === true ? 'dpop-nonce' : 'dpop', 'dpop', { enabled: true, ...(flags['dpop-nonce'] === true ? { nonce: true } : {}) });

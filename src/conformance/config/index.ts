@@ -20,7 +20,8 @@ import { isLoopbackHost } from '../../oauth/loopback';
 import { CLIENT_CREDENTIALS_GRANT, DEFAULT_TOKEN_PATH, isBareOrigin, isMtlsAuthMethod, type TokenGrantType } from '../../oauth/protocol';
 import { DEFAULT_COMMAND_TIMEOUT_MS, type GrantCommand } from '../grant-sources';
 import { capabilitiesOf, type Capability } from '../capabilities';
-import type { Profile } from '../types';
+import type { FailurePolicy, Profile } from '../types';
+import { defaultFailOn } from '../profiles';
 import { resolveProxy, type ProxyRoute } from '../proxy';
 import { AUTH_METHODS, GRACE_POLICIES, PATTERN_WORDS, ROTATION_POLICIES, conformanceConfigSchema, type ClientConfig, type ConformanceConfig, type DpopConfig } from './schema';
 import { createSchemaValidator, formatSchemaProblem, isPlainText, parseConfigText, type SchemaProblem } from '../../config-schema';
@@ -84,6 +85,8 @@ export interface ResolvedGrants {
 export interface ResolvedConfig {
   url: string;
   profile: Profile;
+  /** What fails the run: the profile, config `failOn` (default the profile's), `strictExpected`. */
+  policy: FailurePolicy;
   scope?: string;
   invalidScope?: string;
   dpop: { enabled: boolean; nonce: boolean; disabled: boolean; alg: DpopKeyAlgorithm };
@@ -230,6 +233,7 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
   const resolved: ResolvedConfig = {
     url,
     profile: config.profile ?? 'attesto',
+    policy: { profile: config.profile ?? 'attesto', failOn: config.failOn ?? defaultFailOn(config.profile ?? 'attesto'), strictExpected: config.strictExpected === true },
     scope: emptyToUndefined(config.scope),
     invalidScope: emptyToUndefined(config.invalidScope),
     dpop: { enabled: dpop.enabled === true || dpop.nonce === true, nonce: dpop.nonce === true, disabled: dpop.disabled === true, alg: dpop.alg ?? 'ES256' },

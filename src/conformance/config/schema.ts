@@ -14,7 +14,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import type { JWK } from 'jose';
 import { DPOP_KEY_ALGORITHMS } from '../../oauth/keys';
 import { CLIENT_AUTH_METHODS, MTLS_AUTH_METHODS, TOKEN_GRANT_TYPES } from '../../oauth/protocol';
-import { PROFILES } from '../types';
+import { FAIL_ON, PROFILES } from '../types';
 
 /** The methods a suite client may use (src/oauth/protocol.ts): the confidential ones, and `none` for a public client of the authorization_code grant. */
 /** What a client of the suite authenticates with: the methods of src/oauth/protocol.ts, and mutual TLS (RFC 8705 §2). */
@@ -236,6 +236,16 @@ export const conformanceConfigSchema = {
       type: 'string',
       enum: PROFILES,
       description: 'attesto (default): MUST and CONTRACT departures fail; rfc: only MUST departures fail.',
+    },
+    failOn: {
+      type: 'string',
+      enum: FAIL_ON,
+      description:
+        'The lowest level that fails the run (--fail-on): MUST, CONTRACT, SHOULD, MAY, or inconclusive (every finding, and checks without a verdict). Default: CONTRACT under the attesto profile, MUST under rfc. Under rfc a CONTRACT finding never fails.',
+    },
+    strictExpected: {
+      type: 'boolean',
+      description: 'A listed expected failure that now passes fails the run (--strict-expected), so the list cannot go stale. Default false: it is reported as an unexpected pass.',
     },
     scope: { type: 'string', description: 'Scope requested by the success checks; must be allowed to every configured client (RFC 6749 §3.3).' },
     invalidScope: {

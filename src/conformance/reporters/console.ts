@@ -8,6 +8,7 @@
 import type { CheckResult, CheckStatus, ConformanceReport, ExchangeView } from '../types';
 import type { StartInfo } from '../runner';
 import { CHECKS } from '../checks';
+import { describePolicy } from '../profiles';
 import { describeAnswer, sharedCauses, type SharedCause } from './causes';
 import { printable, printableValue } from './safe-text';
 import { STATUS_LABEL, decidingLevelOf, findingLines, formatMs, interruptedNote, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
@@ -110,10 +111,9 @@ export function formatConsoleSummary(unsafe: ConformanceReport, paint: (code: st
   const stopped = interruptedNote(report);
   if (stopped) lines.push(paint('33', stopped));
   lines.push('');
-  const failing = summary.failed === 0 ? 'no failing check' : `${summary.failed} failing check${summary.failed === 1 ? '' : 's'}`;
-  const verdict = report.interrupted ? paint('33', `interrupted, ${failing} among those that finished`) : summary.failed === 0 ? paint('32', failing) : paint('31', failing);
-  const profileNote = report.profile === 'attesto' ? 'MUST and CONTRACT fail the run' : 'only MUST fails the run; CONTRACT warns';
-  lines.push(`${verdict} (profile ${report.profile}: ${profileNote}; SHOULD/MAY warn) in ${formatMs(report.durationMs)}`, '');
+  const failing = summary.failing === 0 ? 'no failing check' : `${summary.failing} failing check${summary.failing === 1 ? '' : 's'}`;
+  const verdict = report.interrupted ? paint('33', `interrupted, ${failing} among those that finished`) : summary.failing === 0 ? paint('32', failing) : paint('31', failing);
+  lines.push(`${verdict} (${describePolicy(report.policy)}) in ${formatMs(report.durationMs)}`, '');
   return lines.join('\n');
 }
 

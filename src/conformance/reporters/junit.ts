@@ -5,20 +5,24 @@
  * A failure's `type` is the level that decided it (CheckResult.decidingLevel).
  */
 import type { CheckResult, ConformanceReport } from '../types';
+import { failsRun } from '../profiles';
 import { decidingLevelOf, findingLines, interruptedNote, requestText, responseText } from './format';
 
 export function formatJunit(report: ConformanceReport): string {
   const { summary } = report;
   const seconds = (ms: number) => (ms / 1000).toFixed(3);
   const suiteName = `token endpoint conformance (${report.profile}) ${report.target}`;
-  const skipped = summary.skipped + summary.expectedFailures + summary.inconclusive;
+  // A check that fails the run under the policy (an unexpected pass with strictExpected, an inconclusive one with
+  // failOn inconclusive) is a <failure>, not a <skipped>.
+  const failingInconclusive = report.policy.failOn === 'inconclusive' ? summary.inconclusive : 0;
+  const skipped = summary.skipped + summary.expectedFailures + summary.inconclusive - failingInconclusive;
   // A stopped run is an error of the run, not a failure of a check: one <error> testcase says so, and CI shows it red.
   const stopped = interruptedNote(report);
   const [tests, errors] = [summary.total + (stopped ? 1 : 0), stopped ? 1 : 0];
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xml(suiteName)}" tests="${tests}" failures="${summary.failed}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}">`,
-    `  <testsuite name="${xml(suiteName)}" tests="${tests}" failures="${summary.failed}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}" timestamp="${xml(report.startedAt)}">`,
+    `<testsuites name="${xml(suiteName)}" tests="${tests}" failures="${summary.failing}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}">`,
+    `  <testsuite name="${xml(suiteName)}" tests="${tests}" failures="${summary.failing}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}" timestamp="${xml(report.startedAt)}">`,
     '    <properties>',
     `      <property name="tool" value="${xml(`${report.tool} ${report.version}`)}"/>`,
     `      <property name="profile" value="${xml(report.profile)}"/>`,
@@ -26,7 +30,7 @@ export function formatJunit(report: ConformanceReport): string {
     ...discoveryProperties(report),
     '    </properties>',
     ...(stopped ? [`    <testcase classname="conformance.run" name="run" time="0">\n      <error message="${xml(stopped)}" type="interrupted"/>\n    </testcase>`] : []),
-    ...report.checks.map((check) => testcase(check, seconds(check.durationMs))),
+    ...report.checks.map((check) => testcase(check, seconds(check.durationMs), failsRun(check.status, report.policy))),
     '  </testsuite>',
     '</testsuites>',
     '',
@@ -46,8 +50,12 @@ function discoveryProperties(report: ConformanceReport): string[] {
   ];
 }
 
-function testcase(check: CheckResult, time: string): string {
+function testcase(check: CheckResult, time: string, failing: boolean): string {
   const open = `    <testcase classname="conformance.${xml(check.group)}" name="${xml(`${check.id} [${check.level}] ${check.title}`)}" time="${time}"`;
+  if (failing && check.status !== 'failed') {
+    const why = check.status === 'unexpected-pass' ? 'unexpected pass (--strict-expected): remove it from the expected failures' : 'inconclusive (--fail-on inconclusive)';
+    return `${open}>\n      <failure message="${xml(`${why}: ${check.message}`)}" type="${xml(check.status)}">${xml(details(check))}</failure>\n    </testcase>`;
+  }
   switch (check.status) {
     case 'passed':
       return `${open}/>`;

@@ -11,9 +11,9 @@ export function formatMarkdown(unsafe: ConformanceReport): string {
   const { summary } = report;
   const plural = (n: number) => (n === 1 ? '' : 's');
   const verdict = report.interrupted
-    ? `⏹️ interrupted${summary.failed > 0 ? `, ${summary.failed} failing check${plural(summary.failed)}` : ''}`
-    : summary.failed > 0
-      ? `❌ ${summary.failed} failing check${plural(summary.failed)}`
+    ? `⏹️ interrupted${summary.failing > 0 ? `, ${summary.failing} failing check${plural(summary.failing)}` : ''}`
+    : summary.failing > 0
+      ? `❌ ${summary.failing} failing check${plural(summary.failing)}`
       : summary.inconclusive > 0
         ? `⚠️ no failing check, ${summary.inconclusive} inconclusive (rate limited)`
         : '✅ conformant';

@@ -1,7 +1,7 @@
 import type { TestApi } from '../../../src/conformance/jest';
 
 export interface Registered {
-  kind: 'test' | 'skip' | 'failing';
+  kind: 'test' | 'skip';
   name: string;
   fn: () => Promise<void> | void;
 }
@@ -11,7 +11,7 @@ export interface RecordingApi {
   /** describe() titles, in registration order. */
   titles: string[];
   tests: Registered[];
-  /** Runs the beforeAll hooks, then every non-skipped test; outcome per check id (the first word of a title). */
+  /** Runs the beforeAll hooks, then every non-skipped test, then the afterAll hooks; outcome per check id (the first word of a title). */
   run: () => Promise<Map<string, 'ok' | Error>>;
 }
 
@@ -20,8 +20,9 @@ export function recordingApi(): RecordingApi {
   const tests: Registered[] = [];
   const titles: string[] = [];
   const hooks: Array<() => Promise<void> | void> = [];
+  const after: Array<() => Promise<void> | void> = [];
   const register = (kind: Registered['kind']) => (name: string, fn: () => Promise<void> | void) => void tests.push({ kind, name, fn });
-  const testFn = Object.assign(register('test'), { skip: register('skip'), failing: register('failing') });
+  const testFn = Object.assign(register('test'), { skip: register('skip') });
   const api: TestApi = {
     describe: (name, fn) => {
       titles.push(name);
@@ -29,6 +30,7 @@ export function recordingApi(): RecordingApi {
     },
     test: testFn,
     beforeAll: (fn) => void hooks.push(fn),
+    afterAll: (fn) => void after.push(fn),
   };
   const run = async () => {
     for (const hook of hooks) await hook();
@@ -41,6 +43,7 @@ export function recordingApi(): RecordingApi {
         outcomes.set(t.name.split(' ')[0]!, error as Error);
       }
     }
+    for (const hook of after) await hook();
     return outcomes;
   };
   return { api, titles, tests, run };
