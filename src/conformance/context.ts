@@ -138,7 +138,7 @@ export class CheckContext implements JudgeContext {
     const finding: Finding = { level, message: this.scrub(message), ...rest };
     if (finding.received !== undefined) finding.received = this.scrub(finding.received);
     if (finding.expected !== undefined) finding.expected = this.scrub(finding.expected);
-    if (exchangeOf) finding.exchange = viewOf(exchangeOf, this.session.secrets, this.session.config.proxy);
+    if (exchangeOf) finding.exchange = viewOf(exchangeOf, this.session.secrets, { proxy: this.session.config.proxy, caFile: this.session.config.caFile });
     this.findings.push(finding);
   }
 

@@ -412,7 +412,6 @@ function resultOf(check: Check, status: CheckStatus, message: string, durationMs
 export function summarize(checks: readonly CheckResult[], policy: Pick<FailurePolicy, 'failOn' | 'strictExpected'>): ReportSummary {
   const count = (status: CheckResult['status']) => checks.filter((c) => c.status === status).length;
   return {
-    failing: checks.filter((c) => failsRun(c.status, policy)).length,
     total: checks.length,
     passed: count('passed'),
     failed: count('failed'),
@@ -421,6 +420,7 @@ export function summarize(checks: readonly CheckResult[], policy: Pick<FailurePo
     expectedFailures: count('expected-failure'),
     unexpectedPasses: count('unexpected-pass'),
     inconclusive: count('inconclusive'),
+    failing: checks.filter((c) => failsRun(c.status, policy)).length,
   };
 }
 

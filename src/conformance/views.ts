@@ -13,9 +13,16 @@ import type { Exchange, WireRequest, WireResponse } from './exchange';
 import type { ProxyRoute } from './proxy';
 import type { ExchangeView } from './types';
 
-/** An exchange as a report shows it: redacted, scrubbed of every secret the run has seen; `proxy`: the run's, for the curl line. */
-export function viewOf(exchange: Exchange, secrets: SecretSet, proxy?: ProxyRoute): ExchangeView {
-  const view: ExchangeView = { request: redactRequest(exchange.request, secrets), curl: curlCommand(exchange.request, secrets, proxy) };
+/** What the curl line needs of the run besides the request: its proxy, and the CA file it trusts (`--cacert`). */
+export interface CurlContext {
+  proxy?: Pick<ProxyRoute, 'url' | 'credentials'> | undefined;
+  /** The run's CA file (config caFile), as a path: curl must trust the same private CA to reproduce an https request. */
+  caFile?: string | undefined;
+}
+
+/** An exchange as a report shows it: redacted, scrubbed of every secret the run has seen; the curl line with the run's proxy and CA file. */
+export function viewOf(exchange: Exchange, secrets: SecretSet, context: CurlContext = {}): ExchangeView {
+  const view: ExchangeView = { request: redactRequest(exchange.request, secrets), curl: curlCommand(exchange.request, secrets, context.proxy, context.caFile) };
   const res = exchange.response;
   if (res) {
     view.response = {
@@ -143,7 +150,7 @@ const CLIENT_KEY_PLACEHOLDER = '<CLIENT_KEY_FILE>';
 const MADE_CERTIFICATE_PLACEHOLDER = '<A_CERTIFICATE_MADE_BY_THE_RUN>';
 const MADE_KEY_PLACEHOLDER = '<ITS_KEY>';
 
-export function curlCommand(request: WireRequest, secrets: Iterable<string>, proxy?: Pick<ProxyRoute, 'url' | 'credentials'>): string {
+export function curlCommand(request: WireRequest, secrets: Iterable<string>, proxy?: Pick<ProxyRoute, 'url' | 'credentials'>, caFile?: string): string {
   const known = new Set(secrets);
   const url = new URL(request.url);
   // Spliced by hand: assigning url.search would percent-encode the placeholders' angle brackets.
@@ -153,6 +160,8 @@ export function curlCommand(request: WireRequest, secrets: Iterable<string>, pro
     parts.push('--proxy', quote(proxy.url), '--proxytunnel');
     if (proxy.credentials !== undefined) parts.push('--proxy-user', quote(PROXY_USER_PLACEHOLDER));
   }
+  // A private CA the run trusted (--ca-file): curl trusts it too, or an https request would not reproduce at all.
+  if (caFile !== undefined && url.protocol === 'https:') parts.push('--cacert', quote(caFile));
   parts.push('-X', request.method, quote(target));
   // Mutual TLS: the certificate and its key are files of the user's, named by placeholders (the key is a secret).
   if (request.clientCertificate === 'configured') parts.push('--cert', quote(CLIENT_CERTIFICATE_PLACEHOLDER), '--key', quote(CLIENT_KEY_PLACEHOLDER));

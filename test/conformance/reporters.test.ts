@@ -103,9 +103,9 @@ describe('reporters', () => {
   test('json: the documented stable shape', () => {
     const parsed = JSON.parse(formatJson(report)) as Record<string, unknown>;
     // discovery: the proxy's config names the server's issuer, whose metadata the run reads.
-    expect(Object.keys(parsed)).toEqual(['tool', 'version', 'target', 'discovery', 'profile', 'startedAt', 'durationMs', 'summary', 'checks', 'causes', 'interrupted']);
+    expect(Object.keys(parsed)).toEqual(['tool', 'version', 'target', 'discovery', 'profile', 'policy', 'startedAt', 'durationMs', 'summary', 'checks', 'causes', 'interrupted']);
     expect(parsed).toMatchObject({ tool: 'attesto-token-contract', profile: 'attesto', target: proxy.tokenEndpoint });
-    expect(Object.keys(parsed.summary as object)).toEqual(['total', 'passed', 'failed', 'warned', 'skipped', 'expectedFailures', 'unexpectedPasses', 'inconclusive']);
+    expect(Object.keys(parsed.summary as object)).toEqual(['total', 'passed', 'failed', 'warned', 'skipped', 'expectedFailures', 'unexpectedPasses', 'inconclusive', 'failing']);
     const checks = parsed.checks as Array<Record<string, unknown>>;
     expect(checks).toHaveLength(report.checks.length);
     for (const check of checks) {

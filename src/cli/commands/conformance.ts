@@ -7,6 +7,8 @@ import { parseProxyUrl } from '../../conformance/proxy';
 import { checkIssuerUrl, resolveIssuer } from '../../conformance/discovery';
 import { discoveryLine } from '../../conformance/reporters/format';
 import { printable } from '../../conformance/reporters/safe-text';
+import { COLOR_MODES, colorFor } from '../../conformance/reporters/console';
+import { appendFile } from 'node:fs/promises';
 import { ConfigError } from '../../errors';
 import {
   ConsoleReporter,
@@ -120,8 +122,12 @@ corporate proxy between you and it):
 
 Reports:
   --reporter NAME               console (default) | json | junit | markdown; repeatable
+  --color WHEN                  always | never | auto (default): colours on a terminal, off with
+                                NO_COLOR, on in a CI log with FORCE_COLOR (not 0 or false)
   --output FILE                 write the n-th json/junit/markdown reporter to FILE (repeatable);
-                                without it, that report goes to stdout and console to stderr
+                                without it, that report goes to stdout and console to stderr.
+                                A FILE that is $GITHUB_STEP_SUMMARY is appended to (the job
+                                summary of earlier steps stays); any other is replaced whole
 
   -h, --help                    show this help
 
@@ -184,6 +190,7 @@ refresh token source that failed (one line on stderr).
     'ca-file': { type: 'string' },
     config: { type: 'string' },
     list: { type: 'boolean' },
+    color: { type: 'string' },
   },
   async run({ values }, io) {
     const reporters = stringsFlag(values, 'reporter').map((r) => choice('reporter', r, REPORTER_NAMES));
@@ -202,7 +209,8 @@ refresh token source that failed (one line on stderr).
     const { config, baseDir } = await configFromFlags(values, io);
     // Live progress goes where the machine-readable report does not.
     const consoleStream = toStdout.length > 0 ? io.stderr : io.stdout;
-    const live = reporters.includes('console') ? new ConsoleReporter(consoleStream) : undefined;
+    const color = colorFor(values.color === undefined ? 'auto' : choice('color', String(values.color), COLOR_MODES), io.env, consoleStream);
+    const live = reporters.includes('console') ? new ConsoleReporter(consoleStream, { color }) : undefined;
     const report = await runConformance(config, {
       env: io.env,
       baseDir,
@@ -220,8 +228,11 @@ refresh token source that failed (one line on stderr).
       const output = outputs[index];
       if (output === undefined) io.stdout.write(text);
       else {
+        const path = resolve(io.cwd, output);
         try {
-          await writeFileAtomic(resolve(io.cwd, output), text);
+          // GitHub's job summary collects every step's Markdown in one file: append, never replace what earlier steps wrote.
+          if (isStepSummary(path, io)) await appendFile(path, `${text.endsWith('\n') ? text : `${text}\n`}\n`);
+          else await writeFileAtomic(path, text);
         } catch (error) {
           throw new UsageError(`cannot write --output ${JSON.stringify(output)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
         }
@@ -232,6 +243,12 @@ refresh token source that failed (one line on stderr).
     return report.summary.failing > 0 ? EXIT_FAILURE : EXIT_OK;
   },
 };
+
+/** Whether `path` is the job summary file of a GitHub Actions step ($GITHUB_STEP_SUMMARY). */
+function isStepSummary(path: string, io: CliIO): boolean {
+  const summary = io.env.GITHUB_STEP_SUMMARY;
+  return summary !== undefined && summary !== '' && resolve(io.cwd, summary) === path;
+}
 
 /**
  * The flags as a config object (the members they set, numbers parsed from

@@ -113,6 +113,8 @@ export interface ResolvedConfig {
   rate?: number;
   /** Extra trusted CA certificates (PEM), from `caFile`. */
   ca?: string;
+  /** The CA file's path (config caFile, resolved against the config's folder), for the curl line's --cacert. */
+  caFile?: string;
   /** The proxy every request goes through (config `proxy`, or the environment's for this target); undefined: direct. */
   proxy?: ProxyRoute;
   grants: ResolvedGrants;
@@ -264,7 +266,10 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
     if (!mtlsIntrospectionUrl.startsWith('https:')) throw new ConfigError('mtlsIntrospectionUrl must be an https:// URL: mutual TLS needs TLS (RFC 8705 §2)');
     resolved.mtlsIntrospectionUrl = mtlsIntrospectionUrl;
   }
-  if (config.caFile !== undefined) resolved.ca = await loadCaFile(config.caFile, baseDir);
+  if (config.caFile !== undefined) {
+    resolved.ca = await loadCaFile(config.caFile, baseDir);
+    resolved.caFile = isAbsolute(config.caFile) ? config.caFile : resolve(baseDir, config.caFile);
+  }
   // One route for the run, decided for the target url (a check's request to the same host on another scheme takes it too).
   const proxy = resolveProxy(config.proxy, new URL(url), env, options.proxyFromEnv !== false);
   if (proxy !== undefined) resolved.proxy = proxy;

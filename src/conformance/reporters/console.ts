@@ -17,8 +17,26 @@ import { STATUS_LABEL, decidingLevelOf, findingLines, formatMs, interruptedNote,
 const ID_WIDTH = Math.max(...CHECKS.map((c) => c.id.length));
 
 export interface ConsoleReporterOptions {
-  /** ANSI colours (default: when the stream is a TTY and NO_COLOR is unset). */
+  /** ANSI colours (default: `colorFor('auto', process.env, stream)`). */
   color?: boolean;
+}
+
+/** `--color`: always, never, or auto (the environment and the stream decide). */
+export const COLOR_MODES = ['always', 'never', 'auto'] as const;
+export type ColorMode = (typeof COLOR_MODES)[number];
+
+/**
+ * Whether to paint: `always` and `never` as said; `auto` paints a TTY,
+ * unless NO_COLOR is set (no-color.org: the user's standing wish, it wins),
+ * and FORCE_COLOR (set, and not `0` or `false`) paints a stream that is no
+ * TTY, such as a CI log.
+ */
+export function colorFor(mode: ColorMode, env: NodeJS.ProcessEnv, stream: { isTTY?: boolean }): boolean {
+  if (mode !== 'auto') return mode === 'always';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  return stream.isTTY === true;
 }
 
 interface Writable {
@@ -43,7 +61,7 @@ export class ConsoleReporter {
     private readonly out: Writable,
     options: ConsoleReporterOptions = {},
   ) {
-    this.color = options.color ?? (out.isTTY === true && !process.env.NO_COLOR);
+    this.color = options.color ?? colorFor('auto', process.env, out);
   }
 
   onStart(start: StartInfo): void {

@@ -1,8 +1,8 @@
 /**
  * The JSON report: a stable, documented shape for tools.
  *
- * `{ tool, version, target, proxy?, profile, startedAt, durationMs,
- *    summary: { total, passed, failed, warned, skipped, expectedFailures, unexpectedPasses, inconclusive },
+ * `{ tool, version, target, proxy?, profile, policy: { profile, failOn, strictExpected }, startedAt, durationMs,
+ *    summary: { total, passed, failed, warned, skipped, expectedFailures, unexpectedPasses, inconclusive, failing },
  *    checks: [{ id, title, level, reference, group, status, decidingLevel, message, durationMs, findings }] }`
  *
  * `status` is one of passed | failed | warned | skipped | expected-failure |
@@ -14,8 +14,10 @@
  * through one, is its URL without credentials. `findings` lists what was wrong (level, message,
  * expected, received, reference, and the redacted exchange with a `curl`).
  * `discovery`, present with an issuer, is `{ issuer, metadataUrl, origins:
- * [{ member, source: metadata | config, from }], unusable? }`: which config
- * values came from which metadata member, which the config kept over it.
+ * [{ member, source: metadata | config | ignored, from, why? }], unusable? }`: which config
+ * values came from which metadata member, which the config kept over it,
+ * which the run would not use (`why`). `summary.failing` counts the checks
+ * that fail the run under `policy` (the exit code is 1 when it is not 0).
  * `interrupted` is true when the run was stopped (SIGINT, SIGTERM) before
  * every check finished: those are skipped, "run interrupted".
  * `causes` lists the failures that share one answer (same status, media
@@ -34,6 +36,7 @@ export function formatJson(report: ConformanceReport): string {
     ...(report.proxy === undefined ? {} : { proxy: report.proxy }),
     ...(report.discovery === undefined ? {} : { discovery: report.discovery }),
     profile: report.profile,
+    policy: report.policy,
     startedAt: report.startedAt,
     durationMs: report.durationMs,
     summary: report.summary,

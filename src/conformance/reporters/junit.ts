@@ -5,13 +5,15 @@
  * A failure's `type` is the level that decided it (CheckResult.decidingLevel).
  */
 import type { CheckResult, ConformanceReport } from '../types';
+import { isLoopbackHost } from '../../oauth/loopback';
 import { failsRun } from '../profiles';
 import { decidingLevelOf, findingLines, interruptedNote, requestText, responseText } from './format';
 
 export function formatJunit(report: ConformanceReport): string {
   const { summary } = report;
   const seconds = (ms: number) => (ms / 1000).toFixed(3);
-  const suiteName = `token endpoint conformance (${report.profile}) ${report.target}`;
+  // The same name run after run (a CI's test history keys on it): a loopback target's ephemeral port is no part of it.
+  const suiteName = `token endpoint conformance (${report.profile}) ${stableTarget(report.target)}`;
   // A check that fails the run under the policy (an unexpected pass with strictExpected, an inconclusive one with
   // failOn inconclusive) is a <failure>, not a <skipped>.
   const failingInconclusive = report.policy.failOn === 'inconclusive' ? summary.inconclusive : 0;
@@ -26,6 +28,8 @@ export function formatJunit(report: ConformanceReport): string {
     '    <properties>',
     `      <property name="tool" value="${xml(`${report.tool} ${report.version}`)}"/>`,
     `      <property name="profile" value="${xml(report.profile)}"/>`,
+    `      <property name="target" value="${xml(report.target)}"/>`,
+    `      <property name="failOn" value="${xml(report.policy.failOn)}"/>`,
     ...(stopped ? ['      <property name="interrupted" value="true"/>'] : []),
     ...discoveryProperties(report),
     '    </properties>',
@@ -36,6 +40,14 @@ export function formatJunit(report: ConformanceReport): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The target as the suite's name shows it: a loopback host's port (an ephemeral one, the reference server's) left out. */
+export function stableTarget(target: string): string {
+  if (!URL.canParse(target)) return target;
+  const url = new URL(target);
+  if (!isLoopbackHost(url.hostname)) return target;
+  return `${url.protocol}//${url.hostname}${url.pathname}`;
 }
 
 /** The issuer, its metadata URL, and each config value's origin (`url` = `metadata:token_endpoint`). */

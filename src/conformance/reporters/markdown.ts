@@ -55,6 +55,13 @@ export function formatMarkdown(unsafe: ConformanceReport): string {
       out.push('</details>', '');
     }
   }
+  // Skipped checks with their reasons: what this run could not judge, and what the configuration would need.
+  const skipped = report.checks.filter((c) => c.status === 'skipped');
+  if (skipped.length > 0) {
+    out.push(`<details><summary>${skipped.length} skipped check${plural(skipped.length)}</summary>`, '', '| check | level | why |', '|---|---|---|');
+    for (const check of skipped) out.push(`| \`${check.id}\` | ${check.level} | ${cell(check.message)} |`);
+    out.push('', '</details>', '');
+  }
   return `${out.join('\n')}\n`;
 }
 
