@@ -40,8 +40,8 @@ export function failsRun(status: CheckStatus, policy: Pick<FailurePolicy, 'failO
   return false;
 }
 
-/** Words for the console's last line: which levels fail the run under the policy, and what else does. */
-export function describePolicy(policy: FailurePolicy): string {
+/** Words for what fails a run and what only warns under the policy: `MUST and CONTRACT fail the run; SHOULD/MAY warn`. */
+export function policyWords(policy: FailurePolicy): string {
   const failing = LEVELS.filter((level) => failsUnder(policy, level));
   const warning = LEVELS.filter((level) => !failsUnder(policy, level));
   const words = (levels: readonly string[]) => (levels.length < 2 ? levels.join('') : `${levels.slice(0, -1).join(', ')} and ${levels.at(-1)}`);
@@ -49,36 +49,10 @@ export function describePolicy(policy: FailurePolicy): string {
   if (warning.length > 0) parts.push(`${warning.join('/')} warn${warning.length === 1 ? 's' : ''}`);
   if (policy.failOn === 'inconclusive') parts.push('inconclusive checks fail');
   if (policy.strictExpected) parts.push('unexpected passes fail (--strict-expected)');
-  return `profile ${policy.profile}: ${parts.join('; ')}`;
+  return parts.join('; ');
 }
 
-/**
- * A listed check that fails (or only warns) is an expected failure; a listed
- * check that passes is "unexpectedly passing", so the list can be trimmed.
- * Skipped checks stay skipped.
- */
-export function applyExpectation(status: CheckStatus, expected: boolean): CheckStatus {
-  if (!expected) return status;
-  if (status === 'failed' || status === 'warned') return 'expected-failure';
-  if (status === 'passed') return 'unexpected-pass';
-  return status;
-}
-
-/** The findings that make a check fail under the policy come first, then the warnings. */
-export function orderFindings(policy: PolicyLike, findings: readonly Finding[]): Finding[] {
-  return [...findings].sort((a, b) => Number(failsUnder(policy, b.level)) - Number(failsUnder(policy, a.level)));
-}
-
-/**
- * The level that decided a check's status: the most severe finding that
- * counted (one that fails the run under the profile, else any warning).
- * A MUST check failed only by its CONTRACT half is a CONTRACT failure.
- * Undefined without findings (the status owes nothing to a finding).
- */
-export function decidingLevel(policy: PolicyLike, findings: readonly Finding[]): Level | undefined {
-  const failing = findings.filter((f) => failsUnder(policy, f.level));
-  const counted = failing.length > 0 ? failing : findings;
-  let best: Level | undefined;
-  for (const finding of counted) if (best === undefined || LEVELS.indexOf(finding.level) < LEVELS.indexOf(best)) best = finding.level;
-  return best;
+/** The console's last line's words on the policy: `profile attesto: MUST and CONTRACT fail the run; SHOULD/MAY warn`. */
+export function describePolicy(policy: FailurePolicy): string {
+  return `profile ${policy.profile}: ${policyWords(policy)}`;
 }

@@ -121,10 +121,11 @@ corporate proxy between you and it):
   --no-proxy                    go direct: ignore config "proxy" and the proxy variables
 
 Reports:
-  --reporter NAME               console (default) | json | junit | markdown; repeatable
+  --reporter NAME               console (default) | json | junit | markdown | html (one
+                                self-contained page: open it in a browser); repeatable
   --color WHEN                  always | never | auto (default): colours on a terminal, off with
                                 NO_COLOR, on in a CI log with FORCE_COLOR (not 0 or false)
-  --output FILE                 write the n-th json/junit/markdown reporter to FILE (repeatable);
+  --output FILE                 write the n-th json/junit/markdown/html reporter to FILE (repeatable);
                                 without it, that report goes to stdout and console to stderr.
                                 A FILE that is $GITHUB_STEP_SUMMARY is appended to (the job
                                 summary of earlier steps stays); any other is replaced whole
@@ -199,7 +200,7 @@ refresh token source that failed (one line on stderr).
     const fileReporters = reporters.filter((r) => r !== 'console');
     const outputs = stringsFlag(values, 'output');
     if (outputs.length > fileReporters.length) {
-      throw new UsageError(fileReporters.length === 0 ? '--output needs a json, junit or markdown --reporter' : `${outputs.length} --output files for ${fileReporters.length} json/junit/markdown reporter(s)`);
+      throw new UsageError(fileReporters.length === 0 ? '--output needs a json, junit, markdown or html --reporter' : `${outputs.length} --output files for ${fileReporters.length} json/junit/markdown/html reporter(s)`);
     }
     if (new Set(reporters).size !== reporters.length) throw new UsageError('each --reporter may be given once');
     const toStdout = fileReporters.filter((_, i) => outputs[i] === undefined);
