@@ -56,3 +56,34 @@ export function policyWords(policy: FailurePolicy): string {
 export function describePolicy(policy: FailurePolicy): string {
   return `profile ${policy.profile}: ${policyWords(policy)}`;
 }
+
+/**
+ * A listed check that fails (or only warns) is an expected failure; a listed
+ * check that passes is "unexpectedly passing", so the list can be trimmed.
+ * Skipped checks stay skipped.
+ */
+export function applyExpectation(status: CheckStatus, expected: boolean): CheckStatus {
+  if (!expected) return status;
+  if (status === 'failed' || status === 'warned') return 'expected-failure';
+  if (status === 'passed') return 'unexpected-pass';
+  return status;
+}
+
+/** The findings that make a check fail under the policy come first, then the warnings. */
+export function orderFindings(policy: PolicyLike, findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => Number(failsUnder(policy, b.level)) - Number(failsUnder(policy, a.level)));
+}
+
+/**
+ * The level that decided a check's status: the most severe finding that
+ * counted (one that fails the run under the profile, else any warning).
+ * A MUST check failed only by its CONTRACT half is a CONTRACT failure.
+ * Undefined without findings (the status owes nothing to a finding).
+ */
+export function decidingLevel(policy: PolicyLike, findings: readonly Finding[]): Level | undefined {
+  const failing = findings.filter((f) => failsUnder(policy, f.level));
+  const counted = failing.length > 0 ? failing : findings;
+  let best: Level | undefined;
+  for (const finding of counted) if (best === undefined || LEVELS.indexOf(finding.level) < LEVELS.indexOf(best)) best = finding.level;
+  return best;
+}
