@@ -109,8 +109,11 @@ function pruneStaleInstalls(keep: string): void {
 
 beforeAll(async () => {
   packDir = mkdtempSync(join(tmpdir(), 'attesto-pack-'));
-  // npm pack runs `prepare` (the build), as publishing does.
-  const pack = await run('npm', ['pack', '--json', '--pack-destination', packDir, '--loglevel=error'], ROOT);
+  // The dist of this checkout, built if it is not up to date (scripts/build.js: nothing to do after `npm test`'s build).
+  // Packed without `prepack`, whose clean would delete dist under the other test files that spawn the CLI from it.
+  const build = await run(process.execPath, [join(ROOT, 'scripts', 'build.js'), '--quiet'], ROOT);
+  if (build.code !== 0) throw new Error(`build failed:\n${build.stderr.slice(-3000)}${build.stdout.slice(-2000)}`);
+  const pack = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir, '--loglevel=error'], ROOT);
   if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.stderr.slice(-3000)}${pack.stdout.slice(-2000)}`);
   const packed = (JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[])[0]!;
   const filename = packed.filename;

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic-write';
 import { EXIT_FAILURE, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM, UsageError, choice, flagProblem, numberOrText, stringFlag, stringsFlag, type CliIO, type Command, type FlagSource, type ParsedArgs } from '../command';
 import { checkConfigSchema } from '../../conformance/config';
@@ -8,7 +8,7 @@ import { checkIssuerUrl, resolveIssuer } from '../../conformance/discovery';
 import { discoveryLine } from '../../conformance/reporters/format';
 import { printable } from '../../conformance/reporters/safe-text';
 import { COLOR_MODES, colorFor } from '../../conformance/reporters/console';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { ConfigError } from '../../errors';
 import {
   ConsoleReporter,
@@ -231,6 +231,8 @@ refresh token source that failed (one line on stderr).
       else {
         const path = resolve(io.cwd, output);
         try {
+          // `--output reports/junit.xml` in a fresh CI checkout: the folder is made, as the report is meant to land there.
+          await mkdir(dirname(path), { recursive: true });
           // GitHub's job summary collects every step's Markdown in one file: append, never replace what earlier steps wrote.
           if (isStepSummary(path, io)) await appendFile(path, `${text.endsWith('\n') ? text : `${text}\n`}\n`);
           else await writeFileAtomic(path, text);
