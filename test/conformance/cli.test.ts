@@ -284,7 +284,7 @@ describe('token-contract conformance', () => {
     [['--url', 'https://auth.example.com/token', '--client-id', 'a', '--client-secret-env', 'NOPE'], /environment variable NOPE is not set/],
     [['--url', 'https://auth.example.com/token', '--client-id', 'a', '--auth', 'private_key_jwt'], /needs privateKey/],
     [['--config', 'missing.yaml'], /cannot read config file .*missing\.yaml.*ENOENT/],
-    [['--output', 'x.json'], /--output needs a json, junit or markdown --reporter/],
+    [['--output', 'x.json'], /--output needs a json, junit, markdown or html --reporter/],
     [['--reporter', 'json', '--reporter', 'junit'], /only one report can go to stdout/],
     [['--bogus'], /unknown option --bogus/],
     [['--expect-failures', 'missing.txt'], /cannot read expected failures file/],
