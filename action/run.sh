@@ -29,12 +29,19 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then args+=(--reporter markdown --output "
 if [ -n "${INPUT_JUNIT:-}" ]; then args+=(--reporter junit --output "$INPUT_JUNIT"); fi
 if [ -n "${INPUT_HTML:-}" ]; then args+=(--reporter html --output "$INPUT_HTML"); fi
 
-# More flags, split on whitespace; no globbing of their words.
+# More flags, split on whitespace, lines included (a YAML block); no globbing of their words.
 if [ -n "${INPUT_ARGS:-}" ]; then
   set -f
-  read -r -a extra <<< "$INPUT_ARGS"
+  read -r -d '' -a extra <<< "$INPUT_ARGS" || true
   set +f
   args+=("${extra[@]}")
 fi
 
-exec npm exec --yes --package "${INPUT_PACKAGE:-attesto-token-contract@latest}" -- token-contract "${args[@]}"
+# A pinned action runs the CLI of its own release: the version in the action's package.json.
+package="${INPUT_PACKAGE:-}"
+if [ -z "$package" ]; then
+  version="$(node -p 'require(process.argv[1]).version' "${GITHUB_ACTION_PATH:-$(dirname "$0")/..}/package.json")"
+  package="attesto-token-contract@${version}"
+fi
+
+exec npm exec --yes --package "$package" -- token-contract "${args[@]}"

@@ -4,8 +4,9 @@
  * dist), skipped when nothing it reads has changed since the last one:
  * `npm run conformance` after a build starts the run at once instead of
  * compiling again. What the build reads is fingerprinted (paths and
- * contents of src/, scripts/, the tsconfigs, package.json and the
- * installed TypeScript's version); the fingerprint of the last complete
+ * contents of src/, scripts/, the tsconfigs, package.json, package-lock.json
+ * (the versions of TypeScript, ajv and the other tools the build runs) and
+ * the installed TypeScript's version); the fingerprint of the last complete
  * build is kept in dist/.build-fingerprint, written only after every step
  * succeeded. `--force` builds anyway; `npm run clean` removes dist and so
  * the fingerprint.
@@ -19,7 +20,7 @@ const { join, relative } = require('node:path');
 const ROOT = join(__dirname, '..');
 const FINGERPRINT_FILE = join('dist', '.build-fingerprint');
 /** What the build reads: directories walked whole, and single files. */
-const INPUTS = ['src', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const INPUTS = ['src', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 /** What a complete build leaves: missing, the build runs whatever the fingerprint says. */
 const OUTPUTS = [join('dist', 'src', 'cli', 'main.js'), join('dist', 'conformance.schema.json'), join('dist', 'src', 'validate', 'precompiled', 'validators.js')];
 
@@ -89,7 +90,7 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   const quiet = args.includes('--quiet');
   if (!args.includes('--force') && upToDate(ROOT)) {
-    if (!quiet) console.log('build: up to date (nothing in src, scripts, the tsconfigs or package.json changed since the last build)');
+    if (!quiet) console.log('build: up to date (nothing in src, scripts, the tsconfigs, package.json or package-lock.json changed since the last build)');
   } else {
     try {
       build(ROOT);

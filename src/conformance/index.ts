@@ -40,7 +40,7 @@ export {
 export { DiscoveryError, GrantSourceError, TargetUnreachableError } from '../errors';
 export { discoverMetadata, readIssuerMetadata, wellKnownUrls, type DiscoveredMetadata, type IssuerMetadata, type MetadataDocument, type WellKnownAnswer } from './discovery';
 export { failsUnder, statusOf, applyExpectation } from './profiles';
-export { REPORTER_NAMES, formatReport, formatJson, formatJunit, formatMarkdown, formatConsoleSummary, ConsoleReporter, type ReporterName } from './reporters';
+export { REPORTER_NAMES, formatReport, formatJson, formatJunit, formatMarkdown, formatHtml, formatConsoleSummary, ConsoleReporter, type ReporterName } from './reporters';
 export { describeTokenEndpointConformance, type DescribeConformanceOptions, type DescribeConformanceConfig, type DescribeGrantsConfig, type LazyClientConfig, type LazyValue } from './jest';
 export * from './types';
 export { RateLimited, parseRetryAfter, RATE_LIMIT_STATUSES, DEFAULT_RETRY_AFTER_CAP_MS } from './rate-limit';

@@ -47,8 +47,9 @@ import type { RunPlan } from './plan';
 import { planOfConfig } from './static-plan';
 import { formatCheckDetails } from './reporters/console';
 import { ConformanceCheckFailure, NoTestFrameworkError } from '../errors';
-import { failsRun } from './profiles';
-import { ConformanceConfigError, checkTargetUrl, parseConfig, parseExpectedFailures, type ClientConfig, type ConformanceConfig } from './config';
+import { failsRun, policyWords } from './profiles';
+import { policyOf } from './reporters/format';
+import { ConformanceConfigError, checkTargetUrl, parseConfig, parseExpectedFailures, rejectUndefinedTarget, type ClientConfig, type ConformanceConfig } from './config';
 import type { CodeSource, GrantSources, RefreshTokenSource } from './grant-sources';
 import { isPlainObject } from '../oauth/guards';
 import { runConformance } from './runner';
@@ -69,21 +70,21 @@ export interface TestApi {
 
 export interface DescribeConformanceOptions {
   /** The describe block's name. */
-  name?: string;
+  name?: string | undefined;
   /**
    * Timeout of the whole run in beforeAll (default 120 s, plus the windows
    * the lifecycle checks wait out: grants.authorizationCode.lifetimeSeconds
    * and grants.refreshToken.graceSeconds).
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Test functions (e.g. Vitest's); default the Jest globals. */
-  api?: TestApi;
+  api?: TestApi | undefined;
   /** Environment for `secretEnv` (default process.env). */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Folder that relative key and expected-failures paths resolve against (default cwd). */
-  baseDir?: string;
+  baseDir?: string | undefined;
   /** Where notes such as "skipped at run time" and the summary of warnings go (default console.warn). */
-  log?: (message: string) => void;
+  log?: ((message: string) => void) | undefined;
 }
 
 /** A value, a promise of it, or a function returning either: resolved in the suite's `beforeAll`. */
@@ -91,8 +92,8 @@ export type LazyValue<T> = T | PromiseLike<T> | (() => T | PromiseLike<T>);
 
 /** A client whose secret or private key may be known only once the server has started. */
 export interface LazyClientConfig extends Omit<ClientConfig, 'secret' | 'privateKey'> {
-  secret?: LazyValue<string>;
-  privateKey?: LazyValue<NonNullable<ClientConfig['privateKey']>>;
+  secret?: LazyValue<string> | undefined;
+  privateKey?: LazyValue<NonNullable<ClientConfig['privateKey']>> | undefined;
 }
 
 type GrantsConfig = NonNullable<ConformanceConfig['grants']>;
@@ -101,23 +102,23 @@ type GrantsConfig = NonNullable<ConformanceConfig['grants']>;
 export interface DescribeGrantsConfig {
   authorizationCode?: NonNullable<GrantsConfig['authorizationCode']> & {
     /** Gives one fresh authorization code per call (RunOptions.grantSources.authorizationCode); instead of `command`. */
-    source?: CodeSource;
+    source?: CodeSource | undefined;
   };
   refreshToken?: NonNullable<GrantsConfig['refreshToken']> & {
     /** Gives one fresh refresh token per call (RunOptions.grantSources.refreshToken); instead of `command`. */
-    source?: RefreshTokenSource;
+    source?: RefreshTokenSource | undefined;
   };
 }
 
 /** ConformanceConfig whose target (url, secrets, keys) may be resolved lazily, and whose codes and refresh tokens may come from functions. */
 export interface DescribeConformanceConfig extends Omit<ConformanceConfig, 'url' | 'issuer' | 'clients' | 'unauthorizedClient' | 'grants'> {
   /** The token endpoint URL, or a function/promise giving it once the server is up. Absent: from the issuer's metadata, or the reference server. */
-  url?: LazyValue<string>;
+  url?: LazyValue<string> | undefined;
   /** The issuer (RFC 8414): its metadata is judged (the metadata checks) and gives the token endpoint when `url` is absent. */
-  issuer?: LazyValue<string>;
-  clients?: LazyClientConfig[];
-  unauthorizedClient?: LazyClientConfig;
-  grants?: DescribeGrantsConfig;
+  issuer?: LazyValue<string> | undefined;
+  clients?: LazyClientConfig[] | undefined;
+  unauthorizedClient?: LazyClientConfig | undefined;
+  grants?: DescribeGrantsConfig | undefined;
 }
 
 export function describeTokenEndpointConformance(config: DescribeConformanceConfig = {}, options: DescribeConformanceOptions = {}): void {
@@ -206,6 +207,8 @@ export function describeTokenEndpointConformance(config: DescribeConformanceConf
           if (result.status === 'unexpected-pass') {
             throw new ConformanceCheckFailure(`${check.id} passes now: remove ${check.id} from expectedFailures (listed: ${plan.expectedFailures.get(check.id) || 'no reason given'})`);
           }
+          // No verdict fails the run under failOn: 'inconclusive', listed or not (as in the CLI, runner.ts).
+          if (report !== undefined && failsRun(result.status, report.policy)) throw new ConformanceCheckFailure(`${check.id}: ${result.status} (failOn ${report.policy.failOn}): ${result.message}`);
           // Not judged, so neither still failing nor fixed: the test passes, and says why.
           if (result.status === 'skipped' || result.status === 'inconclusive') {
             log(`${check.id}: listed as an expected failure but ${result.status === 'skipped' ? 'skipped' : 'inconclusive'} at run time (${result.message}); not judged`);
@@ -228,7 +231,7 @@ export function warningsSummary(suiteName: string, report: ConformanceReport): s
   const warned = report.checks.filter((c) => c.status === 'warned');
   if (warned.length === 0) return undefined;
   const lines = warned.map((c) => `  ${c.id} [${c.decidingLevel ?? c.level}] ${c.message}`);
-  return `${suiteName}: ${warned.length} check${warned.length === 1 ? '' : 's'} passed with warnings (SHOULD/MAY findings; they do not fail the run):\n${lines.join('\n')}`;
+  return `${suiteName}: ${warned.length} check${warned.length === 1 ? '' : 's'} passed with warnings (findings below the fail level: ${policyWords(policyOf(report))}):\n${lines.join('\n')}`;
 }
 
 /** How a failing source is named: as the user wrote it in this entry's config. */
@@ -298,6 +301,7 @@ function hasClients(config: DescribeConformanceConfig): boolean {
  * runner's own (plan.ts), from the configuration's static part.
  */
 function register(config: DescribeConformanceConfig, target: TargetKind, baseDir: string | undefined, sources: GrantSources): RunPlan {
+  rejectUndefinedTarget(config, (message) => new ConformanceConfigError(message));
   if (target === 'static' && (typeof config.url !== 'string' || config.url.trim() === '')) {
     throw new ConformanceConfigError(
       `url is ${config.url === '' || typeof config.url === 'string' ? 'empty' : `not a string (${typeof config.url})`}: give the token endpoint URL (is the environment variable holding it set?), or leave url out to test the reference server`,

@@ -62,8 +62,10 @@ export function describePolicy(policy: FailurePolicy): string {
  * check that passes is "unexpectedly passing", so the list can be trimmed.
  * Skipped checks stay skipped.
  */
-export function applyExpectation(status: CheckStatus, expected: boolean): CheckStatus {
+export function applyExpectation(status: CheckStatus, expected: boolean, strictExpected = false): CheckStatus {
   if (!expected) return status;
+  // Strict: a listed check that no longer fails (only warns now) is as stale an entry as one that passes.
+  if (status === 'warned' && strictExpected) return 'unexpected-pass';
   if (status === 'failed' || status === 'warned') return 'expected-failure';
   if (status === 'passed') return 'unexpected-pass';
   return status;

@@ -13,7 +13,7 @@ import { createReferenceServer, type ReferenceServer } from '../server';
 import { CHECKS } from './checks';
 import type { Check } from './checks/define';
 import { capabilitiesOf, type Capability } from './capabilities';
-import { parseConfig, resolveConfig, type ConformanceConfig, type ResolvedConfig } from './config';
+import { parseConfig, rejectUndefinedTarget, resolveConfig, type ConformanceConfig, type ResolvedConfig } from './config';
 import { CheckContext } from './context';
 import { readIssuerMetadata, resolveIssuer, type DiscoveryInfo, type IssuerMetadata } from './discovery';
 import { identityOf, shapedHeaders } from './draft';
@@ -55,27 +55,27 @@ export interface StartInfo {
 
 export interface RunOptions {
   /** Environment for `secretEnv`, header values and HTTPS_PROXY / HTTP_PROXY / NO_PROXY (default process.env). */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Folder that relative key and expected-failures paths resolve against (default cwd). */
-  baseDir?: string;
+  baseDir?: string | undefined;
   /** Called as each check finishes (live progress). */
-  onResult?: (result: CheckResult, done: number, total: number) => void;
+  onResult?: ((result: CheckResult, done: number, total: number) => void) | undefined;
   /** Called once the target is known and the checks are selected. */
-  onStart?: (info: StartInfo) => void;
+  onStart?: ((info: StartInfo) => void) | undefined;
   /** Stops scheduling checks; those not started are reported as skipped. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called for every request sent (benchmarks count them). */
-  onRequest?: (checkId: string) => void;
+  onRequest?: ((checkId: string) => void) | undefined;
   /** The catalogue to run (tests pass a subset or extra checks). Default: every check. */
-  checks?: readonly Check[];
+  checks?: readonly Check[] | undefined;
   /**
    * Functions that give authorization codes and refresh tokens for the
    * lifecycle checks (grant-sources.ts), instead of or besides the config's
    * `grants.*.command`; a function wins over a command.
    */
-  grantSources?: GrantSources;
+  grantSources?: GrantSources | undefined;
   /** How messages name those functions (default `the authorization code source (grantSources.authorizationCode)`; the Jest entry says `grants.authorizationCode.source`). */
-  grantSourceNames?: { authorizationCode?: string; refreshToken?: string };
+  grantSourceNames?: { authorizationCode?: string; refreshToken?: string } | undefined;
 }
 
 /**
@@ -87,6 +87,7 @@ export interface RunOptions {
  */
 export async function runConformance(config: ConformanceConfig = {}, options: RunOptions = {}): Promise<ConformanceReport> {
   // Programmatic callers get the same validation as config files: a clear error, never a TypeError.
+  rejectUndefinedTarget(config);
   config = parseConfig(config, 'config');
   const checks = options.checks ?? CHECKS;
   const owners = new OwnershipIndex(options.checks ? [...CHECKS, ...options.checks] : CHECKS);
@@ -379,7 +380,7 @@ async function runOne(session: Session, check: Check, signal: AbortSignal | unde
     const message = limited.message + (findings.length > 0 ? ` (after ${findings.length} warning${findings.length === 1 ? '' : 's'})` : '') + (where ? ` (${where})` : '');
     return resultOf(check, 'inconclusive', session.secrets.scrub(message), durationMs, findings);
   }
-  const status = applyExpectation(raw, config.expectedFailures.has(check.id));
+  const status = applyExpectation(raw, config.expectedFailures.has(check.id), config.policy.strictExpected);
   const limitNote = limited ? `; then ${limited.message}` : '';
   const message = messageOf(status, findings, run.passMessage, config.expectedFailures.get(check.id)) + limitNote + (where ? ` (${where})` : '');
   return resultOf(check, status, session.secrets.scrub(message), durationMs, findings, decidingLevel(config.policy, findings));
@@ -392,7 +393,7 @@ function messageOf(status: CheckResult['status'], findings: CheckResult['finding
     case 'passed':
       return passMessage || 'ok';
     case 'unexpected-pass':
-      return `listed as an expected failure${expectedReason ? ` (${expectedReason})` : ''} but passes now: remove it from the list`;
+      return `listed as an expected failure${expectedReason ? ` (${expectedReason})` : ''} but ${first ? `no longer fails (only warns: [${first.level}] ${first.message}${more})` : 'passes now'}: remove it from the list`;
     case 'expected-failure':
       return `expected failure${expectedReason ? ` (${expectedReason})` : ''}: ${first ? `[${first.level}] ${first.message}` : ''}${more}`;
     default:

@@ -10,7 +10,7 @@
  *  - the curl line carries --cacert when the run trusts a CA file.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRunClients } from '../../src/conformance';
@@ -107,6 +107,21 @@ describe('--fail-on and --strict-expected', () => {
     expect(strict.stdout).toMatch(/<failure message="unexpected pass \(--strict-expected\): remove it from the expected failures/);
   });
 
+  test('--strict-expected: a listed check that no longer fails but still warns is stale too (XPASS, exit 1)', async () => {
+    proxy.mutation = noExpiresIn;
+    try {
+      const list = join(dir, 'expected-warn.txt');
+      writeFileSync(list, 'resp-expires # was failing\n');
+      const run = (...extra: string[]) => cli(['conformance', ...basic(), '--only', 'resp-expires', '--expect-failures', list, ...extra]);
+      expect((await run()).code).toBe(0);
+      const strict = await run('--strict-expected');
+      expect(strict.code).toBe(1);
+      expect(strict.stdout).toMatch(/XPASS\s+resp-expires .*no longer fails \(only warns: \[SHOULD\] expires_in is absent/);
+    } finally {
+      proxy.mutation = undefined;
+    }
+  });
+
   test('bad values are one usage line (exit 2)', async () => {
     const failOn = await cli(['conformance', ...basic(), '--fail-on', 'WARN']);
     expect([failOn.code, failOn.stderr]).toEqual([2, expect.stringMatching(/--fail-on must be one of MUST, CONTRACT, SHOULD, MAY, inconclusive/)]);
@@ -136,6 +151,34 @@ describe('reports in CI', () => {
     const replaced = readFileSync(other, 'utf8');
     expect(replaced).not.toContain('old content');
     expect(replaced.match(/## Token endpoint conformance: /g)).toHaveLength(1);
+    // The same file reached through a symlink is the job summary too: appended, the link left a link.
+    const link = join(dir, 'summary-link.md');
+    symlinkSync(summary, link);
+    expect((await cli([...args, '--output', link], { env })).code).toBe(0);
+    expect(readFileSync(summary, 'utf8').match(/## Token endpoint conformance: /g)).toHaveLength(3);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    // The job summary takes Markdown: another reporter aimed at it is refused, and the summary is left as it was.
+    const before = readFileSync(summary, 'utf8');
+    const json = await cli(['conformance', ...basic(), '--only', 'ok-basic', '--reporter', 'json', '--output', summary], { env });
+    expect([json.code, json.stderr]).toEqual([2, expect.stringMatching(/is the job summary \(\$GITHUB_STEP_SUMMARY\), which takes Markdown: give it the markdown reporter, not json/)]);
+    expect(readFileSync(summary, 'utf8')).toBe(before);
+  });
+
+  test('every reporter\'s headline says "inconclusive" for a run without verdicts, never "conformant"', async () => {
+    proxy.mutation = { request: () => ({ status: 429, headers: [['Content-Type', 'application/json'], ['Retry-After', '0']], body: '{"error":"slow_down"}' }) };
+    try {
+      const html = join(dir, 'inconclusive.html');
+      // The n-th --output goes with the n-th file reporter: html to the file, markdown to stdout.
+      const run = await cli(['conformance', ...basic(), '--only', 'ok-basic', '--reporter', 'html', '--output', html, '--reporter', 'markdown']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^## Token endpoint conformance: ⚠️ no failing check, 1 inconclusive \(rate limited\)/);
+      const page = readFileSync(html, 'utf8');
+      expect(page).toMatch(/<body class="verdict-inconclusive">/);
+      expect(page).toMatch(/<h1>Token endpoint conformance: <span class="verdict">no failing check, 1 inconclusive \(rate limited\)<\/span><\/h1>/);
+      expect(page).not.toMatch(/conformant</);
+    } finally {
+      proxy.mutation = undefined;
+    }
   });
 
   test('JUnit\'s testsuite name is the same over two runs against reference servers on different ports', async () => {

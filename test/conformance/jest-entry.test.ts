@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_CONCURRENCY, defaultRunClients, describeTokenEndpointConformance, type ConformanceConfig } from '../../src/conformance';
+import { DEFAULT_CONCURRENCY, defaultRunClients, describeTokenEndpointConformance, runConformance, type ConformanceConfig } from '../../src/conformance';
+import { ConfigError } from '../../src/errors';
 import { recordingApi } from './support/recording-api';
 import { startMutatingProxy, withoutHeader, type MutatingProxy } from './support/mutating-proxy';
 
@@ -35,6 +36,15 @@ describe('registration', () => {
     expect(kinds['resp-no-store']).toBe('test');
     expect(tests.find((t) => t.name.startsWith('resp-no-store'))!.name).toMatch(/\(expected to fail\)$/);
     expect(tests.find((t) => t.name.startsWith('dpop-ok'))!.name).toMatch(/needs DPoP support \(--dpop\)/);
+  });
+
+  test('url or issuer given as undefined (an unset environment variable) is a configuration failure, not a run against the reference server', async () => {
+    const { api, tests, run } = recordingApi();
+    describeTokenEndpointConformance({ url: process.env.ATTESTO_SURELY_UNSET_URL }, { api });
+    expect(tests.map((t) => t.name)).toEqual(['configuration: url is undefined (is the environment variable holding it set?): give the token endpoint URL, or leave url out to test the built-in reference server']);
+    expect((await run()).size).toBe(1);
+    await expect(runConformance({ issuer: undefined })).rejects.toThrow('issuer is undefined (is the environment variable holding it set?): give the issuer, or leave issuer out');
+    await expect(runConformance({ url: undefined })).rejects.toBeInstanceOf(ConfigError);
   });
 
   test('an issuer and no url: the token endpoint comes from its metadata in beforeAll; unsaid DPoP registers skipped, with a note', async () => {

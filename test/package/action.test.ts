@@ -90,7 +90,8 @@ describe('action.yml', () => {
         scope: 'read',
         junit: 'reports/junit.xml',
         html: 'reports/conformance.html',
-        args: '--only ok-basic,resp-no-store,grant-missing',
+        // A YAML block: flags on two lines; the second takes one check out again.
+        args: '--only ok-basic,resp-no-store,grant-missing,ok-post\n--skip ok-post',
         package: tarball,
       },
       { TOKEN_CLIENT_SECRET: SECRET },
@@ -104,7 +105,7 @@ describe('action.yml', () => {
     expect(summary).toMatch(/## Token endpoint conformance: ✅ conformant/);
     expect(existsSync(join(dir, 'reports', 'junit.xml'))).toBe(true);
     expect(readFileSync(join(dir, 'reports', 'conformance.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
-    for (const text of [result.stdout, result.stderr, summary, readFileSync(join(dir, 'reports', 'junit.xml'), 'utf8')]) expect(text).not.toContain(SECRET);
+    for (const text of [result.stdout, result.stderr, summary, readFileSync(join(dir, 'reports', 'junit.xml'), 'utf8'), readFileSync(join(dir, 'reports', 'conformance.html'), 'utf8')]) expect(text).not.toContain(SECRET);
   });
 
   test('the job fails as the CLI does (a stale expected failure under strict-expected); a bad input is exit 2 before any run', async () => {

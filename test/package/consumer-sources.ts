@@ -102,6 +102,7 @@ export const EXPECTED_NAMES: Record<string, readonly string[]> = {
     'formatJson',
     'formatJunit',
     'formatMarkdown',
+    'formatHtml',
     'formatConsoleSummary',
     'ConsoleReporter',
     'describeTokenEndpointConformance',
@@ -478,7 +479,7 @@ export const TSCONFIG_STRICT = {
 /** Options built from values that may be undefined, as a config read from the environment is. */
 export const STRICT_OPTIONS_TEST = `
 import { tokenEndpoint, type ClientOptions } from 'attesto-token-contract/harness';
-import { runConformance, type ConformanceConfig } from 'attesto-token-contract/conformance';
+import { describeTokenEndpointConformance, runConformance, type ConformanceConfig } from 'attesto-token-contract/conformance';
 import type {} from 'attesto-token-contract/jest';
 
 const fromEnv = (name: string): string | undefined => process.env[name];
@@ -497,8 +498,19 @@ export async function main(): Promise<string | undefined> {
   const res = await harness.clientCredentials({ scope: fromEnv('SCOPE'), dpop: undefined, headers: undefined });
   expect(res).toMatchTokenResponse({ scope: fromEnv('SCOPE'), tokenType: undefined, profile: undefined });
   await expect(res).toMatchTokenResponse({ dpopKey: harness.dpopKey });
-  const report = await runConformance(config);
+  const report = await runConformance(config, { baseDir: fromEnv('BASE_DIR'), env: undefined, signal: undefined });
   const first = report.checks[0];
   return first?.id;
 }
+
+describeTokenEndpointConformance(
+  {
+    url: fromEnv('TOKEN_URL'),
+    issuer: fromEnv('ISSUER'),
+    failOn: undefined,
+    clients: [{ id: 'c', auth: 'client_secret_basic', secret: fromEnv('SECRET') }],
+    grants: { refreshToken: { source: undefined, command: undefined } },
+  },
+  { name: fromEnv('SUITE_NAME'), baseDir: fromEnv('BASE_DIR'), log: undefined },
+);
 `;

@@ -8,7 +8,7 @@ import { checkIssuerUrl, resolveIssuer } from '../../conformance/discovery';
 import { discoveryLine } from '../../conformance/reporters/format';
 import { printable } from '../../conformance/reporters/safe-text';
 import { COLOR_MODES, colorFor } from '../../conformance/reporters/console';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { ConfigError } from '../../errors';
 import {
   ConsoleReporter,
@@ -137,8 +137,9 @@ message", then each non-passing check with what was sent (secrets redacted),
 what came back, what was expected, the RFC section and a curl command that
 reproduces it (fill in the <PLACEHOLDERS>), then a table by level.
   PASS   the endpoint behaves as required
-  FAIL   a MUST departure, or a CONTRACT one under --profile attesto
-  WARN   a SHOULD or MAY departure, or a CONTRACT one under --profile rfc
+  FAIL   a departure at or above the fail level (--fail-on; default: MUST, and
+         CONTRACT under --profile attesto; never CONTRACT under --profile rfc)
+  WARN   a departure below the fail level (SHOULD or MAY by default)
   SKIP   the check needs something the configuration lacks (the reason is shown)
   XFAIL  listed in --expect-failures and still failing (does not fail the run)
   INCON  no verdict: rate limited (429/503 after one resend), or what came
@@ -234,9 +235,12 @@ refresh token source that failed (one line on stderr).
           // `--output reports/junit.xml` in a fresh CI checkout: the folder is made, as the report is meant to land there.
           await mkdir(dirname(path), { recursive: true });
           // GitHub's job summary collects every step's Markdown in one file: append, never replace what earlier steps wrote.
-          if (isStepSummary(path, io)) await appendFile(path, `${text.endsWith('\n') ? text : `${text}\n`}\n`);
-          else await writeFileAtomic(path, text);
+          if (await isStepSummary(path, io)) {
+            if (reporter !== 'markdown') throw new UsageError(`--output ${JSON.stringify(output)} is the job summary ($GITHUB_STEP_SUMMARY), which takes Markdown: give it the markdown reporter, not ${reporter}`);
+            await appendFile(path, `${text.endsWith('\n') ? text : `${text}\n`}\n`);
+          } else await writeFileAtomic(path, text);
         } catch (error) {
+          if (error instanceof UsageError) throw error;
           throw new UsageError(`cannot write --output ${JSON.stringify(output)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
         }
       }
@@ -247,10 +251,18 @@ refresh token source that failed (one line on stderr).
   },
 };
 
-/** Whether `path` is the job summary file of a GitHub Actions step ($GITHUB_STEP_SUMMARY). */
-function isStepSummary(path: string, io: CliIO): boolean {
+/**
+ * Whether `path` is the job summary file of a GitHub Actions step
+ * ($GITHUB_STEP_SUMMARY): the same path, or the same file reached another
+ * way (a symlink, another spelling), by device and inode.
+ */
+async function isStepSummary(path: string, io: CliIO): Promise<boolean> {
   const summary = io.env.GITHUB_STEP_SUMMARY;
-  return summary !== undefined && summary !== '' && resolve(io.cwd, summary) === path;
+  if (summary === undefined || summary === '') return false;
+  const summaryPath = resolve(io.cwd, summary);
+  if (summaryPath === path) return true;
+  const [a, b] = await Promise.all([stat(summaryPath).catch(() => undefined), stat(path).catch(() => undefined)]);
+  return a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
 }
 
 /**

@@ -279,6 +279,21 @@ export async function resolveConfig(config: ConformanceConfig, options: ResolveO
 
 export { capabilitiesOf };
 
+/**
+ * A target member given as `undefined` is an error, not "absent": `{ url:
+ * process.env.TOKEN_URL }` with the variable unset would otherwise test the
+ * built-in reference server and pass. (exactOptionalPropertyTypes lets such
+ * a value through the types; leaving the member out means the default.)
+ */
+export function rejectUndefinedTarget(config: object, error: (message: string) => Error = (message) => new ConfigError(message)): void {
+  for (const member of ['url', 'issuer'] as const) {
+    if (Object.prototype.hasOwnProperty.call(config, member) && (config as Record<string, unknown>)[member] === undefined) {
+      const what = member === 'url' ? 'the token endpoint URL' : 'the issuer';
+      throw error(`${member} is undefined (is the environment variable holding it set?): give ${what}, or leave ${member} out${member === 'url' ? ' to test the built-in reference server' : ''}`);
+    }
+  }
+}
+
 export { isLoopbackHost };
 
 /**

@@ -11,7 +11,7 @@ import { CHECKS } from '../checks';
 import { describePolicy } from '../profiles';
 import { describeAnswer, sharedCauses, type SharedCause } from './causes';
 import { printable, printableValue } from './safe-text';
-import { STATUS_LABEL, decidingLevelOf, findingLines, formatMs, interruptedNote, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
+import { STATUS_LABEL, decidingLevelOf, failingCount, findingLines, formatMs, interruptedNote, levelLabel, levelRows, noteworthy, policyOf, requestText, responseText } from './format';
 
 /** The id column: as wide as the longest check id of the catalogue, so the columns line up. */
 const ID_WIDTH = Math.max(...CHECKS.map((c) => c.id.length));
@@ -129,9 +129,10 @@ export function formatConsoleSummary(unsafe: ConformanceReport, paint: (code: st
   const stopped = interruptedNote(report);
   if (stopped) lines.push(paint('33', stopped));
   lines.push('');
-  const failing = summary.failing === 0 ? 'no failing check' : `${summary.failing} failing check${summary.failing === 1 ? '' : 's'}`;
-  const verdict = report.interrupted ? paint('33', `interrupted, ${failing} among those that finished`) : summary.failing === 0 ? paint('32', failing) : paint('31', failing);
-  lines.push(`${verdict} (${describePolicy(report.policy)}) in ${formatMs(report.durationMs)}`, '');
+  const failingChecks = failingCount(report);
+  const failing = failingChecks === 0 ? 'no failing check' : `${failingChecks} failing check${failingChecks === 1 ? '' : 's'}`;
+  const verdict = report.interrupted ? paint('33', `interrupted, ${failing} among those that finished`) : failingChecks === 0 ? paint('32', failing) : paint('31', failing);
+  lines.push(`${verdict} (${describePolicy(policyOf(report))}) in ${formatMs(report.durationMs)}`, '');
   return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
 /** Small text helpers shared by the reporters. */
 import { INTERRUPTED_MESSAGE } from '../interrupt';
-import type { CheckResult, CheckStatus, ConformanceReport, DiscoveryInfo, ExchangeView, Finding, Level } from '../types';
+import { defaultFailOn } from '../profiles';
+import type { CheckResult, CheckStatus, ConformanceReport, DiscoveryInfo, ExchangeView, FailurePolicy, Finding, Level } from '../types';
 import { LEVELS } from '../types';
 
 export const STATUS_LABEL: Record<CheckStatus, string> = {
@@ -115,4 +116,27 @@ export function discoveryLine(info: DiscoveryInfo): string {
   const ignored = info.origins.filter((o) => o.source === 'ignored').map((o) => `${o.from} (${o.why ?? 'not usable'})`);
   const notUsed = ignored.length > 0 ? `; not used: ${ignored.join(', ')}` : '';
   return `Issuer ${info.issuer}: from its metadata at ${info.metadataUrl}: ${taken.length > 0 ? taken.join(', ') : 'nothing'}${given}${notUsed}`;
+}
+
+/**
+ * The policy a report was judged under: the report's, or for a report
+ * saved by an older version (no `policy`), the profile's default.
+ */
+export function policyOf(report: Pick<ConformanceReport, 'profile'> & { policy?: FailurePolicy }): FailurePolicy {
+  return report.policy ?? { profile: report.profile, failOn: defaultFailOn(report.profile), strictExpected: false };
+}
+
+/** How many checks fail the run (`summary.failing`; `failed` in a report of an older version). */
+export function failingCount(report: Pick<ConformanceReport, 'summary'>): number {
+  return report.summary.failing ?? report.summary.failed;
+}
+
+/** The run's verdict in a few words and its tone, for every reporter's headline. */
+export function verdictOf(report: ConformanceReport): { words: string; tone: 'interrupted' | 'failing' | 'inconclusive' | 'ok' } {
+  const failing = failingCount(report);
+  const checks = `${failing} failing check${failing === 1 ? '' : 's'}`;
+  if (report.interrupted) return { words: `interrupted${failing > 0 ? `, ${checks}` : ''}`, tone: 'interrupted' };
+  if (failing > 0) return { words: checks, tone: 'failing' };
+  if (report.summary.inconclusive > 0) return { words: `no failing check, ${report.summary.inconclusive} inconclusive (rate limited)`, tone: 'inconclusive' };
+  return { words: 'conformant', tone: 'ok' };
 }

@@ -15,7 +15,7 @@ import { LEVELS } from '../types';
 import { policyWords } from '../profiles';
 import { sharedCauses } from './causes';
 import { rateLimitNote, rateLimitedCount } from './console';
-import { STATUS_LABEL, discoveryLine, formatMs, interruptedNote, levelLabel, levelRows, requestText, responseText } from './format';
+import { STATUS_LABEL, discoveryLine, formatMs, interruptedNote, levelLabel, levelRows, policyOf, requestText, responseText, verdictOf } from './format';
 import { printable, printableValue } from './safe-text';
 
 /** The statuses a bar shows, in the order of its segments, with the words of its legend. */
@@ -40,8 +40,7 @@ const SECTIONS: ReadonlyArray<{ id: string; title: string; statuses: readonly Ch
 
 export function formatHtml(unsafe: ConformanceReport): string {
   const report = printableValue(unsafe);
-  const { summary } = report;
-  const verdict = report.interrupted ? 'interrupted' : summary.failing > 0 ? `${summary.failing} failing check${summary.failing === 1 ? '' : 's'}` : 'conformant';
+  const { words: verdict, tone } = verdictOf(report);
   const body = [
     header(report, verdict),
     chart(report),
@@ -61,7 +60,7 @@ export function formatHtml(unsafe: ConformanceReport): string {
 <title>${text(`Token endpoint conformance: ${verdict}`)}</title>
 <style>${STYLE}</style>
 </head>
-<body class="${summary.failing > 0 ? 'verdict-failing' : 'verdict-ok'}">
+<body class="verdict-${tone}">
 ${body}
 <footer>${text(`${report.tool} ${report.version}`)} · started ${text(report.startedAt)} · ${text(formatMs(report.durationMs))}</footer>
 </body>
@@ -84,7 +83,7 @@ function header(report: ConformanceReport, verdict: string): string {
 <h1>Token endpoint conformance: <span class="verdict">${text(verdict)}</span></h1>
 <dl class="run">
 <dt>Target</dt><dd><code>${text(report.target)}</code>${report.proxy === undefined ? '' : ` through the proxy <code>${text(report.proxy)}</code>`}</dd>
-<dt>Profile</dt><dd><code>${text(report.policy.profile)}</code>: ${text(policyWords(report.policy))}</dd>
+<dt>Profile</dt><dd><code>${text(report.profile)}</code>: ${text(policyWords(policyOf(report)))}</dd>
 ${report.discovery === undefined ? '' : `<dt>Discovery</dt><dd>${text(discoveryLine(report.discovery))}</dd>`}
 </dl>
 <ul class="totals" aria-label="totals">
@@ -241,7 +240,7 @@ const STYLE = `
 *{box-sizing:border-box}
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg);margin:0 auto;max-width:1100px;padding:24px}
 h1{font-size:1.6em;margin:0 0 .4em}h2{font-size:1.2em;margin:1.6em 0 .6em;border-bottom:1px solid var(--line);padding-bottom:.2em}h4{margin:.8em 0 .2em;font-size:.9em;color:var(--muted)}
-.verdict-ok .verdict{color:var(--pass)}.verdict-failing .verdict{color:var(--fail)}
+.verdict-ok .verdict{color:var(--pass)}.verdict-failing .verdict{color:var(--fail)}.verdict-inconclusive .verdict,.verdict-interrupted .verdict{color:var(--warn)}
 dl.run{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;margin:0 0 1em}dl.run dt{font-weight:600;color:var(--muted)}dl.run dd{margin:0;overflow-wrap:anywhere}
 ul.totals{display:flex;flex-wrap:wrap;gap:.5em;list-style:none;padding:0;margin:0}ul.totals li{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:.3em .7em}ul.totals .count{font-weight:700;font-size:1.2em;margin-right:.2em}
 .bar-row{display:grid;grid-template-columns:6em 1fr 18em;align-items:center;gap:.8em;margin:.4em 0}.bar-label{font-weight:600}

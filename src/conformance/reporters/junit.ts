@@ -7,7 +7,7 @@
 import type { CheckResult, ConformanceReport } from '../types';
 import { isLoopbackHost } from '../../oauth/loopback';
 import { failsRun } from '../profiles';
-import { decidingLevelOf, findingLines, interruptedNote, requestText, responseText } from './format';
+import { decidingLevelOf, failingCount, findingLines, interruptedNote, policyOf, requestText, responseText } from './format';
 
 export function formatJunit(report: ConformanceReport): string {
   const { summary } = report;
@@ -16,25 +16,27 @@ export function formatJunit(report: ConformanceReport): string {
   const suiteName = `token endpoint conformance (${report.profile}) ${stableTarget(report.target)}`;
   // A check that fails the run under the policy (an unexpected pass with strictExpected, an inconclusive one with
   // failOn inconclusive) is a <failure>, not a <skipped>.
-  const failingInconclusive = report.policy.failOn === 'inconclusive' ? summary.inconclusive : 0;
+  const policy = policyOf(report);
+  const failing = failingCount(report);
+  const failingInconclusive = policy.failOn === 'inconclusive' ? summary.inconclusive : 0;
   const skipped = summary.skipped + summary.expectedFailures + summary.inconclusive - failingInconclusive;
   // A stopped run is an error of the run, not a failure of a check: one <error> testcase says so, and CI shows it red.
   const stopped = interruptedNote(report);
   const [tests, errors] = [summary.total + (stopped ? 1 : 0), stopped ? 1 : 0];
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xml(suiteName)}" tests="${tests}" failures="${summary.failing}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}">`,
-    `  <testsuite name="${xml(suiteName)}" tests="${tests}" failures="${summary.failing}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}" timestamp="${xml(report.startedAt)}">`,
+    `<testsuites name="${xml(suiteName)}" tests="${tests}" failures="${failing}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}">`,
+    `  <testsuite name="${xml(suiteName)}" tests="${tests}" failures="${failing}" errors="${errors}" skipped="${skipped}" time="${seconds(report.durationMs)}" timestamp="${xml(report.startedAt)}">`,
     '    <properties>',
     `      <property name="tool" value="${xml(`${report.tool} ${report.version}`)}"/>`,
     `      <property name="profile" value="${xml(report.profile)}"/>`,
     `      <property name="target" value="${xml(report.target)}"/>`,
-    `      <property name="failOn" value="${xml(report.policy.failOn)}"/>`,
+    `      <property name="failOn" value="${xml(policy.failOn)}"/>`,
     ...(stopped ? ['      <property name="interrupted" value="true"/>'] : []),
     ...discoveryProperties(report),
     '    </properties>',
     ...(stopped ? [`    <testcase classname="conformance.run" name="run" time="0">\n      <error message="${xml(stopped)}" type="interrupted"/>\n    </testcase>`] : []),
-    ...report.checks.map((check) => testcase(check, seconds(check.durationMs), failsRun(check.status, report.policy))),
+    ...report.checks.map((check) => testcase(check, seconds(check.durationMs), failsRun(check.status, policy))),
     '  </testsuite>',
     '</testsuites>',
     '',

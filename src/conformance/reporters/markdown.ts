@@ -3,24 +3,20 @@ import type { ConformanceReport } from '../types';
 import { sharedCauses } from './causes';
 import { rateLimitNote, rateLimitedCount } from './console';
 import { fencedBlock, markdownText, printableValue } from './safe-text';
-import { STATUS_LABEL, discoveryLine, findingLines, interruptedNote, formatMs, levelLabel, levelRows, noteworthy, requestText, responseText } from './format';
+import { STATUS_LABEL, discoveryLine, findingLines, interruptedNote, formatMs, levelLabel, levelRows, noteworthy, policyOf, requestText, responseText, verdictOf } from './format';
+import { policyWords } from '../profiles';
 
 export function formatMarkdown(unsafe: ConformanceReport): string {
   // Target text never becomes markup: controls escaped, cells escaped, code fenced by a fence it cannot close (safe-text.ts).
   const report = printableValue(unsafe);
   const { summary } = report;
   const plural = (n: number) => (n === 1 ? '' : 's');
-  const verdict = report.interrupted
-    ? `⏹️ interrupted${summary.failing > 0 ? `, ${summary.failing} failing check${plural(summary.failing)}` : ''}`
-    : summary.failing > 0
-      ? `❌ ${summary.failing} failing check${plural(summary.failing)}`
-      : summary.inconclusive > 0
-        ? `⚠️ no failing check, ${summary.inconclusive} inconclusive (rate limited)`
-        : '✅ conformant';
+  const { words, tone } = verdictOf(report);
+  const verdict = `${VERDICT_MARK[tone]} ${words}`;
   const out: string[] = [
     `## Token endpoint conformance: ${verdict}`,
     '',
-    `Target ${markdownText(report.target)}${report.proxy === undefined ? '' : ` through the proxy ${markdownText(report.proxy)}`}, profile \`${report.profile}\`, ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
+    `Target ${markdownText(report.target)}${report.proxy === undefined ? '' : ` through the proxy ${markdownText(report.proxy)}`}, profile \`${report.profile}\` (${markdownText(policyWords(policyOf(report)))}), ${report.tool} ${report.version}, ${formatMs(report.durationMs)}.`,
     '',
     ...(report.discovery === undefined ? [] : [markdownText(discoveryLine(report.discovery)), '']),
     '| level | passed | failed | warned | skipped | expected failures | unexpected passes | inconclusive |',
@@ -66,6 +62,8 @@ export function formatMarkdown(unsafe: ConformanceReport): string {
 }
 
 const cell = markdownText;
+
+const VERDICT_MARK = { interrupted: '⏹️', failing: '❌', inconclusive: '⚠️', ok: '✅' } as const;
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
