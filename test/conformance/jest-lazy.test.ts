@@ -94,7 +94,8 @@ describe('a configuration that cannot work is one failing test, not one per chec
   const clients = [{ id: 'basic-client', auth: 'client_secret_basic' as const, secret: 'secret-value' }];
 
   test.each([
-    ['clients but no url (an unset environment variable)', { url: process.env.SURELY_UNSET_TOKEN_URL, clients }, /^clients are configured but there is no url/, 'no url'],
+    ['clients and a url that is an unset environment variable', { url: process.env.SURELY_UNSET_TOKEN_URL, clients }, /^url is undefined \(is the environment variable holding it set\?\)/, 'no url'],
+    ['clients but no url', { clients }, /^clients are configured but there is no url/, 'no url'],
     ['an empty url', { url: '', clients }, /^url is empty/, 'no url'],
     ['a url that is not http(s)', { url: 'ftp://x', clients }, /url must use https:\/\/ \(got "ftp:"\)/, 'ftp://x'],
     ['plain http to a remote host', { url: 'http://auth.example.com/token', clients }, /requires TLS/, 'http://auth.example.com/token'],
