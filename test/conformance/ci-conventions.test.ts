@@ -15,18 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRunClients } from '../../src/conformance';
 import { cli } from '../support/cli';
-import { startMutatingProxy, withoutHeader, type Mutation, type MutatingProxy } from './support/mutating-proxy';
+import { NO_EXPIRES_IN, RATE_LIMITED, startMutatingProxy, type Mutation, type MutatingProxy } from './support/mutating-proxy';
 import { startMtlsServer } from './support/mtls-server';
 
-/** Token answers without expires_in: resp-expires warns (RFC 6749 §5.1: RECOMMENDED). */
-const noExpiresIn: Mutation = {
-  response: (res) => {
-    if (res.status !== 200) return res;
-    const body = JSON.parse(res.body) as Record<string, unknown>;
-    delete body.expires_in;
-    return { ...res, body: JSON.stringify(body) };
-  },
-};
 /** JSON bodies refused: ok-json-body fails on a CONTRACT finding (JSON is the contract's addition). */
 const noJson: Mutation = {
   request: (req) => (/json/i.test(req.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '') ? { status: 400, headers: [['Content-Type', 'application/json'], ['Cache-Control', 'no-store'], ['Pragma', 'no-cache']], body: '{"error":"invalid_request"}' } : undefined),
@@ -48,7 +39,7 @@ const basic = () => ['--url', proxy.tokenEndpoint, '--client-id', 'basic-client'
 
 describe('--fail-on and --strict-expected', () => {
   test('a SHOULD warning fails the run only from --fail-on SHOULD down; the summary line says what fails', async () => {
-    proxy.mutation = noExpiresIn;
+    proxy.mutation = NO_EXPIRES_IN;
     try {
       const run = (...extra: string[]) => cli(['conformance', ...basic(), '--only', 'ok-basic,resp-expires', ...extra]);
       const byDefault = await run();
@@ -79,7 +70,7 @@ describe('--fail-on and --strict-expected', () => {
   });
 
   test('--fail-on inconclusive fails a run with a check the target never answered (429 after the one resend)', async () => {
-    proxy.mutation = { request: () => ({ status: 429, headers: [['Content-Type', 'application/json'], ['Retry-After', '0']], body: '{"error":"slow_down"}' }) };
+    proxy.mutation = RATE_LIMITED;
     try {
       const run = (...extra: string[]) => cli(['conformance', ...basic(), '--only', 'ok-basic', ...extra]);
       // The preflight probe is rate limited too, and the run goes on: the check has no verdict.
@@ -108,7 +99,7 @@ describe('--fail-on and --strict-expected', () => {
   });
 
   test('--strict-expected: a listed check that no longer fails but still warns is stale too (XPASS, exit 1)', async () => {
-    proxy.mutation = noExpiresIn;
+    proxy.mutation = NO_EXPIRES_IN;
     try {
       const list = join(dir, 'expected-warn.txt');
       writeFileSync(list, 'resp-expires # was failing\n');
@@ -165,7 +156,7 @@ describe('reports in CI', () => {
   });
 
   test('every reporter\'s headline says "inconclusive" for a run without verdicts, never "conformant"', async () => {
-    proxy.mutation = { request: () => ({ status: 429, headers: [['Content-Type', 'application/json'], ['Retry-After', '0']], body: '{"error":"slow_down"}' }) };
+    proxy.mutation = RATE_LIMITED;
     try {
       const html = join(dir, 'inconclusive.html');
       // The n-th --output goes with the n-th file reporter: html to the file, markdown to stdout.

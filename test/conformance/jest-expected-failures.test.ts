@@ -14,21 +14,12 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { defaultRunClients, describeTokenEndpointConformance, type DescribeConformanceConfig } from '../../src/conformance';
 import { recordingApi } from './support/recording-api';
-import { startMutatingProxy, withoutHeader, type Mutation, type MutatingProxy } from './support/mutating-proxy';
+import { NO_EXPIRES_IN, RATE_LIMITED, startMutatingProxy, withoutHeader, type Mutation, type MutatingProxy } from './support/mutating-proxy';
 
 /** Drops Pragma from every answer: resp-no-store fails (RFC 6749 §5.1). */
 const noPragma: Mutation = { response: (res) => withoutHeader(res, 'Pragma') };
 /** Answers everything 502: the observers have nothing to judge and skip (a 503 would be rate limiting: inconclusive, rate-limit.test.ts). */
 const unavailable: Mutation = { request: () => ({ status: 502, headers: [['Content-Type', 'text/plain']], body: 'bad gateway' }) };
-/** Drops expires_in from token answers: resp-expires warns (RFC 6749 §5.1: RECOMMENDED). */
-const noExpiresIn: Mutation = {
-  response: (res) => {
-    if (res.status !== 200) return res;
-    const body = JSON.parse(res.body) as Record<string, unknown>;
-    delete body.expires_in;
-    return { ...res, body: JSON.stringify(body) };
-  },
-};
 
 let proxy: MutatingProxy;
 beforeAll(async () => {
@@ -104,7 +95,7 @@ describe('recording API: the test bodies', () => {
   });
 
   test('a warned check passes its test and is named, with its level and message, in one summary after the suite', async () => {
-    proxy.mutation = noExpiresIn;
+    proxy.mutation = NO_EXPIRES_IN;
     const log = jest.fn<(message: string) => void>();
     const { api, run } = recordingApi();
     describeTokenEndpointConformance({ ...target(['ok-basic', 'resp-expires']), expectedFailures: [] }, { api, log, name: 'warnings' });
@@ -122,7 +113,7 @@ describe('recording API: the test bodies', () => {
   });
 
   test('failOn inconclusive: a check without a verdict fails its test, as the CLI exits 1', async () => {
-    proxy.mutation = { request: () => ({ status: 429, headers: [['Content-Type', 'application/json'], ['Retry-After', '0']], body: '{"error":"slow_down"}' }) };
+    proxy.mutation = RATE_LIMITED;
     const { api, run } = recordingApi();
     describeTokenEndpointConformance({ ...target(['ok-basic']), expectedFailures: [], failOn: 'inconclusive' }, { api });
     const outcome = (await run()).get('ok-basic') as Error;

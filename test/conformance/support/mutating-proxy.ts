@@ -181,3 +181,19 @@ export function fakeToken(req: ProxyRequest): ProxyResponse {
 export function errorResponse(status: number, error: string, description = error, extra: Array<[string, string]> = []): ProxyResponse {
   return { status, headers: [...FRAMING, ...extra], body: JSON.stringify({ error, error_description: description }) };
 }
+
+/** Token answers without expires_in: resp-expires warns (RFC 6749 §5.1: RECOMMENDED), nothing else changes. */
+export const NO_EXPIRES_IN: Mutation = {
+  response: (res) => {
+    if (res.status !== 200) return res;
+    const body = json(res);
+    if (body === undefined) return res;
+    delete body.expires_in;
+    return { ...res, body: JSON.stringify(body) };
+  },
+};
+
+/** Every request answered 429 with Retry-After: 0: no check gets a verdict (inconclusive after the one resend). */
+export const RATE_LIMITED: Mutation = {
+  request: () => ({ status: 429, headers: [['Content-Type', 'application/json'], ['Retry-After', '0']], body: '{"error":"slow_down"}' }),
+};
