@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { formatReport, runConformance, type ConformanceReport } from '../../src/conformance';
+import { createReferenceServer } from '../../src/server';
 import { startMtlsServer, type MtlsDefect, type MtlsServer } from './support/mtls-server';
 
 const MTLS_CHECKS = ['mtls-ok', 'mtls-no-cert', 'mtls-wrong-cert', 'mtls-untrusted-ca', 'mtls-self-signed-wrong-key', 'mtls-bound', 'mtls-required-absent', 'mtls-header-spoof'];
@@ -57,12 +58,23 @@ describe('mtls checks', () => {
     }
   });
 
-  test('an mTLS endpoint that cannot be reached: the refusal checks are not judged (inconclusive), mtls-ok fails', async () => {
+  test('an mTLS endpoint that cannot be reached, or whose certificate the run does not trust: not judged (inconclusive), with what to check', async () => {
     const server = await startMtlsServer();
     try {
       const report = await runConformance({ ...server.config(), mtlsUrl: 'https://127.0.0.1:9/token' });
       const status = (id: string) => report.checks.find((c) => c.id === id)!.status;
-      expect([status('mtls-ok'), status('mtls-no-cert'), status('mtls-untrusted-ca')]).toEqual(['failed', 'inconclusive', 'inconclusive']);
+      expect([status('mtls-ok'), status('mtls-bound'), status('mtls-no-cert'), status('mtls-untrusted-ca')]).toEqual(['inconclusive', 'inconclusive', 'inconclusive', 'inconclusive']);
+      expect(report.checks.find((c) => c.id === 'mtls-ok')!.message).toMatch(/no answer from the mTLS endpoint https:\/\/127\.0\.0\.1:9\/token \(connection refused \(ECONNREFUSED\)\), not judged: is mtlsUrl right, and its certificate trusted \(--ca-file\)\?/);
+      // A reachable token endpoint, and an mTLS endpoint whose CA the run was not given: the same, the certificate named.
+      const plain = await createReferenceServer();
+      try {
+        const { caFile: _caFile, url: _url, ...untrusting } = server.config();
+        const untrusted = await runConformance({ ...untrusting, url: plain.tokenEndpoint, mtlsUrl: `${server.url}/token` });
+        const ok = untrusted.checks.find((c) => c.id === 'mtls-ok')!;
+        expect([ok.status, ok.message]).toEqual(['inconclusive', expect.stringMatching(/no answer from the mTLS endpoint .*(CERT|certificate).*not judged: is mtlsUrl right, and its certificate trusted \(--ca-file\)\?/)]);
+      } finally {
+        await plain.close();
+      }
     } finally {
       await server.close();
     }

@@ -26,15 +26,18 @@ export const conformanceCommand: Command = {
   summary: 'run the live conformance suite against a token endpoint (default: the reference server)',
   help: `Usage: token-contract conformance [options]
 
-Runs the live checks of the token endpoint contract (RFC 6749, 7523, 9449 and
-the attesto contract) and reports, check by check, where the endpoint departs.
+Runs the live checks of the token endpoint contract (RFC 6749, 7523, 7636,
+8414, 8705, 9449, 7662, 9325 and the attesto contract) and reports, check by
+check, where the endpoint departs.
 Without --url it starts the reference server on an ephemeral loopback port
 and runs every check against it: the server requires DPoP nonces, so the
 nonce checks run too, and dpop-disabled runs against a second reference
 server with DPoP switched off; the authorization_code and refresh_token
 checks get their codes from its test-only /authorize, and the TLS posture is
-judged at its mutual-TLS listener. Only tls and tls-forwarded-proto are
-skipped (its token endpoint speaks plain http on loopback).
+judged at its mutual-TLS listener. Four checks are skipped: tls and
+tls-forwarded-proto (its token endpoint speaks plain http on loopback),
+meta-agree (one metadata document) and meta-auth-unadvertised (it lists
+every method the suite speaks).
 
 The authorization_code and refresh_token checks of a --url target need a
 config file: clients with "grantTypes", and "grants" with the command that
@@ -87,7 +90,8 @@ Run:
                                 MAY | inconclusive (every finding, and checks without a
                                 verdict); default CONTRACT (attesto), MUST (rfc). Under rfc a
                                 CONTRACT finding never fails
-  --strict-expected             a listed expected failure that passes now fails the run
+  --strict-expected             a listed expected failure that passes now (or only warns)
+                                fails the run
   --only IDS                    comma-separated check ids or groups to run (repeatable)
   --skip IDS                    comma-separated check ids or groups to leave out (repeatable)
   --expect-failures FILE        check ids known to fail (one per line, "# reason"; or JSON/YAML)
@@ -151,7 +155,7 @@ reproduces it (fill in the <PLACEHOLDERS>), then a table by level.
 
 Exit codes: 0 no failing check, 1 at least one check that fails the run
 (a failure; with --strict-expected an XPASS; with --fail-on inconclusive an
-INCON), 2 usage or
+INCON), 130 or 143 stopped by SIGINT or SIGTERM, 2 usage or
 configuration error, a target or proxy that cannot be reached, or a code or
 refresh token source that failed (one line on stderr).
 `,

@@ -31,14 +31,27 @@ const CLIENT_REFUSED = { error: 'invalid_client', status: [400, 401] } as const;
  * which needs an answer, says when the endpoint cannot be reached at all).
  */
 async function expectRefused(ctx: CheckContext, draft: RequestDraft, what: string): Promise<void> {
-  const exchange = await ctx.send(draft, { allowNoResponse: true });
+  const exchange = await sendToMtlsEndpoint(ctx, draft, what);
   if (exchange.response === undefined) {
-    const reason = exchange.error ?? 'no answer';
-    if (!HANDSHAKE_REFUSAL.test(reason)) throw new NotJudged(`${what}: no answer from the mTLS endpoint (${reason}), not judged: is mtlsUrl right, and its certificate trusted (--ca-file)?`);
-    ctx.note(`${what}: refused in the TLS handshake (${reason})`);
+    ctx.note(`${what}: refused in the TLS handshake (${exchange.error})`);
     return;
   }
   ctx.expectRejection(exchange, { ...CLIENT_REFUSED, what });
+}
+
+/**
+ * Sends to the mTLS endpoint. An exchange without answer comes back only when
+ * the handshake was refused (an alert, a reset): the server's word. No server
+ * to ask (a refused connection, a timeout, a server certificate the run does
+ * not trust) says nothing of the client certificate: not judged, with what to
+ * check.
+ */
+async function sendToMtlsEndpoint(ctx: CheckContext, draft: RequestDraft, what: string): Promise<Exchange> {
+  const exchange = await ctx.send(draft, { allowNoResponse: true });
+  if (exchange.response !== undefined) return exchange;
+  const reason = exchange.error ?? 'no answer';
+  if (HANDSHAKE_REFUSAL.test(reason)) return exchange;
+  throw new NotJudged(`${what}: no answer from the mTLS endpoint ${draft.url} (${reason}), not judged: is mtlsUrl right, and its certificate trusted (--ca-file)?`);
 }
 
 /** The configured clients that present a certificate, mutual-TLS authenticating ones first. */
@@ -83,7 +96,9 @@ export const mtlsOk = check({
   requires: ['mtls'],
   async run(ctx) {
     for (const client of certificateClients(ctx)) {
-      ctx.expectToken(await ctx.send(ctx.draft({ client, mtls: true })), { what: `client ${client.id} (${client.auth}) with its certificate` });
+      const what = `client ${client.id} (${client.auth}) with its certificate`;
+      // Refused in the handshake with its own certificate: no token, a failure (expectToken says so).
+      ctx.expectToken(await sendToMtlsEndpoint(ctx, ctx.draft({ client, mtls: true }), what), { what });
     }
   },
 });
@@ -171,7 +186,7 @@ export const mtlsBound = check({
     const clients = certificateClients(ctx).filter((c) => advertised || c.certificateBoundTokens);
     if (clients.length === 0) ctx.skip('the server does not say it binds tokens to certificates (metadata tls_client_certificate_bound_access_tokens, or a client with "certificateBoundTokens": true)');
     for (const client of clients) {
-      const exchange = await ctx.send(ctx.draft({ client, mtls: true }));
+      const exchange = await sendToMtlsEndpoint(ctx, ctx.draft({ client, mtls: true }), `client ${client.id} with its certificate`);
       const token = ctx.expectToken(exchange, { what: `client ${client.id} with its certificate` });
       if (!token) continue;
       // A JWT access token carries its cnf (§3.1); an opaque one's is asked of introspection (§3.2), when there is one.
