@@ -45,6 +45,9 @@ describe('--client-cert, --client-key, --mtls-url', () => {
     const byIssuer = JSON.parse(derived.stdout) as { checks: Array<{ id: string; status: string }>; discovery: { origins: Array<{ member: string; source: string }> } };
     expect(byIssuer.discovery.origins).toContainEqual({ member: 'mtlsUrl', source: 'metadata', from: 'mtls_endpoint_aliases.token_endpoint' });
     expect(byIssuer.checks.find((c) => c.id === 'mtls-bound')!.status).toBe('passed');
+    // discover shows the same: what a run takes from the metadata, the mTLS endpoint included.
+    const discover = await cli(['discover', '--issuer', server.issuer, '--json'], { cwd: dir });
+    expect((JSON.parse(discover.stdout) as { config: Record<string, { value: unknown; from: string }> }).config.mtlsUrl).toEqual({ value: server.mtls!.tokenEndpoint, from: 'mtls_endpoint_aliases.token_endpoint' });
     const key = server.clients['mtls-client']!.certificateKey!;
     const body = key.replace(/-----[^-]+-----|\s/g, '');
     for (const text of [run.stdout, run.stderr]) expect([text.includes(body.slice(0, 40)), text.includes('PRIVATE KEY')]).toEqual([false, false]);

@@ -1,7 +1,7 @@
 import { EXIT_OK, UsageError, flagProblem, numberOrText, stringFlag, type Command, type FlagSource } from '../command';
 import { checkConfigSchema, type ConformanceConfig } from '../../conformance/config';
 import { parseProxyUrl } from '../../conformance/proxy';
-import { METADATA_MEMBERS, applyDiscovery, checkIssuerUrl, fetchIssuerMetadata, type DiscoveredMetadata } from '../../conformance/discovery';
+import { METADATA_MEMBERS, applyDiscovery, checkIssuerUrl, fetchIssuerMetadata, type DiscoveredMetadata, type ValueOrigin } from '../../conformance/discovery';
 import { printable } from '../../conformance/reporters/safe-text';
 import { ConfigError } from '../../errors';
 import { resolve } from 'node:path';
@@ -73,7 +73,7 @@ be read or used (one line on stderr).
     if (read.metadata === undefined) throw read.problem!;
     const metadata = read.metadata;
     const derived = applyDiscovery({}, metadata);
-    const view = describe(metadata, derived.config);
+    const view = describe(metadata, derived.config, derived.discovery.origins);
     if (values.json === true) io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
     else io.stdout.write(formatText(view));
     return EXIT_OK;
@@ -90,17 +90,24 @@ interface DiscoverView {
   metadata: Record<string, unknown>;
   /** Members present but not of their RFC 8414 type: not used. */
   ignored: string[];
+  /** Values the run would not use, with why (an introspection endpoint on another host). */
+  notUsed: Array<{ from: string; why: string }>;
 }
 
-function describe(metadata: DiscoveredMetadata, config: ConformanceConfig): DiscoverView {
+function describe(metadata: DiscoveredMetadata, config: ConformanceConfig, origins: readonly ValueOrigin[]): DiscoverView {
+  // Every config member a run takes from the metadata (url, dpop, dpop.alg, mtlsUrl, the introspection endpoints), as applyDiscovery says.
   const derived: DiscoverView['config'] = {};
-  if (config.url !== undefined) derived.url = { value: config.url, from: METADATA_MEMBERS.tokenEndpoint };
-  if (config.dpop !== undefined) derived.dpop = { value: config.dpop, from: METADATA_MEMBERS.dpopSigningAlgs };
+  for (const origin of origins) {
+    if (origin.source !== 'metadata') continue;
+    const value = origin.member.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config);
+    if (value !== undefined) derived[origin.member] = { value, from: origin.from };
+  }
+  const notUsed = origins.filter((o) => o.source === 'ignored').map((o) => ({ from: o.from, why: o.why ?? 'not usable' }));
   const values: DiscoverView['metadata'] = {};
   for (const [key, member] of Object.entries(METADATA_MEMBERS) as Array<[keyof typeof METADATA_MEMBERS, string]>) {
     if (metadata[key] !== undefined) values[member] = metadata[key];
   }
-  return { issuer: metadata.issuer, metadataUrl: metadata.metadataUrl, document: metadata.document, config: derived, metadata: values, ignored: metadata.ignored };
+  return { issuer: metadata.issuer, metadataUrl: metadata.metadataUrl, document: metadata.document, config: derived, metadata: values, ignored: metadata.ignored, notUsed };
 }
 
 function formatText(view: DiscoverView): string {
@@ -120,5 +127,6 @@ function formatText(view: DiscoverView): string {
     for (const [member, value] of members) lines.push(`  ${printable(member, { oneLine: true }).padEnd(w)}  ${text(value)}`);
   }
   if (view.ignored.length > 0) lines.push('', `ignored (not of their RFC 8414 type): ${view.ignored.join(', ')}`);
+  for (const { from, why } of view.notUsed) lines.push(`not used: ${from}: ${text(why)}`);
   return `${lines.join('\n')}\n`;
 }
