@@ -110,10 +110,11 @@ export const tlsForwardedProto = check({
   run: (ctx) => plainHttpRefused(ctx, [['X-Forwarded-Proto', 'https'], ['Forwarded', 'proto=https'], ['X-Forwarded-Ssl', 'on']], 'a plain-http token request claiming https in X-Forwarded-Proto, Forwarded and X-Forwarded-Ssl'),
 });
 
-/** An https endpoint of the run to shake hands with, and how a finding names it when there are two. */
+/** An https endpoint of the run to shake hands with, how a finding names it when there are two, and the certificate to offer. */
 interface TlsEndpoint {
   url: string;
   where: string;
+  identity: HandshakeOffer['identity'];
 }
 
 /**
@@ -135,19 +136,15 @@ function tlsEndpoints(ctx: CheckContext): TlsEndpoint[] {
     seen.add(server);
     urls.push(url);
   }
-  return urls.map((url) => ({ url, where: urls.length < 2 ? '' : url === ctx.config.mtlsUrl ? ' (the mutual-TLS endpoint)' : ' (the token endpoint)' }));
-}
-
-/** A client certificate of the configuration to present, when the server asks for one. */
-function handshakeIdentity(ctx: CheckContext): HandshakeOffer['identity'] {
-  const client = [...ctx.config.clients, ...(ctx.config.unauthorizedClient ? [ctx.config.unauthorizedClient] : [])].find((c) => c.certificate !== undefined);
-  return client?.certificate === undefined ? undefined : identityOf(client.certificate);
+  // A client certificate of the configuration, presented when the server asks for one.
+  const certificate = [...ctx.config.clients, ...(ctx.config.unauthorizedClient ? [ctx.config.unauthorizedClient] : [])].find((c) => c.certificate !== undefined)?.certificate;
+  const identity = certificate === undefined ? undefined : identityOf(certificate);
+  return urls.map((url) => ({ url, identity, where: urls.length < 2 ? '' : url === ctx.config.mtlsUrl ? ' (the mutual-TLS endpoint)' : ' (the token endpoint)' }));
 }
 
 /** Offers one handshake; no server to ask (no connection, no TLS answer) is not judged, with the endpoint named. */
 async function offer(ctx: CheckContext, endpoint: TlsEndpoint, handshake: Omit<HandshakeOffer, 'identity'>): Promise<Exclude<HandshakeAnswer, { outcome: 'unreached' }>> {
-  const identity = handshakeIdentity(ctx);
-  const answer = await ctx.session.http.offerHandshake(endpoint.url, { ...handshake, ...(identity ? { identity } : {}) });
+  const answer = await ctx.session.http.offerHandshake(endpoint.url, { ...handshake, ...(endpoint.identity ? { identity: endpoint.identity } : {}) });
   if (answer.outcome === 'unreached') throw new NotJudged(`${endpoint.url}${endpoint.where}: no TLS server answered (${answer.reason}), not judged`);
   return answer;
 }
